@@ -1,0 +1,184 @@
+/**
+ * Every error the engine reports has a stable `code` from this table. Codes never change
+ * meaning; messages may be reworded. Hosts map codes to UI, HTTP problems and alerts.
+ */
+export const errorMessages = {
+  // Validation (a workflow the editor or server must refuse)
+  E_SCHEMA: 'The workflow does not match the workflow schema.',
+  E_LIMIT_NODES: 'The workflow has more nodes than allowed.',
+  E_LIMIT_EDGES: 'The workflow has more edges than allowed.',
+  E_LIMIT_BYTES: 'The workflow is larger than allowed.',
+  E_DUPLICATE_NODE_ID: 'Two nodes share one id.',
+  E_DUPLICATE_EDGE_ID: 'Two edges share one id.',
+  E_UNKNOWN_NODE_TYPE: 'The node type is not registered.',
+  E_INVALID_DATA: "The node's settings are invalid.",
+  E_MISSING_NODE: 'The edge points to a node that does not exist.',
+  E_MISSING_HANDLE: 'The edge points to a port that does not exist.',
+  E_SELF_LOOP: 'A node cannot be connected to itself.',
+  E_PORT_TYPE_MISMATCH: 'The output port type does not fit the input port type.',
+  E_INPUT_TAKEN: 'The input accepts one connection and already has one.',
+  E_DUPLICATE_EDGE: 'These ports are already connected.',
+  E_MISSING_INPUT: 'A required input is not connected.',
+  E_CYCLE: 'The workflow contains a cycle.',
+  E_UNKNOWN_TARGET: 'A target node for a partial run does not exist.',
+  E_VALIDATION: 'The workflow is invalid.',
+  // Registry
+  E_DUPLICATE_NODE_TYPE: 'A node type is registered twice.',
+  E_INVALID_NODE_DEFINITION: 'The node definition is invalid.',
+  // Execution
+  E_NODE_FAILED: 'The node failed.',
+  E_INVALID_OUTPUT: 'The node returned an output that does not match its ports.',
+  E_INPUT_UNAVAILABLE: 'A required input had no value when the node was due to run.',
+  E_TIMEOUT: 'The node did not finish within its time limit.',
+  E_CANCELED: 'The run was canceled.',
+  E_UPSTREAM_FAILED: 'An upstream node failed, so this node was skipped.',
+} as const;
+
+export type ErrorCode = keyof typeof errorMessages | (string & {});
+
+/** The plain-JSON form of an error, as it appears in results, events and the API. */
+export interface ErrorInfo {
+  /** Stable machine-readable code, e.g. `E_TIMEOUT`. */
+  code: ErrorCode;
+  /** What went wrong, in words a user can act on. */
+  message: string;
+  /** Whether retrying the same call may succeed (rate limits, 5xx, timeouts). */
+  retryable: boolean;
+  /** The node the error concerns, when there is one. */
+  nodeId?: string;
+  /** Extra facts for an error detail view (HTTP status, provider name, ...). Plain JSON. */
+  details?: Record<string, unknown>;
+}
+
+export interface GalaxyErrorOptions {
+  /** The node the error concerns. */
+  nodeId?: string;
+  /** Whether a retry may succeed. Default: false. */
+  retryable?: boolean;
+  /** The underlying error. */
+  cause?: unknown;
+  /** Extra plain-JSON facts. */
+  details?: Record<string, unknown>;
+  /** A server-suggested wait before retrying (e.g. from `Retry-After`), in ms. */
+  retryAfterMs?: number;
+}
+
+/** Base class of every error the engine throws. */
+export class GalaxyError extends Error {
+  override name = 'GalaxyError';
+  readonly code: ErrorCode;
+  readonly nodeId: string | undefined;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: GalaxyErrorOptions = {}) {
+    super(
+      message ?? errorMessages[code as keyof typeof errorMessages] ?? code,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.code = code;
+    this.nodeId = options.nodeId;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  toJSON(): ErrorInfo {
+    return toErrorInfo(this);
+  }
+}
+
+/**
+ * Throw this (or any error with `retryable: true`) from a node's `run` to ask the
+ * scheduler to retry under the node's retry policy.
+ */
+export class RetryableError extends GalaxyError {
+  override name = 'RetryableError';
+  constructor(message: string, options: Omit<GalaxyErrorOptions, 'retryable'> & { code?: ErrorCode } = {}) {
+    super(options.code ?? 'E_NODE_FAILED', message, { ...options, retryable: true });
+  }
+}
+
+/** A node exceeded its time limit. Retryable: a slow provider often answers the next time. */
+export class TimeoutError extends GalaxyError {
+  override name = 'TimeoutError';
+  constructor(nodeId: string, timeoutMs: number) {
+    super('E_TIMEOUT', `Node "${nodeId}" did not finish within ${timeoutMs} ms.`, {
+      nodeId,
+      retryable: true,
+      details: { timeoutMs },
+    });
+  }
+}
+
+/** The run (or the node) was canceled. */
+export class CanceledError extends GalaxyError {
+  override name = 'CanceledError';
+  constructor(message = errorMessages.E_CANCELED, options: GalaxyErrorOptions = {}) {
+    super('E_CANCELED', message, options);
+  }
+}
+
+/** One problem found in a workflow. */
+export interface ValidationIssue {
+  /** Stable code, e.g. `E_CYCLE`, `E_PORT_TYPE_MISMATCH`. */
+  code: ErrorCode;
+  /** What is wrong and how to fix it. */
+  message: string;
+  /** The node the issue concerns. */
+  nodeId?: string;
+  /** The edge the issue concerns. */
+  edgeId?: string;
+  /** Where in the workflow document the issue is, e.g. `['nodes', 3, 'data', 'model']`. */
+  path?: (string | number)[];
+  /** For `E_CYCLE`: the node ids on the cycle, in order. */
+  nodeIds?: string[];
+}
+
+/** Thrown by `runWorkflow` when the workflow does not pass `validateWorkflow`. */
+export class WorkflowValidationError extends GalaxyError {
+  override name = 'WorkflowValidationError';
+  readonly issues: ValidationIssue[];
+  constructor(issues: ValidationIssue[]) {
+    const first = issues[0];
+    super(
+      'E_VALIDATION',
+      first
+        ? `The workflow is invalid: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`
+        : errorMessages.E_VALIDATION,
+      { details: { issues } },
+    );
+    this.issues = issues;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Whether the scheduler may retry after this error. */
+export function isRetryable(error: unknown): boolean {
+  return isRecord(error) && error.retryable === true;
+}
+
+/** Converts anything thrown into the plain-JSON `ErrorInfo` used in results and events. */
+export function toErrorInfo(error: unknown, nodeId?: string): ErrorInfo {
+  if (error instanceof GalaxyError) {
+    const info: ErrorInfo = { code: error.code, message: error.message, retryable: error.retryable };
+    const id = error.nodeId ?? nodeId;
+    if (id !== undefined) info.nodeId = id;
+    if (error.details !== undefined) info.details = error.details;
+    return info;
+  }
+  const info: ErrorInfo = {
+    code: 'E_NODE_FAILED',
+    message: error instanceof Error ? error.message : typeof error === 'string' ? error : 'Unknown error',
+    retryable: isRetryable(error),
+  };
+  if (isRecord(error) && typeof error.code === 'string' && /^E_[A-Z0-9_]+$/.test(error.code)) {
+    info.code = error.code;
+  }
+  if (nodeId !== undefined) info.nodeId = nodeId;
+  return info;
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** Ids of nodes and edges: short, printable, and never an object-prototype key. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const IdSchema = z
+  .string()
+  .min(1, 'An id cannot be empty.')
+  .max(128, 'An id is at most 128 characters.')
+  .refine((id) => !FORBIDDEN_KEYS.has(id), { message: 'This id is reserved.' });
+
+export const FailureModeSchema = z.enum(['fail_fast', 'fail_safe']);
+export type FailureMode = z.infer<typeof FailureModeSchema>;
+
+/** A retry policy. Only errors marked retryable are retried. */
+export const RetryPolicySchema = z.object({
+  /** Attempts in all, the first included. Default 3. */
+  maxAttempts: z.number().int().min(1).max(20),
+  /** Wait before the second attempt, in ms. Default 500. */
+  backoffMs: z.number().int().min(0).max(3_600_000),
+  /** Each later wait is the previous one times this. Default 2. */
+  factor: z.number().min(1).max(10),
+  /** No wait is longer than this, in ms. Default 10,000. */
+  maxBackoffMs: z.number().int().min(0).max(3_600_000),
+  /** Spread waits randomly between half and the full delay. Default true. */
+  jitter: z.boolean(),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+/**
+ * Keys any node's `data` may carry, whatever its type. They are validated by this one
+ * schema, and removed before the type's own `data` schema sees the rest.
+ */
+export const CommonNodeDataSchema = z.object({
+  /** Overrides the run's failure mode when this node fails. */
+  failureMode: FailureModeSchema.optional(),
+  /** Overrides fields of the run's retry policy for this node. */
+  retryPolicy: RetryPolicySchema.partial().optional(),
+  /** Overrides the run's per-node timeout, in ms. */
+  timeoutMs: z.number().int().positive().max(86_400_000).optional(),
+  /** A display name the user gave the node. */
+  label: z.string().max(200).optional(),
+});
+export type CommonNodeData = z.infer<typeof CommonNodeDataSchema>;
+export const COMMON_DATA_KEYS: readonly string[] = Object.keys(CommonNodeDataSchema.shape);
+
+export const PositionSchema = z.object({ x: z.number().finite(), y: z.number().finite() });
+
+/**
+ * A node as stored and as drawn by @xyflow/react. Extra keys the editor keeps on a node
+ * (`selected`, `measured`, ...) are accepted and dropped.
+ */
+export const WorkflowNodeSchema = z.object({
+  id: IdSchema,
+  type: z.string().min(1).max(128),
+  data: z.record(z.string(), z.unknown()).default({}),
+  position: PositionSchema.optional(),
+});
+export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
+
+/** An edge from one node's output port to another node's input port. */
+export const WorkflowEdgeSchema = z.object({
+  id: IdSchema,
+  source: IdSchema,
+  sourceHandle: z.string().min(1).max(128),
+  target: IdSchema,
+  targetHandle: z.string().min(1).max(128),
+});
+export type WorkflowEdge = z.infer<typeof WorkflowEdgeSchema>;
+
+/** Run settings a workflow carries; `runWorkflow` options are the defaults beneath them. */
+export const WorkflowSettingsSchema = z.object({
+  failureMode: FailureModeSchema.optional(),
+  retryPolicy: RetryPolicySchema.partial().optional(),
+  nodeTimeoutMs: z.number().int().positive().max(86_400_000).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+});
+export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;
+
+export const WorkflowSchema = z.object({
+  nodes: z.array(WorkflowNodeSchema),
+  edges: z.array(WorkflowEdgeSchema),
+  settings: WorkflowSettingsSchema.optional(),
+});
+export type Workflow = z.infer<typeof WorkflowSchema>;
+/** What a caller may hand in: `data` may be omitted on a node. */
+export type WorkflowInput = z.input<typeof WorkflowSchema>;
+
+/** Size limits checked by `validateWorkflow`. */
+export interface WorkflowLimits {
+  /** Most nodes in one workflow. Default 2,000. */
+  maxNodes: number;
+  /** Most edges in one workflow. Default 10,000. */
+  maxEdges: number;
+  /** Most bytes of the workflow serialized as JSON (UTF-8). Default 2 MiB. */
+  maxBytes: number;
+}
+
+export const defaultLimits: Readonly<WorkflowLimits> = Object.freeze({
+  maxNodes: 2_000,
+  maxEdges: 10_000,
+  maxBytes: 2 * 1024 * 1024,
+});
+
+export const defaultRetryPolicy: Readonly<RetryPolicy> = Object.freeze({
+  maxAttempts: 3,
+  backoffMs: 500,
+  factor: 2,
+  maxBackoffMs: 10_000,
+  jitter: true,
+});

@@ -1,0 +1,254 @@
+import type { z } from 'zod';
+import type { ErrorInfo } from './errors';
+
+/** The kinds of value that flow along edges. `any` connects to every other kind. */
+export type PortType = 'text' | 'image' | 'json' | 'any';
+
+/** One input or output port of a node type. */
+export interface PortSpec {
+  /** What flows through the port. */
+  type: PortType;
+  /** Inputs only: the node cannot run without it. Default false. */
+  required?: boolean;
+  /** Inputs only: accepts several edges and receives an array, in edge order. Default false. */
+  multiple?: boolean;
+  /** Name shown on the handle. Default: the port's key. */
+  label?: string;
+  /** One line shown as the handle's tooltip. */
+  description?: string;
+}
+
+export type PortMap = Record<string, PortSpec>;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** An image value: a `data:` URL or an `http(s)` URL. */
+export type ImageValue = string;
+
+type ValueOf<T extends PortType> = T extends 'text'
+  ? string
+  : T extends 'image'
+    ? ImageValue
+    : T extends 'json'
+      ? JsonValue
+      : unknown;
+type InputValue<P extends PortSpec> = P extends { multiple: true } ? ValueOf<P['type']>[] : ValueOf<P['type']>;
+
+/** The inputs a node's `run` receives: required ports are present, others may be missing. */
+export type InputsOf<I extends PortMap> = {
+  [K in keyof I as I[K] extends { required: true } ? K : never]: InputValue<I[K]>;
+} & {
+  [K in keyof I as I[K] extends { required: true } ? never : K]?: InputValue<I[K]>;
+};
+
+/** The outputs a node's `run` returns, keyed by output port. */
+export type OutputsOf<O extends PortMap> = { [K in keyof O]?: ValueOf<O[K]['type']> };
+
+/** Ports fixed by the type, or derived from a node's data (e.g. `{{vars}}` of a template). */
+export type PortsDef<D, P extends PortMap = PortMap> = P | ((data: D) => PortMap);
+
+/** How the editor draws one field of a node's settings form. */
+export interface FieldSpec {
+  /** The widget. */
+  kind: 'text' | 'textarea' | 'number' | 'select' | 'boolean' | 'json' | 'code';
+  /** The field's label. Default: the key. */
+  label?: string;
+  /** Placeholder text. */
+  placeholder?: string;
+  /** For `select`: the choices (a combo box allows other values when `allowCustom`). */
+  options?: readonly (string | { value: string; label: string })[];
+  /** For `select`: also accept a typed-in value. Default false. */
+  allowCustom?: boolean;
+  /** For `number`. */
+  min?: number;
+  /** For `number`. */
+  max?: number;
+  /** For `number`. */
+  step?: number;
+  /** One line of help under the field. */
+  help?: string;
+  /** Shown only when another field has one of these values, e.g. `{ mode: ['pick'] }`. */
+  showWhen?: Record<string, readonly unknown[]>;
+  /** Tucked into an "advanced" section. Default false. */
+  advanced?: boolean;
+}
+
+/** Host services handed to every node through `runWorkflow`'s `context`. */
+export interface RunContext {
+  [key: string]: unknown;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** One log line of a run. */
+export interface LogEntry {
+  /** Epoch ms. */
+  at: number;
+  level: LogLevel;
+  message: string;
+  /** The node that logged it; absent for run-level lines. */
+  nodeId?: string;
+  /** Plain-JSON details. */
+  data?: JsonValue;
+}
+
+/** What a node's `run` receives. */
+export interface NodeRunArgs<I extends PortMap, D> {
+  /** The node's id in the workflow. */
+  nodeId: string;
+  /** Input values, keyed by input port. */
+  inputs: InputsOf<I>;
+  /** The node's `data`, parsed by the type's schema (defaults applied). */
+  data: D;
+  /** Fires on cancellation, fail-fast abort or timeout. Hand it to every I/O call. */
+  signal: AbortSignal;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /** Streams a chunk of output (e.g. LLM tokens) as a `node:delta` event. */
+  emit: (delta: string) => void;
+  /** Writes a line to the run's log, attributed to this node. */
+  log: (level: LogLevel, message: string, data?: JsonValue) => void;
+  /** Host services (providers, fetch, ...). */
+  context: RunContext;
+}
+
+/** A node type: its ports, its settings schema, its editor metadata and what it does. */
+export interface NodeDefinition<
+  I extends PortMap = PortMap,
+  O extends PortMap = PortMap,
+  S extends z.ZodType = z.ZodType,
+> {
+  /** Unique key stored in `node.type`. */
+  type: string;
+  /** Name in the palette and the node header. */
+  label: string;
+  /** Palette group. */
+  category: string;
+  /** One line in the palette's tooltip. */
+  description?: string;
+  /** Input ports, or a function of the node's data. */
+  inputs: PortsDef<z.output<S>, I>;
+  /** Output ports, or a function of the node's data. */
+  outputs: PortsDef<z.output<S>, O>;
+  /** Schema of the node's own `data` (without the common keys `failureMode`, `retryPolicy`, `timeoutMs`, `label`). */
+  data: S;
+  /** Form fields for the editor, keyed like `data`. Keys not listed are not shown. */
+  fields?: Record<string, FieldSpec>;
+  /** Which output the editor previews on the node. Default: the first output. */
+  previewOutput?: string;
+  /** Does the work. Throw `RetryableError` for failures worth retrying. */
+  run: (args: NodeRunArgs<I, z.output<S>>) => Promise<OutputsOf<O>> | OutputsOf<O>;
+}
+
+/** A node definition with its generics erased, as the registry stores it. */
+export type AnyNodeDefinition = NodeDefinition<PortMap, PortMap, z.ZodType>;
+
+export type NodeStatus = 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'CANCELED';
+export type RunStatus = 'SUCCESS' | 'PARTIAL' | 'FAILED' | 'CANCELED';
+
+/** How one node ended. */
+export interface NodeResult {
+  status: NodeStatus;
+  /** Output values keyed by output port (SUCCESS only). */
+  output?: Record<string, unknown>;
+  /** Why it failed, was skipped or canceled. */
+  error?: ErrorInfo;
+  /** Attempts made; 0 when it never ran (skipped, canceled before start, reused). */
+  attempts: number;
+  /** Epoch ms of the first attempt's start. */
+  startedAt?: number;
+  /** Epoch ms when it ended. */
+  finishedAt?: number;
+  /** Wall time from the first start to the end, retries and backoff included. */
+  durationMs?: number;
+  /** For SKIPPED: the id of the failed upstream node. */
+  skippedBecause?: string;
+  /** Output reused from an earlier run instead of running again. */
+  reused?: boolean;
+  /** Hash of the node's type, data and inputs; a later run reuses the output when it matches. */
+  hash?: string;
+}
+
+/** What `runWorkflow` resolves to. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  startedAt: number;
+  finishedAt: number;
+  durationMs: number;
+  /** One entry per scheduled node. */
+  nodes: Record<string, NodeResult>;
+  logs: LogEntry[];
+  /** For FAILED and CANCELED: the first cause. */
+  error?: ErrorInfo;
+}
+
+/** Every event of a run. One shape feeds `onEvent`, the emitter, SSE and the editor: plain JSON. */
+export type RunEvent =
+  /** The run began; `nodeIds` lists the nodes it will schedule, in start order for ties. */
+  | { type: 'run:start'; runId: string; at: number; nodeIds: string[] }
+  /** A node began an attempt. */
+  | { type: 'node:start'; runId: string; at: number; nodeId: string; nodeType: string; attempt: number }
+  /** A node streamed a chunk of output (e.g. LLM tokens). */
+  | { type: 'node:delta'; runId: string; at: number; nodeId: string; delta: string }
+  /** A node failed with a retryable error and will try again after `delayMs`. */
+  | {
+      type: 'node:retry';
+      runId: string;
+      at: number;
+      nodeId: string;
+      attempt: number;
+      delayMs: number;
+      error: ErrorInfo;
+    }
+  /** A node reached its terminal state. */
+  | { type: 'node:finish'; runId: string; at: number; nodeId: string; result: NodeResult }
+  /** A log line was written. */
+  | { type: 'log'; runId: string; at: number; entry: LogEntry }
+  /** The run ended. */
+  | {
+      type: 'run:finish';
+      runId: string;
+      at: number;
+      status: RunStatus;
+      durationMs: number;
+      error?: ErrorInfo;
+    };
+
+export type RunEventType = RunEvent['type'];
+/** The event of one type, e.g. `EventOf<'node:finish'>`. */
+export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+/** Listener map for the eventemitter3 emitter: `emitter.on('node:finish', (e) => ...)`. */
+export type RunEventMap = { [T in RunEventType]: [event: EventOf<T>] };
+
+/** Options of `runWorkflow` and `startRun`. */
+export interface RunOptions {
+  /** The node types. Required. */
+  registry: import('./registry').NodeRegistry;
+  /** Id of the run, carried by every event. Default: a random UUID. */
+  runId?: string;
+  /** Most nodes running at once. Default 8 (the workflow's `settings.concurrency` wins). */
+  concurrency?: number;
+  /** What a failed node does to the rest. Default `fail_fast` (workflow settings and node data win). */
+  failureMode?: import('./schema').FailureMode;
+  /** Retry policy for retryable errors. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 10000, jitter: true }`. */
+  retry?: Partial<import('./schema').RetryPolicy>;
+  /** Time limit of one attempt of one node, in ms. Default 300,000 (5 minutes). */
+  nodeTimeoutMs?: number;
+  /** Cancels the run: in-flight nodes' signals fire, the rest end CANCELED. */
+  signal?: AbortSignal;
+  /** Called with every event, synchronously, in order. */
+  onEvent?: (event: RunEvent) => void;
+  /** Host services handed to every node (providers, fetch, ...). Default `{}`. */
+  context?: RunContext;
+  /** Run only these nodes and their ancestors. Default: every node. */
+  targetNodeIds?: readonly string[];
+  /** An earlier run's node results: unchanged nodes (same hash) reuse their output. Target nodes always run. */
+  reuse?: { nodes: Readonly<Record<string, NodeResult>> };
+  /** Size limits for validation. Default `defaultLimits`. */
+  limits?: Partial<import('./schema').WorkflowLimits>;
+  /** Source of randomness for retry jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** Clock in epoch ms, for timestamps. Default `Date.now`. */
+  now?: () => number;
+}

@@ -1,0 +1,1 @@
+throw new Error('The engine imported a UI framework module; it must stay framework-agnostic.');

@@ -115,7 +115,7 @@ export class TimeoutError extends GalaxyError {
 /** The run (or the node) was canceled. */
 export class CanceledError extends GalaxyError {
   override name = 'CanceledError';
-  constructor(message = errorMessages.E_CANCELED, options: GalaxyErrorOptions = {}) {
+  constructor(message: string = errorMessages.E_CANCELED, options: GalaxyErrorOptions = {}) {
     super('E_CANCELED', message, options);
   }
 }

@@ -10,8 +10,25 @@ export {
   WorkflowValidationError,
 } from './errors';
 export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, ValidationIssue } from './errors';
+export {
+  ancestorsOf,
+  buildGraphIndex,
+  descendantsOf,
+  findCycles,
+  topologicalOrder,
+  wouldCreateCycle,
+} from './graph';
+export type { GraphIndex } from './graph';
+export { hashNodeRun, stableStringify } from './hash';
+export { builtinNodes, debugNode, jsonNode, templateNode, textNode } from './nodes/index';
+export { parseJsonPath, pickJsonPath } from './nodes/json';
+export { renderTemplate, templateVariables } from './nodes/template';
 export { createRegistry } from './registry';
 export type { NodeRegistry } from './registry';
+export { computeBackoff, resolveRetryPolicy, sleep } from './retry';
+export type { RetryPolicyLayer } from './retry';
+export { runWorkflow, startRun } from './run';
+export type { RunHandle } from './run';
 export {
   CommonNodeDataSchema,
   defaultLimits,
@@ -60,3 +77,5 @@ export type {
   RunResult,
   RunStatus,
 } from './types';
+export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
+export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';

@@ -151,6 +151,8 @@ export interface NodeResult {
   status: NodeStatus;
   /** Output values keyed by output port (SUCCESS only). */
   output?: Record<string, unknown>;
+  /** The input values it ran with, keyed by input port (absent when it never ran). */
+  input?: Record<string, unknown>;
   /** Why it failed, was skipped or canceled. */
   error?: ErrorInfo;
   /** Attempts made; 0 when it never ran (skipped, canceled before start, reused). */

@@ -1,0 +1,41 @@
+/**
+ * Stable JSON: object keys sorted, so two equal values always serialize alike.
+ * `undefined` members are dropped as JSON.stringify drops them.
+ */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    const json = JSON.stringify(value);
+    return json === undefined ? 'null' : json;
+  }
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member === undefined || typeof member === 'function') continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${stableStringify(member)}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/**
+ * 64-bit FNV-1a as two 32-bit halves, hex. Not cryptographic: it tells whether a
+ * node's type, settings and inputs changed since an earlier run, nothing more.
+ */
+export function hashString(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0xcbf29ce4;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h1 >>> 15);
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The hash a node's result carries: its type, its settings and the inputs it ran with. */
+export function hashNodeRun(type: string, data: unknown, inputs: unknown): string {
+  return hashString(`${type}\u0000${stableStringify(data)}\u0000${stableStringify(inputs)}`);
+}

@@ -1,0 +1,383 @@
+import type { z } from 'zod';
+import { inputPortsOf, outputPortsOf } from './defineNode';
+import type { ValidationIssue } from './errors';
+import { buildGraphIndex, findCycles, type GraphIndex, kahn, reachable, wouldCreateCycle } from './graph';
+import type { NodeRegistry } from './registry';
+import {
+  COMMON_DATA_KEYS,
+  type CommonNodeData,
+  CommonNodeDataSchema,
+  defaultLimits,
+  type Workflow,
+  type WorkflowInput,
+  type WorkflowLimits,
+  WorkflowSchema,
+} from './schema';
+import type { AnyNodeDefinition, PortMap, PortSpec, PortType } from './types';
+
+export interface ValidateOptions {
+  /** Size limits. Default `defaultLimits`. */
+  limits?: Partial<WorkflowLimits>;
+  /**
+   * For a partial run: check inputs and settings only of these nodes and their ancestors.
+   * Structure (ids, edges, ports, cycles) is always checked whole. Default: every node.
+   */
+  targetNodeIds?: readonly string[];
+}
+
+export type ValidationResult =
+  | { ok: true; workflow: Workflow; issues: [] }
+  | { ok: false; workflow?: Workflow; issues: ValidationIssue[] };
+
+/** One node after validation, with what the scheduler needs precomputed. */
+export interface CompiledNode {
+  readonly id: string;
+  readonly type: string;
+  readonly definition: AnyNodeDefinition;
+  /** The type's own data, parsed (defaults applied). */
+  readonly data: unknown;
+  /** The common per-node overrides. */
+  readonly common: CommonNodeData;
+  readonly inputs: PortMap;
+  readonly outputs: PortMap;
+  /** Inbound edges in workflow order: `[sourceIndex, sourceHandle, targetHandle]`. */
+  readonly inbound: readonly (readonly [number, string, string])[];
+}
+
+export interface CompiledWorkflow {
+  readonly workflow: Workflow;
+  readonly nodes: readonly CompiledNode[];
+  readonly graph: GraphIndex;
+  /** Topological level per node index. */
+  readonly level: Int32Array;
+  /** 1 where the node is part of the run (the targets and their ancestors), else 0. */
+  readonly scope: Uint8Array;
+}
+
+export interface Analysis {
+  issues: ValidationIssue[];
+  workflow?: Workflow;
+  compiled?: CompiledWorkflow;
+}
+
+/** Whether a value of type `from` may flow into an input of type `to`. */
+export function portTypesCompatible(from: PortType, to: PortType): boolean {
+  return from === to || from === 'any' || to === 'any';
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function zodIssues(error: z.ZodError, base: (string | number)[], nodeId?: string): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+    const out: ValidationIssue = { code: 'E_SCHEMA', message: `${path.join('.') || 'workflow'}: ${issue.message}`, path };
+    if (nodeId !== undefined) out.nodeId = nodeId;
+    return out;
+  });
+}
+
+function arrayLength(input: unknown, key: string): number {
+  if (typeof input !== 'object' || input === null) return 0;
+  const value = (input as Record<string, unknown>)[key];
+  return Array.isArray(value) ? value.length : 0;
+}
+
+function splitData(data: Record<string, unknown>): { own: Record<string, unknown>; common: Record<string, unknown> } {
+  const own: Record<string, unknown> = {};
+  const common: Record<string, unknown> = {};
+  for (const key of Object.keys(data)) {
+    if (COMMON_DATA_KEYS.includes(key)) common[key] = data[key];
+    else Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
+  }
+  return { own, common };
+}
+
+function safePorts(resolve: () => PortMap): PortMap {
+  try {
+    return resolve();
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Checks everything `validateWorkflow` checks and, when the workflow is valid, compiles it
+ * for the scheduler. Internal: hosts call `validateWorkflow` or `runWorkflow`.
+ */
+export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}): Analysis {
+  const limits: WorkflowLimits = { ...defaultLimits, ...options.limits };
+  const issues: ValidationIssue[] = [];
+
+  // Limits first: never parse a document we are going to refuse for its size.
+  const nodeCount = arrayLength(input, 'nodes');
+  const edgeCount = arrayLength(input, 'edges');
+  if (nodeCount > limits.maxNodes) {
+    issues.push({ code: 'E_LIMIT_NODES', message: `The workflow has ${nodeCount} nodes; at most ${limits.maxNodes} are allowed.`, path: ['nodes'] });
+  }
+  if (edgeCount > limits.maxEdges) {
+    issues.push({ code: 'E_LIMIT_EDGES', message: `The workflow has ${edgeCount} edges; at most ${limits.maxEdges} are allowed.`, path: ['edges'] });
+  }
+  if (issues.length > 0) return { issues };
+  let serialized: string | undefined;
+  try {
+    serialized = JSON.stringify(input);
+  } catch {
+    return { issues: [{ code: 'E_SCHEMA', message: 'The workflow is not plain JSON (it has a cycle or a BigInt).', path: [] }] };
+  }
+  const bytes = serialized === undefined ? 0 : utf8Length(serialized);
+  if (bytes > limits.maxBytes) {
+    return { issues: [{ code: 'E_LIMIT_BYTES', message: `The workflow is ${bytes} bytes; at most ${limits.maxBytes} are allowed.`, path: [] }] };
+  }
+
+  const parsed = WorkflowSchema.safeParse(input);
+  if (!parsed.success) {
+    const raw = (input ?? {}) as { nodes?: unknown };
+    return {
+      issues: parsed.error.issues.map((issue) => {
+        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+        const out: ValidationIssue = { code: 'E_SCHEMA', message: `${path.join('.') || 'workflow'}: ${issue.message}`, path };
+        if (path[0] === 'nodes' && typeof path[1] === 'number' && Array.isArray(raw.nodes)) {
+          const id = (raw.nodes[path[1]] as { id?: unknown } | undefined)?.id;
+          if (typeof id === 'string') out.nodeId = id;
+        }
+        return out;
+      }),
+    };
+  }
+  const workflow = parsed.data;
+  const { nodes, edges } = workflow;
+
+  // Ids.
+  const seenNodes = new Set<string>();
+  nodes.forEach((node, i) => {
+    if (seenNodes.has(node.id)) {
+      issues.push({ code: 'E_DUPLICATE_NODE_ID', message: `Node id "${node.id}" is used more than once.`, nodeId: node.id, path: ['nodes', i, 'id'] });
+    }
+    seenNodes.add(node.id);
+  });
+  const seenEdges = new Set<string>();
+  edges.forEach((edge, i) => {
+    if (seenEdges.has(edge.id)) {
+      issues.push({ code: 'E_DUPLICATE_EDGE_ID', message: `Edge id "${edge.id}" is used more than once.`, edgeId: edge.id, path: ['edges', i, 'id'] });
+    }
+    seenEdges.add(edge.id);
+  });
+
+  const graph = buildGraphIndex(nodes, edges);
+
+  // Scope of a partial run.
+  const scope = new Uint8Array(nodes.length);
+  if (options.targetNodeIds && options.targetNodeIds.length > 0) {
+    const targets: number[] = [];
+    for (const id of options.targetNodeIds) {
+      const i = graph.indexOf.get(id);
+      if (i === undefined) issues.push({ code: 'E_UNKNOWN_TARGET', message: `There is no node "${id}" to run.`, nodeId: id });
+      else targets.push(i);
+    }
+    const ancestors = reachable(graph.in, targets);
+    for (let i = 0; i < nodes.length; i++) scope[i] = ancestors[i]!;
+    for (const t of targets) scope[t] = 1;
+  } else {
+    scope.fill(1);
+  }
+
+  // Types and data.
+  const compiledNodes: {
+    definition: AnyNodeDefinition | undefined;
+    data: unknown;
+    common: CommonNodeData;
+    inputs: PortMap;
+    outputs: PortMap;
+  }[] = [];
+  nodes.forEach((node, i) => {
+    const definition = registry.get(node.type);
+    if (!definition) {
+      issues.push({ code: 'E_UNKNOWN_NODE_TYPE', message: `Node "${node.id}" has type "${node.type}", which is not registered.`, nodeId: node.id, path: ['nodes', i, 'type'] });
+      compiledNodes.push({ definition, data: node.data, common: {}, inputs: {}, outputs: {} });
+      return;
+    }
+    const { own, common } = splitData(node.data);
+    let data: unknown = own;
+    let commonData: CommonNodeData = {};
+    const ownParsed = definition.data.safeParse(own);
+    const commonParsed = CommonNodeDataSchema.safeParse(common);
+    if (ownParsed.success) data = ownParsed.data;
+    if (commonParsed.success) commonData = commonParsed.data;
+    if (scope[i]) {
+      if (!ownParsed.success) {
+        for (const issue of zodIssues(ownParsed.error, ['nodes', i, 'data'], node.id)) {
+          issues.push({ ...issue, code: 'E_INVALID_DATA', message: `Node "${node.id}" (${definition.label}): ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.') || 'data'}: `)}` });
+        }
+      }
+      if (!commonParsed.success) {
+        for (const issue of zodIssues(commonParsed.error, ['nodes', i, 'data'], node.id)) {
+          issues.push({ ...issue, code: 'E_INVALID_DATA', message: `Node "${node.id}": ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.')}: `)}` });
+        }
+      }
+    }
+    compiledNodes.push({
+      definition,
+      data,
+      common: commonData,
+      inputs: safePorts(() => inputPortsOf(definition, data)),
+      outputs: safePorts(() => outputPortsOf(definition, data)),
+    });
+  });
+
+  // Edges.
+  const inbound: [number, string, string][][] = nodes.map(() => []);
+  const taken = new Map<string, string>(); // "target\0handle" -> edge id
+  const pairs = new Set<string>();
+  edges.forEach((edge, e) => {
+    const s = graph.indexOf.get(edge.source);
+    const t = graph.indexOf.get(edge.target);
+    const path = ['edges', e];
+    if (s === undefined || t === undefined) {
+      const missing = s === undefined ? edge.source : edge.target;
+      issues.push({ code: 'E_MISSING_NODE', message: `Edge "${edge.id}" points to node "${missing}", which does not exist.`, edgeId: edge.id, path: [...path, s === undefined ? 'source' : 'target'] });
+      return;
+    }
+    if (s === t) {
+      issues.push({ code: 'E_SELF_LOOP', message: `Edge "${edge.id}" connects node "${edge.source}" to itself.`, edgeId: edge.id, nodeId: edge.source, path });
+      return;
+    }
+    const source = compiledNodes[s]!;
+    const target = compiledNodes[t]!;
+    if (!source.definition || !target.definition) return; // already reported as unknown type
+    const out = source.outputs[edge.sourceHandle];
+    const inp = target.inputs[edge.targetHandle];
+    if (!out) {
+      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${source.definition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: [...path, 'sourceHandle'] });
+      return;
+    }
+    if (!inp) {
+      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.target}" (${target.definition.label}) has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: [...path, 'targetHandle'] });
+      return;
+    }
+    if (!portTypesCompatible(out.type, inp.type)) {
+      issues.push({ code: 'E_PORT_TYPE_MISMATCH', message: `Output "${edge.sourceHandle}" of "${edge.source}" is ${out.type}, but input "${edge.targetHandle}" of "${edge.target}" takes ${inp.type}.`, edgeId: edge.id, nodeId: edge.target, path });
+      return;
+    }
+    const pairKey = `${edge.source}\u0000${edge.sourceHandle}\u0000${edge.target}\u0000${edge.targetHandle}`;
+    if (pairs.has(pairKey)) {
+      issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of "${edge.source}" is already connected to input "${edge.targetHandle}" of "${edge.target}".`, edgeId: edge.id, nodeId: edge.target, path });
+      return;
+    }
+    pairs.add(pairKey);
+    const slot = `${edge.target}\u0000${edge.targetHandle}`;
+    const first = taken.get(slot);
+    if (first !== undefined && !inp.multiple) {
+      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${first}".`, edgeId: edge.id, nodeId: edge.target, path });
+      return;
+    }
+    taken.set(slot, edge.id);
+    inbound[t]!.push([s, edge.sourceHandle, edge.targetHandle]);
+  });
+
+  // Required inputs.
+  nodes.forEach((node, i) => {
+    const compiled = compiledNodes[i]!;
+    if (!scope[i] || !compiled.definition) return;
+    for (const [name, spec] of Object.entries(compiled.inputs) as [string, PortSpec][]) {
+      if (spec.required && !taken.has(`${node.id}\u0000${name}`)) {
+        issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${compiled.definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
+      }
+    }
+  });
+
+  // Cycles.
+  const { level, acyclic } = kahn(graph);
+  if (!acyclic) {
+    for (const cycle of findCycles(graph)) {
+      issues.push({ code: 'E_CYCLE', message: `These nodes form a cycle: ${[...cycle, cycle[0]].join(' → ')}.`, nodeIds: cycle, nodeId: cycle[0]!, path: ['edges'] });
+    }
+  }
+
+  if (issues.length > 0) return { issues, workflow };
+  return {
+    issues,
+    workflow,
+    compiled: {
+      workflow,
+      graph,
+      level,
+      scope,
+      nodes: nodes.map((node, i) => {
+        const c = compiledNodes[i]!;
+        return { id: node.id, type: node.type, definition: c.definition!, data: c.data, common: c.common, inputs: c.inputs, outputs: c.outputs, inbound: inbound[i]! };
+      }),
+    },
+  };
+}
+
+/**
+ * Checks a workflow against the registry: schema, ids, node types and data, edges and
+ * port types, single-valued inputs, required inputs, cycles and size limits. The editor
+ * runs it while the user works and the server on every request: one set of rules.
+ */
+export function validateWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
+  const { issues, workflow } = analyzeWorkflow(input, registry, options);
+  if (issues.length === 0 && workflow) return { ok: true, workflow, issues: [] };
+  return workflow ? { ok: false, workflow, issues } : { ok: false, issues };
+}
+
+/** A connection the user is dragging, as @xyflow/react describes it. */
+export interface ConnectionInput {
+  source: string;
+  sourceHandle: string | null | undefined;
+  target: string;
+  targetHandle: string | null | undefined;
+}
+
+export type ConnectionCheck = { ok: true } | { ok: false; issue: ValidationIssue };
+
+/**
+ * Whether a new edge may join the workflow: both ports exist, their types fit, the input
+ * is free (or takes many), the pair is not already linked, and no cycle would form.
+ * Cheap enough to call on every pointer move while the user drags.
+ */
+export function validateConnection(workflow: WorkflowInput, connection: ConnectionInput, registry: NodeRegistry): ConnectionCheck {
+  const refuse = (code: ValidationIssue['code'], message: string): ConnectionCheck => ({ ok: false, issue: { code, message, nodeId: connection.target } });
+  const { source, target } = connection;
+  const sourceHandle = connection.sourceHandle ?? '';
+  const targetHandle = connection.targetHandle ?? '';
+  if (source === target) return refuse('E_SELF_LOOP', 'A node cannot be connected to itself.');
+  const sourceNode = workflow.nodes.find((n) => n.id === source);
+  const targetNode = workflow.nodes.find((n) => n.id === target);
+  if (!sourceNode || !targetNode) return refuse('E_MISSING_NODE', 'One end of the connection is not a node.');
+  const sourceDef = registry.get(sourceNode.type);
+  const targetDef = registry.get(targetNode.type);
+  if (!sourceDef || !targetDef) return refuse('E_UNKNOWN_NODE_TYPE', 'One end of the connection has an unknown node type.');
+  const parseData = (def: AnyNodeDefinition, data: Record<string, unknown> | undefined) => {
+    const parsed = def.data.safeParse(splitData(data ?? {}).own);
+    return parsed.success ? parsed.data : (data ?? {});
+  };
+  const out = safePorts(() => outputPortsOf(sourceDef, parseData(sourceDef, sourceNode.data)))[sourceHandle];
+  const inp = safePorts(() => inputPortsOf(targetDef, parseData(targetDef, targetNode.data)))[targetHandle];
+  if (!out) return refuse('E_MISSING_HANDLE', `${sourceDef.label} has no output "${sourceHandle}".`);
+  if (!inp) return refuse('E_MISSING_HANDLE', `${targetDef.label} has no input "${targetHandle}".`);
+  if (!portTypesCompatible(out.type, inp.type)) {
+    return refuse('E_PORT_TYPE_MISMATCH', `${out.type} output cannot feed the ${inp.type} input "${inp.label ?? targetHandle}".`);
+  }
+  for (const edge of workflow.edges) {
+    if (edge.target !== target || edge.targetHandle !== targetHandle) continue;
+    if (edge.source === source && edge.sourceHandle === sourceHandle) return refuse('E_DUPLICATE_EDGE', 'These ports are already connected.');
+    if (!inp.multiple) return refuse('E_INPUT_TAKEN', `Input "${inp.label ?? targetHandle}" takes one connection and already has one.`);
+  }
+  if (wouldCreateCycle(buildGraphIndex(workflow.nodes, workflow.edges), source, target)) {
+    return refuse('E_CYCLE', 'This connection would create a cycle.');
+  }
+  return { ok: true };
+}

@@ -1,0 +1,322 @@
+import {
+  type NodeRegistry,
+  type NodeResult,
+  type RunEvent,
+  type RunHandle,
+  startRun,
+  type Workflow,
+} from '@galaxyflow/engine';
+import { WorkflowConflictError } from './conflict';
+import type {
+  EditorClient,
+  ExecuteInput,
+  RunPage,
+  RunRecord,
+  RunSummary,
+  SaveWorkflowInput,
+  StoredWorkflow,
+} from './types';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** One scripted event: a run event without `runId`/`at`, sent `delayMs` after the previous one. */
+export type ScriptedEvent = DistributiveOmit<RunEvent, 'runId' | 'at'> & { delayMs?: number };
+
+export interface MemoryClientOptions {
+  /** Workflows the client starts with. Default none. */
+  workflows?: readonly StoredWorkflow[];
+  /**
+   * Runs execute in the browser with the engine and this registry. Without it (and without
+   * `script`), `execute` rejects.
+   */
+  registry?: NodeRegistry;
+  /** Plays these events instead of executing; return undefined to execute normally. Default none. */
+  script?: (input: ExecuteInput, workflow: Workflow) => readonly ScriptedEvent[] | undefined;
+  /** Past runs listed by the history, newest first. Default none. */
+  runs?: readonly RunRecord[];
+  /** Simulated latency of every call, in ms. Default 0. */
+  latencyMs?: number;
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The in-memory client, with a few handles tests and stories use to stage situations. */
+export interface MemoryClient extends EditorClient {
+  /** Replaces a stored workflow as if another user saved it; bumps its version. */
+  saveElsewhere(id: string, workflow: Workflow): StoredWorkflow;
+  /** The stored workflow, or undefined. */
+  peek(id: string): StoredWorkflow | undefined;
+  /** Every call made, in order, by method name. */
+  readonly calls: { method: keyof EditorClient; args: unknown[] }[];
+}
+
+interface RunEntry {
+  record: RunRecord;
+  events: RunEvent[];
+  listeners: Set<(event: RunEvent) => void>;
+  finished: boolean;
+  stop?: () => void;
+}
+
+function emptyRecord(id: string, workflowId: string | undefined, at: number): RunRecord {
+  const record: RunRecord = { id, status: 'QUEUED', createdAt: at, nodes: {}, logs: [] };
+  if (workflowId !== undefined) record.workflowId = workflowId;
+  return record;
+}
+
+/** Folds an event into the stored record the history shows. */
+function recordEvent(record: RunRecord, event: RunEvent): void {
+  switch (event.type) {
+    case 'run:start':
+      record.status = 'RUNNING';
+      record.startedAt = event.at;
+      return;
+    case 'node:finish':
+      record.nodes[event.nodeId] = event.result;
+      return;
+    case 'log':
+      record.logs.push(event.entry);
+      return;
+    case 'run:finish':
+      record.status = event.status;
+      record.durationMs = event.durationMs;
+      if (event.error) record.error = event.error;
+      return;
+    default:
+      return;
+  }
+}
+
+function toWorkflow(input: ExecuteInput, stored: StoredWorkflow | undefined): Workflow {
+  if (input.nodes) {
+    const workflow: Workflow = { nodes: input.nodes, edges: input.edges ?? [] };
+    if (input.settings) workflow.settings = input.settings;
+    return workflow;
+  }
+  if (!stored) throw new Error(`There is no workflow "${input.workflowId ?? ''}".`);
+  return stored.workflow as Workflow;
+}
+
+/**
+ * An `EditorClient` that keeps workflows and runs in memory. It executes runs in the page
+ * with the engine (`registry`) or plays scripted events (`script`): stories, tests and demos
+ * get the whole editor without a server.
+ */
+export function createMemoryClient(options: MemoryClientOptions = {}): MemoryClient {
+  const now = options.now ?? Date.now;
+  const latency = options.latencyMs ?? 0;
+  const workflows = new Map<string, StoredWorkflow>();
+  for (const stored of options.workflows ?? []) workflows.set(stored.id, structuredClone(stored));
+  const runs = new Map<string, RunEntry>();
+  for (const record of options.runs ?? []) {
+    runs.set(record.id, { record: structuredClone(record), events: [], listeners: new Set(), finished: true });
+  }
+  let sequence = 0;
+  const calls: MemoryClient['calls'] = [];
+
+  const settle = <T>(value: () => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const go = () => {
+        try {
+          resolve(value());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (latency > 0) setTimeout(go, latency);
+      else queueMicrotask(go);
+    });
+
+  const publish = (entry: RunEntry, event: RunEvent) => {
+    entry.events.push(event);
+    recordEvent(entry.record, event);
+    if (event.type === 'run:finish') entry.finished = true;
+    for (const listener of [...entry.listeners]) listener(event);
+  };
+
+  const play = (entry: RunEntry, script: readonly ScriptedEvent[]) => {
+    let index = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = () => {
+      const step = script[index++];
+      if (!step || entry.finished) return;
+      const { delayMs: _delay, ...event } = step;
+      publish(entry, { ...event, runId: entry.record.id, at: now() } as RunEvent);
+      schedule();
+    };
+    const schedule = () => {
+      const step = script[index];
+      if (!step) return;
+      timer = setTimeout(next, step.delayMs ?? 0);
+    };
+    entry.stop = () => {
+      clearTimeout(timer);
+      if (entry.finished) return;
+      const at = now();
+      const started = new Set<string>();
+      const finished = new Set<string>();
+      for (const event of entry.events) {
+        if (event.type === 'node:start') started.add(event.nodeId);
+        if (event.type === 'node:finish') finished.add(event.nodeId);
+        if (event.type === 'run:start') for (const id of event.nodeIds) started.add(id);
+      }
+      for (const nodeId of started) {
+        if (finished.has(nodeId)) continue;
+        const result: NodeResult = {
+          status: 'CANCELED',
+          attempts: 0,
+          error: { code: 'E_CANCELED', message: 'The run was canceled.', retryable: false, nodeId },
+        };
+        publish(entry, { type: 'node:finish', runId: entry.record.id, at, nodeId, result });
+      }
+      const startedAt = Number(entry.record.startedAt ?? at);
+      publish(entry, {
+        type: 'run:finish',
+        runId: entry.record.id,
+        at,
+        status: 'CANCELED',
+        durationMs: at - startedAt,
+        error: { code: 'E_CANCELED', message: 'The run was canceled.', retryable: false },
+      });
+    };
+    schedule();
+  };
+
+  const execute = (entry: RunEntry, workflow: Workflow, input: ExecuteInput) => {
+    const registry = options.registry;
+    if (!registry) throw new Error('This client has neither a registry nor a script to run with.');
+    const reuse = input.reuseRunId ? runs.get(input.reuseRunId)?.record.nodes : undefined;
+    const handle: RunHandle = startRun(workflow, {
+      registry,
+      runId: entry.record.id,
+      now,
+      ...(input.targetNodeIds ? { targetNodeIds: input.targetNodeIds } : {}),
+      ...(reuse ? { reuse: { nodes: reuse } } : {}),
+      onEvent: (event) => publish(entry, event),
+    });
+    entry.stop = () => handle.cancel();
+  };
+
+  const client: MemoryClient = {
+    calls,
+    peek: (id) => workflows.get(id),
+    saveElsewhere(id, workflow) {
+      const current = workflows.get(id);
+      const next: StoredWorkflow = { id, version: (current?.version ?? 0) + 1, workflow, updatedAt: now() };
+      if (current?.name !== undefined) next.name = current.name;
+      workflows.set(id, next);
+      return structuredClone(next);
+    },
+    getWorkflow(id) {
+      calls.push({ method: 'getWorkflow', args: [id] });
+      return settle(() => {
+        const stored = workflows.get(id);
+        if (!stored) throw Object.assign(new Error(`There is no workflow "${id}".`), { status: 404 });
+        return structuredClone(stored);
+      });
+    },
+    saveWorkflow(input: SaveWorkflowInput) {
+      calls.push({ method: 'saveWorkflow', args: [input] });
+      return settle(() => {
+        const current = workflows.get(input.id);
+        if (current && input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+          throw new WorkflowConflictError(input.id, current.version);
+        }
+        const next: StoredWorkflow = {
+          id: input.id,
+          version: (current?.version ?? 0) + 1,
+          workflow: structuredClone(input.workflow),
+          updatedAt: now(),
+        };
+        const name = input.name ?? current?.name;
+        if (name !== undefined) next.name = name;
+        workflows.set(input.id, next);
+        return structuredClone(next);
+      });
+    },
+    execute(input) {
+      calls.push({ method: 'execute', args: [input] });
+      return settle(() => {
+        const stored = input.workflowId ? workflows.get(input.workflowId) : undefined;
+        const workflow = toWorkflow(input, stored);
+        sequence += 1;
+        const runId = `run_${now().toString(36)}_${sequence}`;
+        const entry: RunEntry = {
+          record: emptyRecord(runId, input.workflowId, now()),
+          events: [],
+          listeners: new Set(),
+          finished: false,
+        };
+        runs.set(runId, entry);
+        const script = options.script?.(input, workflow);
+        // Events start on the next task, after the caller had the chance to subscribe.
+        setTimeout(() => {
+          try {
+            if (script) play(entry, script);
+            else execute(entry, workflow, input);
+          } catch (error) {
+            const at = now();
+            const info = {
+              code: (error as { code?: string }).code ?? 'E_VALIDATION',
+              message: (error as Error).message,
+              retryable: false,
+            };
+            publish(entry, { type: 'run:finish', runId, at, status: 'FAILED', durationMs: 0, error: info });
+          }
+        });
+        return { runId };
+      });
+    },
+    subscribe(runId, onEvent) {
+      calls.push({ method: 'subscribe', args: [runId] });
+      const entry = runs.get(runId);
+      if (!entry) return () => {};
+      let active = true;
+      const listener = (event: RunEvent) => {
+        if (active) onEvent(event);
+      };
+      // Replay what already happened, like an SSE stream with Last-Event-ID.
+      queueMicrotask(() => {
+        if (!active) return;
+        for (const event of [...entry.events]) onEvent(event);
+        entry.listeners.add(listener);
+      });
+      return () => {
+        active = false;
+        entry.listeners.delete(listener);
+      };
+    },
+    cancel(runId) {
+      calls.push({ method: 'cancel', args: [runId] });
+      return settle(() => {
+        runs.get(runId)?.stop?.();
+        return { ok: true };
+      });
+    },
+    listRuns(query) {
+      calls.push({ method: 'listRuns', args: [query] });
+      return settle((): RunPage => {
+        const page = Math.max(1, query.page ?? 1);
+        const limit = Math.max(1, query.limit ?? 10);
+        const all = [...runs.values()]
+          .map((entry) => entry.record)
+          .filter((record) => record.workflowId === query.workflowId)
+          .sort((a, b) => Number(b.startedAt ?? b.createdAt ?? 0) - Number(a.startedAt ?? a.createdAt ?? 0));
+        const items = all.slice((page - 1) * limit, page * limit).map((record): RunSummary => {
+          const { nodes: _nodes, logs: _logs, error: _error, ...summary } = record;
+          return { ...summary };
+        });
+        return { items, page, limit, total: all.length, hasMore: page * limit < all.length };
+      });
+    },
+    getRun(runId) {
+      calls.push({ method: 'getRun', args: [runId] });
+      return settle(() => {
+        const entry = runs.get(runId);
+        if (!entry) throw Object.assign(new Error(`There is no run "${runId}".`), { status: 404 });
+        return structuredClone(entry.record);
+      });
+    },
+  };
+  return client;
+}

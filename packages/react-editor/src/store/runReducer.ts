@@ -1,0 +1,117 @@
+import type { NodeResult, NodeStatus, RunEvent } from '@galaxyflow/engine';
+import type { RunRecord } from '../client/types';
+import type { NodeRunState, NodeRunStatus, RunView } from '../types';
+
+/** Most log lines a run view keeps; the full log stays on the server. */
+const MAX_LOGS = 2_000;
+/** Most streamed characters kept per node; the final output replaces them anyway. */
+const MAX_STREAMED = 200_000;
+
+const STATUS: Record<NodeStatus, NodeRunStatus> = {
+  SUCCESS: 'success',
+  FAILED: 'failed',
+  SKIPPED: 'skipped',
+  CANCELED: 'canceled',
+};
+
+function fromResult(result: NodeResult, previous?: NodeRunState): NodeRunState {
+  const state: NodeRunState = {
+    status: STATUS[result.status],
+    attempt: result.attempts,
+    streamed: result.status === 'SUCCESS' ? '' : (previous?.streamed ?? ''),
+  };
+  if (result.output !== undefined) state.output = result.output;
+  if (result.error !== undefined) state.error = result.error;
+  if (result.durationMs !== undefined) state.durationMs = result.durationMs;
+  if (result.reused) state.reused = true;
+  if (result.skippedBecause !== undefined) state.skippedBecause = result.skippedBecause;
+  return state;
+}
+
+/** A new view with one node's state replaced. */
+function withNode(run: RunView, nodeId: string, state: NodeRunState): RunView {
+  return { ...run, nodes: { ...run.nodes, [nodeId]: state } };
+}
+
+/**
+ * Folds one run event into the view the canvas paints. Pure: the same events give the
+ * same view, whether they arrive live or are replayed after a reconnect. Events of
+ * another run are ignored.
+ */
+export function applyRunEvent(run: RunView, event: RunEvent): RunView {
+  if (run.runId !== '' && event.runId !== run.runId) return run;
+  switch (event.type) {
+    case 'run:start': {
+      const nodes = { ...run.nodes };
+      for (const id of event.nodeIds) nodes[id] = { status: 'queued', attempt: 0, streamed: '' };
+      return { ...run, runId: event.runId, phase: 'running', startedAt: event.at, nodes };
+    }
+    case 'node:start': {
+      const previous = run.nodes[event.nodeId];
+      return withNode(run, event.nodeId, {
+        status: 'running',
+        attempt: event.attempt,
+        // A retry starts its stream afresh.
+        streamed: '',
+        ...(previous?.error && event.attempt > 1 ? { error: previous.error } : {}),
+      });
+    }
+    case 'node:delta': {
+      const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: 1, streamed: '' };
+      const streamed = (previous.streamed + event.delta).slice(-MAX_STREAMED);
+      return withNode(run, event.nodeId, { ...previous, streamed });
+    }
+    case 'node:retry': {
+      const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: event.attempt, streamed: '' };
+      return withNode(run, event.nodeId, { ...previous, status: 'retrying', attempt: event.attempt, error: event.error });
+    }
+    case 'node:finish':
+      return withNode(run, event.nodeId, fromResult(event.result, run.nodes[event.nodeId]));
+    case 'log': {
+      const logs = run.logs.length >= MAX_LOGS ? run.logs.slice(1 - MAX_LOGS) : run.logs.slice();
+      logs.push(event.entry);
+      return { ...run, logs };
+    }
+    case 'run:finish': {
+      const next: RunView = { ...run, phase: event.status, durationMs: event.durationMs };
+      if (event.error) next.error = event.error;
+      // Nodes the run never reached are no longer waiting for anything.
+      let nodes: RunView['nodes'] | undefined;
+      for (const [id, state] of Object.entries(run.nodes)) {
+        if (state.status === 'queued' || state.status === 'running' || state.status === 'retrying') {
+          nodes ??= { ...run.nodes };
+          nodes[id] = { ...state, status: 'canceled' };
+        }
+      }
+      if (nodes) next.nodes = nodes;
+      return next;
+    }
+    default:
+      return run;
+  }
+}
+
+function epoch(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The view of a stored run, for the history panel to paint onto the canvas. */
+export function runViewFromRecord(record: RunRecord): RunView {
+  const nodes: RunView['nodes'] = {};
+  for (const [id, result] of Object.entries(record.nodes)) nodes[id] = fromResult(result);
+  const phase: RunView['phase'] =
+    record.status === 'QUEUED' ? 'starting' : record.status === 'RUNNING' ? 'running' : record.status;
+  const view: RunView = { runId: record.id, origin: 'history', phase, nodes, logs: record.logs.slice(-MAX_LOGS) };
+  const startedAt = epoch(record.startedAt ?? record.createdAt);
+  if (startedAt !== undefined) view.startedAt = startedAt;
+  if (record.durationMs !== undefined) view.durationMs = record.durationMs;
+  if (record.error) view.error = record.error;
+  return view;
+}
+
+/** Whether the run is still going (its buttons show Cancel rather than Run). */
+export function isRunActive(run: RunView | null): boolean {
+  return run !== null && run.origin === 'live' && (run.phase === 'starting' || run.phase === 'running');
+}

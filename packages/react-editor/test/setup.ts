@@ -1,0 +1,75 @@
+import '@testing-library/jest-dom/vitest';
+import { cleanup } from '@testing-library/react';
+import { afterEach } from 'vitest';
+
+/*
+ * React Flow measures the DOM; jsdom has no layout. Without these stand-ins nodes stay
+ * `visibility: hidden` and handles have no bounds.
+ */
+class ResizeObserverStub {
+  private readonly callback: ResizeObserverCallback;
+  constructor(callback: ResizeObserverCallback) {
+    this.callback = callback;
+  }
+  observe(target: Element): void {
+    // Asynchronous like the real one: React Flow expects the first report after mount.
+    setTimeout(() => {
+      this.callback(
+        [{ target, contentRect: target.getBoundingClientRect() } as unknown as ResizeObserverEntry],
+        this as unknown as ResizeObserver,
+      );
+    });
+  }
+  unobserve(): void {}
+  disconnect(): void {}
+}
+
+class DOMMatrixReadOnlyStub {
+  m22: number;
+  constructor(transform?: string) {
+    const scale = transform?.match(/scale\(([0-9.]+)\)/)?.[1];
+    this.m22 = scale === undefined ? 1 : Number(scale);
+  }
+}
+
+Object.assign(globalThis, {
+  ResizeObserver: ResizeObserverStub,
+  DOMMatrixReadOnly: DOMMatrixReadOnlyStub,
+});
+
+Object.defineProperties(HTMLElement.prototype, {
+  offsetHeight: {
+    configurable: true,
+    get(this: HTMLElement) {
+      return Number.parseFloat(this.style.height) || 1;
+    },
+  },
+  offsetWidth: {
+    configurable: true,
+    get(this: HTMLElement) {
+      return Number.parseFloat(this.style.width) || 1;
+    },
+  },
+});
+
+(SVGElement.prototype as unknown as { getBBox: () => DOMRect }).getBBox = () =>
+  ({ x: 0, y: 0, width: 0, height: 0 }) as DOMRect;
+
+if (!window.matchMedia) {
+  window.matchMedia = (query: string) =>
+    ({
+      matches: false,
+      media: query,
+      onchange: null,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      addListener: () => {},
+      removeListener: () => {},
+      dispatchEvent: () => false,
+    }) as MediaQueryList;
+}
+
+afterEach(() => {
+  cleanup();
+  window.localStorage.clear();
+});

@@ -1,0 +1,28 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { defineConfig } from 'tsup';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * One stylesheet for hosts: React Flow's structural base styles followed by the editor's
+ * own, all scoped to `.react-flow` / `.gf-` classes so nothing leaks into the host page.
+ */
+function writeStylesheet(): void {
+  const base = readFileSync(require.resolve('@xyflow/react/dist/base.css'), 'utf8');
+  const own = readFileSync(new URL('./src/styles/editor.css', import.meta.url), 'utf8');
+  writeFileSync(new URL('./dist/style.css', import.meta.url), `${base}\n${own}`);
+}
+
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: { compilerOptions: { customConditions: [] } },
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  treeshake: true,
+  external: ['react', 'react-dom', 'react/jsx-runtime'],
+  banner: { js: "'use client';" },
+  onSuccess: async () => writeStylesheet(),
+});

@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import {
+  builtinNodes,
+  createRegistry,
+  defaultLimits,
+  type NodeRegistry,
+  type WorkflowLimits,
+} from '@galaxyflow/engine';
+import { type Logger, pino } from 'pino';
+import type { z } from 'zod';
+import type { AuthAdapter } from './auth';
+import { isJsonContentType, parseJsonBody } from './body';
+import { ProblemError, type ProblemIssue, toProblemDocument } from './errors';
+import type { RunQueue } from './queue';
+import { createMemoryRateLimiter, type RateLimiter } from './rateLimit';
+import { createRoutes, type RouteDefinition } from './routes';
+import { createSchemas, type GalaxySchemas } from './schemas';
+import type { GalaxyStore } from './store/types';
+
+export interface GalaxyLimits {
+  /** Largest request body, in bytes. Default 1 MiB (1,048,576). */
+  maxBodyBytes?: number;
+  /** Deepest nesting of a JSON body. Default 64. */
+  maxJsonDepth?: number;
+  /** Largest `limit` of a list request. Default 100. */
+  maxPageSize?: number;
+  /** Nodes, edges and bytes per workflow. Default the engine's `defaultLimits`. */
+  workflow?: Partial<WorkflowLimits>;
+  /** How long an `Idempotency-Key` on `POST /execute` is remembered, in ms. Default 24 h. */
+  idempotencyTtlMs?: number;
+}
+
+/** Options of `createGalaxyRouter` and `createGalaxyFetchHandler`. */
+export interface GalaxyOptions {
+  /** Who is calling. Required: there is no anonymous mode. */
+  auth: AuthAdapter;
+  /** Where workflows and runs live. Required; `createSqliteStore({ path })` is the embedded one. */
+  store: GalaxyStore;
+  /** Where `POST /execute` hands runs. Required. */
+  queue: RunQueue;
+  /** Node types workflows may use. Default `createRegistry(builtinNodes)`. */
+  registry?: NodeRegistry;
+  /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
+  rateLimit?: RateLimiter | false;
+  /** Size limits. Defaults per field. */
+  limits?: GalaxyLimits;
+  /** Structured logger; one line per request carries its request id. Default `pino()`. */
+  logger?: Logger;
+}
+
+/** A request as the core sees it, whatever server received it. */
+export interface CoreRequest {
+  method: string;
+  /** Path and query relative to where the API is mounted, e.g. `/runs?limit=20`. */
+  url: string;
+  headers: { get(name: string): string | null };
+  /** Reads the whole body; throws `E_BODY_TOO_LARGE` past `maxBytes`. */
+  readBody(maxBytes: number): Promise<Uint8Array | string>;
+}
+
+export interface CoreResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+/** What a route handler returns. */
+export interface RouteResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What a route handler gets. */
+export interface RouteContext {
+  userId: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: CoreRequest['headers'];
+  requestId: string;
+  log: Logger;
+  /** Parses the body as JSON against `schema`; an empty body parses as `{}` when `optional`. */
+  body<S extends z.ZodType>(schema: S, options?: { optional?: boolean }): Promise<z.output<S>>;
+  /** Parses the query string against `schema`. */
+  parseQuery<S extends z.ZodType>(schema: S): z.output<S>;
+}
+
+export interface ResolvedOptions {
+  auth: AuthAdapter;
+  store: GalaxyStore;
+  queue: RunQueue;
+  registry: NodeRegistry;
+  rateLimit: RateLimiter | false;
+  logger: Logger;
+  limits: Required<Omit<GalaxyLimits, 'workflow'>> & { workflow: WorkflowLimits };
+  schemas: GalaxySchemas;
+}
+
+/** The framework-neutral API: both bindings translate to and from it. */
+export interface GalaxyCore {
+  /** Answers a request, or undefined when no route has its path (the binding decides). */
+  handle(request: CoreRequest): Promise<CoreResponse | undefined>;
+  /** The OpenAPI 3.1 document served at `/openapi.json`. */
+  readonly openapi: Record<string, unknown>;
+  readonly routes: readonly RouteDefinition[];
+  /** A 404 problem, for bindings that answer unknown paths themselves. */
+  notFound(path: string): CoreResponse;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+const KNOWN_USERS_CAP = 10_000;
+
+function resolveOptions(options: GalaxyOptions): ResolvedOptions {
+  if (!options.auth || !options.store || !options.queue) {
+    throw new Error('Galaxy Flow API: `auth`, `store` and `queue` are required.');
+  }
+  const workflow = { ...defaultLimits, ...options.limits?.workflow };
+  const maxPageSize = options.limits?.maxPageSize ?? 100;
+  return {
+    auth: options.auth,
+    store: options.store,
+    queue: options.queue,
+    registry: options.registry ?? createRegistry(builtinNodes),
+    rateLimit: options.rateLimit ?? createMemoryRateLimiter(),
+    logger: options.logger ?? pino({ name: 'galaxyflow' }),
+    limits: {
+      maxBodyBytes: options.limits?.maxBodyBytes ?? 1024 * 1024,
+      maxJsonDepth: options.limits?.maxJsonDepth ?? 64,
+      maxPageSize,
+      idempotencyTtlMs: options.limits?.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
+      workflow,
+    },
+    schemas: createSchemas({ workflow, maxPageSize }),
+  };
+}
+
+function zodIssues(error: z.ZodError): ProblemIssue[] {
+  return error.issues.map((issue) => ({
+    code: issue.code,
+    message: issue.message,
+    path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
+  }));
+}
+
+interface CompiledRoute {
+  definition: RouteDefinition;
+  segments: string[];
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((segment) => segment !== '');
+}
+
+function matchSegments(pattern: string[], path: string[]): Record<string, string> | undefined {
+  if (pattern.length !== path.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!;
+    const actual = path[i]!;
+    if (expected.startsWith(':')) {
+      try {
+        params[expected.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return undefined;
+      }
+    } else if (expected !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/** Builds the request pipeline every binding shares: route, auth, rate limit, handler, problem. */
+export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
+  const options = resolveOptions(input);
+  const { auth, store, logger, limits } = options;
+  const { routes, openapi } = createRoutes(options);
+  const compiled: CompiledRoute[] = routes.map((definition) => ({
+    definition,
+    segments: splitPath(definition.path),
+  }));
+  // Creating the user row on every request would make each read a write; remember who exists.
+  const knownUsers = new Set<string>();
+
+  function respond(result: RouteResult, requestId: string): CoreResponse {
+    return {
+      status: result.status,
+      headers: {
+        'content-type': JSON_TYPE,
+        'cache-control': 'no-store',
+        'x-request-id': requestId,
+        ...result.headers,
+      },
+      body: result.body === undefined ? null : JSON.stringify(result.body),
+    };
+  }
+
+  function problem(error: ProblemError, path: string, requestId: string): CoreResponse {
+    return {
+      status: error.status,
+      headers: {
+        'content-type': PROBLEM_TYPE,
+        'cache-control': 'no-store',
+        'x-request-id': requestId,
+        ...error.headers,
+      },
+      body: JSON.stringify(toProblemDocument(error, { instance: path, requestId })),
+    };
+  }
+
+  async function handle(request: CoreRequest): Promise<CoreResponse | undefined> {
+    const started = performance.now();
+    const url = new URL(request.url, 'http://galaxy.invalid');
+    const path = url.pathname;
+    const incomingId = request.headers.get('x-request-id');
+    const requestId = incomingId && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const segments = splitPath(path);
+    const method = request.method.toUpperCase();
+
+    let route: CompiledRoute | undefined;
+    let params: Record<string, string> | undefined;
+    const allowed: string[] = [];
+    for (const candidate of compiled) {
+      const match = matchSegments(candidate.segments, segments);
+      if (!match) continue;
+      allowed.push(candidate.definition.method);
+      if (candidate.definition.method === method) {
+        route = candidate;
+        params = match;
+        break;
+      }
+    }
+    if (allowed.length === 0) return undefined;
+
+    let userId: string | undefined;
+    let response: CoreResponse;
+    try {
+      if (!route || !params) {
+        throw new ProblemError('E_METHOD_NOT_ALLOWED', { headers: { allow: allowed.join(', ') } });
+      }
+      const { definition } = route;
+      const rateHeaders: Record<string, string> = {};
+      if (definition.auth) {
+        const identity = await auth.authenticate({
+          method,
+          url: request.url,
+          headers: request.headers,
+        });
+        if (!identity || typeof identity.userId !== 'string' || identity.userId === '') {
+          throw new ProblemError('E_UNAUTHORIZED', { headers: { 'www-authenticate': 'Bearer' } });
+        }
+        userId = identity.userId;
+        if (!knownUsers.has(userId)) {
+          await store.ensureUser(userId);
+          if (knownUsers.size >= KNOWN_USERS_CAP) knownUsers.clear();
+          knownUsers.add(userId);
+        }
+        if (options.rateLimit) {
+          const decision = await options.rateLimit.consume(
+            userId,
+            `${definition.method} ${definition.path}`,
+          );
+          rateHeaders['ratelimit-limit'] = String(decision.limit);
+          rateHeaders['ratelimit-remaining'] = String(decision.remaining);
+          rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
+          rateHeaders['ratelimit-policy'] = `${decision.limit};w=${decision.windowSeconds}`;
+          if (!decision.allowed) {
+            throw new ProblemError('E_RATE_LIMITED', {
+              headers: { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) },
+            });
+          }
+        }
+      }
+      let childLogger: Logger | undefined;
+      const context: RouteContext = {
+        userId: userId ?? '',
+        params,
+        query: url.searchParams,
+        headers: request.headers,
+        requestId,
+        get log() {
+          childLogger ??= logger.child({ requestId });
+          return childLogger;
+        },
+        async body(schema, bodyOptions) {
+          const contentType = request.headers.get('content-type');
+          const raw = await request.readBody(limits.maxBodyBytes);
+          const empty = typeof raw === 'string' ? raw.length === 0 : raw.byteLength === 0;
+          let value: unknown;
+          if (empty && bodyOptions?.optional) {
+            value = {};
+          } else if (!isJsonContentType(contentType)) {
+            throw new ProblemError('E_UNSUPPORTED_MEDIA_TYPE', {
+              detail: `Got ${contentType === null ? 'no Content-Type' : `Content-Type "${contentType}"`}; send application/json.`,
+            });
+          } else {
+            value = parseJsonBody(raw, limits.maxJsonDepth);
+          }
+          const parsed = schema.safeParse(value);
+          if (!parsed.success) {
+            throw new ProblemError('E_INVALID_BODY', { issues: zodIssues(parsed.error) });
+          }
+          return parsed.data;
+        },
+        parseQuery(schema) {
+          const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
+          if (!parsed.success) {
+            throw new ProblemError('E_INVALID_QUERY', { issues: zodIssues(parsed.error) });
+          }
+          return parsed.data;
+        },
+      };
+      const result = await definition.handler(context);
+      response = respond({ ...result, headers: { ...rateHeaders, ...result.headers } }, requestId);
+    } catch (error) {
+      if (error instanceof ProblemError) {
+        response = problem(error, path, requestId);
+      } else {
+        logger.error({ err: error, requestId, method, path }, 'request failed');
+        response = problem(new ProblemError('E_INTERNAL'), path, requestId);
+      }
+    }
+    const line = {
+      requestId,
+      method,
+      route: route?.definition.path ?? path,
+      status: response.status,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      userId,
+    };
+    if (response.status >= 500) logger.error(line, 'request');
+    else logger.info(line, 'request');
+    return response;
+  }
+
+  return {
+    handle,
+    openapi,
+    routes,
+    notFound: (path) => problem(new ProblemError('E_NOT_FOUND'), path, randomUUID()),
+  };
+}

@@ -1,0 +1,71 @@
+import { bodyTooLarge } from './body';
+import { type CoreRequest, createGalaxyCore, type GalaxyOptions } from './core';
+
+export interface GalaxyFetchOptions extends GalaxyOptions {
+  /** Path the API is served under, stripped before routing (e.g. `/api`). Default `''`. */
+  basePath?: string;
+}
+
+/** A web-standard handler: Next.js route handlers, Bun, Deno, Cloudflare, Hono. */
+export type GalaxyFetchHandler = (request: Request) => Promise<Response>;
+
+async function readWebBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) throw bodyTooLarge(maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw bodyTooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The API as `(Request) => Promise<Response>`. In a Next.js app:
+ * `const handler = createGalaxyFetchHandler({ ..., basePath: '/api' }); export { handler as GET, handler as POST, handler as PUT, handler as DELETE };`
+ */
+export function createGalaxyFetchHandler(options: GalaxyFetchOptions): GalaxyFetchHandler {
+  const core = createGalaxyCore(options);
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
+  return async (request) => {
+    const url = new URL(request.url);
+    let path = url.pathname;
+    if (basePath !== '') {
+      if (path !== basePath && !path.startsWith(`${basePath}/`)) {
+        return toResponse(core.notFound(path));
+      }
+      path = path.slice(basePath.length) || '/';
+    }
+    const coreRequest: CoreRequest = {
+      method: request.method,
+      url: `${path}${url.search}`,
+      headers: request.headers,
+      readBody: (maxBytes) => readWebBody(request, maxBytes),
+    };
+    const response = await core.handle(coreRequest);
+    return toResponse(response ?? core.notFound(path));
+  };
+}
+
+function toResponse(response: {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+}): Response {
+  return new Response(response.body, { status: response.status, headers: response.headers });
+}

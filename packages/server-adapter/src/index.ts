@@ -1,0 +1,69 @@
+export { tokenAuth } from './auth';
+export type { AuthAdapter, AuthIdentity, AuthRequest, TokenAuthOptions } from './auth';
+export { createGalaxyCore } from './core';
+export type {
+  CoreRequest,
+  CoreResponse,
+  GalaxyCore,
+  GalaxyLimits,
+  GalaxyOptions,
+} from './core';
+export { problemCodes, problemType, ProblemError } from './errors';
+export type { ProblemCode, ProblemDocument, ProblemIssue } from './errors';
+export { createGalaxyRouter } from './express';
+export type { GalaxyRouter } from './express';
+export { createGalaxyFetchHandler } from './fetch';
+export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
+export type { EnqueueInfo, RunQueue } from './queue';
+export { createMemoryRateLimiter } from './rateLimit';
+export type {
+  MemoryRateLimiterOptions,
+  RateLimitDecision,
+  RateLimiter,
+  RateLimitRule,
+} from './rateLimit';
+export { createSchemas } from './schemas';
+export type { GalaxySchemas } from './schemas';
+export { createMemoryStore } from './store/memoryStore';
+export type { MemoryStoreOptions } from './store/memoryStore';
+export { migrations } from './store/migrations';
+export type { Migration } from './store/migrations';
+export { createSqliteStore } from './store/sqliteStore';
+export type { SqliteStoreOptions } from './store/sqliteStore';
+export { finalRunStatuses, runStatuses } from './store/types';
+export type {
+  CancelResult,
+  ClaimedRun,
+  ClaimOptions,
+  CreateRunInput,
+  CreateRunResult,
+  ExecutionLogRecord,
+  FinalRunStatus,
+  FinishRunInput,
+  GalaxyStore,
+  LogInput,
+  NodeResultInput,
+  NodeResultRecord,
+  NodeResultStatus,
+  Page,
+  PageQuery,
+  RunCounts,
+  RunDetail,
+  RunEventRecord,
+  RunListQuery,
+  RunRecord,
+  RunScope,
+  RunStatus,
+  RunStore,
+  SaveResult,
+  UserRecord,
+  UserStore,
+  WorkflowContent,
+  WorkflowGraph,
+  WorkflowListQuery,
+  WorkflowRecord,
+  WorkflowStore,
+  WorkflowSummary,
+  WorkflowVersionRecord,
+  WorkflowVersionSummary,
+} from './store/types';

@@ -1,0 +1,20 @@
+/** What the API tells the queue about a run it hands over. */
+export interface EnqueueInfo {
+  /** The run's owner, for per-user fairness and caps. */
+  userId: string;
+}
+
+/**
+ * Hands QUEUED runs to workers. The store holds the run; the queue only moves its id, so
+ * a durable queue can be the store itself, or a host's job system (Trigger.dev, BullMQ).
+ */
+export interface RunQueue {
+  /** Schedules the run. May return the backend's job id, which the run row records. */
+  enqueue(runId: string, info: EnqueueInfo): Promise<{ externalId?: string } | undefined>;
+  /** Asks the worker holding the run to stop it; the store already marked the request. */
+  cancel(runId: string): Promise<void>;
+  /** Starts taking work. */
+  start(): Promise<void>;
+  /** Stops taking work and lets in-flight runs finish, up to the deadline. */
+  stop(options?: { deadlineMs?: number }): Promise<void>;
+}

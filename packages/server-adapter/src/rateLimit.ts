@@ -1,0 +1,105 @@
+/** One bucket's allowance. */
+export interface RateLimitRule {
+  /** Requests allowed per window. */
+  limit: number;
+  /** Window length in ms: the bucket refills `limit` tokens evenly over it. */
+  windowMs: number;
+}
+
+/** What a limiter decided for one request. */
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** The rule's limit, for `RateLimit-Limit`. */
+  limit: number;
+  /** Requests left right now, for `RateLimit-Remaining`. */
+  remaining: number;
+  /** Seconds until the bucket is full again, for `RateLimit-Reset`. */
+  resetSeconds: number;
+  /** When refused: seconds until one request is allowed, for `Retry-After`. */
+  retryAfterSeconds: number;
+  /** The window in seconds, for `RateLimit-Policy`. */
+  windowSeconds: number;
+}
+
+/**
+ * Decides whether a user may make a request to a route. `route` is the route's pattern,
+ * e.g. `POST /execute`, so limiters can give expensive routes their own allowance.
+ */
+export interface RateLimiter {
+  consume(key: string, route: string): Promise<RateLimitDecision> | RateLimitDecision;
+}
+
+export interface MemoryRateLimiterOptions {
+  /** Allowance per user across routes without their own rule. Default 100 per 60,000 ms. */
+  default?: RateLimitRule;
+  /** Routes with their own bucket, by pattern (`'POST /execute'`). Default none. */
+  routes?: Readonly<Record<string, RateLimitRule>>;
+  /** Most buckets kept; full (idle) buckets are dropped first. Default 100,000. */
+  maxBuckets?: number;
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+/**
+ * Token bucket per user (and per route with its own rule), in this process's memory. Bursts
+ * up to the limit, then a steady refill. Use a shared store (e.g. Redis) across instances.
+ */
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
+  const now = options.now ?? Date.now;
+  const fallback = options.default ?? { limit: 100, windowMs: 60_000 };
+  const routes = options.routes ?? {};
+  const maxBuckets = options.maxBuckets ?? 100_000;
+  for (const rule of [fallback, ...Object.values(routes)]) {
+    if (!(rule.limit >= 1 && rule.windowMs >= 1)) {
+      throw new Error('createMemoryRateLimiter: limit and windowMs must be at least 1.');
+    }
+  }
+  const buckets = new Map<string, Bucket>();
+
+  function prune(at: number): void {
+    for (const [key, bucket] of buckets) {
+      const rule = routes[key.slice(0, key.indexOf('\u0000'))] ?? fallback;
+      if (bucket.tokens + ((at - bucket.updatedAt) * rule.limit) / rule.windowMs >= rule.limit) {
+        buckets.delete(key);
+      }
+    }
+    // Still over the cap: every bucket is in use; drop the oldest rather than grow forever.
+    for (const key of buckets.keys()) {
+      if (buckets.size < maxBuckets) break;
+      buckets.delete(key);
+    }
+  }
+
+  return {
+    consume(key, route) {
+      const rule = routes[route];
+      const bucketKey = `${rule ? route : ''}\u0000${key}`;
+      const { limit, windowMs } = rule ?? fallback;
+      const at = now();
+      let bucket = buckets.get(bucketKey);
+      if (!bucket) {
+        if (buckets.size >= maxBuckets) prune(at);
+        bucket = { tokens: limit, updatedAt: at };
+        buckets.set(bucketKey, bucket);
+      }
+      const perMs = limit / windowMs;
+      bucket.tokens = Math.min(limit, bucket.tokens + (at - bucket.updatedAt) * perMs);
+      bucket.updatedAt = at;
+      const allowed = bucket.tokens >= 1;
+      if (allowed) bucket.tokens -= 1;
+      return {
+        allowed,
+        limit,
+        remaining: Math.floor(bucket.tokens),
+        resetSeconds: Math.ceil((limit - bucket.tokens) / perMs / 1000),
+        retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
+        windowSeconds: Math.ceil(windowMs / 1000),
+      };
+    },
+  };
+}

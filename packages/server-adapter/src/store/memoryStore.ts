@@ -1,0 +1,457 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorInfo } from '@galaxyflow/engine';
+import { emptyCounts, graphOf, iso, matchesQuery, mergeContent } from './shared';
+import type {
+  ClaimedRun,
+  ExecutionLogRecord,
+  GalaxyStore,
+  NodeResultRecord,
+  Page,
+  RunEventRecord,
+  RunRecord,
+  SaveResult,
+  UserRecord,
+  WorkflowContent,
+  WorkflowGraph,
+  WorkflowRecord,
+  WorkflowVersionRecord,
+} from './types';
+
+export interface MemoryStoreOptions {
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface StoredWorkflow extends WorkflowRecord {
+  createdMs: number;
+  deleted: boolean;
+}
+
+interface StoredRun {
+  record: RunRecord;
+  createdMs: number;
+  graph: WorkflowGraph | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  nodeResults: Map<string, NodeResultRecord>;
+  logs: ExecutionLogRecord[];
+  events: RunEventRecord[];
+}
+
+/** Newest first, ties broken by id like the SQL stores do. */
+function newestFirst<T extends { createdMs: number; id: string }>(a: T, b: T): number {
+  return b.createdMs - a.createdMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+function slice<T>(all: T[], query: { page: number; limit: number }): Page<T> {
+  const start = (query.page - 1) * query.limit;
+  return {
+    items: all.slice(start, start + query.limit),
+    page: query.page,
+    limit: query.limit,
+    total: all.length,
+  };
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/**
+ * A store in plain maps, for host unit tests and throwaway demos. It keeps nothing across
+ * restarts. It passes the same contract suite as the SQLite store.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore {
+  const now = options.now ?? Date.now;
+  const users = new Map<string, UserRecord>();
+  const workflows = new Map<string, StoredWorkflow>();
+  const versions = new Map<string, WorkflowVersionRecord[]>();
+  const runs = new Map<string, StoredRun>();
+  const idempotency = new Map<string, { requestHash: string; runId: string; expiresAt: number }>();
+  let logId = 0;
+  let closed = false;
+
+  function liveWorkflow(ownerId: string, id: string): StoredWorkflow | undefined {
+    const workflow = workflows.get(id);
+    return workflow && workflow.ownerId === ownerId && !workflow.deleted ? workflow : undefined;
+  }
+
+  function ownRun(ownerId: string, id: string): StoredRun | undefined {
+    const run = runs.get(id);
+    return run && run.record.ownerId === ownerId ? run : undefined;
+  }
+
+  function publicWorkflow(workflow: StoredWorkflow): WorkflowRecord {
+    const { createdMs: _, deleted: __, ...record } = workflow;
+    return copy(record);
+  }
+
+  function runGraph(run: StoredRun): WorkflowGraph {
+    if (run.graph) return run.graph;
+    const snapshot = versions
+      .get(run.record.workflowId ?? '')
+      ?.find((v) => v.version === run.record.workflowVersion);
+    if (!snapshot) throw new Error(`Run ${run.record.id} lost its workflow snapshot.`);
+    return graphOf(snapshot);
+  }
+
+  function save(
+    workflow: StoredWorkflow,
+    changes: Partial<WorkflowContent>,
+    expectedVersion: number,
+    restoredFrom: number | null,
+  ): SaveResult {
+    if (workflow.version !== expectedVersion) {
+      return { ok: false, reason: 'version_conflict', currentVersion: workflow.version };
+    }
+    const content = copy(mergeContent(workflow, changes));
+    const at = iso(now());
+    Object.assign(workflow, content, { version: workflow.version + 1, updatedAt: at });
+    versions.get(workflow.id)?.push({
+      workflowId: workflow.id,
+      version: workflow.version,
+      ...copy(content),
+      restoredFrom,
+      createdAt: at,
+    });
+    return { ok: true, workflow: publicWorkflow(workflow) };
+  }
+
+  const store: GalaxyStore = {
+    async ensureUser(userId) {
+      const at = iso(now());
+      const user = users.get(userId) ?? { id: userId, createdAt: at, lastSeenAt: at };
+      user.lastSeenAt = at;
+      users.set(userId, user);
+      return copy(user);
+    },
+
+    async createWorkflow(ownerId, content) {
+      const ms = now();
+      const at = iso(ms);
+      const workflow: StoredWorkflow = {
+        id: randomUUID(),
+        ownerId,
+        ...copy(content),
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+        createdMs: ms,
+        deleted: false,
+      };
+      workflows.set(workflow.id, workflow);
+      versions.set(workflow.id, [
+        {
+          workflowId: workflow.id,
+          version: 1,
+          ...copy(content),
+          restoredFrom: null,
+          createdAt: at,
+        },
+      ]);
+      return publicWorkflow(workflow);
+    },
+
+    async getWorkflow(ownerId, workflowId) {
+      const workflow = liveWorkflow(ownerId, workflowId);
+      return workflow ? publicWorkflow(workflow) : undefined;
+    },
+
+    async listWorkflows(ownerId, query) {
+      const matching = [...workflows.values()]
+        .filter(
+          (w) =>
+            w.ownerId === ownerId &&
+            !w.deleted &&
+            (query.q === undefined || query.q === '' || matchesQuery(w, query.q)),
+        )
+        .sort(newestFirst);
+      const page = slice(matching, query);
+      return {
+        ...page,
+        items: page.items.map((w) => {
+          const ofWorkflow = [...runs.values()]
+            .filter((r) => r.record.workflowId === w.id)
+            .sort((a, b) =>
+              newestFirst(
+                { createdMs: a.createdMs, id: a.record.id },
+                { createdMs: b.createdMs, id: b.record.id },
+              ),
+            );
+          const last = ofWorkflow[0];
+          return {
+            id: w.id,
+            name: w.name,
+            description: w.description,
+            tags: [...w.tags],
+            version: w.version,
+            nodeCount: w.nodes.length,
+            runCount: ofWorkflow.length,
+            lastRunStatus: last ? last.record.status : null,
+            lastRunAt: last ? last.record.createdAt : null,
+            createdAt: w.createdAt,
+            updatedAt: w.updatedAt,
+          };
+        }),
+      };
+    },
+
+    async updateWorkflow(ownerId, workflowId, changes, expectedVersion) {
+      const workflow = liveWorkflow(ownerId, workflowId);
+      if (!workflow) return { ok: false, reason: 'not_found' };
+      return save(workflow, changes, expectedVersion, null);
+    },
+
+    async deleteWorkflow(ownerId, workflowId) {
+      const workflow = liveWorkflow(ownerId, workflowId);
+      if (!workflow) return false;
+      workflow.deleted = true;
+      return true;
+    },
+
+    async listWorkflowVersions(ownerId, workflowId, query) {
+      if (!liveWorkflow(ownerId, workflowId)) return undefined;
+      const all = [...(versions.get(workflowId) ?? [])].reverse().map((v) => ({
+        workflowId: v.workflowId,
+        version: v.version,
+        name: v.name,
+        nodeCount: v.nodes.length,
+        edgeCount: v.edges.length,
+        restoredFrom: v.restoredFrom,
+        createdAt: v.createdAt,
+      }));
+      return slice(all, query);
+    },
+
+    async getWorkflowVersion(ownerId, workflowId, version) {
+      if (!liveWorkflow(ownerId, workflowId)) return undefined;
+      const snapshot = versions.get(workflowId)?.find((v) => v.version === version);
+      return snapshot ? copy(snapshot) : undefined;
+    },
+
+    async restoreWorkflowVersion(ownerId, workflowId, version, expectedVersion) {
+      const workflow = liveWorkflow(ownerId, workflowId);
+      if (!workflow) return { ok: false, reason: 'not_found' };
+      const snapshot = versions.get(workflowId)?.find((v) => v.version === version);
+      if (!snapshot) return { ok: false, reason: 'version_not_found' };
+      const {
+        workflowId: _,
+        version: __,
+        restoredFrom: ___,
+        createdAt: ____,
+        ...content
+      } = snapshot;
+      return save(workflow, content, expectedVersion ?? workflow.version, version);
+    },
+
+    async createRun(ownerId, input) {
+      const ms = now();
+      const key = input.idempotency ? `${ownerId}\u0000${input.idempotency.key}` : undefined;
+      for (const [k, entry] of idempotency) if (entry.expiresAt <= ms) idempotency.delete(k);
+      if (key !== undefined && input.idempotency) {
+        const existing = idempotency.get(key);
+        if (existing) {
+          if (existing.requestHash !== input.idempotency.requestHash) {
+            return { ok: false, reason: 'idempotency_conflict', runId: existing.runId };
+          }
+          const run = runs.get(existing.runId);
+          if (run) return { ok: true, run: copy(run.record), replayed: true };
+        }
+      }
+      const record: RunRecord = {
+        id: randomUUID(),
+        ownerId,
+        workflowId: input.workflowId,
+        workflowVersion: input.workflowVersion,
+        status: 'QUEUED',
+        scope: input.scope,
+        targetNodeIds: input.targetNodeIds ? [...input.targetNodeIds] : null,
+        reuseRunId: input.reuseRunId,
+        counts: emptyCounts(),
+        error: null,
+        externalId: null,
+        attempts: 0,
+        createdAt: iso(ms),
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        cancelRequestedAt: null,
+      };
+      runs.set(record.id, {
+        record,
+        createdMs: ms,
+        graph: input.graph ? copy(input.graph) : null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        nodeResults: new Map(),
+        logs: [],
+        events: [],
+      });
+      if (key !== undefined && input.idempotency) {
+        idempotency.set(key, {
+          requestHash: input.idempotency.requestHash,
+          runId: record.id,
+          expiresAt: ms + input.idempotency.ttlMs,
+        });
+      }
+      return { ok: true, run: copy(record), replayed: false };
+    },
+
+    async getRun(ownerId, runId) {
+      const run = ownRun(ownerId, runId);
+      return run ? copy(run.record) : undefined;
+    },
+
+    async getRunDetail(ownerId, runId) {
+      const run = ownRun(ownerId, runId);
+      if (!run) return undefined;
+      return copy({
+        run: run.record,
+        graph: runGraph(run),
+        nodeResults: [...run.nodeResults.values()],
+        logs: run.logs,
+      });
+    },
+
+    async listRuns(ownerId, query) {
+      const matching = [...runs.values()]
+        .filter(
+          (r) =>
+            r.record.ownerId === ownerId &&
+            (query.status === undefined || r.record.status === query.status) &&
+            (query.workflowId === undefined || r.record.workflowId === query.workflowId),
+        )
+        .map((r) => ({ createdMs: r.createdMs, id: r.record.id, record: r.record }))
+        .sort(newestFirst);
+      const page = slice(matching, query);
+      return { ...page, items: page.items.map((r) => copy(r.record)) };
+    },
+
+    async requestCancel(ownerId, runId) {
+      const run = ownRun(ownerId, runId);
+      if (!run) return { ok: false, reason: 'not_found' };
+      const at = iso(now());
+      const record = run.record;
+      if (record.status === 'QUEUED') {
+        const error: ErrorInfo = {
+          code: 'E_CANCELED',
+          message: 'The run was canceled before it started.',
+          retryable: false,
+        };
+        Object.assign(record, { status: 'CANCELED', cancelRequestedAt: at, finishedAt: at, error });
+        return { ok: true, run: copy(record) };
+      }
+      if (record.status === 'RUNNING') {
+        record.cancelRequestedAt ??= at;
+        return { ok: true, run: copy(record) };
+      }
+      if (record.status === 'CANCELED') return { ok: true, run: copy(record) };
+      return { ok: false, reason: 'finished', run: copy(record) };
+    },
+
+    async setRunExternalId(runId, externalId) {
+      const run = runs.get(runId);
+      if (run) run.record.externalId = externalId;
+    },
+
+    async claimRun(options) {
+      const at = now();
+      const claimable = (r: StoredRun) =>
+        r.record.status === 'QUEUED' ||
+        (r.record.status === 'RUNNING' && r.leaseExpiresAt !== null && r.leaseExpiresAt < at);
+      let run: StoredRun | undefined;
+      if (options.runId !== undefined) {
+        run = runs.get(options.runId);
+      } else {
+        const all = [...runs.values()];
+        run =
+          all
+            .filter((r) => r.record.status === 'RUNNING' && claimable(r))
+            .sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0))[0] ??
+          all
+            .filter((r) => r.record.status === 'QUEUED')
+            .sort((a, b) => a.createdMs - b.createdMs)[0];
+      }
+      if (!run || !claimable(run)) return undefined;
+      const expiresAt = at + options.leaseMs;
+      run.leaseOwner = options.workerId;
+      run.leaseExpiresAt = expiresAt;
+      run.record.status = 'RUNNING';
+      run.record.attempts += 1;
+      run.record.startedAt ??= iso(at);
+      const claimed: ClaimedRun = {
+        run: copy(run.record),
+        graph: copy(runGraph(run)),
+        leaseOwner: options.workerId,
+        leaseExpiresAt: expiresAt,
+      };
+      return claimed;
+    },
+
+    async renewLease(runId, workerId, leaseMs) {
+      const run = runs.get(runId);
+      if (run?.record.status !== 'RUNNING' || run.leaseOwner !== workerId) return false;
+      run.leaseExpiresAt = now() + leaseMs;
+      return true;
+    },
+
+    async recordNodeResult(runId, result) {
+      const run = runs.get(runId);
+      if (!run) throw new Error(`Run ${runId} does not exist.`);
+      run.nodeResults.set(result.nodeId, { runId, ...copy(result) });
+    },
+
+    async appendLogs(runId, logs) {
+      const run = runs.get(runId);
+      if (!run) throw new Error(`Run ${runId} does not exist.`);
+      for (const log of logs) {
+        logId += 1;
+        run.logs.push({
+          id: logId,
+          runId,
+          nodeId: log.nodeId,
+          level: log.level,
+          message: log.message,
+          metadata: copy(log.metadata),
+          at: iso(log.at),
+        });
+      }
+    },
+
+    async appendRunEvents(runId, events) {
+      const run = runs.get(runId);
+      if (!run) throw new Error(`Run ${runId} does not exist.`);
+      const base = run.events.length;
+      const records = events.map((event, i) => ({ runId, seq: base + i + 1, event: copy(event) }));
+      run.events.push(...records);
+      return copy(records);
+    },
+
+    async listRunEvents(runId, afterSeq, limit) {
+      const events = runs.get(runId)?.events.filter((e) => e.seq > afterSeq) ?? [];
+      return copy(limit === undefined || limit < 0 ? events : events.slice(0, limit));
+    },
+
+    async finishRun(runId, workerId, input) {
+      const run = runs.get(runId);
+      if (run?.record.status !== 'RUNNING' || run.leaseOwner !== workerId) return false;
+      Object.assign(run.record, {
+        status: input.status,
+        error: copy(input.error),
+        counts: copy(input.counts),
+        durationMs: input.durationMs,
+        finishedAt: iso(now()),
+      });
+      run.leaseOwner = null;
+      run.leaseExpiresAt = null;
+      return true;
+    },
+
+    async ping() {
+      if (closed) throw new Error('The store is closed.');
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+  return store;
+}

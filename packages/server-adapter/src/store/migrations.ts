@@ -1,0 +1,130 @@
+/**
+ * Versioned schema changes, applied in order at open. `PRAGMA user_version` records the
+ * last one applied. Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: /* sql */ `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE workflows (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        graph TEXT NOT NULL,
+        node_count INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        deleted_at INTEGER
+      );
+      CREATE INDEX workflows_owner_created ON workflows (owner_id, created_at DESC, id DESC)
+        WHERE deleted_at IS NULL;
+
+      CREATE TABLE workflow_versions (
+        workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        graph TEXT NOT NULL,
+        node_count INTEGER NOT NULL,
+        edge_count INTEGER NOT NULL,
+        restored_from INTEGER,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (workflow_id, version)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        workflow_id TEXT REFERENCES workflows(id) ON DELETE CASCADE,
+        workflow_version INTEGER,
+        graph TEXT,
+        status TEXT NOT NULL
+          CHECK (status IN ('QUEUED', 'RUNNING', 'SUCCESS', 'PARTIAL', 'FAILED', 'CANCELED')),
+        scope TEXT NOT NULL CHECK (scope IN ('FULL', 'PARTIAL')),
+        target_node_ids TEXT,
+        reuse_run_id TEXT REFERENCES runs(id) ON DELETE SET NULL,
+        counts TEXT NOT NULL,
+        error TEXT,
+        external_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        cancel_requested_at INTEGER,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        duration_ms INTEGER,
+        CHECK ((workflow_id IS NULL) <> (graph IS NULL))
+      );
+      CREATE INDEX runs_owner_created ON runs (owner_id, created_at DESC, id DESC);
+      CREATE INDEX runs_owner_status_created ON runs (owner_id, status, created_at DESC, id DESC);
+      CREATE INDEX runs_workflow_created ON runs (workflow_id, created_at DESC, id DESC);
+      -- The queue's claim: oldest QUEUED first, and RUNNING rows by lease expiry.
+      CREATE INDEX runs_status_claim ON runs (status, lease_expires_at, created_at);
+
+      CREATE TABLE node_results (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        node_id TEXT NOT NULL,
+        status TEXT NOT NULL
+          CHECK (status IN ('RUNNING', 'SUCCESS', 'FAILED', 'SKIPPED', 'CANCELED')),
+        input TEXT,
+        output TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        duration_ms INTEGER,
+        reused INTEGER NOT NULL DEFAULT 0,
+        hash TEXT,
+        skipped_because TEXT,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (run_id, node_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE execution_logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        node_id TEXT,
+        level TEXT NOT NULL CHECK (level IN ('debug', 'info', 'warn', 'error')),
+        message TEXT NOT NULL,
+        metadata TEXT,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX execution_logs_run ON execution_logs (run_id, id);
+
+      CREATE TABLE run_events (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE idempotency_keys (
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (owner_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+    `,
+  },
+];

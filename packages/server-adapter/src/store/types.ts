@@ -1,0 +1,357 @@
+import type {
+  ErrorInfo,
+  JsonValue,
+  LogLevel,
+  RunEvent,
+  WorkflowEdge,
+  WorkflowNode,
+  WorkflowSettings,
+} from '@galaxyflow/engine';
+
+/**
+ * Records as stores return them and the API sends them: every field is present (absent
+ * values are `null`), timestamps are ISO 8601 strings, and every record is plain JSON.
+ */
+
+/** Where a run stands. QUEUED and RUNNING are live; the rest are final. */
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'PARTIAL' | 'FAILED' | 'CANCELED';
+export const runStatuses = [
+  'QUEUED',
+  'RUNNING',
+  'SUCCESS',
+  'PARTIAL',
+  'FAILED',
+  'CANCELED',
+] as const;
+export type FinalRunStatus = Exclude<RunStatus, 'QUEUED' | 'RUNNING'>;
+export const finalRunStatuses: readonly RunStatus[] = ['SUCCESS', 'PARTIAL', 'FAILED', 'CANCELED'];
+
+/** FULL runs every node; PARTIAL runs target nodes and their ancestors. */
+export type RunScope = 'FULL' | 'PARTIAL';
+
+/** Where a node stands in a run. RUNNING is written when it starts, the rest when it ends. */
+export type NodeResultStatus = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'CANCELED';
+
+/** A person using the API, created on their first authenticated request. */
+export interface UserRecord {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+/** The graph of a workflow: what the editor draws and the engine runs. */
+export interface WorkflowGraph {
+  nodes: WorkflowNode[];
+  edges: WorkflowEdge[];
+  settings: WorkflowSettings | null;
+}
+
+/** The fields a user edits. */
+export interface WorkflowContent extends WorkflowGraph {
+  name: string;
+  description: string;
+  tags: string[];
+}
+
+export interface WorkflowRecord extends WorkflowContent {
+  id: string;
+  ownerId: string;
+  /** Starts at 1; every save adds one and writes a snapshot. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A row of the workflow list. */
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  description: string;
+  tags: string[];
+  version: number;
+  nodeCount: number;
+  runCount: number;
+  lastRunStatus: RunStatus | null;
+  lastRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The snapshot written by one save. */
+export interface WorkflowVersionRecord extends WorkflowContent {
+  workflowId: string;
+  version: number;
+  /** Set when this version was made by restoring an older one. */
+  restoredFrom: number | null;
+  createdAt: string;
+}
+
+export interface WorkflowVersionSummary {
+  workflowId: string;
+  version: number;
+  name: string;
+  nodeCount: number;
+  edgeCount: number;
+  restoredFrom: number | null;
+  createdAt: string;
+}
+
+/** How many of a run's nodes ended each way. */
+export interface RunCounts {
+  total: number;
+  success: number;
+  failed: number;
+  skipped: number;
+  canceled: number;
+}
+
+export interface RunRecord {
+  id: string;
+  ownerId: string;
+  /** The saved workflow it runs, or null for an unsaved graph. */
+  workflowId: string | null;
+  workflowVersion: number | null;
+  status: RunStatus;
+  scope: RunScope;
+  targetNodeIds: string[] | null;
+  /** An earlier run whose unchanged node results this run reuses. */
+  reuseRunId: string | null;
+  counts: RunCounts;
+  error: ErrorInfo | null;
+  /** The id the queue backend gave the job (e.g. a Trigger.dev run id). */
+  externalId: string | null;
+  /** How many times a worker claimed it; above one means it was resumed after a crash. */
+  attempts: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  cancelRequestedAt: string | null;
+}
+
+export interface NodeResultRecord {
+  runId: string;
+  nodeId: string;
+  status: NodeResultStatus;
+  input: Record<string, unknown> | null;
+  output: Record<string, unknown> | null;
+  error: ErrorInfo | null;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  reused: boolean;
+  /** Hash of the node's type, data and inputs; later runs reuse the output when it matches. */
+  hash: string | null;
+  skippedBecause: string | null;
+}
+
+export interface ExecutionLogRecord {
+  /** Increases with every line written, across runs. */
+  id: number;
+  runId: string;
+  nodeId: string | null;
+  level: LogLevel;
+  message: string;
+  metadata: JsonValue | null;
+  at: string;
+}
+
+/** One stored engine event of a run, numbered from 1 without gaps: the SSE `id:`. */
+export interface RunEventRecord {
+  runId: string;
+  seq: number;
+  event: RunEvent;
+}
+
+export interface RunDetail {
+  run: RunRecord;
+  /** The graph the run executes (the saved version's snapshot, or the ad-hoc graph). */
+  graph: WorkflowGraph;
+  nodeResults: NodeResultRecord[];
+  logs: ExecutionLogRecord[];
+}
+
+/** A page of a list, numbered from 1. */
+export interface Page<T> {
+  items: T[];
+  page: number;
+  limit: number;
+  /** Rows matching the filters, across all pages. */
+  total: number;
+}
+
+export interface PageQuery {
+  /** 1-based. */
+  page: number;
+  limit: number;
+}
+
+export interface WorkflowListQuery extends PageQuery {
+  /** Matches name, description or tags, case-insensitively. */
+  q?: string;
+}
+
+export interface RunListQuery extends PageQuery {
+  status?: RunStatus;
+  workflowId?: string;
+}
+
+/** The result of a guarded write: the caller's version must still be the stored one. */
+export type SaveResult =
+  | { ok: true; workflow: WorkflowRecord }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'version_conflict'; currentVersion: number };
+
+export interface CreateRunInput {
+  workflowId: string | null;
+  workflowVersion: number | null;
+  /** Required for ad-hoc runs; for saved workflows the version snapshot is the graph. */
+  graph: WorkflowGraph | null;
+  scope: RunScope;
+  targetNodeIds: string[] | null;
+  reuseRunId: string | null;
+  /** Makes a retried request answer with the run the first one made. */
+  idempotency?: { key: string; requestHash: string; ttlMs: number };
+}
+
+export type CreateRunResult =
+  | { ok: true; run: RunRecord; replayed: boolean }
+  | { ok: false; reason: 'idempotency_conflict'; runId: string };
+
+/** A run a worker holds the lease of. */
+export interface ClaimedRun {
+  run: RunRecord;
+  graph: WorkflowGraph;
+  leaseOwner: string;
+  /** Epoch ms; the lease must be renewed before then or another worker may take the run. */
+  leaseExpiresAt: number;
+}
+
+export interface ClaimOptions {
+  /** Who claims: a stable id per worker process. */
+  workerId: string;
+  /** How long the lease lasts before it must be renewed, in ms. */
+  leaseMs: number;
+  /** Claim this run only; default: the oldest claimable run. */
+  runId?: string;
+}
+
+export interface FinishRunInput {
+  status: FinalRunStatus;
+  error: ErrorInfo | null;
+  counts: RunCounts;
+  durationMs: number;
+}
+
+export type CancelResult =
+  | { ok: true; run: RunRecord }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'finished'; run: RunRecord };
+
+export type NodeResultInput = Omit<NodeResultRecord, 'runId'>;
+
+export interface LogInput {
+  nodeId: string | null;
+  level: LogLevel;
+  message: string;
+  metadata: JsonValue | null;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** Users, created on their first authenticated request. */
+export interface UserStore {
+  /** Creates the user if new and records that they were seen. */
+  ensureUser(userId: string): Promise<UserRecord>;
+}
+
+/**
+ * Saved workflows and their version snapshots. Every method is scoped to an owner: another
+ * owner's id behaves exactly like an id that does not exist.
+ */
+export interface WorkflowStore {
+  /** Creates version 1 and its snapshot in one transaction. */
+  createWorkflow(ownerId: string, content: WorkflowContent): Promise<WorkflowRecord>;
+  /** Soft-deleted workflows are not found. */
+  getWorkflow(ownerId: string, workflowId: string): Promise<WorkflowRecord | undefined>;
+  /** Newest first, without soft-deleted workflows, with run count and last run status. */
+  listWorkflows(ownerId: string, query: WorkflowListQuery): Promise<Page<WorkflowSummary>>;
+  /** Saves the fields given if `expectedVersion` is current; writes the next snapshot. */
+  updateWorkflow(
+    ownerId: string,
+    workflowId: string,
+    changes: Partial<WorkflowContent>,
+    expectedVersion: number,
+  ): Promise<SaveResult>;
+  /** Soft delete; false when not found. Runs and snapshots stay for the history. */
+  deleteWorkflow(ownerId: string, workflowId: string): Promise<boolean>;
+  /** Newest first; undefined when the workflow is not found. */
+  listWorkflowVersions(
+    ownerId: string,
+    workflowId: string,
+    query: PageQuery,
+  ): Promise<Page<WorkflowVersionSummary> | undefined>;
+  getWorkflowVersion(
+    ownerId: string,
+    workflowId: string,
+    version: number,
+  ): Promise<WorkflowVersionRecord | undefined>;
+  /**
+   * Makes `version`'s content current as a new version (history is never rewritten).
+   * `expectedVersion` guards like `updateWorkflow`; undefined result when `version` is missing.
+   */
+  restoreWorkflowVersion(
+    ownerId: string,
+    workflowId: string,
+    version: number,
+    expectedVersion: number | undefined,
+  ): Promise<SaveResult | { ok: false; reason: 'version_not_found' }>;
+}
+
+/**
+ * Runs, their node results, logs and events. The owner-scoped methods serve the API; the
+ * worker methods (claim, renew, record, finish) serve the queue and act by run id.
+ */
+export interface RunStore {
+  /** Creates a QUEUED run, honouring the idempotency key in the same transaction. */
+  createRun(ownerId: string, input: CreateRunInput): Promise<CreateRunResult>;
+  getRun(ownerId: string, runId: string): Promise<RunRecord | undefined>;
+  /** The run with its graph, node results (in start order) and logs. */
+  getRunDetail(ownerId: string, runId: string): Promise<RunDetail | undefined>;
+  /** Newest first. */
+  listRuns(ownerId: string, query: RunListQuery): Promise<Page<RunRecord>>;
+  /**
+   * QUEUED runs end CANCELED at once; RUNNING runs get `cancelRequestedAt` and stop when the
+   * worker sees it. Canceling twice is not an error; a run that ended otherwise is `finished`.
+   */
+  requestCancel(ownerId: string, runId: string): Promise<CancelResult>;
+  /** Records the queue backend's id for the run. */
+  setRunExternalId(runId: string, externalId: string): Promise<void>;
+
+  /**
+   * Takes a QUEUED run, or a RUNNING one whose lease expired, in one transaction: sets it
+   * RUNNING under a lease owned by `workerId`. Two workers never hold one run.
+   */
+  claimRun(options: ClaimOptions): Promise<ClaimedRun | undefined>;
+  /** Extends the lease; false when `workerId` no longer holds it (stop working on the run). */
+  renewLease(runId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /** Inserts or replaces the node's result; the store keeps one row per run and node. */
+  recordNodeResult(runId: string, result: NodeResultInput): Promise<void>;
+  /** Appends log lines in one transaction. */
+  appendLogs(runId: string, logs: readonly LogInput[]): Promise<void>;
+  /** Appends events in one transaction, numbering them after the last; returns the records. */
+  appendRunEvents(runId: string, events: readonly RunEvent[]): Promise<RunEventRecord[]>;
+  /** Events with `seq` greater than `afterSeq`, in order, at most `limit` (default all). */
+  listRunEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEventRecord[]>;
+  /** Ends the run if `workerId` holds its lease; false (and nothing written) otherwise. */
+  finishRun(runId: string, workerId: string, input: FinishRunInput): Promise<boolean>;
+}
+
+/** Everything the API keeps, behind one object. `createSqliteStore` is the default. */
+export interface GalaxyStore extends UserStore, WorkflowStore, RunStore {
+  /** Throws when the storage cannot answer (for `GET /health`). */
+  ping(): Promise<void>;
+  /** Releases the connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,431 @@
+import assert from 'node:assert/strict';
+import type { RunEvent } from '@galaxyflow/engine';
+import type { CreateRunInput, GalaxyStore, WorkflowContent } from '../store/types';
+
+export interface StoreContractOptions {
+  /** Your test runner's `test`/`it`: the suite registers one test per rule. */
+  test: (name: string, fn: () => Promise<void>) => void;
+  /** Makes a fresh, empty store that reads time from `now`. Closed after each test. */
+  makeStore: (options: { now: () => number }) => GalaxyStore | Promise<GalaxyStore>;
+}
+
+const ALICE = 'user-alice';
+const BOB = 'user-bob';
+
+function content(name: string, extra: Partial<WorkflowContent> = {}): WorkflowContent {
+  return {
+    name,
+    description: '',
+    tags: [],
+    nodes: [{ id: 'a', type: 'text', data: { text: name } }],
+    edges: [],
+    settings: null,
+    ...extra,
+  };
+}
+
+const adHoc = (extra: Partial<CreateRunInput> = {}): CreateRunInput => ({
+  workflowId: null,
+  workflowVersion: null,
+  graph: { nodes: [{ id: 'a', type: 'text', data: {} }], edges: [], settings: null },
+  scope: 'FULL',
+  targetNodeIds: null,
+  reuseRunId: null,
+  ...extra,
+});
+
+/**
+ * The rules every `GalaxyStore` keeps. A store for another database (Prisma, Postgres, ...)
+ * runs this suite unchanged: `runStoreContract({ test: it, makeStore })`.
+ */
+export function runStoreContract({ test, makeStore }: StoreContractOptions): void {
+  function withStore(
+    name: string,
+    fn: (store: GalaxyStore, clock: { ms: number }) => Promise<void>,
+  ) {
+    test(name, async () => {
+      const clock = { ms: Date.UTC(2025, 0, 1) };
+      const store = await makeStore({ now: () => clock.ms });
+      try {
+        await store.ensureUser(ALICE);
+        await store.ensureUser(BOB);
+        await fn(store, clock);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  withStore('ensureUser creates a user once and records the last visit', async (store, clock) => {
+    const first = await store.ensureUser('user-carol');
+    clock.ms += 1000;
+    const again = await store.ensureUser('user-carol');
+    assert.equal(again.id, 'user-carol');
+    assert.equal(again.createdAt, first.createdAt);
+    assert.equal(Date.parse(again.lastSeenAt) - Date.parse(first.lastSeenAt), 1000);
+  });
+
+  withStore(
+    'a created workflow is version 1 with a snapshot, visible to its owner only',
+    async (store) => {
+      const created = await store.createWorkflow(ALICE, content('Summarize', { tags: ['news'] }));
+      assert.equal(created.version, 1);
+      assert.equal(created.ownerId, ALICE);
+      assert.deepEqual(await store.getWorkflow(ALICE, created.id), created);
+      assert.equal(await store.getWorkflow(BOB, created.id), undefined);
+      const snapshot = await store.getWorkflowVersion(ALICE, created.id, 1);
+      assert.equal(snapshot?.name, 'Summarize');
+      assert.deepEqual(snapshot?.tags, ['news']);
+      assert.equal(await store.getWorkflowVersion(BOB, created.id, 1), undefined);
+    },
+  );
+
+  withStore(
+    'lists are newest first, paginated, searchable and skip deleted workflows',
+    async (store, clock) => {
+      const ids: string[] = [];
+      for (const name of ['Alpha', 'Beta 50%', 'Gamma', 'Delta']) {
+        clock.ms += 1000;
+        ids.push((await store.createWorkflow(ALICE, content(name))).id);
+      }
+      await store.createWorkflow(BOB, content('Bob only'));
+      const first = await store.listWorkflows(ALICE, { page: 1, limit: 3 });
+      assert.deepEqual(
+        first.items.map((w) => w.name),
+        ['Delta', 'Gamma', 'Beta 50%'],
+      );
+      assert.equal(first.total, 4);
+      const second = await store.listWorkflows(ALICE, { page: 2, limit: 3 });
+      assert.deepEqual(
+        second.items.map((w) => w.name),
+        ['Alpha'],
+      );
+      const beyond = await store.listWorkflows(ALICE, { page: 9, limit: 3 });
+      assert.deepEqual(beyond.items, []);
+      assert.equal(beyond.total, 4);
+      const percent = await store.listWorkflows(ALICE, { page: 1, limit: 10, q: '50%' });
+      assert.deepEqual(
+        percent.items.map((w) => w.name),
+        ['Beta 50%'],
+      );
+      const caseless = await store.listWorkflows(ALICE, { page: 1, limit: 10, q: 'gAMMA' });
+      assert.deepEqual(
+        caseless.items.map((w) => w.name),
+        ['Gamma'],
+      );
+      assert.equal(await store.deleteWorkflow(BOB, ids[2]!), false);
+      assert.equal(await store.deleteWorkflow(ALICE, ids[2]!), true);
+      assert.equal(await store.deleteWorkflow(ALICE, ids[2]!), false);
+      const after = await store.listWorkflows(ALICE, { page: 1, limit: 10 });
+      assert.deepEqual(
+        after.items.map((w) => w.name),
+        ['Delta', 'Beta 50%', 'Alpha'],
+      );
+      assert.equal(await store.getWorkflow(ALICE, ids[2]!), undefined);
+    },
+  );
+
+  withStore('the workflow list carries run count and last run status', async (store, clock) => {
+    const workflow = await store.createWorkflow(ALICE, content('Counted'));
+    const input = { ...adHoc(), workflowId: workflow.id, workflowVersion: 1, graph: null };
+    await store.createRun(ALICE, input);
+    clock.ms += 1000;
+    const last = await store.createRun(ALICE, input);
+    assert.ok(last.ok);
+    await store.requestCancel(ALICE, last.run.id);
+    const [summary] = (await store.listWorkflows(ALICE, { page: 1, limit: 10 })).items;
+    assert.equal(summary?.runCount, 2);
+    assert.equal(summary?.lastRunStatus, 'CANCELED');
+    assert.equal(summary?.lastRunAt, last.run.createdAt);
+  });
+
+  withStore('a save needs the current version and writes the next snapshot', async (store) => {
+    const created = await store.createWorkflow(ALICE, content('Draft'));
+    const saved = await store.updateWorkflow(ALICE, created.id, { name: 'Final' }, 1);
+    assert.ok(saved.ok);
+    assert.equal(saved.workflow.version, 2);
+    assert.equal(saved.workflow.name, 'Final');
+    assert.deepEqual(saved.workflow.nodes, created.nodes);
+    const stale = await store.updateWorkflow(ALICE, created.id, { name: 'Lost' }, 1);
+    assert.deepEqual(stale, { ok: false, reason: 'version_conflict', currentVersion: 2 });
+    assert.equal((await store.getWorkflow(ALICE, created.id))?.name, 'Final');
+    assert.deepEqual(await store.updateWorkflow(BOB, created.id, { name: 'Hijack' }, 2), {
+      ok: false,
+      reason: 'not_found',
+    });
+    const versions = await store.listWorkflowVersions(ALICE, created.id, { page: 1, limit: 10 });
+    assert.deepEqual(
+      versions?.items.map((v) => [v.version, v.name]),
+      [
+        [2, 'Final'],
+        [1, 'Draft'],
+      ],
+    );
+    assert.equal(
+      await store.listWorkflowVersions(BOB, created.id, { page: 1, limit: 10 }),
+      undefined,
+    );
+  });
+
+  withStore('restoring a version saves its content as the next version', async (store) => {
+    const created = await store.createWorkflow(ALICE, content('One'));
+    await store.updateWorkflow(ALICE, created.id, { name: 'Two', tags: ['t'] }, 1);
+    const restored = await store.restoreWorkflowVersion(ALICE, created.id, 1, 2);
+    assert.ok(restored.ok);
+    assert.equal(restored.workflow.version, 3);
+    assert.equal(restored.workflow.name, 'One');
+    assert.deepEqual(restored.workflow.tags, []);
+    assert.equal((await store.getWorkflowVersion(ALICE, created.id, 3))?.restoredFrom, 1);
+    assert.deepEqual(await store.restoreWorkflowVersion(ALICE, created.id, 1, 2), {
+      ok: false,
+      reason: 'version_conflict',
+      currentVersion: 3,
+    });
+    assert.deepEqual(await store.restoreWorkflowVersion(ALICE, created.id, 9, undefined), {
+      ok: false,
+      reason: 'version_not_found',
+    });
+    assert.deepEqual(await store.restoreWorkflowVersion(BOB, created.id, 1, undefined), {
+      ok: false,
+      reason: 'not_found',
+    });
+  });
+
+  withStore('runs are owner-scoped, newest first and filterable', async (store, clock) => {
+    const workflow = await store.createWorkflow(ALICE, content('W'));
+    const saved = await store.createRun(ALICE, {
+      ...adHoc(),
+      workflowId: workflow.id,
+      workflowVersion: 1,
+      graph: null,
+    });
+    clock.ms += 1000;
+    const other = await store.createRun(ALICE, adHoc({ scope: 'PARTIAL', targetNodeIds: ['a'] }));
+    clock.ms += 1000;
+    await store.createRun(BOB, adHoc());
+    assert.ok(saved.ok && other.ok);
+    assert.equal(saved.run.status, 'QUEUED');
+    assert.deepEqual(other.run.targetNodeIds, ['a']);
+    const all = await store.listRuns(ALICE, { page: 1, limit: 10 });
+    assert.deepEqual(
+      all.items.map((r) => r.id),
+      [other.run.id, saved.run.id],
+    );
+    assert.equal(all.total, 2);
+    const byWorkflow = await store.listRuns(ALICE, { page: 1, limit: 10, workflowId: workflow.id });
+    assert.deepEqual(
+      byWorkflow.items.map((r) => r.id),
+      [saved.run.id],
+    );
+    await store.requestCancel(ALICE, other.run.id);
+    const canceled = await store.listRuns(ALICE, { page: 1, limit: 10, status: 'CANCELED' });
+    assert.deepEqual(
+      canceled.items.map((r) => r.id),
+      [other.run.id],
+    );
+    assert.equal(await store.getRun(BOB, saved.run.id), undefined);
+    assert.equal(await store.getRunDetail(BOB, saved.run.id), undefined);
+    const detail = await store.getRunDetail(ALICE, saved.run.id);
+    assert.deepEqual(detail?.graph.nodes, workflow.nodes);
+  });
+
+  withStore(
+    'an idempotency key replays its run, refuses another body and expires',
+    async (store, clock) => {
+      const key = { key: 'k-1', requestHash: 'h-1', ttlMs: 60_000 };
+      const first = await store.createRun(ALICE, adHoc({ idempotency: key }));
+      const again = await store.createRun(ALICE, adHoc({ idempotency: key }));
+      assert.ok(first.ok && again.ok);
+      assert.equal(first.replayed, false);
+      assert.equal(again.replayed, true);
+      assert.equal(again.run.id, first.run.id);
+      const conflict = await store.createRun(
+        ALICE,
+        adHoc({ idempotency: { ...key, requestHash: 'h-2' } }),
+      );
+      assert.deepEqual(conflict, {
+        ok: false,
+        reason: 'idempotency_conflict',
+        runId: first.run.id,
+      });
+      const bobs = await store.createRun(BOB, adHoc({ idempotency: key }));
+      assert.ok(bobs.ok && !bobs.replayed && bobs.run.id !== first.run.id);
+      clock.ms += 60_001;
+      const expired = await store.createRun(
+        ALICE,
+        adHoc({ idempotency: { ...key, requestHash: 'h-2' } }),
+      );
+      assert.ok(expired.ok && !expired.replayed && expired.run.id !== first.run.id);
+      assert.equal((await store.listRuns(ALICE, { page: 1, limit: 10 })).total, 2);
+    },
+  );
+
+  withStore(
+    'cancel ends a queued run, flags a running one and refuses a finished one',
+    async (store) => {
+      const queued = await store.createRun(ALICE, adHoc());
+      const running = await store.createRun(ALICE, adHoc());
+      assert.ok(queued.ok && running.ok);
+      assert.deepEqual(await store.requestCancel(BOB, queued.run.id), {
+        ok: false,
+        reason: 'not_found',
+      });
+      const canceled = await store.requestCancel(ALICE, queued.run.id);
+      assert.ok(canceled.ok);
+      assert.equal(canceled.run.status, 'CANCELED');
+      assert.equal(canceled.run.error?.code, 'E_CANCELED');
+      assert.ok(canceled.run.finishedAt);
+      assert.ok((await store.requestCancel(ALICE, queued.run.id)).ok, 'canceling twice is fine');
+      assert.ok(await store.claimRun({ workerId: 'w', leaseMs: 1000, runId: running.run.id }));
+      const flagged = await store.requestCancel(ALICE, running.run.id);
+      assert.ok(flagged.ok);
+      assert.equal(flagged.run.status, 'RUNNING');
+      assert.ok(flagged.run.cancelRequestedAt);
+      await store.finishRun(running.run.id, 'w', {
+        status: 'SUCCESS',
+        error: null,
+        counts: { total: 1, success: 1, failed: 0, skipped: 0, canceled: 0 },
+        durationMs: 5,
+      });
+      const finished = await store.requestCancel(ALICE, running.run.id);
+      assert.equal(finished.ok, false);
+      assert.equal(!finished.ok && finished.reason, 'finished');
+    },
+  );
+
+  withStore('a run has one lease holder; expired leases are taken over', async (store, clock) => {
+    const older = await store.createRun(ALICE, adHoc());
+    clock.ms += 10;
+    const newer = await store.createRun(ALICE, adHoc());
+    assert.ok(older.ok && newer.ok);
+    const a = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
+    assert.equal(a?.run.id, older.run.id, 'the oldest queued run goes first');
+    assert.equal(a?.run.status, 'RUNNING');
+    assert.equal(a?.run.attempts, 1);
+    assert.equal(a?.leaseExpiresAt, clock.ms + 1000);
+    const [b, c] = await Promise.all([
+      store.claimRun({ workerId: 'b', leaseMs: 1000 }),
+      store.claimRun({ workerId: 'c', leaseMs: 1000 }),
+    ]);
+    assert.deepEqual([b?.run.id, c?.run.id].filter(Boolean), [newer.run.id], 'one claim wins');
+    assert.equal(await store.claimRun({ workerId: 'd', leaseMs: 1000 }), undefined);
+    assert.equal(await store.renewLease(older.run.id, 'intruder', 1000), false);
+    clock.ms += 500;
+    assert.equal(await store.renewLease(older.run.id, 'a', 1000), true);
+    clock.ms += 1001;
+    const takeover = await store.claimRun({ workerId: 'e', leaseMs: 1000 });
+    assert.equal(takeover?.run.id, newer.run.id, 'the lease that expired first is taken first');
+    assert.equal(takeover?.run.attempts, 2);
+    const staleHolder = b ? 'b' : 'c';
+    const finishedByStale = await store.finishRun(newer.run.id, staleHolder, {
+      status: 'SUCCESS',
+      error: null,
+      counts: { total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 },
+      durationMs: 1,
+    });
+    assert.equal(finishedByStale, false, 'a worker that lost its lease cannot finish the run');
+    assert.equal(
+      await store.finishRun(newer.run.id, 'e', {
+        status: 'PARTIAL',
+        error: { code: 'E_NODE_FAILED', message: 'x', retryable: false },
+        counts: { total: 2, success: 1, failed: 1, skipped: 0, canceled: 0 },
+        durationMs: 7,
+      }),
+      true,
+    );
+    const ended = await store.getRun(ALICE, newer.run.id);
+    assert.equal(ended?.status, 'PARTIAL');
+    assert.equal(ended?.durationMs, 7);
+    assert.equal(ended?.counts.failed, 1);
+    assert.equal(ended?.error?.code, 'E_NODE_FAILED');
+  });
+
+  withStore('node results are one per node; logs and events keep their order', async (store) => {
+    const created = await store.createRun(ALICE, adHoc());
+    assert.ok(created.ok);
+    const runId = created.run.id;
+    const base = {
+      input: null,
+      output: null,
+      error: null,
+      attempts: 1,
+      startedAt: '2025-01-01T00:00:00.000Z',
+      finishedAt: null,
+      durationMs: null,
+      reused: false,
+      hash: null,
+      skippedBecause: null,
+    };
+    await store.recordNodeResult(runId, { ...base, nodeId: 'b', status: 'RUNNING' });
+    await store.recordNodeResult(runId, { ...base, nodeId: 'a', status: 'RUNNING' });
+    await store.recordNodeResult(runId, {
+      ...base,
+      nodeId: 'b',
+      status: 'SUCCESS',
+      output: { text: 'hi' },
+      finishedAt: '2025-01-01T00:00:01.000Z',
+      durationMs: 1000,
+      hash: 'h',
+    });
+    await store.appendLogs(runId, [
+      { nodeId: 'b', level: 'info', message: 'one', metadata: { n: 1 }, at: 1 },
+      { nodeId: null, level: 'warn', message: 'two', metadata: null, at: 2 },
+    ]);
+    const events: RunEvent[] = [
+      { type: 'run:start', runId, at: 1, nodeIds: ['a', 'b'] },
+      { type: 'node:start', runId, at: 2, nodeId: 'b', nodeType: 'text', attempt: 1 },
+    ];
+    const stored = await store.appendRunEvents(runId, events);
+    assert.deepEqual(
+      stored.map((e) => e.seq),
+      [1, 2],
+    );
+    const more = await store.appendRunEvents(runId, [
+      { type: 'node:delta', runId, at: 3, nodeId: 'b', delta: 'h' },
+    ]);
+    assert.deepEqual(
+      more.map((e) => e.seq),
+      [3],
+    );
+    const after1 = await store.listRunEvents(runId, 1);
+    assert.deepEqual(
+      after1.map((e) => [e.seq, e.event.type]),
+      [
+        [2, 'node:start'],
+        [3, 'node:delta'],
+      ],
+    );
+    assert.deepEqual(
+      (await store.listRunEvents(runId, 0, 1)).map((e) => e.seq),
+      [1],
+    );
+    const detail = await store.getRunDetail(ALICE, runId);
+    assert.deepEqual(
+      detail?.nodeResults.map((r) => [r.nodeId, r.status]),
+      [
+        ['b', 'SUCCESS'],
+        ['a', 'RUNNING'],
+      ],
+    );
+    assert.deepEqual(detail?.nodeResults[0]?.output, { text: 'hi' });
+    assert.deepEqual(
+      detail?.logs.map((l) => [l.message, l.level, l.nodeId, l.metadata]),
+      [
+        ['one', 'info', 'b', { n: 1 }],
+        ['two', 'warn', null, null],
+      ],
+    );
+  });
+
+  withStore(
+    'records handed out are copies: mutating them changes nothing stored',
+    async (store) => {
+      const created = await store.createWorkflow(ALICE, content('Safe'));
+      created.tags.push('mutated');
+      created.nodes.length = 0;
+      const fresh = await store.getWorkflow(ALICE, created.id);
+      assert.deepEqual(fresh?.tags, []);
+      assert.equal(fresh?.nodes.length, 1);
+    },
+  );
+}

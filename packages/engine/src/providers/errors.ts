@@ -1,0 +1,185 @@
+import { CanceledError, GalaxyError, type GalaxyErrorOptions } from '../errors';
+
+/**
+ * Codes of the errors that LLM providers, the Vision node's image loading and the SSRF
+ * guard report. Same contract as the engine's table: codes never change meaning.
+ */
+export const providerErrorMessages = {
+  E_PROVIDER_NOT_CONFIGURED: 'The LLM provider is not configured.',
+  E_PROVIDER_AUTH: 'The provider rejected the API key.',
+  E_PROVIDER_RATE_LIMIT: 'The provider is rate limiting requests.',
+  E_PROVIDER_UNAVAILABLE: 'The provider could not be reached or had a server error.',
+  E_PROVIDER_TIMEOUT: 'The provider did not answer within the time limit.',
+  E_PROVIDER_BAD_REQUEST: 'The provider rejected the request.',
+  E_PROVIDER_RESPONSE: 'The provider sent an answer that could not be read.',
+  E_MODEL_NOT_FOUND: 'The model does not exist or is not available to this API key.',
+  E_CONTENT_BLOCKED: 'The provider blocked the prompt or the answer.',
+  E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
+  E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
+  E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',
+  E_IMAGE_FETCH: 'The image could not be downloaded.',
+  E_IMAGE_FETCH_UNAVAILABLE: 'This host cannot download image URLs.',
+  E_IMAGE_TOO_LARGE: 'The image is larger than allowed.',
+  E_IMAGE_TYPE: 'The image type is not supported.',
+  E_SSRF_BLOCKED: 'The image URL points to an address that may not be fetched.',
+} as const;
+
+export type ProviderErrorCode = keyof typeof providerErrorMessages;
+
+/** Makes a `GalaxyError` with one of the provider codes; the message defaults to the table's. */
+export function providerError(code: ProviderErrorCode, message?: string, options: GalaxyErrorOptions = {}): GalaxyError {
+  return new GalaxyError(code, message ?? providerErrorMessages[code], options);
+}
+
+/** What a provider adapter knows about a failed HTTP call, whatever its SDK. */
+export interface HttpFailure {
+  /** Provider name, e.g. `gemini`. */
+  provider: string;
+  /** Human name for messages, e.g. `Gemini`. Default: `provider`. */
+  label?: string;
+  /** HTTP status. */
+  status: number;
+  /** The server's own explanation, if any. */
+  message?: string;
+  /** Server-suggested wait before retrying, in ms. */
+  retryAfterMs?: number;
+  /** The model the call asked for. */
+  model?: string;
+  /** The variable that holds the API key, for "check X" hints. */
+  apiKeyEnv?: string;
+  /** The server reported an invalid key with a non-auth status (Gemini answers 400). */
+  invalidKey?: boolean;
+  cause?: unknown;
+}
+
+const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
+
+/** Whether an HTTP status is worth retrying: timeouts, rate limits, conflicts and 5xx (but not 501/505). */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUS.has(status) || (status >= 500 && status !== 501 && status !== 505);
+}
+
+function suffix(message: string | undefined): string {
+  const trimmed = message?.trim();
+  if (!trimmed) return '';
+  return ` Server said: ${trimmed.length > 500 ? `${trimmed.slice(0, 500)}…` : trimmed}`;
+}
+
+/**
+ * Turns a failed HTTP call into a typed error a user can act on. 429, 408 and 5xx are
+ * retryable (carrying `retryAfterMs` when the server named a wait); 400/401/403/404 are not.
+ */
+export function classifyHttpFailure(failure: HttpFailure): GalaxyError {
+  const { provider, status, model } = failure;
+  const label = failure.label ?? provider;
+  const details: Record<string, unknown> = { provider, status };
+  if (model !== undefined) details.model = model;
+  const base: GalaxyErrorOptions = { details };
+  if (failure.cause !== undefined) base.cause = failure.cause;
+  const said = suffix(failure.message);
+  const keyHint = failure.apiKeyEnv ? ` Check ${failure.apiKeyEnv}.` : '';
+
+  if (status === 401 || failure.invalidKey) {
+    return providerError('E_PROVIDER_AUTH', `${label} rejected the API key (HTTP ${status}).${keyHint}${said}`, base);
+  }
+  if (status === 403) {
+    return providerError(
+      'E_PROVIDER_AUTH',
+      `${label} refused access (HTTP 403): the API key may lack access to ${model ? `model ${model}` : 'this model'}, or the API is not enabled for it.${keyHint}${said}`,
+      base,
+    );
+  }
+  if (status === 404) {
+    return providerError(
+      'E_MODEL_NOT_FOUND',
+      `model not found: ${model ?? '(none given)'} on ${label}. Pick another model in the node's settings.${said}`,
+      base,
+    );
+  }
+  if (status === 429) {
+    const wait = failure.retryAfterMs !== undefined ? ` Retry after ${Math.ceil(failure.retryAfterMs / 1000)} s.` : '';
+    const options: GalaxyErrorOptions = { ...base, retryable: true };
+    if (failure.retryAfterMs !== undefined) {
+      options.retryAfterMs = failure.retryAfterMs;
+      details.retryAfterMs = failure.retryAfterMs;
+    }
+    return providerError('E_PROVIDER_RATE_LIMIT', `${label} is rate limiting requests (HTTP 429).${wait}${said}`, options);
+  }
+  if (isRetryableStatus(status)) {
+    const options: GalaxyErrorOptions = { ...base, retryable: true };
+    if (failure.retryAfterMs !== undefined) options.retryAfterMs = failure.retryAfterMs;
+    const code = status === 408 ? 'E_PROVIDER_TIMEOUT' : 'E_PROVIDER_UNAVAILABLE';
+    return providerError(code, `${label} had a temporary failure (HTTP ${status}).${said}`, options);
+  }
+  return providerError('E_PROVIDER_BAD_REQUEST', `${label} rejected the request (HTTP ${status}).${said}`, base);
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** The first `code` string found along an error's cause chain (fetch hides the socket error in `cause`). */
+export function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A transport failure (reset, refused, DNS, body cut short): retryable, with a hint about what to check. */
+export function networkFailure(provider: string, label: string, baseUrl: string, error: unknown): GalaxyError {
+  const code = networkErrorCode(error);
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused: is the server running and is the base URL right?'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'the host name could not be resolved: check the base URL.'
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
+          ? 'the connection was reset.'
+          : `${code ?? (error instanceof Error ? error.message : 'network error')}.`;
+  return providerError('E_PROVIDER_UNAVAILABLE', `Could not reach ${label} at ${baseUrl}: ${reason}`, {
+    retryable: true,
+    cause: error,
+    details: code === undefined ? { provider } : { provider, networkCode: code },
+  });
+}
+
+/**
+ * Reads a server-suggested wait, in ms: `retry-after-ms`, then `Retry-After` as seconds or
+ * an HTTP date. Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now: number = Date.now()): number | undefined {
+  if (!headers) return undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Math.round(Number(ms));
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * The error to throw once `signal` has fired: its reason when that is already a typed
+ * error (the scheduler aborts with `TimeoutError` or `CanceledError`), else `CanceledError`.
+ */
+export function abortReason(signal: AbortSignal): GalaxyError {
+  return signal.reason instanceof GalaxyError ? signal.reason : new CanceledError();
+}

@@ -1,0 +1,200 @@
+import {
+  type GenerateContentResponse,
+  GoogleGenerativeAI,
+  GoogleGenerativeAIAbortError,
+  GoogleGenerativeAIFetchError,
+  GoogleGenerativeAIRequestInputError,
+  type GenerationConfig,
+  type Part,
+  type RequestOptions,
+} from '@google/generative-ai';
+import { GalaxyError } from '../errors';
+import { providerInfo } from './catalog';
+import { abortReason, classifyHttpFailure, type HttpFailure, networkFailure, providerError } from './errors';
+import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory, Usage } from './types';
+
+const INFO = providerInfo('gemini')!;
+const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
+const BLOCKING_FINISH = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'LANGUAGE']);
+
+export interface GeminiProviderOptions {
+  /** A Gemini API key (Google AI Studio). Required. */
+  apiKey: string;
+  /** API address. Default `https://generativelanguage.googleapis.com`. */
+  baseUrl?: string;
+  /** API version in the path. Default `v1beta`. */
+  apiVersion?: string;
+  /** Key nodes use to pick this provider. Default `gemini`. */
+  name?: string;
+  /** Model used when a node names none. Default `gemini-2.5-flash`. */
+  defaultModel?: string;
+  /** Model used for images when a node names none. Default `gemini-2.5-flash`. */
+  defaultVisionModel?: string;
+}
+
+interface GoogleErrorDetail {
+  '@type'?: string;
+  retryDelay?: string;
+  reason?: string;
+}
+
+/** `RetryInfo.retryDelay` ("37s", "0.5s") from a Google error's details, in ms. */
+function retryDelayOf(details: unknown): number | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details as GoogleErrorDetail[]) {
+    const match = typeof detail?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay) : null;
+    if (match) return Math.round(Number(match[1]) * 1000);
+  }
+  return undefined;
+}
+
+function hasInvalidKeyReason(details: unknown): boolean {
+  return Array.isArray(details) && (details as GoogleErrorDetail[]).some((d) => d?.reason === 'API_KEY_INVALID');
+}
+
+/** The server's own words inside the SDK's "Error fetching from URL: [status] message" text. */
+function serverMessage(error: GoogleGenerativeAIFetchError): string {
+  const match = /\] (.*?)(?: \[\{.*)?$/s.exec(error.message);
+  return match?.[1] ?? error.message;
+}
+
+function usageOf(response: GenerateContentResponse): Usage | undefined {
+  const meta = response.usageMetadata;
+  if (!meta) return undefined;
+  const usage: Usage = {};
+  if (typeof meta.promptTokenCount === 'number') usage.inputTokens = meta.promptTokenCount;
+  if (typeof meta.candidatesTokenCount === 'number') usage.outputTokens = meta.candidatesTokenCount;
+  if (typeof meta.totalTokenCount === 'number') usage.totalTokens = meta.totalTokenCount;
+  return usage;
+}
+
+/** Text and images on Gemini through the official `@google/generative-ai` SDK, streaming. */
+export function createGeminiProvider(options: GeminiProviderOptions): LLMProvider {
+  if (!options.apiKey?.trim()) {
+    throw providerError('E_PROVIDER_NOT_CONFIGURED', `${INFO.requiredEnv} is not set: create a key at https://aistudio.google.com/apikey.`);
+  }
+  const name = options.name ?? INFO.name;
+  const baseUrl = options.baseUrl?.trim().replace(/\/+$/, '') || DEFAULT_BASE_URL;
+  const apiVersion = options.apiVersion ?? 'v1beta';
+  const client = new GoogleGenerativeAI(options.apiKey);
+
+  function classify(error: unknown, request: GenerateRequest): GalaxyError {
+    if (request.signal?.aborted) return abortReason(request.signal);
+    if (error instanceof GalaxyError) return error;
+    if (error instanceof GoogleGenerativeAIFetchError && typeof error.status === 'number') {
+      const failure: HttpFailure = {
+        provider: name,
+        label: INFO.label,
+        status: error.status,
+        message: serverMessage(error),
+        model: request.model,
+        apiKeyEnv: INFO.requiredEnv,
+        invalidKey: hasInvalidKeyReason(error.errorDetails),
+        cause: error,
+      };
+      const retryAfterMs = retryDelayOf(error.errorDetails);
+      if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
+      return classifyHttpFailure(failure);
+    }
+    if (error instanceof GoogleGenerativeAIRequestInputError) {
+      return providerError('E_PROVIDER_BAD_REQUEST', `Gemini could not send the request: ${error.message}`, { cause: error, details: { provider: name } });
+    }
+    if (error instanceof GoogleGenerativeAIAbortError) {
+      return providerError('E_PROVIDER_UNAVAILABLE', 'The request to Gemini was aborted.', { retryable: true, cause: error, details: { provider: name } });
+    }
+    // "Error fetching from …" (socket errors), "Error reading from the stream", "Failed to parse stream".
+    return networkFailure(name, INFO.label, baseUrl, error);
+  }
+
+  function checkBlocked(response: GenerateContentResponse): void {
+    const blockReason = response.promptFeedback?.blockReason;
+    if (blockReason) {
+      throw providerError('E_CONTENT_BLOCKED', `Gemini blocked the prompt (${blockReason}). Rephrase it and run again.`, {
+        details: { provider: name, reason: blockReason },
+      });
+    }
+    const finishReason = response.candidates?.[0]?.finishReason;
+    if (finishReason && BLOCKING_FINISH.has(finishReason)) {
+      throw providerError('E_CONTENT_BLOCKED', `Gemini stopped the answer (${finishReason}).`, {
+        details: { provider: name, reason: finishReason },
+      });
+    }
+  }
+
+  function textOf(response: GenerateContentResponse): string {
+    let text = '';
+    for (const part of response.candidates?.[0]?.content?.parts ?? []) {
+      // Thinking models may stream their reasoning as parts marked `thought`: not part of the answer.
+      if (typeof part.text === 'string' && (part as { thought?: boolean }).thought !== true) text += part.text;
+    }
+    return text;
+  }
+
+  async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    const generationConfig: GenerationConfig = {};
+    if (request.temperature !== undefined) generationConfig.temperature = request.temperature;
+    if (request.maxTokens !== undefined) generationConfig.maxOutputTokens = request.maxTokens;
+    if (request.json) generationConfig.responseMimeType = 'application/json';
+    const model = client.getGenerativeModel(
+      { model: request.model, generationConfig, ...(request.system ? { systemInstruction: request.system } : {}) },
+      { baseUrl, apiVersion } satisfies RequestOptions,
+    );
+    const parts: Part[] = [{ text: request.prompt }];
+    for (const image of request.images ?? []) parts.push({ inlineData: { mimeType: image.mimeType, data: image.base64 } });
+    const contents = { contents: [{ role: 'user', parts }] };
+    const callOptions = request.signal ? { signal: request.signal } : {};
+
+    let usage: Usage | undefined;
+    let finishReason: string | undefined;
+    try {
+      if (request.stream ?? true) {
+        const result = await model.generateContentStream(contents, callOptions);
+        // The SDK also aggregates the stream into `response`; this provider reads the chunks
+        // itself, so that promise's failure is the same one the loop below reports.
+        result.response.catch(() => {});
+        for await (const chunk of result.stream) {
+          checkBlocked(chunk);
+          const text = textOf(chunk);
+          if (text) yield { type: 'text', text };
+          usage = usageOf(chunk) ?? usage;
+          finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
+        }
+      } else {
+        const { response } = await model.generateContent(contents, callOptions);
+        checkBlocked(response);
+        const text = textOf(response);
+        if (text) yield { type: 'text', text };
+        usage = usageOf(response);
+        finishReason = response.candidates?.[0]?.finishReason;
+      }
+    } catch (error) {
+      throw classify(error, request);
+    }
+    const finish: GenerateChunk = { type: 'finish' };
+    if (usage) finish.usage = usage;
+    if (finishReason) finish.finishReason = finishReason;
+    if (request.signal?.aborted) throw abortReason(request.signal);
+    yield finish;
+  }
+
+  return Object.freeze({
+    name,
+    label: INFO.label,
+    defaultModel: options.defaultModel ?? INFO.models[0]!,
+    defaultVisionModel: options.defaultVisionModel ?? INFO.visionModels[0]!,
+    supportsImages: true,
+    generate,
+  });
+}
+
+/** Reads `GEMINI_API_KEY` (switches it on) and `GEMINI_BASE_URL`. */
+export const geminiFromEnv: ProviderFactory = Object.freeze({
+  name: INFO.name,
+  envVars: [INFO.requiredEnv, ...INFO.optionalEnv],
+  fromEnv(env: Env): LLMProvider | undefined {
+    const apiKey = env[INFO.requiredEnv]?.trim();
+    if (!apiKey) return undefined;
+    const baseUrl = env.GEMINI_BASE_URL?.trim();
+    return createGeminiProvider(baseUrl ? { apiKey, baseUrl } : { apiKey });
+  },
+});

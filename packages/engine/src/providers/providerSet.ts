@@ -1,0 +1,361 @@
+import { type ErrorInfo, GalaxyError, toErrorInfo } from '../errors';
+import { computeBackoff, resolveRetryPolicy, sleep } from '../retry';
+import type { RetryPolicy } from '../schema';
+import { providerInfo } from './catalog';
+import { type CircuitBreaker, type CircuitBreakerOptions, type CircuitState, createCircuitBreaker } from './circuitBreaker';
+import { abortReason, providerError } from './errors';
+import { type ConcurrencyLimiter, createConcurrencyLimiter } from './limiter';
+import type { GenerateRequest, LLMProvider, Usage } from './types';
+
+/** How calls to one provider are guarded. Every field has a default. */
+export interface ResilienceOptions {
+  /**
+   * Retries of one provider's retryable failures (429, 5xx, resets, timeouts) before falling
+   * back. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 8000, jitter: true }`.
+   * A server's `Retry-After` lengthens a wait, never shortens it.
+   */
+  retry?: Partial<RetryPolicy>;
+  /** Longest `Retry-After` worth waiting for, in ms; a longer one moves on to the fallback at once. Default 30,000. */
+  maxRetryAfterMs?: number;
+  /** Time limit of one call, streaming included, in ms; 0 for none. Default 120,000. */
+  timeoutMs?: number;
+  /** Most calls in flight to this provider; the rest queue. Default 16. */
+  maxConcurrency?: number;
+  /** Circuit breaker settings, or `false` for none. Default `{ failureThreshold: 5, cooldownMs: 30000 }`. */
+  circuitBreaker?: Omit<CircuitBreakerOptions, 'now'> | false;
+}
+
+/** A provider to try when the one before it failed for good; `model` defaults to that provider's default. */
+export interface FallbackTarget {
+  provider: string;
+  model?: string;
+}
+
+export interface ProviderSetOptions {
+  /** The providers, each with a unique `name`. */
+  providers: readonly LLMProvider[];
+  /**
+   * Fallback chains keyed by primary provider, e.g. `{ gemini: ['groq'] }`: when every attempt
+   * on the primary fails with a retryable error (or its circuit is open), the next one answers.
+   * Default: none.
+   */
+  fallbacks?: Readonly<Record<string, readonly (string | FallbackTarget)[]>>;
+  /** Guards for every provider. */
+  resilience?: ResilienceOptions;
+  /** Guards per provider name, over `resilience`. */
+  perProvider?: Readonly<Record<string, ResilienceOptions>>;
+  /** Clock in epoch ms, for the breakers. Default `Date.now`. */
+  now?: () => number;
+  /** Randomness in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Something that happened on the way to an answer, for the node's log. */
+export type ProviderCallEvent =
+  /** An attempt failed with a retryable error; the same provider is tried again after `delayMs`. */
+  | { type: 'retry'; provider: string; model: string; attempt: number; delayMs: number; error: ErrorInfo }
+  /** A provider failed for good; the next one in the chain is tried. */
+  | { type: 'fallback'; from: string; to: string; model: string; error: ErrorInfo };
+
+/** One call through the set: a provider name, and the model (default: that provider's). */
+export interface ProviderCallRequest extends Omit<GenerateRequest, 'model'> {
+  /** The provider to ask first. */
+  provider: string;
+  /** Model id. Default: the provider's default (its vision default when there are images). */
+  model?: string;
+  /** Sees retries and fallbacks as they happen. */
+  onEvent?: (event: ProviderCallEvent) => void;
+}
+
+/** What a call through the set yields: text as it arrives, then one `finish` naming who answered. */
+export type ProviderCallChunk =
+  /** A piece of the answer, in order. */
+  | { type: 'text'; text: string }
+  /** The answer is complete. */
+  | {
+      type: 'finish';
+      /** The provider that answered. */
+      provider: string;
+      /** The model that answered. */
+      model: string;
+      usage?: Usage;
+      finishReason?: string;
+      /** Attempts made on the provider that answered. */
+      attempts: number;
+      /** Providers that failed before it, in order. */
+      fallbackFrom: string[];
+    };
+
+/** A finished answer, as `complete` returns it. */
+export interface Completion {
+  text: string;
+  provider: string;
+  model: string;
+  usage?: Usage;
+  finishReason?: string;
+  attempts: number;
+  fallbackFrom: string[];
+}
+
+/** The providers a host configured, with retries, timeouts, breakers, limits and fallback around them. */
+export interface ProviderSet {
+  /** Provider names, in the order given. */
+  readonly names: readonly string[];
+  /** A provider by name. */
+  get(name: string): LLMProvider | undefined;
+  /** The state of a provider's circuit breaker (undefined for unknown names or no breaker). */
+  circuitState(name: string): CircuitState | undefined;
+  /** Streams an answer, falling back along the provider's chain. Errors are `GalaxyError`s. */
+  generate(request: ProviderCallRequest): AsyncIterable<ProviderCallChunk>;
+  /** Collects `generate` into one answer, handing each piece of text to `onText`. */
+  complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion>;
+}
+
+const DEFAULT_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 8_000, jitter: true };
+
+interface Entry {
+  provider: LLMProvider;
+  policy: RetryPolicy;
+  maxRetryAfterMs: number;
+  timeoutMs: number;
+  limiter: ConcurrencyLimiter;
+  breaker: CircuitBreaker | undefined;
+}
+
+function toGalaxyError(error: unknown): GalaxyError {
+  if (error instanceof GalaxyError) return error;
+  const info = toErrorInfo(error);
+  return new GalaxyError(info.code, info.message, { retryable: info.retryable, cause: error });
+}
+
+/** The error for a provider a node names but the host did not configure, naming what to set. */
+export function providerNotConfigured(name: string, configured: readonly string[]): GalaxyError {
+  const info = providerInfo(name);
+  const fix = info
+    ? `${info.requiredEnv} is not set: set it on the server to use ${info.label}.`
+    : `No provider named "${name}" is configured: add it to the host's provider set.`;
+  const others = configured.length > 0 ? ` Configured: ${configured.join(', ')}.` : '';
+  return providerError('E_PROVIDER_NOT_CONFIGURED', `${fix}${others}`, {
+    details: info ? { provider: name, env: info.requiredEnv } : { provider: name },
+  });
+}
+
+/**
+ * Puts providers behind the guards real APIs need. For each call: the provider's circuit
+ * breaker (fail fast while it is open), its concurrency limit (queue), a per-call timeout,
+ * retries with backoff for retryable failures (honouring `Retry-After`), then the fallback
+ * chain. Text that has already streamed is never repeated: once a provider has sent text,
+ * its failure ends the call instead of retrying or falling back.
+ */
+export function createProviderSet(options: ProviderSetOptions): ProviderSet {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const entries = new Map<string, Entry>();
+  for (const provider of options.providers) {
+    if (entries.has(provider.name)) {
+      throw providerError('E_PROVIDER_NOT_CONFIGURED', `Two providers are named "${provider.name}"; give each its own name.`);
+    }
+    const guard = { ...options.resilience, ...options.perProvider?.[provider.name] };
+    const breaker =
+      guard.circuitBreaker === false ? undefined : createCircuitBreaker({ ...guard.circuitBreaker, now });
+    entries.set(provider.name, {
+      provider,
+      policy: resolveRetryPolicy(DEFAULT_RETRY, options.resilience?.retry, options.perProvider?.[provider.name]?.retry),
+      maxRetryAfterMs: guard.maxRetryAfterMs ?? 30_000,
+      timeoutMs: guard.timeoutMs ?? 120_000,
+      limiter: createConcurrencyLimiter(guard.maxConcurrency ?? 16),
+      breaker,
+    });
+  }
+  const names = Object.freeze([...entries.keys()]);
+  const chains = new Map<string, FallbackTarget[]>();
+  for (const [primary, targets] of Object.entries(options.fallbacks ?? {})) {
+    const chain = targets.map((t) => (typeof t === 'string' ? { provider: t } : t));
+    for (const name of [primary, ...chain.map((t) => t.provider)]) {
+      if (!entries.has(name)) {
+        throw providerError('E_PROVIDER_NOT_CONFIGURED', `The fallback chain of "${primary}" names "${name}", which is not among the providers (${names.join(', ')}).`);
+      }
+    }
+    chains.set(primary, chain);
+  }
+
+  /** One HTTP call on one provider, under its breaker, limiter and timeout. */
+  async function* attemptOnce(entry: Entry, request: GenerateRequest, signal: AbortSignal | undefined) {
+    const { provider, breaker } = entry;
+    const circuitOpen = (retryAfterMs: number) =>
+      providerError('E_CIRCUIT_OPEN', `${provider.label} failed repeatedly and is paused for ${Math.ceil(retryAfterMs / 1000)} s.`, {
+        details: { provider: provider.name, retryAfterMs },
+      });
+    if (breaker?.state === 'open') {
+      const permit = breaker.acquire();
+      if (!permit.allowed) throw circuitOpen(permit.retryAfterMs);
+      breaker.release();
+    }
+    const release = await entry.limiter.acquire(signal);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal?.reason);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    let outcome = 'none' as 'success' | 'failure' | 'none';
+    let permitted = false;
+    try {
+      if (breaker) {
+        const permit = breaker.acquire();
+        if (!permit.allowed) throw circuitOpen(permit.retryAfterMs);
+        permitted = true;
+      }
+      if (signal?.aborted) throw abortReason(signal);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (entry.timeoutMs > 0) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, entry.timeoutMs);
+      }
+      try {
+        for await (const chunk of provider.generate({ ...request, signal: controller.signal })) yield chunk;
+        outcome = 'success';
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        if (timedOut) {
+          outcome = 'failure';
+          throw providerError('E_PROVIDER_TIMEOUT', `${provider.label} did not answer within ${entry.timeoutMs} ms.`, {
+            retryable: true,
+            cause: error,
+            details: { provider: provider.name, model: request.model, timeoutMs: entry.timeoutMs },
+          });
+        }
+        const failure = toGalaxyError(error);
+        // A refusal (400, 401, 404) proves the provider is up: only retryable failures count against it.
+        outcome = failure.retryable ? 'failure' : 'success';
+        throw failure;
+      }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      // The consumer stopped early (or the call failed): make sure the HTTP request ends too.
+      if (outcome !== 'success') controller.abort();
+      if (permitted) {
+        if (outcome === 'success') breaker!.success();
+        else if (outcome === 'failure') breaker!.failure();
+        else breaker!.release();
+      }
+      release();
+    }
+  }
+
+  /** One provider with its retries. Reports attempts made through `stats`. */
+  async function* tryProvider(entry: Entry, request: ProviderCallRequest, model: string, stats: { attempts: number }) {
+    const { signal, onEvent, provider: _name, model: _model, ...rest } = request;
+    const call: GenerateRequest = { ...rest, model };
+    for (let attempt = 1; ; attempt++) {
+      stats.attempts = attempt;
+      let streamed = false;
+      try {
+        for await (const chunk of attemptOnce(entry, call, signal)) {
+          if (chunk.type === 'text') streamed = true;
+          yield chunk;
+        }
+        return;
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal);
+        const failure = toGalaxyError(error);
+        if (streamed || !failure.retryable || attempt >= entry.policy.maxAttempts) throw failure;
+        const hinted = failure.retryAfterMs;
+        if (hinted !== undefined && hinted > entry.maxRetryAfterMs) throw failure;
+        const delayMs = Math.max(computeBackoff(entry.policy, attempt, random), hinted ?? 0);
+        onEvent?.({ type: 'retry', provider: entry.provider.name, model, attempt, delayMs, error: failure.toJSON() });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  async function* generate(request: ProviderCallRequest): AsyncGenerator<ProviderCallChunk> {
+    const primary = entries.get(request.provider);
+    if (!primary) throw providerNotConfigured(request.provider, names);
+    const wantsImages = (request.images?.length ?? 0) > 0;
+    const modelFor = (entry: Entry, model: string | undefined) =>
+      model || (wantsImages ? (entry.provider.defaultVisionModel ?? entry.provider.defaultModel) : entry.provider.defaultModel);
+    const chain: { entry: Entry; model: string }[] = [{ entry: primary, model: modelFor(primary, request.model) }];
+    for (const target of chains.get(primary.provider.name) ?? []) {
+      const entry = entries.get(target.provider)!;
+      if (wantsImages && !entry.provider.supportsImages) continue;
+      chain.push({ entry, model: modelFor(entry, target.model) });
+    }
+    if (wantsImages && !primary.provider.supportsImages) {
+      throw providerError('E_PROVIDER_BAD_REQUEST', `${primary.provider.label} does not accept images; pick another provider.`, {
+        details: { provider: primary.provider.name },
+      });
+    }
+
+    const failed: { provider: string; model: string; error: GalaxyError }[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const { entry, model } = chain[i]!;
+      const stats = { attempts: 0 };
+      let streamed = false;
+      try {
+        for await (const chunk of tryProvider(entry, request, model, stats)) {
+          if (chunk.type === 'text') {
+            streamed = true;
+            yield chunk;
+          } else {
+            const finish: ProviderCallChunk = {
+              type: 'finish',
+              provider: entry.provider.name,
+              model,
+              attempts: stats.attempts,
+              fallbackFrom: failed.map((f) => f.provider),
+            };
+            if (chunk.usage) finish.usage = chunk.usage;
+            if (chunk.finishReason) finish.finishReason = chunk.finishReason;
+            yield finish;
+          }
+        }
+        return;
+      } catch (error) {
+        if (request.signal?.aborted) throw abortReason(request.signal);
+        const failure = toGalaxyError(error);
+        failed.push({ provider: entry.provider.name, model, error: failure });
+        const next = chain[i + 1];
+        const movable = failure.retryable || failure.code === 'E_CIRCUIT_OPEN';
+        if (streamed || !movable || !next) throw failed.length > 1 ? chainFailure(failed) : failure;
+        request.onEvent?.({ type: 'fallback', from: entry.provider.name, to: next.entry.provider.name, model: next.model, error: failure.toJSON() });
+      }
+    }
+  }
+
+  async function complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion> {
+    let text = '';
+    for await (const chunk of generate(request)) {
+      if (chunk.type === 'text') {
+        text += chunk.text;
+        onText?.(chunk.text);
+      } else {
+        const { type: _type, ...rest } = chunk;
+        return { text, ...rest };
+      }
+    }
+    throw providerError('E_PROVIDER_RESPONSE', `${request.provider} ended the answer without finishing it.`, { retryable: true });
+  }
+
+  return Object.freeze({
+    names,
+    get: (name: string) => entries.get(name)?.provider,
+    circuitState: (name: string) => entries.get(name)?.breaker?.state,
+    generate,
+    complete,
+  });
+}
+
+/** One error for a whole chain that failed: the last provider's code and retryability, every provider's reason. */
+function chainFailure(failed: { provider: string; model: string; error: GalaxyError }[]): GalaxyError {
+  const last = failed[failed.length - 1]!.error;
+  const message = failed.map((f, i) => `${i === 0 ? '' : 'then '}${f.provider} (${f.model}): ${f.error.message}`).join('; ');
+  const options: ConstructorParameters<typeof GalaxyError>[2] = {
+    retryable: last.retryable,
+    cause: last,
+    details: { ...last.details, tried: failed.map((f) => ({ provider: f.provider, model: f.model, code: f.error.code })) },
+  };
+  if (last.retryAfterMs !== undefined) options.retryAfterMs = last.retryAfterMs;
+  return new GalaxyError(last.code, `Every provider failed: ${message}`, options);
+}

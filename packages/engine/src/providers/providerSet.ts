@@ -213,7 +213,11 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         }, entry.timeoutMs);
       }
       try {
-        for await (const chunk of provider.generate({ ...request, signal: controller.signal })) yield chunk;
+        for await (const chunk of provider.generate({ ...request, signal: controller.signal })) {
+          // The caller may stop reading once it has the finish chunk: the call counts as done then.
+          if (chunk.type === 'finish') outcome = 'success';
+          yield chunk;
+        }
         outcome = 'success';
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
@@ -326,15 +330,17 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
 
   async function complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion> {
     let text = '';
+    let completion: Completion | undefined;
     for await (const chunk of generate(request)) {
       if (chunk.type === 'text') {
         text += chunk.text;
         onText?.(chunk.text);
       } else {
         const { type: _type, ...rest } = chunk;
-        return { text, ...rest };
+        completion = { text, ...rest };
       }
     }
+    if (completion) return completion;
     throw providerError('E_PROVIDER_RESPONSE', `${request.provider} ended the answer without finishing it.`, { retryable: true });
   }
 

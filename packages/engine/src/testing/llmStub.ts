@@ -73,6 +73,8 @@ export interface StubRequest {
   receivedAt: number;
   /** True once the client closed the connection before the reply was complete. */
   abortedByClient: boolean;
+  /** Epoch ms when the exchange ended; undefined while it is open. */
+  closedAt: number | undefined;
   /** Resolves when the exchange is over: `byClient` when the client hung up first. */
   closed: Promise<{ byClient: boolean }>;
 }
@@ -98,6 +100,8 @@ export interface LLMStub {
   readonly port: number;
   /** Every request so far, in arrival order. */
   readonly requests: readonly StubRequest[];
+  /** Most requests open at the same moment since the start (or the last `reset`). */
+  readonly peakConcurrency: number;
   /** Queues replies; each request takes the first queued reply whose `match` fits. */
   enqueue(...replies: StubReply[]): void;
   /** Resolves once `count` requests have arrived (rejects after `timeoutMs`, default 5,000). */
@@ -190,6 +194,8 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
   const arrivalWaiters = new Set<() => void>();
   const sockets = new Set<Socket>();
   let nextId = 1;
+  let open = 0;
+  let peak = 0;
 
   const defaultReply = options.reply ?? ((request: StubRequest): StubReply => ({ type: 'text', text: `Echo: ${request.prompt}` }));
 
@@ -265,15 +271,20 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       images: parsed.images,
       receivedAt: Date.now(),
       abortedByClient: false,
+      closedAt: undefined,
       closed: new Promise((resolve) => {
         resolveClosed = resolve;
       }),
     };
     requests.push(request);
+    open++;
+    peak = Math.max(peak, open);
     for (const wake of arrivalWaiters) wake();
 
     let serverCut = false;
     res.on('close', () => {
+      open--;
+      request.closedAt = Date.now();
       const byClient = !res.writableFinished && !serverCut;
       if (byClient) {
         request.abortedByClient = true;
@@ -390,6 +401,9 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     get requests() {
       return requests;
     },
+    get peakConcurrency() {
+      return peak;
+    },
     enqueue(...replies) {
       queue.push(...replies);
     },
@@ -429,6 +443,7 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       requests.length = 0;
       queue.length = 0;
       aborted.length = 0;
+      peak = open;
     },
     close() {
       return new Promise((resolve) => {

@@ -15,6 +15,8 @@ export interface InlineQueueOptions {
   registry: NodeRegistry;
   /** Lease taken on each run, in ms. Default 60,000. */
   leaseMs?: number;
+  /** Hold enqueued runs QUEUED until `resume()`. Default false. */
+  paused?: boolean;
 }
 
 /** A queue for tests and demos: runs each enqueued run at once, in this process. */
@@ -23,6 +25,8 @@ export interface InlineQueue extends RunQueue {
   readonly enqueued: readonly string[];
   /** Resolves when every run started so far has ended. */
   idle(): Promise<void>;
+  /** Starts the runs held while paused, and every later one at once. */
+  resume(): void;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -55,6 +59,15 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
   const enqueued: string[] = [];
   const inFlight = new Set<Promise<void>>();
   const controllers = new Map<string, AbortController>();
+  let paused = options.paused ?? false;
+  const held: [string, EnqueueInfo][] = [];
+
+  function schedule(runId: string, info: EnqueueInfo): void {
+    const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => execute(runId, info))
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  }
 
   async function execute(runId: string, info: EnqueueInfo): Promise<void> {
     const claimed = await store.claimRun({ workerId, leaseMs, runId });
@@ -170,10 +183,8 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
     enqueued,
     async enqueue(runId, info) {
       enqueued.push(runId);
-      const task = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => execute(runId, info))
-        .finally(() => inFlight.delete(task));
-      inFlight.add(task);
+      if (paused) held.push([runId, info]);
+      else schedule(runId, info);
       return { externalId: `inline:${runId}` };
     },
     async cancel(runId) {
@@ -182,6 +193,10 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
     async start() {},
     async stop() {
       await Promise.allSettled([...inFlight]);
+    },
+    resume() {
+      paused = false;
+      for (const [runId, info] of held.splice(0)) schedule(runId, info);
     },
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { outputPortsOf } from '../defineNode';
+import { WorkflowValidationError } from '../errors';
+import { createProvidersFromEnv } from '../providers/env';
+import { geminiFromEnv } from '../providers/gemini';
+import { groqFromEnv } from '../providers/groq';
+import { llmContext } from '../providers/context';
+import { createRegistry } from '../registry';
+import { runWorkflow, startRun } from '../run';
+import { type LLMStub, startLLMStub } from '../testing/index';
+import type { AnyNodeDefinition, RunEvent } from '../types';
+import { builtinNodes } from './index';
+import { fillPrompt, llmNode } from './llm';
+
+const registry = createRegistry([...builtinNodes, llmNode as unknown as AnyNodeDefinition]);
+let stub: LLMStub;
+beforeAll(async () => {
+  stub = await startLLMStub();
+});
+afterAll(() => stub.close());
+beforeEach(() => stub.reset());
+
+function env(extra: Record<string, string> = {}) {
+  return { GEMINI_API_KEY: 'test', GEMINI_BASE_URL: stub.url, GROQ_API_KEY: 'test', GROQ_BASE_URL: stub.url, ...extra };
+}
+
+function workflow(llmData: Record<string, unknown>, extraNodes: { id: string; type: string; data: Record<string, unknown> }[] = [], extraEdges: { id: string; source: string; sourceHandle: string; target: string; targetHandle: string }[] = []) {
+  return {
+    nodes: [
+      { id: 'question', type: 'text', data: { text: 'Why is the sky blue?' } },
+      { id: 'ask', type: 'llm', data: llmData },
+      ...extraNodes,
+    ],
+    edges: [{ id: 'e1', source: 'question', sourceHandle: 'text', target: 'ask', targetHandle: 'prompt' }, ...extraEdges],
+    settings: { retryPolicy: { backoffMs: 1, jitter: false } },
+  };
+}
+
+describe('llm node in a workflow', () => {
+  it('streams the answer as node:delta events in order and outputs the full text', async () => {
+    stub.enqueue({ type: 'text', chunks: ['Rayleigh ', 'scattering ', 'of ', 'sunlight.'] });
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(workflow({ provider: 'gemini', model: 'gemini-2.5-flash' }), {
+      registry,
+      context: llmContext({ providers: createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv]) }),
+      onEvent: (e) => events.push(e),
+    });
+    expect(result.status).toBe('SUCCESS');
+    expect(result.nodes.ask?.output).toEqual({ text: 'Rayleigh scattering of sunlight.' });
+    const deltas = events.flatMap((e) => (e.type === 'node:delta' && e.nodeId === 'ask' ? [e.delta] : []));
+    expect(deltas).toEqual(['Rayleigh ', 'scattering ', 'of ', 'sunlight.']);
+    const finish = events.findIndex((e) => e.type === 'node:finish' && e.nodeId === 'ask');
+    expect(events.findLastIndex((e) => e.type === 'node:delta')).toBeLessThan(finish);
+    expect(stub.requests[0]).toMatchObject({ api: 'gemini', model: 'gemini-2.5-flash', prompt: 'Why is the sky blue?' });
+    expect(result.logs.find((l) => l.message.startsWith('Answered by'))?.data).toMatchObject({ provider: 'gemini', model: 'gemini-2.5-flash' });
+  });
+
+  it('fails with the variable to set when no provider is configured', async () => {
+    const result = await runWorkflow(workflow({ provider: 'groq' }), { registry });
+    expect(result.status).toBe('FAILED');
+    expect(result.nodes.ask?.error).toMatchObject({ code: 'E_PROVIDER_NOT_CONFIGURED', nodeId: 'ask', retryable: false });
+    expect(result.nodes.ask?.error?.message).toContain('GROQ_API_KEY is not set');
+    expect(result.nodes.ask?.attempts).toBe(1);
+  });
+
+  it('fails with the variable to set when the host configured other providers only', async () => {
+    const providers = createProvidersFromEnv({ GROQ_API_KEY: 'x', GROQ_BASE_URL: stub.url }, [geminiFromEnv, groqFromEnv]);
+    const result = await runWorkflow(workflow({ provider: 'gemini' }), { registry, context: llmContext({ providers }) });
+    expect(result.nodes.ask?.error?.message).toMatch(/GEMINI_API_KEY is not set.*Configured: groq/);
+  });
+
+  it('fills the prompt template, system prompt and context inputs', async () => {
+    const result = await runWorkflow(
+      workflow(
+        { provider: 'groq', prompt: 'Answer in one line: {{input}}', system: 'Be terse.' },
+        [{ id: 'facts', type: 'text', data: { text: 'Light scatters.' } }, { id: 'tone', type: 'text', data: { text: 'Speak like a pirate.' } }],
+        [
+          { id: 'e2', source: 'facts', sourceHandle: 'text', target: 'ask', targetHandle: 'context' },
+          { id: 'e3', source: 'tone', sourceHandle: 'text', target: 'ask', targetHandle: 'system' },
+        ],
+      ),
+      { registry, context: llmContext({ providers: createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv]) }) },
+    );
+    expect(result.status).toBe('SUCCESS');
+    expect(stub.requests[0]?.prompt).toBe('Answer in one line: Why is the sky blue?\n\nContext:\nLight scatters.');
+    expect(stub.requests[0]?.system).toBe('Be terse.\n\nSpeak like a pirate.');
+    expect(stub.requests[0]?.model).toBe('llama-3.3-70b-versatile');
+  });
+
+  it('records the fallback provider that answered', async () => {
+    stub.enqueue({ type: 'error', status: 503, match: { api: 'gemini' } }, { type: 'text', text: 'Groq here.', match: { api: 'groq' } });
+    const providers = createProvidersFromEnv(env({ LLM_FALLBACK: 'gemini,groq' }), [geminiFromEnv, groqFromEnv], { resilience: { retry: { maxAttempts: 1 } } });
+    const result = await runWorkflow(workflow({ provider: 'gemini' }), { registry, context: llmContext({ providers }) });
+    expect(result.nodes.ask?.output).toEqual({ text: 'Groq here.' });
+    const answered = result.logs.find((l) => l.nodeId === 'ask' && l.message.startsWith('Answered by'));
+    expect(answered?.message).toBe('Answered by groq (llama-3.3-70b-versatile) after gemini failed.');
+    expect(answered?.data).toMatchObject({ provider: 'groq', fallbackFrom: ['gemini'] });
+  });
+
+  it('cancels the provider request when the run is canceled', async () => {
+    stub.enqueue({ type: 'text', chunks: ['one ', 'two ', 'three'], chunkDelayMs: 300 });
+    const handle = startRun(workflow({ provider: 'gemini' }), {
+      registry,
+      context: llmContext({ providers: createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv]) }),
+    });
+    handle.events.on('node:delta', () => handle.cancel('User pressed stop.'));
+    const result = await handle.result;
+    expect(result.status).toBe('CANCELED');
+    expect(result.nodes.ask?.status).toBe('CANCELED');
+    expect((await stub.waitForClientAbort(1_000)).api).toBe('gemini');
+  });
+
+  it('ends the provider request when the node times out', async () => {
+    stub.enqueue({ type: 'hang' });
+    const wf = workflow({ provider: 'groq', timeoutMs: 150, retryPolicy: { maxAttempts: 1 } });
+    const result = await runWorkflow(wf, { registry, context: llmContext({ providers: createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv]) }) });
+    expect(result.nodes.ask?.error?.code).toBe('E_TIMEOUT');
+    expect((await stub.waitForClientAbort(1_000)).api).toBe('groq');
+  });
+});
+
+describe('llm node JSON mode', () => {
+  const providers = () => createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv]);
+  const schema = JSON.stringify({ type: 'object', properties: { title: { type: 'string' } }, required: ['title'] });
+
+  it('adds a json output and parses a fenced answer that matches the schema', async () => {
+    stub.enqueue({ type: 'text', text: '```json\n{"title": "Blue sky"}\n```' });
+    const result = await runWorkflow(workflow({ provider: 'groq', jsonMode: true, jsonSchema: schema }), { registry, context: llmContext({ providers: providers() }) });
+    expect(result.nodes.ask?.output?.json).toEqual({ title: 'Blue sky' });
+    expect(stub.requests[0]?.body).toMatchObject({ response_format: { type: 'json_object' } });
+    expect(stub.requests[0]?.system).toContain('"required":["title"]');
+    expect(Object.keys(outputPortsOf(llmNode as unknown as AnyNodeDefinition, { jsonMode: true }))).toEqual(['text', 'json']);
+    expect(Object.keys(outputPortsOf(llmNode as unknown as AnyNodeDefinition, { jsonMode: false }))).toEqual(['text']);
+  });
+
+  it('retries, then fails with the schema violations, when the answer does not match', async () => {
+    stub.enqueue({ type: 'text', text: '{"name": 1}' }, { type: 'text', text: 'not json' });
+    const wf = workflow({ provider: 'gemini', jsonMode: true, jsonSchema: schema, retryPolicy: { maxAttempts: 2 } });
+    const result = await runWorkflow(wf, { registry, context: llmContext({ providers: providers() }) });
+    expect(result.nodes.ask).toMatchObject({ status: 'FAILED', attempts: 2 });
+    expect(result.nodes.ask?.error).toMatchObject({ code: 'E_LLM_INVALID_JSON', retryable: true });
+    expect(result.nodes.ask?.error?.message).toContain('not valid JSON');
+    expect(stub.requests).toHaveLength(2);
+    const firstRetry = result.logs.find((l) => l.message.includes('Attempt 1'));
+    expect(firstRetry?.message).toContain('title');
+  });
+
+  it('rejects an unusable JSON Schema before the run starts', () => {
+    expect(() => startRun(workflow({ jsonMode: true, jsonSchema: '{"type": "bogus"}' }), { registry })).toThrow(WorkflowValidationError);
+  });
+});
+
+describe('fillPrompt', () => {
+  it('appends inputs the template does not mention, so an edge is never ignored', () => {
+    expect(fillPrompt('Summarize.', 'A long text.')).toBe('Summarize.\n\nA long text.');
+    expect(fillPrompt('{{input}}', 'Q', [{ a: 1 }, 'B'])).toBe('Q\n\nContext:\n{\n  "a": 1\n}\n\nB');
+    expect(fillPrompt('Use {{context}} for {{input}}', 'Q', ['C'])).toBe('Use C for Q');
+  });
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { defineNode } from '../defineNode';
+import { getImageFetcher } from '../providers/context';
+import { providerError } from '../providers/errors';
+import { isDataUrl, parseImageDataUrl } from '../providers/images';
+import type { ProviderCallRequest } from '../providers/providerSet';
+import type { ImageData } from '../providers/types';
+import type { RunContext } from '../types';
+import { callModel, fillPrompt, modelCallData, modelField, providerField } from './llm';
+
+/** Most images one Vision node sends in one call. */
+export const MAX_VISION_IMAGES = 16;
+const DEFAULT_PROMPT = 'Describe this image in detail.';
+
+/**
+ * Turns image inputs into bytes a model accepts: data URLs are read here (any runtime),
+ * http(s) URLs go to the host's `context.fetchImage`, which guards against SSRF.
+ */
+export async function loadImages(values: readonly unknown[], context: RunContext, signal: AbortSignal): Promise<ImageData[]> {
+  if (values.length > MAX_VISION_IMAGES) {
+    throw providerError('E_IMAGE_INVALID', `A Vision node takes at most ${MAX_VISION_IMAGES} images; it received ${values.length}.`);
+  }
+  return Promise.all(
+    values.map(async (value, index) => {
+      if (typeof value !== 'string' || value.trim() === '') {
+        throw providerError('E_IMAGE_INVALID', `Image ${index + 1} is not a URL or a data URL.`);
+      }
+      if (isDataUrl(value)) return parseImageDataUrl(value);
+      if (!/^https?:\/\//i.test(value.trim())) {
+        throw providerError('E_IMAGE_INVALID', `Image ${index + 1} must be a data: URL or an http(s) URL.`, {
+          details: { scheme: value.trim().split(':')[0]?.slice(0, 20) ?? '' },
+        });
+      }
+      const fetchImage = getImageFetcher(context);
+      if (!fetchImage) {
+        throw providerError(
+          'E_IMAGE_FETCH_UNAVAILABLE',
+          'This host cannot download image URLs: pass a data: URL, or give runWorkflow a context.fetchImage (createImageFetcher from @galaxyflow/engine/node).',
+        );
+      }
+      return fetchImage(value.trim(), { signal });
+    }),
+  );
+}
+
+const VisionData = z.object({
+  ...modelCallData,
+  /** What to ask about the images; `{{input}}` is the prompt input. */
+  prompt: z.string().max(1_000_000).default('{{input}}'),
+});
+
+/** Asks a vision model about one or more images. */
+export const visionNode = defineNode({
+  type: 'vision',
+  label: 'Vision',
+  category: 'AI',
+  description: 'Asks a vision model about images (data URLs or http(s) URLs) and streams its answer.',
+  inputs: {
+    image: { type: 'image', required: true, multiple: true, label: 'Image', description: 'A data: URL or an http(s) URL.' },
+    prompt: { type: 'text', label: 'Prompt', description: 'Fills {{input}} in the prompt.' },
+  },
+  outputs: { text: { type: 'text', label: 'Text' } },
+  data: VisionData,
+  fields: {
+    provider: providerField,
+    model: modelField('visionModels'),
+    prompt: { kind: 'textarea', label: 'Prompt', placeholder: DEFAULT_PROMPT, help: `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"` },
+    system: { kind: 'textarea', label: 'System prompt', advanced: true },
+    temperature: { kind: 'number', label: 'Temperature', min: 0, max: 2, step: 0.1, advanced: true },
+    maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true },
+  },
+  run: async ({ inputs, data, signal, emit, log, context }) => {
+    const images = await loadImages(inputs.image, context, signal);
+    const request: ProviderCallRequest = {
+      provider: data.provider,
+      prompt: fillPrompt(data.prompt, inputs.prompt) || DEFAULT_PROMPT,
+      images,
+      signal,
+    };
+    if (data.system.trim()) request.system = data.system.trim();
+    if (data.model) request.model = data.model;
+    if (data.temperature !== undefined) request.temperature = data.temperature;
+    if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
+    const completion = await callModel(context, request, emit, log);
+    return { text: completion.text };
+  },
+});

@@ -86,7 +86,9 @@ export function tidyLayout(
   const layers: number[][] = [];
   nodes.forEach((_, v) => {
     const l = layer[v]!;
-    (layers[l] ??= []).push(v);
+    const members = layers[l];
+    if (members) members.push(v);
+    else layers[l] = [v];
   });
   for (const members of layers) members?.sort((a, b) => nodes[a]!.y - nodes[b]!.y);
 

@@ -128,7 +128,11 @@ function issuesByNodeOf(issues: readonly ValidationIssue[]): Record<string, Vali
   const byNode: Record<string, ValidationIssue[]> = {};
   for (const issue of issues) {
     const ids = new Set([...(issue.nodeId !== undefined ? [issue.nodeId] : []), ...(issue.nodeIds ?? [])]);
-    for (const id of ids) (byNode[id] ??= []).push(issue);
+    for (const id of ids) {
+      const list = byNode[id];
+      if (list) list.push(issue);
+      else byNode[id] = [issue];
+    }
   }
   return byNode;
 }
@@ -436,7 +440,7 @@ export function createEditorStore(options: EditorStoreOptions) {
             set({ notice: null });
           },
           openPanel(panel) {
-            set({ panel });
+            set(panel === 'error' ? { panel } : { panel, errorNodeId: null });
           },
           showError(nodeId) {
             set({ errorNodeId: nodeId, panel: nodeId === null ? null : 'error' });

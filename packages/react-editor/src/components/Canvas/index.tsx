@@ -1,0 +1,155 @@
+import type { ConnectionInput } from '@galaxyflow/engine';
+import {
+  Background,
+  BackgroundVariant,
+  type Connection,
+  Controls,
+  type Edge,
+  type FinalConnectionState,
+  MiniMap,
+  type NodeTypes,
+  ReactFlow,
+  type EdgeTypes,
+  useReactFlow,
+} from '@xyflow/react';
+import { type DragEvent, useCallback, useMemo } from 'react';
+import { useEditorContext } from '../../hooks/useEditorContext';
+import { useEditorState } from '../../hooks/useEditorState';
+import { validateConnectionFor } from '../../store/validation';
+import type { EditorEdge, EditorNode } from '../../types';
+import { ConnectionHint } from '../ConnectionHint';
+import { PALETTE_MIME } from '../Palette/dragData';
+import { RunEdge } from '../RunEdge';
+import { WorkflowNode } from '../WorkflowNode';
+import type { CanvasProps } from './types';
+
+export type { CanvasProps } from './types';
+
+const edgeTypes: EdgeTypes = { default: RunEdge };
+
+function toInput(connection: Connection | Edge): ConnectionInput {
+  return {
+    source: connection.source,
+    sourceHandle: connection.sourceHandle ?? null,
+    target: connection.target,
+    targetHandle: connection.targetHandle ?? null,
+  };
+}
+
+function minimapColor(node: EditorNode): string {
+  return node.selected ? 'var(--gf-accent)' : 'var(--gf-minimap-node)';
+}
+
+/** The React Flow canvas of the enclosing editor. */
+export function Canvas({ showMiniMap = true, showControls = true, showBackground = true, colorMode = 'light' }: CanvasProps) {
+  const nodes = useEditorState((state) => state.nodes);
+  const edges = useEditorState((state) => state.edges);
+  const registry = useEditorState((state) => state.registry);
+  const readOnly = useEditorState((state) => state.readOnly);
+  const actions = useEditorState((state) => state.actions);
+  const { store } = useEditorContext();
+  const flow = useReactFlow<EditorNode, EditorEdge>();
+
+  // Every registered type draws with the same component; `default` catches unknown types.
+  const nodeTypes = useMemo<NodeTypes>(
+    () => Object.fromEntries([...registry.list().map((d) => [d.type, WorkflowNode]), ['default', WorkflowNode]]),
+    [registry],
+  );
+
+  // Called on every pointer move over a handle: reads the store at call time, never stale.
+  const isValidConnection = useCallback(
+    (connection: Connection | Edge) => {
+      const state = store.getState();
+      return validateConnectionFor(state, toInput(connection), state.registry).ok;
+    },
+    [store],
+  );
+
+  const onConnect = useCallback((connection: Connection) => {
+    const check = actions.connect(toInput(connection));
+    if (!check.ok) actions.notify('error', `Can’t connect: ${check.issue.message}`);
+  }, [actions]);
+
+  const onConnectEnd = useCallback(
+    (_event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
+      const [source, target] = state.fromHandle.type === 'source' ? [state.fromHandle, state.toHandle] : [state.toHandle, state.fromHandle];
+      const current = store.getState();
+      const check = validateConnectionFor(
+        current,
+        { source: source.nodeId, sourceHandle: source.id ?? null, target: target.nodeId, targetHandle: target.id ?? null },
+        current.registry,
+      );
+      if (!check.ok) actions.notify('error', `Can’t connect: ${check.issue.message}`);
+    },
+    [actions, store],
+  );
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (!event.dataTransfer.types.includes(PALETTE_MIME)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const type = event.dataTransfer.getData(PALETTE_MIME);
+      if (!type) return;
+      event.preventDefault();
+      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      actions.addNode(type, { x: position.x - 120, y: position.y - 20 });
+    },
+    [actions, flow],
+  );
+
+  return (
+    <div className="gf-canvas">
+      <ReactFlow<EditorNode, EditorEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={actions.onNodesChange}
+        onEdgesChange={actions.onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeDragStart={() => actions.beginGesture('drag')}
+        onNodeDragStop={actions.endGesture}
+        onSelectionDragStart={() => actions.beginGesture('drag')}
+        onSelectionDragStop={actions.endGesture}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={false}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        colorMode={colorMode}
+        minZoom={0.05}
+        maxZoom={2}
+        fitView
+        fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
+        onDragOver={onDragOver}
+        onDrop={onDrop}
+        onlyRenderVisibleElements={nodes.length > 200}
+        onError={(code, message) => {
+          // Unknown node types render as such; everything else is worth a warning.
+          if (code !== '003') console.warn(message);
+        }}
+      >
+        {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
+        {showControls && <Controls showInteractive={false} position="bottom-left" />}
+        {showMiniMap && (
+          <MiniMap<EditorNode>
+            pannable
+            zoomable
+            nodeColor={minimapColor}
+            ariaLabel="Minimap of the workflow"
+            position="bottom-right"
+          />
+        )}
+        <ConnectionHint />
+      </ReactFlow>
+    </div>
+  );
+}

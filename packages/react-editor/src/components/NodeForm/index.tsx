@@ -1,0 +1,81 @@
+import type { AnyNodeDefinition, FieldSpec } from '@galaxyflow/engine';
+import { memo, useId } from 'react';
+import { useEditorState } from '../../hooks/useEditorState';
+import { parsedDataOf } from '../../store/nodeData';
+import type { EditorNodeData } from '../../types';
+import { FieldControl } from '../FieldControl';
+
+export interface NodeFormProps {
+  nodeId: string;
+  definition: AnyNodeDefinition;
+  data: EditorNodeData;
+  /** Shows values without allowing edits. Default false. */
+  readOnly?: boolean;
+}
+
+function visible(spec: FieldSpec, values: Record<string, unknown>): boolean {
+  if (!spec.showWhen) return true;
+  return Object.entries(spec.showWhen).every(([key, allowed]) => allowed.includes(values[key]));
+}
+
+/** The settings form of a node, generated from its definition's `fields`. */
+export const NodeForm = memo(function NodeForm({ nodeId, definition, data, readOnly = false }: NodeFormProps) {
+  const actions = useEditorState((state) => state.actions);
+  const baseId = useId();
+  const fields = Object.entries(definition.fields ?? {});
+  if (fields.length === 0) return null;
+  // Defaults fill in what the user has not set, so the form shows what will run.
+  const parsed = parsedDataOf(definition, data);
+  const values: Record<string, unknown> = {
+    ...(typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}),
+    ...data,
+  };
+  const render = ([name, spec]: [string, FieldSpec]) => {
+    if (!visible(spec, values)) return null;
+    const id = `${baseId}-${name}`;
+    const control = (
+      <FieldControl
+        id={id}
+        name={name}
+        spec={spec}
+        value={values[name]}
+        readOnly={readOnly}
+        onChange={(value, typing) =>
+          actions.updateNodeData(nodeId, { [name]: value }, typing ? { burst: name } : undefined)
+        }
+        onCommit={actions.endBurst}
+      />
+    );
+    return (
+      <div className={`gf-field gf-field--${spec.kind}`} key={name}>
+        {spec.kind === 'boolean' ? (
+          <label className="gf-field__inline" htmlFor={id}>
+            {control}
+            <span>{spec.label ?? name}</span>
+          </label>
+        ) : (
+          <>
+            <label className="gf-field__label" htmlFor={id}>
+              {spec.label ?? name}
+            </label>
+            {control}
+          </>
+        )}
+        {spec.help && <span className="gf-field__help">{spec.help}</span>}
+      </div>
+    );
+  };
+  const basic = fields.filter(([, spec]) => !spec.advanced);
+  const advanced = fields.filter(([, spec]) => spec.advanced);
+  return (
+    <div className="gf-node__form">
+      {basic.map(render)}
+      {advanced.length > 0 && (
+        <details className="gf-node__advanced">
+          <summary className="nodrag">Advanced</summary>
+          {advanced.map(render)}
+        </details>
+      )}
+    </div>
+  );
+});

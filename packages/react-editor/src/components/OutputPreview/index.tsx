@@ -1,0 +1,82 @@
+import type { PortType } from '@galaxyflow/engine';
+import type { NodeRunState } from '../../types';
+
+export interface OutputPreviewProps {
+  /** The node's run state; nothing renders without one. */
+  state: NodeRunState | undefined;
+  /** The output port to preview. Default: the first output with a value. */
+  port?: string | undefined;
+  /** The type of that port, to pick text, image or JSON. Default inferred from the value. */
+  portType?: PortType | undefined;
+  /** Opens the error detail of a failed node. */
+  onShowError?: (() => void) | undefined;
+}
+
+const MAX_TEXT = 4_000;
+const IMAGE_URL = /^(data:image\/|https?:\/\/\S+\.(png|jpe?g|gif|webp|svg|avif)(\?\S*)?$)/i;
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+}
+
+function Value({ value, type }: { value: unknown; type: PortType | undefined }) {
+  if (typeof value === 'string' && (type === 'image' || IMAGE_URL.test(value))) {
+    return <img className="gf-preview__image" src={value} alt="Output" loading="lazy" />;
+  }
+  if (typeof value === 'string' && type !== 'json') {
+    return <pre className="gf-preview__text">{clip(value)}</pre>;
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    json = String(value);
+  }
+  return <pre className="gf-preview__json">{clip(json)}</pre>;
+}
+
+/** The last output of a node, or its live stream of tokens, or why it has none. */
+export function OutputPreview({ state, port, portType, onShowError }: OutputPreviewProps) {
+  if (!state) return null;
+  const { status } = state;
+  if ((status === 'running' || status === 'retrying') && state.streamed) {
+    return (
+      <div className="gf-preview gf-preview--streaming" role="log" aria-live="polite" aria-label="Streaming output">
+        <pre className="gf-preview__text">
+          {clip(state.streamed)}
+          <span className="gf-preview__caret" aria-hidden="true" />
+        </pre>
+      </div>
+    );
+  }
+  if (status === 'failed' || (status === 'retrying' && state.error)) {
+    return (
+      <div className={`gf-preview gf-preview--${status}`}>
+        <p className="gf-preview__error">
+          {state.error?.code && <code>{state.error.code}</code>} {state.error?.message ?? 'The node failed.'}
+        </p>
+        {status === 'failed' && onShowError && (
+          <button type="button" className="gf-button gf-button--small nodrag" onClick={onShowError}>
+            Error details
+          </button>
+        )}
+      </div>
+    );
+  }
+  if (status === 'skipped') {
+    return (
+      <div className="gf-preview gf-preview--muted">
+        Skipped{state.skippedBecause ? ` because "${state.skippedBecause}" failed` : ''}.
+      </div>
+    );
+  }
+  if (status === 'canceled') return <div className="gf-preview gf-preview--muted">Canceled.</div>;
+  if (status !== 'success' || !state.output) return null;
+  const key = port !== undefined && port in state.output ? port : Object.keys(state.output)[0];
+  if (key === undefined) return null;
+  return (
+    <section className="gf-preview" aria-label="Output">
+      <Value value={state.output[key]} type={portType} />
+    </section>
+  );
+}

@@ -1,0 +1,118 @@
+import type { AnyNodeDefinition } from '@galaxyflow/engine';
+import { useStoreApi } from '@xyflow/react';
+import { type DragEvent, useId, useMemo, useRef, useState } from 'react';
+import { useEditorState } from '../../hooks/useEditorState';
+import { PALETTE_MIME } from './dragData';
+import type { PaletteProps } from './types';
+
+export type { PaletteProps } from './types';
+
+function matches(definition: AnyNodeDefinition, query: string): boolean {
+  if (!query) return true;
+  const haystack = `${definition.label} ${definition.type} ${definition.category} ${definition.description ?? ''}`;
+  return haystack.toLowerCase().includes(query);
+}
+
+/** The node types of the registry, grouped by category, searchable; click or drag to add. */
+export function Palette({ onAdd, defaultCollapsed = false }: PaletteProps) {
+  const registry = useEditorState((state) => state.registry);
+  const readOnly = useEditorState((state) => state.readOnly);
+  const actions = useEditorState((state) => state.actions);
+  const flowStore = useStoreApi();
+  const [query, setQuery] = useState('');
+  const [collapsed, setCollapsed] = useState(defaultCollapsed);
+  const searchId = useId();
+  const added = useRef(0);
+
+  const groups = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return registry
+      .categories()
+      .map((category) => ({
+        category,
+        items: registry.list().filter((d) => d.category === category && matches(d, q)),
+      }))
+      .filter((group) => group.items.length > 0);
+  }, [registry, query]);
+
+  if (readOnly) return null;
+
+  const add = (type: string) => {
+    if (onAdd) return onAdd(type);
+    const { width, height, transform } = flowStore.getState();
+    const [tx, ty, zoom] = transform;
+    const centre = { x: (width / 2 - tx) / zoom, y: (height / 2 - ty) / zoom };
+    // Successive clicks fan out instead of stacking on one spot.
+    const step = added.current++ % 6;
+    actions.addNode(type, { x: centre.x - 120 + step * 24, y: centre.y - 60 + step * 24 });
+  };
+
+  const onDragStart = (event: DragEvent, type: string) => {
+    event.dataTransfer.setData(PALETTE_MIME, type);
+    event.dataTransfer.effectAllowed = 'copy';
+  };
+
+  return (
+    <nav className={`gf-palette${collapsed ? ' gf-palette--collapsed' : ''}`} aria-label="Node palette">
+      <div className="gf-palette__head">
+        {!collapsed && <span className="gf-palette__title">Nodes</span>}
+        <button
+          type="button"
+          className="gf-icon-button"
+          aria-label={collapsed ? 'Show the node palette' : 'Hide the node palette'}
+          aria-expanded={!collapsed}
+          onClick={() => setCollapsed((value) => !value)}
+        >
+          {collapsed ? '»' : '«'}
+        </button>
+      </div>
+      {!collapsed && (
+        <>
+          <label htmlFor={searchId} className="gf-visually-hidden">
+            Search nodes
+          </label>
+          <input
+            id={searchId}
+            type="search"
+            className="gf-palette__search"
+            placeholder="Search nodes…"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            onKeyDown={(event) => {
+              const first = groups[0]?.items[0];
+              if (event.key === 'Enter' && first) add(first.type);
+            }}
+          />
+          <div className="gf-palette__groups">
+            {groups.length === 0 && <p className="gf-palette__empty">No node matches “{query}”.</p>}
+            {groups.map((group) => (
+              <section key={group.category} className="gf-palette__group" aria-label={group.category}>
+                <h3 className="gf-palette__category">{group.category}</h3>
+                <ul>
+                  {group.items.map((definition) => (
+                    <li key={definition.type}>
+                      <button
+                        type="button"
+                        className="gf-palette__item"
+                        draggable
+                        onDragStart={(event) => onDragStart(event, definition.type)}
+                        onClick={() => add(definition.type)}
+                        title={definition.description}
+                        aria-label={`Add ${definition.label} node`}
+                      >
+                        <span className="gf-palette__item-label">{definition.label}</span>
+                        {definition.description && (
+                          <span className="gf-palette__item-description">{definition.description}</span>
+                        )}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            ))}
+          </div>
+        </>
+      )}
+    </nav>
+  );
+}

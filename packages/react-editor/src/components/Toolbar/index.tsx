@@ -1,0 +1,163 @@
+import { useReactFlow } from '@xyflow/react';
+import { type ChangeEvent, useId, useRef } from 'react';
+import { useEditorContext } from '../../hooks/useEditorContext';
+import { useEditorState } from '../../hooks/useEditorState';
+import { useHistory } from '../../hooks/useHistory';
+import { useRun } from '../../hooks/useRun';
+import { selectDirty } from '../../hooks/useWorkflowEditor';
+import type { EditorPanel } from '../../store/createEditorStore';
+
+export interface ToolbarProps {
+  /** The workflow's name, shown at the left. Default none. */
+  title?: string;
+}
+
+const PHASE_TEXT: Record<string, string> = {
+  starting: 'Starting…',
+  running: 'Running…',
+  SUCCESS: 'Run succeeded',
+  PARTIAL: 'Run partly failed',
+  FAILED: 'Run failed',
+  CANCELED: 'Run canceled',
+};
+
+/** Save, history, layout, import/export, panels and Run/Cancel. */
+export function Toolbar({ title }: ToolbarProps) {
+  const { controller } = useEditorContext();
+  const flow = useReactFlow();
+  const dirty = useEditorState(selectDirty);
+  const saveStatus = useEditorState((state) => state.saveStatus);
+  const readOnly = useEditorState((state) => state.readOnly);
+  const panel = useEditorState((state) => state.panel);
+  const issueCount = useEditorState((state) => state.issues.length);
+  const workflowId = useEditorState((state) => state.workflowId);
+  const actions = useEditorState((state) => state.actions);
+  const history = useHistory();
+  const run = useRun();
+  const reasonId = useId();
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const toggle = (name: EditorPanel) => actions.openPanel(panel === name ? null : name);
+  const saving = saveStatus === 'saving';
+  const saveText = saveStatus === 'loading' ? 'Loading…' : saving ? 'Saving…' : dirty ? 'Unsaved changes' : 'All changes saved';
+
+  const exportJson = () => {
+    const blob = new Blob([controller.exportJson()], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `${workflowId ?? 'workflow'}.json`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 0);
+  };
+
+  const importJson = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = '';
+    if (file) controller.importJson(await file.text());
+  };
+
+  const phase = run.run?.phase;
+  return (
+    <div className="gf-toolbar" role="toolbar" aria-label="Workflow editor">
+      <div className="gf-toolbar__group">
+        {title && <span className="gf-toolbar__title">{title}</span>}
+        <span className={`gf-save-state${dirty ? ' gf-save-state--dirty' : ''}`} aria-live="polite">
+          <span className="gf-save-state__dot" aria-hidden="true" />
+          {readOnly ? 'Read-only' : saveText}
+        </span>
+        {!readOnly && (
+          <button
+            type="button"
+            className="gf-button"
+            onClick={() => void controller.save()}
+            disabled={!dirty || saving}
+            aria-keyshortcuts="Control+S Meta+S"
+          >
+            Save
+          </button>
+        )}
+      </div>
+      {!readOnly && (
+        <div className="gf-toolbar__group">
+          <button type="button" className="gf-icon-button" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!history.canUndo} onClick={history.undo} aria-keyshortcuts="Control+Z Meta+Z">
+            ↶
+          </button>
+          <button type="button" className="gf-icon-button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!history.canRedo} onClick={history.redo} aria-keyshortcuts="Control+Shift+Z Control+Y Meta+Shift+Z">
+            ↷
+          </button>
+          <button type="button" className="gf-button gf-button--ghost" onClick={() => { actions.tidyUp(); setTimeout(() => void flow.fitView({ padding: 0.15, duration: 250 }), 0); }}>
+            Tidy up
+          </button>
+        </div>
+      )}
+      <div className="gf-toolbar__group">
+        <button type="button" className="gf-button gf-button--ghost" onClick={() => void flow.fitView({ padding: 0.15, duration: 250 })}>
+          Fit view
+        </button>
+        {!readOnly && (
+          <>
+            <button type="button" className="gf-button gf-button--ghost" onClick={() => fileInput.current?.click()}>
+              Import
+            </button>
+            <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => void importJson(e)} aria-label="Import a workflow file" />
+          </>
+        )}
+        <button type="button" className="gf-button gf-button--ghost" onClick={exportJson}>
+          Export
+        </button>
+      </div>
+      <div className="gf-toolbar__group">
+        <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'issues'} onClick={() => toggle('issues')}>
+          Issues{issueCount > 0 && <span className="gf-count">{issueCount}</span>}
+        </button>
+        {controller.client && workflowId && (
+          <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'history'} onClick={() => toggle('history')}>
+            History
+          </button>
+        )}
+        <button type="button" className="gf-icon-button" aria-label="Keyboard shortcuts" aria-pressed={panel === 'help'} onClick={() => toggle('help')}>
+          ?
+        </button>
+      </div>
+      <div className="gf-toolbar__group gf-toolbar__run">
+        {phase && (
+          <span className={`gf-run-status gf-run-status--${phase.toLowerCase()}`} aria-live="polite">
+            {run.run?.origin === 'history' ? 'Past run: ' : ''}
+            {PHASE_TEXT[phase] ?? phase}
+          </span>
+        )}
+        {run.run && !run.isRunning && (
+          <button type="button" className="gf-button gf-button--ghost" onClick={run.clear}>
+            Clear run
+          </button>
+        )}
+        {run.isRunning ? (
+          <button type="button" className="gf-button gf-button--danger" onClick={() => void run.cancel()}>
+            Cancel
+          </button>
+        ) : (
+          <>
+            {run.blockedReason && controller.client && (
+              <span id={reasonId} className="gf-run-reason">
+                {run.blockedReason}
+              </span>
+            )}
+            {controller.client && (
+              <button
+                type="button"
+                className="gf-button gf-button--primary"
+                disabled={run.blockedReason !== null}
+                aria-describedby={run.blockedReason ? reasonId : undefined}
+                aria-keyshortcuts="Control+Enter Meta+Enter"
+                onClick={() => void run.start()}
+              >
+                Run
+              </button>
+            )}
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+import { useEditorShortcuts } from '../../hooks/useEditorShortcuts';
+import { useEditorState } from '../../hooks/useEditorState';
+import { type EditorTheme, useResolvedTheme } from '../../hooks/useResolvedTheme';
+import { Canvas } from '../Canvas';
+import { ConflictDialog } from '../ConflictDialog';
+import { DraftPrompt } from '../DraftPrompt';
+import { ErrorDetail } from '../ErrorDetail';
+import { HistoryPanel } from '../HistoryPanel';
+import { IssuesPanel } from '../IssuesPanel';
+import { NoticeToast } from '../NoticeToast';
+import { Palette } from '../Palette';
+import { ShortcutHelp } from '../ShortcutHelp';
+import { Toolbar } from '../Toolbar';
+import { WorkflowEditorProvider } from '../WorkflowEditorProvider';
+import type { WorkflowEditorProps } from './types';
+
+export type { WorkflowEditorProps } from './types';
+
+interface ShellProps {
+  theme: EditorTheme;
+  title: string | undefined;
+  showPalette: boolean;
+  showMiniMap: boolean;
+  className: string | undefined;
+  style: WorkflowEditorProps['style'];
+}
+
+function EditorShell({ theme, title, showPalette, showMiniMap, className, style }: ShellProps) {
+  const resolved = useResolvedTheme(theme);
+  const handlers = useEditorShortcuts();
+  const panel = useEditorState((state) => state.panel);
+  const loadError = useEditorState((state) => (state.saveStatus === 'error' ? state.saveError : undefined));
+  return (
+    <div
+      className={`gf-editor${className ? ` ${className}` : ''}`}
+      data-theme={resolved}
+      style={style}
+      // The root takes focus on pointer down so shortcuts reach it; it is not a tab stop.
+      tabIndex={-1}
+      {...handlers}
+    >
+      <Toolbar {...(title !== undefined ? { title } : {})} />
+      <DraftPrompt />
+      {loadError && (
+        <div className="gf-banner gf-banner--error" role="alert">
+          {loadError}
+        </div>
+      )}
+      <div className="gf-editor__body">
+        {showPalette && <Palette />}
+        <Canvas showMiniMap={showMiniMap} colorMode={resolved} />
+        {panel === 'issues' && <IssuesPanel />}
+        {panel === 'history' && <HistoryPanel />}
+        {panel === 'error' && <ErrorDetail />}
+        {panel === 'help' && <ShortcutHelp />}
+      </div>
+      <NoticeToast />
+      <ConflictDialog />
+    </div>
+  );
+}
+
+/**
+ * The complete workflow editor: palette, canvas, toolbar, panels. Connected to a server
+ * through `client` + `workflowId`, controlled through `value` + `onChange`, or
+ * uncontrolled from `initialWorkflow`.
+ */
+export function WorkflowEditor(props: WorkflowEditorProps) {
+  const { theme = 'system', title, showPalette = true, showMiniMap = true, className, style, ...provider } = props;
+  return (
+    <WorkflowEditorProvider {...provider}>
+      <EditorShell
+        theme={theme}
+        title={title}
+        showPalette={showPalette}
+        showMiniMap={showMiniMap}
+        className={className}
+        style={style}
+      />
+    </WorkflowEditorProvider>
+  );
+}

@@ -1,0 +1,18 @@
+import type { CSSProperties } from 'react';
+import type { EditorTheme } from '../../hooks/useResolvedTheme';
+import type { WorkflowEditorProviderProps } from '../WorkflowEditorProvider/types';
+
+export interface WorkflowEditorProps extends Omit<WorkflowEditorProviderProps, 'children'> {
+  /** Colour scheme; `system` follows the operating system. Default 'system'. */
+  theme?: EditorTheme;
+  /** The workflow's name in the toolbar. Default none. */
+  title?: string;
+  /** Shows the node palette (never in read-only mode). Default true. */
+  showPalette?: boolean;
+  /** Shows the minimap. Default true. */
+  showMiniMap?: boolean;
+  /** Class added to the root element. Default none. */
+  className?: string;
+  /** Style of the root element; give it a height. Default none (fills its parent). */
+  style?: CSSProperties;
+}

@@ -1,0 +1,34 @@
+import type { NodeRegistry, Workflow, WorkflowInput } from '@galaxyflow/engine';
+import type { ReactNode } from 'react';
+import type { EditorClient } from '../../client/types';
+import type { SaveResult } from '../../store/createEditorController';
+import type { RunView } from '../../types';
+
+export interface WorkflowEditorProviderProps {
+  /** The node types: palette, handles, forms and validation all come from it. Required. */
+  registry: NodeRegistry;
+  /** Loads, saves, runs and lists runs. Without it the editor edits only. Default none. */
+  client?: EditorClient;
+  /** The workflow to load through `client`. Default none. */
+  workflowId?: string;
+  /** The workflow to start with when not loading one (uncontrolled). Default an empty workflow. */
+  initialWorkflow?: WorkflowInput;
+  /** The workflow, controlled by the host; pair with `onChange`. Default uncontrolled. */
+  value?: WorkflowInput;
+  /** Called with the workflow after every edit. Default none. */
+  onChange?: (workflow: Workflow) => void;
+  /** Called after a successful save (Ctrl+S or the Save button). Default none. */
+  onSave?: (result: SaveResult) => void;
+  /** Called when a live run ends, with its final state. Default none. */
+  onRunFinish?: (run: RunView) => void;
+  /** Viewing only: no edits, no saves; runs and history stay available. Default false. */
+  readOnly?: boolean;
+  /** Undo steps kept. Default 100. */
+  historyLimit?: number;
+  /**
+   * Local-storage key for the unsaved draft, or false to keep none.
+   * Default `galaxyflow:draft:<workflowId>` when a `workflowId` is given, else none.
+   */
+  draftKey?: string | false;
+  children?: ReactNode;
+}

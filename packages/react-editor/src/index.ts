@@ -1,0 +1,68 @@
+export { conflictOf, isConflictError, WorkflowConflictError } from './client/conflict';
+export type { ConflictInfo } from './client/conflict';
+export { createMemoryClient } from './client/createMemoryClient';
+export type { MemoryClient, MemoryClientOptions, ScriptedEvent } from './client/createMemoryClient';
+export type {
+  EditorClient,
+  ExecuteInput,
+  ListRunsQuery,
+  RunPage,
+  RunRecord,
+  RunSummary,
+  SaveWorkflowInput,
+  StoredRunStatus,
+  StoredWorkflow,
+} from './client/types';
+export { Canvas } from './components/Canvas';
+export type { CanvasProps } from './components/Canvas';
+export { HistoryPanel } from './components/HistoryPanel';
+export type { HistoryPanelProps } from './components/HistoryPanel';
+export { IssuesPanel } from './components/IssuesPanel';
+export { Palette } from './components/Palette';
+export type { PaletteProps } from './components/Palette';
+export { Toolbar } from './components/Toolbar';
+export type { ToolbarProps } from './components/Toolbar';
+export { WorkflowEditor } from './components/WorkflowEditor';
+export type { WorkflowEditorProps } from './components/WorkflowEditor';
+export { WorkflowEditorProvider } from './components/WorkflowEditorProvider';
+export type { WorkflowEditorProviderProps } from './components/WorkflowEditorProvider';
+export type { Draft } from './draft/draftStorage';
+export { useEditorState } from './hooks/useEditorState';
+export { useHistory } from './hooks/useHistory';
+export type { HistoryApi } from './hooks/useHistory';
+export type { EditorTheme } from './hooks/useResolvedTheme';
+export { selectRunBlockedReason, useRun } from './hooks/useRun';
+export type { RunApi } from './hooks/useRun';
+export { useRunHistory } from './hooks/useRunHistory';
+export type { RunHistoryApi } from './hooks/useRunHistory';
+export { shortcuts } from './hooks/useEditorShortcuts';
+export type { ShortcutDescription } from './hooks/useEditorShortcuts';
+export { selectDirty, useWorkflowEditor } from './hooks/useWorkflowEditor';
+export type { WorkflowEditorApi } from './hooks/useWorkflowEditor';
+export { tidyLayout } from './layout/tidyLayout';
+export type { LayoutEdge, LayoutNode, LayoutOptions } from './layout/tidyLayout';
+export { fromWorkflow, toWorkflow } from './store/convert';
+export type { EditorCallbacks, EditorController, SaveResult } from './store/createEditorController';
+export { createEditorStore } from './store/createEditorStore';
+export type {
+  EditorActions,
+  EditorPanel,
+  EditorState,
+  EditorStore,
+  EditorStoreOptions,
+  Notice,
+  SaveStatus,
+} from './store/createEditorStore';
+export { applyRunEvent, isRunActive, runViewFromRecord } from './store/runReducer';
+export type { ClipboardPayload } from './store/clipboard';
+export type {
+  EditorDocument,
+  EditorEdge,
+  EditorNode,
+  EditorNodeData,
+  NodeRunState,
+  NodeRunStatus,
+  RunOrigin,
+  RunPhase,
+  RunView,
+} from './types';

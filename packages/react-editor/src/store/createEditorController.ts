@@ -1,0 +1,432 @@
+import {
+  type RunEvent,
+  stableStringify,
+  validateWorkflow,
+  type Workflow,
+  type WorkflowInput,
+  WorkflowSchema,
+} from '@galaxyflow/engine';
+import { conflictOf } from '../client/conflict';
+import type { EditorClient, ExecuteInput } from '../client/types';
+import { clearDraft, readDraft, writeDraft } from '../draft/draftStorage';
+import type { EditorDocument, RunView } from '../types';
+import { fromWorkflow, sameWorkflowContent, toWorkflow } from './convert';
+import type { EditorState, EditorStore } from './createEditorStore';
+import { documentOf, sameDocument, sameSemantics } from './documentEquality';
+import { isRunActive, runViewFromRecord } from './runReducer';
+
+/** What a save reports to the host. */
+export interface SaveResult {
+  workflow: Workflow;
+  /** The new server version, when saved through a client. */
+  version?: number;
+}
+
+/** Host callbacks; read at call time, so a re-render with new callbacks takes effect at once. */
+export interface EditorCallbacks {
+  onChange?: ((workflow: Workflow) => void) | undefined;
+  onSave?: ((result: SaveResult) => void) | undefined;
+  onRunFinish?: ((run: RunView) => void) | undefined;
+}
+
+export interface EditorControllerOptions {
+  store: EditorStore;
+  client?: EditorClient | undefined;
+  workflowId?: string | undefined;
+  /** Local-storage key of the draft; undefined disables drafts. */
+  draftKey?: string | undefined;
+  callbacks: EditorCallbacks;
+  /** Delay before re-validating after an edit, in ms. Default 150. */
+  validateDelayMs?: number;
+  /** Delay before writing the draft after an edit, in ms. Default 500. */
+  draftDelayMs?: number;
+}
+
+/** The editor's side effects: loading, saving, running, drafts. One per editor. */
+export interface EditorController {
+  readonly client: EditorClient | undefined;
+  /** Loads the workflow from the client (connected mode). */
+  load(): Promise<void>;
+  /** Saves; `overwrite` replaces a newer server version after a conflict. Resolves true when saved. */
+  save(options?: { overwrite?: boolean }): Promise<boolean>;
+  /** Replaces the document with the server's version (undoable). */
+  reload(): Promise<void>;
+  /** Validates, then runs the workflow, or only up to `targetNodeId`. */
+  run(options?: { targetNodeId?: string }): Promise<void>;
+  cancelRun(): Promise<void>;
+  /** Paints a past run onto the canvas. */
+  openRun(runId: string): Promise<void>;
+  clearRun(): void;
+  restoreDraft(): void;
+  discardDraft(): void;
+  /** The workflow as pretty JSON. */
+  exportJson(): string;
+  /** Replaces the document with a workflow from JSON (undoable); false with a notice when invalid. */
+  importJson(text: string): boolean;
+  /** Validates the document now (otherwise it happens shortly after each edit). */
+  validateNow(): void;
+  /** Sets the controlled value: replaces the document unless it is what the editor last emitted. */
+  setValue(value: WorkflowInput): void;
+  /** Loads a workflow as the saved baseline, with a fresh history. */
+  setInitial(workflow: WorkflowInput, version?: number): void;
+  /** Starts following the store (validation, drafts, onChange); returns `stop`. */
+  start(): () => void;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createEditorController(options: EditorControllerOptions): EditorController {
+  const { store, client, workflowId, draftKey, callbacks } = options;
+  const validateDelay = options.validateDelayMs ?? 150;
+  const draftDelay = options.draftDelayMs ?? 500;
+  const actions = () => store.getState().actions;
+  let disposed = false;
+  let unsubscribeRun: (() => void) | null = null;
+  let validateTimer: ReturnType<typeof setTimeout> | undefined;
+  let draftTimer: ReturnType<typeof setTimeout> | undefined;
+  let validated: EditorDocument | null = null;
+  let emitted: { document: EditorDocument; workflow: Workflow } | null = null;
+  let lastValue: WorkflowInput | null = null;
+
+  const validateNow = () => {
+    clearTimeout(validateTimer);
+    const state = store.getState();
+    validated = documentOf(state);
+    if (state.nodes.length === 0) {
+      actions().setIssues([]);
+      return;
+    }
+    actions().setIssues(validateWorkflow(toWorkflow(state), state.registry).issues);
+  };
+
+  const isDirty = () => {
+    const state = store.getState();
+    return !sameDocument(state.savedDocument, state);
+  };
+
+  const writeDraftNow = () => {
+    clearTimeout(draftTimer);
+    if (!draftKey || disposed) return;
+    const state = store.getState();
+    // While a found draft waits for an answer, it must not be overwritten.
+    if (state.draftOffer) return;
+    if (!isDirty()) {
+      clearDraft(draftKey);
+      return;
+    }
+    writeDraft(draftKey, {
+      savedAt: Date.now(),
+      ...(state.version !== undefined ? { baseVersion: state.version } : {}),
+      workflow: toWorkflow(state),
+    });
+  };
+
+  const onStoreChange = (state: EditorState, previous: EditorState) => {
+    if (state.nodes === previous.nodes && state.edges === previous.edges && state.settings === previous.settings) {
+      if (state.savedDocument !== previous.savedDocument && draftKey) writeDraftNow();
+      return;
+    }
+    if (!validated || !sameSemantics(validated, state)) {
+      clearTimeout(validateTimer);
+      validateTimer = setTimeout(validateNow, validateDelay);
+    }
+    if (draftKey && !sameDocument(previous, state)) {
+      clearTimeout(draftTimer);
+      draftTimer = setTimeout(writeDraftNow, draftDelay);
+    }
+    if (callbacks.onChange && !(emitted && sameDocument(emitted.document, state))) {
+      const workflow = toWorkflow(state);
+      emitted = { document: documentOf(state), workflow };
+      callbacks.onChange(workflow);
+    }
+  };
+  let unsubscribeStore: (() => void) | null = null;
+
+  const offerDraft = (loaded: WorkflowInput) => {
+    if (!draftKey) return;
+    const draft = readDraft(draftKey);
+    if (!draft) return;
+    if (sameWorkflowContent(draft.workflow, loaded)) {
+      clearDraft(draftKey);
+      return;
+    }
+    actions().patch({ draftOffer: draft });
+  };
+
+  const setInitial = (workflow: WorkflowInput, version?: number) => {
+    const document = fromWorkflow(workflow, store.getState().nodes);
+    actions().replaceDocument(document, { resetHistory: true });
+    actions().markSaved(document, version);
+    validateNow();
+  };
+
+  const finishRun = (run: RunView) => {
+    unsubscribeRun?.();
+    unsubscribeRun = null;
+    callbacks.onRunFinish?.(run);
+  };
+
+  const follow = (runId: string) => {
+    unsubscribeRun?.();
+    if (!client) return;
+    unsubscribeRun = client.subscribe(runId, (event: RunEvent) => {
+      if (disposed) return;
+      actions().applyRunEvent(event);
+      if (event.type === 'run:finish') {
+        const run = store.getState().run;
+        if (run && run.runId === runId) finishRun(run);
+      }
+    });
+  };
+
+  const controller: EditorController = {
+    client,
+    async load() {
+      if (!client || !workflowId) return;
+      actions().patch({ saveStatus: 'loading', workflowId });
+      try {
+        const stored = await client.getWorkflow(workflowId);
+        if (disposed) return;
+        setInitial(stored.workflow, stored.version);
+        actions().patch({ saveStatus: 'idle', saveError: undefined });
+        offerDraft(stored.workflow);
+      } catch (error) {
+        if (disposed) return;
+        actions().patch({ saveStatus: 'error', saveError: `Could not load the workflow: ${message(error)}` });
+      }
+    },
+
+    async save(saveOptions) {
+      const state = store.getState();
+      if (state.readOnly || state.saveStatus === 'saving') return false;
+      const document = documentOf(state);
+      const workflow = toWorkflow(document);
+      if (!client || !workflowId) {
+        actions().markSaved(document);
+        if (draftKey) clearDraft(draftKey);
+        callbacks.onSave?.({ workflow });
+        return true;
+      }
+      actions().patch({ saveStatus: 'saving', saveError: undefined });
+      try {
+        let expectedVersion = state.version;
+        if (saveOptions?.overwrite) {
+          expectedVersion = state.conflictVersion ?? (await client.getWorkflow(workflowId)).version;
+        }
+        const stored = await client.saveWorkflow({
+          id: workflowId,
+          workflow,
+          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+        });
+        if (disposed) return true;
+        actions().markSaved(document, stored.version);
+        actions().patch({ saveStatus: 'idle', conflictVersion: undefined });
+        if (draftKey) clearDraft(draftKey);
+        actions().notify('success', 'Saved.');
+        callbacks.onSave?.({ workflow, version: stored.version });
+        return true;
+      } catch (error) {
+        if (disposed) return false;
+        const conflict = conflictOf(error);
+        if (conflict) {
+          actions().patch({ saveStatus: 'conflict', conflictVersion: conflict.currentVersion });
+        } else {
+          actions().patch({ saveStatus: 'error', saveError: `Could not save: ${message(error)}` });
+          actions().notify('error', `Could not save: ${message(error)}`);
+        }
+        return false;
+      }
+    },
+
+    async reload() {
+      if (!client || !workflowId) return;
+      try {
+        const stored = await client.getWorkflow(workflowId);
+        if (disposed) return;
+        const document = fromWorkflow(stored.workflow, store.getState().nodes);
+        // Undoable: the user's own version stays one Ctrl+Z away.
+        actions().replaceDocument(document);
+        actions().markSaved(document, stored.version);
+        actions().patch({ saveStatus: 'idle', conflictVersion: undefined });
+        validateNow();
+      } catch (error) {
+        actions().notify('error', `Could not reload: ${message(error)}`);
+      }
+    },
+
+    async run(runOptions) {
+      const state = store.getState();
+      if (!client) {
+        actions().notify('error', 'This editor has no client to run workflows with.');
+        return;
+      }
+      if (isRunActive(state.run)) return;
+      const workflow = toWorkflow(state);
+      const targetNodeIds = runOptions?.targetNodeId ? [runOptions.targetNodeId] : undefined;
+      const result = validateWorkflow(workflow, state.registry, targetNodeIds ? { targetNodeIds } : {});
+      if (!result.ok) {
+        actions().setIssues(result.issues);
+        actions().openPanel('issues');
+        return;
+      }
+      const previous = state.run;
+      const request: ExecuteInput = {};
+      if (workflowId) request.workflowId = workflowId;
+      if (!workflowId || isDirty()) {
+        request.nodes = workflow.nodes;
+        request.edges = workflow.edges;
+        if (workflow.settings) request.settings = workflow.settings;
+      }
+      if (targetNodeIds) {
+        request.targetNodeIds = targetNodeIds;
+        if (previous?.runId) request.reuseRunId = previous.runId;
+      }
+      const view: RunView = {
+        runId: '',
+        origin: 'live',
+        phase: 'starting',
+        // A partial run leaves the rest of the canvas showing the last outputs.
+        nodes: targetNodeIds && previous ? previous.nodes : {},
+        logs: [],
+        ...(targetNodeIds ? { targetNodeIds } : {}),
+      };
+      actions().setRun(view);
+      try {
+        const { runId } = await client.execute(request);
+        if (disposed) return;
+        const current = store.getState().run;
+        if (current !== null && current.phase === 'CANCELED' && current.runId === '') {
+          // Canceled before the server answered.
+          await client.cancel(runId);
+          return;
+        }
+        actions().setRun({ ...(current ?? view), runId });
+        follow(runId);
+      } catch (error) {
+        if (disposed) return;
+        actions().setRun({
+          ...view,
+          phase: 'FAILED',
+          error: { code: 'E_EXECUTE', message: `Could not start the run: ${message(error)}`, retryable: false },
+        });
+        actions().notify('error', `Could not start the run: ${message(error)}`);
+      }
+    },
+
+    async cancelRun() {
+      const run = store.getState().run;
+      if (!client || !run || !isRunActive(run)) return;
+      if (!run.runId) {
+        actions().setRun({ ...run, phase: 'CANCELED' });
+        return;
+      }
+      try {
+        await client.cancel(run.runId);
+      } catch (error) {
+        actions().notify('error', `Could not cancel: ${message(error)}`);
+      }
+    },
+
+    async openRun(runId) {
+      if (!client) return;
+      try {
+        const record = await client.getRun(runId);
+        if (disposed) return;
+        unsubscribeRun?.();
+        unsubscribeRun = null;
+        const view = runViewFromRecord(record);
+        actions().setRun(view);
+        if (record.status === 'QUEUED' || record.status === 'RUNNING') {
+          actions().setRun({ ...view, origin: 'live' });
+          follow(runId);
+        }
+      } catch (error) {
+        actions().notify('error', `Could not open the run: ${message(error)}`);
+      }
+    },
+
+    clearRun() {
+      if (isRunActive(store.getState().run)) return;
+      actions().setRun(null);
+    },
+
+    restoreDraft() {
+      const { draftOffer } = store.getState();
+      if (!draftOffer) return;
+      actions().patch({ draftOffer: null });
+      actions().replaceDocument(fromWorkflow(draftOffer.workflow, store.getState().nodes));
+      validateNow();
+      writeDraftNow();
+    },
+
+    discardDraft() {
+      actions().patch({ draftOffer: null });
+      if (draftKey) clearDraft(draftKey);
+    },
+
+    exportJson() {
+      return JSON.stringify(toWorkflow(store.getState()), null, 2);
+    },
+
+    importJson(text) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        actions().notify('error', `The file is not JSON: ${message(error)}`);
+        return false;
+      }
+      const result = WorkflowSchema.safeParse(parsed);
+      if (!result.success) {
+        const first = result.error.issues[0];
+        actions().notify('error', `The file is not a workflow: ${first ? `${first.path.join('.')} ${first.message}` : ''}`);
+        return false;
+      }
+      actions().replaceDocument(fromWorkflow(result.data));
+      validateNow();
+      actions().notify('info', `Imported ${result.data.nodes.length} nodes.`);
+      return true;
+    },
+
+    validateNow,
+
+    setValue(value) {
+      if (value === lastValue) return;
+      lastValue = value;
+      if (emitted && (value === emitted.workflow || stableStringify(value) === stableStringify(emitted.workflow))) return;
+      const state = store.getState();
+      const document = fromWorkflow(value, state.nodes);
+      if (sameDocument(document, state)) return;
+      if (state.nodes.length === 0 && state.edges.length === 0) actions().replaceDocument(document, { resetHistory: true });
+      else actions().replaceDocument(document);
+      emitted = { document: documentOf(store.getState()), workflow: toWorkflow(store.getState()) };
+      validateNow();
+    },
+
+    setInitial(workflow, version) {
+      setInitial(workflow, version);
+      offerDraft(workflow);
+    },
+
+    start() {
+      disposed = false;
+      unsubscribeStore?.();
+      unsubscribeStore = store.subscribe(onStoreChange);
+      return () => {
+        // A pending draft is written now: closing the tab must not lose the last edits.
+        if (draftTimer !== undefined) writeDraftNow();
+        disposed = true;
+        clearTimeout(validateTimer);
+        clearTimeout(draftTimer);
+        draftTimer = undefined;
+        unsubscribeStore?.();
+        unsubscribeStore = null;
+        unsubscribeRun?.();
+        unsubscribeRun = null;
+      };
+    },
+  };
+  return controller;
+}

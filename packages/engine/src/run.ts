@@ -247,6 +247,11 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   /** Waits for `ms`, or rejects at once when the run stops. */
   function backoff(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
+      // A listener of node:retry may have stopped the run already.
+      if (stopReason) {
+        reject(new CanceledError(stopReason.error.message));
+        return;
+      }
       const abort = (reason: GalaxyError) => {
         clearTimeout(timer);
         inflight.delete(abort);

@@ -175,7 +175,8 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     seenEdges.add(edge.id);
   });
 
-  const graph = buildGraphIndex(nodes, edges);
+  // Self loops are reported on their own below; left in the graph they would also read as cycles.
+  const graph = buildGraphIndex(nodes, edges.filter((edge) => edge.source !== edge.target));
 
   // Scope of a partial run.
   const scope = new Uint8Array(nodes.length);

@@ -1,0 +1,376 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineNode } from '../defineNode';
+import { WorkflowValidationError } from '../errors';
+import { createRegistry } from '../registry';
+import { runWorkflow, startRun } from '../run';
+import type { AnyNodeDefinition, RunEvent } from '../types';
+import { createTrace, steps, testRegistry } from './kit';
+
+const statuses = (nodes: Record<string, { status: string }>) =>
+  Object.fromEntries(Object.entries(nodes).map(([id, r]) => [id, r.status]));
+
+describe('runWorkflow: scheduling', () => {
+  it('passes outputs along edges and runs a diamond in dependency order', async () => {
+    const trace = createTrace();
+    const result = await runWorkflow(steps(['a', 'b', 'c', 'd'], ['a>b', 'a>c', 'b>d', 'c>d']), {
+      registry: testRegistry,
+      context: { trace },
+    });
+    expect(result.status).toBe('SUCCESS');
+    expect(result.nodes.d!.output).toEqual({ out: 'a>b+a>c>d' });
+    expect(result.nodes.d!.input).toEqual({ in: ['a>b', 'a>c'] });
+    expect(trace.starts[0]).toBe('a');
+    expect(trace.starts.at(-1)).toBe('d');
+  });
+
+  it('runs independent branches in parallel up to the concurrency limit', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `n${i}`);
+    const data = Object.fromEntries(ids.map((id) => [id, { ms: 30 }]));
+    const trace = createTrace();
+    const started = performance.now();
+    await runWorkflow(steps(ids, [], data), { registry: testRegistry, concurrency: 4, context: { trace } });
+    const elapsed = performance.now() - started;
+    expect(trace.maxRunning).toBe(4);
+    // 12 nodes of 30 ms, 4 at a time: three waves, not twelve.
+    expect(elapsed).toBeGreaterThanOrEqual(85);
+    expect(elapsed).toBeLessThan(300);
+  });
+
+  it('lets the workflow lower the concurrency but never raise it past the host cap', async () => {
+    const ids = Array.from({ length: 6 }, (_, i) => `n${i}`);
+    const data = Object.fromEntries(ids.map((id) => [id, { ms: 10 }]));
+    const lower = createTrace();
+    await runWorkflow({ ...steps(ids, [], data), settings: { concurrency: 2 } }, { registry: testRegistry, concurrency: 8, context: { trace: lower } });
+    expect(lower.maxRunning).toBe(2);
+    const capped = createTrace();
+    await runWorkflow({ ...steps(ids, [], data), settings: { concurrency: 64 } }, { registry: testRegistry, concurrency: 3, context: { trace: capped } });
+    expect(capped.maxRunning).toBe(3);
+  });
+
+  it('starts ties by topological level, then by id, on every run', async () => {
+    const wf = steps(['z', 'b', 'a', 'c', 'y'], ['z>c', 'b>y']);
+    const orders = [];
+    for (let i = 0; i < 3; i++) {
+      const trace = createTrace();
+      await runWorkflow(wf, { registry: testRegistry, concurrency: 1, context: { trace } });
+      orders.push(trace.starts.join(','));
+    }
+    expect(orders).toEqual(['a,b,z,c,y', 'a,b,z,c,y', 'a,b,z,c,y']);
+  });
+
+  it('emits typed events in order and ends with run:finish', async () => {
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(steps(['a', 'b'], ['a>b']), { registry: testRegistry, runId: 'run-1', onEvent: (e) => events.push(e) });
+    expect(events.map((e) => `${e.type}${'nodeId' in e ? `:${e.nodeId}` : ''}`)).toEqual([
+      'run:start',
+      'node:start:a',
+      'node:finish:a',
+      'node:start:b',
+      'node:finish:b',
+      'run:finish',
+    ]);
+    expect(events.every((e) => e.runId === 'run-1')).toBe(true);
+    expect(events[0]).toMatchObject({ type: 'run:start', nodeIds: ['a', 'b'] });
+    expect(events.at(-1)).toMatchObject({ type: 'run:finish', status: 'SUCCESS', durationMs: result.durationMs });
+    // Plain JSON: the same objects go over SSE unchanged.
+    expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+  });
+
+  it('delivers the same events through the eventemitter3 emitter and the async iterator', async () => {
+    const handle = startRun(steps(['a', 'b'], ['a>b']), { registry: testRegistry });
+    const finished: string[] = [];
+    handle.events.on('node:finish', (e) => finished.push(e.nodeId));
+    const seen: string[] = [];
+    for await (const event of handle) seen.push(event.type);
+    expect(finished).toEqual(['a', 'b']);
+    expect(seen[0]).toBe('run:start');
+    expect(seen.at(-1)).toBe('run:finish');
+    expect((await handle.result).status).toBe('SUCCESS');
+  });
+
+  it('streams node:delta chunks in order', async () => {
+    const talker = defineNode({
+      type: 'talker',
+      label: 'Talker',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      async run({ emit }) {
+        for (const word of ['one ', 'two ', 'three']) {
+          emit(word);
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        return { text: 'one two three' };
+      },
+    });
+    const registry = createRegistry([talker] as unknown as AnyNodeDefinition[]);
+    const deltas: string[] = [];
+    await runWorkflow({ nodes: [{ id: 't', type: 'talker' }], edges: [] }, {
+      registry,
+      onEvent: (e) => e.type === 'node:delta' && deltas.push(e.delta),
+    });
+    expect(deltas).toEqual(['one ', 'two ', 'three']);
+  });
+
+  it('throws a typed validation error for an invalid workflow and runs nothing', async () => {
+    const trace = createTrace();
+    const run = runWorkflow(steps(['a', 'b'], ['a>b', 'b>a']), { registry: testRegistry, context: { trace } });
+    await expect(run).rejects.toBeInstanceOf(WorkflowValidationError);
+    await expect(run).rejects.toMatchObject({ code: 'E_VALIDATION', issues: [expect.objectContaining({ code: 'E_CYCLE' })] });
+    expect(trace.starts).toEqual([]);
+  });
+
+  it('an empty workflow succeeds at once', async () => {
+    const result = await runWorkflow({ nodes: [], edges: [] }, { registry: testRegistry });
+    expect(result).toMatchObject({ status: 'SUCCESS', nodes: {} });
+  });
+});
+
+describe('runWorkflow: failure modes', () => {
+  it('fail_fast aborts in-flight nodes, cancels the rest and fails the run', async () => {
+    const trace = createTrace();
+    const wf = steps(['bad', 'slow', 'after', 'later'], ['slow>after', 'bad>later'], {
+      bad: { ms: 10, fail: true },
+      slow: { ms: 5_000 },
+    });
+    const started = performance.now();
+    const result = await runWorkflow(wf, { registry: testRegistry, failureMode: 'fail_fast', context: { trace } });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(result.status).toBe('FAILED');
+    expect(statuses(result.nodes)).toEqual({ bad: 'FAILED', slow: 'CANCELED', after: 'CANCELED', later: 'CANCELED' });
+    expect(trace.aborted).toEqual(['slow']);
+    expect(result.nodes.slow!.error).toMatchObject({ code: 'E_CANCELED', message: expect.stringContaining('"bad" failed') });
+    expect(result.error).toMatchObject({ code: 'E_NODE_FAILED', nodeId: 'bad' });
+  });
+
+  it('fail_safe skips exactly the descendants of the failed node while other branches finish', async () => {
+    const wf = steps(['a', 'bad', 'c', 'd', 'x', 'y'], ['a>bad', 'bad>c', 'c>d', 'a>x', 'x>y', 'x>d'], { bad: { fail: true }, x: { ms: 20 } });
+    const result = await runWorkflow(wf, { registry: testRegistry, failureMode: 'fail_safe' });
+    expect(result.status).toBe('PARTIAL');
+    expect(statuses(result.nodes)).toEqual({ a: 'SUCCESS', bad: 'FAILED', c: 'SKIPPED', d: 'SKIPPED', x: 'SUCCESS', y: 'SUCCESS' });
+    expect(result.nodes.d).toMatchObject({ skippedBecause: 'bad', attempts: 0, error: { code: 'E_UPSTREAM_FAILED' } });
+  });
+
+  it('fail_safe run is FAILED when nothing succeeded', async () => {
+    const result = await runWorkflow(steps(['a', 'b'], ['a>b'], { a: { fail: true } }), { registry: testRegistry, failureMode: 'fail_safe' });
+    expect(result.status).toBe('FAILED');
+    expect(statuses(result.nodes)).toEqual({ a: 'FAILED', b: 'SKIPPED' });
+  });
+
+  it('a node can override the failure mode of the workflow', async () => {
+    const wf = steps(['soft', 'child', 'other'], ['soft>child'], { soft: { fail: true, failureMode: 'fail_safe' }, other: { ms: 20 } });
+    const result = await runWorkflow(wf, { registry: testRegistry, failureMode: 'fail_fast' });
+    expect(statuses(result.nodes)).toEqual({ soft: 'FAILED', child: 'SKIPPED', other: 'SUCCESS' });
+    expect(result.status).toBe('PARTIAL');
+    const strict = await runWorkflow({ ...steps(['hard', 'other'], [], { hard: { fail: true, failureMode: 'fail_fast' }, other: { ms: 2_000 } }), settings: { failureMode: 'fail_safe' } }, { registry: testRegistry });
+    expect(statuses(strict.nodes)).toEqual({ hard: 'FAILED', other: 'CANCELED' });
+  });
+
+  it('never runs a node whose required input got no value', async () => {
+    const silent = defineNode({
+      type: 'silent',
+      label: 'Silent',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      run: () => ({}),
+    });
+    let ran = false;
+    const sink = defineNode({
+      type: 'sink',
+      label: 'Sink',
+      category: 'Test',
+      inputs: { text: { type: 'text', required: true } },
+      outputs: {},
+      data: z.object({}),
+      run: () => {
+        ran = true;
+        return {};
+      },
+    });
+    const registry = createRegistry([silent, sink] as unknown as AnyNodeDefinition[]);
+    const result = await runWorkflow(
+      { nodes: [{ id: 's', type: 'silent' }, { id: 'k', type: 'sink' }], edges: [{ id: 'e', source: 's', sourceHandle: 'text', target: 'k', targetHandle: 'text' }] },
+      { registry },
+    );
+    expect(ran).toBe(false);
+    expect(result.nodes.k).toMatchObject({ status: 'FAILED', attempts: 0, error: { code: 'E_INPUT_UNAVAILABLE' } });
+  });
+
+  it('refuses outputs that do not match the port types', async () => {
+    const liar = defineNode({
+      type: 'liar',
+      label: 'Liar',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      run: () => ({ text: 42 as unknown as string }),
+    });
+    const result = await runWorkflow({ nodes: [{ id: 'l', type: 'liar' }], edges: [] }, { registry: createRegistry([liar] as unknown as AnyNodeDefinition[]) });
+    expect(result.nodes.l).toMatchObject({ status: 'FAILED', error: { code: 'E_INVALID_OUTPUT', retryable: false } });
+  });
+});
+
+describe('runWorkflow: retries and timeouts', () => {
+  it('retries retryable errors with exponential backoff and reports each retry', async () => {
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(steps(['flaky'], [], { flaky: { failTimes: 2, retryable: true } }), {
+      registry: testRegistry,
+      retry: { maxAttempts: 3, backoffMs: 10, factor: 3, jitter: false },
+      onEvent: (e) => events.push(e),
+    });
+    expect(result.nodes.flaky).toMatchObject({ status: 'SUCCESS', attempts: 3 });
+    const retries = events.filter((e) => e.type === 'node:retry');
+    expect(retries.map((e) => [e.attempt, e.delayMs])).toEqual([
+      [1, 10],
+      [2, 30],
+    ]);
+    expect(retries[0]).toMatchObject({ error: { code: 'E_NODE_FAILED', retryable: true, message: 'flaky flaked on attempt 1' } });
+    expect(result.logs.filter((l) => l.level === 'warn')).toHaveLength(2);
+  });
+
+  it('gives up after maxAttempts, and never retries errors not marked retryable', async () => {
+    const trace = createTrace();
+    const result = await runWorkflow(steps(['flaky', 'broken'], [], { flaky: { fail: true, retryable: true }, broken: { fail: true } }), {
+      registry: testRegistry,
+      failureMode: 'fail_safe',
+      retry: { maxAttempts: 4, backoffMs: 1 },
+      context: { trace },
+    });
+    expect(result.nodes.flaky).toMatchObject({ status: 'FAILED', attempts: 4 });
+    expect(result.nodes.broken).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(trace.calls.get('broken')).toBe(1);
+  });
+
+  it('caps the backoff and spreads it with jitter between half and all of it', async () => {
+    const delays: number[] = [];
+    await runWorkflow(steps(['f'], [], { f: { failTimes: 4, retryable: true } }), {
+      registry: testRegistry,
+      retry: { maxAttempts: 5, backoffMs: 4, factor: 10, maxBackoffMs: 50, jitter: true },
+      random: () => 0,
+      onEvent: (e) => e.type === 'node:retry' && delays.push(e.delayMs),
+    });
+    expect(delays).toEqual([2, 20, 25, 25]);
+  });
+
+  it('per-node retry policy overrides the run policy', async () => {
+    const result = await runWorkflow(steps(['f'], [], { f: { fail: true, retryable: true, retryPolicy: { maxAttempts: 2, backoffMs: 1 } } }), {
+      registry: testRegistry,
+      retry: { maxAttempts: 5, backoffMs: 1 },
+    });
+    expect(result.nodes.f!.attempts).toBe(2);
+  });
+
+  it('times out a node even when it ignores its signal, and the signal fires', async () => {
+    const trace = createTrace();
+    const started = performance.now();
+    const result = await runWorkflow(steps(['stuck', 'polite'], [], { stuck: { ms: 5_000, ignoreSignal: true }, polite: { ms: 5_000 } }), {
+      registry: testRegistry,
+      failureMode: 'fail_safe',
+      nodeTimeoutMs: 40,
+      retry: { maxAttempts: 1 },
+      context: { trace },
+    });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(result.nodes.stuck).toMatchObject({ status: 'FAILED', error: { code: 'E_TIMEOUT', retryable: true } });
+    expect(result.nodes.polite).toMatchObject({ status: 'FAILED', error: { code: 'E_TIMEOUT' } });
+    expect(trace.aborted).toEqual(['polite']);
+  });
+
+  it('per-node timeout overrides the run timeout; timeouts are retried', async () => {
+    const result = await runWorkflow(steps(['slow'], [], { slow: { ms: 200, timeoutMs: 20 } }), {
+      registry: testRegistry,
+      nodeTimeoutMs: 10_000,
+      retry: { maxAttempts: 2, backoffMs: 1 },
+    });
+    expect(result.nodes.slow).toMatchObject({ status: 'FAILED', attempts: 2, error: { code: 'E_TIMEOUT' } });
+  });
+});
+
+describe('runWorkflow: cancellation', () => {
+  it('an aborted signal cancels in-flight nodes promptly and starts nothing after', async () => {
+    const trace = createTrace();
+    const controller = new AbortController();
+    const run = runWorkflow(steps(['a', 'b', 'c'], ['a>b', 'b>c'], { a: { ms: 10 }, b: { ms: 5_000 } }), {
+      registry: testRegistry,
+      signal: controller.signal,
+      context: { trace },
+    });
+    await new Promise((r) => setTimeout(r, 60));
+    const stoppedAt = performance.now();
+    controller.abort();
+    const result = await run;
+    expect(performance.now() - stoppedAt).toBeLessThan(100);
+    expect(result.status).toBe('CANCELED');
+    expect(statuses(result.nodes)).toEqual({ a: 'SUCCESS', b: 'CANCELED', c: 'CANCELED' });
+    expect(trace.aborted).toEqual(['b']);
+    expect(trace.starts).toEqual(['a', 'b']);
+    expect(result.nodes.a!.output).toEqual({ out: 'a' });
+    expect(result.error).toMatchObject({ code: 'E_CANCELED' });
+  });
+
+  it('cancels during retry backoff without waiting it out', async () => {
+    const handle = startRun(steps(['f'], [], { f: { fail: true, retryable: true } }), {
+      registry: testRegistry,
+      retry: { maxAttempts: 5, backoffMs: 10_000, jitter: false },
+    });
+    handle.events.on('node:retry', () => handle.cancel('user pressed stop'));
+    const started = performance.now();
+    const result = await handle.result;
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(result.nodes.f).toMatchObject({ status: 'CANCELED', attempts: 1, error: { message: 'user pressed stop' } });
+  });
+
+  it('a signal aborted before the start cancels every node', async () => {
+    const trace = createTrace();
+    const result = await runWorkflow(steps(['a', 'b'], ['a>b']), { registry: testRegistry, signal: AbortSignal.abort(), context: { trace } });
+    expect(result.status).toBe('CANCELED');
+    expect(statuses(result.nodes)).toEqual({ a: 'CANCELED', b: 'CANCELED' });
+    expect(trace.starts).toEqual([]);
+  });
+});
+
+describe('runWorkflow: partial runs and reuse', () => {
+  const wf = steps(['a', 'b', 'c', 'other'], ['a>b', 'b>c']);
+
+  it('runs only the targets and their ancestors', async () => {
+    const trace = createTrace();
+    const result = await runWorkflow(wf, { registry: testRegistry, targetNodeIds: ['b'], context: { trace } });
+    expect(Object.keys(result.nodes).sort()).toEqual(['a', 'b']);
+    expect(trace.starts).toEqual(['a', 'b']);
+  });
+
+  it('reuses unchanged upstream outputs, re-runs the target and anything changed', async () => {
+    const first = await runWorkflow(wf, { registry: testRegistry });
+    const trace = createTrace();
+    const again = await runWorkflow(wf, { registry: testRegistry, targetNodeIds: ['c'], reuse: first, context: { trace } });
+    expect(trace.starts).toEqual(['c']);
+    expect(again.nodes.a).toMatchObject({ status: 'SUCCESS', reused: true, attempts: 0, output: { out: 'a' } });
+    expect(again.nodes.c).toMatchObject({ status: 'SUCCESS', attempts: 1, output: { out: 'a>b>c' } });
+
+    // Change b's settings: b runs again. Its output is unchanged, so c's inputs hash the
+    // same and c is reused too; `other` never ran before, so it runs.
+    const edited = steps(['a', 'b', 'c', 'other'], ['a>b', 'b>c'], { b: { ms: 1 } });
+    const trace2 = createTrace();
+    const third = await runWorkflow(edited, { registry: testRegistry, reuse: again, context: { trace: trace2 } });
+    expect(trace2.starts.sort()).toEqual(['b', 'other']);
+    expect(third.nodes.c!.reused).toBe(true);
+
+    // Change a's settings without changing its output: a runs, its descendants are reused.
+    const renamed = { ...edited, nodes: edited.nodes.map((n) => (n.id === 'a' ? { ...n, data: { ms: 2 } } : n)) };
+    const trace3 = createTrace();
+    await runWorkflow(renamed, { registry: testRegistry, reuse: third, context: { trace: trace3 } });
+    expect(trace3.starts).toEqual(['a']);
+  });
+
+  it('does not reuse failed results', async () => {
+    const failed = await runWorkflow(steps(['a'], [], { a: { failTimes: 1, retryable: true } }), { registry: testRegistry, retry: { maxAttempts: 1 } });
+    expect(failed.nodes.a!.status).toBe('FAILED');
+    const retried = await runWorkflow(steps(['a'], [], { a: { failTimes: 1, retryable: true } }), { registry: testRegistry, reuse: failed, retry: { maxAttempts: 1 } });
+    expect(retried.nodes.a!.reused).toBeUndefined();
+  });
+});

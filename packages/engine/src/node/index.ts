@@ -1,0 +1,4 @@
+export { checkAddress, checkUrl, formatIPv4, parseIPv4, parseIPv6 } from './addressPolicy';
+export type { AddressVerdict } from './addressPolicy';
+export { createImageFetcher } from './imageFetcher';
+export type { HostResolver, ImageFetcherOptions } from './imageFetcher';

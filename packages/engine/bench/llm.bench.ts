@@ -1,0 +1,100 @@
+/**
+ * 20 LLM nodes in parallel against a local stub at 200 ms latency, through the real SDKs and
+ * the whole run path (scheduler, provider set, limiter, breaker, streaming), with concurrency
+ * 20. The run should take about one latency: the target is a makespan of at most
+ * 1.15 x 200 ms plus the fixed overhead, measured as the same run against a stub with no latency.
+ *
+ *   pnpm --filter @galaxyflow/engine bench:llm
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { builtinNodes } from '../src/nodes/index';
+import { llmNode } from '../src/nodes/llm';
+import { llmContext } from '../src/providers/context';
+import { createGeminiProvider } from '../src/providers/gemini';
+import { createGroqProvider } from '../src/providers/groq';
+import { createOpenAICompatibleProvider } from '../src/providers/openaiCompatible';
+import { createProviderSet, type ProviderSet } from '../src/providers/providerSet';
+import { createRegistry } from '../src/registry';
+import { runWorkflow } from '../src/run';
+import type { AnyNodeDefinition } from '../src/types';
+
+const PARALLEL = 20;
+const LATENCY_MS = 200;
+const ROUNDS = 7;
+const TARGET = 1.15;
+
+// The stub runs in its own process with the same loader flags (tsx) as this one.
+const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./llmStub.process.ts', import.meta.url)), String(LATENCY_MS)], {
+  stdio: ['pipe', 'pipe', 'inherit'],
+});
+const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+const urls = JSON.parse(line) as { instant: string; slow: string };
+
+function providersAt(url: string): ProviderSet {
+  return createProviderSet({
+    providers: [
+      createGeminiProvider({ apiKey: 'bench', baseUrl: url }),
+      createGroqProvider({ apiKey: 'bench', baseUrl: url }),
+      createOpenAICompatibleProvider({ baseUrl: `${url}/v1` }),
+    ],
+    resilience: { maxConcurrency: PARALLEL },
+  });
+}
+const instant = providersAt(urls.instant);
+const slow = providersAt(urls.slow);
+const registry = createRegistry([...builtinNodes, llmNode as unknown as AnyNodeDefinition]);
+
+function workflow(provider: string) {
+  const nodes: { id: string; type: string; data: Record<string, unknown> }[] = [
+    { id: 'topic', type: 'text', data: { text: 'Write one line about the sea.' } },
+  ];
+  const edges = [];
+  for (let i = 0; i < PARALLEL; i++) {
+    nodes.push({ id: `llm${i}`, type: 'llm', data: { provider, prompt: `Variant ${i}: {{input}}` } });
+    edges.push({ id: `e${i}`, source: 'topic', sourceHandle: 'text', target: `llm${i}`, targetHandle: 'prompt' });
+  }
+  return { nodes, edges, settings: { concurrency: PARALLEL } };
+}
+
+async function makespan(providers: ProviderSet, provider: string): Promise<number> {
+  const started = performance.now();
+  const result = await runWorkflow(workflow(provider), { registry, context: llmContext({ providers }) });
+  const elapsed = performance.now() - started;
+  if (result.status !== 'SUCCESS') throw new Error(`${provider}: the run ended ${result.status}: ${result.error?.message}`);
+  return elapsed;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+console.log(`LLM bench: ${PARALLEL} parallel llm nodes, stub latency ${LATENCY_MS} ms, run concurrency ${PARALLEL}, provider limit ${PARALLEL}; medians of ${ROUNDS} runs`);
+let met = true;
+try {
+  for (const provider of ['gemini', 'groq', 'openai-compatible']) {
+    // Warm-up: module init, JIT, first connections.
+    await makespan(instant, provider);
+    await makespan(slow, provider);
+    const overheads: number[] = [];
+    const spans: number[] = [];
+    // Interleaved, so both see the same machine load.
+    for (let i = 0; i < ROUNDS; i++) {
+      overheads.push(await makespan(instant, provider));
+      spans.push(await makespan(slow, provider));
+    }
+    const overhead = median(overheads);
+    const span = median(spans);
+    const ratio = span / LATENCY_MS;
+    const net = (span - overhead) / LATENCY_MS;
+    met &&= net <= TARGET;
+    console.log(
+      `  ${provider.padEnd(18)} makespan ${span.toFixed(1)} ms (best ${Math.min(...spans).toFixed(1)}); ratio to ${LATENCY_MS} ms ${ratio.toFixed(3)}; overhead at 0 ms latency ${overhead.toFixed(1)} ms; ratio net of overhead ${net.toFixed(3)}`,
+    );
+  }
+  console.log(`  target: makespan <= ${TARGET} x ${LATENCY_MS} ms + overhead -> ${met ? 'met' : 'NOT met'}`);
+} finally {
+  child.stdin!.end();
+}
+if (!met) process.exitCode = 1;

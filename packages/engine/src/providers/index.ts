@@ -1,0 +1,44 @@
+// The SDK-free part of the providers, for the engine's main entry. The SDK-backed providers
+// (`gemini.ts`, `groq.ts`) and the fetch-based one are reached only through their subpaths.
+export { providerCatalog, providerInfo } from './catalog';
+export type { ProviderInfo } from './catalog';
+export { createCircuitBreaker } from './circuitBreaker';
+export type { CircuitBreaker, CircuitBreakerOptions, CircuitPermit, CircuitState } from './circuitBreaker';
+export { getImageFetcher, getProviderSet, llmContext } from './context';
+export type { LLMRunContext } from './context';
+export { createProvidersFromEnv, parseFallbackList } from './env';
+export type { ProvidersFromEnvOptions } from './env';
+export {
+  classifyHttpFailure,
+  isRetryableStatus,
+  parseRetryAfter,
+  providerError,
+  providerErrorMessages,
+} from './errors';
+export type { HttpFailure, ProviderErrorCode } from './errors';
+export {
+  bytesToBase64,
+  checkImageBytes,
+  DEFAULT_MAX_IMAGE_BYTES,
+  IMAGE_MIME_TYPES,
+  isDataUrl,
+  parseImageDataUrl,
+  sniffImageType,
+} from './images';
+export type { ImageFetcher, ImageLimits } from './images';
+export { createConcurrencyLimiter } from './limiter';
+export type { ConcurrencyLimiter } from './limiter';
+export { createProviderSet, providerNotConfigured } from './providerSet';
+export type {
+  Completion,
+  FallbackTarget,
+  ProviderCallChunk,
+  ProviderCallEvent,
+  ProviderCallRequest,
+  ProviderSet,
+  ProviderSetOptions,
+  ResilienceOptions,
+} from './providerSet';
+export { readSse } from './sse';
+export type { SseEvent } from './sse';
+export type { Env, GenerateChunk, GenerateRequest, ImageData, LLMProvider, ProviderFactory, Usage } from './types';

@@ -299,3 +299,29 @@ describe('createProvidersFromEnv', () => {
     });
   });
 });
+
+describe('errors from a provider bundled with its own copy of the error classes', () => {
+  it('keeps their code, retryability and Retry-After', async () => {
+    const lookalike = Object.assign(new Error('slow down'), { code: 'E_PROVIDER_RATE_LIMIT', retryable: true, retryAfterMs: 40, details: { provider: 'x' } });
+    let calls = 0;
+    const providers = createProviderSet({
+      providers: [
+        {
+          name: 'x',
+          label: 'X',
+          defaultModel: 'x-1',
+          supportsImages: false,
+          async *generate() {
+            if (++calls === 1) throw lookalike;
+            yield { type: 'text', text: 'ok' };
+            yield { type: 'finish' };
+          },
+        },
+      ],
+      resilience: { retry: { backoffMs: 1, jitter: false } },
+    });
+    const events: ProviderCallEvent[] = [];
+    expect((await providers.complete({ provider: 'x', prompt: 'p', onEvent: (e) => events.push(e) })).text).toBe('ok');
+    expect(events[0]).toMatchObject({ type: 'retry', delayMs: 40, error: { code: 'E_PROVIDER_RATE_LIMIT', retryable: true } });
+  });
+});

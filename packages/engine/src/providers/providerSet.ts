@@ -122,10 +122,18 @@ interface Entry {
   breaker: CircuitBreaker | undefined;
 }
 
+/**
+ * A `GalaxyError` for anything a provider threw. Keeps a look-alike's fields too: in CommonJS
+ * builds each subpath bundles its own copy of the error classes, so `instanceof` can miss.
+ */
 function toGalaxyError(error: unknown): GalaxyError {
   if (error instanceof GalaxyError) return error;
   const info = toErrorInfo(error);
-  return new GalaxyError(info.code, info.message, { retryable: info.retryable, cause: error });
+  const options: ConstructorParameters<typeof GalaxyError>[2] = { retryable: info.retryable, cause: error };
+  const like = error as { retryAfterMs?: unknown; details?: unknown } | null;
+  if (typeof like?.retryAfterMs === 'number') options.retryAfterMs = like.retryAfterMs;
+  if (like?.details && typeof like.details === 'object') options.details = like.details as Record<string, unknown>;
+  return new GalaxyError(info.code, info.message, options);
 }
 
 /** The error for a provider a node names but the host did not configure, naming what to set. */

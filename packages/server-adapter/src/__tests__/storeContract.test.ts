@@ -32,6 +32,7 @@ describe('SQLite store', () => {
       'execution_logs',
       'idempotency_keys',
       'node_results',
+      'run_counts',
       'run_events',
       'runs',
       'sqlite_sequence',
@@ -86,13 +87,57 @@ describe('SQLite store', () => {
     await createSqliteStore({ path }).close();
     const broken = [
       ...migrations,
-      { version: 2, name: 'broken', sql: 'CREATE TABLE extra (id TEXT); SELECT * FROM missing;' },
+      { version: 3, name: 'broken', sql: 'CREATE TABLE extra (id TEXT); SELECT * FROM missing;' },
     ];
     expect(() => createSqliteStore({ path, migrations: broken })).toThrow(/no such table/);
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
     db.close();
+  });
+});
+
+describe('SQLite store upgrades', () => {
+  it('backfills run counters when a version 1 database is upgraded', async () => {
+    const path = join(dir, 'upgrade.db');
+    const v1 = createSqliteStore({ path, migrations: migrations.slice(0, 1) });
+    await v1.ensureUser('u');
+    const workflow = await v1.createWorkflow('u', {
+      name: 'W',
+      description: '',
+      tags: [],
+      nodes: [],
+      edges: [],
+      settings: null,
+    });
+    const input = {
+      workflowId: workflow.id,
+      workflowVersion: 1,
+      graph: null,
+      scope: 'FULL' as const,
+      targetNodeIds: null,
+      reuseRunId: null,
+    };
+    for (let i = 0; i < 3; i++) await v1.createRun('u', input);
+    const adHoc = await v1.createRun('u', {
+      ...input,
+      workflowId: null,
+      workflowVersion: null,
+      graph: { nodes: [], edges: [], settings: null },
+    });
+    if (adHoc.ok) await v1.requestCancel('u', adHoc.run.id);
+    await v1.close();
+
+    const upgraded = createSqliteStore({ path });
+    const all = await upgraded.listRuns('u', { page: 1, limit: 1 });
+    expect(all.total).toBe(4);
+    expect((await upgraded.listRuns('u', { page: 1, limit: 1, status: 'CANCELED' })).total).toBe(1);
+    expect(
+      (await upgraded.listRuns('u', { page: 1, limit: 1, workflowId: workflow.id })).total,
+    ).toBe(3);
+    const [summary] = (await upgraded.listWorkflows('u', { page: 1, limit: 1 })).items;
+    expect(summary?.runCount).toBe(3);
+    await upgraded.close();
   });
 });
 

@@ -33,6 +33,11 @@ export interface SqliteStoreOptions {
 
 type Row = Record<string, unknown>;
 
+/** Every run column but the graph, which can be large and lists never show. */
+const RUN_COLUMNS = `id, owner_id, workflow_id, workflow_version, status, scope, target_node_ids,
+  reuse_run_id, counts, error, external_id, attempts, cancel_requested_at, created_at, started_at,
+  finished_at, duration_ms`;
+
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: unknown): T => JSON.parse(text as string) as T;
 const parseOrNull = <T>(text: unknown): T | null =>
@@ -381,7 +386,8 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       ) as { n: number };
       const rows = listStatement(
         `SELECT w.id, w.name, w.description, w.tags, w.version, w.node_count, w.created_at, w.updated_at,
-             (SELECT COUNT(*) FROM runs r WHERE r.workflow_id = w.id) AS run_count,
+             (SELECT COALESCE(SUM(c.n), 0) FROM run_counts c
+               WHERE c.owner_id = w.owner_id AND c.workflow_id = w.id) AS run_count,
              (SELECT r.status FROM runs r WHERE r.workflow_id = w.id
                ORDER BY r.created_at DESC, r.id DESC LIMIT 1) AS last_run_status,
              (SELECT r.created_at FROM runs r WHERE r.workflow_id = w.id
@@ -560,11 +566,12 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       const clause = where.join(' AND ');
       return db
         .transaction(() => {
-          const { n } = listStatement(`SELECT COUNT(*) AS n FROM runs WHERE ${clause}`).get(
-            params,
-          ) as { n: number };
+          // run_counts has the same columns as the filters (workflow_id '' for ad-hoc runs).
+          const { n } = listStatement(
+            `SELECT COALESCE(SUM(n), 0) AS n FROM run_counts WHERE ${clause}`,
+          ).get(params) as { n: number };
           const rows = listStatement(
-            `SELECT * FROM runs WHERE ${clause}
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE ${clause}
              ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
           ).all(params) as Row[];
           return page(rows.map(toRun), n, query);

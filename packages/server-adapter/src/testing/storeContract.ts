@@ -223,6 +223,9 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
       canceled.items.map((r) => r.id),
       [other.run.id],
     );
+    assert.equal(canceled.total, 1);
+    assert.equal((await store.listRuns(ALICE, { page: 1, limit: 10, status: 'QUEUED' })).total, 1);
+    assert.equal((await store.listRuns(BOB, { page: 1, limit: 10 })).total, 1);
     assert.equal(await store.getRun(BOB, saved.run.id), undefined);
     assert.equal(await store.getRunDetail(BOB, saved.run.id), undefined);
     const detail = await store.getRunDetail(ALICE, saved.run.id);

@@ -173,7 +173,7 @@ export const llmNode = defineNode({
     temperature: { kind: 'number', label: 'Temperature', min: 0, max: 2, step: 0.1, advanced: true, help: "Empty: the model's default." },
     maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true, help: "Empty: the model's default." },
     jsonMode: { kind: 'boolean', label: 'JSON mode', help: 'Ask for JSON and check the answer; adds a JSON output.' },
-    jsonSchema: { kind: 'json', label: 'JSON Schema', placeholder: '{ "type": "object", "required": ["title"] }', showWhen: { jsonMode: [true] }, help: 'Optional: the answer must match it.' },
+    jsonSchema: { kind: 'code', label: 'JSON Schema', placeholder: '{ "type": "object", "required": ["title"] }', showWhen: { jsonMode: [true] }, help: 'Optional: the answer must match it.' },
   },
   previewOutput: 'text',
   run: async ({ nodeId, inputs, data, signal, emit, log, context }) => {

@@ -19,8 +19,8 @@ import type {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-/** One scripted event: a run event without `runId`/`at`, sent `delayMs` after the previous one. */
-export type ScriptedEvent = DistributiveOmit<RunEvent, 'runId' | 'at'> & { delayMs?: number };
+/** One scripted event: a run event without `runId`/`at`, sent `afterMs` after the previous one (default 0). */
+export type ScriptedEvent = DistributiveOmit<RunEvent, 'runId' | 'at'> & { afterMs?: number };
 
 export interface MemoryClientOptions {
   /** Workflows the client starts with. Default none. */
@@ -140,14 +140,14 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
     const next = () => {
       const step = script[index++];
       if (!step || entry.finished) return;
-      const { delayMs: _delay, ...event } = step;
+      const { afterMs: _after, ...event } = step;
       publish(entry, { ...event, runId: entry.record.id, at: now() } as RunEvent);
       schedule();
     };
     const schedule = () => {
       const step = script[index];
       if (!step) return;
-      timer = setTimeout(next, step.delayMs ?? 0);
+      timer = setTimeout(next, step.afterMs ?? 0);
     };
     entry.stop = () => {
       clearTimeout(timer);

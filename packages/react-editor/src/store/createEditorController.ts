@@ -8,7 +8,7 @@ import {
 } from '@galaxyflow/engine';
 import { conflictOf } from '../client/conflict';
 import type { EditorClient, ExecuteInput } from '../client/types';
-import { clearDraft, readDraft, writeDraft } from '../draft/draftStorage';
+import { clearDraft, type Draft, readDraft, writeDraft } from '../draft/draftStorage';
 import type { EditorDocument, RunView } from '../types';
 import { fromWorkflow, sameWorkflowContent, toWorkflow } from './convert';
 import type { EditorState, EditorStore } from './createEditorStore';
@@ -144,10 +144,9 @@ export function createEditorController(options: EditorControllerOptions): Editor
   };
   let unsubscribeStore: (() => void) | null = null;
 
-  const offerDraft = (loaded: WorkflowInput) => {
-    if (!draftKey) return;
-    const draft = readDraft(draftKey);
-    if (!draft) return;
+  /** Offers a draft read before the load replaced the document (the load marks it clean). */
+  const offerDraft = (draft: Draft | null, loaded: WorkflowInput) => {
+    if (!draftKey || !draft) return;
     if (sameWorkflowContent(draft.workflow, loaded)) {
       clearDraft(draftKey);
       return;
@@ -189,9 +188,10 @@ export function createEditorController(options: EditorControllerOptions): Editor
       try {
         const stored = await client.getWorkflow(workflowId);
         if (disposed) return;
+        const draft = draftKey ? readDraft(draftKey) : null;
         setInitial(stored.workflow, stored.version);
         actions().patch({ saveStatus: 'idle', saveError: undefined });
-        offerDraft(stored.workflow);
+        offerDraft(draft, stored.workflow);
       } catch (error) {
         if (disposed) return;
         actions().patch({ saveStatus: 'error', saveError: `Could not load the workflow: ${message(error)}` });
@@ -356,7 +356,7 @@ export function createEditorController(options: EditorControllerOptions): Editor
       const { draftOffer } = store.getState();
       if (!draftOffer) return;
       actions().patch({ draftOffer: null });
-      actions().replaceDocument(fromWorkflow(draftOffer.workflow, store.getState().nodes));
+      actions().replaceDocument(fromWorkflow(draftOffer.workflow, store.getState().nodes), { fitView: true });
       validateNow();
       writeDraftNow();
     },
@@ -384,7 +384,7 @@ export function createEditorController(options: EditorControllerOptions): Editor
         actions().notify('error', `The file is not a workflow: ${first ? `${first.path.join('.')} ${first.message}` : ''}`);
         return false;
       }
-      actions().replaceDocument(fromWorkflow(result.data));
+      actions().replaceDocument(fromWorkflow(result.data), { fitView: true });
       validateNow();
       actions().notify('info', `Imported ${result.data.nodes.length} nodes.`);
       return true;
@@ -406,8 +406,9 @@ export function createEditorController(options: EditorControllerOptions): Editor
     },
 
     setInitial(workflow, version) {
+      const draft = draftKey ? readDraft(draftKey) : null;
       setInitial(workflow, version);
-      offerDraft(workflow);
+      offerDraft(draft, workflow);
     },
 
     start() {

@@ -61,6 +61,8 @@ export interface EditorState extends EditorDocument {
   panel: EditorPanel | null;
   /** The node whose error detail is open. */
   errorNodeId: string | null;
+  /** Bumped when a whole new document arrives (load, import): the canvas fits it into view. */
+  viewEpoch: number;
   actions: EditorActions;
 }
 
@@ -91,8 +93,11 @@ export interface EditorActions {
   /** Pastes with fresh ids, shifted by `offset` (default: 40px right and down of the originals). */
   paste(payload: ClipboardPayload, offset?: XYPosition): string[];
   duplicateSelection(): string[];
-  /** Replaces the document: one undo step, or a fresh history with `resetHistory`. */
-  replaceDocument(document: EditorDocument, options?: { resetHistory?: boolean }): void;
+  /**
+   * Replaces the document: one undo step, or a fresh history with `resetHistory`. The
+   * canvas fits the new document into view with `resetHistory` or `fitView`.
+   */
+  replaceDocument(document: EditorDocument, options?: { resetHistory?: boolean; fitView?: boolean }): void;
   /** Lays out every node in layers, left to right, as one undo step. */
   tidyUp(): void;
   undo(): void;
@@ -370,16 +375,18 @@ export function createEditorStore(options: EditorStoreOptions) {
             return payload ? actions.paste(payload) : [];
           },
           replaceDocument(document, replaceOptions) {
+            const viewEpoch = get().viewEpoch + (replaceOptions?.resetHistory || replaceOptions?.fitView ? 1 : 0);
+            const next = { nodes: document.nodes, edges: document.edges, settings: document.settings, viewEpoch };
             if (replaceOptions?.resetHistory) {
               burst = null;
               const temporalState = store.temporal.getState();
               temporalState.pause();
-              set({ nodes: document.nodes, edges: document.edges, settings: document.settings });
+              set(next);
               temporalState.resume();
               temporalState.clear();
               return;
             }
-            discrete(() => set({ nodes: document.nodes, edges: document.edges, settings: document.settings }));
+            discrete(() => set(next));
           },
           tidyUp() {
             const { nodes, edges } = get();
@@ -469,6 +476,7 @@ export function createEditorStore(options: EditorStoreOptions) {
           notice: null,
           panel: null,
           errorNodeId: null,
+          viewEpoch: 0,
           actions,
         };
       },

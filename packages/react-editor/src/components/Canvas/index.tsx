@@ -12,7 +12,7 @@ import {
   type EdgeTypes,
   useReactFlow,
 } from '@xyflow/react';
-import { type DragEvent, useCallback, useMemo } from 'react';
+import { type DragEvent, useCallback, useEffect, useMemo } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import { validateConnectionFor } from '../../store/validation';
@@ -26,6 +26,7 @@ import type { CanvasProps } from './types';
 export type { CanvasProps } from './types';
 
 const edgeTypes: EdgeTypes = { default: RunEdge };
+const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
 
 function toInput(connection: Connection | Edge): ConnectionInput {
   return {
@@ -49,6 +50,12 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const actions = useEditorState((state) => state.actions);
   const { store } = useEditorContext();
   const flow = useReactFlow<EditorNode, EditorEdge>();
+  const viewEpoch = useEditorState((state) => state.viewEpoch);
+
+  // A loaded or imported workflow is framed whole; React Flow waits for node sizes first.
+  useEffect(() => {
+    if (viewEpoch > 0) void flow.fitView(FIT_VIEW);
+  }, [viewEpoch, flow]);
 
   // Every registered type draws with the same component; `default` catches unknown types.
   const nodeTypes = useMemo<NodeTypes>(
@@ -128,7 +135,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
         minZoom={0.05}
         maxZoom={2}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
+        fitViewOptions={FIT_VIEW}
         onDragOver={onDragOver}
         onDrop={onDrop}
         onlyRenderVisibleElements={nodes.length > 200}

@@ -1,0 +1,188 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import type { Workflow } from '@galaxyflow/engine';
+import { createMemoryClient } from '../client/createMemoryClient';
+import { chain, nodeElement, registry, renderEditor } from './kit';
+
+describe('node forms', () => {
+  it('writes typed text into the node data, and one Ctrl+Z takes back the whole burst', async () => {
+    const onChange = vi.fn<(workflow: Workflow) => void>();
+    const { user, container } = renderEditor({ initialWorkflow: chain, onChange });
+    const field = await within(nodeElement(container, 'topic')).findByRole('textbox', { name: 'Text' });
+    await user.clear(field);
+    await user.type(field, 'Jupiter');
+    expect(field).toHaveValue('Jupiter');
+    const last = onChange.mock.lastCall![0];
+    expect(last.nodes.find((node) => node.id === 'topic')!.data).toEqual({ text: 'Jupiter' });
+
+    await user.keyboard('{Control>}z{/Control}');
+    expect(field).toHaveValue('Saturn');
+    await user.keyboard('{Control>}{Shift>}z{/Shift}{/Control}');
+    expect(field).toHaveValue('Jupiter');
+  });
+
+  it('shows fields only when their condition holds, and writes selects and checkboxes', async () => {
+    const { user, container } = renderEditor({
+      initialWorkflow: { nodes: [{ id: 'j', type: 'json', position: { x: 0, y: 0 }, data: {} }], edges: [] },
+    });
+    const node = within(nodeElement(container, 'j'));
+    await node.findByRole('combobox', { name: 'Mode' });
+    expect(node.queryByRole('textbox', { name: 'Path' })).toBeNull();
+    await user.selectOptions(node.getByRole('combobox', { name: 'Mode' }), 'pick');
+    await user.type(node.getByRole('textbox', { name: 'Path' }), 'items[[0]'); // `[[` types one `[`
+    expect(node.getByRole('textbox', { name: 'Path' })).toHaveValue('items[0]');
+
+    await user.selectOptions(node.getByRole('combobox', { name: 'Mode' }), 'stringify');
+    const pretty = node.getByRole('checkbox', { name: 'Pretty print' });
+    expect(pretty).toBeChecked(); // the schema default
+    await user.click(pretty);
+    expect(pretty).not.toBeChecked();
+  });
+
+  it('turns each {{placeholder}} typed into a template into an input port', async () => {
+    const { user, container } = renderEditor({ initialWorkflow: chain });
+    const node = within(nodeElement(container, 'prompt'));
+    const template = await node.findByRole('textbox', { name: 'Template' });
+    await user.click(template);
+    await user.keyboard(' for {{{{audience}}');
+    await waitFor(() => expect(node.getByLabelText('Input audience (any)')).toBeInTheDocument());
+    expect(node.getByLabelText('Input topic (any)')).toBeInTheDocument();
+  });
+});
+
+describe('palette', () => {
+  it('adds a node of the clicked type, and search narrows the list', async () => {
+    const { user, container } = renderEditor();
+    const palette = within(screen.getByRole('navigation', { name: 'Node palette' }));
+    await user.type(palette.getByRole('searchbox', { name: 'Search nodes' }), 'json');
+    expect(palette.queryByRole('button', { name: 'Add Text node' })).toBeNull();
+    await user.click(palette.getByRole('button', { name: 'Add JSON node' }));
+    await waitFor(() => expect(container.querySelectorAll('.gf-node')).toHaveLength(1));
+    expect(container.querySelector('.gf-node__title')).toHaveTextContent('JSON');
+  });
+});
+
+describe('validation before run', () => {
+  it('disables Run with the reason and flags the node that has the issue', async () => {
+    const client = createMemoryClient({ registry });
+    const broken: Workflow = { nodes: chain.nodes, edges: [chain.edges[0]!] };
+    const { container } = renderEditor({ initialWorkflow: broken, client });
+    const run = screen.getByRole('button', { name: 'Run' });
+    await waitFor(() => expect(run).toBeDisabled());
+    expect(run).toHaveAccessibleDescription(/needs its "Value" input connected/);
+    expect(within(nodeElement(container, 'show')).getByRole('img', { name: /1 issue/ })).toBeInTheDocument();
+  });
+});
+
+describe('copy and paste', () => {
+  it('copies selected nodes from one editor and pastes them into another', async () => {
+    const { container } = renderEditor({ initialWorkflow: chain });
+    const second = renderEditor({ initialWorkflow: { nodes: [], edges: [] } });
+    const first = container.querySelector<HTMLElement>('.gf-editor')!;
+    const other = second.container.querySelector<HTMLElement>('.gf-editor')!;
+    await waitFor(() => expect(first.querySelectorAll('.gf-node')).toHaveLength(3));
+
+    fireEvent.keyDown(first, { key: 'a', ctrlKey: true });
+    const data = new Map<string, string>();
+    const clipboardData = { setData: (type: string, value: string) => data.set(type, value), getData: (type: string) => data.get(type) ?? '' };
+    fireEvent.copy(first, { clipboardData });
+    expect(data.get('application/x-galaxyflow+json')).toContain('"template"');
+
+    fireEvent.paste(other, { clipboardData });
+    await waitFor(() => expect(other.querySelectorAll('.gf-node')).toHaveLength(3));
+    expect(other.querySelectorAll('.react-flow__edge')).toHaveLength(2);
+    // New ids: nothing from the first editor is reused.
+    expect(other.querySelector('[data-testid="gf-node-topic"]')).toBeNull();
+  });
+});
+
+describe('save and conflicts', () => {
+  function connected() {
+    const client = createMemoryClient({
+      registry,
+      workflows: [{ id: 'wf', version: 1, workflow: chain }],
+    });
+    return client;
+  }
+
+  it('loads, marks edits unsaved, and saves with Ctrl+S against the loaded version', async () => {
+    const client = connected();
+    const onSave = vi.fn();
+    const { user, container } = renderEditor({ client, workflowId: 'wf', onSave, draftKey: false });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    expect(screen.getByText('All changes saved')).toBeInTheDocument();
+    await user.type(field, '!');
+    expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
+
+    await user.keyboard('{Control>}s{/Control}');
+    await waitFor(() => expect(screen.getByText('All changes saved')).toBeInTheDocument());
+    expect(client.peek('wf')!.version).toBe(2);
+    expect(client.peek('wf')!.workflow.nodes[0]!.data).toEqual({ text: 'Saturn!' });
+    expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ version: 2 }));
+  });
+
+  it('shows a conflict when the server moved on, and overwrites only when asked', async () => {
+    const client = connected();
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    client.saveElsewhere('wf', { ...chain, nodes: chain.nodes.map((n) => (n.id === 'topic' ? { ...n, data: { text: 'Theirs' } } : n)) });
+    await user.type(field, ' (mine)');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+
+    const dialog = await screen.findByRole('alertdialog', { name: 'This workflow was changed elsewhere' });
+    expect(dialog).toHaveTextContent('version 2');
+    expect(client.peek('wf')!.workflow.nodes[0]!.data).toEqual({ text: 'Theirs' });
+
+    await user.click(within(dialog).getByRole('button', { name: 'Overwrite with mine' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    expect(client.peek('wf')!.version).toBe(3);
+    expect(client.peek('wf')!.workflow.nodes[0]!.data).toEqual({ text: 'Saturn (mine)' });
+  });
+
+  it('reloads their version on request, keeping mine one undo away', async () => {
+    const client = connected();
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    client.saveElsewhere('wf', { ...chain, nodes: chain.nodes.map((n) => (n.id === 'topic' ? { ...n, data: { text: 'Theirs' } } : n)) });
+    await user.type(field, ' (mine)');
+    await user.keyboard('{Control>}s{/Control}');
+    await user.click(await screen.findByRole('button', { name: 'Reload their version' }));
+    await waitFor(() => expect(field).toHaveValue('Theirs'));
+    expect(screen.getByText('All changes saved')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    expect(field).toHaveValue('Saturn (mine)');
+  });
+});
+
+describe('drafts', () => {
+  it('offers to restore unsaved edits after the editor is closed and opened again', async () => {
+    const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
+    const first = renderEditor({ client, workflowId: 'wf' });
+    const field = await waitFor(() => within(nodeElement(first.container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    await first.user.type(field, ' rings');
+    first.unmount(); // like closing the tab before saving
+
+    const second = renderEditor({ client, workflowId: 'wf' });
+    const prompt = await screen.findByRole('alert');
+    expect(prompt).toHaveTextContent(/Unsaved changes from .* were found/);
+    const reopened = within(nodeElement(second.container, 'topic')).getByRole('textbox', { name: 'Text' });
+    expect(reopened).toHaveValue('Saturn');
+    await second.user.click(within(prompt).getByRole('button', { name: 'Restore them' }));
+    expect(reopened).toHaveValue('Saturn rings');
+    expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
+  });
+
+  it('forgets the draft once saved', async () => {
+    const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
+    const first = renderEditor({ client, workflowId: 'wf' });
+    const field = await waitFor(() => within(nodeElement(first.container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    await first.user.type(field, '?');
+    await first.user.keyboard('{Control>}s{/Control}');
+    await waitFor(() => expect(screen.getByText('All changes saved')).toBeInTheDocument());
+    first.unmount();
+    renderEditor({ client, workflowId: 'wf' });
+    await waitFor(() => expect(screen.getByText('All changes saved')).toBeInTheDocument());
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(screen.queryByText(/were found/)).toBeNull();
+  });
+});

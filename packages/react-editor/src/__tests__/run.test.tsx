@@ -1,0 +1,178 @@
+import type { RunEvent } from '@galaxyflow/engine';
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { createMemoryClient, type ScriptedEvent } from '../client/createMemoryClient';
+import type { RunRecord } from '../client/types';
+import { applyRunEvent } from '../store/runReducer';
+import type { RunView } from '../types';
+import { chain, nodeElement, registry, renderEditor } from './kit';
+
+function streamingScript(afterMs = 15): ScriptedEvent[] {
+  return [
+    { type: 'run:start', nodeIds: ['topic', 'prompt', 'show'] },
+    { type: 'node:start', nodeId: 'topic', nodeType: 'text', attempt: 1 },
+    { type: 'node:finish', nodeId: 'topic', result: { status: 'SUCCESS', attempts: 1, output: { text: 'Saturn' } }, afterMs },
+    { type: 'node:start', nodeId: 'prompt', nodeType: 'template', attempt: 1 },
+    { type: 'node:delta', nodeId: 'prompt', delta: 'Facts ', afterMs },
+    { type: 'node:delta', nodeId: 'prompt', delta: 'about ', afterMs },
+    { type: 'node:delta', nodeId: 'prompt', delta: 'Saturn', afterMs: 400 },
+    { type: 'node:finish', nodeId: 'prompt', result: { status: 'SUCCESS', attempts: 1, output: { text: 'Facts about Saturn' } }, afterMs: 400 },
+    { type: 'node:start', nodeId: 'show', nodeType: 'debug', attempt: 1 },
+    { type: 'node:finish', nodeId: 'show', result: { status: 'SUCCESS', attempts: 1, output: { value: 'Facts about Saturn' } }, afterMs },
+    { type: 'run:finish', status: 'SUCCESS', durationMs: 900 },
+  ];
+}
+
+describe('live runs', () => {
+  it('paints statuses and streamed tokens as events arrive, then the final outputs', async () => {
+    const client = createMemoryClient({ registry, script: () => streamingScript() });
+    const onRunFinish = vi.fn();
+    const { user, container } = renderEditor({ initialWorkflow: chain, client, onRunFinish });
+    const run = screen.getByRole('button', { name: 'Run' });
+    await waitFor(() => expect(run).toBeEnabled());
+    await user.click(run);
+
+    const prompt = within(nodeElement(container, 'prompt'));
+    const stream = await prompt.findByRole('log', { name: 'Streaming output' });
+    await waitFor(() => expect(stream).toHaveTextContent('Facts about'));
+    expect(prompt.getByText('Running')).toBeInTheDocument();
+    expect(within(nodeElement(container, 'show')).getByText('Queued')).toBeInTheDocument();
+    // Data flows into the running node: its incoming edge is animated.
+    expect(container.querySelector('.gf-edge--active')).not.toBeNull();
+    expect(screen.getByRole('button', { name: 'Cancel' })).toBeInTheDocument();
+
+    await screen.findByText('Run succeeded', {}, { timeout: 5_000 });
+    expect(within(nodeElement(container, 'show')).getByText('Done')).toBeInTheDocument();
+    expect(within(nodeElement(container, 'show')).getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Saturn');
+    expect(container.querySelector('.gf-edge--active')).toBeNull();
+    expect(onRunFinish).toHaveBeenCalledWith(expect.objectContaining({ phase: 'SUCCESS' }));
+  });
+
+  it('cancels a run: unfinished nodes end canceled and the server is told', async () => {
+    const client = createMemoryClient({ registry, script: () => streamingScript(5_000) });
+    const { user, container } = renderEditor({ initialWorkflow: chain, client });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await within(nodeElement(container, 'topic')).findByText('Running');
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    await screen.findByText('Run canceled');
+    expect(within(nodeElement(container, 'topic')).getByText('Canceled')).toBeInTheDocument();
+    expect(client.calls.some((call) => call.method === 'cancel')).toBe(true);
+  });
+
+  it('shows a failed node’s error detail with code, attempts and its logs', async () => {
+    const error = { code: 'E_RATE_LIMITED', message: 'Too many requests.', retryable: true, nodeId: 'prompt' };
+    const client = createMemoryClient({
+      registry,
+      script: () => [
+        { type: 'run:start', nodeIds: ['topic', 'prompt', 'show'] },
+        { type: 'node:finish', nodeId: 'topic', result: { status: 'SUCCESS', attempts: 1, output: { text: 'Saturn' } } },
+        { type: 'node:start', nodeId: 'prompt', nodeType: 'template', attempt: 1 },
+        { type: 'node:retry', nodeId: 'prompt', attempt: 1, delayMs: 10, error },
+        { type: 'log', entry: { at: 1, level: 'warn', message: 'provider said 429', nodeId: 'prompt' } },
+        { type: 'node:start', nodeId: 'prompt', nodeType: 'template', attempt: 2 },
+        { type: 'node:finish', nodeId: 'prompt', result: { status: 'FAILED', attempts: 2, error } },
+        { type: 'node:finish', nodeId: 'show', result: { status: 'SKIPPED', attempts: 0, skippedBecause: 'prompt' } },
+        { type: 'run:finish', status: 'FAILED', durationMs: 40, error },
+      ],
+    });
+    const { user, container } = renderEditor({ initialWorkflow: chain, client });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await screen.findByText('Run failed');
+    expect(within(nodeElement(container, 'show')).getByText(/Skipped because "prompt" failed/)).toBeInTheDocument();
+
+    await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Error details' }));
+    const panel = screen.getByRole('complementary', { name: 'Error in Template' });
+    expect(panel).toHaveTextContent('E_RATE_LIMITED');
+    expect(panel).toHaveTextContent('Too many requests.');
+    expect(within(panel).getByText('Attempts').nextElementSibling).toHaveTextContent('2');
+    expect(panel).toHaveTextContent('provider said 429');
+  });
+
+  it('runs a real workflow through the engine, then "run to here" reruns only what it needs', async () => {
+    const client = createMemoryClient({ registry });
+    const { user, container } = renderEditor({ initialWorkflow: chain, client });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await screen.findByText('Run succeeded');
+    expect(within(nodeElement(container, 'show')).getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Saturn');
+
+    await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Run to here: Template' }));
+    await waitFor(() => expect(client.calls.filter((call) => call.method === 'execute')).toHaveLength(2));
+    const request = client.calls.filter((call) => call.method === 'execute')[1]!.args[0] as Record<string, unknown>;
+    expect(request.targetNodeIds).toEqual(['prompt']);
+    expect(request.reuseRunId).toMatch(/^run_/);
+    await screen.findByText('Run succeeded');
+    // The unchanged upstream output was reused, and the node after the target kept its last output.
+    expect(within(nodeElement(container, 'topic')).getByText('Reused')).toBeInTheDocument();
+    expect(within(nodeElement(container, 'show')).getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Saturn');
+  });
+});
+
+describe('run history', () => {
+  it('lists past runs by page and paints an opened run onto the canvas', async () => {
+    const runs: RunRecord[] = Array.from({ length: 12 }, (_, i) => ({
+      id: `run_${i}`,
+      workflowId: 'wf',
+      status: i === 0 ? 'FAILED' : 'SUCCESS',
+      startedAt: Date.UTC(2025, 0, 1) + (12 - i) * 60_000,
+      durationMs: 1_000 + i,
+      nodes: {
+        topic: { status: 'SUCCESS', attempts: 1, output: { text: `old ${i}` } },
+        prompt: i === 0
+          ? { status: 'FAILED', attempts: 3, error: { code: 'E_TIMEOUT', message: 'Too slow.', retryable: true } }
+          : { status: 'SUCCESS', attempts: 1, output: { text: `result ${i}` } },
+      },
+      logs: [],
+    }));
+    const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }], runs });
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    await user.click(await screen.findByRole('button', { name: 'History' }));
+    const panel = await screen.findByRole('complementary', { name: 'Run history' });
+    const rows = await within(panel).findAllByRole('button', { name: /^Open run/ });
+    expect(rows).toHaveLength(10);
+    expect(within(panel).getByText('Page 1 of 2')).toBeInTheDocument();
+    await user.click(within(panel).getByRole('button', { name: 'Older' }));
+    await waitFor(() => expect(within(panel).getAllByRole('button', { name: /^Open run/ })).toHaveLength(2));
+
+    await user.click(within(panel).getByRole('button', { name: 'Newer' }));
+    await user.click(await within(panel).findByRole('button', { name: 'Open run run_0 (failed)' }));
+    await screen.findByText(/Past run/);
+    expect(within(nodeElement(container, 'prompt')).getByText('Failed')).toBeInTheDocument();
+    expect(within(nodeElement(container, 'prompt')).getByText('Too slow.')).toBeInTheDocument();
+    expect(within(nodeElement(container, 'topic')).getByRole('region', { name: 'Output' })).toHaveTextContent('old 0');
+  });
+});
+
+describe('run event reducer', () => {
+  const start: RunView = { runId: 'r1', origin: 'live', phase: 'starting', nodes: {}, logs: [] };
+  const events: RunEvent[] = [
+    { type: 'run:start', runId: 'r1', at: 1, nodeIds: ['a', 'b'] },
+    { type: 'node:start', runId: 'r1', at: 2, nodeId: 'a', nodeType: 'text', attempt: 1 },
+    { type: 'node:delta', runId: 'r1', at: 3, nodeId: 'a', delta: 'he' },
+    { type: 'node:delta', runId: 'r1', at: 4, nodeId: 'a', delta: 'llo' },
+    { type: 'node:delta', runId: 'other', at: 4, nodeId: 'a', delta: 'NOISE' },
+  ];
+
+  it('accumulates streamed tokens of this run only, and is deterministic', () => {
+    const once = events.reduce(applyRunEvent, start);
+    const again = events.reduce(applyRunEvent, start);
+    expect(once.nodes.a).toEqual({ status: 'running', attempt: 1, streamed: 'hello' });
+    expect(once).toEqual(again);
+    expect(once.nodes.b!.status).toBe('queued');
+  });
+
+  it('marks nodes the run never reached as canceled when it ends', () => {
+    const ended = applyRunEvent(events.reduce(applyRunEvent, start), {
+      type: 'run:finish',
+      runId: 'r1',
+      at: 9,
+      status: 'CANCELED',
+      durationMs: 8,
+    });
+    expect(ended.phase).toBe('CANCELED');
+    expect(ended.nodes.a!.status).toBe('canceled');
+    expect(ended.nodes.b!.status).toBe('canceled');
+  });
+});

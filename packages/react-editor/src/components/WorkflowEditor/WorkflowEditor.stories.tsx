@@ -1,0 +1,78 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { ConnectedEditor } from '../../fixtures/ConnectedEditor';
+import { demoRegistry } from '../../fixtures/demoRegistry';
+import { failedRunScript, largeWorkflow, sampleHistory, sampleRunScript, sampleWorkflow } from '../../fixtures/workflows';
+import { WorkflowEditor } from '.';
+
+const meta = {
+  title: 'Editor/WorkflowEditor',
+  component: WorkflowEditor,
+  args: { registry: demoRegistry, theme: 'light', style: { height: '100vh' } },
+} satisfies Meta<typeof WorkflowEditor>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** A blank canvas: add nodes from the palette by clicking or dragging. */
+export const Empty: Story = {};
+
+/** The sample workflow, editable, with no server: edits stay in the page. */
+export const Sample: Story = { args: { initialWorkflow: sampleWorkflow, title: 'Saturn facts' } };
+
+/** Connected to an in-memory server whose run streams the LLM's tokens live. */
+async function runToSuccess({ canvasElement }: { canvasElement: HTMLElement }) {
+  const canvas = within(canvasElement);
+  const run = await canvas.findByRole('button', { name: 'Run' });
+  await waitFor(() => expect(run).toBeEnabled(), { timeout: 5_000 });
+  await userEvent.click(run);
+  await canvas.findByText('Run succeeded', {}, { timeout: 20_000 });
+}
+
+export const LiveRun: Story = {
+  render: (args) => <ConnectedEditor theme={args.theme ?? 'light'} script={() => sampleRunScript()} />,
+  play: runToSuccess,
+};
+
+/** A run where one branch fails, a model call is retried then fails, and dependents are skipped. */
+export const FailedRun: Story = {
+  render: (args) => <ConnectedEditor theme={args.theme ?? 'light'} script={() => failedRunScript()} />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const run = await canvas.findByRole('button', { name: 'Run' });
+    await waitFor(() => expect(run).toBeEnabled(), { timeout: 5_000 });
+    await userEvent.click(run);
+    await canvas.findByText('Run partly failed', {}, { timeout: 10_000 });
+    const details = await canvas.findAllByRole('button', { name: 'Error details' });
+    await userEvent.click(details[details.length - 1]!);
+  },
+};
+
+/** The dark theme, mid-run. */
+export const DarkTheme: Story = {
+  args: { theme: 'dark' },
+  render: (args) => <ConnectedEditor theme={args.theme ?? 'dark'} script={() => sampleRunScript({ tokenDelayMs: 250 })} />,
+  play: runToSuccess,
+};
+
+/** Viewing only: no palette, no edits, no save; history and runs stay available. */
+export const ReadOnly: Story = {
+  render: (args) => <ConnectedEditor theme={args.theme ?? 'light'} readOnly runs={sampleHistory('wf_sample')} />,
+};
+
+/** A thousand nodes and a thousand edges. */
+export const ThousandNodes: Story = {
+  args: { initialWorkflow: largeWorkflow(1_000), title: '1,000 nodes', showMiniMap: true },
+};
+
+/** The run history: pages of past runs; opening one paints its outputs onto the canvas. */
+export const History: Story = {
+  render: (args) => <ConnectedEditor theme={args.theme ?? 'light'} runs={sampleHistory('wf_sample')} />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole('button', { name: 'History' }));
+    const open = await canvas.findAllByRole('button', { name: /^Open run/ }, { timeout: 5_000 });
+    await userEvent.click(open[2]!);
+    await canvas.findByText(/Past run/, {}, { timeout: 5_000 });
+  },
+};

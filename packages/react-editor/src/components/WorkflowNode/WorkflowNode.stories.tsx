@@ -1,0 +1,100 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useEffect } from 'react';
+import { demoRegistry } from '../../fixtures/demoRegistry';
+import { useWorkflowEditor } from '../../hooks/useWorkflowEditor';
+import type { NodeRunState } from '../../types';
+import { Canvas } from '../Canvas';
+import { WorkflowEditorProvider } from '../WorkflowEditorProvider';
+
+interface NodeStoryProps {
+  /** The node type to show. */
+  type: string;
+  /** Its data. */
+  data?: Record<string, unknown>;
+  /** A run state to paint. */
+  state?: NodeRunState;
+}
+
+function Paint({ state }: { state: NodeRunState | undefined }) {
+  const { actions } = useWorkflowEditor();
+  useEffect(() => {
+    if (state) actions.setRun({ runId: 'story', origin: 'history', phase: 'SUCCESS', nodes: { node: state }, logs: [] });
+  }, [actions, state]);
+  return null;
+}
+
+function NodeStory({ type, data = {}, state }: NodeStoryProps) {
+  return (
+    <div className="gf-editor" data-theme="light" style={{ height: '100vh' }}>
+      <WorkflowEditorProvider
+        registry={demoRegistry}
+        initialWorkflow={{ nodes: [{ id: 'node', type, data, position: { x: 0, y: 0 } }], edges: [] }}
+      >
+        <Paint state={state} />
+        <Canvas showMiniMap={false} />
+      </WorkflowEditorProvider>
+    </div>
+  );
+}
+
+const meta = {
+  title: 'Editor/Nodes',
+  component: NodeStory,
+} satisfies Meta<typeof NodeStory>;
+
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+export const Text: Story = {
+  args: { type: 'text', data: { text: 'The rings of Saturn' }, state: { status: 'success', attempt: 1, streamed: '', output: { text: 'The rings of Saturn' } } },
+};
+
+export const Template: Story = {
+  args: { type: 'template', data: { template: 'Summarize {{article}} for {{audience}}.' } },
+};
+
+export const Json: Story = {
+  args: {
+    type: 'json',
+    data: { mode: 'pick', path: 'items[0]' },
+    state: { status: 'success', attempt: 1, streamed: '', output: { json: { name: 'Saturn', moons: 146 } } },
+  },
+};
+
+export const Debug: Story = {
+  args: { type: 'debug', state: { status: 'success', attempt: 1, streamed: '', output: { value: [1, 2, 3] } } },
+};
+
+export const LlmStreaming: Story = {
+  args: {
+    type: 'demo_llm',
+    state: { status: 'running', attempt: 1, streamed: 'Saturn’s rings are made mostly of water ice, with ' },
+  },
+};
+
+export const VisionFailed: Story = {
+  args: {
+    type: 'demo_vision',
+    state: {
+      status: 'failed',
+      attempt: 3,
+      streamed: '',
+      error: { code: 'E_TIMEOUT', message: 'Node "node" did not finish within 30000 ms.', retryable: true },
+    },
+  },
+};
+
+export const ImageOutput: Story = {
+  args: {
+    type: 'demo_image',
+    data: { url: 'data:image/svg+xml;utf8,<svg xmlns="http://www.w3.org/2000/svg" width="200" height="90"><rect width="200" height="90" fill="%234f5bd5"/></svg>' },
+    state: {
+      status: 'success',
+      attempt: 1,
+      streamed: '',
+      output: { image: 'data:image/svg+xml;utf8,<svg xmlns="http://www.w3.org/2000/svg" width="200" height="90"><rect width="200" height="90" fill="%234f5bd5"/></svg>' },
+    },
+  },
+};
+
+export const UnknownType: Story = { args: { type: 'missing_plugin' } };

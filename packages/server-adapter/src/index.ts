@@ -17,6 +17,7 @@ export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
 export type { EnqueueInfo, RunQueue } from './queue';
 export { createMemoryRateLimiter } from './rateLimit';
 export type {
+  MemoryRateLimiter,
   MemoryRateLimiterOptions,
   RateLimitDecision,
   RateLimiter,

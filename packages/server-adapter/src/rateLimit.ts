@@ -29,6 +29,11 @@ export interface RateLimiter {
   consume(key: string, route: string): Promise<RateLimitDecision> | RateLimitDecision;
 }
 
+/** The in-memory limiter decides synchronously. */
+export interface MemoryRateLimiter extends RateLimiter {
+  consume(key: string, route: string): RateLimitDecision;
+}
+
 export interface MemoryRateLimiterOptions {
   /** Allowance per user across routes without their own rule. Default 100 per 60,000 ms. */
   default?: RateLimitRule;
@@ -49,7 +54,7 @@ interface Bucket {
  * Token bucket per user (and per route with its own rule), in this process's memory. Bursts
  * up to the limit, then a steady refill. Use a shared store (e.g. Redis) across instances.
  */
-export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): MemoryRateLimiter {
   const now = options.now ?? Date.now;
   const fallback = options.default ?? { limit: 100, windowMs: 60_000 };
   const routes = options.routes ?? {};

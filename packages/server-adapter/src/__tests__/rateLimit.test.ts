@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { tokenAuth } from '../auth';
+import { createMemoryRateLimiter } from '../rateLimit';
+
+describe('createMemoryRateLimiter', () => {
+  it('allows a burst up to the limit, then refills evenly over the window', () => {
+    let now = 0;
+    const limiter = createMemoryRateLimiter({ now: () => now });
+    const burst = Array.from({ length: 101 }, () => limiter.consume('u', 'GET /runs'));
+    expect(burst.filter((d) => d.allowed)).toHaveLength(100);
+    const refused = burst[100]!;
+    expect(refused).toMatchObject({
+      allowed: false,
+      limit: 100,
+      remaining: 0,
+      retryAfterSeconds: 1,
+    });
+    expect(refused.resetSeconds).toBe(60);
+    now += 600; // 100 per minute: one token every 600 ms
+    expect(limiter.consume('u', 'GET /runs').allowed).toBe(true);
+    expect(limiter.consume('u', 'GET /runs').allowed).toBe(false);
+    expect(limiter.consume('someone-else', 'GET /runs').allowed).toBe(true);
+  });
+
+  it('gives routes with their own rule their own bucket', () => {
+    const limiter = createMemoryRateLimiter({
+      default: { limit: 2, windowMs: 1000 },
+      routes: { 'POST /execute': { limit: 1, windowMs: 10_000 } },
+      now: () => 0,
+    });
+    expect(limiter.consume('u', 'POST /execute').allowed).toBe(true);
+    expect(limiter.consume('u', 'POST /execute')).toMatchObject({
+      allowed: false,
+      retryAfterSeconds: 10,
+    });
+    expect(limiter.consume('u', 'GET /runs').allowed).toBe(true);
+    expect(limiter.consume('u', 'GET /workflows').allowed).toBe(true);
+    expect(limiter.consume('u', 'GET /workflows').allowed).toBe(false);
+  });
+
+  it('keeps at most maxBuckets buckets, so memory stays bounded', () => {
+    const limiter = createMemoryRateLimiter({
+      default: { limit: 1, windowMs: 60_000 },
+      maxBuckets: 2,
+      now: () => 0,
+    });
+    limiter.consume('a', 'r');
+    limiter.consume('b', 'r');
+    expect(limiter.consume('b', 'r').allowed).toBe(false);
+    // A third user: no bucket is idle, so the oldest ('a') is forgotten and starts afresh.
+    limiter.consume('c', 'r');
+    expect(limiter.consume('a', 'r').allowed).toBe(true);
+  });
+});
+
+describe('tokenAuth', () => {
+  const auth = tokenAuth({ tokens: { 's3cret-token': 'user-1' } });
+  const request = (authorization?: string) => ({
+    method: 'GET',
+    url: '/',
+    headers: new Headers(authorization === undefined ? {} : { authorization }),
+  });
+
+  it('accepts only the exact bearer token', () => {
+    expect(auth.authenticate(request('Bearer s3cret-token'))).toEqual({ userId: 'user-1' });
+    expect(auth.authenticate(request('bearer s3cret-token'))).toEqual({ userId: 'user-1' });
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer s3cret-toke',
+      'Bearer s3cret-token2',
+      'Bearer S3CRET-TOKEN',
+      'Basic s3cret-token',
+      's3cret-token',
+      'Bearer s3cret-token extra',
+    ]) {
+      expect(auth.authenticate(request(header)), String(header)).toBeNull();
+    }
+  });
+
+  it('refuses empty tokens in its configuration', () => {
+    expect(() => tokenAuth({ tokens: { '': 'user-1' } })).toThrow(/non-empty/);
+  });
+});

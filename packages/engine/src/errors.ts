@@ -162,13 +162,37 @@ export function isRetryable(error: unknown): boolean {
   return isRecord(error) && error.retryable === true;
 }
 
+/**
+ * Whether a value carries a GalaxyError's fields. Checked by shape, not `instanceof`: a
+ * host may load two copies of the engine (ESM and CJS, or two bundles), and an error
+ * from one must keep its code and retryability in the other.
+ */
+export function isGalaxyErrorLike(error: unknown): error is Pick<GalaxyError, 'code' | 'message' | 'retryable'> & {
+  nodeId?: string;
+  details?: Record<string, unknown>;
+  retryAfterMs?: number;
+} {
+  return (
+    isRecord(error) &&
+    typeof error.code === 'string' &&
+    /^E_[A-Z0-9_]+$/.test(error.code) &&
+    typeof error.message === 'string' &&
+    typeof error.retryable === 'boolean'
+  );
+}
+
+/** A server-suggested wait before retrying, in ms, if the error carries one. */
+export function retryAfterOf(error: unknown): number {
+  return isRecord(error) && typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) ? Math.max(0, error.retryAfterMs) : 0;
+}
+
 /** Converts anything thrown into the plain-JSON `ErrorInfo` used in results and events. */
 export function toErrorInfo(error: unknown, nodeId?: string): ErrorInfo {
-  if (error instanceof GalaxyError) {
+  if (isGalaxyErrorLike(error)) {
     const info: ErrorInfo = { code: error.code, message: error.message, retryable: error.retryable };
-    const id = error.nodeId ?? nodeId;
+    const id = typeof error.nodeId === 'string' ? error.nodeId : nodeId;
     if (id !== undefined) info.nodeId = id;
-    if (error.details !== undefined) info.details = error.details;
+    if (isRecord(error.details)) info.details = error.details;
     return info;
   }
   const info: ErrorInfo = {

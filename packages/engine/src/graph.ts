@@ -6,11 +6,24 @@
 export interface GraphIndex {
   /** Node ids by index. */
   readonly ids: readonly string[];
+  /** Index of each id (its first occurrence). */
   readonly indexOf: ReadonlyMap<string, number>;
-  /** Successor indices per node, one entry per edge (a pair linked twice appears twice). */
-  readonly out: readonly number[][];
-  /** Predecessor indices per node, one entry per edge. */
-  readonly in: readonly number[][];
+  /** Indices of nodes whose id already appeared earlier. */
+  readonly duplicateIds: readonly number[];
+  /**
+   * Successors in compressed sparse rows: those of node u are
+   * `outList[outStart[u]] .. outList[outStart[u + 1] - 1]`, one entry per edge.
+   */
+  readonly outStart: Int32Array;
+  readonly outList: Int32Array;
+  /** Predecessors, laid out like the successors. */
+  readonly inStart: Int32Array;
+  readonly inList: Int32Array;
+  /** The edge index of each `inList` entry: a node's in-edges in workflow order. */
+  readonly inEdge: Int32Array;
+  /** Per edge: the index of its source and target node, or -1 when there is no such node. */
+  readonly edgeSource: Int32Array;
+  readonly edgeTarget: Int32Array;
 }
 
 interface Linkable {
@@ -18,21 +31,57 @@ interface Linkable {
   target: string;
 }
 
-/** Builds the adjacency index. Edges whose ends are not both nodes are left out. */
+/**
+ * Builds the adjacency index in flat typed arrays: no array per node, so 100,000-node
+ * graphs cost a few allocations instead of 200,000. Edges with a missing end and
+ * self loops are left out of the adjacency (validation reports both).
+ */
 export function buildGraphIndex(nodes: readonly { id: string }[], edges: readonly Linkable[]): GraphIndex {
-  const ids = nodes.map((n) => n.id);
+  const n = nodes.length;
+  const m = edges.length;
+  const ids = new Array<string>(n);
   const indexOf = new Map<string, number>();
-  for (let i = 0; i < ids.length; i++) if (!indexOf.has(ids[i]!)) indexOf.set(ids[i]!, i);
-  const out: number[][] = ids.map(() => []);
-  const inn: number[][] = ids.map(() => []);
-  for (const edge of edges) {
-    const s = indexOf.get(edge.source);
-    const t = indexOf.get(edge.target);
-    if (s === undefined || t === undefined) continue;
-    out[s]!.push(t);
-    inn[t]!.push(s);
+  const duplicateIds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = nodes[i]!.id;
+    ids[i] = id;
+    if (indexOf.has(id)) duplicateIds.push(i);
+    else indexOf.set(id, i);
   }
-  return { ids, indexOf, out, in: inn };
+  const edgeSource = new Int32Array(m);
+  const edgeTarget = new Int32Array(m);
+  const outStart = new Int32Array(n + 1);
+  const inStart = new Int32Array(n + 1);
+  for (let e = 0; e < m; e++) {
+    const edge = edges[e]!;
+    const s = indexOf.get(edge.source) ?? -1;
+    const t = indexOf.get(edge.target) ?? -1;
+    edgeSource[e] = s;
+    edgeTarget[e] = t;
+    if (s >= 0 && t >= 0 && s !== t) {
+      outStart[s + 1]!++;
+      inStart[t + 1]!++;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    outStart[i + 1]! += outStart[i]!;
+    inStart[i + 1]! += inStart[i]!;
+  }
+  const outList = new Int32Array(outStart[n]!);
+  const inList = new Int32Array(inStart[n]!);
+  const inEdge = new Int32Array(inStart[n]!);
+  const outFill = outStart.slice(0, n);
+  const inFill = inStart.slice(0, n);
+  for (let e = 0; e < m; e++) {
+    const s = edgeSource[e]!;
+    const t = edgeTarget[e]!;
+    if (s >= 0 && t >= 0 && s !== t) {
+      outList[outFill[s]!++] = t;
+      inEdge[inFill[t]!] = e;
+      inList[inFill[t]!++] = s;
+    }
+  }
+  return { ids, indexOf, duplicateIds, outStart, outList, inStart, inList, inEdge, edgeSource, edgeTarget };
 }
 
 export interface KahnResult {
@@ -49,7 +98,8 @@ export function kahn(graph: GraphIndex): KahnResult {
   const n = graph.ids.length;
   const indegree = new Int32Array(n);
   const level = new Int32Array(n).fill(-1);
-  for (let i = 0; i < n; i++) indegree[i] = graph.in[i]!.length;
+  const { inStart, outStart, outList } = graph;
+  for (let i = 0; i < n; i++) indegree[i] = inStart[i + 1]! - inStart[i]!;
   const order: number[] = [];
   for (let i = 0; i < n; i++) {
     if (indegree[i] === 0) {
@@ -60,7 +110,8 @@ export function kahn(graph: GraphIndex): KahnResult {
   for (let head = 0; head < order.length; head++) {
     const u = order[head]!;
     const next = level[u]! + 1;
-    for (const v of graph.out[u]!) {
+    for (let k = outStart[u]!, end = outStart[u + 1]!; k < end; k++) {
+      const v = outList[k]!;
       if (level[v]! < next) level[v] = next;
       if (--indegree[v]! === 0) order.push(v);
     }
@@ -92,16 +143,15 @@ export function findCycles(graph: GraphIndex, limit = 10): string[][] {
     while (stack.length > 0 && cycles.length < limit) {
       const top = stack.length - 1;
       const u = stack[top]!;
-      const succ = graph.out[u]!;
-      const k = cursor[top]!;
-      if (k >= succ.length) {
+      const k = graph.outStart[u]! + cursor[top]!;
+      if (k >= graph.outStart[u + 1]!) {
         color[u] = 2;
         stack.pop();
         cursor.pop();
         continue;
       }
-      cursor[top] = k + 1;
-      const v = succ[k]!;
+      cursor[top]!++;
+      const v = graph.outList[k]!;
       if (ordered[v]) continue;
       if (color[v] === 1) {
         const cycle = stack.slice(stack.lastIndexOf(v)).map((i) => graph.ids[i]!);
@@ -120,37 +170,32 @@ export function findCycles(graph: GraphIndex, limit = 10): string[][] {
   return cycles;
 }
 
-/** Every node reachable from `start` along `adjacency` (start excluded unless reached again). */
-export function reachable(adjacency: readonly number[][], start: readonly number[]): Uint8Array {
-  const marked = new Uint8Array(adjacency.length);
+/** Every node reachable from `start` along CSR rows (start excluded unless reached again). */
+export function reachable(rowStart: Int32Array, rowList: Int32Array, start: readonly number[]): Uint8Array {
+  const marked = new Uint8Array(rowStart.length - 1);
   const queue: number[] = [];
-  for (const s of start) {
-    for (const v of adjacency[s]!) {
+  const visit = (u: number) => {
+    for (let k = rowStart[u]!, end = rowStart[u + 1]!; k < end; k++) {
+      const v = rowList[k]!;
       if (!marked[v]) {
         marked[v] = 1;
         queue.push(v);
       }
     }
-  }
-  for (let head = 0; head < queue.length; head++) {
-    for (const v of adjacency[queue[head]!]!) {
-      if (!marked[v]) {
-        marked[v] = 1;
-        queue.push(v);
-      }
-    }
-  }
+  };
+  for (const s of start) visit(s);
+  for (let head = 0; head < queue.length; head++) visit(queue[head]!);
   return marked;
 }
 
 /** Ids of every ancestor of the given nodes. */
 export function ancestorsOf(graph: GraphIndex, nodeIds: readonly string[]): Set<string> {
-  return idsOf(graph, reachable(graph.in, indicesOf(graph, nodeIds)));
+  return idsOf(graph, reachable(graph.inStart, graph.inList, indicesOf(graph, nodeIds)));
 }
 
 /** Ids of every descendant of the given nodes. */
 export function descendantsOf(graph: GraphIndex, nodeIds: readonly string[]): Set<string> {
-  return idsOf(graph, reachable(graph.out, indicesOf(graph, nodeIds)));
+  return idsOf(graph, reachable(graph.outStart, graph.outList, indicesOf(graph, nodeIds)));
 }
 
 /** Whether adding an edge source -> target would close a cycle (target already reaches source). */
@@ -163,7 +208,9 @@ export function wouldCreateCycle(graph: GraphIndex, source: string, target: stri
   const queue = [t];
   marked[t] = 1;
   for (let head = 0; head < queue.length; head++) {
-    for (const v of graph.out[queue[head]!]!) {
+    const u = queue[head]!;
+    for (let k = graph.outStart[u]!, end = graph.outStart[u + 1]!; k < end; k++) {
+      const v = graph.outList[k]!;
       if (v === s) return true;
       if (!marked[v]) {
         marked[v] = 1;

@@ -3,8 +3,10 @@ export {
   CanceledError,
   errorMessages,
   GalaxyError,
+  isGalaxyErrorLike,
   isRetryable,
   RetryableError,
+  retryAfterOf,
   TimeoutError,
   toErrorInfo,
   WorkflowValidationError,
@@ -20,7 +22,65 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, jsonNode, templateNode, textNode } from './nodes/index';
+export { builtinNodes, debugNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
+export { fillPrompt } from './nodes/llm';
+export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';
+export {
+  bytesToBase64,
+  checkImageBytes,
+  classifyHttpFailure,
+  createCircuitBreaker,
+  createConcurrencyLimiter,
+  createProviderSet,
+  createProvidersFromEnv,
+  DEFAULT_MAX_IMAGE_BYTES,
+  getImageFetcher,
+  getProviderSet,
+  IMAGE_MIME_TYPES,
+  isDataUrl,
+  isRetryableStatus,
+  llmContext,
+  parseFallbackList,
+  parseImageDataUrl,
+  parseRetryAfter,
+  providerCatalog,
+  providerError,
+  providerErrorMessages,
+  providerInfo,
+  providerNotConfigured,
+  readSse,
+  sniffImageType,
+} from './providers/index';
+export type {
+  CircuitBreaker,
+  CircuitBreakerOptions,
+  CircuitPermit,
+  CircuitState,
+  Completion,
+  ConcurrencyLimiter,
+  Env,
+  FallbackTarget,
+  GenerateChunk,
+  GenerateRequest,
+  HttpFailure,
+  ImageData,
+  ImageFetcher,
+  ImageLimits,
+  LLMProvider,
+  LLMRunContext,
+  ProviderCallChunk,
+  ProviderCallEvent,
+  ProviderCallRequest,
+  ProviderErrorCode,
+  ProviderFactory,
+  ProviderInfo,
+  ProviderSet,
+  ProviderSetOptions,
+  ProvidersFromEnvOptions,
+  ResilienceOptions,
+  SseEvent,
+  Usage,
+} from './providers/index';
 export { parseJsonPath, pickJsonPath } from './nodes/json';
 export { renderTemplate, templateVariables } from './nodes/template';
 export { createRegistry } from './registry';

@@ -4,6 +4,7 @@ import {
   type ErrorInfo,
   GalaxyError,
   isRetryable,
+  retryAfterOf,
   TimeoutError,
   toErrorInfo,
   WorkflowValidationError,
@@ -17,7 +18,6 @@ import type {
   LogEntry,
   LogLevel,
   NodeResult,
-  PortSpec,
   RunEvent,
   RunEventMap,
   RunOptions,
@@ -71,6 +71,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const analysis = analyzeWorkflow(workflow, options.registry, validateOptions);
   if (!analysis.compiled) throw new WorkflowValidationError(analysis.issues);
   const { nodes, graph, level, scope, workflow: parsed } = analysis.compiled;
+  const edges = parsed.edges;
 
   const runId = options.runId ?? globalThis.crypto.randomUUID();
   const now = options.now ?? Date.now;
@@ -103,7 +104,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const before = (a: number, b: number) => (level[a] !== level[b] ? level[a]! < level[b]! : rank[a]! < rank[b]!);
   order.sort((a, b) => (before(a, b) ? -1 : 1));
   const heap = new IndexHeap(before);
-  for (const i of order) pending[i] = nodes[i]!.inbound.length;
+  for (const i of order) pending[i] = graph.inStart[i + 1]! - graph.inStart[i]!;
 
   const emitter = new EventEmitter<RunEventMap>();
   const iterators = new Set<(event: RunEvent | null) => void>();
@@ -158,7 +159,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     results[i] = nodeResult;
     emit({ type: 'node:finish', runId, at: nodeResult.finishedAt ?? now(), nodeId: nodes[i]!.id, result: nodeResult });
     if (nodeResult.status !== 'SUCCESS') return;
-    for (const v of graph.out[i]!) {
+    for (let k = graph.outStart[i]!, end = graph.outStart[i + 1]!; k < end; k++) {
+      const v = graph.outList[k]!;
       if (scope[v] && --pending[v]! === 0 && state[v] === WAITING) {
         state[v] = READY;
         heap.push(v);
@@ -186,7 +188,9 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const skipped: number[] = [];
     const queue = [i];
     for (let head = 0; head < queue.length; head++) {
-      for (const v of graph.out[queue[head]!]!) {
+      const u = queue[head]!;
+      for (let k = graph.outStart[u]!, end = graph.outStart[u + 1]!; k < end; k++) {
+        const v = graph.outList[k]!;
         if (scope[v] && state[v] !== DONE && state[v] !== RUNNING) {
           state[v] = DONE; // claimed now so the walk visits it once; settle() records it
           skipped.push(v);
@@ -207,16 +211,19 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
   }
 
-  function gatherInputs(node: CompiledNode): { inputs: Record<string, unknown>; missing?: string } {
+  function gatherInputs(i: number): { inputs: Record<string, unknown>; missing?: string } {
+    const node = nodes[i]!;
     const inputs: Record<string, unknown> = {};
-    const ports = Object.entries(node.inputs) as [string, PortSpec][];
+    const ports = node.inputList;
     for (const [name, spec] of ports) if (spec.multiple) inputs[name] = [];
-    for (const [source, sourceHandle, targetHandle] of node.inbound) {
-      const value = results[source]?.output?.[sourceHandle];
+    // In-edges in workflow order, so a `multiple` input lists its values in edge order.
+    for (let k = graph.inStart[i]!, end = graph.inStart[i + 1]!; k < end; k++) {
+      const edge = edges[graph.inEdge[k]!]!;
+      const value = results[graph.inList[k]!]?.output?.[edge.sourceHandle];
       if (value === undefined) continue;
-      const slot = inputs[targetHandle];
+      const slot = inputs[edge.targetHandle];
       if (Array.isArray(slot)) slot.push(value);
-      else inputs[targetHandle] = value;
+      else inputs[edge.targetHandle] = value;
     }
     for (const [name, spec] of ports) {
       if (!spec.required) continue;
@@ -232,7 +239,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" returned ${Array.isArray(raw) ? 'an array' : typeof raw}; a node returns an object keyed by output port.`, { nodeId: node.id });
     }
     const output: Record<string, unknown> = {};
-    for (const [name, spec] of Object.entries(node.outputs) as [string, PortSpec][]) {
+    for (const [name, spec] of node.outputList) {
       const value = (raw as Record<string, unknown>)[name];
       if (value === undefined) continue;
       const fits = spec.type === 'text' || spec.type === 'image' ? typeof value === 'string' : spec.type === 'json' ? isJsonLike(value) : true;
@@ -267,7 +274,9 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function attempt(node: CompiledNode, inputs: Record<string, unknown>, attemptNo: number, timeoutMs: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const controller = new AbortController();
+      // The controller is made only when the executor reads `signal`: most cheap nodes never do.
+      let controller: AbortController | undefined;
+      let abortedWith: GalaxyError | undefined;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const close = () => {
@@ -278,7 +287,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       const abort = (reason: GalaxyError) => {
         if (settled) return;
         close();
-        controller.abort(reason);
+        abortedWith = reason;
+        controller?.abort(reason);
         reject(reason);
       };
       inflight.add(abort);
@@ -291,7 +301,13 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
           nodeId: node.id,
           inputs: inputs as never,
           data: node.data,
-          signal: controller.signal,
+          get signal() {
+            if (!controller) {
+              controller = new AbortController();
+              if (abortedWith) controller.abort(abortedWith);
+            }
+            return controller.signal;
+          },
           attempt: attemptNo,
           emit: (delta: string) => {
             if (!settled && typeof delta === 'string' && delta.length > 0) {
@@ -330,7 +346,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   async function execute(i: number, inputs: Record<string, unknown>, hash: string): Promise<void> {
     const node = nodes[i]!;
-    const policy = policyFor(node);
+    let policy: RetryPolicy | undefined; // resolved on the first failure only
     const timeoutMs = node.common.timeoutMs ?? runTimeoutMs;
     const started = now();
     let attemptNo = 0;
@@ -348,9 +364,9 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
           break;
         }
         const info = toErrorInfo(error, node.id);
+        policy ??= policyFor(node);
         if (isRetryable(error) && attemptNo < policy.maxAttempts) {
-          const hinted = error instanceof GalaxyError ? (error.retryAfterMs ?? 0) : 0;
-          const delayMs = Math.max(computeBackoff(policy, attemptNo, random), hinted);
+          const delayMs = Math.max(computeBackoff(policy, attemptNo, random), retryAfterOf(error));
           emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: attemptNo, delayMs, error: info });
           addLog('warn', `Attempt ${attemptNo} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
           try {
@@ -378,7 +394,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function launch(i: number): void {
     const node = nodes[i]!;
     state[i] = RUNNING;
-    const { inputs, missing } = gatherInputs(node);
+    const { inputs, missing } = gatherInputs(i);
     if (missing !== undefined) {
       const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `Node "${node.id}" needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
       const at = now();

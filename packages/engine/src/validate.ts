@@ -13,6 +13,7 @@ import {
   type WorkflowLimits,
   WorkflowSchema,
 } from './schema';
+import { parseWorkflowFast } from './parseFast';
 import type { AnyNodeDefinition, PortMap, PortSpec, PortType } from './types';
 
 export interface ValidateOptions {
@@ -40,8 +41,8 @@ export interface CompiledNode {
   readonly common: CommonNodeData;
   readonly inputs: PortMap;
   readonly outputs: PortMap;
-  /** Inbound edges in workflow order: `[sourceIndex, sourceHandle, targetHandle]`. */
-  readonly inbound: readonly (readonly [number, string, string])[];
+  readonly inputList: readonly (readonly [string, PortSpec])[];
+  readonly outputList: readonly (readonly [string, PortSpec])[];
 }
 
 export interface CompiledWorkflow {
@@ -104,6 +105,14 @@ function splitData(data: Record<string, unknown>): { own: Record<string, unknown
   return { own, common };
 }
 
+function hasInEdge(graph: GraphIndex, edges: readonly { targetHandle: string }[], accepted: Uint8Array, node: number, handle: string): boolean {
+  for (let k = graph.inStart[node]!, end = graph.inStart[node + 1]!; k < end; k++) {
+    const e = graph.inEdge[k]!;
+    if (accepted[e] && edges[e]!.targetHandle === handle) return true;
+  }
+  return false;
+}
+
 function safePorts(resolve: () => PortMap): PortMap {
   try {
     return resolve();
@@ -136,12 +145,15 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   } catch {
     return { issues: [{ code: 'E_SCHEMA', message: 'The workflow is not plain JSON (it has a cycle or a BigInt).', path: [] }] };
   }
-  const bytes = serialized === undefined ? 0 : utf8Length(serialized);
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: count exactly only when the bounds do not decide.
+  const units = serialized?.length ?? 0;
+  const bytes = units > limits.maxBytes || units * 3 > limits.maxBytes ? utf8Length(serialized ?? '') : units;
   if (bytes > limits.maxBytes) {
     return { issues: [{ code: 'E_LIMIT_BYTES', message: `The workflow is ${bytes} bytes; at most ${limits.maxBytes} are allowed.`, path: [] }] };
   }
 
-  const parsed = WorkflowSchema.safeParse(input);
+  const fast = parseWorkflowFast(input);
+  const parsed = fast ? ({ success: true, data: fast } as const) : WorkflowSchema.safeParse(input);
   if (!parsed.success) {
     const raw = (input ?? {}) as { nodes?: unknown };
     return {
@@ -159,24 +171,22 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   const workflow = parsed.data;
   const { nodes, edges } = workflow;
 
-  // Ids.
-  const seenNodes = new Set<string>();
-  nodes.forEach((node, i) => {
-    if (seenNodes.has(node.id)) {
-      issues.push({ code: 'E_DUPLICATE_NODE_ID', message: `Node id "${node.id}" is used more than once.`, nodeId: node.id, path: ['nodes', i, 'id'] });
-    }
-    seenNodes.add(node.id);
-  });
-  const seenEdges = new Set<string>();
-  edges.forEach((edge, i) => {
-    if (seenEdges.has(edge.id)) {
-      issues.push({ code: 'E_DUPLICATE_EDGE_ID', message: `Edge id "${edge.id}" is used more than once.`, edgeId: edge.id, path: ['edges', i, 'id'] });
-    }
-    seenEdges.add(edge.id);
-  });
+  // Self loops are left out of the graph and reported on their own below.
+  const graph = buildGraphIndex(nodes, edges);
 
-  // Self loops are reported on their own below; left in the graph they would also read as cycles.
-  const graph = buildGraphIndex(nodes, edges.filter((edge) => edge.source !== edge.target));
+  // Ids.
+  for (const i of graph.duplicateIds) {
+    const id = nodes[i]!.id;
+    issues.push({ code: 'E_DUPLICATE_NODE_ID', message: `Node id "${id}" is used more than once.`, nodeId: id, path: ['nodes', i, 'id'] });
+  }
+  const seenEdges = new Set<string>();
+  for (let e = 0; e < edges.length; e++) {
+    const id = edges[e]!.id;
+    if (seenEdges.has(id)) {
+      issues.push({ code: 'E_DUPLICATE_EDGE_ID', message: `Edge id "${id}" is used more than once.`, edgeId: id, path: ['edges', e, 'id'] });
+    }
+    seenEdges.add(id);
+  }
 
   // Scope of a partial run.
   const scope = new Uint8Array(nodes.length);
@@ -187,7 +197,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       if (i === undefined) issues.push({ code: 'E_UNKNOWN_TARGET', message: `There is no node "${id}" to run.`, nodeId: id });
       else targets.push(i);
     }
-    const ancestors = reachable(graph.in, targets);
+    const ancestors = reachable(graph.inStart, graph.inList, targets);
     for (let i = 0; i < nodes.length; i++) scope[i] = ancestors[i]!;
     for (const t of targets) scope[t] = 1;
   } else {
@@ -237,62 +247,67 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     });
   });
 
-  // Edges.
-  const inbound: [number, string, string][][] = nodes.map(() => []);
-  const taken = new Map<string, string>(); // "target\0handle" -> edge id
-  const pairs = new Set<string>();
-  edges.forEach((edge, e) => {
-    const s = graph.indexOf.get(edge.source);
-    const t = graph.indexOf.get(edge.target);
-    const path = ['edges', e];
-    if (s === undefined || t === undefined) {
-      const missing = s === undefined ? edge.source : edge.target;
-      issues.push({ code: 'E_MISSING_NODE', message: `Edge "${edge.id}" points to node "${missing}", which does not exist.`, edgeId: edge.id, path: [...path, s === undefined ? 'source' : 'target'] });
-      return;
+  // Edges. Checked per target node, so no per-edge keys or arrays are allocated.
+  const accepted = new Uint8Array(edges.length);
+  for (let e = 0; e < edges.length; e++) {
+    const edge = edges[e]!;
+    const s = graph.edgeSource[e]!;
+    const t = graph.edgeTarget[e]!;
+    if (s < 0 || t < 0) {
+      const missing = s < 0 ? edge.source : edge.target;
+      issues.push({ code: 'E_MISSING_NODE', message: `Edge "${edge.id}" points to node "${missing}", which does not exist.`, edgeId: edge.id, path: ['edges', e, s < 0 ? 'source' : 'target'] });
+      continue;
     }
     if (s === t) {
-      issues.push({ code: 'E_SELF_LOOP', message: `Edge "${edge.id}" connects node "${edge.source}" to itself.`, edgeId: edge.id, nodeId: edge.source, path });
-      return;
+      issues.push({ code: 'E_SELF_LOOP', message: `Edge "${edge.id}" connects node "${edge.source}" to itself.`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e] });
+      continue;
     }
     const source = compiledNodes[s]!;
     const target = compiledNodes[t]!;
-    if (!source.definition || !target.definition) return; // already reported as unknown type
+    if (!source.definition || !target.definition) continue; // already reported as unknown type
     const out = source.outputs[edge.sourceHandle];
     const inp = target.inputs[edge.targetHandle];
     if (!out) {
-      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${source.definition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: [...path, 'sourceHandle'] });
-      return;
+      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${source.definition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
+      continue;
     }
     if (!inp) {
-      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.target}" (${target.definition.label}) has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: [...path, 'targetHandle'] });
-      return;
+      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.target}" (${target.definition.label}) has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e, 'targetHandle'] });
+      continue;
     }
     if (!portTypesCompatible(out.type, inp.type)) {
-      issues.push({ code: 'E_PORT_TYPE_MISMATCH', message: `Output "${edge.sourceHandle}" of "${edge.source}" is ${out.type}, but input "${edge.targetHandle}" of "${edge.target}" takes ${inp.type}.`, edgeId: edge.id, nodeId: edge.target, path });
-      return;
+      issues.push({ code: 'E_PORT_TYPE_MISMATCH', message: `Output "${edge.sourceHandle}" of "${edge.source}" is ${out.type}, but input "${edge.targetHandle}" of "${edge.target}" takes ${inp.type}.`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+      continue;
     }
-    const pairKey = `${edge.source}\u0000${edge.sourceHandle}\u0000${edge.target}\u0000${edge.targetHandle}`;
-    if (pairs.has(pairKey)) {
-      issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of "${edge.source}" is already connected to input "${edge.targetHandle}" of "${edge.target}".`, edgeId: edge.id, nodeId: edge.target, path });
-      return;
+    // Earlier accepted edges into the same node, in workflow order.
+    let duplicate = false;
+    let takenBy: string | undefined;
+    for (let k = graph.inStart[t]!, end = graph.inStart[t + 1]!; k < end; k++) {
+      const other = graph.inEdge[k]!;
+      if (other >= e) break;
+      if (!accepted[other]) continue;
+      const prior = edges[other]!;
+      if (prior.targetHandle !== edge.targetHandle) continue;
+      if (prior.source === edge.source && prior.sourceHandle === edge.sourceHandle) duplicate = true;
+      takenBy ??= prior.id;
     }
-    pairs.add(pairKey);
-    const slot = `${edge.target}\u0000${edge.targetHandle}`;
-    const first = taken.get(slot);
-    if (first !== undefined && !inp.multiple) {
-      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${first}".`, edgeId: edge.id, nodeId: edge.target, path });
-      return;
+    if (duplicate) {
+      issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of "${edge.source}" is already connected to input "${edge.targetHandle}" of "${edge.target}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+      continue;
     }
-    taken.set(slot, edge.id);
-    inbound[t]!.push([s, edge.sourceHandle, edge.targetHandle]);
-  });
+    if (takenBy !== undefined && !inp.multiple) {
+      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${takenBy}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+      continue;
+    }
+    accepted[e] = 1;
+  }
 
   // Required inputs.
   nodes.forEach((node, i) => {
     const compiled = compiledNodes[i]!;
     if (!scope[i] || !compiled.definition) return;
     for (const [name, spec] of Object.entries(compiled.inputs) as [string, PortSpec][]) {
-      if (spec.required && !taken.has(`${node.id}\u0000${name}`)) {
+      if (spec.required && !hasInEdge(graph, edges, accepted, i, name)) {
         issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${compiled.definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
       }
     }
@@ -317,7 +332,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       scope,
       nodes: nodes.map((node, i) => {
         const c = compiledNodes[i]!;
-        return { id: node.id, type: node.type, definition: c.definition!, data: c.data, common: c.common, inputs: c.inputs, outputs: c.outputs, inbound: inbound[i]! };
+        return { id: node.id, type: node.type, definition: c.definition!, data: c.data, common: c.common, inputs: c.inputs, outputs: c.outputs, inputList: Object.entries(c.inputs), outputList: Object.entries(c.outputs) };
       }),
     },
   };

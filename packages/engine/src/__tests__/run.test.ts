@@ -257,6 +257,32 @@ describe('runWorkflow: retries and timeouts', () => {
     expect(delays).toEqual([2, 20, 25, 25]);
   });
 
+  it('waits at least as long as the error says (Retry-After), even for an error from another copy of the engine', async () => {
+    let calls = 0;
+    const limited = defineNode({
+      type: 'limited',
+      label: 'Limited',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      run: () => {
+        calls++;
+        // A plain object with GalaxyError's fields, as a second bundled copy would throw.
+        if (calls === 1) throw Object.assign(new Error('rate limited'), { code: 'E_PROVIDER_RATE_LIMIT', retryable: true, retryAfterMs: 40 });
+        return { text: 'ok' };
+      },
+    });
+    const delays: number[] = [];
+    const result = await runWorkflow({ nodes: [{ id: 'l', type: 'limited' }], edges: [] }, {
+      registry: createRegistry([limited] as unknown as AnyNodeDefinition[]),
+      retry: { maxAttempts: 2, backoffMs: 1, jitter: false },
+      onEvent: (e) => e.type === 'node:retry' && delays.push(e.delayMs),
+    });
+    expect(delays).toEqual([40]);
+    expect(result.nodes.l).toMatchObject({ status: 'SUCCESS', attempts: 2 });
+  });
+
   it('per-node retry policy overrides the run policy', async () => {
     const result = await runWorkflow(steps(['f'], [], { f: { fail: true, retryable: true, retryPolicy: { maxAttempts: 2, backoffMs: 1 } } }), {
       registry: testRegistry,

@@ -1,15 +1,19 @@
 import type { AnyNodeDefinition } from '../types';
 import { debugNode } from './debug';
 import { jsonNode } from './json';
+import { llmNode } from './llm';
 import { templateNode } from './template';
 import { textNode } from './text';
+import { visionNode } from './vision';
 
 /** The node types every Galaxy Flow host has; pass them to `createRegistry` with your own. */
 export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   textNode,
   templateNode,
+  llmNode,
+  visionNode,
   jsonNode,
   debugNode,
 ] as unknown as AnyNodeDefinition[]);
 
-export { debugNode, jsonNode, templateNode, textNode };
+export { debugNode, jsonNode, llmNode, templateNode, textNode, visionNode };

@@ -12,7 +12,7 @@ import type { AnyNodeDefinition, RunEvent } from '../types';
 import { builtinNodes } from './index';
 import { fillPrompt, llmNode } from './llm';
 
-const registry = createRegistry([...builtinNodes, llmNode as unknown as AnyNodeDefinition]);
+const registry = createRegistry(builtinNodes);
 let stub: LLMStub;
 beforeAll(async () => {
   stub = await startLLMStub();

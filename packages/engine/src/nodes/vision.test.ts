@@ -12,7 +12,6 @@ import { runWorkflow } from '../run';
 import { type LLMStub, startLLMStub } from '../testing/index';
 import type { AnyNodeDefinition } from '../types';
 import { builtinNodes } from './index';
-import { visionNode } from './vision';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const JPEG = '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=';
@@ -28,7 +27,7 @@ const imageSource = defineNode({
   run: ({ data }) => ({ image: data.url }),
 });
 
-const registry = createRegistry([...builtinNodes, imageSource as unknown as AnyNodeDefinition, visionNode as unknown as AnyNodeDefinition]);
+const registry = createRegistry([...builtinNodes, imageSource as unknown as AnyNodeDefinition]);
 let stub: LLMStub;
 beforeAll(async () => {
   stub = await startLLMStub();

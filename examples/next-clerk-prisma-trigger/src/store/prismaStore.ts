@@ -1,0 +1,896 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorInfo, RunEvent } from '@galaxyflow/engine';
+import type {
+  ClaimedRun,
+  ExecutionLogRecord,
+  GalaxyStore,
+  LogInput,
+  NodeResultInput,
+  NodeResultRecord,
+  Page,
+  RunCounts,
+  RunEventRecord,
+  RunRecord,
+  SaveResult,
+  WorkflowContent,
+  WorkflowGraph,
+  WorkflowRecord,
+  WorkflowSummary,
+  WorkflowVersionRecord,
+} from '@galaxyflow/server-adapter';
+import type {
+  ExecutionLog as LogRow,
+  NodeResult as NodeResultRow,
+  Prisma,
+  PrismaClient,
+  WorkflowRun as RunRow,
+  WorkflowVersion as VersionRow,
+  Workflow as WorkflowRow,
+} from '../generated/sqlite/client.ts';
+
+/**
+ * The Prisma client the store drives. Both generated clients (Postgres and SQLite) come from
+ * the same models, so they expose the same delegates; the store is typed against the SQLite one
+ * because SQLite's feature set is the subset both databases share.
+ */
+export type GalaxyPrismaClient = PrismaClient;
+
+/** Which database the client talks to. */
+export type PrismaDialect = 'sqlite' | 'postgresql';
+
+export interface PrismaStoreOptions {
+  /** A connected client from `src/generated/sqlite` or `src/generated/postgres`. Required. */
+  prisma: GalaxyPrismaClient;
+  /**
+   * The client's database. Required. With `'sqlite'` every operation runs in a transaction:
+   * the SQLite driver adapter has one connection, and a statement sent outside a transaction
+   * would otherwise run inside (and roll back with) another caller's open transaction.
+   */
+  dialect: PrismaDialect;
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** How long an operation waits for, and may hold, a transaction, in ms. Default 10,000. */
+  transactionTimeoutMs?: number;
+}
+
+type Db = Prisma.TransactionClient;
+/** What a worker records while a run goes on (`recordRunProgress`, `finishRun`). */
+type RunProgress = Parameters<GalaxyStore['recordRunProgress']>[2];
+
+/** Separates the fields of the search column; no one types it into a search box. */
+const SEARCH_SEPARATOR = '\u001f';
+/** Attempts of an operation that lost a unique-key race to a concurrent writer (Postgres). */
+const CONFLICT_ATTEMPTS = 3;
+
+const CANCELED_BEFORE_START: ErrorInfo = {
+  code: 'E_CANCELED',
+  message: 'The run was canceled before it started.',
+  retryable: false,
+};
+
+const json = (value: unknown): string => JSON.stringify(value);
+const parse = <T>(text: string): T => JSON.parse(text) as T;
+const parseOrNull = <T>(text: string | null): T | null => (text === null ? null : parse<T>(text));
+const iso = (date: Date): string => date.toISOString();
+const isoOrNull = (date: Date | null): string | null => (date === null ? null : iso(date));
+const dateOrNull = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+const emptyCounts = (): RunCounts => ({ total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 });
+
+function graphOf(content: WorkflowGraph): WorkflowGraph {
+  return { nodes: content.nodes, edges: content.edges, settings: content.settings };
+}
+
+function mergeContent(
+  current: WorkflowContent,
+  changes: Partial<WorkflowContent>,
+): WorkflowContent {
+  return {
+    name: changes.name ?? current.name,
+    description: changes.description ?? current.description,
+    tags: changes.tags ?? current.tags,
+    nodes: changes.nodes ?? current.nodes,
+    edges: changes.edges ?? current.edges,
+    settings: changes.settings === undefined ? current.settings : changes.settings,
+  };
+}
+
+/** The text `?q=` matches: case-insensitive on both databases without dialect-specific SQL. */
+function searchText(content: WorkflowContent): string {
+  return [content.name, content.description, ...content.tags]
+    .map((field) => field.toLowerCase())
+    .join(SEARCH_SEPARATOR);
+}
+
+function contentColumns(content: WorkflowContent) {
+  return {
+    name: content.name,
+    description: content.description,
+    tags: json(content.tags),
+    graph: json(graphOf(content)),
+    nodeCount: content.nodes.length,
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002'
+  );
+}
+
+function toWorkflow(row: WorkflowRow): WorkflowRecord {
+  const graph = parse<WorkflowGraph>(row.graph);
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    name: row.name,
+    description: row.description,
+    tags: parse<string[]>(row.tags),
+    nodes: graph.nodes,
+    edges: graph.edges,
+    settings: graph.settings,
+    version: row.version,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+function toVersion(row: VersionRow): WorkflowVersionRecord {
+  const graph = parse<WorkflowGraph>(row.graph);
+  return {
+    workflowId: row.workflowId,
+    version: row.version,
+    name: row.name,
+    description: row.description,
+    tags: parse<string[]>(row.tags),
+    nodes: graph.nodes,
+    edges: graph.edges,
+    settings: graph.settings,
+    restoredFrom: row.restoredFrom,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+function toRun(row: Omit<RunRow, 'graph'>): RunRecord {
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    workflowId: row.workflowId,
+    workflowVersion: row.workflowVersion,
+    status: row.status as RunRecord['status'],
+    scope: row.scope as RunRecord['scope'],
+    targetNodeIds: parseOrNull<string[]>(row.targetNodeIds),
+    reuseRunId: row.reuseRunId,
+    counts: parse<RunCounts>(row.counts),
+    error: parseOrNull<ErrorInfo>(row.error),
+    externalId: row.externalId,
+    attempts: row.attempts,
+    createdAt: iso(row.createdAt),
+    startedAt: isoOrNull(row.startedAt),
+    finishedAt: isoOrNull(row.finishedAt),
+    durationMs: row.durationMs,
+    cancelRequestedAt: isoOrNull(row.cancelRequestedAt),
+  };
+}
+
+function toNodeResult(row: NodeResultRow): NodeResultRecord {
+  return {
+    runId: row.runId,
+    nodeId: row.nodeId,
+    status: row.status as NodeResultRecord['status'],
+    input: parseOrNull(row.input),
+    output: parseOrNull(row.output),
+    error: parseOrNull(row.error),
+    attempts: row.attempts,
+    startedAt: isoOrNull(row.startedAt),
+    finishedAt: isoOrNull(row.finishedAt),
+    durationMs: row.durationMs,
+    reused: row.reused,
+    hash: row.hash,
+    skippedBecause: row.skippedBecause,
+  };
+}
+
+function toLog(row: LogRow): ExecutionLogRecord {
+  return {
+    id: row.id,
+    runId: row.runId,
+    nodeId: row.nodeId,
+    level: row.level as ExecutionLogRecord['level'],
+    message: row.message,
+    metadata: parseOrNull(row.metadata),
+    at: iso(row.at),
+  };
+}
+
+function page<T>(items: T[], total: number, query: { page: number; limit: number }): Page<T> {
+  return { items, page: query.page, limit: query.limit, total };
+}
+
+/** Lists never carry the run's graph, which can be large. */
+const WITHOUT_GRAPH = { graph: true } as const;
+const NEWEST_FIRST = [
+  { createdAt: 'desc' },
+  { id: 'desc' },
+] as const satisfies Prisma.WorkflowRunOrderByWithRelationInput[];
+
+/**
+ * `GalaxyStore` over Prisma: Postgres in production, SQLite locally. Keeps the semantics of the
+ * embedded SQLite store to the letter (the shared contract suite checks both): owner scoping,
+ * guarded saves with snapshots, idempotent run creation, one lease holder per run.
+ *
+ * Concurrency on Postgres (READ COMMITTED) rests on conditional updates (`updateMany` whose
+ * WHERE carries the expected version, status or lease owner), which the database re-checks
+ * under the row lock, and on unique keys, whose violations are retried.
+ */
+export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
+  const { prisma, dialect } = options;
+  const now = options.now ?? Date.now;
+  const timeout = options.transactionTimeoutMs ?? 10_000;
+
+  function transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return prisma.$transaction(fn, { maxWait: timeout, timeout });
+  }
+
+  /** A single statement, or reads that need no snapshot on Postgres. */
+  function access<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return dialect === 'sqlite' ? transaction(fn) : fn(prisma);
+  }
+
+  async function retryingConflicts<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !isUniqueViolation(error)) throw error;
+      }
+    }
+  }
+
+  function findLiveWorkflow(db: Db, ownerId: string, workflowId: string) {
+    return db.workflow.findFirst({ where: { id: workflowId, ownerId, deletedAt: null } });
+  }
+
+  async function graphOfRun(db: Db, row: RunRow): Promise<WorkflowGraph> {
+    if (row.graph !== null) return parse<WorkflowGraph>(row.graph);
+    if (row.workflowId === null || row.workflowVersion === null) {
+      throw new Error(`Run ${row.id} has neither a graph nor a workflow version.`);
+    }
+    const version = await db.workflowVersion.findUniqueOrThrow({
+      where: { workflowId_version: { workflowId: row.workflowId, version: row.workflowVersion } },
+    });
+    return graphOf(toVersion(version));
+  }
+
+  async function writeVersion(
+    db: Db,
+    workflowId: string,
+    version: number,
+    content: WorkflowContent,
+    restoredFrom: number | null,
+    at: Date,
+  ): Promise<void> {
+    await db.workflowVersion.create({
+      data: {
+        workflowId,
+        version,
+        ...contentColumns(content),
+        edgeCount: content.edges.length,
+        restoredFrom,
+        createdAt: at,
+      },
+    });
+  }
+
+  async function saveGuarded(
+    db: Db,
+    ownerId: string,
+    workflowId: string,
+    changes: Partial<WorkflowContent>,
+    expectedVersion: number,
+    restoredFrom: number | null,
+  ): Promise<SaveResult> {
+    const row = await findLiveWorkflow(db, ownerId, workflowId);
+    if (!row) return { ok: false, reason: 'not_found' };
+    if (row.version !== expectedVersion) {
+      return { ok: false, reason: 'version_conflict', currentVersion: row.version };
+    }
+    const content = mergeContent(toWorkflow(row), changes);
+    const at = new Date(now());
+    const { count } = await db.workflow.updateMany({
+      where: { id: workflowId, ownerId, deletedAt: null, version: expectedVersion },
+      data: {
+        ...contentColumns(content),
+        search: searchText(content),
+        version: { increment: 1 },
+        updatedAt: at,
+      },
+    });
+    if (count === 0) {
+      // Another save committed between the read and the write.
+      const current = await findLiveWorkflow(db, ownerId, workflowId);
+      return current
+        ? { ok: false, reason: 'version_conflict', currentVersion: current.version }
+        : { ok: false, reason: 'not_found' };
+    }
+    await writeVersion(db, workflowId, expectedVersion + 1, content, restoredFrom, at);
+    const updated = await db.workflow.findUniqueOrThrow({ where: { id: workflowId } });
+    return { ok: true, workflow: toWorkflow(updated) };
+  }
+
+  /** The run to claim when none is named: an expired lease first, else the oldest QUEUED run. */
+  async function claimCandidate(
+    db: Db,
+    at: Date,
+    passOver: readonly string[],
+  ): Promise<{ id: string; ownerId: string; expired: boolean } | undefined> {
+    const expired = await db.workflowRun.findFirst({
+      where: { status: 'RUNNING', leaseExpiresAt: { lt: at } },
+      orderBy: [{ leaseExpiresAt: 'asc' }, { id: 'asc' }],
+      select: { id: true, ownerId: true },
+    });
+    if (expired) return { ...expired, expired: true };
+    const queued = await db.workflowRun.findFirst({
+      where: {
+        status: 'QUEUED',
+        ...(passOver.length > 0 ? { ownerId: { notIn: [...passOver] } } : {}),
+      },
+      orderBy: [
+        { leaseExpiresAt: { sort: 'asc', nulls: 'first' } },
+        { createdAt: 'asc' },
+        { id: 'asc' },
+      ],
+      select: { id: true, ownerId: true },
+    });
+    return queued ? { ...queued, expired: false } : undefined;
+  }
+
+  /**
+   * Whether the owner is below the cap, counted after locking the owner's row: two workers
+   * claiming for one owner at once take turns, so the second sees the first one's claim.
+   */
+  async function underCap(db: Db, ownerId: string, cap: number): Promise<boolean> {
+    await db.user.updateMany({ where: { id: ownerId }, data: { id: ownerId } });
+    const running = await db.workflowRun.count({ where: { ownerId, status: 'RUNNING' } });
+    return running < cap;
+  }
+
+  /**
+   * True when `workerId` holds the run's lease, and keeps the run row locked until the
+   * transaction ends, so no claim can take the run over between this check and the writes.
+   */
+  async function holdLease(db: Db, runId: string, workerId: string): Promise<boolean> {
+    const { count } = await db.workflowRun.updateMany({
+      where: { id: runId, status: 'RUNNING', leaseOwner: workerId },
+      data: { leaseOwner: workerId },
+    });
+    return count === 1;
+  }
+
+  function nodeResultColumns(result: NodeResultInput) {
+    return {
+      status: result.status,
+      input: result.input === null ? null : json(result.input),
+      output: result.output === null ? null : json(result.output),
+      error: result.error === null ? null : json(result.error),
+      attempts: result.attempts,
+      startedAt: dateOrNull(result.startedAt),
+      finishedAt: dateOrNull(result.finishedAt),
+      durationMs: result.durationMs,
+      reused: result.reused,
+      hash: result.hash,
+      skippedBecause: result.skippedBecause,
+    };
+  }
+
+  async function writeNodeResult(db: Db, runId: string, result: NodeResultInput): Promise<void> {
+    const columns = nodeResultColumns(result);
+    // The row keeps the `seq` of its first write, so results list in start order.
+    await db.nodeResult.upsert({
+      where: { runId_nodeId: { runId, nodeId: result.nodeId } },
+      create: { runId, nodeId: result.nodeId, ...columns },
+      update: columns,
+    });
+  }
+
+  async function writeLogs(db: Db, runId: string, logs: readonly LogInput[]): Promise<void> {
+    if (logs.length === 0) return;
+    await db.executionLog.createMany({
+      data: logs.map((log) => ({
+        runId,
+        nodeId: log.nodeId,
+        level: log.level,
+        message: log.message,
+        metadata: log.metadata === null ? null : json(log.metadata),
+        at: new Date(log.at),
+      })),
+    });
+  }
+
+  async function writeEvents(
+    db: Db,
+    runId: string,
+    events: readonly RunEvent[],
+  ): Promise<RunEventRecord[]> {
+    if (events.length === 0) return [];
+    const last = await db.runEvent.aggregate({ where: { runId }, _max: { seq: true } });
+    const first = (last._max.seq ?? 0) + 1;
+    const records = events.map((event, index) => ({ runId, seq: first + index, event }));
+    await db.runEvent.createMany({
+      data: records.map((record) => ({ runId, seq: record.seq, payload: json(record.event) })),
+    });
+    return records;
+  }
+
+  async function writeProgress(
+    db: Db,
+    runId: string,
+    progress: RunProgress,
+  ): Promise<RunEventRecord[]> {
+    for (const result of progress.nodeResults ?? []) await writeNodeResult(db, runId, result);
+    await writeLogs(db, runId, progress.logs ?? []);
+    return writeEvents(db, runId, progress.events ?? []);
+  }
+
+  const store: GalaxyStore = {
+    async ensureUser(userId) {
+      const at = new Date(now());
+      const row = await retryingConflicts(() =>
+        access((db) =>
+          db.user.upsert({
+            where: { id: userId },
+            create: { id: userId, createdAt: at, lastSeenAt: at },
+            update: { lastSeenAt: at },
+          }),
+        ),
+      );
+      return { id: row.id, createdAt: iso(row.createdAt), lastSeenAt: iso(row.lastSeenAt) };
+    },
+
+    async createWorkflow(ownerId, content) {
+      const id = randomUUID();
+      const at = new Date(now());
+      const row = await transaction(async (db) => {
+        const created = await db.workflow.create({
+          data: {
+            id,
+            ownerId,
+            ...contentColumns(content),
+            search: searchText(content),
+            version: 1,
+            createdAt: at,
+            updatedAt: at,
+          },
+        });
+        await writeVersion(db, id, 1, content, null, at);
+        return created;
+      });
+      return toWorkflow(row);
+    },
+
+    async getWorkflow(ownerId, workflowId) {
+      const row = await access((db) => findLiveWorkflow(db, ownerId, workflowId));
+      return row ? toWorkflow(row) : undefined;
+    },
+
+    async listWorkflows(ownerId, query) {
+      const where: Prisma.WorkflowWhereInput = { ownerId, deletedAt: null };
+      if (query.q !== undefined && query.q !== '') {
+        where.search = { contains: query.q.toLowerCase() };
+      }
+      const [total, rows] = await access((db) =>
+        Promise.all([
+          db.workflow.count({ where }),
+          db.workflow.findMany({
+            where,
+            orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+            skip: (query.page - 1) * query.limit,
+            take: query.limit,
+            select: {
+              id: true,
+              name: true,
+              description: true,
+              tags: true,
+              version: true,
+              nodeCount: true,
+              createdAt: true,
+              updatedAt: true,
+              _count: { select: { runs: true } },
+              runs: {
+                orderBy: NEWEST_FIRST,
+                take: 1,
+                select: { status: true, createdAt: true },
+              },
+            },
+          }),
+        ]),
+      );
+      const items = rows.map((row): WorkflowSummary => {
+        const last = row.runs[0];
+        return {
+          id: row.id,
+          name: row.name,
+          description: row.description,
+          tags: parse<string[]>(row.tags),
+          version: row.version,
+          nodeCount: row.nodeCount,
+          runCount: row._count.runs,
+          lastRunStatus: (last?.status as WorkflowSummary['lastRunStatus'] | undefined) ?? null,
+          lastRunAt: last ? iso(last.createdAt) : null,
+          createdAt: iso(row.createdAt),
+          updatedAt: iso(row.updatedAt),
+        };
+      });
+      return page(items, total, query);
+    },
+
+    async updateWorkflow(ownerId, workflowId, changes, expectedVersion) {
+      return transaction((db) =>
+        saveGuarded(db, ownerId, workflowId, changes, expectedVersion, null),
+      );
+    },
+
+    async deleteWorkflow(ownerId, workflowId) {
+      const { count } = await access((db) =>
+        db.workflow.updateMany({
+          where: { id: workflowId, ownerId, deletedAt: null },
+          data: { deletedAt: new Date(now()) },
+        }),
+      );
+      return count === 1;
+    },
+
+    async listWorkflowVersions(ownerId, workflowId, query) {
+      return access(async (db) => {
+        if (!(await findLiveWorkflow(db, ownerId, workflowId))) return undefined;
+        const [total, rows] = await Promise.all([
+          db.workflowVersion.count({ where: { workflowId } }),
+          db.workflowVersion.findMany({
+            where: { workflowId },
+            orderBy: { version: 'desc' },
+            skip: (query.page - 1) * query.limit,
+            take: query.limit,
+            select: {
+              workflowId: true,
+              version: true,
+              name: true,
+              nodeCount: true,
+              edgeCount: true,
+              restoredFrom: true,
+              createdAt: true,
+            },
+          }),
+        ]);
+        return page(
+          rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) })),
+          total,
+          query,
+        );
+      });
+    },
+
+    async getWorkflowVersion(ownerId, workflowId, version) {
+      return access(async (db) => {
+        if (!(await findLiveWorkflow(db, ownerId, workflowId))) return undefined;
+        const row = await db.workflowVersion.findUnique({
+          where: { workflowId_version: { workflowId, version } },
+        });
+        return row ? toVersion(row) : undefined;
+      });
+    },
+
+    async restoreWorkflowVersion(ownerId, workflowId, version, expectedVersion) {
+      return transaction(async (db) => {
+        const row = await findLiveWorkflow(db, ownerId, workflowId);
+        if (!row) return { ok: false as const, reason: 'not_found' as const };
+        const snapshot = await db.workflowVersion.findUnique({
+          where: { workflowId_version: { workflowId, version } },
+        });
+        if (!snapshot) return { ok: false as const, reason: 'version_not_found' as const };
+        const { name, description, tags, nodes, edges, settings } = toVersion(snapshot);
+        return saveGuarded(
+          db,
+          ownerId,
+          workflowId,
+          { name, description, tags, nodes, edges, settings },
+          expectedVersion ?? row.version,
+          version,
+        );
+      });
+    },
+
+    async createRun(ownerId, input) {
+      // Two first requests with one key race to insert it; the loser replays the winner's run.
+      return retryingConflicts(() =>
+        transaction(async (db) => {
+          const at = new Date(now());
+          const { idempotency } = input;
+          if (idempotency) {
+            await db.idempotencyKey.deleteMany({ where: { expiresAt: { lte: at } } });
+            const existing = await db.idempotencyKey.findUnique({
+              where: { ownerId_key: { ownerId, key: idempotency.key } },
+            });
+            if (existing) {
+              if (existing.requestHash !== idempotency.requestHash) {
+                return {
+                  ok: false as const,
+                  reason: 'idempotency_conflict' as const,
+                  runId: existing.runId,
+                };
+              }
+              const run = await db.workflowRun.findUniqueOrThrow({
+                where: { id: existing.runId },
+                omit: WITHOUT_GRAPH,
+              });
+              return { ok: true as const, run: toRun(run), replayed: true };
+            }
+          }
+          const run = await db.workflowRun.create({
+            data: {
+              id: randomUUID(),
+              ownerId,
+              workflowId: input.workflowId,
+              workflowVersion: input.workflowVersion,
+              graph: input.graph === null ? null : json(input.graph),
+              status: 'QUEUED',
+              scope: input.scope,
+              targetNodeIds: input.targetNodeIds === null ? null : json(input.targetNodeIds),
+              reuseRunId: input.reuseRunId,
+              counts: json(emptyCounts()),
+              createdAt: at,
+            },
+            omit: WITHOUT_GRAPH,
+          });
+          if (idempotency) {
+            await db.idempotencyKey.create({
+              data: {
+                ownerId,
+                key: idempotency.key,
+                requestHash: idempotency.requestHash,
+                runId: run.id,
+                expiresAt: new Date(at.getTime() + idempotency.ttlMs),
+              },
+            });
+          }
+          return { ok: true as const, run: toRun(run), replayed: false };
+        }),
+      );
+    },
+
+    async getRun(ownerId, runId) {
+      const row = await access((db) =>
+        db.workflowRun.findFirst({ where: { id: runId, ownerId }, omit: WITHOUT_GRAPH }),
+      );
+      return row ? toRun(row) : undefined;
+    },
+
+    async getRunDetail(ownerId, runId) {
+      return access(async (db) => {
+        const row = await db.workflowRun.findFirst({ where: { id: runId, ownerId } });
+        if (!row) return undefined;
+        const [graph, nodeResults, logs] = await Promise.all([
+          graphOfRun(db, row),
+          db.nodeResult.findMany({ where: { runId }, orderBy: { seq: 'asc' } }),
+          db.executionLog.findMany({ where: { runId }, orderBy: { id: 'asc' } }),
+        ]);
+        return {
+          run: toRun(row),
+          graph,
+          nodeResults: nodeResults.map(toNodeResult),
+          logs: logs.map(toLog),
+        };
+      });
+    },
+
+    async listRuns(ownerId, query) {
+      const where: Prisma.WorkflowRunWhereInput = { ownerId };
+      if (query.status !== undefined) where.status = query.status;
+      if (query.workflowId !== undefined) where.workflowId = query.workflowId;
+      const [total, rows] = await access((db) =>
+        Promise.all([
+          db.workflowRun.count({ where }),
+          db.workflowRun.findMany({
+            where,
+            orderBy: NEWEST_FIRST,
+            skip: (query.page - 1) * query.limit,
+            take: query.limit,
+            omit: WITHOUT_GRAPH,
+          }),
+        ]),
+      );
+      return page(rows.map(toRun), total, query);
+    },
+
+    async requestCancel(ownerId, runId) {
+      return transaction(async (db) => {
+        const owned = await db.workflowRun.findFirst({
+          where: { id: runId, ownerId },
+          select: { id: true },
+        });
+        if (!owned) return { ok: false as const, reason: 'not_found' as const };
+        const at = new Date(now());
+        const canceled = await db.workflowRun.updateMany({
+          where: { id: runId, status: 'QUEUED' },
+          data: {
+            status: 'CANCELED',
+            cancelRequestedAt: at,
+            finishedAt: at,
+            error: json(CANCELED_BEFORE_START),
+          },
+        });
+        if (canceled.count === 1) {
+          // The run never reaches a worker: its event stream ends here.
+          await writeEvents(db, runId, [
+            {
+              type: 'run:finish',
+              runId,
+              at: at.getTime(),
+              status: 'CANCELED',
+              durationMs: 0,
+              error: CANCELED_BEFORE_START,
+            },
+          ]);
+        } else {
+          await db.workflowRun.updateMany({
+            where: { id: runId, status: 'RUNNING', cancelRequestedAt: null },
+            data: { cancelRequestedAt: at },
+          });
+        }
+        const run = toRun(
+          await db.workflowRun.findUniqueOrThrow({ where: { id: runId }, omit: WITHOUT_GRAPH }),
+        );
+        if (run.status === 'RUNNING' || run.status === 'CANCELED')
+          return { ok: true as const, run };
+        return { ok: false as const, reason: 'finished' as const, run };
+      });
+    },
+
+    async setRunExternalId(runId, externalId) {
+      await access((db) =>
+        db.workflowRun.updateMany({ where: { id: runId }, data: { externalId } }),
+      );
+    },
+
+    async claimRun(claim) {
+      const cap = claim.maxRunningPerOwner;
+      return transaction(async (db): Promise<ClaimedRun | undefined> => {
+        const at = new Date(now());
+        const passOver: string[] = [];
+        // Each pass either claims, or rules out an owner at the cap or a run another worker
+        // took first; the bound only guards against a pathological stream of such races.
+        for (let attempt = 0; attempt < 16; attempt++) {
+          let id = claim.runId;
+          if (id === undefined) {
+            const candidate = await claimCandidate(db, at, passOver);
+            if (!candidate) return undefined;
+            if (!candidate.expired && cap !== undefined) {
+              if (!(await underCap(db, candidate.ownerId, cap))) {
+                passOver.push(candidate.ownerId);
+                continue;
+              }
+            }
+            id = candidate.id;
+          }
+          const leaseExpiresAt = new Date(at.getTime() + claim.leaseMs);
+          const { count } = await db.workflowRun.updateMany({
+            where: {
+              id,
+              OR: [{ status: 'QUEUED' }, { status: 'RUNNING', leaseExpiresAt: { lt: at } }],
+            },
+            data: {
+              status: 'RUNNING',
+              leaseOwner: claim.workerId,
+              leaseExpiresAt,
+              attempts: { increment: 1 },
+            },
+          });
+          if (count === 0) {
+            if (claim.runId !== undefined) return undefined;
+            continue;
+          }
+          await db.workflowRun.updateMany({
+            where: { id, startedAt: null },
+            data: { startedAt: at },
+          });
+          const row = await db.workflowRun.findUniqueOrThrow({ where: { id } });
+          return {
+            run: toRun(row),
+            graph: await graphOfRun(db, row),
+            leaseOwner: claim.workerId,
+            leaseExpiresAt: leaseExpiresAt.getTime(),
+          };
+        }
+        return undefined;
+      });
+    },
+
+    async renewLease(runId, workerId, leaseMs) {
+      const { count } = await access((db) =>
+        db.workflowRun.updateMany({
+          where: { id: runId, status: 'RUNNING', leaseOwner: workerId },
+          data: { leaseExpiresAt: new Date(now() + leaseMs) },
+        }),
+      );
+      return count === 1;
+    },
+
+    async releaseRun(runId, workerId) {
+      const { count } = await access((db) =>
+        db.workflowRun.updateMany({
+          where: { id: runId, status: 'RUNNING', leaseOwner: workerId },
+          data: { status: 'QUEUED', leaseOwner: null, leaseExpiresAt: null },
+        }),
+      );
+      return count === 1;
+    },
+
+    async getRunById(runId) {
+      const row = await access((db) =>
+        db.workflowRun.findUnique({ where: { id: runId }, omit: WITHOUT_GRAPH }),
+      );
+      return row ? toRun(row) : undefined;
+    },
+
+    async recordRunProgress(runId, workerId, progress) {
+      return transaction(async (db) => {
+        if (!(await holdLease(db, runId, workerId))) return undefined;
+        return writeProgress(db, runId, progress);
+      });
+    },
+
+    async recordNodeResult(runId, result) {
+      // Two first writes of one node race to insert it on Postgres; the retry updates.
+      await retryingConflicts(() => access((db) => writeNodeResult(db, runId, result)));
+    },
+
+    async appendLogs(runId, logs) {
+      await access((db) => writeLogs(db, runId, logs));
+    },
+
+    async appendRunEvents(runId, events) {
+      // Concurrent appends race for the next `seq`; the primary key refuses the loser, who retries.
+      return retryingConflicts(() => transaction((db) => writeEvents(db, runId, events)));
+    },
+
+    async listRunEvents(runId, afterSeq, limit) {
+      const rows = await access((db) =>
+        db.runEvent.findMany({
+          where: { runId, seq: { gt: afterSeq } },
+          orderBy: { seq: 'asc' },
+          ...(limit !== undefined && limit >= 0 ? { take: limit } : {}),
+        }),
+      );
+      return rows.map((row) => ({ runId, seq: row.seq, event: parse<RunEvent>(row.payload) }));
+    },
+
+    async finishRun(runId, workerId, input) {
+      return transaction(async (db) => {
+        const { count } = await db.workflowRun.updateMany({
+          where: { id: runId, status: 'RUNNING', leaseOwner: workerId },
+          data: {
+            status: input.status,
+            error: input.error === null ? null : json(input.error),
+            counts: json(input.counts),
+            durationMs: input.durationMs,
+            finishedAt: new Date(now()),
+            leaseOwner: null,
+            leaseExpiresAt: null,
+          },
+        });
+        if (count !== 1) return false;
+        if (input.progress) await writeProgress(db, runId, input.progress);
+        return true;
+      });
+    },
+
+    async ping() {
+      await access((db) => db.user.findFirst({ select: { id: true } }));
+    },
+
+    async close() {
+      await prisma.$disconnect();
+    },
+  };
+
+  return store;
+}

@@ -49,6 +49,29 @@ const READY = 1;
 const RUNNING = 2;
 const DONE = 3;
 
+/** Something in progress that a stop aborts: a node's attempt or its backoff wait. */
+interface Flight {
+  /** performance.now() by which it must end; Infinity for none. */
+  readonly deadline: number;
+  abort(reason: GalaxyError): void;
+  /** Called by the deadline sweeper once `deadline` has passed. */
+  expire(): void;
+}
+
+/** One node's way through its attempts. */
+interface Job {
+  readonly i: number;
+  readonly node: CompiledNode;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Known when the run compared it against a reused result; else computed on demand. */
+  readonly hash: string | undefined;
+  readonly startedAt: number;
+  readonly timeoutMs: number;
+  attempts: number;
+  /** Resolved on the first failure only. */
+  policy: RetryPolicy | undefined;
+}
+
 interface StopReason {
   kind: 'cancel' | 'fail_fast';
   error: ErrorInfo;
@@ -109,7 +132,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const emitter = new EventEmitter<RunEventMap>();
   const iterators = new Set<(event: RunEvent | null) => void>();
   const logs: LogEntry[] = [];
-  const inflight = new Set<(reason: GalaxyError) => void>();
+  /** Attempts and backoff waits in progress: what a stop must abort, what the sweeper times out. */
+  const inflight = new Set<Flight>();
+  let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  let sweepAt = Number.POSITIVE_INFINITY;
   let running = 0;
   let pumping = false;
   let finished = false;
@@ -172,7 +198,11 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     if (stopReason) return;
     stopReason = { kind, error };
     const reason = new CanceledError(error.message);
-    for (const abort of [...inflight]) abort(reason);
+    // Aborted attempts complete synchronously; hold the pump until all of them have.
+    const wasPumping = pumping;
+    pumping = true;
+    for (const flight of [...inflight]) flight.abort(reason);
+    pumping = wasPumping;
   }
 
   function onFailure(i: number, error: ErrorInfo): void {
@@ -251,143 +281,175 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     return output;
   }
 
-  /** Waits for `ms`, or rejects at once when the run stops. */
-  function backoff(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      // A listener of node:retry may have stopped the run already.
-      if (stopReason) {
-        reject(new CanceledError(stopReason.error.message));
-        return;
-      }
-      const abort = (reason: GalaxyError) => {
-        clearTimeout(timer);
-        inflight.delete(abort);
-        reject(reason);
-      };
-      const timer = setTimeout(() => {
-        inflight.delete(abort);
-        resolve();
-      }, ms);
-      inflight.add(abort);
-    });
+  /**
+   * One timer per run enforces every node's time limit: most nodes finish long before
+   * their deadline, so arming and clearing a timer per attempt would be wasted work.
+   */
+  function watchDeadline(deadline: number): void {
+    if (deadline >= sweepAt) return;
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
+    sweepAt = deadline;
+    sweepTimer = setTimeout(sweep, Math.max(0, deadline - performance.now()));
   }
 
-  function attempt(node: CompiledNode, inputs: Record<string, unknown>, attemptNo: number, timeoutMs: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      // The controller is made only when the executor reads `signal`: most cheap nodes never do.
-      let controller: AbortController | undefined;
-      let abortedWith: GalaxyError | undefined;
-      let settled = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const close = () => {
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        inflight.delete(abort);
-      };
-      const abort = (reason: GalaxyError) => {
+  function sweep(): void {
+    sweepTimer = undefined;
+    sweepAt = Number.POSITIVE_INFINITY;
+    const at = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const flight of [...inflight]) {
+      if (flight.deadline <= at) flight.expire();
+      else if (flight.deadline < next) next = flight.deadline;
+    }
+    if (next !== Number.POSITIVE_INFINITY && !finished) watchDeadline(next);
+  }
+
+  /** Runs one attempt of a job. A synchronous executor completes before this returns. */
+  function runAttempt(job: Job): void {
+    const node = job.node;
+    const attemptNo = ++job.attempts;
+    emit({ type: 'node:start', runId, at: attemptNo === 1 ? job.startedAt : now(), nodeId: node.id, nodeType: node.type, attempt: attemptNo });
+    // The controller is made only when the executor reads `signal`: most cheap nodes never do.
+    let controller: AbortController | undefined;
+    let abortedWith: GalaxyError | undefined;
+    let settled = false;
+    const done = (ok: boolean, value: unknown): void => {
+      if (settled) return;
+      settled = true;
+      inflight.delete(flight);
+      if (ok) onValue(job, value);
+      else onError(job, value);
+    };
+    const flight: Flight = {
+      deadline: job.timeoutMs > 0 && Number.isFinite(job.timeoutMs) ? performance.now() + job.timeoutMs : Number.POSITIVE_INFINITY,
+      abort(reason) {
         if (settled) return;
-        close();
         abortedWith = reason;
         controller?.abort(reason);
-        reject(reason);
-      };
-      inflight.add(abort);
-      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
-        timer = setTimeout(() => abort(new TimeoutError(node.id, timeoutMs)), timeoutMs);
-      }
-      let value: unknown;
-      try {
-        value = node.definition.run({
-          nodeId: node.id,
-          inputs: inputs as never,
-          data: node.data,
-          get signal() {
-            if (!controller) {
-              controller = new AbortController();
-              if (abortedWith) controller.abort(abortedWith);
-            }
-            return controller.signal;
-          },
-          attempt: attemptNo,
-          emit: (delta: string) => {
-            if (!settled && typeof delta === 'string' && delta.length > 0) {
-              emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
-            }
-          },
-          log: (logLevel: LogLevel, message: string, data?: JsonValue) => addLog(logLevel, message, node.id, data),
-          context,
-        });
-      } catch (error) {
-        if (!settled) {
-          close();
-          reject(error);
-        }
-        return;
-      }
-      if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
-        (value as PromiseLike<unknown>).then(
-          (v) => {
-            if (settled) return;
-            close();
-            resolve(v);
-          },
-          (error: unknown) => {
-            if (settled) return;
-            close();
-            reject(error);
-          },
-        );
-      } else {
-        close();
-        resolve(value);
-      }
-    });
+        done(false, reason);
+      },
+      expire() {
+        flight.abort(new TimeoutError(node.id, job.timeoutMs));
+      },
+    };
+    inflight.add(flight);
+    watchDeadline(flight.deadline);
+    let value: unknown;
+    try {
+      value = node.definition.run({
+        nodeId: node.id,
+        inputs: job.inputs as never,
+        data: node.data,
+        get signal() {
+          if (!controller) {
+            controller = new AbortController();
+            if (abortedWith) controller.abort(abortedWith);
+          }
+          return controller.signal;
+        },
+        attempt: attemptNo,
+        emit: (delta: string) => {
+          if (!settled && typeof delta === 'string' && delta.length > 0) {
+            emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
+          }
+        },
+        log: (logLevel: LogLevel, message: string, data?: JsonValue) => addLog(logLevel, message, node.id, data),
+        context,
+      });
+    } catch (error) {
+      done(false, error);
+      return;
+    }
+    if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+      (value as PromiseLike<unknown>).then(
+        (v) => done(true, v),
+        (error: unknown) => done(false, error),
+      );
+    } else {
+      done(true, value);
+    }
   }
 
-  async function execute(i: number, inputs: Record<string, unknown>, hash: string): Promise<void> {
-    const node = nodes[i]!;
-    let policy: RetryPolicy | undefined; // resolved on the first failure only
-    const timeoutMs = node.common.timeoutMs ?? runTimeoutMs;
-    const started = now();
-    let attemptNo = 0;
-    let outcome: NodeResult;
-    for (;;) {
-      attemptNo++;
-      emit({ type: 'node:start', runId, at: attemptNo === 1 ? started : now(), nodeId: node.id, nodeType: node.type, attempt: attemptNo });
-      try {
-        const output = checkOutput(node, await attempt(node, inputs, attemptNo, timeoutMs));
-        outcome = { status: 'SUCCESS', output, input: inputs, attempts: attemptNo, hash };
-        break;
-      } catch (error) {
-        if (stopReason) {
-          outcome = { status: 'CANCELED', input: inputs, attempts: attemptNo, error: { ...stopReason.error, nodeId: node.id } };
-          break;
-        }
-        const info = toErrorInfo(error, node.id);
-        policy ??= policyFor(node);
-        if (isRetryable(error) && attemptNo < policy.maxAttempts) {
-          const delayMs = Math.max(computeBackoff(policy, attemptNo, random), retryAfterOf(error));
-          emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: attemptNo, delayMs, error: info });
-          addLog('warn', `Attempt ${attemptNo} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
-          try {
-            await backoff(delayMs);
-            continue;
-          } catch {
-            outcome = { status: 'CANCELED', input: inputs, attempts: attemptNo, error: { ...stopReason!.error, nodeId: node.id } };
-            break;
-          }
-        }
-        outcome = { status: 'FAILED', input: inputs, attempts: attemptNo, error: info, hash };
-        break;
-      }
+  function onValue(job: Job, raw: unknown): void {
+    let output: Record<string, unknown>;
+    try {
+      output = checkOutput(job.node, raw);
+    } catch (error) {
+      onError(job, error);
+      return;
     }
+    complete(job, withHash(job, { status: 'SUCCESS', output, input: job.inputs, attempts: job.attempts }));
+  }
+
+  function onError(job: Job, error: unknown): void {
+    const node = job.node;
+    if (stopReason) {
+      complete(job, { status: 'CANCELED', input: job.inputs, attempts: job.attempts, error: { ...stopReason.error, nodeId: node.id } });
+      return;
+    }
+    const info = toErrorInfo(error, node.id);
+    job.policy ??= policyFor(node);
+    if (!isRetryable(error) || job.attempts >= job.policy.maxAttempts) {
+      complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: info }));
+      return;
+    }
+    const delayMs = Math.max(computeBackoff(job.policy, job.attempts, random), retryAfterOf(error));
+    emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: job.attempts, delayMs, error: info });
+    addLog('warn', `Attempt ${job.attempts} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
+    // A node:retry listener may have stopped the run already.
+    if (stopReason) {
+      onError(job, error);
+      return;
+    }
+    const wait: Flight = {
+      deadline: Number.POSITIVE_INFINITY,
+      abort() {
+        clearTimeout(timer);
+        inflight.delete(wait);
+        onError(job, new CanceledError());
+      },
+      expire() {},
+    };
+    const timer = setTimeout(() => {
+      inflight.delete(wait);
+      runAttempt(job);
+    }, delayMs);
+    inflight.add(wait);
+  }
+
+  /**
+   * Gives a result its `hash`. Hashing every node's inputs is a tenth of a run's cost and
+   * only a later run comparing for reuse needs it, so it is computed on first read (a
+   * getter: JSON.stringify and spreads read it like any field) unless already known.
+   */
+  function withHash(job: Job, result: NodeResult): NodeResult {
+    if (job.hash !== undefined) {
+      result.hash = job.hash;
+      return result;
+    }
+    let hash: string | undefined;
+    const type = job.node.type;
+    const data = parsed.nodes[job.i]!.data;
+    const inputs = job.inputs;
+    Object.defineProperty(result, 'hash', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        hash ??= hashNodeRun(type, data, inputs);
+        return hash;
+      },
+    });
+    return result;
+  }
+
+  function complete(job: Job, outcome: NodeResult): void {
     const finishedAt = now();
-    outcome.startedAt = started;
+    outcome.startedAt = job.startedAt;
     outcome.finishedAt = finishedAt;
-    outcome.durationMs = finishedAt - started;
+    outcome.durationMs = finishedAt - job.startedAt;
     running--;
-    settle(i, outcome);
-    if (outcome.status === 'FAILED') onFailure(i, outcome.error!);
+    settle(job.i, outcome);
+    if (outcome.status === 'FAILED') onFailure(job.i, outcome.error!);
     pump();
   }
 
@@ -402,17 +464,17 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       onFailure(i, error);
       return;
     }
-    const hash = hashNodeRun(node.type, parsed.nodes[i]!.data, inputs);
     const previous = reuse && Object.hasOwn(reuse, node.id) ? reuse[node.id] : undefined;
+    const hash = previous ? hashNodeRun(node.type, parsed.nodes[i]!.data, inputs) : undefined;
     if (previous?.status === 'SUCCESS' && previous.hash === hash && !targets.has(node.id)) {
       const at = now();
-      const reused: NodeResult = { status: 'SUCCESS', attempts: 0, input: inputs, reused: true, hash, startedAt: at, finishedAt: at, durationMs: 0 };
+      const reused: NodeResult = { status: 'SUCCESS', attempts: 0, input: inputs, reused: true, hash: hash!, startedAt: at, finishedAt: at, durationMs: 0 };
       if (previous.output !== undefined) reused.output = previous.output;
       settle(i, reused);
       return;
     }
     running++;
-    void execute(i, Object.freeze(inputs), hash);
+    runAttempt({ i, node, inputs: Object.freeze(inputs), hash, startedAt: now(), attempts: 0, policy: undefined, timeoutMs: node.common.timeoutMs ?? runTimeoutMs });
   }
 
   function pump(): void {
@@ -433,6 +495,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       for (const i of leftover) settle(i, { status: 'CANCELED', attempts: 0, finishedAt: at, error: { ...reason, nodeId: nodes[i]!.id } });
     }
     finished = true;
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
     options.signal?.removeEventListener('abort', onAbort);
     let status: RunStatus;
     let error: ErrorInfo | undefined;

@@ -393,6 +393,17 @@ describe('runWorkflow: partial runs and reuse', () => {
     expect(trace3.starts).toEqual(['a']);
   });
 
+  it('reuses results that went through JSON, as a store keeps them', async () => {
+    const first = await runWorkflow(wf, { registry: testRegistry });
+    const stored = JSON.parse(JSON.stringify(first)) as typeof first;
+    expect(stored.nodes.a!.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(stored.nodes.a!.hash).toBe(first.nodes.a!.hash);
+    const trace = createTrace();
+    const again = await runWorkflow(wf, { registry: testRegistry, reuse: stored, context: { trace } });
+    expect(trace.starts).toEqual([]);
+    expect(Object.values(again.nodes).every((n) => n.reused)).toBe(true);
+  });
+
   it('does not reuse failed results', async () => {
     const failed = await runWorkflow(steps(['a'], [], { a: { failTimes: 1, retryable: true } }), { registry: testRegistry, retry: { maxAttempts: 1 } });
     expect(failed.nodes.a!.status).toBe('FAILED');

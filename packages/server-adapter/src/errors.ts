@@ -35,11 +35,28 @@ export const problemCodes = {
     title: 'Send the version you edited (expectedVersion or If-Match) so no save is lost.',
   },
   E_RATE_LIMITED: { status: 429, title: 'Too many requests. Wait and try again.' },
+  E_TOO_MANY_STREAMS: {
+    status: 429,
+    title: 'Too many open event streams. Close one (another tab?) and try again.',
+  },
   E_INTERNAL: { status: 500, title: 'Something went wrong on the server.' },
   E_UNAVAILABLE: { status: 503, title: 'The service is temporarily unavailable.' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCodes;
+
+/**
+ * Codes of a run's `error` when the queue, not a node, ended it (node failures carry the
+ * engine's codes). Same rule: codes never change meaning.
+ */
+export const runErrorCodes = {
+  E_CANCELED: 'The run was canceled.',
+  E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
+  E_RUN_INTERRUPTED:
+    'The run was interrupted (its worker stopped or lost the run) too many times and was given up.',
+} as const satisfies Record<string, string>;
+
+export type RunErrorCode = keyof typeof runErrorCodes;
 
 /** One field-level problem in a request, or one issue the engine found in a workflow. */
 export interface ProblemIssue {

@@ -1,3 +1,5 @@
+import type { EventBus } from './events';
+
 /** What the API tells the queue about a run it hands over. */
 export interface EnqueueInfo {
   /** The run's owner, for per-user fairness and caps. */
@@ -9,6 +11,11 @@ export interface EnqueueInfo {
  * a durable queue can be the store itself, or a host's job system (Trigger.dev, BullMQ).
  */
 export interface RunQueue {
+  /**
+   * The bus this queue's workers publish run events to, when they run in this process; the
+   * router streams from it unless given its own `events`.
+   */
+  readonly events?: EventBus;
   /** Schedules the run. May return the backend's job id, which the run row records. */
   enqueue(runId: string, info: EnqueueInfo): Promise<{ externalId?: string } | undefined>;
   /** Asks the worker holding the run to stop it; the store already marked the request. */

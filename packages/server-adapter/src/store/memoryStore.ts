@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorInfo } from '@galaxyflow/engine';
+import type { ErrorInfo, RunEvent } from '@galaxyflow/engine';
 import { emptyCounts, graphOf, iso, matchesQuery, mergeContent } from './shared';
 import type {
   ClaimedRun,
   ExecutionLogRecord,
   GalaxyStore,
+  LogInput,
+  NodeResultInput,
   NodeResultRecord,
   Page,
   RunEventRecord,
+  RunProgress,
   RunRecord,
   SaveResult,
   UserRecord,
@@ -113,6 +116,54 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       createdAt: at,
     });
     return { ok: true, workflow: publicWorkflow(workflow) };
+  }
+
+  function writeNodeResult(run: StoredRun, result: NodeResultInput): void {
+    run.nodeResults.set(result.nodeId, { runId: run.record.id, ...copy(result) });
+  }
+
+  function writeLogs(run: StoredRun, logs: readonly LogInput[]): void {
+    for (const log of logs) {
+      logId += 1;
+      run.logs.push({
+        id: logId,
+        runId: run.record.id,
+        nodeId: log.nodeId,
+        level: log.level,
+        message: log.message,
+        metadata: copy(log.metadata),
+        at: iso(log.at),
+      });
+    }
+  }
+
+  function writeEvents(run: StoredRun, events: readonly RunEvent[]): RunEventRecord[] {
+    const base = run.events.length;
+    const records = events.map((event, i) => ({
+      runId: run.record.id,
+      seq: base + i + 1,
+      event: copy(event),
+    }));
+    run.events.push(...records);
+    return copy(records);
+  }
+
+  function writeProgress(run: StoredRun, progress: RunProgress): RunEventRecord[] {
+    for (const result of progress.nodeResults ?? []) writeNodeResult(run, result);
+    writeLogs(run, progress.logs ?? []);
+    return writeEvents(run, progress.events ?? []);
+  }
+
+  function holder(runId: string, workerId: string): StoredRun | undefined {
+    const run = runs.get(runId);
+    return run?.record.status === 'RUNNING' && run.leaseOwner === workerId ? run : undefined;
+  }
+
+  function runningCount(ownerId: string): number {
+    let n = 0;
+    for (const r of runs.values())
+      if (r.record.ownerId === ownerId && r.record.status === 'RUNNING') n++;
+    return n;
   }
 
   const store: GalaxyStore = {
@@ -328,7 +379,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     async requestCancel(ownerId, runId) {
       const run = ownRun(ownerId, runId);
       if (!run) return { ok: false, reason: 'not_found' };
-      const at = iso(now());
+      const ms = now();
+      const at = iso(ms);
       const record = run.record;
       if (record.status === 'QUEUED') {
         const error: ErrorInfo = {
@@ -337,6 +389,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
           retryable: false,
         };
         Object.assign(record, { status: 'CANCELED', cancelRequestedAt: at, finishedAt: at, error });
+        writeEvents(run, [
+          { type: 'run:finish', runId, at: ms, status: 'CANCELED', durationMs: 0, error },
+        ]);
         return { ok: true, run: copy(record) };
       }
       if (record.status === 'RUNNING') {
@@ -367,7 +422,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
             .filter((r) => r.record.status === 'RUNNING' && claimable(r))
             .sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0))[0] ??
           all
-            .filter((r) => r.record.status === 'QUEUED')
+            .filter(
+              (r) =>
+                r.record.status === 'QUEUED' &&
+                (options.maxRunningPerOwner === undefined ||
+                  runningCount(r.record.ownerId) < options.maxRunningPerOwner),
+            )
             .sort((a, b) => a.createdMs - b.createdMs)[0];
       }
       if (!run || !claimable(run)) return undefined;
@@ -393,36 +453,41 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       return true;
     },
 
+    async releaseRun(runId, workerId) {
+      const run = holder(runId, workerId);
+      if (!run) return false;
+      run.record.status = 'QUEUED';
+      run.leaseOwner = null;
+      run.leaseExpiresAt = null;
+      return true;
+    },
+
+    async getRunById(runId) {
+      const run = runs.get(runId);
+      return run ? copy(run.record) : undefined;
+    },
+
+    async recordRunProgress(runId, workerId, progress) {
+      const run = holder(runId, workerId);
+      return run ? writeProgress(run, progress) : undefined;
+    },
+
     async recordNodeResult(runId, result) {
       const run = runs.get(runId);
       if (!run) throw new Error(`Run ${runId} does not exist.`);
-      run.nodeResults.set(result.nodeId, { runId, ...copy(result) });
+      writeNodeResult(run, result);
     },
 
     async appendLogs(runId, logs) {
       const run = runs.get(runId);
       if (!run) throw new Error(`Run ${runId} does not exist.`);
-      for (const log of logs) {
-        logId += 1;
-        run.logs.push({
-          id: logId,
-          runId,
-          nodeId: log.nodeId,
-          level: log.level,
-          message: log.message,
-          metadata: copy(log.metadata),
-          at: iso(log.at),
-        });
-      }
+      writeLogs(run, logs);
     },
 
     async appendRunEvents(runId, events) {
       const run = runs.get(runId);
       if (!run) throw new Error(`Run ${runId} does not exist.`);
-      const base = run.events.length;
-      const records = events.map((event, i) => ({ runId, seq: base + i + 1, event: copy(event) }));
-      run.events.push(...records);
-      return copy(records);
+      return writeEvents(run, events);
     },
 
     async listRunEvents(runId, afterSeq, limit) {
@@ -431,8 +496,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     },
 
     async finishRun(runId, workerId, input) {
-      const run = runs.get(runId);
-      if (run?.record.status !== 'RUNNING' || run.leaseOwner !== workerId) return false;
+      const run = holder(runId, workerId);
+      if (!run) return false;
       Object.assign(run.record, {
         status: input.status,
         error: copy(input.error),
@@ -442,6 +507,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       });
       run.leaseOwner = null;
       run.leaseExpiresAt = null;
+      if (input.progress) writeProgress(run, input.progress);
       return true;
     },
 

@@ -7,9 +7,11 @@ import type {
   ClaimedRun,
   ExecutionLogRecord,
   GalaxyStore,
+  NodeResultInput,
   NodeResultRecord,
   Page,
   RunEventRecord,
+  RunProgress,
   RunRecord,
   SaveResult,
   WorkflowContent,
@@ -148,6 +150,19 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     ),
     oldestQueued: db.prepare(
       `SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY lease_expires_at, created_at LIMIT 1`,
+    ),
+    // The per-owner count reads the (owner_id, status) index: a few entries per candidate.
+    oldestQueuedUnderCap: db.prepare(
+      `SELECT id FROM runs AS r WHERE status = 'QUEUED'
+         AND (SELECT COUNT(*) FROM runs AS o WHERE o.owner_id = r.owner_id AND o.status = 'RUNNING') < @cap
+       ORDER BY lease_expires_at, created_at LIMIT 1`,
+    ),
+    release: db.prepare(
+      `UPDATE runs SET status = 'QUEUED', lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = @id AND status = 'RUNNING' AND lease_owner = @workerId`,
+    ),
+    holdsLease: db.prepare(
+      `SELECT 1 AS held FROM runs WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?`,
     ),
     claim: db.prepare(
       `UPDATE runs SET status = 'RUNNING', lease_owner = @workerId, lease_expires_at = @expiresAt,
@@ -335,6 +350,53 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     if (row.graph !== null) return parse<WorkflowGraph>(row.graph);
     const version = q.getVersion.get(row.workflow_id, row.workflow_version) as Row;
     return graphOf(toVersion(version));
+  }
+
+  function writeNodeResult(runId: string, result: NodeResultInput): void {
+    q.upsertNodeResult.run({
+      runId,
+      nodeId: result.nodeId,
+      status: result.status,
+      input: result.input === null ? null : json(result.input),
+      output: result.output === null ? null : json(result.output),
+      error: result.error === null ? null : json(result.error),
+      attempts: result.attempts,
+      startedAt: result.startedAt === null ? null : Date.parse(result.startedAt),
+      finishedAt: result.finishedAt === null ? null : Date.parse(result.finishedAt),
+      durationMs: result.durationMs,
+      reused: result.reused ? 1 : 0,
+      hash: result.hash,
+      skippedBecause: result.skippedBecause,
+    });
+  }
+
+  function writeLogs(runId: string, logs: RunProgress['logs']): void {
+    for (const log of logs ?? []) {
+      q.insertLog.run(
+        runId,
+        log.nodeId,
+        log.level,
+        log.message,
+        log.metadata === null ? null : json(log.metadata),
+        log.at,
+      );
+    }
+  }
+
+  function writeEvents(runId: string, events: readonly RunEvent[]): RunEventRecord[] {
+    if (events.length === 0) return [];
+    let seq = (q.lastEventSeq.get(runId) as { seq: number }).seq;
+    return events.map((event) => {
+      seq += 1;
+      q.insertEvent.run(runId, seq, json(event));
+      return { runId, seq, event };
+    });
+  }
+
+  function writeProgress(runId: string, progress: RunProgress): RunEventRecord[] {
+    for (const result of progress.nodeResults ?? []) writeNodeResult(runId, result);
+    writeLogs(runId, progress.logs);
+    return writeEvents(runId, progress.events ?? []);
   }
 
   function page<T>(items: T[], total: number, query: { page: number; limit: number }): Page<T> {
@@ -590,10 +652,17 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
             message: 'The run was canceled before it started.',
             retryable: false,
           };
-          const updated =
-            (q.cancelQueued.get({ id: runId, now: at, error: json(error) }) as Row | undefined) ??
-            (q.cancelRunning.get({ id: runId, now: at }) as Row | undefined);
-          if (updated) return { ok: true as const, run: toRun(updated) };
+          const canceled = q.cancelQueued.get({ id: runId, now: at, error: json(error) }) as
+            | Row
+            | undefined;
+          if (canceled) {
+            writeEvents(runId, [
+              { type: 'run:finish', runId, at, status: 'CANCELED', durationMs: 0, error },
+            ]);
+            return { ok: true as const, run: toRun(canceled) };
+          }
+          const flagged = q.cancelRunning.get({ id: runId, now: at }) as Row | undefined;
+          if (flagged) return { ok: true as const, run: toRun(flagged) };
           const run = toRun(row);
           if (run.status === 'CANCELED') return { ok: true as const, run };
           return { ok: false as const, reason: 'finished' as const, run };
@@ -609,10 +678,14 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       return db
         .transaction((): ClaimedRun | undefined => {
           const at = now();
+          const cap = options.maxRunningPerOwner;
+          const queued = (
+            cap === undefined ? q.oldestQueued.get() : q.oldestQueuedUnderCap.get({ cap })
+          ) as Row | undefined;
           const id =
             options.runId ??
             ((q.oldestExpired.get(at) as Row | undefined)?.id as string | undefined) ??
-            ((q.oldestQueued.get() as Row | undefined)?.id as string | undefined);
+            (queued?.id as string | undefined);
           if (id === undefined) return undefined;
           const expiresAt = at + options.leaseMs;
           const row = q.claim.get({ id, workerId: options.workerId, expiresAt, now: at }) as
@@ -633,50 +706,34 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       return q.renew.run({ id: runId, workerId, expiresAt: now() + leaseMs }).changes === 1;
     },
 
+    async releaseRun(runId, workerId) {
+      return q.release.run({ id: runId, workerId }).changes === 1;
+    },
+
+    async getRunById(runId) {
+      const row = q.getRunById.get(runId) as Row | undefined;
+      return row ? toRun(row) : undefined;
+    },
+
+    async recordRunProgress(runId, workerId, progress) {
+      return db
+        .transaction((): RunEventRecord[] | undefined => {
+          if (!q.holdsLease.get(runId, workerId)) return undefined;
+          return writeProgress(runId, progress);
+        })
+        .immediate();
+    },
+
     async recordNodeResult(runId, result) {
-      q.upsertNodeResult.run({
-        runId,
-        nodeId: result.nodeId,
-        status: result.status,
-        input: result.input === null ? null : json(result.input),
-        output: result.output === null ? null : json(result.output),
-        error: result.error === null ? null : json(result.error),
-        attempts: result.attempts,
-        startedAt: result.startedAt === null ? null : Date.parse(result.startedAt),
-        finishedAt: result.finishedAt === null ? null : Date.parse(result.finishedAt),
-        durationMs: result.durationMs,
-        reused: result.reused ? 1 : 0,
-        hash: result.hash,
-        skippedBecause: result.skippedBecause,
-      });
+      writeNodeResult(runId, result);
     },
 
     async appendLogs(runId, logs) {
-      db.transaction(() => {
-        for (const log of logs) {
-          q.insertLog.run(
-            runId,
-            log.nodeId,
-            log.level,
-            log.message,
-            log.metadata === null ? null : json(log.metadata),
-            log.at,
-          );
-        }
-      }).immediate();
+      db.transaction(() => writeLogs(runId, logs)).immediate();
     },
 
     async appendRunEvents(runId, events) {
-      return db
-        .transaction((): RunEventRecord[] => {
-          let seq = (q.lastEventSeq.get(runId) as { seq: number }).seq;
-          return events.map((event) => {
-            seq += 1;
-            q.insertEvent.run(runId, seq, json(event));
-            return { runId, seq, event };
-          });
-        })
-        .immediate();
+      return db.transaction(() => writeEvents(runId, events)).immediate();
     },
 
     async listRunEvents(runId, afterSeq, limit = -1) {
@@ -688,16 +745,22 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     },
 
     async finishRun(runId, workerId, input) {
-      const changes = q.finish.run({
-        id: runId,
-        workerId,
-        status: input.status,
-        error: input.error === null ? null : json(input.error),
-        counts: json(input.counts),
-        durationMs: input.durationMs,
-        now: now(),
-      }).changes;
-      return changes === 1;
+      return db
+        .transaction((): boolean => {
+          const changes = q.finish.run({
+            id: runId,
+            workerId,
+            status: input.status,
+            error: input.error === null ? null : json(input.error),
+            counts: json(input.counts),
+            durationMs: input.durationMs,
+            now: now(),
+          }).changes;
+          if (changes !== 1) return false;
+          if (input.progress) writeProgress(runId, input.progress);
+          return true;
+        })
+        .immediate();
     },
 
     async ping() {

@@ -235,6 +235,22 @@ export interface ClaimOptions {
   leaseMs: number;
   /** Claim this run only; default: the oldest claimable run. */
   runId?: string;
+  /**
+   * Passes over QUEUED runs whose owner already has this many RUNNING runs: the per-user cap
+   * on concurrent runs, kept across every worker sharing the store. Runs with an expired
+   * lease are resumed whatever the cap, and a claim by `runId` ignores it. Default: no cap.
+   */
+  maxRunningPerOwner?: number;
+}
+
+/** What a worker records while a run goes on; a store writes it in one transaction. */
+export interface RunProgress {
+  /** Results to insert or replace (one row per run and node). Default none. */
+  nodeResults?: readonly NodeResultInput[];
+  /** Log lines to append, in order. Default none. */
+  logs?: readonly LogInput[];
+  /** Events to append after the last one, numbered in order. Default none. */
+  events?: readonly RunEvent[];
 }
 
 export interface FinishRunInput {
@@ -242,6 +258,11 @@ export interface FinishRunInput {
   error: ErrorInfo | null;
   counts: RunCounts;
   durationMs: number;
+  /**
+   * The last progress (typically the `run:finish` event), written in the same transaction as
+   * the end, so a run that ended always carries its final event and results. Default none.
+   */
+  progress?: RunProgress;
 }
 
 export type CancelResult =
@@ -322,8 +343,10 @@ export interface RunStore {
   /** Newest first. */
   listRuns(ownerId: string, query: RunListQuery): Promise<Page<RunRecord>>;
   /**
-   * QUEUED runs end CANCELED at once; RUNNING runs get `cancelRequestedAt` and stop when the
-   * worker sees it. Canceling twice is not an error; a run that ended otherwise is `finished`.
+   * QUEUED runs end CANCELED at once, with a `run:finish` event appended in the same
+   * transaction (so event streams of the run end); RUNNING runs get `cancelRequestedAt` and
+   * stop when the worker sees it. Canceling twice is not an error and appends nothing; a run
+   * that ended otherwise is `finished`.
    */
   requestCancel(ownerId: string, runId: string): Promise<CancelResult>;
   /** Records the queue backend's id for the run. */
@@ -336,6 +359,23 @@ export interface RunStore {
   claimRun(options: ClaimOptions): Promise<ClaimedRun | undefined>;
   /** Extends the lease; false when `workerId` no longer holds it (stop working on the run). */
   renewLease(runId: string, workerId: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Hands a held run back: QUEUED again with its lease cleared (attempts and results kept),
+   * so the next claim resumes it at once. False, and nothing changed, without the lease.
+   */
+  releaseRun(runId: string, workerId: string): Promise<boolean>;
+  /** The run by id whoever owns it, for workers. Request handlers use the owner-scoped `getRun`. */
+  getRunById(runId: string): Promise<RunRecord | undefined>;
+  /**
+   * Writes node results, log lines and events in one transaction, only while `workerId`
+   * holds the run's lease. Returns the stored events with their `seq`, or undefined (and
+   * nothing written) when the lease is gone: a worker that lost its run can no longer touch it.
+   */
+  recordRunProgress(
+    runId: string,
+    workerId: string,
+    progress: RunProgress,
+  ): Promise<RunEventRecord[] | undefined>;
   /** Inserts or replaces the node's result; the store keeps one row per run and node. */
   recordNodeResult(runId: string, result: NodeResultInput): Promise<void>;
   /** Appends log lines in one transaction. */
@@ -344,7 +384,10 @@ export interface RunStore {
   appendRunEvents(runId: string, events: readonly RunEvent[]): Promise<RunEventRecord[]>;
   /** Events with `seq` greater than `afterSeq`, in order, at most `limit` (default all). */
   listRunEvents(runId: string, afterSeq: number, limit?: number): Promise<RunEventRecord[]>;
-  /** Ends the run if `workerId` holds its lease; false (and nothing written) otherwise. */
+  /**
+   * Ends the run and writes `input.progress` in one transaction if `workerId` holds its lease;
+   * false (and nothing written) otherwise.
+   */
   finishRun(runId: string, workerId: string, input: FinishRunInput): Promise<boolean>;
 }
 

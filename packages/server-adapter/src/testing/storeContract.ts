@@ -420,6 +420,219 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
     );
   });
 
+  const emptyResult = {
+    input: null,
+    output: null,
+    error: null,
+    attempts: 1,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    finishedAt: null,
+    durationMs: null,
+    reused: false,
+    hash: null,
+    skippedBecause: null,
+  };
+  const zeroCounts = { total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 };
+
+  withStore(
+    'progress is written whole by the lease holder only, events numbered after the last',
+    async (store, clock) => {
+      const created = await store.createRun(ALICE, adHoc());
+      assert.ok(created.ok);
+      const runId = created.run.id;
+      assert.ok(await store.claimRun({ workerId: 'a', leaseMs: 1000, runId }));
+      const first = await store.recordRunProgress(runId, 'a', {
+        nodeResults: [{ ...emptyResult, nodeId: 'a', status: 'RUNNING' }],
+        logs: [{ nodeId: 'a', level: 'info', message: 'working', metadata: null, at: 1 }],
+        events: [
+          { type: 'run:start', runId, at: 1, nodeIds: ['a'] },
+          { type: 'node:start', runId, at: 2, nodeId: 'a', nodeType: 'text', attempt: 1 },
+        ],
+      });
+      assert.deepEqual(
+        first?.map((e) => [e.seq, e.event.type]),
+        [
+          [1, 'run:start'],
+          [2, 'node:start'],
+        ],
+      );
+      const onlyEvents = await store.recordRunProgress(runId, 'a', {
+        events: [{ type: 'node:delta', runId, at: 3, nodeId: 'a', delta: 'x' }],
+      });
+      assert.deepEqual(
+        onlyEvents?.map((e) => e.seq),
+        [3],
+      );
+      assert.deepEqual(await store.recordRunProgress(runId, 'a', {}), []);
+      const intruder = await store.recordRunProgress(runId, 'b', {
+        nodeResults: [{ ...emptyResult, nodeId: 'a', status: 'FAILED' }],
+        logs: [{ nodeId: null, level: 'error', message: 'stale', metadata: null, at: 4 }],
+        events: [{ type: 'node:delta', runId, at: 4, nodeId: 'a', delta: 'stale' }],
+      });
+      assert.equal(intruder, undefined, 'a worker without the lease writes nothing');
+      clock.ms += 1001;
+      assert.ok(await store.claimRun({ workerId: 'b', leaseMs: 1000 }), 'b takes over');
+      assert.equal(
+        await store.recordRunProgress(runId, 'a', {
+          events: [{ type: 'node:delta', runId, at: 5, nodeId: 'a', delta: 'late' }],
+        }),
+        undefined,
+        'the worker whose lease expired and was taken over is fenced off',
+      );
+      const detail = await store.getRunDetail(ALICE, runId);
+      assert.deepEqual(
+        detail?.nodeResults.map((r) => [r.nodeId, r.status]),
+        [['a', 'RUNNING']],
+      );
+      assert.deepEqual(
+        detail?.logs.map((l) => l.message),
+        ['working'],
+      );
+      assert.deepEqual(
+        (await store.listRunEvents(runId, 0)).map((e) => e.seq),
+        [1, 2, 3],
+      );
+    },
+  );
+
+  withStore(
+    'finishing writes the final progress with the end, for the holder only',
+    async (store) => {
+      const created = await store.createRun(ALICE, adHoc());
+      assert.ok(created.ok);
+      const runId = created.run.id;
+      await store.claimRun({ workerId: 'a', leaseMs: 1000, runId });
+      const finish = {
+        status: 'SUCCESS' as const,
+        error: null,
+        counts: { ...zeroCounts, total: 1, success: 1 },
+        durationMs: 3,
+        progress: {
+          nodeResults: [{ ...emptyResult, nodeId: 'a', status: 'SUCCESS' as const }],
+          events: [
+            {
+              type: 'run:finish' as const,
+              runId,
+              at: 9,
+              status: 'SUCCESS' as const,
+              durationMs: 3,
+            },
+          ],
+        },
+      };
+      assert.equal(await store.finishRun(runId, 'b', finish), false);
+      assert.deepEqual(await store.listRunEvents(runId, 0), [], 'a refused finish writes nothing');
+      assert.equal(await store.finishRun(runId, 'a', finish), true);
+      assert.equal(await store.finishRun(runId, 'a', finish), false, 'a run ends once');
+      const events = await store.listRunEvents(runId, 0);
+      assert.deepEqual(
+        events.map((e) => [e.seq, e.event.type]),
+        [[1, 'run:finish']],
+      );
+      const detail = await store.getRunDetail(ALICE, runId);
+      assert.equal(detail?.run.status, 'SUCCESS');
+      assert.deepEqual(
+        detail?.nodeResults.map((r) => r.status),
+        ['SUCCESS'],
+      );
+    },
+  );
+
+  withStore('canceling a queued run records its run:finish event once', async (store) => {
+    const created = await store.createRun(ALICE, adHoc());
+    assert.ok(created.ok);
+    const runId = created.run.id;
+    await store.requestCancel(ALICE, runId);
+    await store.requestCancel(ALICE, runId);
+    const events = await store.listRunEvents(runId, 0);
+    assert.equal(events.length, 1);
+    assert.equal(events[0]?.seq, 1);
+    assert.deepEqual(
+      events[0]?.event.type === 'run:finish' && [
+        events[0].event.status,
+        events[0].event.error?.code,
+      ],
+      ['CANCELED', 'E_CANCELED'],
+    );
+    assert.equal(await store.claimRun({ workerId: 'w', leaseMs: 1000 }), undefined);
+  });
+
+  withStore('a released run is queued again and the next claim resumes it', async (store) => {
+    const created = await store.createRun(ALICE, adHoc());
+    assert.ok(created.ok);
+    const runId = created.run.id;
+    await store.claimRun({ workerId: 'a', leaseMs: 60_000, runId });
+    await store.recordRunProgress(runId, 'a', {
+      nodeResults: [{ ...emptyResult, nodeId: 'a', status: 'SUCCESS', hash: 'h' }],
+    });
+    assert.equal(await store.releaseRun(runId, 'b'), false, 'only the holder releases');
+    assert.equal(await store.releaseRun(runId, 'a'), true);
+    assert.equal(await store.releaseRun(runId, 'a'), false);
+    assert.equal((await store.getRun(ALICE, runId))?.status, 'QUEUED');
+    assert.equal(await store.renewLease(runId, 'a', 1000), false, 'the lease is gone');
+    const resumed = await store.claimRun({ workerId: 'b', leaseMs: 1000 });
+    assert.equal(resumed?.run.id, runId);
+    assert.equal(resumed?.run.attempts, 2);
+    const detail = await store.getRunDetail(ALICE, runId);
+    assert.deepEqual(
+      detail?.nodeResults.map((r) => [r.nodeId, r.status, r.hash]),
+      [['a', 'SUCCESS', 'h']],
+    );
+  });
+
+  withStore("getRunById finds any owner's run for workers", async (store) => {
+    const created = await store.createRun(BOB, adHoc());
+    assert.ok(created.ok);
+    assert.equal((await store.getRunById(created.run.id))?.ownerId, BOB);
+    assert.equal(await store.getRunById('missing'), undefined);
+  });
+
+  withStore(
+    'the per-owner cap passes over owners at their cap but resumes expired leases',
+    async (store, clock) => {
+      const ids: string[] = [];
+      for (const owner of [ALICE, ALICE, ALICE, BOB]) {
+        clock.ms += 10;
+        const created = await store.createRun(owner, adHoc());
+        assert.ok(created.ok);
+        ids.push(created.run.id);
+      }
+      const cap = { leaseMs: 1000, maxRunningPerOwner: 1 };
+      assert.equal((await store.claimRun({ workerId: 'w1', ...cap }))?.run.id, ids[0]);
+      clock.ms += 100;
+      assert.equal(
+        (await store.claimRun({ workerId: 'w2', ...cap }))?.run.id,
+        ids[3],
+        "Alice is at her cap: Bob's newer run goes first",
+      );
+      assert.equal(await store.claimRun({ workerId: 'w3', ...cap }), undefined);
+      assert.equal(
+        (await store.claimRun({ workerId: 'w3', leaseMs: 1000 }))?.run.id,
+        ids[1],
+        'without a cap the oldest queued run goes',
+      );
+      clock.ms += 901;
+      assert.equal(
+        (await store.claimRun({ workerId: 'w4', ...cap }))?.run.id,
+        ids[0],
+        'an expired lease is resumed whatever the cap',
+      );
+      await store.finishRun(ids[0]!, 'w4', {
+        status: 'SUCCESS',
+        error: null,
+        counts: zeroCounts,
+        durationMs: 1,
+      });
+      await store.renewLease(ids[1]!, 'w3', 1000);
+      await store.renewLease(ids[3]!, 'w2', 1000);
+      assert.equal(await store.claimRun({ workerId: 'w5', ...cap }), undefined, 'Alice: 1 running');
+      assert.equal(
+        (await store.claimRun({ workerId: 'w5', leaseMs: 1000, maxRunningPerOwner: 2 }))?.run.id,
+        ids[2],
+      );
+    },
+  );
+
   withStore(
     'records handed out are copies: mutating them changes nothing stored',
     async (store) => {

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import type { NodeRegistry, RunContext } from '@galaxyflow/engine';
+import { createMemoryEventBus, type EventBus } from './events';
+import {
+  type EngineDefaults,
+  type ExecuteRunOutcome,
+  executeClaimedRun,
+  type WorkerLogger,
+} from './executeRun';
+import type { RunQueue } from './queue';
+import type { RunStore } from './store/types';
+
+export interface InProcessQueueOptions {
+  /** Where runs live; its QUEUED rows are the queue. Required. */
+  store: RunStore;
+  /** Node types runs may use. Required. */
+  registry: NodeRegistry;
+  /**
+   * Host services handed to every node, e.g.
+   * `llmContext({ providers: createProvidersFromEnv(process.env, [geminiFromEnv]) })`. Default `{}`.
+   */
+  context?: RunContext;
+  /** Carries events to the SSE streams; pass the same bus to the router. Default `createMemoryEventBus()`. */
+  events?: EventBus;
+  /** Runs this process executes at once. Default 4. */
+  concurrency?: number;
+  /** Runs one user may have RUNNING at once, across every worker on the store; the rest wait QUEUED. Default 2. */
+  maxRunsPerUser?: number;
+  /** How long a claimed run's lease lasts without renewal, in ms. Default 30,000. */
+  leaseMs?: number;
+  /** How often leases are renewed and cancel requests looked for, in ms. Default `leaseMs / 3`. */
+  heartbeatMs?: number;
+  /** How often an idle worker looks for queued runs and expired leases, in ms. Default 1,000. */
+  pollMs?: number;
+  /** Time limit of a run from its first start, in ms. Default 3,600,000 (1 hour). */
+  runTimeoutMs?: number;
+  /** Interruptions a run survives before it ends FAILED with `E_RUN_INTERRUPTED`. Default 2. */
+  maxInterruptions?: number;
+  /** Engine defaults for every run (concurrency, node timeout, retry, failure mode). Default the engine's. */
+  engine?: EngineDefaults;
+  /** Lease owner id of this worker. Default `<pid>-<random>`. */
+  workerId?: string;
+  /** Where failures around runs are reported. Default: silent. */
+  logger?: WorkerLogger;
+}
+
+/** The embedded durable queue. */
+export interface InProcessQueue extends RunQueue {
+  /** The bus its runs publish to: hand it to `createGalaxyRouter({ events })`. */
+  readonly events: EventBus;
+  /** The lease owner id of this worker. */
+  readonly workerId: string;
+  /** Ids of the runs this worker is executing now. */
+  activeRuns(): string[];
+  /** Resolves when this worker has no run in flight and found nothing left to claim. */
+  idle(): Promise<void>;
+}
+
+interface Slot {
+  release: AbortController;
+  cancel: AbortController;
+  done: Promise<ExecuteRunOutcome | undefined>;
+}
+
+/**
+ * The default queue: durable because the queue *is* the store. Workers claim QUEUED runs
+ * (and runs whose lease expired, first) with a lease in one transaction, so two workers on
+ * one database never run the same run; a crashed worker's runs are resumed by whichever
+ * worker claims next, on start and on every poll. `stop` stops claiming, lets runs in flight
+ * finish up to a deadline, and hands the rest back to the queue to resume.
+ */
+export function createInProcessQueue(options: InProcessQueueOptions): InProcessQueue {
+  const { store } = options;
+  const events = options.events ?? createMemoryEventBus();
+  const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const maxRunsPerUser = options.maxRunsPerUser ?? 2;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const pollMs = options.pollMs ?? 1000;
+  const slots = new Map<string, Slot>();
+  let started = false;
+  let stopping = false;
+  let poller: ReturnType<typeof setInterval> | undefined;
+  let claiming: Promise<void> | null = null;
+  let claimAgain = false;
+  const idleWaiters: (() => void)[] = [];
+
+  const deps = {
+    store,
+    registry: options.registry,
+    events,
+    workerId,
+    leaseMs,
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.runTimeoutMs !== undefined ? { runTimeoutMs: options.runTimeoutMs } : {}),
+    ...(options.maxInterruptions !== undefined
+      ? { maxInterruptions: options.maxInterruptions }
+      : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+
+  function settleIdle(): void {
+    if (slots.size > 0 || claiming) return;
+    for (const resolve of idleWaiters.splice(0)) resolve();
+  }
+
+  /** Claims runs while there are free slots; one claim loop at a time. */
+  function fill(): void {
+    if (!started || stopping) {
+      settleIdle();
+      return;
+    }
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    claiming = (async () => {
+      do {
+        claimAgain = false;
+        while (!stopping && slots.size < concurrency) {
+          let claimed: Awaited<ReturnType<RunStore['claimRun']>>;
+          try {
+            claimed = await store.claimRun({
+              workerId,
+              leaseMs,
+              maxRunningPerOwner: maxRunsPerUser,
+            });
+          } catch (error) {
+            options.logger?.error({ err: error, workerId }, 'claiming a run failed');
+            break;
+          }
+          if (!claimed) break;
+          launch(claimed);
+        }
+      } while (claimAgain && !stopping && slots.size < concurrency);
+    })().finally(() => {
+      claiming = null;
+      settleIdle();
+    });
+  }
+
+  function launch(claimed: NonNullable<Awaited<ReturnType<RunStore['claimRun']>>>): void {
+    const runId = claimed.run.id;
+    const release = new AbortController();
+    const cancel = new AbortController();
+    const done = executeClaimedRun(claimed, {
+      ...deps,
+      signal: release.signal,
+      cancelSignal: cancel.signal,
+    })
+      .catch((error: unknown) => {
+        options.logger?.error({ err: error, runId }, 'the run failed outside the engine');
+        return undefined;
+      })
+      .finally(() => {
+        slots.delete(runId);
+        // A slot is free, and the run's owner may be under the cap again.
+        fill();
+      });
+    slots.set(runId, { release, cancel, done });
+  }
+
+  return {
+    events,
+    workerId,
+    async enqueue() {
+      // The run is already a QUEUED row: claiming it is all there is to do.
+      fill();
+      return undefined;
+    },
+    async cancel(runId) {
+      slots.get(runId)?.cancel.abort();
+    },
+    async start() {
+      if (started && !stopping) return;
+      started = true;
+      stopping = false;
+      // Runs left by a crashed worker are claimed here first: expired leases go before QUEUED.
+      fill();
+      poller = setInterval(fill, pollMs);
+      poller.unref?.();
+    },
+    async stop(stopOptions = {}) {
+      stopping = true;
+      if (poller) clearInterval(poller);
+      poller = undefined;
+      const deadlineMs = stopOptions.deadlineMs ?? 10_000;
+      const inFlight = () => [...slots.values()].map((slot) => slot.done);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      });
+      await Promise.race([Promise.allSettled(inFlight()), deadline]);
+      clearTimeout(timer);
+      // Past the deadline: stop the rest and hand them back, to resume on the next start.
+      for (const slot of slots.values()) slot.release.abort();
+      await Promise.allSettled(inFlight());
+      if (claiming) await claiming;
+      started = false;
+      settleIdle();
+    },
+    activeRuns() {
+      return [...slots.keys()];
+    },
+    idle() {
+      if (slots.size === 0 && !claiming) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}

@@ -22,7 +22,7 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
+export { builtinNodes, debugNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
 export { fillPrompt } from './nodes/llm';
 export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';
 export {

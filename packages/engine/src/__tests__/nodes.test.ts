@@ -4,6 +4,7 @@ import { parseJsonPath, pickJsonPath } from '../nodes/json';
 import { renderTemplate, templateVariables } from '../nodes/template';
 import { createRegistry } from '../registry';
 import { runWorkflow } from '../run';
+import { validateWorkflow } from '../validate';
 import type { WorkflowInput } from '../schema';
 
 const registry = createRegistry(builtinNodes);
@@ -97,5 +98,22 @@ describe('text and debug', () => {
     expect(line.message.length).toBeLessThan(10_100);
     expect(line.message).toMatch(/\(20000 chars\)$/);
     expect(line.data).toEqual({ type: 'string', length: 20_000 });
+  });
+});
+
+describe('image', () => {
+  const one = (url: string) => ({ nodes: [{ id: 'i', type: 'image', data: { url } }], edges: [] });
+
+  it('passes an https or data: URL on as an image', async () => {
+    const result = await runWorkflow(one('data:image/png;base64,iVBORw0KGgo='), { registry });
+    expect(result.nodes.i!.output).toEqual({ image: 'data:image/png;base64,iVBORw0KGgo=' });
+  });
+
+  it('tells the user what to set when the URL is missing or not an image URL', () => {
+    const missing = validateWorkflow(one(''), registry);
+    expect(missing.issues).toEqual([expect.objectContaining({ code: 'E_INVALID_DATA', nodeId: 'i', message: expect.stringContaining('Set the image') })]);
+    const script = validateWorkflow(one('javascript:alert(1)'), registry);
+    expect(script.issues[0]).toMatchObject({ code: 'E_INVALID_DATA', message: expect.stringContaining('https://') });
+    expect(validateWorkflow(one('https://example.com/cat.png'), registry).ok).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition } from '../types';
 import { debugNode } from './debug';
+import { imageNode } from './image';
 import { jsonNode } from './json';
 import { llmNode } from './llm';
 import { templateNode } from './template';
@@ -9,6 +10,7 @@ import { visionNode } from './vision';
 /** The node types every Galaxy Flow host has; pass them to `createRegistry` with your own. */
 export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   textNode,
+  imageNode,
   templateNode,
   llmNode,
   visionNode,
@@ -16,4 +18,4 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   debugNode,
 ] as unknown as AnyNodeDefinition[]);
 
-export { debugNode, jsonNode, llmNode, templateNode, textNode, visionNode };
+export { debugNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode };

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+const databaseUrl = z
+  .string({
+    error:
+      'DATABASE_URL is not set: use postgres://… in production or file:./data/galaxy.db locally.',
+  })
+  .refine((url) => /^(postgres(ql)?:\/\/|file:)/.test(url), {
+    error: 'DATABASE_URL must start with postgres://, postgresql:// or file:.',
+  });
+
+const serverEnvSchema = z.object({
+  DATABASE_URL: databaseUrl,
+  /** Per-user cap on runs executing at once, enforced by the Trigger.dev queue's concurrency. */
+  GALAXY_MAX_RUNNING_PER_USER: z.coerce.number().int().positive().default(2),
+});
+
+export type ServerEnv = z.infer<typeof serverEnvSchema>;
+
+/** The variables this app reads itself (Clerk, Trigger.dev and providers read their own). */
+export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+  const parsed = serverEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `- ${issue.message}`).join('\n');
+    throw new Error(
+      `Galaxy Flow cannot start; fix the environment (see .env.example):\n${problems}`,
+    );
+  }
+  return parsed.data;
+}

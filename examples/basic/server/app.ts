@@ -1,0 +1,89 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type RunContext } from '@galaxyflow/engine';
+import { createImageFetcher } from '@galaxyflow/engine/node';
+import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
+import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
+import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
+import { createGalaxyRouter, createInProcessQueue, createSqliteStore, tokenAuth } from '@galaxyflow/server-adapter';
+import express, { type Express } from 'express';
+import pino, { type Logger } from 'pino';
+import type { AppConfig } from './config';
+import { resolveTokens } from './tokens';
+
+const CLIENT_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+
+export interface App {
+  app: Express;
+  /** The login token made on first start, when `AUTH_TOKENS` is not set. */
+  generatedToken: string | undefined;
+  /** Stops taking runs, lets running nodes finish up to `deadlineMs`, closes the database. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export interface AppOptions {
+  /** The raw environment, for the LLM providers' keys and base URLs. */
+  env: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Extra host services for nodes (tests inject a provider set here). */
+  context?: RunContext;
+}
+
+/** The whole reference app: API on the embedded defaults plus the built editor page. */
+export async function createApp(config: AppConfig, options: AppOptions): Promise<App> {
+  const dataDir = resolve(config.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
+  const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
+
+  const registry = createRegistry(builtinNodes);
+  const store = createSqliteStore({ path: join(dataDir, 'galaxy.db') });
+  const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
+  const queue = createInProcessQueue({
+    store,
+    registry,
+    context: options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
+    logger,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    // Inline style attributes are how the canvas positions nodes; scripts come only from this origin.
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  app.use('/api', createGalaxyRouter({ auth: tokenAuth({ tokens }), store, queue, registry, logger }));
+
+  if (existsSync(join(CLIENT_DIR, 'index.html'))) {
+    app.use('/assets', express.static(join(CLIENT_DIR, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+    app.use(express.static(CLIENT_DIR, { index: false }));
+    app.get('/{*path}', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(join(CLIENT_DIR, 'index.html'));
+    });
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text').send('The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.');
+    });
+  }
+
+  await queue.start();
+  let closed = false;
+  return {
+    app,
+    generatedToken: generated,
+    async close(deadlineMs = 10_000) {
+      if (closed) return;
+      closed = true;
+      await queue.stop({ deadlineMs });
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { builtinNodes, createRegistry, runWorkflow, validateWorkflow } from '@galaxyflow/engine';
+import { describe, expect, it } from 'vitest';
+import { templates } from '../src/templates';
+
+const registry = createRegistry(builtinNodes);
+
+describe('starter templates', () => {
+  it.each(templates.map((t) => [t.name, t] as const))('"%s" is a valid workflow', (_name, template) => {
+    expect(validateWorkflow(template.workflow, registry).issues).toEqual([]);
+  });
+
+  it('the no-key template runs to the picked value with no provider configured', async () => {
+    const template = templates.find((t) => !t.needsProvider)!;
+    const result = await runWorkflow(template.workflow, { registry });
+    expect(result.status).toBe('SUCCESS');
+    expect(result.nodes.show!.output).toEqual({ value: 'sunny' });
+  });
+
+  it('an LLM template without a provider fails naming the variable to set', async () => {
+    const template = templates.find((t) => t.id === 'summarize')!;
+    const result = await runWorkflow(template.workflow, { registry, failureMode: 'fail_safe' });
+    expect(result.nodes.summarize).toMatchObject({ status: 'FAILED', error: { message: expect.stringContaining('GEMINI_API_KEY') } });
+    expect(result.nodes.show!.status).toBe('SKIPPED');
+  });
+});

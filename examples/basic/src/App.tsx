@@ -1,0 +1,92 @@
+import { builtinNodes, createRegistry } from '@galaxyflow/engine';
+import { WorkflowEditor } from '@galaxyflow/react-editor';
+import { createGalaxyClient, type GalaxyClient } from '@galaxyflow/server-adapter/client';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { readSessionToken, signOut } from './session';
+import { SignIn } from './SignIn';
+import { WorkflowList } from './WorkflowList';
+
+const registry = createRegistry(builtinNodes);
+
+/** `/w/<id>` opens a workflow; the address is shareable between a user's own tabs. */
+function workflowIdFromPath(): string | null {
+  const match = /^\/w\/([^/]+)$/.exec(window.location.pathname);
+  return match ? decodeURIComponent(match[1]!) : null;
+}
+
+export function App() {
+  const [token, setToken] = useState(() => readSessionToken());
+  const [rejected, setRejected] = useState(false);
+  const [workflowId, setWorkflowId] = useState(() => workflowIdFromPath());
+  const [listVersion, setListVersion] = useState(0);
+
+  const client: GalaxyClient | null = useMemo(
+    () => (token ? createGalaxyClient({ baseUrl: '/api', headers: () => ({ authorization: `Bearer ${token}` }) }) : null),
+    [token],
+  );
+
+  useEffect(() => {
+    const onPop = () => setWorkflowId(workflowIdFromPath());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  const open = useCallback((id: string | null) => {
+    window.history.pushState(null, '', id ? `/w/${encodeURIComponent(id)}` : '/');
+    setWorkflowId(id);
+  }, []);
+
+  const onUnauthorized = useCallback(() => {
+    signOut();
+    setRejected(true);
+    setToken(null);
+  }, []);
+
+  if (!client) {
+    return (
+      <SignIn
+        rejected={rejected}
+        onSubmit={(value) => {
+          window.localStorage.setItem('galaxyflow.token', value);
+          setRejected(false);
+          setToken(value);
+        }}
+      />
+    );
+  }
+
+  return (
+    <div className="gfa-shell">
+      <WorkflowList
+        client={client}
+        selectedId={workflowId}
+        refreshKey={listVersion}
+        onOpen={open}
+        onUnauthorized={onUnauthorized}
+        onSignOut={() => {
+          signOut();
+          setToken(null);
+          open(null);
+        }}
+      />
+      <main className="gfa-main">
+        {workflowId ? (
+          <WorkflowEditor
+            key={workflowId}
+            registry={registry}
+            client={client}
+            workflowId={workflowId}
+            theme="system"
+            onSave={() => setListVersion((v) => v + 1)}
+            onRunFinish={() => setListVersion((v) => v + 1)}
+          />
+        ) : (
+          <div className="gfa-empty">
+            <h1>Galaxy Flow</h1>
+            <p>Open a workflow on the left, or start one from a template.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}

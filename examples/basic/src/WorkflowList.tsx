@@ -1,0 +1,183 @@
+import { GalaxyApiError, type GalaxyClient, type WorkflowSummary } from '@galaxyflow/server-adapter/client';
+import { useCallback, useEffect, useState } from 'react';
+import { templates } from './templates';
+
+export interface WorkflowListProps {
+  client: GalaxyClient;
+  selectedId: string | null;
+  /** Changes when the open workflow was saved or run, so names and statuses refresh. */
+  refreshKey: number;
+  onOpen(id: string | null): void;
+  onUnauthorized(): void;
+  onSignOut(): void;
+}
+
+const PAGE = 50;
+
+/** The user's workflows: search, open, new from a template, rename, delete. */
+export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnauthorized, onSignOut }: WorkflowListProps) {
+  const [items, setItems] = useState<WorkflowSummary[]>([]);
+  const [query, setQuery] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [picking, setPicking] = useState(false);
+  const [renaming, setRenaming] = useState<string | null>(null);
+
+  const fail = useCallback(
+    (e: unknown) => {
+      if (e instanceof GalaxyApiError && e.status === 401) onUnauthorized();
+      else setError(e instanceof Error ? e.message : String(e));
+    },
+    [onUnauthorized],
+  );
+
+  const reload = useCallback(async () => {
+    try {
+      const page = await client.workflows.list({ limit: PAGE, ...(query ? { q: query } : {}) });
+      setItems(page.items);
+      setError(null);
+    } catch (e) {
+      fail(e);
+    }
+  }, [client, query, fail]);
+
+  useEffect(() => {
+    const timer = setTimeout(() => void reload(), query ? 200 : 0);
+    return () => clearTimeout(timer);
+  }, [reload, refreshKey, query]);
+
+  const create = async (templateId: string) => {
+    const template = templates.find((t) => t.id === templateId)!;
+    try {
+      const created = await client.workflows.create({
+        name: template.name,
+        description: template.description,
+        nodes: template.workflow.nodes,
+        edges: template.workflow.edges,
+      });
+      setPicking(false);
+      await reload();
+      onOpen(created.id);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const createBlank = async () => {
+    try {
+      const created = await client.workflows.create({ name: 'Untitled workflow' });
+      setPicking(false);
+      await reload();
+      onOpen(created.id);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const rename = async (item: WorkflowSummary, name: string) => {
+    setRenaming(null);
+    if (!name.trim() || name.trim() === item.name) return;
+    try {
+      await client.workflows.update(item.id, { name: name.trim(), expectedVersion: item.version });
+      await reload();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const remove = async (item: WorkflowSummary) => {
+    if (!window.confirm(`Delete "${item.name}"? Its runs stay in the history.`)) return;
+    try {
+      await client.workflows.delete(item.id);
+      if (item.id === selectedId) onOpen(null);
+      await reload();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  return (
+    <nav className="gfa-sidebar" aria-label="Workflows">
+      <header>
+        <strong>Workflows</strong>
+        <button type="button" onClick={() => setPicking((v) => !v)} aria-expanded={picking}>
+          New
+        </button>
+      </header>
+      {picking && (
+        <ul className="gfa-templates" aria-label="Start from">
+          <li>
+            <button type="button" onClick={() => void createBlank()}>
+              <strong>Blank workflow</strong>
+              <span>An empty canvas.</span>
+            </button>
+          </li>
+          {templates.map((t) => (
+            <li key={t.id}>
+              <button type="button" onClick={() => void create(t.id)}>
+                <strong>{t.name}</strong>
+                <span>
+                  {t.description}
+                  {t.needsProvider ? ' Needs an LLM provider key.' : ''}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <input type="search" placeholder="Search workflows" aria-label="Search workflows" value={query} onChange={(e) => setQuery(e.target.value)} />
+      {error && (
+        <p role="alert" className="gfa-error">
+          {error}
+        </p>
+      )}
+      <ul className="gfa-list">
+        {items.map((item) => (
+          <li key={item.id} className={item.id === selectedId ? 'gfa-selected' : undefined}>
+            {renaming === item.id ? (
+              <input
+                aria-label={`New name for ${item.name}`}
+                defaultValue={item.name}
+                // biome-ignore lint/a11y/noAutofocus: the field appears because the user asked to rename
+                autoFocus
+                onBlur={(e) => void rename(item, e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') void rename(item, e.currentTarget.value);
+                  if (e.key === 'Escape') setRenaming(null);
+                }}
+              />
+            ) : (
+              <a
+                href={`/w/${encodeURIComponent(item.id)}`}
+                aria-current={item.id === selectedId ? 'page' : undefined}
+                onClick={(e) => {
+                  e.preventDefault();
+                  onOpen(item.id);
+                }}
+              >
+                <span className="gfa-name">{item.name}</span>
+                <span className="gfa-meta">
+                  {item.runCount} run{item.runCount === 1 ? '' : 's'}
+                  {item.lastRunStatus ? ` · last ${item.lastRunStatus.toLowerCase()}` : ''}
+                </span>
+              </a>
+            )}
+            <span className="gfa-actions">
+              <button type="button" aria-label={`Rename ${item.name}`} onClick={() => setRenaming(item.id)}>
+                Rename
+              </button>
+              <button type="button" aria-label={`Delete ${item.name}`} onClick={() => void remove(item)}>
+                Delete
+              </button>
+            </span>
+          </li>
+        ))}
+        {items.length === 0 && !error && <li className="gfa-none">{query ? 'No workflow matches.' : 'No workflows yet: press New.'}</li>}
+      </ul>
+      <footer>
+        <button type="button" onClick={onSignOut}>
+          Sign out
+        </button>
+      </footer>
+    </nav>
+  );
+}

@@ -40,6 +40,7 @@ export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnautho
     }
   }, [client, query, fail]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the parent's signal to reload
   useEffect(() => {
     const timer = setTimeout(() => void reload(), query ? 200 : 0);
     return () => clearTimeout(timer);

@@ -1,3 +1,5 @@
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -6,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  */
 export const sourceConditions = ['@galaxyflow/source'];
 
+const root = dirname(fileURLToPath(import.meta.url));
+
 export const sharedConfig = defineConfig({
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions } },
@@ -13,5 +17,8 @@ export const sharedConfig = defineConfig({
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // Each package's counts also go to one folder, for the total `npm test` prints at the end.
+    reporters: ['default', 'json'],
+    outputFile: { json: join(root, 'test-results', 'vitest', `${basename(process.cwd())}.json`) },
   },
 });

@@ -21,7 +21,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  treeshake: true,
+  // Rollup's extra tree-shaking pass would strip the 'use client' directive; esbuild's is enough.
+  treeshake: false,
   external: ['react', 'react-dom', 'react/jsx-runtime'],
   banner: { js: "'use client';" },
   onSuccess: async () => writeStylesheet(),

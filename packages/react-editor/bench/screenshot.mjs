@@ -18,7 +18,7 @@ try {
     await page.goto(`${server.url}/iframe.html?id=${id}&viewMode=story`);
     await page.waitForTimeout(wait);
     const file = `${out}/${id}.png`;
-    await page.screenshot({ path: file });
+    await page.screenshot({ path: file, animations: 'disabled', timeout: 60_000 });
     console.log(file);
     await page.close();
   }

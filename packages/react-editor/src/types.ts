@@ -1,11 +1,4 @@
-import type {
-  ErrorInfo,
-  JsonValue,
-  LogEntry,
-  NodeResult,
-  RunStatus,
-  WorkflowSettings,
-} from '@galaxyflow/engine';
+import type { ErrorInfo, LogEntry, RunStatus, WorkflowSettings } from '@galaxyflow/engine';
 import type { Edge, Node } from '@xyflow/react';
 
 /** A node's `data` as stored in the workflow: the type's own settings plus the common keys. */
@@ -73,4 +66,3 @@ export interface RunView {
   targetNodeIds?: string[];
 }
 
-export type { ErrorInfo, JsonValue, LogEntry, NodeResult };

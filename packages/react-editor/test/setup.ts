@@ -37,17 +37,22 @@ Object.assign(globalThis, {
   DOMMatrixReadOnly: DOMMatrixReadOnlyStub,
 });
 
+// The canvas gets a laptop-sized pane, so fitting a workflow into view lands at a zoom where
+// nodes show their forms; everything else measures 1px unless it has an inline size.
+const PANE_CLASSES = ['react-flow', 'react-flow__renderer', 'react-flow__pane'];
+const isPane = (element: HTMLElement) => PANE_CLASSES.some((name) => element.classList.contains(name));
+const pixels = (value: string) => (value.endsWith('px') ? Number.parseFloat(value) : 0);
 Object.defineProperties(HTMLElement.prototype, {
   offsetHeight: {
     configurable: true,
     get(this: HTMLElement) {
-      return Number.parseFloat(this.style.height) || 1;
+      return pixels(this.style.height) || (isPane(this) ? 700 : 1);
     },
   },
   offsetWidth: {
     configurable: true,
     get(this: HTMLElement) {
-      return Number.parseFloat(this.style.width) || 1;
+      return pixels(this.style.width) || (isPane(this) ? 1000 : 1);
     },
   },
 });

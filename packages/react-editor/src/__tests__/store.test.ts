@@ -51,6 +51,7 @@ describe('undo history', () => {
     }
     actions.endGesture();
     expect(node(a).position).toEqual({ x: 300, y: 150 });
+    expect(node(a).dragging).toBeFalsy();
     expect(history().pastStates.length).toBe(steps + 1);
 
     actions.undo();

@@ -249,6 +249,11 @@ export function createEditorStore(options: EditorStoreOptions) {
           },
           endGesture() {
             if (burst?.sticky) burst = null;
+            // A node left flagged as dragging stays mounted off-screen and keeps edges live.
+            const { nodes } = get();
+            if (nodes.some((node) => node.dragging)) {
+              set({ nodes: nodes.map((node) => (node.dragging ? { ...node, dragging: false } : node)) });
+            }
           },
           connect(connection) {
             const state = get();

@@ -27,6 +27,7 @@ export type { CanvasProps } from './types';
 
 const edgeTypes: EdgeTypes = { default: RunEdge };
 const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
+const MULTI_SELECT_KEYS = ['Meta', 'Control'];
 
 function toInput(connection: Connection | Edge): ConnectionInput {
   return {
@@ -35,6 +36,11 @@ function toInput(connection: Connection | Edge): ConnectionInput {
     target: connection.target,
     targetHandle: connection.targetHandle ?? null,
   };
+}
+
+// Unknown node types render as such; every other React Flow error is worth a warning.
+function onFlowError(code: string, message: string): void {
+  if (code !== '003') console.warn(message);
 }
 
 function minimapColor(node: EditorNode): string {
@@ -52,9 +58,21 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const flow = useReactFlow<EditorNode, EditorEdge>();
   const viewEpoch = useEditorState((state) => state.viewEpoch);
 
-  // A loaded or imported workflow is framed whole; React Flow waits for node sizes first.
+  // A loaded or imported workflow is framed whole, once React Flow has measured its nodes
+  // (nodes outside the view may never be measured when only visible ones render: give up
+  // waiting after about a second).
   useEffect(() => {
-    if (viewEpoch > 0) void flow.fitView(FIT_VIEW);
+    if (viewEpoch === 0) return;
+    let frame = 0;
+    let tries = 0;
+    const attempt = () => {
+      const nodes = flow.getNodes();
+      const measured = nodes.length > 0 && nodes.every((node) => flow.getInternalNode(node.id)?.measured.width);
+      if (measured || tries++ > 60) void flow.fitView(FIT_VIEW);
+      else frame = requestAnimationFrame(attempt);
+    };
+    frame = requestAnimationFrame(attempt);
+    return () => cancelAnimationFrame(frame);
   }, [viewEpoch, flow]);
 
   // Every registered type draws with the same component; `default` catches unknown types.
@@ -92,6 +110,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     [actions, store],
   );
 
+  // Every prop handed to React Flow is stable: an inline function would re-render every
+  // node wrapper on every frame of a drag.
+  const onDragStart = useCallback(() => actions.beginGesture('drag'), [actions]);
+
   const onDragOver = useCallback((event: DragEvent) => {
     if (!event.dataTransfer.types.includes(PALETTE_MIME)) return;
     event.preventDefault();
@@ -121,16 +143,16 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
-        onNodeDragStart={() => actions.beginGesture('drag')}
+        onNodeDragStart={onDragStart}
         onNodeDragStop={actions.endGesture}
-        onSelectionDragStart={() => actions.beginGesture('drag')}
+        onSelectionDragStart={onDragStart}
         onSelectionDragStop={actions.endGesture}
         nodesDraggable={!readOnly}
         nodesConnectable={!readOnly}
         edgesReconnectable={false}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
         colorMode={colorMode}
         minZoom={0.05}
         maxZoom={2}
@@ -139,10 +161,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
         onDragOver={onDragOver}
         onDrop={onDrop}
         onlyRenderVisibleElements={nodes.length > 200}
-        onError={(code, message) => {
-          // Unknown node types render as such; everything else is worth a warning.
-          if (code !== '003') console.warn(message);
-        }}
+        onError={onFlowError}
       >
         {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
         {showControls && <Controls showInteractive={false} position="bottom-left" />}

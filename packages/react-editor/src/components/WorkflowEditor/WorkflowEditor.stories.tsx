@@ -1,4 +1,5 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
+import { useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ConnectedEditor } from '../../fixtures/ConnectedEditor';
 import { demoRegistry } from '../../fixtures/demoRegistry';
@@ -60,9 +61,17 @@ export const ReadOnly: Story = {
   render: (args) => <ConnectedEditor theme={args.theme ?? 'light'} readOnly runs={sampleHistory('wf_sample')} />,
 };
 
+function ThousandNodesEditor(props: { theme: 'light' | 'dark' | 'system' }) {
+  // Built inside the story, not passed as an arg: Storybook walks args deeply.
+  const [workflow] = useState(() => largeWorkflow(1_000));
+  return (
+    <WorkflowEditor registry={demoRegistry} theme={props.theme} initialWorkflow={workflow} title="1,000 nodes" style={{ height: '100vh' }} />
+  );
+}
+
 /** A thousand nodes and a thousand edges. */
 export const ThousandNodes: Story = {
-  args: { initialWorkflow: largeWorkflow(1_000), title: '1,000 nodes', showMiniMap: true },
+  render: (args) => <ThousandNodesEditor theme={args.theme ?? 'light'} />,
 };
 
 /** The run history: pages of past runs; opening one paints its outputs onto the canvas. */

@@ -23,9 +23,10 @@ interface ShellProps {
   showMiniMap: boolean;
   className: string | undefined;
   style: WorkflowEditorProps['style'];
+  children: WorkflowEditorProps['children'];
 }
 
-function EditorShell({ theme, title, showPalette, showMiniMap, className, style }: ShellProps) {
+function EditorShell({ theme, title, showPalette, showMiniMap, className, style, children }: ShellProps) {
   const resolved = useResolvedTheme(theme);
   const handlers = useEditorShortcuts();
   const panel = useEditorState((state) => state.panel);
@@ -56,6 +57,7 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style 
       </div>
       <NoticeToast />
       <ConflictDialog />
+      {children}
     </div>
   );
 }
@@ -66,7 +68,7 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style 
  * uncontrolled from `initialWorkflow`.
  */
 export function WorkflowEditor(props: WorkflowEditorProps) {
-  const { theme = 'system', title, showPalette = true, showMiniMap = true, className, style, ...provider } = props;
+  const { theme = 'system', title, showPalette = true, showMiniMap = true, className, style, children, ...provider } = props;
   return (
     <WorkflowEditorProvider {...provider}>
       <EditorShell
@@ -76,7 +78,9 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
         showMiniMap={showMiniMap}
         className={className}
         style={style}
-      />
+      >
+        {children}
+      </EditorShell>
     </WorkflowEditorProvider>
   );
 }

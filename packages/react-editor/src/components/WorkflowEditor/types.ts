@@ -1,4 +1,4 @@
-import type { CSSProperties } from 'react';
+import type { CSSProperties, ReactNode } from 'react';
 import type { EditorTheme } from '../../hooks/useResolvedTheme';
 import type { WorkflowEditorProviderProps } from '../WorkflowEditorProvider/types';
 
@@ -15,4 +15,6 @@ export interface WorkflowEditorProps extends Omit<WorkflowEditorProviderProps, '
   className?: string;
   /** Style of the root element; give it a height. Default none (fills its parent). */
   style?: CSSProperties;
+  /** Extra elements rendered inside the editor, where the headless hooks work. Default none. */
+  children?: ReactNode;
 }

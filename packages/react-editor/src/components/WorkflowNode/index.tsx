@@ -1,6 +1,13 @@
 import { inputPortsOf, outputPortsOf, type PortMap } from '@galaxyflow/engine';
-import { Handle, type NodeProps, Position, useUpdateNodeInternals } from '@xyflow/react';
-import { memo, useEffect, useMemo } from 'react';
+import {
+  Handle,
+  type NodeProps,
+  Position,
+  type ReactFlowState,
+  useStore as useFlowStore,
+  useUpdateNodeInternals,
+} from '@xyflow/react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import { parsedDataOf } from '../../store/nodeData';
@@ -11,6 +18,9 @@ import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
 
 const NO_PORTS: PortMap = {};
+/** Below this zoom a node drops its form and preview, which are unreadable there anyway. */
+const COMPACT_ZOOM = 0.45;
+const selectCompact = (state: ReactFlowState) => state.transform[2] < COMPACT_ZOOM;
 
 function portSignature(inputs: PortMap, outputs: PortMap): string {
   return `${Object.keys(inputs).join(',')}|${Object.keys(outputs).join(',')}`;
@@ -24,7 +34,10 @@ function categoryClass(category: string): string {
  * A node drawn from its definition: header with label and status, typed handles, the
  * generated settings form and the last output.
  */
-export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selected }: NodeProps<EditorNode>) {
+export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selected, height }: NodeProps<EditorNode>) {
+  // Zoomed far out, a thousand forms cost far more to paint than they show: the node keeps
+  // its size and handles but draws only its header and ports.
+  const compact = useFlowStore(selectCompact);
   const { controller } = useEditorContext();
   const definition = useEditorState((state) => state.registry.get(type));
   const runState = useEditorState((state) => state.run?.nodes[id]);
@@ -44,9 +57,15 @@ export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selecte
     }
   }, [definition, data]);
   const signature = portSignature(inputs, outputs);
-  // Handles that appear or vanish (template placeholders) must be re-measured.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the signature is the trigger
-  useEffect(() => updateNodeInternals(id), [id, signature, updateNodeInternals]);
+  const measuredSignature = useRef(signature);
+  // Handles that appear or vanish (template placeholders) must be re-measured. Not on
+  // mount: React Flow measures new nodes itself, and a call per node would force a layout
+  // per node on a large graph.
+  useEffect(() => {
+    if (measuredSignature.current === signature) return;
+    measuredSignature.current = signature;
+    updateNodeInternals(id);
+  }, [id, signature, updateNodeInternals]);
 
   const label = typeof data.label === 'string' && data.label ? data.label : (definition?.label ?? type);
   const inputRows = Object.entries(inputs);
@@ -60,12 +79,13 @@ export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selecte
     status ? `gf-node--${status}` : '',
     issues ? 'gf-node--invalid' : '',
     selected ? 'gf-node--selected' : '',
+    compact ? 'gf-node--compact' : '',
   ]
     .filter(Boolean)
     .join(' ');
 
   return (
-    <div className={className} data-testid={`gf-node-${id}`}>
+    <div className={className} data-testid={`gf-node-${id}`} style={compact && height ? { height } : undefined}>
       <header className="gf-node__header">
         <span className="gf-node__title" title={definition?.description}>
           {label}
@@ -137,13 +157,15 @@ export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selecte
             })}
           </div>
         )}
-        {definition && <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />}
-        <OutputPreview
-          state={runState}
-          port={previewPort}
-          portType={previewPort ? outputs[previewPort]?.type : undefined}
-          onShowError={() => actions.showError(id)}
-        />
+        {definition && !compact && <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />}
+        {!compact && (
+          <OutputPreview
+            state={runState}
+            port={previewPort}
+            portType={previewPort ? outputs[previewPort]?.type : undefined}
+            onShowError={() => actions.showError(id)}
+          />
+        )}
       </NodeErrorBoundary>
     </div>
   );

@@ -1,0 +1,214 @@
+// The editor under load, in Debian's headless Chromium against a production build of
+// bench/page (the editor on a 1,000-node, 1,000-edge graph). Prints the figures.
+//   pnpm --filter @galaxyflow/react-editor bench
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { launchChromium } from './chromium.mjs';
+import { serveStatic } from './serve.mjs';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const NODES = Number(process.env.BENCH_NODES ?? 1_000);
+const STEPS = 90;
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+const ms = (value) => `${value.toFixed(1)} ms`;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+
+async function recordFrames(page, action) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.__recording = true;
+    let last = 0;
+    const tick = (t) => {
+      if (last) window.__frames.push(t - last);
+      last = t;
+      if (window.__recording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await action();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  return page.evaluate(() => {
+    window.__recording = false;
+    return window.__frames;
+  });
+}
+
+/** A point over the empty pane (not over a node), so a drag pans. */
+async function emptyPanePoint(page) {
+  return page.evaluate(() => {
+    const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+    for (let y = pane.top + 20; y < pane.bottom - 20; y += 15) {
+      for (let x = pane.left + 20; x < pane.right - 260; x += 15) {
+        const hit = document.elementFromPoint(x, y);
+        if (hit?.classList.contains('react-flow__pane')) return { x, y };
+      }
+    }
+    return null;
+  });
+}
+
+async function drag(page, from, dx, dy) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= STEPS; i++) {
+    await page.mouse.move(from.x + (dx * i) / STEPS, from.y + (dy * i) / STEPS);
+    await page.waitForTimeout(16);
+  }
+  await page.mouse.up();
+}
+
+function summary(frames) {
+  return `p50 ${ms(percentile(frames, 50))}, p95 ${ms(percentile(frames, 95))}, max ${ms(Math.max(...frames))} over ${frames.length} frames`;
+}
+
+async function packageSizes() {
+  const own = readFileSync(here('../dist/index.js'));
+  const css = readFileSync(here('../dist/style.css'));
+  // The package with everything it installs (React Flow, zustand, zundo, the engine, zod),
+  // minified as an app bundler would ship it; React is the host's.
+  const result = await build({
+    configFile: false,
+    logLevel: 'silent',
+    resolve: { conditions: ['@galaxyflow/source', 'module', 'browser', 'production', 'default'] },
+    build: {
+      write: false,
+      minify: true,
+      lib: { entry: here('../dist/index.js'), formats: ['es'], fileName: 'bundle' },
+      rollupOptions: { external: ['react', 'react-dom', 'react/jsx-runtime', 'react-dom/client'] },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output);
+  const bundled = outputs.filter((o) => o.type === 'chunk').reduce((sum, o) => sum + Buffer.byteLength(o.code), 0);
+  const bundledGzip = outputs
+    .filter((o) => o.type === 'chunk')
+    .reduce((sum, o) => sum + gzipSync(o.code).length, 0);
+  return { own: own.length, ownGzip: gzipSync(own).length, css: css.length, cssGzip: gzipSync(css).length, bundled, bundledGzip };
+}
+
+const server = await serveStatic(here('./dist'));
+const browser = await launchChromium();
+const figures = {};
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+
+  // 0. The machine's own noise: frame times of an idle page (no editor yet).
+  await page.goto('about:blank');
+  figures.idle = await recordFrames(page, () => page.waitForTimeout(2_000));
+
+  // 1. First render.
+  await page.goto(`${server.url}/index.html?nodes=${NODES}`);
+  await page.waitForFunction(
+    (count) =>
+      document.querySelectorAll('.react-flow__node').length === count &&
+      !document.querySelector('.react-flow__node[style*="visibility: hidden"]') &&
+      document.querySelectorAll('.react-flow__edge').length > 0,
+    NODES,
+    { timeout: 120_000, polling: 50 },
+  );
+  const firstRender = await page.evaluate(
+    () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve({ sinceNavigation: performance.now(), sinceScript: performance.now() - window.__gf.startedAt, edges: document.querySelectorAll('.react-flow__edge').length })))),
+  );
+  figures.firstRender = firstRender;
+  await page.waitForTimeout(1_000);
+
+  // 2. Panning with the whole graph in view (every node mounted).
+  const spot = await emptyPanePoint(page);
+  figures.panAll = await recordFrames(page, () => drag(page, spot, 300, 160));
+
+  // 3. Panning at 100% zoom, where only the visible nodes are mounted.
+  await page.evaluate(() => {
+    const first = window.__gf.store.getState().nodes[0];
+    window.__gf.center = first.position;
+  });
+  await page.mouse.move(700, 450);
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => document.querySelector('.react-flow__controls-zoomin'));
+  for (let i = 0; i < 12; i++) await page.click('.react-flow__controls-zoomin');
+  await page.waitForTimeout(600);
+  const spot100 = await emptyPanePoint(page);
+  figures.pan100 = await recordFrames(page, () => drag(page, spot100, -400, -200));
+  await page.waitForTimeout(400);
+
+  // 4. Dragging one node: frame times and React renders per frame.
+  const header = await page.evaluate(() => {
+    const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+    for (const element of document.querySelectorAll('.gf-node__title')) {
+      const box = element.getBoundingClientRect();
+      if (box.left > pane.left + 40 && box.right < pane.right - 300 && box.top > pane.top + 40 && box.bottom < pane.bottom - 300) {
+        return { x: box.left + 20, y: box.top + box.height / 2 };
+      }
+    }
+    return null;
+  });
+  await page.evaluate(() => window.__renders.reset());
+  const mounted = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
+  figures.drag = await recordFrames(page, () => drag(page, header, 240, 120));
+  const renders = await page.evaluate(() => ({ counts: window.__renders.read(), commits: window.__renders.commits }));
+  figures.renders = { ...renders, mounted };
+  const steps = await page.evaluate(() => window.__gf.store.temporal.getState().pastStates.length);
+  figures.dragSteps = steps;
+
+  // 5. Heap after 2,000 edits (bounded history: the default 100 steps).
+  const heap = await page.evaluate(async () => {
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    const measure = async () => {
+      for (let i = 0; i < 3; i++) {
+        window.gc?.();
+        await settle();
+      }
+      return performance.memory.usedJSHeapSize;
+    };
+    const store = window.__gf.store;
+    const texts = store.getState().nodes.filter((node) => node.type === 'text').map((node) => node.id);
+    const before = await measure();
+    const started = performance.now();
+    for (let i = 0; i < 2_000; i++) {
+      const { actions, nodes } = store.getState();
+      if (i % 2 === 0) {
+        actions.updateNodeData(texts[i % texts.length], { text: `edit ${i} ${'x'.repeat(40)}` });
+      } else {
+        const node = nodes[(i * 7) % nodes.length];
+        actions.beginGesture('drag');
+        actions.onNodesChange([{ type: 'position', id: node.id, position: { x: node.position.x + 1, y: node.position.y }, dragging: true }]);
+        actions.endGesture();
+      }
+      if (i % 50 === 49) await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    const elapsed = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const after = await measure();
+    return { before, after, elapsed, history: store.temporal.getState().pastStates.length };
+  });
+  figures.heap = heap;
+} finally {
+  await browser.close();
+  server.close();
+}
+figures.size = await packageSizes();
+
+const { firstRender, panAll, pan100, drag: dragFrames, renders, heap, size } = figures;
+const perFrame = (name) => ((renders.counts[name] ?? 0) / dragFrames.length).toFixed(2);
+const top = Object.entries(renders.counts)
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 8)
+  .map(([name, count]) => `${name} ${count}`)
+  .join(', ');
+const growth = (heap.after - heap.before) / (1024 * 1024);
+console.log(`Galaxy Flow editor bench — ${NODES} nodes, ${firstRender.edges} edges in view, Chromium headless (no GPU)`);
+console.log(`idle page (noise floor):           ${summary(figures.idle)}`);
+console.log(`first render (all nodes measured): ${ms(firstRender.sinceNavigation)} from navigation, ${ms(firstRender.sinceScript)} from script start`);
+console.log(`pan, whole graph in view:          ${summary(panAll)}  (target p95 ≤ 33 ms)`);
+console.log(`pan, 100% zoom:                    ${summary(pan100)}`);
+console.log(`drag one node (${renders.mounted} nodes mounted): ${summary(dragFrames)}`);
+console.log(`React renders during the drag:     ${renders.commits} commits; per frame: WorkflowNode ${perFrame('WorkflowNode')}, RunEdge ${perFrame('RunEdge')}; busiest: ${top}`);
+console.log(`undo steps after the drag:         ${figures.dragSteps} (one gesture = one step)`);
+console.log(`heap after 2,000 edits:            ${(heap.before / 1048576).toFixed(1)} MB -> ${(heap.after / 1048576).toFixed(1)} MB, growth ${growth.toFixed(2)} MB (target ≤ 5 MB); ${heap.history} undo steps kept; ${ms(heap.elapsed)} for the edits`);
+console.log(`package size:                      dist/index.js ${kb(size.own)} (${kb(size.ownGzip)} gzip), style.css ${kb(size.css)} (${kb(size.cssGzip)} gzip)`);
+console.log(`with its dependencies, minified:   ${kb(size.bundled)} (${kb(size.bundledGzip)} gzip), React excluded`);

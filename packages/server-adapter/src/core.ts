@@ -11,10 +11,17 @@ import type { z } from 'zod';
 import type { AuthAdapter } from './auth';
 import { isJsonContentType, parseJsonBody } from './body';
 import { ProblemError, type ProblemIssue, toProblemDocument } from './errors';
+import type { EventBus } from './events';
 import type { RunQueue } from './queue';
 import { createMemoryRateLimiter, type RateLimiter } from './rateLimit';
 import { createRoutes, type RouteDefinition } from './routes';
 import { createSchemas, type GalaxySchemas } from './schemas';
+import {
+  type CoreStream,
+  type ResolvedStreamOptions,
+  resolveStreamOptions,
+  type StreamOptions,
+} from './sse';
 import type { GalaxyStore } from './store/types';
 
 export interface GalaxyLimits {
@@ -46,6 +53,13 @@ export interface GalaxyOptions {
   limits?: GalaxyLimits;
   /** Structured logger; one line per request carries its request id. Default `pino()`. */
   logger?: Logger;
+  /**
+   * Carries run events from workers to `GET /runs/:id/events`. Default: the queue's `events`
+   * (the in-process queue has one); without either, streams poll the store.
+   */
+  events?: EventBus;
+  /** Server-Sent Events settings. Defaults per field. */
+  streams?: StreamOptions;
 }
 
 /** A request as the core sees it, whatever server received it. */
@@ -62,6 +76,8 @@ export interface CoreResponse {
   status: number;
   headers: Record<string, string>;
   body: string | null;
+  /** A body produced over time (Server-Sent Events); `body` is then null. */
+  stream?: CoreStream;
 }
 
 /** What a route handler returns. */
@@ -69,6 +85,8 @@ export interface RouteResult {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** A streamed body instead of `body`. */
+  stream?: CoreStream;
 }
 
 /** What a route handler gets. */
@@ -94,6 +112,8 @@ export interface ResolvedOptions {
   logger: Logger;
   limits: Required<Omit<GalaxyLimits, 'workflow'>> & { workflow: WorkflowLimits };
   schemas: GalaxySchemas;
+  events: EventBus | undefined;
+  streams: ResolvedStreamOptions;
 }
 
 /** The framework-neutral API: both bindings translate to and from it. */
@@ -133,6 +153,8 @@ function resolveOptions(options: GalaxyOptions): ResolvedOptions {
       workflow,
     },
     schemas: createSchemas({ workflow, maxPageSize }),
+    events: options.events ?? options.queue.events,
+    streams: resolveStreamOptions(options.streams),
   };
 }
 
@@ -185,6 +207,21 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
   const knownUsers = new Set<string>();
 
   function respond(result: RouteResult, requestId: string): CoreResponse {
+    if (result.stream) {
+      return {
+        status: result.status,
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          // Tells nginx-style proxies not to buffer the stream.
+          'x-accel-buffering': 'no',
+          'x-request-id': requestId,
+          ...result.headers,
+        },
+        body: null,
+        stream: result.stream,
+      };
+    }
     return {
       status: result.status,
       headers: {

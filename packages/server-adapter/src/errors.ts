@@ -58,6 +58,18 @@ export const runErrorCodes = {
 
 export type RunErrorCode = keyof typeof runErrorCodes;
 
+/**
+ * Codes the client (`@galaxyflow/server-adapter/client`) raises itself, when there is no
+ * problem document from the server to carry a code.
+ */
+export const clientErrorCodes = {
+  E_NETWORK: 'The server could not be reached. Check the connection and try again.',
+  E_INVALID_RESPONSE: 'The server answered with something that is not the API (a proxy page?).',
+  E_HTTP: 'The server answered with an HTTP error and no problem document.',
+} as const satisfies Record<string, string>;
+
+export type ClientErrorCode = keyof typeof clientErrorCodes;
+
 /** One field-level problem in a request, or one issue the engine found in a workflow. */
 export interface ProblemIssue {
   /** Stable code, e.g. `invalid_type` (request schema) or `E_CYCLE` (workflow). */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyTooLarge } from './body';
 import { type CoreRequest, createGalaxyCore, type GalaxyOptions } from './core';
+import type { CoreStream } from './sse';
 
 /** A Connect-style middleware: what `app.use('/api', router)` and `http.createServer` accept. */
 export type GalaxyRouter = (
@@ -59,6 +60,28 @@ function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | 
   });
 }
 
+/** Streams an SSE body to a Node response; the client leaving frees the stream at once. */
+function pipeStream(stream: CoreStream, res: ServerResponse): void {
+  if (res.destroyed || res.socket?.destroyed) {
+    stream.cancel();
+    return;
+  }
+  res.on('close', () => stream.cancel());
+  // Send the headers now: the first event may be a while away.
+  res.flushHeaders();
+  stream.start({
+    write(chunk) {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk);
+    },
+    end() {
+      if (!res.writableEnded) res.end();
+    },
+    get bufferedBytes() {
+      return res.writableLength;
+    },
+  });
+}
+
 /**
  * The API as Express 5 middleware: `app.use('/api', createGalaxyRouter(options))`. It reads
  * its own bodies (mount it before `express.json()`, or after: both work) and passes paths
@@ -92,6 +115,10 @@ export function createGalaxyRouter(options: GalaxyOptions): GalaxyRouter {
         const headers: Record<string, string> = { ...response.headers };
         if (!req.complete) headers.connection = 'close';
         res.writeHead(response.status, headers);
+        if (response.stream) {
+          pipeStream(response.stream, res);
+          return;
+        }
         res.end(response.body ?? undefined);
       },
       (error: unknown) => {

@@ -1,5 +1,6 @@
 import { bodyTooLarge } from './body';
-import { type CoreRequest, createGalaxyCore, type GalaxyOptions } from './core';
+import { type CoreRequest, type CoreResponse, createGalaxyCore, type GalaxyOptions } from './core';
+import type { CoreStream } from './sse';
 
 export interface GalaxyFetchOptions extends GalaxyOptions {
   /** Path the API is served under, stripped before routing (e.g. `/api`). Default `''`. */
@@ -58,14 +59,66 @@ export function createGalaxyFetchHandler(options: GalaxyFetchOptions): GalaxyFet
       readBody: (maxBytes) => readWebBody(request, maxBytes),
     };
     const response = await core.handle(coreRequest);
+    if (response?.stream) return toStreamResponse(response, response.stream, request.signal);
     return toResponse(response ?? core.notFound(path));
   };
 }
 
-function toResponse(response: {
-  status: number;
-  headers: Record<string, string>;
-  body: string | null;
-}): Response {
+function toResponse(response: CoreResponse): Response {
   return new Response(response.body, { status: response.status, headers: response.headers });
+}
+
+// Bytes a stream may queue before it reports the client as behind.
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
+/** An SSE body as a web `ReadableStream`; cancel (client gone, request aborted) frees it. */
+function toStreamResponse(
+  response: CoreResponse,
+  stream: CoreStream,
+  signal: AbortSignal | undefined,
+): Response {
+  const encoder = new TextEncoder();
+  let ended = false;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (signal?.aborted) {
+          ended = true;
+          stream.cancel();
+          controller.close();
+          return;
+        }
+        signal?.addEventListener(
+          'abort',
+          () => {
+            stream.cancel();
+            if (!ended) {
+              ended = true;
+              controller.error(signal.reason);
+            }
+          },
+          { once: true },
+        );
+        stream.start({
+          write(chunk) {
+            if (!ended) controller.enqueue(encoder.encode(chunk));
+          },
+          end() {
+            if (ended) return;
+            ended = true;
+            controller.close();
+          },
+          get bufferedBytes() {
+            return STREAM_HIGH_WATER_MARK - (controller.desiredSize ?? 0);
+          },
+        });
+      },
+      cancel() {
+        ended = true;
+        stream.cancel();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_MARK }),
+  );
+  return new Response(body, { status: response.status, headers: response.headers });
 }

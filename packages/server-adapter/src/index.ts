@@ -8,12 +8,23 @@ export type {
   GalaxyLimits,
   GalaxyOptions,
 } from './core';
-export { problemCodes, problemType, ProblemError } from './errors';
-export type { ProblemCode, ProblemDocument, ProblemIssue } from './errors';
+export { problemCodes, problemType, ProblemError, runErrorCodes } from './errors';
+export type { ProblemCode, ProblemDocument, ProblemIssue, RunErrorCode } from './errors';
+export { createMemoryEventBus } from './events';
+export type { EventBus, MemoryEventBus, MemoryEventBusOptions, RunEventListener } from './events';
+export { executeRun } from './executeRun';
+export type {
+  EngineDefaults,
+  ExecuteRunDeps,
+  ExecuteRunOutcome,
+  WorkerLogger,
+} from './executeRun';
 export { createGalaxyRouter } from './express';
 export type { GalaxyRouter } from './express';
 export { createGalaxyFetchHandler } from './fetch';
 export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
+export { createInProcessQueue } from './inProcessQueue';
+export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
 export type { EnqueueInfo, RunQueue } from './queue';
 export { createMemoryRateLimiter } from './rateLimit';
 export type {
@@ -25,6 +36,7 @@ export type {
 } from './rateLimit';
 export { createSchemas } from './schemas';
 export type { GalaxySchemas } from './schemas';
+export type { StreamOptions } from './sse';
 export { createMemoryStore } from './store/memoryStore';
 export type { MemoryStoreOptions } from './store/memoryStore';
 export { migrations } from './store/migrations';
@@ -52,6 +64,7 @@ export type {
   RunDetail,
   RunEventRecord,
   RunListQuery,
+  RunProgress,
   RunRecord,
   RunScope,
   RunStatus,

@@ -3,6 +3,7 @@ import { stableStringify, validateWorkflow } from '@galaxyflow/engine';
 import { z } from 'zod';
 import type { ResolvedOptions, RouteContext, RouteResult } from './core';
 import { ProblemError, type ProblemIssue } from './errors';
+import { createRunEventStream } from './sse';
 import type { SaveResult, WorkflowGraph } from './store/types';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -19,7 +20,7 @@ export interface RouteDefinition {
   body?: { schema: z.ZodType; optional?: boolean };
   query?: z.ZodType;
   /** Success responses by status. Problems are added from `problems`. */
-  responses: Record<number, { schema: z.ZodType; description: string }>;
+  responses: Record<number, { schema: z.ZodType; description: string; mediaType?: string }>;
   /** Problem statuses the route may answer with, besides those every route shares. */
   problems: number[];
   handler(context: RouteContext): Promise<RouteResult>;
@@ -72,11 +73,25 @@ function positiveInt(text: string | undefined): number | undefined {
   return value >= 1 ? value : undefined;
 }
 
+/** Reads `Last-Event-ID` (header, or `lastEventId` in the query for clients that cannot set headers). */
+function lastEventIdOf(context: RouteContext): number {
+  const raw = context.headers.get('last-event-id') ?? context.query.get('lastEventId');
+  if (raw === null || raw.trim() === '') return 0;
+  if (!/^\s*\d{1,15}\s*$/.test(raw)) {
+    throw new ProblemError('E_INVALID_HEADER', {
+      detail: 'Last-Event-ID must be the id of an event this stream sent (a whole number).',
+    });
+  }
+  return Number(raw);
+}
+
 export function createRoutes(options: ResolvedOptions): {
   routes: RouteDefinition[];
   openapi: Record<string, unknown>;
 } {
-  const { store, queue, registry, schemas: s, limits } = options;
+  const { store, queue, registry, schemas: s, limits, events, streams, logger } = options;
+  // Open event streams per user, held from the 200 until the stream ends.
+  const openStreams = new Map<string, number>();
 
   const routes: RouteDefinition[] = [
     {
@@ -457,7 +472,64 @@ export function createRoutes(options: ResolvedOptions): {
           await queue.cancel(result.run.id);
           return { status: 202, body: result.run };
         }
+        if (events && result.run.startedAt === null) {
+          // It ended here while queued, its final event stored with it: tell its streams.
+          events.publish(result.run.id, await store.listRunEvents(result.run.id, 0));
+        }
         return { status: 200, body: result.run };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/runs/:id/events',
+      auth: true,
+      operationId: 'streamRunEvents',
+      summary:
+        'The events of a run as Server-Sent Events (`id:` is the event number): those stored after `Last-Event-ID`, then the live ones; the stream ends after `run:finish`. 204 when a finished run has nothing more to send.',
+      responses: {
+        200: {
+          schema: z.string(),
+          description: 'An event stream; each `data:` is one engine event as JSON.',
+          mediaType: 'text/event-stream',
+        },
+        204: { schema: z.null(), description: 'The run is over and every event was sent.' },
+      },
+      problems: [400, 404],
+      async handler(context) {
+        const runId = context.params.id!;
+        const afterSeq = lastEventIdOf(context);
+        const run = await store.getRun(context.userId, runId);
+        if (!run) throw new ProblemError('E_RUN_NOT_FOUND');
+        if (run.status !== 'QUEUED' && run.status !== 'RUNNING') {
+          const [next] = await store.listRunEvents(runId, afterSeq, 1);
+          if (!next) return { status: 204, body: undefined };
+        }
+        const open = openStreams.get(context.userId) ?? 0;
+        if (open >= streams.maxPerUser) {
+          throw new ProblemError('E_TOO_MANY_STREAMS', {
+            detail: `You have ${open} event streams open; the limit is ${streams.maxPerUser}.`,
+            headers: { 'retry-after': String(Math.ceil(streams.retryMs / 1000)) },
+          });
+        }
+        openStreams.set(context.userId, open + 1);
+        const userId = context.userId;
+        const stream = createRunEventStream({
+          store,
+          bus: events,
+          ownerId: userId,
+          runId,
+          afterSeq,
+          options: streams,
+          onClose() {
+            const left = (openStreams.get(userId) ?? 1) - 1;
+            if (left <= 0) openStreams.delete(userId);
+            else openStreams.set(userId, left);
+          },
+          onError(error) {
+            logger.error({ err: error, runId }, 'event stream failed');
+          },
+        });
+        return { status: 200, body: undefined, stream };
       },
     },
   ];
@@ -472,11 +544,11 @@ const problemDescriptions: Record<number, string> = {
   404: 'Not found (or not yours).',
   405: 'Method not allowed.',
   409: 'Conflict with the stored state.',
+  429: 'Rate limited, or too many open event streams; see `Retry-After`.',
   413: 'The body is too large.',
   415: 'The body is not JSON.',
   422: 'The workflow cannot run; `issues` lists why.',
   428: 'The request must say which version it edits.',
-  429: 'Rate limited; see `Retry-After`.',
   500: 'Server error.',
   503: 'Unavailable.',
 };
@@ -524,7 +596,11 @@ function buildOpenApi(
           ? { description: response.description }
           : {
               description: response.description,
-              content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } },
+              content: {
+                [response.mediaType ?? 'application/json']: {
+                  schema: jsonSchema(response.schema, 'output'),
+                },
+              },
             };
     }
     const shared = route.auth ? [401, 405, 429, 500] : [405, 500];

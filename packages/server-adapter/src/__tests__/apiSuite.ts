@@ -21,6 +21,21 @@ const cyclic = {
   ],
 };
 
+/** The events of an SSE body, with their ids. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read event payloads freely
+function parseSse(text: string): { id: number; data: any }[] {
+  return text
+    .split('\n\n')
+    .map((block) => {
+      const id = /^id: (\d+)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      return id === undefined || data === undefined
+        ? undefined
+        : { id: Number(id), data: JSON.parse(data) };
+    })
+    .filter((e) => e !== undefined);
+}
+
 /**
  * One suite, run against each binding: both must answer every request identically.
  */
@@ -65,6 +80,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         '/runs',
         '/runs/{id}',
         '/runs/{id}/cancel',
+        '/runs/{id}/events',
         '/workflows',
         '/workflows/{id}',
         '/workflows/{id}/versions',
@@ -90,6 +106,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         ['GET', '/runs'],
         ['GET', '/runs/x'],
         ['POST', '/runs/x/cancel'],
+        ['GET', '/runs/x/events'],
       ];
       const before = api.tableCounts();
       for (const [method, path] of attempts) {
@@ -464,6 +481,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         ['POST', '/execute', { ...graph, reuseRunId: runId }],
         ['GET', `/runs/${runId}`],
         ['POST', `/runs/${runId}/cancel`],
+        ['GET', `/runs/${runId}/events`],
       ];
       for (const [method, path, json] of attempts) {
         const res = await api.request(method, path, {
@@ -575,6 +593,36 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect((await api.request('GET', '/workflows?limit=100')).status).toBe(200);
     });
 
+    it('replays a finished run as an event stream, from Last-Event-ID on, then answers 204', async () => {
+      const runId = await executeAndWait(graph);
+      const res = await api.request('GET', `/runs/${runId}/events`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-store');
+      const events = parseSse(res.text);
+      expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+      expect(events[0]?.data.type).toBe('run:start');
+      expect(events.at(-1)?.data).toMatchObject({ type: 'run:finish', status: 'SUCCESS' });
+      const finishes = events.filter((e) => e.data.type === 'node:finish');
+      expect(finishes.map((e) => e.data.nodeId)).toEqual(['a', 'b']);
+
+      const resumed = await api.request('GET', `/runs/${runId}/events`, {
+        headers: { 'last-event-id': '2' },
+      });
+      expect(parseSse(resumed.text).map((e) => e.id)).toEqual(events.slice(2).map((e) => e.id));
+      const byQuery = await api.request('GET', `/runs/${runId}/events?lastEventId=2`);
+      expect(parseSse(byQuery.text).map((e) => e.id)).toEqual(events.slice(2).map((e) => e.id));
+      const done = await api.request('GET', `/runs/${runId}/events`, {
+        headers: { 'last-event-id': String(events.length) },
+      });
+      expect(done.status).toBe(204);
+      const bad = await api.request('GET', `/runs/${runId}/events`, {
+        headers: { 'last-event-id': 'abc' },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('E_INVALID_HEADER');
+    });
+
     it('cancels a finished run with 409 and answers 405 for a wrong method', async () => {
       const runId = await executeAndWait(graph);
       const res = await api.request('POST', `/runs/${runId}/cancel`);
@@ -627,6 +675,10 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(after.body.run.status).toBe('CANCELED');
       expect(after.body.nodeResults).toEqual([]);
       expect((await api.request('GET', '/runs?status=CANCELED')).body.total).toBe(1);
+      const stream = parseSse((await api.request('GET', `/runs/${runId}/events`)).text);
+      expect(stream.map((e) => [e.id, e.data.type, e.data.status])).toEqual([
+        [1, 'run:finish', 'CANCELED'],
+      ]);
     });
   });
 

@@ -1,0 +1,186 @@
+import type { EventBus } from './events';
+import type { RunEventRecord, RunStore } from './store/types';
+import { finalRunStatuses } from './store/types';
+
+/** Where a streamed response writes; each binding (Node response, web stream) provides one. */
+export interface StreamSink {
+  /** Queues text for the client. */
+  write(chunk: string): void;
+  /** Ends the response. */
+  end(): void;
+  /** Bytes written but not yet taken by the client: how far behind it is. */
+  readonly bufferedBytes: number;
+}
+
+/** A response body produced over time. Bindings call `start` once, then `cancel` when the client leaves. */
+export interface CoreStream {
+  start(sink: StreamSink): void;
+  /** Frees everything the stream holds. Safe to call at any time, more than once. */
+  cancel(): void;
+}
+
+/** Server-Sent Events settings of the router. */
+export interface StreamOptions {
+  /** Event streams one user may have open at once (per router instance); more answer 429. Default 10. */
+  maxPerUser?: number;
+  /** How often an idle stream sends a comment so proxies keep it open, in ms. Default 15,000. */
+  heartbeatMs?: number;
+  /**
+   * How often a stream reads new events from the store when no event bus is configured, in
+   * ms. With a bus the store is read at each heartbeat only, as a safety net. Default 1,000.
+   */
+  pollMs?: number;
+  /** The reconnection delay sent to clients (`retry:`), in ms. Default 2,000. */
+  retryMs?: number;
+  /**
+   * A client this many bytes behind is disconnected (it resumes with `Last-Event-ID`), so a
+   * slow reader cannot make the server buffer without bound. Default 1 MiB.
+   */
+  maxBufferedBytes?: number;
+}
+
+export type ResolvedStreamOptions = Required<StreamOptions>;
+
+export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStreamOptions {
+  return {
+    maxPerUser: options.maxPerUser ?? 10,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    pollMs: options.pollMs ?? 1000,
+    retryMs: options.retryMs ?? 2000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+  };
+}
+
+const PAGE = 500;
+
+export interface RunEventStreamInput {
+  store: RunStore;
+  bus: EventBus | undefined;
+  ownerId: string;
+  runId: string;
+  /** Events with a greater `seq` are sent (the client's `Last-Event-ID`). */
+  afterSeq: number;
+  options: ResolvedStreamOptions;
+  /** Called once when the stream ends, however it ends. */
+  onClose(): void;
+  /** Reports a store failure; the stream then ends and the client resumes. */
+  onError(error: unknown): void;
+}
+
+/**
+ * The SSE stream of one run: the stored events after `afterSeq`, then the live ones, each
+ * with `id: <seq>`, ending after `run:finish`. It subscribes to the bus before it reads the
+ * store and numbers by `seq`, so events stored during the read are neither lost nor sent
+ * twice; a gap in what the bus delivers is filled from the store.
+ */
+export function createRunEventStream(input: RunEventStreamInput): CoreStream {
+  const { store, bus, runId, options } = input;
+  let sink: StreamSink | undefined;
+  let lastSent = input.afterSeq;
+  let closed = false;
+  let reading: Promise<void> | null = null;
+  let readAgain = false;
+  let checkFinal = true;
+  const live: RunEventRecord[] = [];
+  let unsubscribe: (() => void) | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let poller: ReturnType<typeof setInterval> | undefined;
+
+  function close(endResponse: boolean): void {
+    if (closed) return;
+    closed = true;
+    unsubscribe?.();
+    unsubscribe = undefined;
+    clearInterval(heartbeat);
+    clearInterval(poller);
+    live.length = 0;
+    if (endResponse) sink?.end();
+    input.onClose();
+  }
+
+  function send(record: RunEventRecord): void {
+    if (closed || !sink) return;
+    sink.write(`id: ${record.seq}\ndata: ${JSON.stringify(record.event)}\n\n`);
+    lastSent = record.seq;
+    if (record.event.type === 'run:finish') close(true);
+    else if (sink.bufferedBytes > options.maxBufferedBytes) close(true);
+  }
+
+  /** Sends what the bus delivered, or reads the store when it skipped something. */
+  function deliver(records: readonly RunEventRecord[]): void {
+    for (const record of records) {
+      if (closed) return;
+      if (record.seq <= lastSent) continue;
+      if (record.seq !== lastSent + 1) {
+        read();
+        return;
+      }
+      send(record);
+    }
+  }
+
+  /** Reads the store from `lastSent` on; one read at a time, repeated when asked meanwhile. */
+  function read(): void {
+    if (closed) return;
+    if (reading) {
+      readAgain = true;
+      return;
+    }
+    const task = (async () => {
+      do {
+        readAgain = false;
+        for (;;) {
+          const page = await store.listRunEvents(runId, lastSent, PAGE);
+          for (const record of page) if (record.seq === lastSent + 1) send(record);
+          if (closed || page.length < PAGE) break;
+        }
+        if (closed || !checkFinal) continue;
+        // A run that ended without a final event in its log (older data): replay and close.
+        checkFinal = false;
+        const run = await store.getRun(input.ownerId, runId);
+        if (!run || finalRunStatuses.includes(run.status)) {
+          for (const record of await store.listRunEvents(runId, lastSent)) {
+            if (record.seq === lastSent + 1) send(record);
+          }
+          close(true);
+        }
+      } while (readAgain && !closed);
+    })();
+    reading = task;
+    task
+      .catch((error: unknown) => {
+        input.onError(error);
+        close(true);
+      })
+      .finally(() => {
+        reading = null;
+        // What the bus delivered during the read: sent now, in order, without repeats.
+        if (!closed) deliver(live.splice(0));
+      });
+  }
+
+  return {
+    start(target) {
+      if (closed) return;
+      sink = target;
+      // Subscribe before reading, so nothing stored during the read is missed.
+      unsubscribe = bus?.subscribe(runId, (records) => {
+        if (closed) return;
+        if (reading) live.push(...records);
+        else deliver(records);
+      });
+      sink.write(`retry: ${options.retryMs}\n\n`);
+      heartbeat = setInterval(() => {
+        if (closed || !sink) return;
+        sink.write(': keep-alive\n\n');
+        checkFinal = true;
+        read();
+      }, options.heartbeatMs);
+      if (!bus) poller = setInterval(read, options.pollMs);
+      read();
+    },
+    cancel() {
+      close(false);
+    },
+  };
+}

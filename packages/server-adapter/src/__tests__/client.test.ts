@@ -1,0 +1,249 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenAuth } from '../auth';
+import {
+  createGalaxyClient,
+  GalaxyApiError,
+  GalaxyConflictError,
+  type GalaxyClient,
+  readEventStream,
+} from '../client/index';
+import { createGalaxyRouter } from '../express';
+import { createInProcessQueue, type InProcessQueue } from '../inProcessQueue';
+import { createSqliteStore } from '../store/sqliteStore';
+import type { GalaxyStore } from '../store/types';
+import { scriptedRegistry, stepGraph } from './fixtures/scriptedNodes';
+
+function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+      controller.close();
+    },
+  });
+}
+
+async function messages(...chunks: string[]) {
+  const out: { id?: string; event: string; data: string }[] = [];
+  const retries: number[] = [];
+  const comments: string[] = [];
+  await readEventStream(streamOf(...chunks), {
+    onMessage: (m) => out.push(m),
+    onRetry: (ms) => retries.push(ms),
+    onComment: (c) => comments.push(c),
+  });
+  return { out, retries, comments };
+}
+
+describe('readEventStream', () => {
+  it('parses fields, multi-line data, comments and retry, across any chunking', async () => {
+    const text =
+      '\uFEFFretry: 1500\n\n: keep-alive\n\nid: 1\ndata: {"a":1}\n\nid: 2\nevent: custom\ndata: line one\ndata:line two\n\n';
+    const whole = await messages(text);
+    expect(whole.out).toEqual([
+      { id: '1', event: 'message', data: '{"a":1}' },
+      { id: '2', event: 'custom', data: 'line one\nline two' },
+    ]);
+    expect(whole.retries).toEqual([1500]);
+    expect(whole.comments).toEqual(['keep-alive']);
+    // One byte at a time gives the same messages.
+    const bytes = await messages(...[...text]);
+    expect(bytes.out).toEqual(whole.out);
+  });
+
+  it('accepts CRLF and CR line ends and drops a message cut before its blank line', async () => {
+    const { out } = await messages(
+      'id: 7\r\ndata: crlf\r\n\r',
+      '\nid: 8\rdata: cr\r\rid: 9\ndata: cut',
+    );
+    expect(out).toEqual([
+      { id: '7', event: 'message', data: 'crlf' },
+      { id: '8', event: 'message', data: 'cr' },
+    ]);
+  });
+});
+
+describe('client errors', () => {
+  it('maps a problem document to its code, a 409 to a conflict, and failures to client codes', async () => {
+    const answers: Response[] = [
+      new Response(
+        JSON.stringify({
+          type: 't',
+          title: 'x',
+          status: 409,
+          code: 'E_VERSION_CONFLICT',
+          currentVersion: 4,
+        }),
+        { status: 409, headers: { 'content-type': 'application/problem+json' } },
+      ),
+      new Response(
+        JSON.stringify({ type: 't', title: 'Slow down', status: 429, code: 'E_RATE_LIMITED' }),
+        { status: 429, headers: { 'retry-after': '7' } },
+      ),
+      new Response('<html>Bad gateway</html>', { status: 502 }),
+      new Response('not json', { status: 200 }),
+    ];
+    const client = createGalaxyClient({
+      baseUrl: 'http://x/api/',
+      fetch: async () => {
+        const next = answers.shift();
+        if (!next) throw new TypeError('fetch failed');
+        return next;
+      },
+    });
+    const conflict = await client.workflows
+      .update('w', { name: 'n', expectedVersion: 3 })
+      .catch((e: unknown) => e);
+    expect(conflict).toBeInstanceOf(GalaxyConflictError);
+    expect(conflict).toMatchObject({ status: 409, code: 'E_VERSION_CONFLICT', currentVersion: 4 });
+    const limited = await client.runs.list().catch((e: unknown) => e);
+    expect(limited).toMatchObject({
+      code: 'E_RATE_LIMITED',
+      retryAfterSeconds: 7,
+      message: 'Slow down',
+    });
+    expect(await client.runs.list().catch((e: GalaxyApiError) => [e.status, e.code])).toEqual([
+      502,
+      'E_HTTP',
+    ]);
+    expect(await client.runs.list().catch((e: GalaxyApiError) => e.code)).toBe(
+      'E_INVALID_RESPONSE',
+    );
+    const offline = await client.runs.list().catch((e: unknown) => e);
+    expect(offline).toBeInstanceOf(GalaxyApiError);
+    expect(offline).toMatchObject({ status: 0, code: 'E_NETWORK' });
+  });
+
+  it('reads fresh headers before every request', async () => {
+    const seen: (string | null)[] = [];
+    let token = 1;
+    const client = createGalaxyClient({
+      baseUrl: 'http://x/api',
+      headers: async () => ({ authorization: `Bearer t${token++}` }),
+      fetch: async (_input, init) => {
+        seen.push(new Headers(init?.headers).get('authorization'));
+        return new Response('{"items":[],"page":1,"limit":20,"total":0}', { status: 200 });
+      },
+    });
+    await client.runs.list({ status: 'FAILED' });
+    await client.runs.list();
+    expect(seen).toEqual(['Bearer t1', 'Bearer t2']);
+  });
+});
+
+describe('client against the API', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'galaxy-client-'));
+  let store: GalaxyStore;
+  let queue: InProcessQueue;
+  let server: ReturnType<ReturnType<typeof express>['listen']>;
+  let client: GalaxyClient;
+
+  beforeAll(async () => {
+    store = createSqliteStore({ path: join(dir, 'client.db') });
+    queue = createInProcessQueue({ store, registry: scriptedRegistry, pollMs: 20 });
+    await queue.start();
+    const app = express();
+    app.use(
+      '/api',
+      createGalaxyRouter({
+        auth: tokenAuth({ tokens: { 'alice-token': 'user-alice' } }),
+        store,
+        queue,
+        registry: scriptedRegistry,
+        logger: pino({ level: 'silent' }),
+      }),
+    );
+    server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((done) => server.once('listening', () => done()));
+    client = createGalaxyClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+      headers: { authorization: 'Bearer alice-token' },
+    });
+  });
+  afterAll(async () => {
+    await queue.stop({ deadlineMs: 0 });
+    await new Promise((done) => server.close(done));
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('saves as the editor does, and refuses a stale save with the current version', async () => {
+    const created = await client.workflows.create({ name: 'Chain', ...stepGraph([{ id: 'a' }]) });
+    const loaded = await client.getWorkflow(created.id);
+    expect(loaded.workflow.nodes.map((n) => n.id)).toEqual(['a']);
+    expect(loaded.workflow).not.toHaveProperty('settings');
+    const graph = stepGraph([{ id: 'a' }, { id: 'b', after: 'a' }]);
+    const saved = await client.saveWorkflow({
+      id: created.id,
+      workflow: { nodes: graph.nodes, edges: graph.edges } as never,
+      expectedVersion: 1,
+      name: 'Chain v2',
+    });
+    expect(saved).toMatchObject({ version: 2, name: 'Chain v2' });
+    expect(saved.workflow.edges).toHaveLength(1);
+    const stale = await client
+      .saveWorkflow({ id: created.id, workflow: saved.workflow, expectedVersion: 1 })
+      .catch((e: unknown) => e);
+    expect(stale).toMatchObject({ status: 409, currentVersion: 2, code: 'E_VERSION_CONFLICT' });
+    const forced = await client.saveWorkflow({ id: created.id, workflow: saved.workflow });
+    expect(forced.version).toBe(3);
+    expect((await client.workflows.versions(created.id)).total).toBe(3);
+    expect((await client.workflows.version(created.id, 1)).name).toBe('Chain');
+    expect((await client.workflows.restore(created.id, 1, 3)).version).toBe(4);
+    const missing = await client.getWorkflow('nope').catch((e: unknown) => e);
+    expect(missing).toMatchObject({ status: 404, code: 'E_WORKFLOW_NOT_FOUND' });
+  });
+
+  it('runs a workflow and reads the run back in engine shapes', async () => {
+    const created = await client.workflows.create({
+      name: 'Runs',
+      ...stepGraph([{ id: 'a' }, { id: 'b', after: 'a' }]),
+    });
+    const { runId } = await client.execute({ workflowId: created.id }, { idempotencyKey: 'k-1' });
+    expect(
+      (await client.execute({ workflowId: created.id }, { idempotencyKey: 'k-1' })).runId,
+    ).toBe(runId);
+    const events: string[] = [];
+    await new Promise<void>((done) => {
+      client.subscribe(runId, (event) => events.push(event.type), {
+        onStateChange: (state) => state === 'closed' && done(),
+      });
+    });
+    expect(events[0]).toBe('run:start');
+    expect(events.at(-1)).toBe('run:finish');
+    const run = await client.getRun(runId);
+    expect(run).toMatchObject({ id: runId, status: 'SUCCESS', workflowId: created.id });
+    expect(run.nodes.b).toMatchObject({ status: 'SUCCESS', output: { out: 'ab' }, attempts: 1 });
+    expect(typeof run.nodes.b?.startedAt).toBe('number');
+    expect(run).not.toHaveProperty('error');
+    const page = await client.listRuns({ workflowId: created.id });
+    expect(page.items.map((r) => r.id)).toEqual([runId]);
+    expect(page.items[0]).not.toHaveProperty('error');
+    expect((await client.runs.list({ workflowId: created.id })).items[0]?.error).toBeNull();
+  });
+
+  it('the client entry imports nothing that only runs on a server', () => {
+    const root = resolve(dirname(fileURLToPath(import.meta.url)), '../client');
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const match of source.matchAll(/^(?:import|export) (type )?[^'"]*from '([^']+)'/gm)) {
+        const [, typeOnly, specifier] = match;
+        if (typeOnly) continue;
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.{1,2}\//);
+        visit(resolve(dirname(file), `${specifier}.ts`));
+      }
+    };
+    visit(join(root, 'index.ts'));
+    expect([...seen].map((f) => f.split('/src/')[1])).toContain('errors.ts');
+  });
+});

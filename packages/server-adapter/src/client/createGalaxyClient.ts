@@ -1,0 +1,493 @@
+import type {
+  ErrorInfo,
+  LogEntry,
+  NodeResult,
+  NodeStatus,
+  RunEvent,
+  Workflow as EngineWorkflow,
+} from '@galaxyflow/engine';
+import type { ProblemDocument } from '../errors';
+import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
+import { readEventStream } from './readEventStream';
+import type {
+  CreateWorkflowInput,
+  ExecuteInput,
+  ExecuteOptions,
+  ListRunsInput,
+  PageQuery,
+  Run,
+  RunDetail,
+  RunListQuery,
+  RunPage,
+  RunSummaryPage,
+  RunSummaryView,
+  RunView,
+  SaveWorkflowInput,
+  StoredWorkflowView,
+  SubscribeOptions,
+  SubscriptionState,
+  UpdateWorkflowInput,
+  Workflow,
+  WorkflowListQuery,
+  WorkflowPage,
+  WorkflowVersion,
+  WorkflowVersionPage,
+} from './types';
+
+type HeadersValue = ConstructorParameters<typeof Headers>[0];
+type HeadersSource = HeadersValue | (() => HeadersValue | Promise<HeadersValue>);
+
+export interface GalaxyClientOptions {
+  /** Where the API is mounted: `https://app.example.com/api`, or `/api` in a browser page. Required. */
+  baseUrl: string;
+  /**
+   * Headers for every request, e.g. `{ authorization: 'Bearer …' }`, or a function called
+   * before each request (and each stream reconnect) so tokens stay fresh. Default none.
+   */
+  headers?: HeadersSource;
+  /** The fetch to use. Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Cookie policy of browser requests. Default `'same-origin'`. */
+  credentials?: RequestInit['credentials'];
+  /** Shortest wait before an event stream reconnects, in ms (the server's `retry:` wins). Default 1,000. */
+  reconnectMinMs?: number;
+  /** Longest wait between reconnects as failures repeat, in ms. Default 30,000. */
+  reconnectMaxMs?: number;
+}
+
+/**
+ * The API over fetch, for browsers and Node 20+. The top-level methods are what the editor
+ * needs (`EditorClient` of `@galaxyflow/react-editor`): engine-shaped workflows and runs.
+ * `workflows` and `runs` return the API's records exactly as sent.
+ */
+export interface GalaxyClient {
+  /** Queues a run; resolves with its id (202). */
+  execute(input: ExecuteInput, options?: ExecuteOptions): Promise<{ runId: string }>;
+  /**
+   * Delivers every event of the run, in order, exactly once: those already past, then the
+   * live ones, resuming after network drops and server restarts from the last event seen.
+   * Ends after `run:finish`. Returns the function that stops it.
+   */
+  subscribe(
+    runId: string,
+    onEvent: (event: RunEvent) => void,
+    options?: SubscribeOptions,
+  ): () => void;
+  /** Cancels a run: a queued one at once, a running one promptly. Resolves with the run record. */
+  cancel(runId: string): Promise<Run>;
+  /** A workflow with its graph as one engine workflow. */
+  getWorkflow(id: string): Promise<StoredWorkflowView>;
+  /** Saves the graph as the next version; a stale `expectedVersion` rejects with `GalaxyConflictError`. */
+  saveWorkflow(input: SaveWorkflowInput): Promise<StoredWorkflowView>;
+  /** The run history, newest first. */
+  listRuns(query?: ListRunsInput): Promise<RunSummaryPage>;
+  /** A run with engine-shaped node results and log lines. */
+  getRun(runId: string): Promise<RunView>;
+
+  readonly workflows: {
+    list(query?: WorkflowListQuery): Promise<WorkflowPage>;
+    get(id: string): Promise<Workflow>;
+    create(input: CreateWorkflowInput): Promise<Workflow>;
+    /** A stale `expectedVersion` rejects with `GalaxyConflictError` carrying `currentVersion`. */
+    update(id: string, input: UpdateWorkflowInput): Promise<Workflow>;
+    delete(id: string): Promise<void>;
+    versions(id: string, query?: PageQuery): Promise<WorkflowVersionPage>;
+    version(id: string, version: number): Promise<WorkflowVersion>;
+    restore(id: string, version: number, expectedVersion?: number): Promise<Workflow>;
+  };
+  readonly runs: {
+    list(query?: RunListQuery): Promise<RunPage>;
+    get(id: string): Promise<RunDetail>;
+    cancel(id: string): Promise<Run>;
+  };
+}
+
+const FINAL_ERROR_STATUSES = new Set([400, 401, 403, 404, 405, 410]);
+
+function queryString(query: Record<string, unknown> | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function retryAfterOf(response: Response): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/** Turns a failed response into the typed error, reading its problem document when present. */
+async function errorOf(response: Response): Promise<GalaxyApiError> {
+  const retryAfterSeconds = retryAfterOf(response);
+  const extra = retryAfterSeconds === undefined ? {} : { retryAfterSeconds };
+  let problem: ProblemDocument | undefined;
+  try {
+    const body: unknown = await response.json();
+    if (
+      typeof body === 'object' &&
+      body !== null &&
+      typeof (body as ProblemDocument).code === 'string'
+    ) {
+      problem = body as ProblemDocument;
+    }
+  } catch {
+    // Not JSON: a proxy's page or an empty body.
+  }
+  if (!problem) return new GalaxyApiError({ status: response.status, code: 'E_HTTP', ...extra });
+  if (problem.code === 'E_VERSION_CONFLICT' && typeof problem.currentVersion === 'number') {
+    return new GalaxyConflictError({
+      status: response.status,
+      code: problem.code,
+      problem,
+      currentVersion: problem.currentVersion,
+      ...extra,
+    });
+  }
+  return new GalaxyApiError({ status: response.status, code: problem.code, problem, ...extra });
+}
+
+const isoToMs = (iso: string | null) => (iso === null ? undefined : Date.parse(iso));
+
+/** Drops the fields a run does not have yet, the way the editor's types want them. */
+function summaryOf(run: Run): RunSummaryView {
+  const view: RunSummaryView = {
+    id: run.id,
+    status: run.status,
+    scope: run.scope,
+    counts: run.counts,
+    attempts: run.attempts,
+    createdAt: run.createdAt,
+  };
+  if (run.workflowId !== null) view.workflowId = run.workflowId;
+  if (run.workflowVersion !== null) view.workflowVersion = run.workflowVersion;
+  if (run.startedAt !== null) view.startedAt = run.startedAt;
+  if (run.finishedAt !== null) view.finishedAt = run.finishedAt;
+  if (run.durationMs !== null) view.durationMs = run.durationMs;
+  // JSON has no undefined members: the schema's optional fields are simply absent.
+  if (run.error !== null) view.error = run.error as ErrorInfo;
+  return view;
+}
+
+function nodeResultOf(record: RunDetail['nodeResults'][number]): NodeResult | undefined {
+  // A node still RUNNING has no engine result yet; the editor sees it through events.
+  if (record.status === 'RUNNING') return undefined;
+  const result: NodeResult = { status: record.status as NodeStatus, attempts: record.attempts };
+  if (record.output !== null) result.output = record.output;
+  if (record.input !== null) result.input = record.input;
+  if (record.error !== null) result.error = record.error as ErrorInfo;
+  const startedAt = isoToMs(record.startedAt);
+  const finishedAt = isoToMs(record.finishedAt);
+  if (startedAt !== undefined) result.startedAt = startedAt;
+  if (finishedAt !== undefined) result.finishedAt = finishedAt;
+  if (record.durationMs !== null) result.durationMs = record.durationMs;
+  if (record.skippedBecause !== null) result.skippedBecause = record.skippedBecause;
+  if (record.reused) result.reused = true;
+  if (record.hash !== null) result.hash = record.hash;
+  return result;
+}
+
+function logEntryOf(log: RunDetail['logs'][number]): LogEntry {
+  const entry: LogEntry = { at: Date.parse(log.at), level: log.level, message: log.message };
+  if (log.nodeId !== null) entry.nodeId = log.nodeId;
+  if (log.metadata !== null && log.metadata !== undefined) {
+    entry.data = log.metadata as NonNullable<LogEntry['data']>;
+  }
+  return entry;
+}
+
+function engineWorkflowOf(record: Workflow): EngineWorkflow {
+  const workflow: EngineWorkflow = { nodes: record.nodes, edges: record.edges } as EngineWorkflow;
+  if (record.settings !== null) workflow.settings = record.settings;
+  return workflow;
+}
+
+function executeBody(input: ExecuteInput): Record<string, unknown> {
+  const common: Record<string, unknown> = {};
+  if (input.targetNodeIds !== undefined) common.targetNodeIds = input.targetNodeIds;
+  if (input.reuseRunId !== undefined) common.reuseRunId = input.reuseRunId;
+  if (input.workflowId !== undefined) {
+    return {
+      workflowId: input.workflowId,
+      ...(input.version === undefined ? {} : { version: input.version }),
+      ...common,
+    };
+  }
+  return {
+    nodes: input.nodes ?? [],
+    edges: input.edges ?? [],
+    ...(input.settings === undefined || input.settings === null
+      ? {}
+      : { settings: input.settings }),
+    ...common,
+  };
+}
+
+/** Creates the client. */
+export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const fetchImpl: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const credentials = options.credentials ?? 'same-origin';
+  const reconnectMinMs = options.reconnectMinMs ?? 1000;
+  const reconnectMaxMs = options.reconnectMaxMs ?? 30_000;
+
+  async function headersFor(extra: Record<string, string>): Promise<Headers> {
+    const source =
+      typeof options.headers === 'function' ? await options.headers() : options.headers;
+    const headers = new Headers(source);
+    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+    return headers;
+  }
+
+  async function send(
+    method: string,
+    path: string,
+    init: { json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const extra: Record<string, string> = { accept: 'application/json', ...init.headers };
+    if (init.json !== undefined) extra['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetchImpl(`${base}${path}`, {
+        method,
+        headers: await headersFor(extra),
+        credentials,
+        ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+        ...(init.signal ? { signal: init.signal } : {}),
+      });
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      throw new GalaxyApiError({ status: 0, code: 'E_NETWORK', cause });
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+
+  async function call<T>(
+    method: string,
+    path: string,
+    init?: Parameters<typeof send>[2],
+  ): Promise<T> {
+    const response = await send(method, path, init);
+    if (response.status === 204) return undefined as T;
+    try {
+      return (await response.json()) as T;
+    } catch (cause) {
+      throw new GalaxyApiError({ status: response.status, code: 'E_INVALID_RESPONSE', cause });
+    }
+  }
+
+  const id = encodeURIComponent;
+
+  const workflows: GalaxyClient['workflows'] = {
+    list: (query) => call('GET', `/workflows${queryString(query)}`),
+    get: (workflowId) => call('GET', `/workflows/${id(workflowId)}`),
+    create: (input) => call('POST', '/workflows', { json: input }),
+    update: (workflowId, input) => call('PUT', `/workflows/${id(workflowId)}`, { json: input }),
+    delete: (workflowId) => call('DELETE', `/workflows/${id(workflowId)}`),
+    versions: (workflowId, query) =>
+      call('GET', `/workflows/${id(workflowId)}/versions${queryString(query)}`),
+    version: (workflowId, version) =>
+      call('GET', `/workflows/${id(workflowId)}/versions/${version}`),
+    restore: (workflowId, version, expectedVersion) =>
+      call('POST', `/workflows/${id(workflowId)}/versions/${version}/restore`, {
+        json: expectedVersion === undefined ? {} : { expectedVersion },
+      }),
+  };
+
+  const runs: GalaxyClient['runs'] = {
+    list: (query) => call('GET', `/runs${queryString(query)}`),
+    get: (runId) => call('GET', `/runs/${id(runId)}`),
+    cancel: (runId) => call('POST', `/runs/${id(runId)}/cancel`),
+  };
+
+  function subscribe(
+    runId: string,
+    onEvent: (event: RunEvent) => void,
+    subscribeOptions: SubscribeOptions = {},
+  ): () => void {
+    let lastId = subscribeOptions.lastEventId ?? 0;
+    let stopped = false;
+    let state: SubscriptionState | undefined;
+    let controller: AbortController | undefined;
+    let wake: (() => void) | undefined;
+    let serverRetryMs: number | undefined;
+    let failures = 0;
+
+    const setState = (next: SubscriptionState) => {
+      if (state === next || state === 'closed') return;
+      state = next;
+      subscribeOptions.onStateChange?.(next);
+    };
+    const report = (error: unknown) => {
+      if (subscribeOptions.onError) subscribeOptions.onError(error);
+      else console.error(`Run ${runId} event stream:`, error);
+    };
+    const close = () => {
+      stopped = true;
+      controller?.abort();
+      wake?.();
+      setState('closed');
+    };
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+
+    void (async () => {
+      setState('connecting');
+      while (!stopped) {
+        controller = new AbortController();
+        let finished = false;
+        let retryAfterMs: number | undefined;
+        try {
+          const extra: Record<string, string> = { accept: 'text/event-stream' };
+          if (lastId > 0) extra['last-event-id'] = String(lastId);
+          const response = await fetchImpl(`${base}/runs/${id(runId)}/events`, {
+            method: 'GET',
+            headers: await headersFor(extra),
+            credentials,
+            signal: controller.signal,
+          });
+          if (response.status === 204) {
+            close();
+            return;
+          }
+          if (!response.ok) {
+            const error = await errorOf(response);
+            if (FINAL_ERROR_STATUSES.has(response.status)) {
+              report(error);
+              close();
+              return;
+            }
+            if (error.retryAfterSeconds !== undefined)
+              retryAfterMs = error.retryAfterSeconds * 1000;
+            throw error;
+          }
+          if (!response.body) throw new GalaxyApiError({ status: 200, code: 'E_INVALID_RESPONSE' });
+          setState('open');
+          await readEventStream(response.body, {
+            onRetry(ms) {
+              serverRetryMs = ms;
+            },
+            onMessage(message) {
+              if (stopped) return;
+              if (message.id !== undefined) {
+                const seq = Number(message.id);
+                // Never twice: a repeat after a reconnect is skipped.
+                if (Number.isInteger(seq) && seq <= lastId) return;
+                if (Number.isInteger(seq)) lastId = seq;
+              }
+              let event: RunEvent;
+              try {
+                event = JSON.parse(message.data) as RunEvent;
+              } catch (cause) {
+                report(new GalaxyApiError({ status: 200, code: 'E_INVALID_RESPONSE', cause }));
+                return;
+              }
+              failures = 0;
+              subscribeOptions.onEventId?.(lastId);
+              try {
+                onEvent(event);
+              } catch (error) {
+                report(error);
+              }
+              if (event.type === 'run:finish') finished = true;
+            },
+          });
+          if (finished) {
+            close();
+            return;
+          }
+        } catch (error) {
+          if (stopped) return;
+          report(
+            error instanceof GalaxyApiError
+              ? error
+              : new GalaxyApiError({ status: 0, code: 'E_NETWORK', cause: error }),
+          );
+          failures += 1;
+        }
+        if (stopped) return;
+        // The stream ended early (server restart, proxy cut) or failed: resume after a pause.
+        setState('reconnecting');
+        // The server's `retry:` first, doubling (with jitter) while failures repeat.
+        const min = Math.max(serverRetryMs ?? 0, reconnectMinMs);
+        const backoff = Math.min(
+          reconnectMaxMs,
+          min * 2 ** Math.min(Math.max(0, failures - 1), 10),
+        );
+        // Jitter spreads the reconnects of many clients after a server restart.
+        const jittered = backoff / 2 + Math.random() * (backoff / 2);
+        await pause(Math.max(retryAfterMs ?? 0, jittered));
+        setState('connecting');
+      }
+    })();
+
+    return close;
+  }
+
+  return {
+    workflows,
+    runs,
+    execute(input, executeOptions = {}) {
+      return call('POST', '/execute', {
+        json: executeBody(input),
+        ...(executeOptions.idempotencyKey === undefined
+          ? {}
+          : { headers: { 'idempotency-key': executeOptions.idempotencyKey } }),
+        ...(executeOptions.signal ? { signal: executeOptions.signal } : {}),
+      });
+    },
+    subscribe,
+    cancel: (runId) => runs.cancel(runId),
+    async getWorkflow(workflowId) {
+      const record = await workflows.get(workflowId);
+      return { ...record, workflow: engineWorkflowOf(record) };
+    },
+    async saveWorkflow(input) {
+      const body: Record<string, unknown> = {
+        nodes: input.workflow.nodes,
+        edges: input.workflow.edges,
+        settings: input.workflow.settings ?? null,
+      };
+      if (input.name !== undefined) body.name = input.name;
+      if (input.description !== undefined) body.description = input.description;
+      if (input.tags !== undefined) body.tags = input.tags;
+      if (input.expectedVersion !== undefined) body.expectedVersion = input.expectedVersion;
+      const record = await call<Workflow>('PUT', `/workflows/${id(input.id)}`, {
+        json: body,
+        ...(input.expectedVersion === undefined ? { headers: { 'if-match': '*' } } : {}),
+      });
+      return { ...record, workflow: engineWorkflowOf(record) };
+    },
+    async listRuns(query = {}) {
+      const page = await runs.list(query);
+      return { ...page, items: page.items.map(summaryOf) };
+    },
+    async getRun(runId) {
+      const detail = await runs.get(runId);
+      const nodes: Record<string, NodeResult> = {};
+      for (const record of detail.nodeResults) {
+        const result = nodeResultOf(record);
+        if (result) nodes[record.nodeId] = result;
+      }
+      return {
+        ...summaryOf(detail.run),
+        nodes,
+        logs: detail.logs.map(logEntryOf),
+        graph: detail.graph,
+      };
+    },
+  };
+}

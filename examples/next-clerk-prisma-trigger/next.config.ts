@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import type { NextConfig } from 'next';
+
+const workspaceRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+const nextConfig: NextConfig = {
+  // The monorepo root holds the lockfile and the workspace packages.
+  outputFileTracingRoot: workspaceRoot,
+  turbopack: { root: workspaceRoot },
+  // Native and WebAssembly-backed database drivers load from node_modules at run time.
+  serverExternalPackages: [
+    '@prisma/client',
+    '@prisma/adapter-better-sqlite3',
+    '@prisma/adapter-pg',
+    'better-sqlite3',
+    'pg',
+    'pino',
+  ],
+};
+
+export default nextConfig;

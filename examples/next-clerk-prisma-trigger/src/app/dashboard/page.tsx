@@ -1,0 +1,21 @@
+import { UserButton } from '@clerk/nextjs';
+import { auth } from '@clerk/nextjs/server';
+
+export const dynamic = 'force-dynamic';
+
+export default async function DashboardPage() {
+  // The proxy already sends signed-out visitors to sign in; this keeps the page safe if its
+  // matcher ever misses the route.
+  const { userId } = await auth.protect();
+  return (
+    <div className="dashboard">
+      <header className="header">
+        <strong>Galaxy Flow</strong>
+        <UserButton />
+      </header>
+      <main className="dashboard-main page">
+        <p>Signed in as {userId}. Your workflows are served by the API at /api.</p>
+      </main>
+    </div>
+  );
+}

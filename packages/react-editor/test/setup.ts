@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
 /*
@@ -73,6 +73,9 @@ if (!window.matchMedia) {
       dispatchEvent: () => false,
     }) as MediaQueryList;
 }
+
+// Two shared cores run every package's tests at once: give UI waits room.
+configure({ asyncUtilTimeout: 5_000 });
 
 afterEach(() => {
   cleanup();

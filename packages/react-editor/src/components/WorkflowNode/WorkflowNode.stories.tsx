@@ -67,14 +67,14 @@ export const Debug: Story = {
 
 export const LlmStreaming: Story = {
   args: {
-    type: 'demo_llm',
+    type: 'llm',
     state: { status: 'running', attempt: 1, streamed: 'Saturn’s rings are made mostly of water ice, with ' },
   },
 };
 
 export const VisionFailed: Story = {
   args: {
-    type: 'demo_vision',
+    type: 'vision',
     state: {
       status: 'failed',
       attempt: 3,
@@ -86,7 +86,7 @@ export const VisionFailed: Story = {
 
 export const ImageOutput: Story = {
   args: {
-    type: 'demo_image',
+    type: 'image',
     data: { url: 'data:image/svg+xml;utf8,<svg xmlns="http://www.w3.org/2000/svg" width="200" height="90"><rect width="200" height="90" fill="%234f5bd5"/></svg>' },
     state: {
       status: 'success',

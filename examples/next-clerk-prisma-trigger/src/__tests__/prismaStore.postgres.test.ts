@@ -18,7 +18,8 @@ beforeAll(async () => {
   server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0 });
   await server.start();
   connectionString = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
-});
+  // Booting Postgres in WebAssembly takes seconds, more when other test files share the cores.
+}, 120_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -1,6 +1,7 @@
 import { ClerkProvider } from '@clerk/nextjs';
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import '@galaxyflow/react-editor/style.css';
 import './globals.css';
 
 export const metadata: Metadata = {

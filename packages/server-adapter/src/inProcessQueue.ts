@@ -179,8 +179,8 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       stopping = false;
       // Runs left by a crashed worker are claimed here first: expired leases go before QUEUED.
       fill();
+      // Keeps the process alive while started: a worker-only process needs nothing else.
       poller = setInterval(fill, pollMs);
-      poller.unref?.();
     },
     async stop(stopOptions = {}) {
       stopping = true;

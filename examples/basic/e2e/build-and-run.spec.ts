@@ -1,0 +1,109 @@
+import {
+  canvasEdges,
+  canvasNode,
+  canvasNodes,
+  connect,
+  dragFromPalette,
+  statusOf,
+  toolbar,
+} from './support/editor';
+import { expect, test } from './support/fixtures';
+
+test('a person builds Text → LLM → Debug, saves, runs it with the answer streaming in, and finds it all again after a reload', async ({
+  page,
+  signIn,
+  llm,
+  snap,
+}) => {
+  const prompt = 'Name a colour of the sky.';
+  const answer = ['The', ' sky', ' is', ' blue', ' today.'];
+
+  await signIn(page);
+  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: /^Blank workflow/ }).click();
+  await expect(page).toHaveURL(/\/w\/[^/]+$/);
+  const workflowUrl = page.url();
+
+  await test.step('drag Text, LLM and Debug from the palette and connect them', async () => {
+    // Text first, at the centre: a blank canvas frames its first node, so that one stays put.
+    // LLM (a tall node) to its right, Debug below it.
+    await dragFromPalette(page, 'Text', { x: 0, y: -60 });
+    await dragFromPalette(page, 'LLM', { x: 310, y: -340 });
+    await dragFromPalette(page, 'Debug', { x: 0, y: 220 });
+    await expect(canvasNodes(page)).toHaveCount(3);
+    await connect(page, { node: 'Text', output: 'Text' }, { node: 'LLM', input: 'Prompt' });
+    await connect(page, { node: 'LLM', output: 'Text' }, { node: 'Debug', input: 'Value' });
+    await expect(canvasEdges(page)).toHaveCount(2);
+  });
+
+  await test.step('type the prompt and save', async () => {
+    await canvasNode(page, 'Text').getByRole('textbox', { name: 'Text' }).fill(prompt);
+    await expect(toolbar(page).getByText('Unsaved changes')).toBeVisible();
+    await toolbar(page).getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
+    await snap(page, 'built-and-saved');
+  });
+
+  await test.step('run: the answer streams in token by token, then every node succeeds', async () => {
+    llm.enqueue({ type: 'text', chunks: answer, chunkDelayMs: 250 });
+    await toolbar(page).getByRole('button', { name: 'Run', exact: true }).click();
+
+    const llmNode = canvasNode(page, 'LLM');
+    const stream = llmNode.getByRole('log', { name: 'Streaming output' });
+    // Part of the answer, not yet all of it: the tokens arrive while the model is still answering.
+    await expect(stream).toHaveText(/^The sky( is)?( blue)?$/);
+    await expect(statusOf(llmNode, 'Running')).toBeVisible();
+    await snap(page, 'streaming');
+
+    await expect(toolbar(page).getByText('Run succeeded')).toBeVisible();
+    for (const label of ['Text', 'LLM', 'Debug'])
+      await expect(statusOf(canvasNode(page, label), 'Done')).toBeVisible();
+    await expect(llmNode.getByRole('region', { name: 'Output' })).toHaveText(answer.join(''));
+    await expect(canvasNode(page, 'Debug').getByRole('region', { name: 'Output' })).toHaveText(
+      answer.join(''),
+    );
+    await snap(page, 'run-succeeded');
+
+    // What the person typed is what the model was asked, through the streaming endpoint.
+    expect(llm.requests).toHaveLength(1);
+    expect(llm.requests[0]).toMatchObject({ api: 'gemini', stream: true, prompt });
+  });
+
+  await test.step('reload: the workflow is still there', async () => {
+    await page.reload();
+    await expect(page).toHaveURL(workflowUrl);
+    await expect(canvasNodes(page)).toHaveCount(3);
+    await expect(canvasEdges(page)).toHaveCount(2);
+    await expect(canvasNode(page, 'Text').getByRole('textbox', { name: 'Text' })).toHaveValue(
+      prompt,
+    );
+    await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
+    // The list counts the run.
+    await expect(
+      page
+        .getByRole('navigation', { name: 'Workflows' })
+        .getByRole('link', { name: /Untitled workflow/ }),
+    ).toContainText('1 run · last success');
+  });
+
+  await test.step('the history panel lists the run, and opening it paints its outputs', async () => {
+    await expect(canvasNode(page, 'LLM').getByRole('region', { name: 'Output' })).toHaveCount(0);
+    await toolbar(page).getByRole('button', { name: 'History' }).click();
+    const history = page.getByRole('complementary', { name: 'Run history' });
+    const runs = history.getByRole('button', { name: /^Open run .* \(success\)$/ });
+    await expect(runs).toHaveCount(1);
+    await runs.click();
+
+    await expect(toolbar(page).getByText('Past run: Run succeeded')).toBeVisible();
+    await expect(history.getByText(/Showing run .* on the canvas/)).toBeVisible();
+    for (const label of ['Text', 'LLM', 'Debug'])
+      await expect(statusOf(canvasNode(page, label), 'Done')).toBeVisible();
+    await expect(canvasNode(page, 'LLM').getByRole('region', { name: 'Output' })).toHaveText(
+      answer.join(''),
+    );
+    await expect(canvasNode(page, 'Debug').getByRole('region', { name: 'Output' })).toHaveText(
+      answer.join(''),
+    );
+    await snap(page, 'history-run-opened');
+  });
+});

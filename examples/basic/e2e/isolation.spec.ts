@@ -47,7 +47,7 @@ test('a second user neither sees the first user’s workflow in the list nor ope
 
     // The refusal reads exactly as for an address that leads nowhere: it does not even
     // confirm that the workflow exists.
-    const refusalText = await refusal.innerText();
+    const refusalText = (await refusal.textContent()) ?? '';
     await bob.goto(`/w/${randomUUID()}`);
     await expect(bob.getByRole('alert')).toHaveText(refusalText);
     await bob.goto(`/w/${alices.id}`);

@@ -45,8 +45,10 @@ describe('node forms', () => {
     const template = await node.findByRole('textbox', { name: 'Template' });
     await user.click(template);
     await user.keyboard(' for {{{{audience}}');
-    await waitFor(() => expect(node.getByLabelText('Input audience (any)')).toBeInTheDocument());
-    expect(node.getByLabelText('Input topic (any)')).toBeInTheDocument();
+    const handle = (port: string) => nodeElement(container, 'prompt').querySelector(`.react-flow__handle[data-handleid="${port}"]`);
+    await waitFor(() => expect(handle('audience')).not.toBeNull());
+    expect(handle('topic')).not.toBeNull();
+    expect(node.getByText('audience')).toBeInTheDocument();
   });
 });
 

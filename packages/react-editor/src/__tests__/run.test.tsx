@@ -130,14 +130,14 @@ describe('run history', () => {
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
     await user.click(await screen.findByRole('button', { name: 'History' }));
     const panel = await screen.findByRole('complementary', { name: 'Run history' });
-    const rows = await within(panel).findAllByRole('button', { name: /^Open run/ });
+    const rows = await within(panel).findAllByRole('button', { name: /open run/ });
     expect(rows).toHaveLength(10);
     expect(within(panel).getByText('Page 1 of 2')).toBeInTheDocument();
     await user.click(within(panel).getByRole('button', { name: 'Older' }));
-    await waitFor(() => expect(within(panel).getAllByRole('button', { name: /^Open run/ })).toHaveLength(2));
+    await waitFor(() => expect(within(panel).getAllByRole('button', { name: /open run/ })).toHaveLength(2));
 
     await user.click(within(panel).getByRole('button', { name: 'Newer' }));
-    await user.click(await within(panel).findByRole('button', { name: 'Open run run_0 (failed)' }));
+    await user.click(await within(panel).findByRole('button', { name: 'failed: open run run_0' }));
     await screen.findByText(/Past run/);
     expect(within(nodeElement(container, 'prompt')).getByText('Failed')).toBeInTheDocument();
     expect(within(nodeElement(container, 'prompt')).getByText('Too slow.')).toBeInTheDocument();

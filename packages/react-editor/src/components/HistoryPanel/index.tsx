@@ -54,7 +54,7 @@ export function HistoryPanel({ pageSize = 10 }: HistoryPanelProps) {
                     type="button"
                     className={`gf-history__open gf-run-status gf-run-status--${run.status.toLowerCase()}`}
                     onClick={() => void controller.openRun(run.id)}
-                    aria-label={`Open run ${run.id} (${run.status.toLowerCase()})`}
+                    aria-label={`${run.status.toLowerCase()}: open run ${run.id}`}
                   >
                     {run.status.toLowerCase()}
                   </button>

@@ -90,21 +90,27 @@ export function Palette({ onAdd, defaultCollapsed = false }: PaletteProps) {
                 <h3 className="gf-palette__category">{group.category}</h3>
                 <ul>
                   {group.items.map((definition) => (
-                    <li key={definition.type}>
+                    <li
+                      key={definition.type}
+                      className="gf-palette__item"
+                      draggable
+                      onDragStart={(event) => onDragStart(event, definition.type)}
+                    >
+                      {/* The button covers the whole card; the description stays outside its name. */}
                       <button
                         type="button"
-                        className="gf-palette__item"
-                        draggable
-                        onDragStart={(event) => onDragStart(event, definition.type)}
+                        className="gf-palette__add"
                         onClick={() => add(definition.type)}
-                        title={definition.description}
                         aria-label={`Add ${definition.label} node`}
+                        aria-describedby={definition.description ? `${searchId}-${definition.type}` : undefined}
                       >
-                        <span className="gf-palette__item-label">{definition.label}</span>
-                        {definition.description && (
-                          <span className="gf-palette__item-description">{definition.description}</span>
-                        )}
+                        {definition.label}
                       </button>
+                      {definition.description && (
+                        <span id={`${searchId}-${definition.type}`} className="gf-palette__item-description">
+                          {definition.description}
+                        </span>
+                      )}
                     </li>
                   ))}
                 </ul>

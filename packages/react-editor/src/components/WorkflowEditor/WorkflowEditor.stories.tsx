@@ -80,7 +80,7 @@ export const History: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await userEvent.click(await canvas.findByRole('button', { name: 'History' }));
-    const open = await canvas.findAllByRole('button', { name: /^Open run/ }, { timeout: 5_000 });
+    const open = await canvas.findAllByRole('button', { name: /open run/ }, { timeout: 5_000 });
     await userEvent.click(open[2]!);
     await canvas.findByText(/Past run/, {}, { timeout: 5_000 });
   },

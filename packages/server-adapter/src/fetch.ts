@@ -77,7 +77,6 @@ function toStreamResponse(
   stream: CoreStream,
   signal: AbortSignal | undefined,
 ): Response {
-  const encoder = new TextEncoder();
   let ended = false;
   const body = new ReadableStream<Uint8Array>(
     {
@@ -101,7 +100,8 @@ function toStreamResponse(
         );
         stream.start({
           write(chunk) {
-            if (!ended) controller.enqueue(encoder.encode(chunk));
+            // A copy: the bytes are shared by every stream, and a reader may transfer them.
+            if (!ended) controller.enqueue(chunk.slice());
           },
           end() {
             if (ended) return;

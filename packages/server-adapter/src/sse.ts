@@ -4,8 +4,11 @@ import { finalRunStatuses } from './store/types';
 
 /** Where a streamed response writes; each binding (Node response, web stream) provides one. */
 export interface StreamSink {
-  /** Queues text for the client. */
-  write(chunk: string): void;
+  /**
+   * Queues bytes for the client. One event's bytes go to every stream of the run: a sink
+   * that hands them to code that could transfer or change them must copy them first.
+   */
+  write(chunk: Uint8Array): void;
   /** Ends the response. */
   end(): void;
   /** Bytes written but not yet taken by the client: how far behind it is. */
@@ -52,6 +55,22 @@ export function resolveStreamOptions(options: StreamOptions = {}): ResolvedStrea
 }
 
 const PAGE = 500;
+
+const encoder = new TextEncoder();
+const KEEP_ALIVE = encoder.encode(': keep-alive\n\n');
+
+// Every stream of a run gets the same record objects from the bus: each event is
+// serialized and encoded once, however many streams send it.
+const frames = new WeakMap<RunEventRecord, Uint8Array>();
+
+function frameOf(record: RunEventRecord): Uint8Array {
+  let frame = frames.get(record);
+  if (frame === undefined) {
+    frame = encoder.encode(`id: ${record.seq}\ndata: ${JSON.stringify(record.event)}\n\n`);
+    frames.set(record, frame);
+  }
+  return frame;
+}
 
 export interface RunEventStreamInput {
   store: RunStore;
@@ -100,7 +119,7 @@ export function createRunEventStream(input: RunEventStreamInput): CoreStream {
 
   function send(record: RunEventRecord): void {
     if (closed || !sink) return;
-    sink.write(`id: ${record.seq}\ndata: ${JSON.stringify(record.event)}\n\n`);
+    sink.write(frameOf(record));
     lastSent = record.seq;
     if (record.event.type === 'run:finish') close(true);
     else if (sink.bufferedBytes > options.maxBufferedBytes) close(true);
@@ -169,10 +188,10 @@ export function createRunEventStream(input: RunEventStreamInput): CoreStream {
         if (reading) live.push(...records);
         else deliver(records);
       });
-      sink.write(`retry: ${options.retryMs}\n\n`);
+      sink.write(encoder.encode(`retry: ${options.retryMs}\n\n`));
       heartbeat = setInterval(() => {
         if (closed || !sink) return;
-        sink.write(': keep-alive\n\n');
+        sink.write(KEEP_ALIVE);
         checkFinal = true;
         read();
       }, options.heartbeatMs);

@@ -188,3 +188,16 @@ describe('drafts', () => {
     expect(screen.queryByText(/were found/)).toBeNull();
   });
 });
+
+describe('zoom', () => {
+  it('draws far-zoomed-out nodes as compact cards that keep their ports, and restores forms on zoom in', async () => {
+    const { user, container } = renderEditor({ initialWorkflow: chain });
+    const node = () => within(nodeElement(container, 'topic'));
+    await node().findByRole('textbox', { name: 'Text' });
+    for (let i = 0; i < 6; i++) await user.click(screen.getByRole('button', { name: 'Zoom Out' }));
+    await waitFor(() => expect(node().queryByRole('textbox', { name: 'Text' })).toBeNull());
+    expect(nodeElement(container, 'topic').querySelector('.react-flow__handle[data-handleid="text"]')).not.toBeNull();
+    for (let i = 0; i < 6; i++) await user.click(screen.getByRole('button', { name: 'Zoom In' }));
+    await node().findByRole('textbox', { name: 'Text' });
+  });
+});

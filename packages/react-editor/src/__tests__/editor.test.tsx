@@ -98,6 +98,26 @@ describe('copy and paste', () => {
   });
 });
 
+describe('keyboard', () => {
+  it('deletes the focused node with Delete and brings it back with Ctrl+Z, without touching the mouse again', async () => {
+    const { user, container } = renderEditor({ initialWorkflow: chain });
+    await waitFor(() => expect(container.querySelectorAll('.gf-node')).toHaveLength(3));
+    // Keyboard only: focus the node, select it with Enter, delete it.
+    nodeElement(container, 'show').closest<HTMLElement>('.react-flow__node')!.focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(nodeElement(container, 'show').closest('.react-flow__node')).toHaveClass('selected'));
+    await user.keyboard('{Delete}');
+    await waitFor(() => expect(container.querySelectorAll('.gf-node')).toHaveLength(2));
+    // The focused node is gone; the editor kept the focus, so the next shortcut reaches it.
+    expect(container.querySelector('.gf-editor')!.contains(document.activeElement)).toBe(true);
+    await user.keyboard('{Control>}z{/Control}');
+    await waitFor(() => expect(container.querySelectorAll('.gf-node')).toHaveLength(3));
+    expect(container.querySelectorAll('.react-flow__edge')).toHaveLength(2);
+    await user.keyboard('{Control>}{Shift>}z{/Shift}{/Control}');
+    await waitFor(() => expect(container.querySelectorAll('.gf-node')).toHaveLength(2));
+  });
+});
+
 describe('save and conflicts', () => {
   function connected() {
     const client = createMemoryClient({

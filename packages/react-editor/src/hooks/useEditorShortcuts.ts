@@ -52,10 +52,16 @@ export function useEditorShortcuts() {
   return useMemo(() => {
     const actions = () => store.getState().actions;
 
-    const onKeyDown = (event: KeyboardEvent) => {
+    const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
       const mod = event.metaKey || event.ctrlKey;
       const key = event.key.toLowerCase();
       const inText = isTextTarget(event.target);
+      // Delete, cut, undo and redo can remove the focused node; the browser would then drop
+      // the focus to <body>, outside this element, and the next shortcut would go nowhere.
+      // The root holds the focus instead (it is focusable but not a tab stop).
+      if (!inText && (event.key === 'Delete' || event.key === 'Backspace' || (mod && /^[xyz]$/.test(key)))) {
+        event.currentTarget.focus({ preventScroll: true });
+      }
       if (mod && key === 's') {
         event.preventDefault();
         void controller.save();

@@ -125,7 +125,7 @@ export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selecte
                         position={Position.Left}
                         id={input[0]}
                         className={`gf-handle gf-handle--${input[1].type}`}
-                        title={`${input[1].label ?? input[0]}: ${input[1].type}`}
+                        title={`${input[1].label ?? input[0]} (${input[1].type} input)`}
                       />
                       {input[1].label ?? input[0]}
                       {input[1].required && (
@@ -146,7 +146,7 @@ export const WorkflowNode = memo(function WorkflowNode({ id, type, data, selecte
                         position={Position.Right}
                         id={output[0]}
                         className={`gf-handle gf-handle--${output[1].type}`}
-                        title={`${output[1].label ?? output[0]}: ${output[1].type}`}
+                        title={`${output[1].label ?? output[0]} (${output[1].type} output)`}
                       />
                     </span>
                   ) : (

@@ -93,7 +93,7 @@ test('a person builds Text → LLM → Debug, saves, runs it with the answer str
     await expect(canvasNode(page, 'LLM').getByRole('region', { name: 'Output' })).toHaveCount(0);
     await toolbar(page).getByRole('button', { name: 'History' }).click();
     const history = page.getByRole('complementary', { name: 'Run history' });
-    const runs = history.getByRole('button', { name: /^Open run .* \(success\)$/ });
+    const runs = history.getByRole('button', { name: /^success: open run / });
     await expect(runs).toHaveCount(1);
     await runs.click();
 

@@ -98,6 +98,6 @@ test('canceling a long run stops the model mid-answer and shows the run canceled
   await expect(
     page
       .getByRole('complementary', { name: 'Run history' })
-      .getByRole('button', { name: /^Open run .* \(canceled\)$/ }),
+      .getByRole('button', { name: /^canceled: open run / }),
   ).toHaveCount(1);
 });

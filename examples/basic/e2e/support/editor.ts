@@ -63,9 +63,10 @@ export async function connect(
   from: { node: string; output: string },
   to: { node: string; input: string },
 ): Promise<void> {
+  // A handle is named by its tooltip, "<port> (<type> output)", as a person hovering it reads.
   await canvasNode(page, from.node)
-    .getByLabel(new RegExp(`^Output ${from.output} \\(`))
-    .dragTo(canvasNode(page, to.node).getByLabel(new RegExp(`^Input ${to.input} \\(`)));
+    .getByTitle(new RegExp(`^${from.output} \\(\\w+ output\\)$`))
+    .dragTo(canvasNode(page, to.node).getByTitle(new RegExp(`^${to.input} \\(\\w+ input\\)$`)));
 }
 
 const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({

@@ -33,6 +33,15 @@ if (existsSync(playwrightDir)) {
   }
 }
 
+// Storybook stories played in Chromium (packages/react-editor/test/stories.mjs).
+const storiesDir = join(root, 'test-results', 'stories');
+if (existsSync(storiesDir)) {
+  for (const file of readdirSync(storiesDir).filter((f) => f.endsWith('.json')).sort()) {
+    const { passed = 0, failed = 0, skipped = 0 } = JSON.parse(readFileSync(join(storiesDir, file), 'utf8'));
+    rows.push({ name: `stories ${file.replace(/\.json$/, '')}`, passed, failed, skipped });
+  }
+}
+
 if (rows.length === 0) {
   console.error('No test results were found under test-results/: did the tests run?');
   process.exit(1);

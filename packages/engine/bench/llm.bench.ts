@@ -12,7 +12,6 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { builtinNodes } from '../src/nodes/index';
-import { llmNode } from '../src/nodes/llm';
 import { llmContext } from '../src/providers/context';
 import { createGeminiProvider } from '../src/providers/gemini';
 import { createGroqProvider } from '../src/providers/groq';
@@ -20,7 +19,6 @@ import { createOpenAICompatibleProvider } from '../src/providers/openaiCompatibl
 import { createProviderSet, type ProviderSet } from '../src/providers/providerSet';
 import { createRegistry } from '../src/registry';
 import { runWorkflow } from '../src/run';
-import type { AnyNodeDefinition } from '../src/types';
 
 const PARALLEL = 20;
 const LATENCY_MS = 200;
@@ -46,7 +44,8 @@ function providersAt(url: string): ProviderSet {
 }
 const instant = providersAt(urls.instant);
 const slow = providersAt(urls.slow);
-const registry = createRegistry([...builtinNodes, llmNode as unknown as AnyNodeDefinition]);
+// `llm` is a built-in: registering it again would throw E_DUPLICATE_NODE_TYPE.
+const registry = createRegistry(builtinNodes);
 
 function workflow(provider: string) {
   const nodes: { id: string; type: string; data: Record<string, unknown> }[] = [

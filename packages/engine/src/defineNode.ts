@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { GalaxyError } from './errors';
-import type { AnyNodeDefinition, NodeDefinition, PortMap, PortsDef } from './types';
+import type { AnyNodeDefinition, NodeDefinition, PortMap, PortSpec, PortsDef } from './types';
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/i;
 const PORT_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -39,6 +39,14 @@ export function defineNode<I extends PortMap, O extends PortMap, S extends z.Zod
   checkPorts(definition.type, 'inputs', definition.inputs as PortsDef<unknown>);
   checkPorts(definition.type, 'outputs', definition.outputs as PortsDef<unknown>);
   return Object.freeze(definition);
+}
+
+/**
+ * The port named `name`, or undefined. Only the map's own keys are ports: a handle such as
+ * `constructor` or `toString` must not find a member of `Object.prototype`.
+ */
+export function portOf(ports: PortMap, name: string): PortSpec | undefined {
+  return Object.hasOwn(ports, name) ? ports[name] : undefined;
 }
 
 function resolve(ports: PortsDef<unknown>, data: unknown): PortMap {

@@ -42,7 +42,11 @@ export interface ErrorInfo {
   code: ErrorCode;
   /** What went wrong, in words a user can act on. */
   message: string;
-  /** Whether retrying the same call may succeed (rate limits, 5xx, timeouts). */
+  /**
+   * Whether the scheduler may retry it (rate limits, 5xx, timeouts). False once retrying is
+   * over: the provider set's final error after its own retries, or a `Retry-After` longer than
+   * the retry policy waits.
+   */
   retryable: boolean;
   /** The node the error concerns, when there is one. */
   nodeId?: string;
@@ -184,6 +188,12 @@ export function isGalaxyErrorLike(error: unknown): error is Pick<GalaxyError, 'c
 /** A server-suggested wait before retrying, in ms, if the error carries one. */
 export function retryAfterOf(error: unknown): number {
   return isRecord(error) && typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) ? Math.max(0, error.retryAfterMs) : 0;
+}
+
+/** Ends a message with a full stop, so another sentence can follow it. Internal. */
+export function asSentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 /** Converts anything thrown into the plain-JSON `ErrorInfo` used in results and events. */

@@ -1,4 +1,4 @@
-export { defineNode, inputPortsOf, isValidPortName, outputPortsOf } from './defineNode';
+export { defineNode, inputPortsOf, isValidPortName, outputPortsOf, portOf } from './defineNode';
 export {
   CanceledError,
   errorMessages,
@@ -121,6 +121,8 @@ export type {
   LogEntry,
   LogLevel,
   NodeDefinition,
+  NodeMeta,
+  NodeMetaFallback,
   NodeResult,
   NodeRunArgs,
   NodeStatus,

@@ -1,5 +1,7 @@
-import EventEmitter from 'eventemitter3';
+import type EventEmitter from 'eventemitter3';
+import { portOf } from './defineNode';
 import {
+  asSentence,
   CanceledError,
   type ErrorInfo,
   GalaxyError,
@@ -12,11 +14,13 @@ import {
 import { hashNodeRun } from './hash';
 import { IndexHeap } from './heap';
 import { computeBackoff, resolveRetryPolicy } from './retry';
+import { RunEmitter } from './RunEmitter';
 import type { FailureMode, RetryPolicy } from './schema';
 import type {
   JsonValue,
   LogEntry,
   LogLevel,
+  NodeMeta,
   NodeResult,
   RunEvent,
   RunEventMap,
@@ -29,7 +33,10 @@ import { analyzeWorkflow, type CompiledNode } from './validate';
 /** A run in progress. */
 export interface RunHandle {
   readonly runId: string;
-  /** Typed eventemitter3 emitter: `handle.events.on('node:finish', (e) => ...)`. */
+  /**
+   * Typed eventemitter3 emitter: `handle.events.on('node:finish', (e) => ...)`. A listener that
+   * throws does not stop the others nor the run; its error goes to `onListenerError`.
+   */
   readonly events: EventEmitter<RunEventMap>;
   /** Resolves when every node has reached a terminal state. Never rejects. */
   readonly result: Promise<RunResult>;
@@ -43,6 +50,8 @@ export interface RunHandle {
 const MAX_LOG_ENTRIES = 10_000;
 const DEFAULT_CONCURRENCY = 8;
 const DEFAULT_NODE_TIMEOUT_MS = 300_000;
+/** Listener errors the default `onListenerError` logs per run: a listener that throws on every event must not drown the node logs. */
+const MAX_LISTENER_ERROR_LOGS = 10;
 
 const WAITING = 0;
 const READY = 1;
@@ -70,6 +79,8 @@ interface Job {
   attempts: number;
   /** Resolved on the first failure only. */
   policy: RetryPolicy | undefined;
+  /** What the current attempt reported through `setMeta`; cleared when an attempt starts. */
+  meta: NodeMeta | undefined;
 }
 
 interface StopReason {
@@ -77,9 +88,39 @@ interface StopReason {
   error: ErrorInfo;
 }
 
+/**
+ * The object a node's inputs sit in: nothing inherited, so only ports that got a value are
+ * there. A constructor whose prototype is `Object.create(null)`, rather than
+ * `Object.create(null)` itself, because V8 keeps the latter in slow dictionary mode.
+ */
+const Inputs = function Inputs() {} as unknown as new () => Record<string, unknown>;
+Inputs.prototype = Object.create(null);
+
+/** A wait in words: whole seconds once it is a second or more. */
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.ceil(ms / 1000)} s`;
+}
+
 function isJsonLike(value: unknown): boolean {
   const t = typeof value;
   return t === 'string' || t === 'boolean' || t === 'object' || (t === 'number' && Number.isFinite(value));
+}
+
+/**
+ * A node's `setMeta` facts as plain JSON, so results and events stay serializable as they are.
+ * Keys whose value is `undefined` are dropped, as JSON drops them.
+ */
+function plainMeta(node: CompiledNode, meta: NodeMeta): NodeMeta {
+  let copy: unknown;
+  try {
+    copy = JSON.parse(JSON.stringify(meta));
+  } catch (error) {
+    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" reported meta that is not plain JSON: ${(error as Error).message}`, { nodeId: node.id, cause: error });
+  }
+  if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) {
+    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" reported meta that is not an object.`, { nodeId: node.id });
+  }
+  return copy as NodeMeta;
 }
 
 /**
@@ -129,7 +170,11 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const heap = new IndexHeap(before);
   for (const i of order) pending[i] = graph.inStart[i + 1]! - graph.inStart[i]!;
 
-  const emitter = new EventEmitter<RunEventMap>();
+  /** Listener errors waiting to be reported, once the event that caused them has reached every listener. */
+  const listenerErrors: { error: unknown; event: RunEvent }[] = [];
+  let reportingListenerErrors = false;
+  let listenerErrorsLogged = 0;
+  const emitter = new RunEmitter(listenerFailed);
   const iterators = new Set<(event: RunEvent | null) => void>();
   const logs: LogEntry[] = [];
   /** Attempts and backoff waits in progress: what a stop must abort, what the sweeper times out. */
@@ -147,19 +192,56 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     resolveResult = resolve;
   });
 
+  /**
+   * Delivers an event to `onEvent`, the emitter's listeners and the iterators. A listener that
+   * throws is the host's bug, not the run's: the scheduler is mid-step here, so the error is
+   * caught (rethrowing it, even later, would crash a Node host) and reported after everyone
+   * else has the event.
+   */
   function emit(event: RunEvent): void {
     if (options.onEvent) {
       try {
         options.onEvent(event);
       } catch (error) {
-        // A faulty listener must not corrupt the run; surface it like an uncaught error.
-        queueMicrotask(() => {
-          throw error;
-        });
+        listenerFailed(error, event);
       }
     }
     emitter.emit(event.type, event as never);
     for (const push of iterators) push(event);
+    if (listenerErrors.length > 0 && !reportingListenerErrors) reportListenerErrors();
+  }
+
+  function listenerFailed(error: unknown, event: RunEvent): void {
+    // A listener that also throws on the report of its error would loop forever: drop that one.
+    if (!reportingListenerErrors) listenerErrors.push({ error, event });
+  }
+
+  function reportListenerErrors(): void {
+    reportingListenerErrors = true;
+    try {
+      for (let failure = listenerErrors.shift(); failure; failure = listenerErrors.shift()) {
+        try {
+          (options.onListenerError ?? logListenerError)(failure.error, failure.event);
+        } catch {
+          // The reporter itself failed: there is nowhere left to report to.
+        }
+      }
+    } finally {
+      reportingListenerErrors = false;
+    }
+  }
+
+  function logListenerError(error: unknown, event: RunEvent): void {
+    listenerErrorsLogged++;
+    if (listenerErrorsLogged > MAX_LISTENER_ERROR_LOGS) {
+      if (listenerErrorsLogged === MAX_LISTENER_ERROR_LOGS + 1) addLog('error', 'Further errors thrown by event listeners are not logged.');
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    addLog('error', `An event listener threw on "${event.type}": ${message}. The run went on; fix the listener (onEvent or handle.events).`, undefined, {
+      eventType: event.type,
+      error: message,
+    });
   }
 
   function addLog(level: LogLevel, message: string, nodeId?: string, data?: JsonValue): void {
@@ -243,13 +325,18 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function gatherInputs(i: number): { inputs: Record<string, unknown>; missing?: string } {
     const node = nodes[i]!;
-    const inputs: Record<string, unknown> = {};
+    // No Object.prototype behind it: an input port named `toString` that got no value reads as
+    // absent, not as Object.prototype.toString.
+    const inputs = new Inputs();
     const ports = node.inputList;
     for (const [name, spec] of ports) if (spec.multiple) inputs[name] = [];
     // In-edges in workflow order, so a `multiple` input lists its values in edge order.
     for (let k = graph.inStart[i]!, end = graph.inStart[i + 1]!; k < end; k++) {
       const edge = edges[graph.inEdge[k]!]!;
-      const value = results[graph.inList[k]!]?.output?.[edge.sourceHandle];
+      // Validation accepted only own ports; the outputs may be a stored run's, read from JSON.
+      if (!portOf(node.inputs, edge.targetHandle)) continue;
+      const output = results[graph.inList[k]!]?.output;
+      const value = output && Object.hasOwn(output, edge.sourceHandle) ? output[edge.sourceHandle] : undefined;
       if (value === undefined) continue;
       const slot = inputs[edge.targetHandle];
       if (Array.isArray(slot)) slot.push(value);
@@ -270,7 +357,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
     const output: Record<string, unknown> = {};
     for (const [name, spec] of node.outputList) {
-      const value = (raw as Record<string, unknown>)[name];
+      // Own keys only: an output port named `valueOf` must not pick up Object.prototype.valueOf.
+      const value = Object.hasOwn(raw, name) ? (raw as Record<string, unknown>)[name] : undefined;
       if (value === undefined) continue;
       const fits = spec.type === 'text' || spec.type === 'image' ? typeof value === 'string' : spec.type === 'json' ? isJsonLike(value) : true;
       if (!fits) {
@@ -308,6 +396,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function runAttempt(job: Job): void {
     const node = job.node;
     const attemptNo = ++job.attempts;
+    job.meta = undefined;
     emit({ type: 'node:start', runId, at: attemptNo === 1 ? job.startedAt : now(), nodeId: node.id, nodeType: node.type, attempt: attemptNo });
     // The controller is made only when the executor reads `signal`: most cheap nodes never do.
     let controller: AbortController | undefined;
@@ -354,6 +443,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
           }
         },
         log: (logLevel: LogLevel, message: string, data?: JsonValue) => addLog(logLevel, message, node.id, data),
+        setMeta: (meta: NodeMeta) => {
+          if (settled) return;
+          job.meta = { ...job.meta, ...plainMeta(node, meta) };
+        },
         context,
       });
     } catch (error) {
@@ -393,7 +486,15 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: info }));
       return;
     }
-    const delayMs = Math.max(computeBackoff(job.policy, job.attempts, random), retryAfterOf(error));
+    // A server's hint may lengthen a wait up to the policy's cap, never past it: a node parked
+    // for an hour holds a concurrency slot and leaves the run RUNNING. Waiting less than asked
+    // would only be refused again, so the error is final instead, saying when to try again.
+    const hintMs = retryAfterOf(error);
+    if (hintMs > job.policy.maxBackoffMs) {
+      complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: waitRefused(info, hintMs, job.policy.maxBackoffMs) }));
+      return;
+    }
+    const delayMs = Math.max(computeBackoff(job.policy, job.attempts, random), hintMs);
     emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: job.attempts, delayMs, error: info });
     addLog('warn', `Attempt ${job.attempts} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
     // A node:retry listener may have stopped the run already.
@@ -442,8 +543,20 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     return result;
   }
 
+  /** The error of a node whose next attempt would come later than its retry policy waits. */
+  function waitRefused(info: ErrorInfo, hintMs: number, capMs: number): ErrorInfo {
+    const retryAt = new Date(now() + hintMs).toISOString();
+    return {
+      ...info,
+      retryable: false,
+      message: `${asSentence(info.message)} It asks for a wait of ${formatWait(hintMs)} (until ${retryAt}), longer than the ${formatWait(capMs)} this node waits between attempts (retry policy maxBackoffMs), so it was not retried.`,
+      details: { ...info.details, retryAfterMs: hintMs, retryAt },
+    };
+  }
+
   function complete(job: Job, outcome: NodeResult): void {
     const finishedAt = now();
+    if (job.meta) outcome.meta = job.meta;
     outcome.startedAt = job.startedAt;
     outcome.finishedAt = finishedAt;
     outcome.durationMs = finishedAt - job.startedAt;
@@ -470,11 +583,12 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       const at = now();
       const reused: NodeResult = { status: 'SUCCESS', attempts: 0, input: inputs, reused: true, hash: hash!, startedAt: at, finishedAt: at, durationMs: 0 };
       if (previous.output !== undefined) reused.output = previous.output;
+      if (previous.meta !== undefined) reused.meta = previous.meta;
       settle(i, reused);
       return;
     }
     running++;
-    runAttempt({ i, node, inputs: Object.freeze(inputs), hash, startedAt: now(), attempts: 0, policy: undefined, timeoutMs: node.common.timeoutMs ?? runTimeoutMs });
+    runAttempt({ i, node, inputs: Object.freeze(inputs), hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: node.common.timeoutMs ?? runTimeoutMs });
   }
 
   function pump(): void {

@@ -19,7 +19,10 @@ export const RetryPolicySchema = z.object({
   backoffMs: z.number().int().min(0).max(3_600_000),
   /** Each later wait is the previous one times this. Default 2. */
   factor: z.number().min(1).max(10),
-  /** No wait is longer than this, in ms. Default 10,000. */
+  /**
+   * No wait is longer than this, in ms. Default 10,000. An error's `Retry-After` hint lengthens
+   * a wait up to this cap; a longer hint makes the error final instead of parking the node.
+   */
   maxBackoffMs: z.number().int().min(0).max(3_600_000),
   /** Spread waits randomly between half and the full delay. Default true. */
   jitter: z.boolean(),
@@ -57,12 +60,19 @@ export const WorkflowNodeSchema = z.object({
 });
 export type WorkflowNode = z.infer<typeof WorkflowNodeSchema>;
 
-/** An edge from one node's output port to another node's input port. */
+/**
+ * An edge from one node's output port to another node's input port. Handles are any short
+ * string here; `validateWorkflow` matches them against the ports' own names only, so a handle
+ * like `constructor` or `__proto__` is an unknown handle (`E_MISSING_HANDLE`), never a key of
+ * Object.prototype.
+ */
 export const WorkflowEdgeSchema = z.object({
   id: IdSchema,
   source: IdSchema,
+  /** The output port of `source`. */
   sourceHandle: z.string().min(1).max(128),
   target: IdSchema,
+  /** The input port of `target`. */
   targetHandle: z.string().min(1).max(128),
 });
 export type WorkflowEdge = z.infer<typeof WorkflowEdgeSchema>;

@@ -108,6 +108,13 @@ export interface NodeRunArgs<I extends PortMap, D> {
   emit: (delta: string) => void;
   /** Writes a line to the run's log, attributed to this node. */
   log: (level: LogLevel, message: string, data?: JsonValue) => void;
+  /**
+   * Records facts about how this attempt got its result, e.g. which provider answered, in the
+   * node's result (`NodeResult.meta`). Keys merge over earlier calls of the same attempt; each
+   * attempt starts empty. Values must be plain JSON (`undefined` is dropped); anything else
+   * throws `E_INVALID_OUTPUT`.
+   */
+  setMeta: (meta: NodeMeta) => void;
   /** Host services (providers, fetch, ...). */
   context: RunContext;
 }
@@ -144,6 +151,42 @@ export interface NodeDefinition<
 export type AnyNodeDefinition = NodeDefinition<PortMap, PortMap, z.ZodType>;
 
 export type NodeStatus = 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'CANCELED';
+
+/** A provider that failed before the one that answered, as `NodeMeta.fallbacks` lists it. */
+export interface NodeMetaFallback {
+  /** The provider's name, e.g. `gemini`. */
+  provider: string;
+  /** The model asked for. */
+  model: string;
+  /** Calls made to it, its own retries included. */
+  attempts: number;
+  /** Why it failed: the error's code, e.g. `E_PROVIDER_UNAVAILABLE`. */
+  code: string;
+  /** Why it failed, in words. */
+  message: string;
+}
+
+/**
+ * Facts a node reported about how it got its result (`NodeRunArgs.setMeta`), beyond its
+ * outputs. Plain JSON. The named fields are the ones the built-in `llm` and `vision` nodes
+ * record; a host's node may add its own keys.
+ */
+export interface NodeMeta {
+  /** llm, vision: the provider that answered, after any fallbacks. */
+  provider?: string;
+  /** llm, vision: the model that answered. */
+  model?: string;
+  /** llm, vision: calls made to the provider that answered, its own retries included (not the node's attempts). */
+  attempts?: number;
+  /** llm, vision: token counts the provider reported; absent fields were not reported. */
+  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
+  /** llm, vision: why the model stopped, in the provider's words (`STOP`, `length`, ...). */
+  finishReason?: string;
+  /** llm, vision: the providers that failed before the one that answered, in order; empty when the first answered. */
+  fallbacks?: NodeMetaFallback[];
+  /** A host node's own facts. */
+  [key: string]: unknown;
+}
 export type RunStatus = 'SUCCESS' | 'PARTIAL' | 'FAILED' | 'CANCELED';
 
 /** How one node ended. */
@@ -169,6 +212,8 @@ export interface NodeResult {
   reused?: boolean;
   /** Hash of the node's type, data and inputs; a later run reuses the output when it matches. */
   hash?: string;
+  /** What the attempt that ended the node reported about itself (e.g. which provider answered), when it reported anything. */
+  meta?: NodeMeta;
 }
 
 /** What `runWorkflow` resolves to. */
@@ -233,14 +278,32 @@ export interface RunOptions {
   concurrency?: number;
   /** What a failed node does to the rest. Default `fail_fast` (workflow settings and node data win). */
   failureMode?: import('./schema').FailureMode;
-  /** Retry policy for retryable errors. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 10000, jitter: true }`. */
+  /**
+   * Retry policy for retryable errors. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 10000, jitter: true }`.
+   * No wait between attempts is longer than `maxBackoffMs`: an error's `retryAfterMs` hint (a
+   * `Retry-After` header) lengthens a wait up to it, and a longer hint ends the node FAILED at
+   * once with a non-retryable error that says when to try again.
+   */
   retry?: Partial<import('./schema').RetryPolicy>;
-  /** Time limit of one attempt of one node, in ms. Default 300,000 (5 minutes). */
+  /**
+   * Time limit of one attempt of one node, in ms. Default 300,000 (5 minutes). It covers all
+   * the attempt does, a provider set's own retries and waits included; the waits between the
+   * node's attempts are not counted (each is at most `retry.maxBackoffMs` and ends at once on
+   * cancel), so a node ends within `maxAttempts × nodeTimeoutMs + (maxAttempts − 1) × maxBackoffMs`.
+   */
   nodeTimeoutMs?: number;
   /** Cancels the run: in-flight nodes' signals fire, the rest end CANCELED. */
   signal?: AbortSignal;
-  /** Called with every event, synchronously, in order. */
+  /** Called with every event, synchronously, in order. An error it throws goes to `onListenerError`; the run goes on. */
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Told about an error thrown by `onEvent` or by a listener on `handle.events`, after the event
+   * has reached every other listener. Such errors never reach the scheduler or the host's
+   * process (an uncaught error would crash a Node server). Default: an `error` line in the run's
+   * log for each of the first 10, then one saying further ones are not logged; errors on
+   * `run:finish` come after the log is closed and are dropped. An error this function throws is ignored.
+   */
+  onListenerError?: (error: unknown, event: RunEvent) => void;
   /** Host services handed to every node (providers, fetch, ...). Default `{}`. */
   context?: RunContext;
   /** Run only these nodes and their ancestors. Default: every node. */

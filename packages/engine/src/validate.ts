@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { inputPortsOf, outputPortsOf } from './defineNode';
+import { inputPortsOf, outputPortsOf, portOf } from './defineNode';
 import type { ValidationIssue } from './errors';
 import { buildGraphIndex, findCycles, type GraphIndex, kahn, reachable, wouldCreateCycle } from './graph';
 import type { NodeRegistry } from './registry';
@@ -265,8 +265,8 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     const source = compiledNodes[s]!;
     const target = compiledNodes[t]!;
     if (!source.definition || !target.definition) continue; // already reported as unknown type
-    const out = source.outputs[edge.sourceHandle];
-    const inp = target.inputs[edge.targetHandle];
+    const out = portOf(source.outputs, edge.sourceHandle);
+    const inp = portOf(target.inputs, edge.targetHandle);
     if (!out) {
       issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${source.definition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
       continue;
@@ -380,8 +380,8 @@ export function validateConnection(workflow: WorkflowInput, connection: Connecti
     const parsed = def.data.safeParse(splitData(data ?? {}).own);
     return parsed.success ? parsed.data : (data ?? {});
   };
-  const out = safePorts(() => outputPortsOf(sourceDef, parseData(sourceDef, sourceNode.data)))[sourceHandle];
-  const inp = safePorts(() => inputPortsOf(targetDef, parseData(targetDef, targetNode.data)))[targetHandle];
+  const out = portOf(safePorts(() => outputPortsOf(sourceDef, parseData(sourceDef, sourceNode.data))), sourceHandle);
+  const inp = portOf(safePorts(() => inputPortsOf(targetDef, parseData(targetDef, targetNode.data))), targetHandle);
   if (!out) return refuse('E_MISSING_HANDLE', `${sourceDef.label} has no output "${sourceHandle}".`);
   if (!inp) return refuse('E_MISSING_HANDLE', `${targetDef.label} has no input "${targetHandle}".`);
   if (!portTypesCompatible(out.type, inp.type)) {

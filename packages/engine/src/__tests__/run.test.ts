@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineNode } from '../defineNode';
-import { WorkflowValidationError } from '../errors';
+import { RetryableError, WorkflowValidationError } from '../errors';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
-import type { AnyNodeDefinition, RunEvent } from '../types';
+import type { AnyNodeDefinition, PortMap, PortSpec, RunEvent } from '../types';
 import { createTrace, steps, testRegistry } from './kit';
 
 const statuses = (nodes: Record<string, { status: string }>) =>
@@ -283,6 +283,34 @@ describe('runWorkflow: retries and timeouts', () => {
     expect(result.nodes.l).toMatchObject({ status: 'SUCCESS', attempts: 2 });
   });
 
+  it('does not wait out a Retry-After longer than maxBackoffMs: the node fails at once, saying when to try again', async () => {
+    const limited = defineNode({
+      type: 'limited',
+      label: 'Limited',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      run: () => {
+        throw Object.assign(new Error('Quota used up.'), { code: 'E_PROVIDER_RATE_LIMIT', retryable: true, retryAfterMs: 3_600_000 });
+      },
+    });
+    const events: RunEvent[] = [];
+    const started = performance.now();
+    const result = await runWorkflow({ nodes: [{ id: 'l', type: 'limited' }], edges: [] }, {
+      registry: createRegistry([limited] as unknown as AnyNodeDefinition[]),
+      retry: { maxAttempts: 3, backoffMs: 1, maxBackoffMs: 5_000 },
+      now: () => Date.UTC(2030, 0, 1, 12, 0, 0),
+      onEvent: (e) => events.push(e),
+    });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(events.filter((e) => e.type === 'node:retry')).toEqual([]);
+    expect(result.nodes.l).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'E_PROVIDER_RATE_LIMIT', retryable: false } });
+    expect(result.nodes.l!.error!.message).toContain('Quota used up.');
+    expect(result.nodes.l!.error!.message).toContain('2030-01-01T13:00:00.000Z');
+    expect(result.nodes.l!.error!.details).toMatchObject({ retryAfterMs: 3_600_000, retryAt: '2030-01-01T13:00:00.000Z' });
+  });
+
   it('per-node retry policy overrides the run policy', async () => {
     const result = await runWorkflow(steps(['f'], [], { f: { fail: true, retryable: true, retryPolicy: { maxAttempts: 2, backoffMs: 1 } } }), {
       registry: testRegistry,
@@ -409,5 +437,195 @@ describe('runWorkflow: partial runs and reuse', () => {
     expect(failed.nodes.a!.status).toBe('FAILED');
     const retried = await runWorkflow(steps(['a'], [], { a: { failTimes: 1, retryable: true } }), { registry: testRegistry, reuse: failed, retry: { maxAttempts: 1 } });
     expect(retried.nodes.a!.reused).toBeUndefined();
+  });
+});
+
+describe('runWorkflow: port keys', () => {
+  // Port names that are also members of Object.prototype: valid identifiers, so a node may use them.
+  // (TypeScript types these names as Object's own members in a literal, hence the typed constant.)
+  const anyPort: PortSpec = { type: 'any' };
+  const probeInputs: PortMap = { text: { type: 'text', required: true }, toString: anyPort };
+  const probeOutputs: PortMap = { text: { type: 'text' }, valueOf: anyPort };
+  const probe = defineNode({
+    type: 'probe',
+    label: 'Probe',
+    category: 'Test',
+    inputs: probeInputs,
+    outputs: probeOutputs,
+    data: z.object({}),
+    run: ({ inputs, context }) => {
+      (context.seen as unknown[]).push(inputs);
+      return { text: inputs.text as string };
+    },
+  });
+  const registry = createRegistry([...testRegistry.list(), probe] as unknown as AnyNodeDefinition[]);
+
+  it('refuses an edge whose handle is an object-prototype key before anything runs', async () => {
+    const trace = createTrace();
+    for (const [sourceHandle, targetHandle] of [
+      ['constructor', 'value'],
+      ['text', '__proto__'],
+      ['text', 'toString'],
+    ] as const) {
+      const run = runWorkflow(
+        {
+          nodes: [
+            { id: 't', type: 'text', data: { text: 'hi' } },
+            { id: 'd', type: 'debug' },
+          ],
+          edges: [{ id: 'e', source: 't', sourceHandle, target: 'd', targetHandle }],
+        },
+        { registry, context: { trace } },
+      );
+      await expect(run).rejects.toMatchObject({ code: 'E_VALIDATION', issues: expect.arrayContaining([expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'e' })]) });
+    }
+    expect(trace.starts).toEqual([]);
+  });
+
+  it('gives a node only the inputs that were fed, and passes on only the outputs it returned', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const result = await runWorkflow(
+      {
+        nodes: [
+          { id: 't', type: 'text', data: { text: 'hi' } },
+          { id: 'p', type: 'probe' },
+          { id: 'd', type: 'debug' },
+        ],
+        edges: [
+          { id: 'e1', source: 't', sourceHandle: 'text', target: 'p', targetHandle: 'text' },
+          { id: 'e2', source: 'p', sourceHandle: 'valueOf', target: 'd', targetHandle: 'value' },
+        ],
+      },
+      { registry, failureMode: 'fail_safe', context: { seen } },
+    );
+    // The unconnected `toString` input is absent, not Object.prototype.toString.
+    expect(seen[0]!.toString).toBeUndefined();
+    expect(Object.keys(seen[0]!)).toEqual(['text']);
+    // `p` returned no `valueOf`: Debug gets no value, not Object.prototype.valueOf.
+    expect(result.nodes.p).toMatchObject({ status: 'SUCCESS', output: { text: 'hi' } });
+    expect(Object.keys(result.nodes.p!.output!)).toEqual(['text']);
+    expect(result.nodes.d).toMatchObject({ status: 'FAILED', error: { code: 'E_INPUT_UNAVAILABLE' } });
+    expect(JSON.parse(JSON.stringify(result.nodes.p))).toEqual(result.nodes.p);
+  });
+});
+
+describe('runWorkflow: listeners that throw', () => {
+  it('an onEvent listener that throws neither crashes the host nor breaks the run; the run logs it', async () => {
+    const seen: string[] = [];
+    const result = await runWorkflow(steps(['a', 'b'], ['a>b']), {
+      registry: testRegistry,
+      onEvent: (e) => {
+        seen.push(e.type);
+        if (e.type === 'node:finish' && e.nodeId === 'a') throw new Error('listener bug');
+      },
+    });
+    expect(result.status).toBe('SUCCESS');
+    expect(result.nodes.b!.status).toBe('SUCCESS');
+    expect(seen.at(-1)).toBe('run:finish');
+    const logged = result.logs.filter((l) => l.level === 'error');
+    expect(logged).toEqual([expect.objectContaining({ message: expect.stringContaining('listener bug') })]);
+    expect(logged[0]!.message).toContain('node:finish');
+    // Reported after the event it failed on, so every consumer still sees events in order.
+    expect(seen.indexOf('log')).toBeGreaterThan(seen.indexOf('node:finish'));
+  });
+
+  it('an emitter listener that throws does not stop the listeners after it, nor the run', async () => {
+    const handle = startRun(steps(['a', 'b'], ['a>b']), { registry: testRegistry });
+    const finished: string[] = [];
+    const broken = () => {
+      throw new Error('emitter listener bug');
+    };
+    handle.events.on('node:finish', broken);
+    handle.events.on('node:finish', (e) => finished.push(e.nodeId));
+    const once: string[] = [];
+    handle.events.once('node:start', (e) => {
+      once.push(e.nodeId);
+      throw new Error('once listener bug');
+    });
+    const result = await handle.result;
+    expect(result.status).toBe('SUCCESS');
+    expect(finished).toEqual(['a', 'b']);
+    expect(once).toEqual(['a']);
+    expect(result.logs.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
+      expect.stringContaining('once listener bug'),
+      expect.stringContaining('emitter listener bug'),
+      expect.stringContaining('emitter listener bug'),
+    ]);
+    // Listeners are removed by the function the host registered.
+    expect(handle.events.listeners('node:finish')).toContain(broken);
+    handle.events.off('node:finish', broken);
+    expect(handle.events.listeners('node:finish')).not.toContain(broken);
+  });
+
+  it('hands listener errors to onListenerError instead, when given', async () => {
+    const reported: [string, string][] = [];
+    const result = await runWorkflow(steps(['a'], []), {
+      registry: testRegistry,
+      onEvent: (e) => {
+        if (e.type === 'node:start') throw new Error('boom');
+      },
+      onListenerError: (error, event) => reported.push([(error as Error).message, event.type]),
+    });
+    expect(result.status).toBe('SUCCESS');
+    expect(reported).toEqual([['boom', 'node:start']]);
+    expect(result.logs.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('a listener that throws on every event cannot flood the log', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `n${i}`);
+    const result = await runWorkflow(steps(ids, []), {
+      registry: testRegistry,
+      onEvent: () => {
+        throw new Error('always');
+      },
+    });
+    expect(result.status).toBe('SUCCESS');
+    expect(result.logs.length).toBeLessThanOrEqual(11);
+    expect(result.logs.at(-1)!.message).toMatch(/not logged/);
+  });
+});
+
+describe('runWorkflow: node meta', () => {
+  it('records what the attempt that ended the node reported, on the result and its node:finish event', async () => {
+    const reporter = defineNode({
+      type: 'reporter',
+      label: 'Reporter',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      run: ({ attempt, setMeta }) => {
+        setMeta({ attempt, firstOnly: attempt === 1 ? 'yes' : undefined });
+        setMeta({ source: `try ${attempt}` });
+        if (attempt === 1) throw new RetryableError('flaky');
+        return { text: 'ok' };
+      },
+    });
+    const finishes: RunEvent[] = [];
+    const result = await runWorkflow({ nodes: [{ id: 'r', type: 'reporter' }], edges: [] }, {
+      registry: createRegistry([reporter] as unknown as AnyNodeDefinition[]),
+      retry: { maxAttempts: 2, backoffMs: 1 },
+      onEvent: (e) => e.type === 'node:finish' && finishes.push(e),
+    });
+    expect(result.nodes.r).toMatchObject({ status: 'SUCCESS', attempts: 2 });
+    expect(result.nodes.r!.meta).toEqual({ attempt: 2, source: 'try 2' });
+    expect(finishes[0]).toMatchObject({ result: { meta: { attempt: 2, source: 'try 2' } } });
+  });
+
+  it('refuses meta that is not plain JSON', async () => {
+    const bad = defineNode({
+      type: 'bad_meta',
+      label: 'Bad meta',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      run: ({ setMeta }) => {
+        setMeta({ big: 10n });
+        return { text: 'ok' };
+      },
+    });
+    const result = await runWorkflow({ nodes: [{ id: 'b', type: 'bad_meta' }], edges: [] }, { registry: createRegistry([bad] as unknown as AnyNodeDefinition[]) });
+    expect(result.nodes.b).toMatchObject({ status: 'FAILED', error: { code: 'E_INVALID_OUTPUT' } });
   });
 });

@@ -180,6 +180,24 @@ describe('validateWorkflow', () => {
     expect(Object.getPrototypeOf(ok.workflow!.nodes[0]!.data)).toBe(Object.prototype);
   });
 
+  it('treats built-in object keys as unknown handles, never as ports', () => {
+    const edge = (sourceHandle: string, targetHandle: string) => ({
+      nodes: [
+        { id: 't', type: 'text' },
+        { id: 'd', type: 'debug' },
+      ],
+      edges: [{ id: 'e', source: 't', sourceHandle, target: 'd', targetHandle }],
+    });
+    for (const key of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+      expect(validateWorkflow(edge(key, 'value'), testRegistry).issues).toEqual(
+        expect.arrayContaining([expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'e', path: ['edges', 0, 'sourceHandle'] })]),
+      );
+      expect(validateWorkflow(edge('text', key), testRegistry).issues).toEqual(
+        expect.arrayContaining([expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'e', path: ['edges', 0, 'targetHandle'] })]),
+      );
+    }
+  });
+
   it('derives template inputs from its {{placeholders}}', () => {
     const wf = {
       nodes: [
@@ -222,6 +240,13 @@ describe('validateConnection', () => {
     expect(check('n', 'image', 'n', 'extra')).toBe('E_SELF_LOOP');
     // d is downstream of n: feeding it back into n would close a loop.
     expect(check('d', 'value', 'n', 'extra')).toBe('E_CYCLE');
+  });
+
+  it('refuses object-prototype keys as handles while the user drags', () => {
+    for (const key of ['constructor', 'toString', '__proto__']) {
+      expect(check('t', key, 'd2', 'value')).toBe('E_MISSING_HANDLE');
+      expect(check('t', 'text', 'd2', key)).toBe('E_MISSING_HANDLE');
+    }
   });
 
   it('refuses a connection that would close a cycle', () => {

@@ -97,6 +97,75 @@ describe('llm node in a workflow', () => {
     expect(answered?.data).toMatchObject({ provider: 'groq', fallbackFrom: ['gemini'] });
   });
 
+  it('records which provider and model answered, with usage and the fallbacks, on the node result', async () => {
+    stub.enqueue(
+      { type: 'error', status: 503, message: 'Overloaded', match: { api: 'gemini' } },
+      { type: 'text', text: 'Groq here.', usage: { inputTokens: 5, outputTokens: 2 }, match: { api: 'groq' } },
+    );
+    const providers = createProvidersFromEnv(env({ LLM_FALLBACK: 'gemini,groq' }), [geminiFromEnv, groqFromEnv], { resilience: { retry: { maxAttempts: 1 } } });
+    const finishes: RunEvent[] = [];
+    const result = await runWorkflow(workflow({ provider: 'gemini' }), {
+      registry,
+      context: llmContext({ providers }),
+      onEvent: (e) => e.type === 'node:finish' && e.nodeId === 'ask' && finishes.push(e),
+    });
+    const meta = {
+      provider: 'groq',
+      model: 'llama-3.3-70b-versatile',
+      attempts: 1,
+      usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 },
+      finishReason: 'stop',
+      fallbacks: [{ provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1, code: 'E_PROVIDER_UNAVAILABLE', message: expect.stringContaining('Overloaded') }],
+    };
+    expect(result.nodes.ask?.meta).toEqual(meta);
+    expect(finishes).toEqual([expect.objectContaining({ result: expect.objectContaining({ meta }) })]);
+    // Plain JSON, as the store and the SSE stream keep it.
+    expect(JSON.parse(JSON.stringify(result.nodes.ask))).toEqual(result.nodes.ask);
+  });
+
+  it.each([
+    ['the default retry policy', {}],
+    ['a node policy of one attempt', { retryPolicy: { maxAttempts: 1 } }],
+  ])('with %s, a steady 500 costs one set of provider retries and shows the provider’s error, not an open circuit', async (_, extra) => {
+    for (let i = 0; i < 12; i++) stub.enqueue({ type: 'error', status: 500, message: 'Backend on fire' });
+    // Default attempts and breaker; only the waits are shortened.
+    const providers = createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv], { resilience: { retry: { backoffMs: 1, jitter: false } } });
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(workflow({ provider: 'gemini', ...extra }), { registry, context: llmContext({ providers }), onEvent: (e) => events.push(e) });
+    expect(result.nodes.ask).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'E_PROVIDER_UNAVAILABLE', retryable: false } });
+    expect(result.nodes.ask?.error?.message).toContain('HTTP 500');
+    expect(result.nodes.ask?.error?.message).toContain('Backend on fire');
+    expect(result.nodes.ask?.error?.details).toMatchObject({ status: 500, provider: 'gemini' });
+    expect(stub.requests).toHaveLength(3);
+    expect(providers.circuitState('gemini')).toBe('closed');
+    // The provider's retries are in the node's log; the scheduler did not retry on top of them.
+    expect(events.filter((e) => e.type === 'node:retry')).toEqual([]);
+    const warnings = result.logs.filter((l) => l.nodeId === 'ask' && l.level === 'warn').map((l) => l.message);
+    expect(warnings).toEqual([expect.stringMatching(/^gemini attempt 1 failed .*retrying/), expect.stringMatching(/^gemini attempt 2 failed .*retrying/)]);
+  });
+
+  it('fails at once, saying when Groq takes requests again, on a Retry-After longer than it will wait', async () => {
+    stub.enqueue({ type: 'error', status: 429, retryAfter: 3600 });
+    const providers = createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv], { now: () => Date.UTC(2030, 0, 1, 12, 0, 0) });
+    const events: RunEvent[] = [];
+    const started = Date.now();
+    const result = await runWorkflow(workflow({ provider: 'groq' }), { registry, context: llmContext({ providers }), onEvent: (e) => events.push(e) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(result.nodes.ask).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'E_PROVIDER_RATE_LIMIT', retryable: false } });
+    expect(result.nodes.ask?.error?.message).toContain('2030-01-01T13:00:00.000Z');
+    expect(events.filter((e) => e.type === 'node:retry')).toEqual([]);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it.each(['gemini', 'groq'])('fails a %s answer whose stream was cut off, instead of passing on half an answer', async (provider) => {
+    stub.enqueue({ type: 'truncate', chunks: ['The answer is'] });
+    const result = await runWorkflow(workflow({ provider }), { registry, context: llmContext({ providers: createProvidersFromEnv(env(), [geminiFromEnv, groqFromEnv]) }) });
+    expect(result.status).toBe('FAILED');
+    expect(result.nodes.ask).toMatchObject({ status: 'FAILED', error: { code: 'E_PROVIDER_RESPONSE' } });
+    expect(result.nodes.ask?.error?.message).toMatch(/ended .*before the answer was complete/);
+    expect(result.nodes.ask?.output).toBeUndefined();
+  });
+
   it('cancels the provider request when the run is canceled', async () => {
     stub.enqueue({ type: 'text', chunks: ['one ', 'two ', 'three'], chunkDelayMs: 300 });
     const handle = startRun(workflow({ provider: 'gemini' }), {

@@ -4,7 +4,7 @@ import { providerCatalog } from '../providers/catalog';
 import { getProviderSet } from '../providers/context';
 import { providerError } from '../providers/errors';
 import { type Completion, type ProviderCallEvent, type ProviderCallRequest, providerNotConfigured } from '../providers/providerSet';
-import type { FieldSpec, JsonValue, LogLevel, RunContext } from '../types';
+import type { FieldSpec, JsonValue, LogLevel, NodeMeta, RunContext } from '../types';
 import { renderTemplate } from './template';
 
 const INPUT = /\{\{\s*input\s*\}\}/;
@@ -98,16 +98,37 @@ export function logCompletion(log: (level: LogLevel, message: string, data?: Jso
   log('info', `Answered by ${completion.provider} (${completion.model})${via}.`, data);
 }
 
-/** Sends a call through the host's providers, streaming text into the node's `emit`. */
-export async function callModel(
-  context: RunContext,
-  request: ProviderCallRequest,
-  emit: (delta: string) => void,
-  log: (level: LogLevel, message: string, data?: JsonValue) => void,
-): Promise<Completion> {
+/** Who answered, as the node's result records it (`NodeResult.meta`). */
+export function completionMeta(completion: Completion): NodeMeta {
+  const meta: NodeMeta = {
+    provider: completion.provider,
+    model: completion.model,
+    attempts: completion.attempts,
+    fallbacks: completion.fallbacks,
+  };
+  if (completion.usage) meta.usage = { ...completion.usage };
+  if (completion.finishReason) meta.finishReason = completion.finishReason;
+  return meta;
+}
+
+/** What `callModel` needs of the node's run arguments. */
+export interface ModelCallIO {
+  emit: (delta: string) => void;
+  log: (level: LogLevel, message: string, data?: JsonValue) => void;
+  setMeta: (meta: NodeMeta) => void;
+}
+
+/**
+ * Sends a call through the host's providers, streaming text into the node's `emit`, and
+ * records who answered in the node's result. The provider set retries and falls back on its
+ * own; what it throws is final, so the node's retry policy does not add calls on top.
+ */
+export async function callModel(context: RunContext, request: ProviderCallRequest, { emit, log, setMeta }: ModelCallIO): Promise<Completion> {
   const providers = getProviderSet(context);
   if (!providers) throw providerNotConfigured(request.provider, []);
   const completion = await providers.complete({ ...request, onEvent: logProviderEvent(log) }, emit);
+  // Before any check of the answer, so a result that fails its JSON check still says who gave it.
+  setMeta(completionMeta(completion));
   logCompletion(log, completion);
   if (completion.finishReason === 'MAX_TOKENS' || completion.finishReason === 'length') {
     log('warn', 'The answer was cut off at the token limit; raise "Max tokens" for a complete answer.');
@@ -176,7 +197,7 @@ export const llmNode = defineNode({
     jsonSchema: { kind: 'code', label: 'JSON Schema', placeholder: '{ "type": "object", "required": ["title"] }', showWhen: { jsonMode: [true] }, help: 'Optional: the answer must match it.' },
   },
   previewOutput: 'text',
-  run: async ({ nodeId, inputs, data, signal, emit, log, context }) => {
+  run: async ({ nodeId, inputs, data, signal, emit, log, setMeta, context }) => {
     const schema = data.jsonMode ? compileSchema(data.jsonSchema) : undefined;
     const systemParts = [data.system.trim(), inputs.system?.trim() ?? ''];
     if (data.jsonMode) {
@@ -198,7 +219,7 @@ export const llmNode = defineNode({
     if (data.temperature !== undefined) request.temperature = data.temperature;
     if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
 
-    const completion = await callModel(context, request, emit, log);
+    const completion = await callModel(context, request, { emit, log, setMeta });
     if (!data.jsonMode) return { text: completion.text };
 
     let json: JsonValue;

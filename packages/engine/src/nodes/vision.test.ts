@@ -68,6 +68,7 @@ describe('vision node', () => {
     ]);
     expect(request.prompt).toBe('Describe this image in detail.');
     expect(request.model).toBe('meta-llama/llama-4-scout-17b-16e-instruct');
+    expect(result.nodes.look?.meta).toMatchObject({ provider: 'groq', model: 'meta-llama/llama-4-scout-17b-16e-instruct', attempts: 1, fallbacks: [] });
   });
 
   it('uses the prompt input and downloads URL images through the host fetcher', async () => {

@@ -69,7 +69,7 @@ export const visionNode = defineNode({
     temperature: { kind: 'number', label: 'Temperature', min: 0, max: 2, step: 0.1, advanced: true },
     maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true },
   },
-  run: async ({ inputs, data, signal, emit, log, context }) => {
+  run: async ({ inputs, data, signal, emit, log, setMeta, context }) => {
     const images = await loadImages(inputs.image, context, signal);
     const request: ProviderCallRequest = {
       provider: data.provider,
@@ -81,7 +81,7 @@ export const visionNode = defineNode({
     if (data.model) request.model = data.model;
     if (data.temperature !== undefined) request.temperature = data.temperature;
     if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
-    const completion = await callModel(context, request, emit, log);
+    const completion = await callModel(context, request, { emit, log, setMeta });
     return { text: completion.text };
   },
 });

@@ -159,6 +159,14 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
           usage = usageOf(chunk) ?? usage;
           finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
         }
+        // Gemini puts a finishReason on the last candidate of every whole stream; a clean end of
+        // the body without one is a connection cut mid-answer, and its text half an answer.
+        if (!finishReason && !request.signal?.aborted) {
+          throw providerError('E_PROVIDER_RESPONSE', 'Gemini ended the stream before the answer was complete (no finishReason on the last candidate): the connection was probably cut.', {
+            retryable: true,
+            details: { provider: name, model: request.model },
+          });
+        }
       } else {
         const { response } = await model.generateContent(contents, callOptions);
         checkBlocked(response);

@@ -78,7 +78,7 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
       ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
     };
     const requestOptions = request.signal ? { signal: request.signal } : {};
-    const reader = createCompletionReader(INFO.label);
+    const reader = createCompletionReader(INFO.label, name);
     try {
       if (stream) {
         const chunks = await client.chat.completions.create({ ...body, stream: true }, requestOptions);
@@ -92,7 +92,8 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
     }
     // Some SDK streams end quietly when aborted: an aborted call must not look finished.
     if (request.signal?.aborted) throw abortReason(request.signal);
-    yield reader.finish();
+    // The SDK swallows `[DONE]`, so only the finish reason tells a whole stream from a cut one.
+    yield reader.finish({ stream });
   }
 
   return Object.freeze({

@@ -64,8 +64,9 @@ export interface RawCompletion {
 /**
  * Accumulates a streamed or whole chat completion into chunks: text as it comes, and the
  * finish reason and usage (sent in the last chunks, by Groq under `x_groq`) for `finish`.
+ * `label` names the provider in messages, `name` in error details.
  */
-export function createCompletionReader(provider: string) {
+export function createCompletionReader(label: string, name: string = label) {
   let finishReason: string | undefined;
   let usage: Usage | undefined;
   return {
@@ -73,9 +74,9 @@ export function createCompletionReader(provider: string) {
     read(raw: RawCompletion): GenerateChunk[] {
       if (raw.error !== undefined && raw.error !== null) {
         const message = typeof raw.error === 'string' ? raw.error : (raw.error as { message?: string }).message;
-        throw providerError('E_PROVIDER_UNAVAILABLE', `${provider} reported an error mid-answer: ${message ?? 'unknown error'}`, {
+        throw providerError('E_PROVIDER_UNAVAILABLE', `${label} reported an error mid-answer: ${message ?? 'unknown error'}`, {
           retryable: true,
-          details: { provider },
+          details: { provider: name },
         });
       }
       const chunks: GenerateChunk[] = [];
@@ -86,10 +87,22 @@ export function createCompletionReader(provider: string) {
       usage = toUsage(raw.usage) ?? toUsage(raw.x_groq?.usage) ?? usage;
       return chunks;
     },
-    /** Rejects answers a filter cut off, then gives the closing chunk. */
-    finish(): GenerateChunk {
+    /**
+     * Rejects answers a filter withheld and streams that ended early, then gives the closing
+     * chunk. A stream is complete once it sent a finish reason or `[DONE]` (`end.done`; SDKs
+     * that swallow `[DONE]` leave the finish reason as the only proof). A clean end of the
+     * body without either is a connection cut mid-answer, and its text half an answer.
+     */
+    finish(end: { stream: boolean; done?: boolean } = { stream: false }): GenerateChunk {
       if (finishReason === 'content_filter') {
-        throw providerError('E_CONTENT_BLOCKED', `${provider} withheld the answer (content filter).`, { details: { provider } });
+        throw providerError('E_CONTENT_BLOCKED', `${label} withheld the answer (content filter).`, { details: { provider: name } });
+      }
+      if (end.stream && !end.done && finishReason === undefined) {
+        throw providerError(
+          'E_PROVIDER_RESPONSE',
+          `${label} ended the stream before the answer was complete (no finish reason${end.done === false ? ' and no [DONE]' : ''}): the connection was probably cut.`,
+          { retryable: true, details: { provider: name } },
+        );
       }
       const chunk: GenerateChunk = { type: 'finish' };
       if (usage) chunk.usage = usage;

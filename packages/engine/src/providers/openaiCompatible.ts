@@ -121,12 +121,16 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
       throw classifyHttpFailure(failure);
     }
 
-    const reader = createCompletionReader(label);
+    const reader = createCompletionReader(label, name);
     const isSse = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+    let done = false;
     try {
       if (isSse && response.body) {
         for await (const event of readSse(response.body)) {
-          if (event.data === '[DONE]') break;
+          if (event.data === '[DONE]') {
+            done = true;
+            break;
+          }
           let parsed: RawCompletion;
           try {
             parsed = JSON.parse(event.data) as RawCompletion;
@@ -158,7 +162,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     }
     // Some SDK streams end quietly when aborted: an aborted call must not look finished.
     if (request.signal?.aborted) throw abortReason(request.signal);
-    yield reader.finish();
+    yield reader.finish({ stream: isSse, done });
   }
 
   const provider: LLMProvider = {

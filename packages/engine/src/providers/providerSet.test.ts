@@ -78,10 +78,11 @@ describe('retries', () => {
     expect(stub.requests).toHaveLength(1);
   });
 
-  it('gives up after maxAttempts with a retryable error the scheduler may retry later', async () => {
+  it('gives up after maxAttempts with a final error, so the scheduler does not retry it again', async () => {
     stub.enqueue({ type: 'error', status: 500 }, { type: 'error', status: 500 });
     const error = await rejection(set({ resilience: { retry: { maxAttempts: 2, backoffMs: 1 } } }).complete({ provider: 'gemini', prompt: 'hi' }));
-    expect(error).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', retryable: true });
+    expect(error).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', retryable: false, details: { status: 500, attempts: 2 } });
+    expect(error.message).toMatch(/^Gave up after 2 attempts: Gemini had a temporary failure \(HTTP 500\)/);
     expect(stub.requests).toHaveLength(2);
   });
 
@@ -89,9 +90,65 @@ describe('retries', () => {
     stub.enqueue({ type: 'reset', chunks: ['Hel', 'lo'] });
     const seen: string[] = [];
     const error = await rejection(set().complete({ provider: 'groq', prompt: 'hi' }, (t) => seen.push(t)));
-    expect(error.retryable).toBe(true);
+    expect(error).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', retryable: false });
+    expect(error.message).toMatch(/^Not retried, because part of the answer had already streamed/);
     expect(seen.join('')).toBe('Hello');
     expect(stub.requests).toHaveLength(1);
+  });
+
+  it('retries a stream that ended before any text, and fails one cut off after its first tokens', async () => {
+    stub.enqueue({ type: 'truncate', chunks: [] }, { type: 'text', text: 'whole' });
+    expect(await set().complete({ provider: 'groq', prompt: 'hi' })).toMatchObject({ text: 'whole', attempts: 2 });
+    stub.reset();
+    stub.enqueue({ type: 'truncate', chunks: ['The answer is'] });
+    const error = await rejection(set().complete({ provider: 'gemini', prompt: 'hi' }));
+    expect(error).toMatchObject({ code: 'E_PROVIDER_RESPONSE', retryable: false });
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('treats a provider that ends without a finish chunk as cut off', async () => {
+    let calls = 0;
+    const providers = createProviderSet({
+      providers: [
+        {
+          name: 'x',
+          label: 'X',
+          defaultModel: 'x-1',
+          supportsImages: false,
+          async *generate() {
+            calls++;
+            if (calls === 2) {
+              yield { type: 'text', text: 'ok' };
+              yield { type: 'finish' };
+            }
+          },
+        },
+      ],
+      resilience: { retry: { backoffMs: 1, jitter: false } },
+    });
+    expect(await providers.complete({ provider: 'x', prompt: 'p' })).toMatchObject({ text: 'ok', attempts: 2 });
+  });
+
+  it('does not wait for a Retry-After longer than maxRetryAfterMs, and says when the provider takes requests again', async () => {
+    stub.enqueue({ type: 'error', status: 429, retryAfter: 3600, match: { api: 'groq' } });
+    const providers = set({ now: () => Date.UTC(2030, 0, 1, 12, 0, 0) });
+    const started = Date.now();
+    const error = await rejection(providers.complete({ provider: 'groq', prompt: 'hi' }));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(error).toMatchObject({ code: 'E_PROVIDER_RATE_LIMIT', retryable: false, details: { retryAt: '2030-01-01T13:00:00.000Z' } });
+    expect(error.message).toContain('Groq takes requests again at 2030-01-01T13:00:00.000Z');
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('shows the real failure, not E_CIRCUIT_OPEN, when the call’s own retries open the circuit', async () => {
+    stub.enqueue({ type: 'error', status: 502, message: 'Bad gateway' }, { type: 'error', status: 502, message: 'Bad gateway' });
+    const providers = set({ resilience: { ...fast, circuitBreaker: { failureThreshold: 2 } } });
+    const error = await rejection(providers.complete({ provider: 'gemini', prompt: 'hi' }));
+    expect(error).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', retryable: false, details: { status: 502, attempts: 2 } });
+    expect(error.message).toContain('Bad gateway');
+    expect(error.message).toContain('paused');
+    expect(providers.circuitState('gemini')).toBe('open');
+    expect(stub.requests).toHaveLength(2);
   });
 });
 
@@ -106,7 +163,8 @@ describe('fallback', () => {
     const events: ProviderCallEvent[] = [];
     const providers = set({ fallbacks: { gemini: ['groq'] } });
     const answer = await providers.complete({ provider: 'gemini', model: 'gemini-2.5-pro', prompt: 'hi', onEvent: (e) => events.push(e) });
-    expect(answer).toMatchObject({ text: 'from groq', provider: 'groq', model: 'llama-3.3-70b-versatile', fallbackFrom: ['gemini'] });
+    expect(answer).toMatchObject({ text: 'from groq', provider: 'groq', model: 'llama-3.3-70b-versatile', fallbackFrom: ['gemini'], attempts: 1 });
+    expect(answer.fallbacks).toEqual([{ provider: 'gemini', model: 'gemini-2.5-pro', attempts: 3, code: 'E_PROVIDER_RATE_LIMIT', message: expect.stringContaining('HTTP 429') }]);
     expect(stub.requests.map((r) => `${r.api}:${r.model}`)).toEqual([
       'gemini:gemini-2.5-pro',
       'gemini:gemini-2.5-pro',
@@ -135,8 +193,15 @@ describe('fallback', () => {
     stub.enqueue({ type: 'error', status: 500, match: { api: 'gemini' } }, { type: 'error', status: 429, match: { api: 'groq' } });
     const providers = set({ fallbacks: { gemini: ['groq'] }, resilience: { retry: { maxAttempts: 1 } } });
     const error = await rejection(providers.complete({ provider: 'gemini', prompt: 'hi' }));
-    expect(error).toMatchObject({ code: 'E_PROVIDER_RATE_LIMIT', retryable: true });
+    expect(error).toMatchObject({ code: 'E_PROVIDER_RATE_LIMIT', retryable: false });
     expect(error.message).toMatch(/gemini .*HTTP 500.*then groq .*HTTP 429/);
+  });
+
+  it('falls back at once when the primary asks to wait longer than it will', async () => {
+    stub.enqueue({ type: 'error', status: 429, retryAfter: 3600, match: { api: 'gemini' } }, { type: 'text', text: 'from groq', match: { api: 'groq' } });
+    const answer = await set({ fallbacks: { gemini: ['groq'] } }).complete({ provider: 'gemini', prompt: 'hi' });
+    expect(answer).toMatchObject({ provider: 'groq', fallbackFrom: ['gemini'] });
+    expect(answer.fallbacks[0]).toMatchObject({ provider: 'gemini', attempts: 1, code: 'E_PROVIDER_RATE_LIMIT', message: expect.stringContaining('takes requests again at') });
   });
 });
 
@@ -207,7 +272,8 @@ describe('timeouts, cancellation and concurrency', () => {
     stub.enqueue({ type: 'hang' });
     const providers = set({ resilience: { timeoutMs: 150, retry: { maxAttempts: 1 } } });
     const error = await rejection(providers.complete({ provider: 'gemini', prompt: 'hi' }));
-    expect(error).toMatchObject({ code: 'E_PROVIDER_TIMEOUT', retryable: true });
+    // Final once the set's attempts are spent, like every error a call ends with.
+    expect(error).toMatchObject({ code: 'E_PROVIDER_TIMEOUT', retryable: false });
     expect((await stub.waitForClientAbort(1_000)).api).toBe('gemini');
   });
 

@@ -1,6 +1,7 @@
-import { type ErrorInfo, GalaxyError, toErrorInfo } from '../errors';
+import { asSentence, type ErrorInfo, GalaxyError, toErrorInfo } from '../errors';
 import { computeBackoff, resolveRetryPolicy, sleep } from '../retry';
 import type { RetryPolicy } from '../schema';
+import type { NodeMetaFallback } from '../types';
 import { providerInfo } from './catalog';
 import { type CircuitBreaker, type CircuitBreakerOptions, type CircuitState, createCircuitBreaker } from './circuitBreaker';
 import { abortReason, providerError } from './errors';
@@ -10,12 +11,19 @@ import type { GenerateRequest, LLMProvider, Usage } from './types';
 /** How calls to one provider are guarded. Every field has a default. */
 export interface ResilienceOptions {
   /**
-   * Retries of one provider's retryable failures (429, 5xx, resets, timeouts) before falling
-   * back. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 8000, jitter: true }`.
-   * A server's `Retry-After` lengthens a wait, never shortens it.
+   * Retries of one provider's retryable failures (429, 5xx, resets, timeouts, a stream cut off
+   * before any text) before falling back. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2,
+   * maxBackoffMs: 8000, jitter: true }`. A server's `Retry-After` lengthens a wait (up to
+   * `maxRetryAfterMs`), never shortens it. These are the only retries of a provider call: the
+   * error a call ends with is final (`retryable: false`), so a node's own retry policy does not
+   * multiply the HTTP calls and one node cannot trip the breaker alone.
    */
   retry?: Partial<RetryPolicy>;
-  /** Longest `Retry-After` worth waiting for, in ms; a longer one moves on to the fallback at once. Default 30,000. */
+  /**
+   * Longest `Retry-After` worth waiting for, in ms; a longer one moves on to the fallback at
+   * once, or ends the call with an error that says when the provider takes requests again.
+   * Default 30,000. The wait counts against the node's time limit (`nodeTimeoutMs`).
+   */
   maxRetryAfterMs?: number;
   /** Time limit of one call, streaming included, in ms; 0 for none. Default 120,000. */
   timeoutMs?: number;
@@ -84,17 +92,25 @@ export type ProviderCallChunk =
       attempts: number;
       /** Providers that failed before it, in order. */
       fallbackFrom: string[];
+      /** The same providers with the model asked for, the attempts made and why each failed. */
+      fallbacks: NodeMetaFallback[];
     };
 
 /** A finished answer, as `complete` returns it. */
 export interface Completion {
   text: string;
+  /** The provider that answered. */
   provider: string;
+  /** The model that answered. */
   model: string;
   usage?: Usage;
   finishReason?: string;
+  /** Attempts made on the provider that answered, its retries included. */
   attempts: number;
+  /** Providers that failed before it, in order. */
   fallbackFrom: string[];
+  /** The same providers with the model asked for, the attempts made and why each failed. */
+  fallbacks: NodeMetaFallback[];
 }
 
 /** The providers a host configured, with retries, timeouts, breakers, limits and fallback around them. */
@@ -148,12 +164,53 @@ export function providerNotConfigured(name: string, configured: readonly string[
   });
 }
 
+/** The same failure with one more sentence and more details. */
+function annotate(error: GalaxyError, addition: string, details: Record<string, unknown>): GalaxyError {
+  const options: ConstructorParameters<typeof GalaxyError>[2] = { retryable: error.retryable, cause: error, details: { ...error.details, ...details } };
+  if (error.retryAfterMs !== undefined) options.retryAfterMs = error.retryAfterMs;
+  return new GalaxyError(error.code, `${asSentence(error.message)} ${addition}`, options);
+}
+
+/** A provider that failed on the way to an answer. */
+interface Failed {
+  provider: string;
+  model: string;
+  attempts: number;
+  error: GalaxyError;
+}
+
+/**
+ * The error a whole call ends with. Final (`retryable: false`): the set has spent its retries
+ * and fallbacks, and a retry on top by the scheduler would multiply the HTTP calls (and trip the
+ * breaker on one node's behalf). The message says why retrying stopped.
+ */
+function finalError(failed: readonly Failed[], streamed: boolean): GalaxyError {
+  const last = failed[failed.length - 1]!;
+  const error = failed.length > 1 ? chainFailure(failed) : last.error;
+  if (!error.retryable) return error;
+  const why = streamed
+    ? 'Not retried, because part of the answer had already streamed: '
+    : failed.length === 1 && last.attempts > 1
+      ? `Gave up after ${last.attempts} attempts: `
+      : '';
+  return new GalaxyError(error.code, `${why}${error.message}`, {
+    retryable: false,
+    cause: error,
+    details: { ...error.details, attempts: last.attempts },
+  });
+}
+
 /**
  * Puts providers behind the guards real APIs need. For each call: the provider's circuit
  * breaker (fail fast while it is open), its concurrency limit (queue), a per-call timeout,
  * retries with backoff for retryable failures (honouring `Retry-After`), then the fallback
  * chain. Text that has already streamed is never repeated: once a provider has sent text,
  * its failure ends the call instead of retrying or falling back.
+ *
+ * The set owns the retries of provider calls, and the scheduler owns the retries of nodes:
+ * every error a call ends with is final (`retryable: false`), except the caller's own abort
+ * reason (a node's timeout stays retryable). The retries are reported through `onEvent`, which
+ * the built-in nodes write to the node's log.
  */
 export function createProviderSet(options: ProviderSetOptions): ProviderSet {
   const now = options.now ?? Date.now;
@@ -221,10 +278,21 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         }, entry.timeoutMs);
       }
       try {
+        let finished = false;
         for await (const chunk of provider.generate({ ...request, signal: controller.signal })) {
           // The caller may stop reading once it has the finish chunk: the call counts as done then.
-          if (chunk.type === 'finish') outcome = 'success';
+          if (chunk.type === 'finish') {
+            outcome = 'success';
+            finished = true;
+          }
           yield chunk;
+        }
+        // A provider that just stops has not answered: what it sent may be half an answer.
+        if (!finished) {
+          throw providerError('E_PROVIDER_RESPONSE', `${provider.label} ended its answer without finishing it: the answer may be cut off.`, {
+            retryable: true,
+            details: { provider: provider.name, model: request.model },
+          });
         }
         outcome = 'success';
       } catch (error) {
@@ -260,6 +328,8 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
   async function* tryProvider(entry: Entry, request: ProviderCallRequest, model: string, stats: { attempts: number }) {
     const { signal, onEvent, provider: _name, model: _model, ...rest } = request;
     const call: GenerateRequest = { ...rest, model };
+    const label = entry.provider.label;
+    let previous: GalaxyError | undefined;
     for (let attempt = 1; ; attempt++) {
       stats.attempts = attempt;
       let streamed = false;
@@ -272,9 +342,25 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         const failure = toGalaxyError(error);
-        if (streamed || !failure.retryable || attempt >= entry.policy.maxAttempts) throw failure;
+        if (failure.code === 'E_CIRCUIT_OPEN' && previous) {
+          // This call's own failures opened the circuit: the reason to show is the last real one.
+          stats.attempts = attempt - 1;
+          const pausedMs = Number(failure.details?.retryAfterMs ?? 0);
+          throw annotate(previous, `${label} is now paused for ${Math.ceil(pausedMs / 1000)} s after repeated failures.`, { circuit: 'open' });
+        }
+        if (streamed || !failure.retryable) throw failure;
         const hinted = failure.retryAfterMs;
-        if (hinted !== undefined && hinted > entry.maxRetryAfterMs) throw failure;
+        if (hinted !== undefined && hinted > entry.maxRetryAfterMs) {
+          // Waiting less than asked would only be refused again; waiting longer parks the node.
+          const retryAt = new Date(now() + hinted).toISOString();
+          throw annotate(
+            failure,
+            `${label} takes requests again at ${retryAt}, later than this host waits for (${Math.ceil(entry.maxRetryAfterMs / 1000)} s).`,
+            { retryAfterMs: hinted, retryAt },
+          );
+        }
+        if (attempt >= entry.policy.maxAttempts) throw failure;
+        previous = failure;
         const delayMs = Math.max(computeBackoff(entry.policy, attempt, random), hinted ?? 0);
         onEvent?.({ type: 'retry', provider: entry.provider.name, model, attempt, delayMs, error: failure.toJSON() });
         await sleep(delayMs, signal);
@@ -300,7 +386,9 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       });
     }
 
-    const failed: { provider: string; model: string; error: GalaxyError }[] = [];
+    const failed: Failed[] = [];
+    const fallbacks = (): NodeMetaFallback[] =>
+      failed.map((f) => ({ provider: f.provider, model: f.model, attempts: f.attempts, code: f.error.code, message: f.error.message }));
     for (let i = 0; i < chain.length; i++) {
       const { entry, model } = chain[i]!;
       const stats = { attempts: 0 };
@@ -317,6 +405,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
               model,
               attempts: stats.attempts,
               fallbackFrom: failed.map((f) => f.provider),
+              fallbacks: fallbacks(),
             };
             if (chunk.usage) finish.usage = chunk.usage;
             if (chunk.finishReason) finish.finishReason = chunk.finishReason;
@@ -327,10 +416,10 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       } catch (error) {
         if (request.signal?.aborted) throw abortReason(request.signal);
         const failure = toGalaxyError(error);
-        failed.push({ provider: entry.provider.name, model, error: failure });
+        failed.push({ provider: entry.provider.name, model, attempts: stats.attempts, error: failure });
         const next = chain[i + 1];
         const movable = failure.retryable || failure.code === 'E_CIRCUIT_OPEN';
-        if (streamed || !movable || !next) throw failed.length > 1 ? chainFailure(failed) : failure;
+        if (streamed || !movable || !next) throw finalError(failed, streamed);
         request.onEvent?.({ type: 'fallback', from: entry.provider.name, to: next.entry.provider.name, model: next.model, error: failure.toJSON() });
       }
     }
@@ -349,7 +438,8 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       }
     }
     if (completion) return completion;
-    throw providerError('E_PROVIDER_RESPONSE', `${request.provider} ended the answer without finishing it.`, { retryable: true });
+    // Unreachable while `generate` keeps its contract (a finish chunk or an error); final like its errors.
+    throw providerError('E_PROVIDER_RESPONSE', `${request.provider} ended the answer without finishing it.`);
   }
 
   return Object.freeze({
@@ -362,13 +452,14 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
 }
 
 /** One error for a whole chain that failed: the last provider's code and retryability, every provider's reason. */
-function chainFailure(failed: { provider: string; model: string; error: GalaxyError }[]): GalaxyError {
+function chainFailure(failed: readonly Failed[]): GalaxyError {
   const last = failed[failed.length - 1]!.error;
-  const message = failed.map((f, i) => `${i === 0 ? '' : 'then '}${f.provider} (${f.model}): ${f.error.message}`).join('; ');
+  const attempts = (n: number) => `${n} attempt${n === 1 ? '' : 's'}`;
+  const message = failed.map((f, i) => `${i === 0 ? '' : 'then '}${f.provider} (${f.model}, ${attempts(f.attempts)}): ${f.error.message}`).join('; ');
   const options: ConstructorParameters<typeof GalaxyError>[2] = {
     retryable: last.retryable,
     cause: last,
-    details: { ...last.details, tried: failed.map((f) => ({ provider: f.provider, model: f.model, code: f.error.code })) },
+    details: { ...last.details, tried: failed.map((f) => ({ provider: f.provider, model: f.model, attempts: f.attempts, code: f.error.code })) },
   };
   if (last.retryAfterMs !== undefined) options.retryAfterMs = last.retryAfterMs;
   return new GalaxyError(last.code, `Every provider failed: ${message}`, options);

@@ -105,6 +105,27 @@ describe.each(cases)('$label provider against the stub', ({ api, keyEnv, make })
     expect(seen.join('')).toBe('Once upon ');
   });
 
+  it('reports a stream that ends without finishing as cut off, not as a complete answer', async () => {
+    stub.enqueue({ type: 'truncate', chunks: ['The answer is'] });
+    const seen: string[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const chunk of provider.generate({ model: 'm', prompt: 'hi' })) {
+          if (chunk.type === 'finish') throw new Error('a cut-off stream must not finish');
+          seen.push(chunk.text);
+        }
+      })(),
+    );
+    expect(error).toMatchObject({ code: 'E_PROVIDER_RESPONSE', retryable: true });
+    expect(error.message).toMatch(/ended .*before the answer was complete/);
+    expect(seen).toEqual(['The answer is']);
+  });
+
+  it('reports a cut-off stream with no text at all as cut off too', async () => {
+    stub.enqueue({ type: 'truncate', chunks: [] });
+    expect(await failure(drain(provider, { model: 'm', prompt: 'hi' }))).toMatchObject({ code: 'E_PROVIDER_RESPONSE', retryable: true });
+  });
+
   it('says which model was not found (404), without retry', async () => {
     stub.enqueue({ type: 'error', status: 404 });
     const error = await failure(drain(provider, { model: 'no-such-model', prompt: 'hi' }));

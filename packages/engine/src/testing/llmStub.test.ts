@@ -53,6 +53,18 @@ describe('startLLMStub', () => {
     expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '7']);
   });
 
+  it('cuts a reply short without finishing it: no finish reason, no [DONE], half a JSON body', async () => {
+    stub = await startLLMStub();
+    stub.enqueue({ type: 'truncate', chunks: ['The answer is'] }, { type: 'truncate', chunks: ['The answer is'] }, { type: 'truncate', chunks: ['Whole answer.'] });
+    const openai = (await (await post(`${stub.url}/v1/chat/completions`, { model: 'm', stream: true, messages: [] })).text()).split('\n\n').filter(Boolean);
+    expect(openai.map((e) => JSON.parse(e.slice(6)).choices[0])).toEqual([expect.objectContaining({ delta: { content: 'The answer is' }, finish_reason: null })]);
+    const gemini = await (await post(`${stub.url}/v1beta/models/g-1:streamGenerateContent?alt=sse`, { contents: [] })).text();
+    expect(gemini).toContain('The answer is');
+    expect(gemini).not.toContain('finishReason');
+    const whole = await (await post(`${stub.url}/v1/chat/completions`, { model: 'm', messages: [] })).text();
+    expect(() => JSON.parse(whole)).toThrow();
+  });
+
   it('answers 404 for unknown routes', async () => {
     stub = await startLLMStub();
     expect((await post(`${stub.url}/v2/complete`, {})).status).toBe(404);

@@ -45,6 +45,12 @@ export type StubReply =
     }
   /** Resets the connection (TCP RST), optionally after streaming `chunks` (a stream cut short, 50 ms after the last chunk). */
   | { type: 'reset'; chunks?: readonly string[]; delayMs?: number; chunkDelayMs?: number; match?: StubMatch }
+  /**
+   * Ends the reply cleanly but unfinished, as a server or proxy that gives up mid-answer: a
+   * streamed request gets `chunks` and then the end of the body, with no finish reason and no
+   * `[DONE]`; any other request gets the first half of its JSON body.
+   */
+  | { type: 'truncate'; chunks?: readonly string[]; delayMs?: number; chunkDelayMs?: number; match?: StubMatch }
   /** Never answers; the request stays open until the client gives up. */
   | { type: 'hang'; match?: StubMatch }
   /** Exactly these bytes. */
@@ -344,8 +350,15 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
 
     if (!request.stream) {
       const text = chunks.join('');
-      if (isGemini) sendJson(res, 200, geminiPayload(text, finishReason ?? 'STOP', usage, request.model));
-      else sendJson(res, 200, openAICompletion(text, finishReason ?? 'stop', usage, request));
+      const payload = isGemini ? geminiPayload(text, finishReason ?? 'STOP', usage, request.model) : openAICompletion(text, finishReason ?? 'stop', usage, request);
+      if (reply.type === 'truncate') {
+        // No content-length: the body just ends early, as when a proxy drops the upstream.
+        const json = JSON.stringify(payload);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(json.slice(0, Math.floor(json.length / 2)));
+        return;
+      }
+      sendJson(res, 200, payload);
       return;
     }
 
@@ -366,6 +379,10 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       // A reset discards bytes the client has not read yet: give the sent chunks time to land.
       await pause(Math.max(chunkDelayMs, 50));
       cut();
+      return;
+    }
+    if (reply.type === 'truncate') {
+      res.end();
       return;
     }
     if (chunks.length === 0 && isGemini) send(geminiPayload('', finishReason ?? 'STOP', usage, request.model));

@@ -194,6 +194,40 @@ describe('drafts', () => {
     expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
   });
 
+  async function editedButNotYetWritten() {
+    const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
+    const { container } = renderEditor({ client, workflowId: 'wf' });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    // One synchronous edit: the 500 ms draft timer cannot have fired when the page goes away.
+    fireEvent.change(field, { target: { value: 'Saturn rings' } });
+    expect(window.localStorage.getItem('galaxyflow:draft:wf')).toBeNull();
+  }
+
+  const draftText = () => {
+    const draft = JSON.parse(window.localStorage.getItem('galaxyflow:draft:wf') ?? 'null') as { workflow: Workflow } | null;
+    return draft?.workflow.nodes.find((node) => node.id === 'topic')?.data;
+  };
+
+  it('writes the pending draft at once when the tab closes or reloads (pagehide)', async () => {
+    await editedButNotYetWritten();
+    window.dispatchEvent(new Event('pagehide'));
+    expect(draftText()).toEqual({ text: 'Saturn rings' });
+  });
+
+  it('writes the pending draft at once when the page is hidden (tab switched, app backgrounded)', async () => {
+    await editedButNotYetWritten();
+    document.dispatchEvent(new Event('visibilitychange'));
+    expect(window.localStorage.getItem('galaxyflow:draft:wf')).toBeNull(); // still visible: no write yet
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+    } finally {
+      // Back to jsdom's own getter on the prototype.
+      delete (document as { visibilityState?: unknown }).visibilityState;
+    }
+    expect(draftText()).toEqual({ text: 'Saturn rings' });
+  });
+
   it('forgets the draft once saved', async () => {
     const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
     const first = renderEditor({ client, workflowId: 'wf' });

@@ -181,6 +181,52 @@ describe('copy and paste', () => {
     expect(first.nodes[0]!.id).not.toBe(second.nodes[0]!.id);
   });
 
+  it('offsets each paste of the same clipboard further, instead of stacking copies on one spot', () => {
+    const { store, actions } = setup();
+    const a = actions.addNode('text', { x: 100, y: 100 }, { text: 'hi' })!;
+    const b = actions.addNode('debug', { x: 400, y: 100 })!;
+    actions.connect({ source: a, sourceHandle: 'text', target: b, targetHandle: 'value' });
+    actions.selectAll();
+    const payload = actions.copySelection()!;
+    const positionsOf = (ids: string[]) => ids.map((id) => store.getState().nodes.find((n) => n.id === id)!.position);
+
+    const first = actions.paste(payload);
+    const second = actions.paste(payload);
+    // A clipboard read again is a new object with the same content: it cascades all the same.
+    const third = actions.paste(JSON.parse(JSON.stringify(payload)));
+    expect(positionsOf(first)).toEqual([{ x: 140, y: 140 }, { x: 440, y: 140 }]);
+    expect(positionsOf(second)).toEqual([{ x: 180, y: 180 }, { x: 480, y: 180 }]);
+    expect(positionsOf(third)).toEqual([{ x: 220, y: 220 }, { x: 520, y: 220 }]);
+    // Each copy keeps its own edge.
+    expect(store.getState().edges).toHaveLength(4);
+  });
+
+  it('reuses a spot that an undone or moved-away copy left free', () => {
+    const { store, actions } = setup();
+    actions.addNode('text', { x: 0, y: 0 });
+    const payload = actions.copySelection()!;
+    const at = (id: string) => store.getState().nodes.find((n) => n.id === id)!.position;
+
+    const first = actions.paste(payload);
+    actions.paste(payload);
+    actions.undo(); // the second copy goes
+    const again = actions.paste(payload);
+    expect(at(again[0]!)).toEqual({ x: 80, y: 80 });
+
+    actions.onNodesChange([{ type: 'position', id: first[0]!, position: { x: 500, y: 0 } }]);
+    const intoTheGap = actions.paste(payload);
+    expect(at(intoTheGap[0]!)).toEqual({ x: 40, y: 40 });
+  });
+
+  it('pastes at exactly the offset a caller gives', () => {
+    const { store, actions } = setup();
+    actions.addNode('text', { x: 0, y: 0 });
+    const payload = actions.copySelection()!;
+    actions.paste(payload);
+    const [id] = actions.paste(payload, { x: 40, y: 40 });
+    expect(store.getState().nodes.find((n) => n.id === id)!.position).toEqual({ x: 40, y: 40 });
+  });
+
   it('moves nodes between two editors with cut and paste', () => {
     const one = setup();
     const two = setup();

@@ -65,7 +65,10 @@ export interface EditorController {
   importJson(text: string): boolean;
   /** Validates the document now (otherwise it happens shortly after each edit). */
   validateNow(): void;
-  /** Sets the controlled value: replaces the document unless it is what the editor last emitted. */
+  /**
+   * Sets the controlled value: replaces the document (one undo step; a fresh history on an
+   * empty canvas) unless it is what the editor last emitted. Never calls `onChange`.
+   */
   setValue(value: WorkflowInput): void;
   /** Loads a workflow as the saved baseline, with a fresh history. */
   setInitial(workflow: WorkflowInput, version?: number): void;
@@ -108,6 +111,7 @@ export function createEditorController(options: EditorControllerOptions): Editor
 
   const writeDraftNow = () => {
     clearTimeout(draftTimer);
+    draftTimer = undefined;
     if (!draftKey || disposed) return;
     const state = store.getState();
     // While a found draft waits for an answer, it must not be overwritten.
@@ -132,17 +136,43 @@ export function createEditorController(options: EditorControllerOptions): Editor
       clearTimeout(validateTimer);
       validateTimer = setTimeout(validateNow, validateDelay);
     }
-    if (draftKey && !sameDocument(previous, state)) {
+    // Measuring and selecting replace node objects without editing anything: neither a draft
+    // to write nor a change to report (React Flow measures every node once on mount).
+    const edited = !sameDocument(previous, state);
+    if (draftKey && edited) {
       clearTimeout(draftTimer);
       draftTimer = setTimeout(writeDraftNow, draftDelay);
     }
-    if (callbacks.onChange && !(emitted && sameDocument(emitted.document, state))) {
+    if (callbacks.onChange && edited && !(emitted && sameDocument(emitted.document, state))) {
       const workflow = toWorkflow(state);
       emitted = { document: documentOf(state), workflow };
       callbacks.onChange(workflow);
     }
   };
   let unsubscribeStore: (() => void) | null = null;
+
+  /**
+   * Writes a pending draft as soon as the page may go away. Closing or reloading the tab, or
+   * the browser killing a hidden one, never unmounts React, so the unmount flush alone would
+   * lose up to `draftDelayMs` of typing. `visibilitychange` to hidden is the last event a
+   * mobile browser reliably delivers; `pagehide` covers reloads and bfcache. Subscribed
+   * here, not at import, so server rendering never touches `window`.
+   */
+  const flushDraftWhenLeaving = (): (() => void) => {
+    if (!draftKey || typeof window === 'undefined' || typeof document === 'undefined') return () => {};
+    const flush = () => {
+      if (draftTimer !== undefined) writeDraftNow();
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') flush();
+    };
+    window.addEventListener('pagehide', flush);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  };
 
   /** Offers a draft read before the load replaced the document (the load marks it clean). */
   const offerDraft = (draft: Draft | null, loaded: WorkflowInput) => {
@@ -399,9 +429,13 @@ export function createEditorController(options: EditorControllerOptions): Editor
       const state = store.getState();
       const document = fromWorkflow(value, state.nodes);
       if (sameDocument(document, state)) return;
+      // Marked as emitted before the store changes: the host's own value is not an edit to
+      // report back through onChange (controlled inputs never echo their `value`).
+      emitted = { document, workflow: toWorkflow(document) };
+      // The first value fills an empty canvas with a fresh history; a later one replaces the
+      // canvas as one undo step, so the user can take back what the host swapped in.
       if (state.nodes.length === 0 && state.edges.length === 0) actions().replaceDocument(document, { resetHistory: true });
       else actions().replaceDocument(document);
-      emitted = { document: documentOf(store.getState()), workflow: toWorkflow(store.getState()) };
       validateNow();
     },
 
@@ -415,8 +449,10 @@ export function createEditorController(options: EditorControllerOptions): Editor
       disposed = false;
       unsubscribeStore?.();
       unsubscribeStore = store.subscribe(onStoreChange);
+      const stopFlushing = flushDraftWhenLeaving();
       return () => {
-        // A pending draft is written now: closing the tab must not lose the last edits.
+        stopFlushing();
+        // A pending draft is written now: an editor closed in the page must not lose the last edits.
         if (draftTimer !== undefined) writeDraftNow();
         disposed = true;
         clearTimeout(validateTimer);

@@ -90,7 +90,11 @@ export interface EditorActions {
   selectNode(id: string): void;
   copySelection(): ClipboardPayload | null;
   cutSelection(): ClipboardPayload | null;
-  /** Pastes with fresh ids, shifted by `offset` (default: 40px right and down of the originals). */
+  /**
+   * Pastes with fresh ids, shifted by `offset`. Default: 40px right and down of the
+   * originals, and 40px further for each copy already there, so pasting the same clipboard
+   * again never stacks a copy exactly on the last one.
+   */
   paste(payload: ClipboardPayload, offset?: XYPosition): string[];
   duplicateSelection(): string[];
   /**
@@ -127,6 +131,8 @@ export interface EditorStoreOptions {
 
 const EMPTY: EditorDocument = { nodes: [], edges: [], settings: undefined };
 const PASTE_OFFSET = { x: 40, y: 40 };
+/** Beyond this many copies in a row the cascade stops growing (it is off-screen by then anyway). */
+const MAX_PASTE_STEPS = 50;
 const DEFAULT_SIZE = { width: 260, height: 160 };
 
 function issuesByNodeOf(issues: readonly ValidationIssue[]): Record<string, ValidationIssue[]> {
@@ -140,6 +146,29 @@ function issuesByNodeOf(issues: readonly ValidationIssue[]): Record<string, Vali
     }
   }
   return byNode;
+}
+
+/**
+ * The offset of the next paste of `payload`: one step right and down, plus one more for each
+ * earlier copy still sitting at the spot, as Figma and React Flow's examples cascade. A spot
+ * is taken when a node of the same type lies within half a step of where the payload's first
+ * node would land; a copy moved away or undone frees its spot. Looking at the canvas, rather
+ * than counting pastes, keeps undo, cut and pastes from another editor consistent.
+ */
+function cascadeOffset(payload: ClipboardPayload, nodes: readonly EditorNode[]): XYPosition {
+  const anchor = payload.nodes[0];
+  if (!anchor) return PASTE_OFFSET;
+  const origin = anchor.position ?? { x: 0, y: 0 };
+  const near = (x: number, y: number) =>
+    nodes.some(
+      (node) =>
+        node.type === anchor.type &&
+        Math.abs(node.position.x - x) < PASTE_OFFSET.x / 2 &&
+        Math.abs(node.position.y - y) < PASTE_OFFSET.y / 2,
+    );
+  let step = 1;
+  while (step < MAX_PASTE_STEPS && near(origin.x + step * PASTE_OFFSET.x, origin.y + step * PASTE_OFFSET.y)) step += 1;
+  return { x: step * PASTE_OFFSET.x, y: step * PASTE_OFFSET.y };
 }
 
 function portKeys(ports: Record<string, unknown>): string {
@@ -358,14 +387,14 @@ export function createEditorStore(options: EditorStoreOptions) {
             if (payload && editable()) discrete(() => removeNodes(selectedIds()));
             return payload;
           },
-          paste(payload, offset = PASTE_OFFSET) {
+          paste(payload, offset) {
             if (!editable()) return [];
-            const { registry } = get();
+            const { registry, nodes } = get();
             const known = { ...payload, nodes: payload.nodes.filter((node) => registry.has(node.type)) };
             if (known.nodes.length < payload.nodes.length) {
               actions.notify('error', 'Some copied nodes have types this editor does not know; they were left out.');
             }
-            const added = materializePaste(known, offset);
+            const added = materializePaste(known, offset ?? cascadeOffset(known, nodes));
             if (added.nodes.length === 0) return [];
             discrete(() =>
               set({

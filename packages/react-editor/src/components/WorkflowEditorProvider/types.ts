@@ -13,7 +13,11 @@ export interface WorkflowEditorProviderProps {
   workflowId?: string;
   /** The workflow to start with when not loading one (uncontrolled). Default an empty workflow. */
   initialWorkflow?: WorkflowInput;
-  /** The workflow, controlled by the host; pair with `onChange`. Default uncontrolled. */
+  /**
+   * The workflow, controlled by the host; pair with `onChange`. A new value replaces the
+   * canvas as one undo step (none for the first one) and is not reported back through
+   * `onChange`; passing back what `onChange` gave changes nothing. Default uncontrolled.
+   */
   value?: WorkflowInput;
   /** Called with the workflow after every edit. Default none. */
   onChange?: (workflow: Workflow) => void;
@@ -26,8 +30,10 @@ export interface WorkflowEditorProviderProps {
   /** Undo steps kept. Default 100. */
   historyLimit?: number;
   /**
-   * Local-storage key for the unsaved draft, or false to keep none.
-   * Default `galaxyflow:draft:<workflowId>` when a `workflowId` is given, else none.
+   * Local-storage key for the unsaved draft, or false to keep none. The draft is written
+   * half a second after an edit, and at once when the page is hidden or closed. A host with
+   * several users per browser should put the user in the key, and remove the user's drafts
+   * on sign-out. Default `galaxyflow:draft:<workflowId>` when a `workflowId` is given, else none.
    */
   draftKey?: string | false;
   children?: ReactNode;

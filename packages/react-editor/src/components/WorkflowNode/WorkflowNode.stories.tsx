@@ -1,5 +1,8 @@
+import type { NodeRegistry } from '@galaxyflow/engine';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { useEffect } from 'react';
+import { expect, within } from 'storybook/test';
+import { brokenRegistry } from '../../fixtures/brokenNode';
 import { demoRegistry } from '../../fixtures/demoRegistry';
 import { useWorkflowEditor } from '../../hooks/useWorkflowEditor';
 import type { NodeRunState } from '../../types';
@@ -13,6 +16,8 @@ interface NodeStoryProps {
   data?: Record<string, unknown>;
   /** A run state to paint. */
   state?: NodeRunState;
+  /** The node types. Default the built-ins. */
+  registry?: NodeRegistry;
 }
 
 function Paint({ state }: { state: NodeRunState | undefined }) {
@@ -23,11 +28,11 @@ function Paint({ state }: { state: NodeRunState | undefined }) {
   return null;
 }
 
-function NodeStory({ type, data = {}, state }: NodeStoryProps) {
+function NodeStory({ type, data = {}, state, registry = demoRegistry }: NodeStoryProps) {
   return (
     <div className="gf-editor" data-theme="light" style={{ height: '100vh' }}>
       <WorkflowEditorProvider
-        registry={demoRegistry}
+        registry={registry}
         initialWorkflow={{ nodes: [{ id: 'node', type, data, position: { x: 0, y: 0 } }], edges: [] }}
       >
         <Paint state={state} />
@@ -98,3 +103,12 @@ export const ImageOutput: Story = {
 };
 
 export const UnknownType: Story = { args: { type: 'missing_plugin' } };
+
+/** A plugin whose definition throws while its node renders: the node's error boundary shows a card in its place. */
+export const Broken: Story = {
+  args: { type: 'broken_plugin', data: { label: 'Flaky plugin' }, registry: brokenRegistry },
+  play: async ({ canvasElement }) => {
+    const alert = await within(canvasElement).findByRole('alert');
+    await expect(alert).toHaveTextContent('This node could not be displayed.');
+  },
+};

@@ -18,7 +18,10 @@ export interface App {
   app: Express;
   /** The login token made on first start, when `AUTH_TOKENS` is not set. */
   generatedToken: string | undefined;
-  /** Stops taking runs, lets running nodes finish up to `deadlineMs`, closes the database. */
+  /**
+   * Stops taking runs, lets running nodes finish up to `deadlineMs` (default 10,000) and
+   * records them, releases unfinished runs for the next worker, then closes the database.
+   */
   close(deadlineMs?: number): Promise<void>;
 }
 

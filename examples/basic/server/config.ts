@@ -1,51 +1,111 @@
+import { providerCatalog } from '@galaxyflow/engine';
 import { z } from 'zod';
 
-const port = z.coerce
-  .number({ error: 'PORT must be a port number, e.g. PORT=3000.' })
-  .int('PORT must be a whole number, e.g. PORT=3000.')
-  .min(0, 'PORT must be between 0 and 65535.')
-  .max(65535, 'PORT must be between 0 and 65535.');
+const port = z
+  .string()
+  .trim()
+  // Digits only: `Number(' ')` is 0 and `Number('1e3')` is 1000, neither of which anyone meant.
+  .regex(/^\d+$/, 'PORT must be a port number, e.g. PORT=3000 (0 picks a free one).')
+  .transform(Number)
+  .pipe(z.number().max(65535, 'PORT must be between 0 and 65535, e.g. PORT=3000.'));
 
-const url = (name: string) => z.url({ error: `${name} must be a URL, e.g. ${name}=http://127.0.0.1:11434/v1.` }).optional();
+/** An http(s) address; `localhost:11434` without a scheme parses as a URL too, so the scheme is checked. */
+const url = (name: string, example: string) =>
+  z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL, e.g. ${name}=${example}.` }).optional();
+
+const value = (name: string, example: string) =>
+  z.string().trim().min(1, `${name} must not be blank, e.g. ${name}=${example}.`).optional();
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const PROVIDER_NAMES = providerCatalog.map((info) => info.name);
 
 /**
- * What the app reads from its environment. Invalid values stop the start with a message
- * naming the variable and what to set it to; `.env.example` documents each one.
+ * What the app reads from its environment (and from `.env`, see `envFile.ts`): its own
+ * settings and every variable the LLM providers read through `createProvidersFromEnv`.
+ * Invalid values stop the start with a message naming the variable and what to set it to;
+ * `.env.example` documents each one.
  */
-export const EnvSchema = z.object({
-  PORT: port.default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  AUTH_TOKENS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      const tokens: Record<string, string> = {};
-      for (const pair of value.split(',')) {
-        const [token, userId, extra] = pair.trim().split('=');
-        if (!token || !userId || extra !== undefined) {
-          ctx.addIssue({ code: 'custom', message: 'AUTH_TOKENS must be token=user pairs separated by commas, e.g. AUTH_TOKENS=3f9c…=alice,8b1d…=bob.' });
-          return z.NEVER;
+export const EnvSchema = z
+  .object({
+    /** Another file to read settings from instead of `.env` beside the app (read before the rest). */
+    ENV_FILE: value('ENV_FILE', '/run/secrets/galaxyflow.env'),
+    PORT: port.default(3000),
+    HOST: value('HOST', '0.0.0.0').default('127.0.0.1'),
+    DATA_DIR: value('DATA_DIR', './data').default('./data'),
+    AUTH_TOKENS: z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        if (raw === undefined || raw.trim() === '') return undefined;
+        const tokens: Record<string, string> = {};
+        for (const pair of raw.split(',')) {
+          const [token, userId, extra] = pair.trim().split('=');
+          if (!token || !userId || extra !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'AUTH_TOKENS must be token=user pairs separated by commas, e.g. AUTH_TOKENS=3f9c…=alice,8b1d…=bob.',
+            });
+            return z.NEVER;
+          }
+          if (token.length < 24) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `AUTH_TOKENS: the token for "${userId}" is too short; use at least 24 random characters (openssl rand -hex 16).`,
+            });
+            return z.NEVER;
+          }
+          tokens[token] = userId;
         }
-        if (token.length < 24) {
-          ctx.addIssue({ code: 'custom', message: `AUTH_TOKENS: the token for "${userId}" is too short; use at least 24 random characters (openssl rand -hex 16).` });
-          return z.NEVER;
-        }
-        tokens[token] = userId;
+        return tokens;
+      }),
+    PUBLIC_URL: url('PUBLIC_URL', 'https://flow.example.com'),
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, e.g. LOG_LEVEL=info.` })
+      .default('info'),
+    GEMINI_API_KEY: value('GEMINI_API_KEY', '<key from https://aistudio.google.com/apikey>'),
+    GEMINI_BASE_URL: url('GEMINI_BASE_URL', 'https://generativelanguage.googleapis.com'),
+    GROQ_API_KEY: value('GROQ_API_KEY', '<key from https://console.groq.com/keys>'),
+    GROQ_BASE_URL: url('GROQ_BASE_URL', 'https://api.groq.com'),
+    OPENAI_COMPATIBLE_BASE_URL: url('OPENAI_COMPATIBLE_BASE_URL', 'http://127.0.0.1:11434/v1'),
+    OPENAI_COMPATIBLE_API_KEY: value('OPENAI_COMPATIBLE_API_KEY', '<the server’s key>'),
+    OPENAI_COMPATIBLE_MODEL: value('OPENAI_COMPATIBLE_MODEL', 'llama3.2'),
+    OPENAI_COMPATIBLE_VISION_MODEL: value('OPENAI_COMPATIBLE_VISION_MODEL', 'llama3.2-vision'),
+    LLM_FALLBACK: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    const set = (name: string) => (env as Record<string, unknown>)[name] !== undefined;
+    // A provider's extra settings without the variable that switches it on would be ignored
+    // in silence, and every run would fail later with "no provider".
+    for (const info of providerCatalog) {
+      if (set(info.requiredEnv)) continue;
+      for (const optional of info.optionalEnv.filter(set)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [info.requiredEnv],
+          message: `${optional} is set but ${info.requiredEnv} is not, so the ${info.label} provider stays off: set ${info.requiredEnv} too, or remove ${optional}.`,
+        });
       }
-      return tokens;
-    }),
-  PUBLIC_URL: url('PUBLIC_URL'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  GEMINI_API_KEY: z.string().min(1).optional(),
-  GEMINI_BASE_URL: url('GEMINI_BASE_URL'),
-  GROQ_API_KEY: z.string().min(1).optional(),
-  GROQ_BASE_URL: url('GROQ_BASE_URL'),
-  OPENAI_COMPATIBLE_BASE_URL: url('OPENAI_COMPATIBLE_BASE_URL'),
-  OPENAI_COMPATIBLE_API_KEY: z.string().min(1).optional(),
-  LLM_FALLBACK: z.string().optional(),
-});
+    }
+    // The engine skips fallback entries it does not know; a typo would switch fallback off unnoticed.
+    for (const item of (env.LLM_FALLBACK ?? '').split(',')) {
+      const name = item.split('=')[0]!.trim();
+      if (!name) continue;
+      const info = providerCatalog.find((candidate) => candidate.name === name);
+      if (!info) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['LLM_FALLBACK'],
+          message: `LLM_FALLBACK names "${name}", which is not a provider; use ${PROVIDER_NAMES.join(', ')}, e.g. LLM_FALLBACK=gemini,groq=llama-3.1-8b-instant.`,
+        });
+      } else if (!set(info.requiredEnv)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['LLM_FALLBACK'],
+          message: `LLM_FALLBACK names ${name}, but ${info.requiredEnv} is not set: set it, or take ${name} out of the list.`,
+        });
+      }
+    }
+  });
 
 export type AppConfig = z.output<typeof EnvSchema>;
 
@@ -54,6 +114,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Parses the environment into the app's settings, or throws a `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   // Empty strings mean "unset", as they do in most .env files.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));

@@ -1,14 +1,34 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { loadEnvFile } from './envFile';
+
+/** The app's folder (examples/basic, or /app in the image): where its `.env` sits. */
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<void> {
+  // Before validation, so a bad value in .env is reported like one in the environment.
+  loadEnvFile(process.env, { dir: APP_DIR });
   const config = loadConfig(process.env);
   const { app, close, generatedToken } = await createApp(config, { env: process.env });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-  });
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      // Express calls this back with the error when listening fails (port taken, no permission).
+      const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
+    });
+  } catch (error) {
+    await close(0);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const why = code === 'EADDRINUSE' ? 'is in use' : code === 'EACCES' ? 'needs privileges this user lacks' : 'is not an address of this machine';
+      const what = code === 'EADDRNOTAVAIL' ? `HOST=${config.HOST}` : `port ${config.PORT}`;
+      throw new ConfigError(`The app cannot start: ${what} ${why}. Set PORT to another port (PORT=0 picks a free one) or HOST to an address of this machine.`);
+    }
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const base = config.PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST}:${port}`;
   console.log(`\n  Galaxy Flow is running at ${base}`);
@@ -22,7 +42,9 @@ async function main(): Promise<void> {
     console.log(`\n  ${signal}: finishing running nodes, then stopping…`);
     server.close();
     server.closeIdleConnections();
-    // Runs not finished by the deadline keep their lease until it expires; the next start resumes them.
+    // The queue starts no new node, lets nodes in flight finish for up to 10 s and records
+    // them, then releases each unfinished run at once: the next worker (or the next start)
+    // takes it over without waiting for a lease to expire and without re-running what succeeded.
     await close(10_000);
     server.closeAllConnections();
     process.exit(0);

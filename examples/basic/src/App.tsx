@@ -2,7 +2,8 @@ import { builtinNodes, createRegistry } from '@galaxyflow/engine';
 import { WorkflowEditor } from '@galaxyflow/react-editor';
 import { createGalaxyClient, type GalaxyClient } from '@galaxyflow/server-adapter/client';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { readSessionToken, signOut } from './session';
+import { flushSync } from 'react-dom';
+import { draftKeyFor, readSessionToken, rememberToken, signOut } from './session';
 import { SignIn } from './SignIn';
 import { WorkflowList } from './WorkflowList';
 
@@ -36,18 +37,26 @@ export function App() {
     setWorkflowId(id);
   }, []);
 
-  const onUnauthorized = useCallback(() => {
+  /**
+   * Signs out: the editor closes first (closing writes its pending draft, flushSync makes
+   * that happen now), then the token and every draft go.
+   */
+  const leave = useCallback((rejected: boolean) => {
+    flushSync(() => {
+      setRejected(rejected);
+      setToken(null);
+    });
     signOut();
-    setRejected(true);
-    setToken(null);
   }, []);
 
-  if (!client) {
+  const onUnauthorized = useCallback(() => leave(true), [leave]);
+
+  if (!client || !token) {
     return (
       <SignIn
         rejected={rejected}
         onSubmit={(value) => {
-          window.localStorage.setItem('galaxyflow.token', value);
+          rememberToken(value);
           setRejected(false);
           setToken(value);
         }}
@@ -64,8 +73,7 @@ export function App() {
         onOpen={open}
         onUnauthorized={onUnauthorized}
         onSignOut={() => {
-          signOut();
-          setToken(null);
+          leave(false);
           open(null);
         }}
       />
@@ -76,6 +84,8 @@ export function App() {
             registry={registry}
             client={client}
             workflowId={workflowId}
+            // Drafts are this user's: another person signing in at this browser is not offered them.
+            draftKey={draftKeyFor(token, workflowId)}
             theme="system"
             onSave={() => setListVersion((v) => v + 1)}
             onRunFinish={() => setListVersion((v) => v + 1)}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +34,16 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 /**
  * Starts the app on a free loopback port with a new temporary DATA_DIR and waits for the
- * line it prints once it listens. Nothing of the caller's environment leaks in but PATH and
- * HOME, so a provider key set in the shell can never reach a real provider.
+ * line it prints once it listens. Nothing of the caller's environment (or of a `.env` beside
+ * the app) leaks in but PATH and HOME, so a provider key set in the shell can never reach a
+ * real provider.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'galaxyflow-e2e-'));
+  // An empty settings file in place of the app's .env: a developer's own .env (real keys,
+  // LLM_FALLBACK) must not reach the server under test.
+  const envFile = join(dataDir, 'e2e.env');
+  writeFileSync(envFile, '');
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: APP_DIR,
     env: {
@@ -49,6 +54,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       PORT: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      ENV_FILE: envFile,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { providerCatalog } from '@galaxyflow/engine';
+import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
+import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
+import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, EnvSchema, loadConfig } from './config';
+
+/** The start-up message for an environment, or undefined when it is valid. */
+function startupError(env: Record<string, string>): string | undefined {
+  try {
+    loadConfig(env);
+    return undefined;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+}
+
+const TOKEN = 'a'.repeat(32);
+
+describe('start-up settings', () => {
+  it('starts with no settings at all, on the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', DATA_DIR: './data', LOG_LEVEL: 'info' });
+  });
+
+  it('treats empty values as unset, as .env files write them', () => {
+    expect(loadConfig({ PORT: '', GEMINI_API_KEY: '', LLM_FALLBACK: '' })).toMatchObject({ PORT: 3000 });
+  });
+
+  it.each([
+    ['abc', 'PORT: PORT must be a port number, e.g. PORT=3000'],
+    ['3000.5', 'PORT: PORT must be a port number'],
+    ['-1', 'PORT: PORT must be a port number'],
+    ['1e3', 'PORT: PORT must be a port number'],
+    ['70000', 'PORT: PORT must be between 0 and 65535'],
+  ])('refuses PORT=%s and says what to set', (port, message) => {
+    const error = startupError({ PORT: port });
+    expect(error).toContain('The app cannot start; fix these settings (see .env.example):');
+    expect(error).toContain(message);
+  });
+
+  it('accepts PORT=0 (a free port, as the tests use)', () => {
+    expect(loadConfig({ PORT: '0' }).PORT).toBe(0);
+  });
+
+  it('names the allowed log levels', () => {
+    expect(startupError({ LOG_LEVEL: 'loud' })).toContain(
+      'LOG_LEVEL: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, e.g. LOG_LEVEL=info.',
+    );
+  });
+
+  it('wants base URLs with their http(s) scheme', () => {
+    expect(startupError({ OPENAI_COMPATIBLE_BASE_URL: 'localhost:11434/v1' })).toContain(
+      'OPENAI_COMPATIBLE_BASE_URL: OPENAI_COMPATIBLE_BASE_URL must be an http(s) URL, e.g. OPENAI_COMPATIBLE_BASE_URL=http://127.0.0.1:11434/v1.',
+    );
+    expect(startupError({ GEMINI_API_KEY: 'k', GEMINI_BASE_URL: 'ftp://example.com' })).toContain('GEMINI_BASE_URL must be an http(s) URL');
+    expect(startupError({ PUBLIC_URL: 'flow.example.com' })).toContain('PUBLIC_URL must be an http(s) URL');
+  });
+
+  it('refuses sign-in tokens that are malformed or too short', () => {
+    expect(startupError({ AUTH_TOKENS: 'alice' })).toContain('AUTH_TOKENS must be token=user pairs separated by commas');
+    expect(startupError({ AUTH_TOKENS: 'short=alice' })).toContain('the token for "alice" is too short');
+    expect(loadConfig({ AUTH_TOKENS: `${TOKEN}=alice` }).AUTH_TOKENS).toEqual({ [TOKEN]: 'alice' });
+  });
+
+  it('reads the OpenAI-compatible models, and says which variable switches that provider on', () => {
+    const config = loadConfig({
+      OPENAI_COMPATIBLE_BASE_URL: 'http://127.0.0.1:11434/v1',
+      OPENAI_COMPATIBLE_MODEL: 'qwen2.5',
+      OPENAI_COMPATIBLE_VISION_MODEL: 'llava',
+    });
+    expect(config).toMatchObject({ OPENAI_COMPATIBLE_MODEL: 'qwen2.5', OPENAI_COMPATIBLE_VISION_MODEL: 'llava' });
+
+    expect(startupError({ OPENAI_COMPATIBLE_MODEL: 'qwen2.5' })).toContain(
+      'OPENAI_COMPATIBLE_BASE_URL: OPENAI_COMPATIBLE_MODEL is set but OPENAI_COMPATIBLE_BASE_URL is not, so the OpenAI-compatible server provider stays off: set OPENAI_COMPATIBLE_BASE_URL too, or remove OPENAI_COMPATIBLE_MODEL.',
+    );
+    expect(startupError({ GROQ_BASE_URL: 'https://api.groq.com' })).toContain('GROQ_BASE_URL is set but GROQ_API_KEY is not');
+  });
+
+  it('checks the fallback list against the providers that exist and are configured', () => {
+    expect(startupError({ GEMINI_API_KEY: 'k', LLM_FALLBACK: 'gemni,groq' })).toContain(
+      'LLM_FALLBACK: LLM_FALLBACK names "gemni", which is not a provider; use gemini, groq, openai-compatible',
+    );
+    expect(startupError({ GEMINI_API_KEY: 'k', LLM_FALLBACK: 'gemini,groq=llama-3.1-8b-instant' })).toContain(
+      'LLM_FALLBACK names groq, but GROQ_API_KEY is not set',
+    );
+    expect(loadConfig({ GEMINI_API_KEY: 'k', GROQ_API_KEY: 'g', LLM_FALLBACK: 'gemini, groq=llama-3.1-8b-instant' }).LLM_FALLBACK).toBe(
+      'gemini, groq=llama-3.1-8b-instant',
+    );
+  });
+
+  it('lists every problem at once, one line each', () => {
+    const error = startupError({ PORT: 'x', LOG_LEVEL: 'loud', PUBLIC_URL: 'nope' })!;
+    const lines = error.split('\n').filter((line) => line.startsWith('  - '));
+    expect(lines.map((line) => line.slice(4, line.indexOf(':')))).toEqual(['PORT', 'PUBLIC_URL', 'LOG_LEVEL']);
+  });
+});
+
+describe('every variable is declared and documented', () => {
+  const documented = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  const providerVars = [
+    ...new Set([
+      ...[geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv].flatMap((factory) => factory.envVars),
+      ...providerCatalog.flatMap((info) => [info.requiredEnv, ...info.optionalEnv]),
+      'LLM_FALLBACK',
+    ]),
+  ];
+
+  it('the schema holds every variable the providers read', () => {
+    expect(providerVars).toContain('OPENAI_COMPATIBLE_MODEL');
+    expect(providerVars).toContain('OPENAI_COMPATIBLE_VISION_MODEL');
+    expect(Object.keys(EnvSchema.shape)).toEqual(expect.arrayContaining(providerVars));
+  });
+
+  it.each(Object.keys(EnvSchema.shape))('.env.example has a line for %s', (name) => {
+    expect(documented).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  });
+});

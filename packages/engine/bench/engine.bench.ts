@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 // The built package, as a host gets it (run `pnpm build` first; the bench script does).
-import { createRegistry, defineNode, runWorkflow, validateWorkflow, type AnyNodeDefinition, type WorkflowInput } from '@galaxyflow/engine';
+import { createRegistry, defineNode, runWorkflow, validateWorkflow, type WorkflowInput } from '@galaxyflow/engine';
 
 const noop = defineNode({
   type: 'noop',
@@ -36,7 +36,7 @@ const sleep = defineNode({
       });
     }),
 });
-const registry = createRegistry([noop, sleep] as unknown as AnyNodeDefinition[]);
+const registry = createRegistry([noop, sleep]);
 
 /** Deterministic PRNG (mulberry32) so every run measures the same graph. */
 function rng(seed: number) {

@@ -45,7 +45,14 @@ export type InputsOf<I extends PortMap> = {
 export type OutputsOf<O extends PortMap> = { [K in keyof O]?: ValueOf<O[K]['type']> };
 
 /** Ports fixed by the type, or derived from a node's data (e.g. `{{vars}}` of a template). */
-export type PortsDef<D, P extends PortMap = PortMap> = P | ((data: D) => PortMap);
+export type PortsDef<D, P extends PortMap = PortMap> = P | PortsOfData<D>;
+
+/**
+ * Ports computed from a node's data. Declared through a method so its parameter is
+ * bivariant: a definition typed for its own `data` must still be assignable to
+ * `AnyNodeDefinition`, which is how the registry holds every definition.
+ */
+type PortsOfData<D> = { ports(data: D): PortMap }['ports'];
 
 /** How the editor draws one field of a node's settings form. */
 export interface FieldSpec {
@@ -143,8 +150,11 @@ export interface NodeDefinition<
   fields?: Record<string, FieldSpec>;
   /** Which output the editor previews on the node. Default: the first output. */
   previewOutput?: string;
-  /** Does the work. Throw `RetryableError` for failures worth retrying. */
-  run: (args: NodeRunArgs<I, z.output<S>>) => Promise<OutputsOf<O>> | OutputsOf<O>;
+  /**
+   * Does the work. Throw `RetryableError` for failures worth retrying. (Method syntax on
+   * purpose: it keeps a typed definition assignable to `AnyNodeDefinition`.)
+   */
+  run(args: NodeRunArgs<I, z.output<S>>): Promise<OutputsOf<O>> | OutputsOf<O>;
 }
 
 /** A node definition with its generics erased, as the registry stores it. */

@@ -3,7 +3,7 @@ import { defineNode } from '../defineNode';
 import { GalaxyError, RetryableError } from '../errors';
 import { builtinNodes } from '../nodes/index';
 import { createRegistry } from '../registry';
-import type { AnyNodeDefinition, WorkflowEdge, WorkflowInput } from '../index';
+import type { WorkflowEdge, WorkflowInput } from '../index';
 
 /** What the `step` test node records so tests can check timing and order. */
 export interface Trace {
@@ -89,7 +89,7 @@ export const testRegistry = createRegistry([
   ...builtinNodes,
   stepNode,
   needsTextNode,
-] as unknown as AnyNodeDefinition[]);
+]);
 
 type StepData = { ms?: number; fail?: boolean; failTimes?: number; retryable?: boolean; ignoreSignal?: boolean } & Record<string, unknown>;
 

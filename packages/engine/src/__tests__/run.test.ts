@@ -4,7 +4,7 @@ import { defineNode } from '../defineNode';
 import { RetryableError, WorkflowValidationError } from '../errors';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
-import type { AnyNodeDefinition, PortMap, PortSpec, RunEvent } from '../types';
+import type { PortMap, PortSpec, RunEvent } from '../types';
 import { createTrace, steps, testRegistry } from './kit';
 
 const statuses = (nodes: Record<string, { status: string }>) =>
@@ -105,7 +105,7 @@ describe('runWorkflow: scheduling', () => {
         return { text: 'one two three' };
       },
     });
-    const registry = createRegistry([talker] as unknown as AnyNodeDefinition[]);
+    const registry = createRegistry([talker]);
     const deltas: string[] = [];
     await runWorkflow({ nodes: [{ id: 't', type: 'talker' }], edges: [] }, {
       registry,
@@ -191,7 +191,7 @@ describe('runWorkflow: failure modes', () => {
         return {};
       },
     });
-    const registry = createRegistry([silent, sink] as unknown as AnyNodeDefinition[]);
+    const registry = createRegistry([silent, sink]);
     const result = await runWorkflow(
       { nodes: [{ id: 's', type: 'silent' }, { id: 'k', type: 'sink' }], edges: [{ id: 'e', source: 's', sourceHandle: 'text', target: 'k', targetHandle: 'text' }] },
       { registry },
@@ -210,7 +210,7 @@ describe('runWorkflow: failure modes', () => {
       data: z.object({}),
       run: () => ({ text: 42 as unknown as string }),
     });
-    const result = await runWorkflow({ nodes: [{ id: 'l', type: 'liar' }], edges: [] }, { registry: createRegistry([liar] as unknown as AnyNodeDefinition[]) });
+    const result = await runWorkflow({ nodes: [{ id: 'l', type: 'liar' }], edges: [] }, { registry: createRegistry([liar]) });
     expect(result.nodes.l).toMatchObject({ status: 'FAILED', error: { code: 'E_INVALID_OUTPUT', retryable: false } });
   });
 });
@@ -275,7 +275,7 @@ describe('runWorkflow: retries and timeouts', () => {
     });
     const delays: number[] = [];
     const result = await runWorkflow({ nodes: [{ id: 'l', type: 'limited' }], edges: [] }, {
-      registry: createRegistry([limited] as unknown as AnyNodeDefinition[]),
+      registry: createRegistry([limited]),
       retry: { maxAttempts: 2, backoffMs: 1, jitter: false },
       onEvent: (e) => e.type === 'node:retry' && delays.push(e.delayMs),
     });
@@ -298,7 +298,7 @@ describe('runWorkflow: retries and timeouts', () => {
     const events: RunEvent[] = [];
     const started = performance.now();
     const result = await runWorkflow({ nodes: [{ id: 'l', type: 'limited' }], edges: [] }, {
-      registry: createRegistry([limited] as unknown as AnyNodeDefinition[]),
+      registry: createRegistry([limited]),
       retry: { maxAttempts: 3, backoffMs: 1, maxBackoffMs: 5_000 },
       now: () => Date.UTC(2030, 0, 1, 12, 0, 0),
       onEvent: (e) => events.push(e),
@@ -458,7 +458,7 @@ describe('runWorkflow: port keys', () => {
       return { text: inputs.text as string };
     },
   });
-  const registry = createRegistry([...testRegistry.list(), probe] as unknown as AnyNodeDefinition[]);
+  const registry = createRegistry([...testRegistry.list(), probe]);
 
   it('refuses an edge whose handle is an object-prototype key before anything runs', async () => {
     const trace = createTrace();
@@ -603,7 +603,7 @@ describe('runWorkflow: node meta', () => {
     });
     const finishes: RunEvent[] = [];
     const result = await runWorkflow({ nodes: [{ id: 'r', type: 'reporter' }], edges: [] }, {
-      registry: createRegistry([reporter] as unknown as AnyNodeDefinition[]),
+      registry: createRegistry([reporter]),
       retry: { maxAttempts: 2, backoffMs: 1 },
       onEvent: (e) => e.type === 'node:finish' && finishes.push(e),
     });
@@ -625,7 +625,7 @@ describe('runWorkflow: node meta', () => {
         return { text: 'ok' };
       },
     });
-    const result = await runWorkflow({ nodes: [{ id: 'b', type: 'bad_meta' }], edges: [] }, { registry: createRegistry([bad] as unknown as AnyNodeDefinition[]) });
+    const result = await runWorkflow({ nodes: [{ id: 'b', type: 'bad_meta' }], edges: [] }, { registry: createRegistry([bad]) });
     expect(result.nodes.b).toMatchObject({ status: 'FAILED', error: { code: 'E_INVALID_OUTPUT' } });
   });
 });

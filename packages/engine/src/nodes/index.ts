@@ -16,6 +16,6 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   visionNode,
   jsonNode,
   debugNode,
-] as unknown as AnyNodeDefinition[]);
+]);
 
 export { debugNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode };

@@ -8,7 +8,7 @@ import { llmContext } from '../providers/context';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
 import { type LLMStub, startLLMStub } from '../testing/index';
-import type { AnyNodeDefinition, RunEvent } from '../types';
+import type { RunEvent } from '../types';
 import { builtinNodes } from './index';
 import { fillPrompt, llmNode } from './llm';
 
@@ -198,8 +198,8 @@ describe('llm node JSON mode', () => {
     expect(result.nodes.ask?.output?.json).toEqual({ title: 'Blue sky' });
     expect(stub.requests[0]?.body).toMatchObject({ response_format: { type: 'json_object' } });
     expect(stub.requests[0]?.system).toContain('"required":["title"]');
-    expect(Object.keys(outputPortsOf(llmNode as unknown as AnyNodeDefinition, { jsonMode: true }))).toEqual(['text', 'json']);
-    expect(Object.keys(outputPortsOf(llmNode as unknown as AnyNodeDefinition, { jsonMode: false }))).toEqual(['text']);
+    expect(Object.keys(outputPortsOf(llmNode, { jsonMode: true }))).toEqual(['text', 'json']);
+    expect(Object.keys(outputPortsOf(llmNode, { jsonMode: false }))).toEqual(['text']);
   });
 
   it('retries, then fails with the schema violations, when the answer does not match', async () => {

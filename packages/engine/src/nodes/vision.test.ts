@@ -10,7 +10,6 @@ import { createProviderSet } from '../providers/providerSet';
 import { createRegistry } from '../registry';
 import { runWorkflow } from '../run';
 import { type LLMStub, startLLMStub } from '../testing/index';
-import type { AnyNodeDefinition } from '../types';
 import { builtinNodes } from './index';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -27,7 +26,7 @@ const imageSource = defineNode({
   run: ({ data }) => ({ image: data.url }),
 });
 
-const registry = createRegistry([...builtinNodes, imageSource as unknown as AnyNodeDefinition]);
+const registry = createRegistry([...builtinNodes, imageSource]);
 let stub: LLMStub;
 beforeAll(async () => {
   stub = await startLLMStub();

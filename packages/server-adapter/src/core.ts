@@ -13,7 +13,12 @@ import { isJsonContentType, parseJsonBody } from './body';
 import { ProblemError, type ProblemIssue, toProblemDocument } from './errors';
 import type { EventBus } from './events';
 import type { RunQueue } from './queue';
-import { createMemoryRateLimiter, type RateLimiter } from './rateLimit';
+import {
+  type AuthFailureLimiter,
+  createMemoryAuthFailureLimiter,
+  createMemoryRateLimiter,
+  type RateLimiter,
+} from './rateLimit';
 import { createRoutes, type RouteDefinition } from './routes';
 import { createSchemas, type GalaxySchemas } from './schemas';
 import {
@@ -49,13 +54,27 @@ export interface GalaxyOptions {
   registry?: NodeRegistry;
   /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
   rateLimit?: RateLimiter | false;
+  /**
+   * Throttles failed authentication per client address, checked before credentials are, so
+   * tokens cannot be guessed at speed (429 with `Retry-After`); `false` leaves it to the
+   * host. Needs the client's address: the Express binding has it from the connection.
+   * Default `createMemoryAuthFailureLimiter()` (20 failures a minute per address).
+   */
+  authFailureLimit?: AuthFailureLimiter | false;
+  /**
+   * Takes the client address from the last entry of `X-Forwarded-For` (the one your proxy
+   * appended) instead of the connection. Turn it on only behind a proxy that sets the
+   * header, or any client can pick its own address. Default false.
+   */
+  trustProxy?: boolean;
   /** Size limits. Defaults per field. */
   limits?: GalaxyLimits;
   /** Structured logger; one line per request carries its request id. Default `pino()`. */
   logger?: Logger;
   /**
    * Carries run events from workers to `GET /runs/:id/events`. Default: the queue's `events`
-   * (the in-process queue has one); without either, streams poll the store.
+   * (the in-process queue has one). Streams also read the store every `streams.pollMs`, for
+   * events a worker in another process published to its own bus.
    */
   events?: EventBus;
   /** Server-Sent Events settings. Defaults per field. */
@@ -70,6 +89,8 @@ export interface CoreRequest {
   headers: { get(name: string): string | null };
   /** Reads the whole body; throws `E_BODY_TOO_LARGE` past `maxBytes`. */
   readBody(maxBytes: number): Promise<Uint8Array | string>;
+  /** The client's address as the connection saw it, when the binding knows it. */
+  clientAddress?: string | null;
 }
 
 export interface CoreResponse {
@@ -109,6 +130,8 @@ export interface ResolvedOptions {
   queue: RunQueue;
   registry: NodeRegistry;
   rateLimit: RateLimiter | false;
+  authFailureLimit: AuthFailureLimiter | false;
+  trustProxy: boolean;
   logger: Logger;
   limits: Required<Omit<GalaxyLimits, 'workflow'>> & { workflow: WorkflowLimits };
   schemas: GalaxySchemas;
@@ -144,6 +167,8 @@ function resolveOptions(options: GalaxyOptions): ResolvedOptions {
     queue: options.queue,
     registry: options.registry ?? createRegistry(builtinNodes),
     rateLimit: options.rateLimit ?? createMemoryRateLimiter(),
+    authFailureLimit: options.authFailureLimit ?? createMemoryAuthFailureLimiter(),
+    trustProxy: options.trustProxy ?? false,
     logger: options.logger ?? pino({ name: 'galaxyflow' }),
     limits: {
       maxBodyBytes: options.limits?.maxBodyBytes ?? 1024 * 1024,
@@ -156,6 +181,16 @@ function resolveOptions(options: GalaxyOptions): ResolvedOptions {
     events: options.events ?? options.queue.events,
     streams: resolveStreamOptions(options.streams),
   };
+}
+
+/** Who is asking, for the failed-authentication limit; null when nobody can tell. */
+function clientKeyOf(request: CoreRequest, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for');
+    const last = forwarded?.split(',').at(-1)?.trim();
+    if (last) return last;
+  }
+  return request.clientAddress ?? null;
 }
 
 function zodIssues(error: z.ZodError): ProblemIssue[] {
@@ -280,12 +315,24 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
       if (definition.auth) {
+        const failures = options.authFailureLimit;
+        const clientKey = failures ? clientKeyOf(request, options.trustProxy) : null;
+        if (failures && clientKey !== null) {
+          const waitSeconds = await failures.check(clientKey);
+          if (waitSeconds > 0) {
+            throw new ProblemError('E_RATE_LIMITED', {
+              detail: 'Too many requests from your address failed to sign in.',
+              headers: { 'retry-after': String(waitSeconds) },
+            });
+          }
+        }
         const identity = await auth.authenticate({
           method,
           url: request.url,
           headers: request.headers,
         });
         if (!identity || typeof identity.userId !== 'string' || identity.userId === '') {
+          if (failures && clientKey !== null) await failures.fail(clientKey);
           throw new ProblemError('E_UNAUTHORIZED', { headers: { 'www-authenticate': 'Bearer' } });
         }
         userId = identity.userId;

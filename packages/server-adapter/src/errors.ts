@@ -53,7 +53,9 @@ export const runErrorCodes = {
   E_CANCELED: 'The run was canceled.',
   E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
   E_RUN_INTERRUPTED:
-    'The run was interrupted (its worker stopped or lost the run) too many times and was given up.',
+    'The run was interrupted (its worker crashed or lost the run) too many times and was given up.',
+  E_ENQUEUE_FAILED:
+    'The run could not be handed to the queue, so nothing ran. Run it again (the API answered 503).',
 } as const satisfies Record<string, string>;
 
 export type RunErrorCode = keyof typeof runErrorCodes;

@@ -10,8 +10,10 @@ import {
   runWorkflow,
   toErrorInfo,
 } from '@galaxyflow/engine';
+import { pino } from 'pino';
 import { type RunErrorCode, runErrorCodes } from './errors';
 import type { EventBus } from './events';
+import { createNodeGate } from './nodeGate';
 import { countStatus, emptyCounts } from './store/shared';
 import type {
   ClaimedRun,
@@ -58,17 +60,35 @@ export interface ExecuteRunDeps {
    */
   runTimeoutMs?: number;
   /**
-   * How many interruptions (crashes, lost leases, hand-overs) a run survives; the claim after
-   * that ends it FAILED with `E_RUN_INTERRUPTED`. Default 2.
+   * How many interruptions (takeovers of an expired lease: a worker crashed or stalled) a run
+   * survives; the claim after that ends it FAILED with `E_RUN_INTERRUPTED`. Graceful
+   * hand-overs (`signal`, `drainSignal`) are not interruptions. Default 2.
    */
   maxInterruptions?: number;
   /** Engine defaults for every run. Default the engine's own. */
   engine?: EngineDefaults;
-  /** Aborting hands the run back to the queue (shutdown): it resumes elsewhere. Default none. */
+  /**
+   * Aborting hands the run back to the queue at once (shutdown past its deadline): nodes in
+   * flight are aborted and run again where the run resumes. Default none.
+   */
   signal?: AbortSignal;
-  /** Aborting cancels the run at once (the queue's `cancel`). Default none: seen at the next heartbeat. */
+  /**
+   * Aborting winds the run down for a graceful stop: no node starts after it, nodes in
+   * flight run to the end and their results are stored, then the run is handed back
+   * (`released`), and the worker that resumes it reuses those results. A run whose last
+   * nodes were in flight simply finishes. Default none.
+   */
+  drainSignal?: AbortSignal;
+  /**
+   * Aborting cancels the run at once (the queue's `cancel`). Without it a cancel made
+   * through another process is seen before the next node starts (the worker reads the run
+   * first) and aborts nodes in flight at the next heartbeat. Default none.
+   */
   cancelSignal?: AbortSignal;
-  /** Failures around the run (store errors, lost leases). Default: silent. */
+  /**
+   * Failures around the run (store errors, lost leases). Default a pino logger at `warn`
+   * (`defaultWorkerLogger()`), so a failing worker is never silent.
+   */
   logger?: WorkerLogger;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
@@ -90,7 +110,17 @@ const DEFAULT_RUN_TIMEOUT_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_INTERRUPTIONS = 2;
 // setTimeout fires at once past 2^31-1 ms; longer limits are clamped (24.8 days).
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const silentLogger: WorkerLogger = { warn() {}, error() {} };
+
+let sharedWorkerLogger: WorkerLogger | undefined;
+
+/**
+ * The logger workers use unless given one: pino at `warn`, JSON lines on stdout like the
+ * router's, made once per process.
+ */
+export function defaultWorkerLogger(): WorkerLogger {
+  sharedWorkerLogger ??= pino({ name: 'galaxyflow-worker', level: 'warn' });
+  return sharedWorkerLogger;
+}
 
 const isoOrNull = (ms: number | undefined) =>
   ms === undefined ? null : new Date(ms).toISOString();
@@ -145,9 +175,9 @@ interface ProgressWriter {
 }
 
 /**
- * Batches what the engine reports into one store transaction per burst: the engine emits
- * synchronously, so everything emitted in one tick (a node ending and the next starting)
- * is written together, and written before the next tick's work.
+ * Batches what the engine reports into one store transaction per turn of the event loop:
+ * everything emitted in one turn (a node ending, the next one announced, and its start once
+ * the node gate admitted it) is written together, before the next turn's timers run.
  */
 function createProgressWriter(
   store: RunStore,
@@ -166,8 +196,9 @@ function createProgressWriter(
   const pending = () => nodeResults.length + logs.length + events.length > 0;
 
   async function flushLoop(): Promise<void> {
-    // Let the rest of the engine's synchronous burst join this batch.
-    await Promise.resolve();
+    // Let the rest of this turn of the event loop join the batch: the engine's synchronous
+    // burst, and the starts the node gate admits a few microtasks later.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (pending() && !broken) {
       const batch = { nodeResults, logs, events };
       nodeResults = [];
@@ -252,14 +283,16 @@ export async function executeClaimedRun(
   const { run, graph } = claimed;
   const runId = run.id;
   const now = deps.now ?? Date.now;
-  const logger = deps.logger ?? silentLogger;
+  const logger = deps.logger ?? defaultWorkerLogger();
   const leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
   const heartbeatMs = Math.max(10, deps.heartbeatMs ?? Math.floor(leaseMs / 3));
   const runTimeoutMs = deps.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const maxInterruptions = deps.maxInterruptions ?? DEFAULT_MAX_INTERRUPTIONS;
   const firstStart = run.startedAt === null ? now() : Date.parse(run.startedAt);
   const deadline = firstStart + runTimeoutMs;
-  const interruptions = run.attempts - 1;
+  // Claimed before: its recorded results are reused. Interrupted: counted against the cap.
+  const resumed = run.attempts > 1;
+  const interruptions = run.interruptions;
 
   const publish = (records: readonly RunEventRecord[]) => {
     try {
@@ -283,6 +316,58 @@ export async function executeClaimedRun(
           : 'The worker stopped working on the run; it resumes elsewhere.';
     controller.abort(new Error(reason));
   };
+
+  // Set once the engine returned: a drain that completes after that has nothing to hand back.
+  let engineDone = false;
+  // Nodes whose executor the gate held (drain, cancel): they never started.
+  const held = new Set<string>();
+  // The engine announces a node before the gate decides: its start is stored only once the
+  // executor really runs, so the record never shows a node starting that did not.
+  const announced = new Map<string, Extract<RunEvent, { type: 'node:start' }>>();
+  const recordStart = (event: Extract<RunEvent, { type: 'node:start' }>) => {
+    if (stopCause === 'release' || stopCause === 'lost') return;
+    writer.nodeResult({
+      nodeId: event.nodeId,
+      status: 'RUNNING',
+      input: null,
+      output: null,
+      error: null,
+      attempts: event.attempt,
+      startedAt: isoOrNull(event.at),
+      finishedAt: null,
+      durationMs: null,
+      reused: false,
+      hash: null,
+      skippedBecause: null,
+    });
+    writer.event(event);
+  };
+  const gate = createNodeGate(deps.registry, {
+    // A cancel made through another process must stop the run before its next node runs,
+    // not at the next heartbeat: one indexed read of the run row per node start.
+    async beforeStart() {
+      if (stopCause) return false;
+      try {
+        if ((await store.getRunById(runId))?.cancelRequestedAt) stop('cancel');
+      } catch (error) {
+        // The lease still fences every write: a worker that cannot read goes on.
+        logger.warn({ err: error, runId }, 'checking for a cancel request failed');
+      }
+      return !stopCause;
+    },
+    onStart(nodeId) {
+      const event = announced.get(nodeId);
+      announced.delete(nodeId);
+      if (event) recordStart(event);
+    },
+    onHold(nodeId) {
+      announced.delete(nodeId);
+      held.add(nodeId);
+    },
+    onDrained() {
+      if (!engineDone) stop('release');
+    },
+  });
 
   const writer = createProgressWriter(store, runId, workerId, publish, (why, error) => {
     if (why === 'failed') logger.error({ err: error, runId }, 'storing run progress failed');
@@ -313,8 +398,10 @@ export async function executeClaimedRun(
   }, heartbeatMs);
   const onRelease = () => stop('release');
   const onCancel = () => stop('cancel');
+  const onDrain = () => gate.close();
   deps.signal?.addEventListener('abort', onRelease, { once: true });
   deps.cancelSignal?.addEventListener('abort', onCancel, { once: true });
+  deps.drainSignal?.addEventListener('abort', onDrain, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Ends the run, writing `progress` with it; publishes the final events. */
@@ -373,14 +460,15 @@ export async function executeClaimedRun(
   }
 
   try {
-    const recorded =
-      interruptions > 0 ? ((await store.getRunDetail(run.ownerId, runId))?.nodeResults ?? []) : [];
+    const recorded = resumed
+      ? ((await store.getRunDetail(run.ownerId, runId))?.nodeResults ?? [])
+      : [];
     if (interruptions > maxInterruptions) {
       return await endWithout(
         'FAILED',
         runError(
           'E_RUN_INTERRUPTED',
-          `The run was interrupted ${interruptions} times (its worker stopped or lost the run) and was given up; run it again.`,
+          `The run was interrupted ${interruptions} times (its worker crashed or lost the run) and was given up; run it again.`,
         ),
         recorded,
       );
@@ -401,7 +489,7 @@ export async function executeClaimedRun(
         recorded,
       );
     }
-    if (deps.signal?.aborted) {
+    if (deps.signal?.aborted || deps.drainSignal?.aborted) {
       await store.releaseRun(runId, workerId);
       return { outcome: 'released', runId };
     }
@@ -437,13 +525,19 @@ export async function executeClaimedRun(
       if (stopCause === 'release' || stopCause === 'lost') return;
       switch (event.type) {
         case 'run:start':
-          if (interruptions === 0) {
+          if (!resumed) {
             writer.event(event);
           } else {
+            const after =
+              interruptions === 0
+                ? 'a hand-over'
+                : interruptions === 1
+                  ? 'an interruption'
+                  : `${interruptions} interruptions`;
             const entry = {
               at: event.at,
               level: 'info' as const,
-              message: `Resumed after ${interruptions === 1 ? 'an interruption' : `${interruptions} interruptions`}; ${done.size} finished node${done.size === 1 ? '' : 's'} kept.`,
+              message: `Resumed after ${after}; ${done.size} finished node${done.size === 1 ? '' : 's'} kept.`,
             };
             writer.log({
               nodeId: null,
@@ -459,26 +553,24 @@ export async function executeClaimedRun(
           // Written with the end of the run, in the same transaction.
           return;
         case 'node:start':
-          writer.nodeResult({
-            nodeId: event.nodeId,
-            status: 'RUNNING',
-            input: null,
-            output: null,
-            error: null,
-            attempts: event.attempt,
-            startedAt: isoOrNull(event.at),
-            finishedAt: null,
-            durationMs: null,
-            reused: false,
-            hash: null,
-            skippedBecause: null,
-          });
-          writer.event(event);
+          // Stored by the gate's `onStart`, once the executor really runs.
+          held.delete(event.nodeId);
+          announced.set(event.nodeId, event);
           return;
         case 'node:finish':
           // Finished before the interruption: its record and event are already stored.
           if (event.result.reused && done.has(event.nodeId)) return;
+          if (held.has(event.nodeId) && event.result.status === 'FAILED') {
+            // A held node never ran, yet its own time limit ran out while it waited: hand
+            // the run back now rather than let the engine count it as failed.
+            stop('release');
+            return;
+          }
           writer.nodeResult(toNodeResultInput(event.nodeId, event.result));
+          writer.event(event);
+          return;
+        case 'node:retry':
+          if (held.has(event.nodeId)) return;
           writer.event(event);
           return;
         case 'log':
@@ -507,7 +599,7 @@ export async function executeClaimedRun(
         },
         {
           ...deps.engine,
-          registry: deps.registry,
+          registry: gate.registry,
           runId,
           signal: controller.signal,
           onEvent,
@@ -520,6 +612,8 @@ export async function executeClaimedRun(
     } catch (error) {
       // The graph no longer validates (e.g. a node type the host removed): it never will.
       return await endWithout('FAILED', toErrorInfo(error), recorded);
+    } finally {
+      engineDone = true;
     }
     clearTimeout(timer);
 
@@ -557,5 +651,6 @@ export async function executeClaimedRun(
     clearTimeout(timer);
     deps.signal?.removeEventListener('abort', onRelease);
     deps.cancelSignal?.removeEventListener('abort', onCancel);
+    deps.drainSignal?.removeEventListener('abort', onDrain);
   }
 }

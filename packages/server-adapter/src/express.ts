@@ -11,17 +11,36 @@ export type GalaxyRouter = (
 ) => void;
 
 interface MaybeParsed extends IncomingMessage {
-  /** Set when a body parser of the host ran first. */
+  /** What a host body parser (express.json(), body-parser) parsed, when one ran first. */
   body?: unknown;
+  /** Set by body-parser 1.x (Express 4) once it has read the body. */
+  _body?: boolean;
+}
+
+/**
+ * The body a host parser left on the request, as text or bytes for our own checks, or
+ * undefined when no parser set one. `req.complete` says nothing here: after an async
+ * middleware a small body has fully arrived yet nobody has read it.
+ */
+function preParsedBody(req: MaybeParsed): Uint8Array | string | undefined {
+  if (req._body !== true && req.body === undefined) return undefined;
+  const body = req.body;
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return body;
+  return JSON.stringify(body) ?? '';
 }
 
 function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | string> {
-  if (req.readableEnded || req.complete) {
-    // A host body parser consumed the stream: judge what it parsed by the same limit.
-    if (req.body === undefined) return Promise.resolve('');
-    const text = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    if (Buffer.byteLength(text) > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
-    return Promise.resolve(text);
+  // Only a stream someone consumed is off limits; an unread one is read here, however long
+  // the host's middleware took before the router saw it.
+  if (req.readableEnded || !req.readable) {
+    const parsed = preParsedBody(req);
+    if (parsed === undefined) return Promise.resolve('');
+    // Judged by our limit and parsed again by the core: depth, "__proto__" and the schema
+    // apply to what the host's parser produced, with our problem documents.
+    const size = typeof parsed === 'string' ? Buffer.byteLength(parsed) : parsed.byteLength;
+    if (size > maxBytes) return Promise.reject(bodyTooLarge(maxBytes));
+    return Promise.resolve(parsed);
   }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -84,8 +103,13 @@ function pipeStream(stream: CoreStream, res: ServerResponse): void {
 
 /**
  * The API as Express 5 middleware: `app.use('/api', createGalaxyRouter(options))`. It reads
- * its own bodies (mount it before `express.json()`, or after: both work) and passes paths
- * it has no route for to `next()`. Express itself is not imported: any Node server works.
+ * its own bodies and passes paths it has no route for to `next()`. Express itself is not
+ * imported: any Node server works.
+ *
+ * Mount it before any body parser. Behind one (`app.use(express.json())` first) a body the
+ * parser accepted still gets this API's limits and checks and problem documents, but a body
+ * the parser refuses (over its own limit, 100 kB by default, or not JSON) is answered by the
+ * parser and the host's error handler before the API sees the request.
  */
 export function createGalaxyRouter(options: GalaxyOptions): GalaxyRouter {
   const core = createGalaxyCore(options);
@@ -101,6 +125,7 @@ export function createGalaxyRouter(options: GalaxyOptions): GalaxyRouter {
         },
       },
       readBody: (maxBytes) => readNodeBody(req, maxBytes),
+      clientAddress: req.socket?.remoteAddress ?? null,
     };
     core.handle(request).then(
       (response) => {

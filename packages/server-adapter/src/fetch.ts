@@ -5,6 +5,12 @@ import type { CoreStream } from './sse';
 export interface GalaxyFetchOptions extends GalaxyOptions {
   /** Path the API is served under, stripped before routing (e.g. `/api`). Default `''`. */
   basePath?: string;
+  /**
+   * The client's address, which a web `Request` does not carry (e.g. Bun's
+   * `server.requestIP(request)?.address`). Without it, and without `trustProxy`, failed
+   * authentication is not throttled per address. Default none.
+   */
+  clientAddress?: (request: Request) => string | null | undefined;
 }
 
 /** A web-standard handler: Next.js route handlers, Bun, Deno, Cloudflare, Hono. */
@@ -57,6 +63,7 @@ export function createGalaxyFetchHandler(options: GalaxyFetchOptions): GalaxyFet
       url: `${path}${url.search}`,
       headers: request.headers,
       readBody: (maxBytes) => readWebBody(request, maxBytes),
+      clientAddress: options.clientAddress?.(request) ?? null,
     };
     const response = await core.handle(coreRequest);
     if (response?.stream) return toStreamResponse(response, response.stream, request.signal);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NodeRegistry, RunContext } from '@galaxyflow/engine';
 import { createMemoryEventBus, type EventBus } from './events';
 import {
+  defaultWorkerLogger,
   type EngineDefaults,
   type ExecuteRunOutcome,
   executeClaimedRun,
@@ -34,13 +35,19 @@ export interface InProcessQueueOptions {
   pollMs?: number;
   /** Time limit of a run from its first start, in ms. Default 3,600,000 (1 hour). */
   runTimeoutMs?: number;
-  /** Interruptions a run survives before it ends FAILED with `E_RUN_INTERRUPTED`. Default 2. */
+  /**
+   * Interruptions (takeovers after a crash; graceful stops do not count) a run survives
+   * before it ends FAILED with `E_RUN_INTERRUPTED`. Default 2.
+   */
   maxInterruptions?: number;
   /** Engine defaults for every run (concurrency, node timeout, retry, failure mode). Default the engine's. */
   engine?: EngineDefaults;
   /** Lease owner id of this worker. Default `<pid>-<random>`. */
   workerId?: string;
-  /** Where failures around runs are reported. Default: silent. */
+  /**
+   * Where failures around runs are reported (a failing store, lost leases). Default a pino
+   * logger at `warn` (`defaultWorkerLogger()`); pass the router's logger to keep one stream.
+   */
   logger?: WorkerLogger;
 }
 
@@ -57,6 +64,9 @@ export interface InProcessQueue extends RunQueue {
 }
 
 interface Slot {
+  /** Winds the run down: no new node starts, nodes in flight finish, then it is handed back. */
+  drain: AbortController;
+  /** Hands the run back at once, aborting nodes in flight. */
   release: AbortController;
   cancel: AbortController;
   done: Promise<ExecuteRunOutcome | undefined>;
@@ -66,8 +76,9 @@ interface Slot {
  * The default queue: durable because the queue *is* the store. Workers claim QUEUED runs
  * (and runs whose lease expired, first) with a lease in one transaction, so two workers on
  * one database never run the same run; a crashed worker's runs are resumed by whichever
- * worker claims next, on start and on every poll. `stop` stops claiming, lets runs in flight
- * finish up to a deadline, and hands the rest back to the queue to resume.
+ * worker claims next, on start and on every poll. `stop` stops claiming and starting nodes,
+ * lets the nodes in flight finish up to a deadline (their results are stored and reused
+ * where the run resumes, so an LLM call is not paid twice), and hands each run back.
  */
 export function createInProcessQueue(options: InProcessQueueOptions): InProcessQueue {
   const { store } = options;
@@ -77,6 +88,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
   const maxRunsPerUser = options.maxRunsPerUser ?? 2;
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1000;
+  const logger = options.logger ?? defaultWorkerLogger();
   const slots = new Map<string, Slot>();
   let started = false;
   let stopping = false;
@@ -98,7 +110,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       ? { maxInterruptions: options.maxInterruptions }
       : {}),
     ...(options.engine ? { engine: options.engine } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    logger,
   };
 
   function settleIdle(): void {
@@ -128,7 +140,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
               maxRunningPerOwner: maxRunsPerUser,
             });
           } catch (error) {
-            options.logger?.error({ err: error, workerId }, 'claiming a run failed');
+            logger.error({ err: error, workerId }, 'claiming a run failed');
             break;
           }
           if (!claimed) break;
@@ -143,15 +155,19 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
 
   function launch(claimed: NonNullable<Awaited<ReturnType<RunStore['claimRun']>>>): void {
     const runId = claimed.run.id;
+    const drain = new AbortController();
     const release = new AbortController();
     const cancel = new AbortController();
+    // Claimed while `stop` began: it winds down with the others.
+    if (stopping) drain.abort();
     const done = executeClaimedRun(claimed, {
       ...deps,
       signal: release.signal,
+      drainSignal: drain.signal,
       cancelSignal: cancel.signal,
     })
       .catch((error: unknown) => {
-        options.logger?.error({ err: error, runId }, 'the run failed outside the engine');
+        logger.error({ err: error, runId }, 'the run failed outside the engine');
         return undefined;
       })
       .finally(() => {
@@ -159,7 +175,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
         // A slot is free, and the run's owner may be under the cap again.
         fill();
       });
-    slots.set(runId, { release, cancel, done });
+    slots.set(runId, { drain, release, cancel, done });
   }
 
   return {
@@ -188,13 +204,15 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       poller = undefined;
       const deadlineMs = stopOptions.deadlineMs ?? 10_000;
       const inFlight = () => [...slots.values()].map((slot) => slot.done);
+      // No node starts from now on; each run is handed back once its nodes in flight end.
+      for (const slot of slots.values()) slot.drain.abort();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       });
       await Promise.race([Promise.allSettled(inFlight()), deadline]);
       clearTimeout(timer);
-      // Past the deadline: stop the rest and hand them back, to resume on the next start.
+      // Past the deadline: abort the nodes still running and hand their runs back.
       for (const slot of slots.values()) slot.release.abort();
       await Promise.allSettled(inFlight());
       if (claiming) await claiming;

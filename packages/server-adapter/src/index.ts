@@ -12,7 +12,7 @@ export { problemCodes, problemType, ProblemError, runErrorCodes } from './errors
 export type { ProblemCode, ProblemDocument, ProblemIssue, RunErrorCode } from './errors';
 export { createMemoryEventBus } from './events';
 export type { EventBus, MemoryEventBus, MemoryEventBusOptions, RunEventListener } from './events';
-export { executeRun } from './executeRun';
+export { defaultWorkerLogger, executeRun } from './executeRun';
 export type {
   EngineDefaults,
   ExecuteRunDeps,
@@ -26,8 +26,10 @@ export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
 export { createInProcessQueue } from './inProcessQueue';
 export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
 export type { EnqueueInfo, RunQueue } from './queue';
-export { createMemoryRateLimiter } from './rateLimit';
+export { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from './rateLimit';
 export type {
+  AuthFailureLimiter,
+  MemoryAuthFailureLimiterOptions,
   MemoryRateLimiter,
   MemoryRateLimiterOptions,
   RateLimitDecision,
@@ -54,6 +56,7 @@ export type {
   FinalRunStatus,
   FinishRunInput,
   GalaxyStore,
+  IdempotencyRecord,
   LogInput,
   NodeResultInput,
   NodeResultRecord,

@@ -22,6 +22,9 @@ export interface RunQueue {
   cancel(runId: string): Promise<void>;
   /** Starts taking work. */
   start(): Promise<void>;
-  /** Stops taking work and lets in-flight runs finish, up to the deadline. */
+  /**
+   * Stops taking work and starting nodes; nodes in flight finish up to the deadline (their
+   * results kept), then the runs are handed back to resume elsewhere.
+   */
   stop(options?: { deadlineMs?: number }): Promise<void>;
 }

@@ -108,3 +108,72 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     },
   };
 }
+
+/**
+ * Throttles clients whose requests fail authentication, by client address. It is asked
+ * before credentials are checked, so a client over its allowance learns nothing more about
+ * the tokens it tries. A multi-instance host plugs in a shared one (e.g. Redis).
+ */
+export interface AuthFailureLimiter {
+  /** Seconds until the client may try again, or 0 when it may try now. */
+  check(clientKey: string): Promise<number> | number;
+  /** Counts one failed attempt of the client. */
+  fail(clientKey: string): Promise<void> | void;
+}
+
+export interface MemoryAuthFailureLimiterOptions {
+  /** Failed attempts allowed per client address and window. Default 20. */
+  limit?: number;
+  /** Window length in ms: the allowance refills evenly over it. Default 60,000. */
+  windowMs?: number;
+  /** Most addresses remembered; the oldest are forgotten first. Default 100,000. */
+  maxClients?: number;
+  /** Clock in epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * A token bucket of failed attempts per client address, in this process's memory: a burst
+ * of `limit` failures, then one per `windowMs / limit`. Requests that authenticate cost nothing.
+ */
+export function createMemoryAuthFailureLimiter(
+  options: MemoryAuthFailureLimiterOptions = {},
+): AuthFailureLimiter {
+  const now = options.now ?? Date.now;
+  const limit = options.limit ?? 20;
+  const windowMs = options.windowMs ?? 60_000;
+  const maxClients = options.maxClients ?? 100_000;
+  if (!(limit >= 1 && windowMs >= 1 && maxClients >= 1)) {
+    throw new Error(
+      'createMemoryAuthFailureLimiter: limit, windowMs and maxClients must be at least 1.',
+    );
+  }
+  const perMs = limit / windowMs;
+  const buckets = new Map<string, Bucket>();
+
+  function tokensOf(key: string, at: number): number {
+    const bucket = buckets.get(key);
+    if (!bucket) return limit;
+    const tokens = Math.min(limit, bucket.tokens + (at - bucket.updatedAt) * perMs);
+    if (tokens >= limit) buckets.delete(key);
+    return tokens;
+  }
+
+  return {
+    check(clientKey) {
+      const tokens = tokensOf(clientKey, now());
+      return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
+    },
+    fail(clientKey) {
+      const at = now();
+      const tokens = tokensOf(clientKey, at);
+      buckets.delete(clientKey);
+      // Map order is insertion order: re-inserting keeps the most recent failures last.
+      if (buckets.size >= maxClients) {
+        const oldest = buckets.keys().next().value;
+        if (oldest !== undefined) buckets.delete(oldest);
+      }
+      buckets.set(clientKey, { tokens: Math.max(0, tokens - 1), updatedAt: at });
+    },
+  };
+}

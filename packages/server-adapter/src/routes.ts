@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { stableStringify, validateWorkflow } from '@galaxyflow/engine';
+import { type ErrorInfo, stableStringify, validateWorkflow } from '@galaxyflow/engine';
 import { z } from 'zod';
 import type { ResolvedOptions, RouteContext, RouteResult } from './core';
-import { ProblemError, type ProblemIssue } from './errors';
+import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from './errors';
 import { createRunEventStream } from './sse';
 import type { SaveResult, WorkflowGraph } from './store/types';
 
@@ -27,6 +27,20 @@ export interface RouteDefinition {
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyConflict(runId: string): ProblemError {
+  return new ProblemError('E_IDEMPOTENCY_CONFLICT', {
+    detail: `This Idempotency-Key already started run ${runId} with another body; use a new key.`,
+  });
+}
+
+function replayed(runId: string): RouteResult {
+  return { status: 202, body: { runId }, headers: { 'idempotent-replayed': 'true' } };
+}
+
+function runError(code: RunErrorCode): ErrorInfo {
+  return { code, message: runErrorCodes[code], retryable: code === 'E_ENQUEUE_FAILED' };
+}
 
 /** Reads `expectedVersion` from the body or a strong `If-Match: "<version>"`. */
 function expectedVersionOf(
@@ -301,6 +315,19 @@ export function createRoutes(options: ResolvedOptions): {
           });
         }
         const raw = await context.body(z.unknown());
+        // A retry is answered before anything else: its workflow may have been deleted or
+        // changed since, and it must still get the run the first request made.
+        const requestHash =
+          key === null
+            ? undefined
+            : createHash('sha256').update(stableStringify(raw)).digest('hex');
+        if (key !== null && requestHash !== undefined) {
+          const remembered = await store.getIdempotencyKey(context.userId, key);
+          if (remembered) {
+            if (remembered.requestHash !== requestHash) throw idempotencyConflict(remembered.runId);
+            return replayed(remembered.runId);
+          }
+        }
         const isSaved = typeof raw === 'object' && raw !== null && 'workflowId' in raw;
         const parsed = (isSaved ? s.ExecuteSavedBody : s.ExecuteGraphBody).safeParse(raw);
         if (!parsed.success) {
@@ -381,35 +408,36 @@ export function createRoutes(options: ResolvedOptions): {
           scope: body.targetNodeIds ? 'PARTIAL' : 'FULL',
           targetNodeIds: body.targetNodeIds ?? null,
           reuseRunId: body.reuseRunId ?? null,
-          ...(key === null
+          ...(key === null || requestHash === undefined
             ? {}
-            : {
-                idempotency: {
-                  key,
-                  requestHash: createHash('sha256').update(stableStringify(raw)).digest('hex'),
-                  ttlMs: limits.idempotencyTtlMs,
-                },
-              }),
+            : { idempotency: { key, requestHash, ttlMs: limits.idempotencyTtlMs } }),
         });
-        if (!created.ok) {
-          throw new ProblemError('E_IDEMPOTENCY_CONFLICT', {
-            detail: `This Idempotency-Key already started run ${created.runId} with another body; use a new key.`,
-          });
-        }
+        // A concurrent first request with the same key may have won the race since the lookup.
+        if (!created.ok) throw idempotencyConflict(created.runId);
         const runId = created.run.id;
-        if (created.replayed) {
-          return { status: 202, body: { runId }, headers: { 'idempotent-replayed': 'true' } };
-        }
+        if (created.replayed) return replayed(runId);
+        let queued: Awaited<ReturnType<typeof queue.enqueue>>;
         try {
-          const queued = await queue.enqueue(runId, { userId: context.userId });
-          if (queued?.externalId !== undefined) {
-            await store.setRunExternalId(runId, queued.externalId);
-          }
+          queued = await queue.enqueue(runId, { userId: context.userId });
         } catch (cause) {
           context.log.error({ err: cause, runId }, 'enqueue failed');
-          // A run nobody will pick up must not sit QUEUED forever.
-          await store.requestCancel(context.userId, runId);
-          throw new ProblemError('E_UNAVAILABLE', { detail: 'The run queue is not available.' });
+          // A run nobody will pick up must not sit QUEUED forever, nor read as canceled by the
+          // user: it ends FAILED saying why, and its key is forgotten so a retry starts afresh.
+          await store.abandonRun(runId, runError('E_ENQUEUE_FAILED'));
+          throw new ProblemError('E_UNAVAILABLE', {
+            detail: 'The run queue is not available; nothing ran. Try again shortly.',
+            headers: { 'retry-after': '5' },
+            cause,
+          });
+        }
+        if (queued?.externalId !== undefined) {
+          // The job is queued: a failure to note its id must not turn into a 503 and a retry
+          // that runs the workflow twice.
+          try {
+            await store.setRunExternalId(runId, queued.externalId);
+          } catch (cause) {
+            context.log.error({ err: cause, runId }, 'recording the queue job id failed');
+          }
         }
         return { status: 202, body: { runId } };
       },
@@ -472,8 +500,10 @@ export function createRoutes(options: ResolvedOptions): {
           await queue.cancel(result.run.id);
           return { status: 202, body: result.run };
         }
-        if (events && result.run.startedAt === null) {
-          // It ended here while queued, its final event stored with it: tell its streams.
+        if (events) {
+          // No worker was executing it (queued, whether or not it ran before a hand-over), so
+          // it ended here with its final event stored: tell its open streams now, not at
+          // their next heartbeat. Streams skip what they already sent.
           events.publish(result.run.id, await store.listRunEvents(result.run.id, 0));
         }
         return { status: 200, body: result.run };

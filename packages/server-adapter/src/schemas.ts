@@ -175,6 +175,7 @@ export function createSchemas(limits: SchemaLimits) {
     error: ErrorInfo.nullable(),
     externalId: z.string().nullable(),
     attempts: z.number().int(),
+    interruptions: z.number().int(),
     createdAt: Timestamp,
     startedAt: NullableTimestamp,
     finishedAt: NullableTimestamp,

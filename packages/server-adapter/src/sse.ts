@@ -29,8 +29,10 @@ export interface StreamOptions {
   /** How often an idle stream sends a comment so proxies keep it open, in ms. Default 15,000. */
   heartbeatMs?: number;
   /**
-   * How often a stream reads new events from the store when no event bus is configured, in
-   * ms. With a bus the store is read at each heartbeat only, as a safety net. Default 1,000.
+   * How often a stream reads new events from the store, in ms. Without an event bus that is
+   * how events arrive; with one it catches what the bus cannot carry, such as events of a
+   * run executed by a worker in another process, which publishes to its own bus. A stream
+   * the bus fed within the interval skips the read. Default 1,000.
    */
   pollMs?: number;
   /** The reconnection delay sent to clients (`retry:`), in ms. Default 2,000. */
@@ -104,6 +106,8 @@ export function createRunEventStream(input: RunEventStreamInput): CoreStream {
   let unsubscribe: (() => void) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let poller: ReturnType<typeof setInterval> | undefined;
+  // When the bus last delivered: a stream it feeds needs no store read on the next poll.
+  let lastDelivered = 0;
 
   function close(endResponse: boolean): void {
     if (closed) return;
@@ -185,6 +189,7 @@ export function createRunEventStream(input: RunEventStreamInput): CoreStream {
       // Subscribe before reading, so nothing stored during the read is missed.
       unsubscribe = bus?.subscribe(runId, (records) => {
         if (closed) return;
+        lastDelivered = Date.now();
         if (reading) live.push(...records);
         else deliver(records);
       });
@@ -195,7 +200,9 @@ export function createRunEventStream(input: RunEventStreamInput): CoreStream {
         checkFinal = true;
         read();
       }, options.heartbeatMs);
-      if (!bus) poller = setInterval(read, options.pollMs);
+      poller = setInterval(() => {
+        if (Date.now() - lastDelivered >= options.pollMs) read();
+      }, options.pollMs);
       read();
     },
     cancel() {

@@ -202,7 +202,7 @@ describe('Trigger.dev queue behind the API', () => {
     );
   });
 
-  it('answers 503 and cancels the run when Trigger.dev cannot take it', async () => {
+  it('answers 503 and ends the run FAILED when Trigger.dev cannot take it', async () => {
     triggerDev.client.trigger = vi.fn().mockRejectedValue(new Error('Trigger.dev is down'));
     const handler = createGalaxyFetchHandler({
       auth: tokenAuth({ tokens: { 'alice-token': 'user_alice' } }),
@@ -221,7 +221,10 @@ describe('Trigger.dev queue behind the API', () => {
     );
     expect(response.status).toBe(503);
     const runs = await store.listRuns('user_alice', { page: 1, limit: 10 });
-    expect(runs.items.map((run) => run.status)).toEqual(['CANCELED']);
+    // Not CANCELED: nobody canceled it. It failed to queue, and says so.
+    expect(runs.items.map((run) => [run.status, run.error?.code])).toEqual([
+      ['FAILED', 'E_ENQUEUE_FAILED'],
+    ]);
   });
 });
 

@@ -62,11 +62,24 @@ const SEARCH_SEPARATOR = '\u001f';
 /** Attempts of an operation that lost a unique-key race to a concurrent writer (Postgres). */
 const CONFLICT_ATTEMPTS = 3;
 
-const CANCELED_BEFORE_START: ErrorInfo = {
-  code: 'E_CANCELED',
-  message: 'The run was canceled before it started.',
-  retryable: false,
-};
+/** The error of a run canceled while QUEUED, by whether it had started before a hand-over. */
+function queuedCancelError(startedBefore: boolean): ErrorInfo {
+  return {
+    code: 'E_CANCELED',
+    message: startedBefore
+      ? 'The run was canceled while it waited to resume.'
+      : 'The run was canceled before it started.',
+    retryable: false,
+  };
+}
+
+function countStatus(counts: RunCounts, status: NodeResultRecord['status']): void {
+  counts.total += 1;
+  if (status === 'SUCCESS') counts.success += 1;
+  else if (status === 'FAILED') counts.failed += 1;
+  else if (status === 'SKIPPED') counts.skipped += 1;
+  else counts.canceled += 1;
+}
 
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: string): T => JSON.parse(text) as T;
@@ -165,6 +178,7 @@ function toRun(row: Omit<RunRow, 'graph'>): RunRecord {
     error: parseOrNull<ErrorInfo>(row.error),
     externalId: row.externalId,
     attempts: row.attempts,
+    interruptions: row.interruptions,
     createdAt: iso(row.createdAt),
     startedAt: isoOrNull(row.startedAt),
     finishedAt: isoOrNull(row.finishedAt),
@@ -705,20 +719,51 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       return transaction(async (db) => {
         const owned = await db.workflowRun.findFirst({
           where: { id: runId, ownerId },
-          select: { id: true },
+          select: { id: true, startedAt: true },
         });
         if (!owned) return { ok: false as const, reason: 'not_found' as const };
         const at = new Date(now());
+        // A run handed back after a graceful stop has results; its open ones end with it.
+        const error = queuedCancelError(owned.startedAt !== null);
+        const durationMs =
+          owned.startedAt === null ? null : Math.max(0, at.getTime() - owned.startedAt.getTime());
         const canceled = await db.workflowRun.updateMany({
           where: { id: runId, status: 'QUEUED' },
           data: {
             status: 'CANCELED',
             cancelRequestedAt: at,
             finishedAt: at,
-            error: json(CANCELED_BEFORE_START),
+            error: json(error),
+            durationMs,
           },
         });
         if (canceled.count === 1) {
+          const counts = emptyCounts();
+          const results = await db.nodeResult.findMany({
+            where: { runId },
+            orderBy: { seq: 'asc' },
+          });
+          for (const row of results) {
+            const result = toNodeResult(row);
+            if (result.status !== 'RUNNING') {
+              countStatus(counts, result.status);
+              continue;
+            }
+            countStatus(counts, 'CANCELED');
+            await db.nodeResult.update({
+              where: { seq: row.seq },
+              data: {
+                status: 'CANCELED',
+                error: json({ ...error, nodeId: row.nodeId }),
+                finishedAt: at,
+                durationMs:
+                  row.startedAt === null
+                    ? null
+                    : Math.max(0, at.getTime() - row.startedAt.getTime()),
+              },
+            });
+          }
+          await db.workflowRun.updateMany({ where: { id: runId }, data: { counts: json(counts) } });
           // The run never reaches a worker: its event stream ends here.
           await writeEvents(db, runId, [
             {
@@ -726,8 +771,8 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
               runId,
               at: at.getTime(),
               status: 'CANCELED',
-              durationMs: 0,
-              error: CANCELED_BEFORE_START,
+              durationMs: durationMs ?? 0,
+              error,
             },
           ]);
         } else {
@@ -742,6 +787,33 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
         if (run.status === 'RUNNING' || run.status === 'CANCELED')
           return { ok: true as const, run };
         return { ok: false as const, reason: 'finished' as const, run };
+      });
+    },
+
+    async getIdempotencyKey(ownerId, key) {
+      const row = await access((db) =>
+        db.idempotencyKey.findFirst({
+          where: { ownerId, key, expiresAt: { gt: new Date(now()) } },
+          select: { requestHash: true, runId: true },
+        }),
+      );
+      return row ?? undefined;
+    },
+
+    async abandonRun(runId, error) {
+      return transaction(async (db) => {
+        const at = new Date(now());
+        const { count } = await db.workflowRun.updateMany({
+          where: { id: runId, status: 'QUEUED' },
+          data: { status: 'FAILED', finishedAt: at, error: json(error) },
+        });
+        if (count !== 1) return false;
+        // A retry with the same key must make a new run, not replay this dead one.
+        await db.idempotencyKey.deleteMany({ where: { runId } });
+        await writeEvents(db, runId, [
+          { type: 'run:finish', runId, at: at.getTime(), status: 'FAILED', durationMs: 0, error },
+        ]);
+        return true;
       });
     },
 
@@ -772,18 +844,18 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
             id = candidate.id;
           }
           const leaseExpiresAt = new Date(at.getTime() + claim.leaseMs);
-          const { count } = await db.workflowRun.updateMany({
-            where: {
-              id,
-              OR: [{ status: 'QUEUED' }, { status: 'RUNNING', leaseExpiresAt: { lt: at } }],
-            },
-            data: {
-              status: 'RUNNING',
-              leaseOwner: claim.workerId,
-              leaseExpiresAt,
-              attempts: { increment: 1 },
-            },
+          const lease = { status: 'RUNNING', leaseOwner: claim.workerId, leaseExpiresAt };
+          let { count } = await db.workflowRun.updateMany({
+            where: { id, status: 'QUEUED' },
+            data: { ...lease, attempts: { increment: 1 } },
           });
+          if (count === 0) {
+            // Taking over an expired lease: the worker crashed or stalled, an interruption.
+            ({ count } = await db.workflowRun.updateMany({
+              where: { id, status: 'RUNNING', leaseExpiresAt: { lt: at } },
+              data: { ...lease, attempts: { increment: 1 }, interruptions: { increment: 1 } },
+            }));
+          }
           if (count === 0) {
             if (claim.runId !== undefined) return undefined;
             continue;

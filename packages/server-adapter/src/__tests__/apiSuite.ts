@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryRateLimiter } from '../rateLimit';
-import { ALICE, BOB_TOKEN, type Harness, type HarnessFactory } from './harness';
+import type { MemoryEventBus } from '../events';
+import { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from '../rateLimit';
+import { waitFor } from './fixtures/wait';
+import { ALICE, BOB, BOB_TOKEN, type Harness, type HarnessFactory } from './harness';
 
 const graph = {
   nodes: [
@@ -43,7 +45,12 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
   describe(`${name} binding`, () => {
     let api: Harness;
     beforeAll(async () => {
-      api = await makeHarness();
+      // Every route's cases share one user and one minute: the default 100 would run out,
+      // and the 401 cases alone fail more sign-ins than one address is allowed.
+      api = await makeHarness({
+        rateLimit: createMemoryRateLimiter({ default: { limit: 1000, windowMs: 60_000 } }),
+        authFailureLimit: false,
+      });
     });
     afterAll(() => api.close());
 
@@ -132,9 +139,12 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
     });
 
     it('creates the user on the first authenticated request', async () => {
+      const before = api.userIds();
+      expect(before).not.toContain(BOB);
       const res = await api.request('GET', '/runs', { token: BOB_TOKEN });
       expect(res.status).toBe(200);
-      expect(api.tableCounts().users).toBeGreaterThanOrEqual(1);
+      // Bob's row, and only Bob's: no one else is created on his behalf.
+      expect(api.userIds()).toEqual([...before, BOB].sort());
       expect(await api.store.listRuns('user-bob', { page: 1, limit: 1 })).toMatchObject({
         total: 0,
       });
@@ -561,6 +571,33 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(api.queue.enqueued.filter((id) => id === first.body.runId)).toHaveLength(1);
     });
 
+    it('answers a retried Idempotency-Key before validating, even after the workflow is gone', async () => {
+      const workflow = await createWorkflow({ name: 'Retried' });
+      const key = `key-${api.binding}-retry`;
+      const first = await api.request('POST', '/execute', {
+        json: { workflowId: workflow.id },
+        headers: { 'idempotency-key': key },
+      });
+      expect(first.status).toBe(202);
+      await api.queue.idle();
+      expect((await api.request('DELETE', `/workflows/${workflow.id}`)).status).toBe(204);
+      // The response to the first request was lost; the client retries it as is.
+      const retry = await api.request('POST', '/execute', {
+        json: { workflowId: workflow.id },
+        headers: { 'idempotency-key': key },
+      });
+      expect(retry.status).toBe(202);
+      expect(retry.body.runId).toBe(first.body.runId);
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      // Another body with the key is a conflict, whatever else is wrong with it.
+      const other = await api.request('POST', '/execute', {
+        json: cyclic,
+        headers: { 'idempotency-key': key },
+      });
+      expect([other.status, other.body.code]).toEqual([409, 'E_IDEMPOTENCY_CONFLICT']);
+      expect(api.queue.enqueued.filter((id) => id === first.body.runId)).toHaveLength(1);
+    });
+
     it('pages and filters runs, and refuses out-of-range paging', async () => {
       const workflow = await createWorkflow({ name: 'Paged' });
       for (let i = 0; i < 3; i++) await executeAndWait({ workflowId: workflow.id });
@@ -679,6 +716,141 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(stream.map((e) => [e.id, e.data.type, e.data.status])).toEqual([
         [1, 'run:finish', 'CANCELED'],
       ]);
+    });
+  });
+
+  describe(`${name} binding with a worker that handed a run back`, () => {
+    let api: Harness;
+    beforeAll(async () => {
+      api = await makeHarness({ paused: true });
+    });
+    afterAll(() => api.close());
+
+    it('cancels a run handed back mid-run and ends its open streams at once', async () => {
+      const queued = await api.request('POST', '/execute', { json: graph });
+      const runId = queued.body.runId as string;
+      // A worker ran node a, started b, then handed the run back on a graceful stop.
+      expect(await api.store.claimRun({ workerId: 'deploy', leaseMs: 60_000, runId })).toBeTruthy();
+      const at = new Date().toISOString();
+      const result = {
+        input: null,
+        error: null,
+        attempts: 1,
+        startedAt: at,
+        durationMs: null,
+        reused: false,
+        hash: null,
+        skippedBecause: null,
+      };
+      await api.store.recordRunProgress(runId, 'deploy', {
+        nodeResults: [
+          { ...result, nodeId: 'a', status: 'SUCCESS', output: { text: 'hello' }, finishedAt: at },
+          { ...result, nodeId: 'b', status: 'RUNNING', output: null, finishedAt: null },
+        ],
+        events: [{ type: 'run:start', runId, at: Date.now(), nodeIds: ['a', 'b'] }],
+      });
+      expect(await api.store.releaseRun(runId, 'deploy')).toBe(true);
+      const bus = api.queue.events as MemoryEventBus;
+      const streamed = api.request('GET', `/runs/${runId}/events`);
+      await waitFor(() => bus.listenerCount(runId) > 0, 'the stream to subscribe');
+      const opened = Date.now();
+      const res = await api.request('POST', `/runs/${runId}/cancel`);
+      expect([res.status, res.body.status]).toEqual([200, 'CANCELED']);
+      // Without a worker to publish it, the router must: else the stream waits for its heartbeat.
+      const stream = parseSse((await streamed).text);
+      expect(Date.now() - opened).toBeLessThan(2000);
+      expect(stream.map((e) => [e.id, e.data.type, e.data.status])).toEqual([
+        [1, 'run:start', undefined],
+        [2, 'run:finish', 'CANCELED'],
+      ]);
+      const detail = (await api.request('GET', `/runs/${runId}`)).body;
+      expect(detail.run).toMatchObject({
+        status: 'CANCELED',
+        counts: { total: 2, success: 1, failed: 0, skipped: 0, canceled: 1 },
+      });
+      expect(detail.run.durationMs).toBeGreaterThanOrEqual(0);
+      expect(detail.nodeResults.map((r: { status: string }) => r.status)).toEqual([
+        'SUCCESS',
+        'CANCELED',
+      ]);
+    });
+  });
+
+  describe(`${name} binding with a queue that refuses work`, () => {
+    let api: Harness;
+    beforeAll(async () => {
+      api = await makeHarness({
+        queue: {
+          async enqueue() {
+            throw new Error('the job system is down');
+          },
+          async cancel() {},
+          async start() {},
+          async stop() {},
+        },
+      });
+    });
+    afterAll(() => api.close());
+
+    it('answers 503, ends the run FAILED saying why, and lets a retry with the key try again', async () => {
+      const key = `key-${api.binding}-down`;
+      const first = await api.request('POST', '/execute', {
+        json: graph,
+        headers: { 'idempotency-key': key },
+      });
+      expect([first.status, first.body.code]).toEqual([503, 'E_UNAVAILABLE']);
+      expect(first.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(first.headers['retry-after']).toBe('5');
+      const runs = (await api.request('GET', '/runs')).body.items;
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'FAILED', error: { code: 'E_ENQUEUE_FAILED' } });
+      // Not a replay of the dead run: the retry makes a new one, which also fails to queue.
+      const retry = await api.request('POST', '/execute', {
+        json: graph,
+        headers: { 'idempotency-key': key },
+      });
+      expect([retry.status, retry.body.code]).toEqual([503, 'E_UNAVAILABLE']);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(api.tableCounts().idempotency_keys).toBe(0);
+      expect((await api.request('GET', '/runs?status=CANCELED')).body.total).toBe(0);
+    });
+  });
+
+  describe(`${name} binding with a failed sign-in limit behind a proxy`, () => {
+    let api: Harness;
+    let clock = 0;
+    beforeAll(async () => {
+      api = await makeHarness({
+        authFailureLimit: createMemoryAuthFailureLimiter({
+          limit: 3,
+          windowMs: 60_000,
+          now: () => clock,
+        }),
+        trustProxy: true,
+      });
+    });
+    afterAll(() => api.close());
+
+    it('throttles an address guessing tokens with 429 before checking what it sends', async () => {
+      const guesser = { 'x-forwarded-for': '198.51.100.1, 203.0.113.7' };
+      const statuses: number[] = [];
+      for (const token of ['guess-1', 'guess-2', 'guess-3', 'guess-4']) {
+        statuses.push((await api.request('GET', '/runs', { token, headers: guesser })).status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // Even the right token: a guesser must not learn that a guess was right.
+      const blocked = await api.request('GET', '/runs', { headers: guesser });
+      expect([blocked.status, blocked.body.code]).toEqual([429, 'E_RATE_LIMITED']);
+      expect(blocked.headers['retry-after']).toBe('20');
+      expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
+      // Another address, and routes without credentials, are not affected.
+      const neighbour = { 'x-forwarded-for': '203.0.113.8' };
+      expect((await api.request('GET', '/runs', { headers: neighbour })).status).toBe(200);
+      expect((await api.request('GET', '/health', { token: null, headers: guesser })).status).toBe(
+        200,
+      );
+      clock += 20_000;
+      expect((await api.request('GET', '/runs', { headers: guesser })).status).toBe(200);
     });
   });
 

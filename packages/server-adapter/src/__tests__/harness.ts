@@ -47,6 +47,8 @@ export interface Harness {
   queue: InlineQueue;
   /** Row counts of every table, read through a separate connection. */
   tableCounts(): Record<string, number>;
+  /** Ids of the user rows, sorted, read through a separate connection. */
+  userIds(): string[];
   logLines(): Record<string, unknown>[];
   close(): Promise<void>;
 }
@@ -71,7 +73,8 @@ interface OpenApiOperation {
 }
 
 /**
- * Checks every response the tests see against `openapi.json`: its status must be documented
+ * Checks every response the tests see against `openapi.json`: the route and method must be
+ * documented (an undocumented method may only answer 405), its status must be documented
  * for the route, and its body must match the documented schema.
  */
 function createContractChecker(openapi: {
@@ -86,9 +89,22 @@ function createContractChecker(openapi: {
   return (method: string, path: string, response: TestResponse) => {
     const pathname = path.split('?')[0]!;
     const entry = templates.find((t) => t.pattern.test(pathname));
-    if (!entry) return;
+    if (!entry) {
+      if (response.status === 404) return;
+      throw new Error(
+        `${method} ${pathname} answered ${response.status}, but openapi.json describes no such path.`,
+      );
+    }
     const operation = openapi.paths[entry.template]?.[method.toLowerCase()];
-    if (!operation) return;
+    if (!operation) {
+      const problem = (response.headers['content-type'] ?? '').startsWith(
+        'application/problem+json',
+      );
+      if (response.status === 405 && problem && response.headers.allow) return;
+      throw new Error(
+        `${method} ${entry.template} answered ${response.status}, but openapi.json does not describe ${method} on it (only a 405 problem may answer an undocumented method).`,
+      );
+    }
     const documented = operation.responses[String(response.status)];
     if (!documented) {
       throw new Error(
@@ -129,7 +145,15 @@ function parseBody(text: string): unknown {
   }
 }
 
-export function makeHarnessFactory(binding: 'express' | 'fetch'): HarnessFactory {
+export interface HarnessSetup {
+  /** Host middleware mounted in front of the API (Express binding only). Default none. */
+  before?: express.RequestHandler[];
+}
+
+export function makeHarnessFactory(
+  binding: 'express' | 'fetch',
+  setup: HarnessSetup = {},
+): HarnessFactory {
   return async (overrides = {}) => {
     const dir = mkdtempSync(join(tmpdir(), `galaxy-api-${binding}-`));
     const dbPath = join(dir, 'galaxy.db');
@@ -162,6 +186,7 @@ export function makeHarnessFactory(binding: 'express' | 'fetch'): HarnessFactory
     let closeServer: () => Promise<void> = async () => {};
     if (binding === 'express') {
       const app = express();
+      for (const middleware of setup.before ?? []) app.use(middleware);
       app.use('/api', createGalaxyRouter(options));
       const server = app.listen(0, '127.0.0.1');
       await new Promise<void>((resolve) => server.once('listening', () => resolve()));
@@ -246,6 +271,11 @@ export function makeHarnessFactory(binding: 'express' | 'fetch'): HarnessFactory
             table,
             (reader.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
           ]),
+        );
+      },
+      userIds() {
+        return (reader.prepare('SELECT id FROM users ORDER BY id').all() as { id: string }[]).map(
+          (row) => row.id,
         );
       },
       logLines: () => lines,

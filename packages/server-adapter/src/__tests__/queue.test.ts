@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import {
   scriptedRegistry,
   type StepSpec,
   stepGraph,
+  stepNode,
 } from './fixtures/scriptedNodes';
 import { waitFor } from './fixtures/wait';
 
@@ -167,13 +169,87 @@ describe('in-process queue', () => {
       log.some(
         (e) =>
           e.event.type === 'log' &&
-          /^Resumed after an interruption; 1 finished node kept/.test(e.event.entry.message),
+          /^Resumed after a hand-over; 1 finished node kept/.test(e.event.entry.message),
       ),
     ).toBe(true);
     // Finished nodes are not announced twice.
     expect(
       log.filter((e) => e.event.type === 'node:finish' && e.event.nodeId === 'a'),
     ).toHaveLength(1);
+  });
+
+  it('stop starts no new node, lets the node in flight finish and keeps its result for the next worker', async () => {
+    const w = await setup();
+    const runId = await createRun(w, [
+      { id: 'a' },
+      { id: 'b', after: 'a', ms: 300 },
+      { id: 'c', after: 'b' },
+      { id: 'd', after: 'c' },
+    ]);
+    const first = queueFor(w, { workerId: 'first' });
+    await first.start();
+    await waitFor(() => w.lines.includes('start b 1'), 'b to start');
+    const atStop = w.lines.length;
+    const stopping = Date.now();
+    await first.stop({ deadlineMs: 5_000 });
+    // b's executor ran to its end (about 300 ms), well before the deadline.
+    expect(Date.now() - stopping).toBeLessThan(3_000);
+    expect(w.lines.slice(atStop)).toEqual(['done b']);
+    const handedBack = await w.store.getRunDetail(ALICE, runId);
+    expect(handedBack?.run).toMatchObject({ status: 'QUEUED', attempts: 1, interruptions: 0 });
+    expect(handedBack?.nodeResults.map((r) => [r.nodeId, r.status])).toEqual([
+      ['a', 'SUCCESS'],
+      ['b', 'SUCCESS'],
+    ]);
+    expect(handedBack?.nodeResults[1]?.output).toEqual({ out: 'ab' });
+    const stored = await w.store.listRunEvents(runId, 0);
+    expect(stored.filter((e) => e.event.type === 'node:start').map((e) => e.event)).toEqual([
+      expect.objectContaining({ nodeId: 'a' }),
+      expect.objectContaining({ nodeId: 'b' }),
+    ]);
+
+    const second = queueFor(w, { workerId: 'second' });
+    await second.start();
+    const run = await finalRun(w, runId);
+    expect(run).toMatchObject({ status: 'SUCCESS', attempts: 2, interruptions: 0 });
+    expect(['a', 'b', 'c', 'd'].map((id) => count(w.lines, 'start', id))).toEqual([1, 1, 1, 1]);
+    const detail = await w.store.getRunDetail(ALICE, runId);
+    expect(detail?.nodeResults.find((r) => r.nodeId === 'd')?.output).toEqual({ out: 'abcd' });
+    expectWellFormed(await w.store.listRunEvents(runId, 0));
+  });
+
+  it('a run that finishes while the worker stops ends SUCCESS instead of being handed back', async () => {
+    const w = await setup();
+    const runId = await createRun(w, [{ id: 'a' }, { id: 'b', after: 'a', ms: 200 }]);
+    const queue = queueFor(w);
+    await queue.start();
+    await waitFor(() => w.lines.includes('start b 1'), 'b to start');
+    await queue.stop({ deadlineMs: 5_000 });
+    const run = await w.store.getRun(ALICE, runId);
+    expect(run).toMatchObject({ status: 'SUCCESS', attempts: 1 });
+    expectWellFormed(await w.store.listRunEvents(runId, 0));
+  });
+
+  it('graceful stops, however many, do not count as interruptions', async () => {
+    const w = await setup();
+    const runId = await createRun(w, [
+      { id: 'a', ms: 60 },
+      { id: 'b', after: 'a', ms: 60 },
+      { id: 'c', after: 'b', ms: 60 },
+      { id: 'd', after: 'c', ms: 60 },
+    ]);
+    // Three deploys during the run, each handing it over with a graceful stop.
+    for (const deploy of ['deploy-1', 'deploy-2', 'deploy-3']) {
+      const queue = queueFor(w, { workerId: deploy, maxInterruptions: 1 });
+      const before = w.lines.length;
+      await queue.start();
+      await waitFor(() => w.lines.length > before, `${deploy} to start a node`);
+      await queue.stop({ deadlineMs: 5_000 });
+    }
+    await queueFor(w, { workerId: 'deploy-4', maxInterruptions: 1 }).start();
+    const run = await finalRun(w, runId);
+    expect(run).toMatchObject({ status: 'SUCCESS', attempts: 4, interruptions: 0, error: null });
+    expect(['a', 'b', 'c', 'd'].map((id) => count(w.lines, 'done', id))).toEqual([1, 1, 1, 1]);
   });
 
   it('a resumed run finishes SUCCESS with the results of both attempts', async () => {
@@ -322,6 +398,23 @@ describe('in-process queue', () => {
     expect((await w.store.listRunEvents(runId, 0)).length).toBe(frozen);
     expect(count(w.lines, 'aborted', 'a')).toBe(1);
     expect((await w.store.getRun(ALICE, runId))?.status).toBe('RUNNING');
+  });
+
+  it('the scripted step fixture leaves no abort listener behind, however often it pauses', async () => {
+    const controller = new AbortController();
+    const emitted: string[] = [];
+    await stepNode.run({
+      nodeId: 'n',
+      inputs: {},
+      data: { ms: 0, failTimes: 0, deltas: 50, ignoreAbort: false, tag: '' },
+      attempt: 1,
+      signal: controller.signal,
+      emit: (delta: string) => emitted.push(delta),
+      log: () => {},
+      context: {},
+    } as never);
+    expect(emitted).toHaveLength(50);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('executeRun skips a run it cannot claim and says why', async () => {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../store/memoryStore';
 import { migrations } from '../store/migrations';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore, migrate } from '../store/sqliteStore';
 import { runStoreContract } from '../testing/storeContract';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-'));
@@ -87,54 +87,62 @@ describe('SQLite store', () => {
     await createSqliteStore({ path }).close();
     const broken = [
       ...migrations,
-      { version: 3, name: 'broken', sql: 'CREATE TABLE extra (id TEXT); SELECT * FROM missing;' },
+      { version: 4, name: 'broken', sql: 'CREATE TABLE extra (id TEXT); SELECT * FROM missing;' },
     ];
     expect(() => createSqliteStore({ path, migrations: broken })).toThrow(/no such table/);
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
     db.close();
   });
 });
 
 describe('SQLite store upgrades', () => {
-  it('backfills run counters when a version 1 database is upgraded', async () => {
-    const path = join(dir, 'upgrade.db');
-    const v1 = createSqliteStore({ path, migrations: migrations.slice(0, 1) });
-    await v1.ensureUser('u');
-    const workflow = await v1.createWorkflow('u', {
-      name: 'W',
-      description: '',
-      tags: [],
-      nodes: [],
-      edges: [],
-      settings: null,
-    });
-    const input = {
-      workflowId: workflow.id,
-      workflowVersion: 1,
-      graph: null,
-      scope: 'FULL' as const,
-      targetNodeIds: null,
-      reuseRunId: null,
-    };
-    for (let i = 0; i < 3; i++) await v1.createRun('u', input);
-    const adHoc = await v1.createRun('u', {
-      ...input,
-      workflowId: null,
-      workflowVersion: null,
-      graph: { nodes: [], edges: [], settings: null },
-    });
-    if (adHoc.ok) await v1.requestCancel('u', adHoc.run.id);
-    await v1.close();
+  /** A database as version 1 of the package left it: its schema, and rows written by hand. */
+  function versionOneFile(path: string): { workflowId: string } {
+    const db = new Database(path);
+    migrate(db, migrations.slice(0, 1));
+    const at = Date.UTC(2025, 0, 1);
+    db.prepare('INSERT INTO users (id, created_at, last_seen_at) VALUES (?, ?, ?)').run(
+      'u',
+      at,
+      at,
+    );
+    const graph = JSON.stringify({ nodes: [], edges: [], settings: null });
+    db.prepare(
+      `INSERT INTO workflows (id, owner_id, name, description, tags, graph, node_count, version, created_at, updated_at)
+       VALUES ('w', 'u', 'W', '', '[]', ?, 0, 1, ?, ?)`,
+    ).run(graph, at, at);
+    db.prepare(
+      `INSERT INTO workflow_versions (workflow_id, version, name, description, tags, graph, node_count, edge_count, created_at)
+       VALUES ('w', 1, 'W', '', '[]', ?, 0, 0, ?)`,
+    ).run(graph, at);
+    const counts = JSON.stringify({ total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 });
+    const insertRun = db.prepare(
+      `INSERT INTO runs (id, owner_id, workflow_id, workflow_version, graph, status, scope, counts, attempts, created_at)
+       VALUES (?, 'u', ?, ?, ?, ?, 'FULL', ?, ?, ?)`,
+    );
+    for (let i = 0; i < 3; i++) insertRun.run(`r${i}`, 'w', 1, null, 'QUEUED', counts, 0, at + i);
+    // Resumed twice under the old rule, which counted every claim after the first.
+    insertRun.run('adhoc', null, null, graph, 'CANCELED', counts, 3, at + 3);
+    db.close();
+    return { workflowId: 'w' };
+  }
 
+  it('backfills run counters and starts interruptions at 0 when a version 1 database is upgraded', async () => {
+    const path = join(dir, 'upgrade.db');
+    const { workflowId } = versionOneFile(path);
     const upgraded = createSqliteStore({ path });
-    const all = await upgraded.listRuns('u', { page: 1, limit: 1 });
+    const all = await upgraded.listRuns('u', { page: 1, limit: 10 });
     expect(all.total).toBe(4);
+    expect(all.items.map((run) => [run.attempts, run.interruptions])).toEqual([
+      [3, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
     expect((await upgraded.listRuns('u', { page: 1, limit: 1, status: 'CANCELED' })).total).toBe(1);
-    expect(
-      (await upgraded.listRuns('u', { page: 1, limit: 1, workflowId: workflow.id })).total,
-    ).toBe(3);
+    expect((await upgraded.listRuns('u', { page: 1, limit: 1, workflowId })).total).toBe(3);
     const [summary] = (await upgraded.listWorkflows('u', { page: 1, limit: 1 })).items;
     expect(summary?.runCount).toBe(3);
     await upgraded.close();

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorInfo, RunEvent } from '@galaxyflow/engine';
-import { emptyCounts, graphOf, iso, matchesQuery, mergeContent } from './shared';
+import type { RunEvent } from '@galaxyflow/engine';
+import {
+  closeOpenResults,
+  emptyCounts,
+  graphOf,
+  iso,
+  matchesQuery,
+  mergeContent,
+  queuedCancelError,
+} from './shared';
 import type {
   ClaimedRun,
   ExecutionLogRecord,
@@ -320,6 +328,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         error: null,
         externalId: null,
         attempts: 0,
+        interruptions: 0,
         createdAt: iso(ms),
         startedAt: null,
         finishedAt: null,
@@ -383,14 +392,34 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       const at = iso(ms);
       const record = run.record;
       if (record.status === 'QUEUED') {
-        const error: ErrorInfo = {
-          code: 'E_CANCELED',
-          message: 'The run was canceled before it started.',
-          retryable: false,
-        };
-        Object.assign(record, { status: 'CANCELED', cancelRequestedAt: at, finishedAt: at, error });
+        // A run handed back after a graceful stop has results; its open ones end here.
+        const startedMs = record.startedAt === null ? null : Date.parse(record.startedAt);
+        const error = queuedCancelError(startedMs !== null);
+        const { closed, counts } = closeOpenResults(
+          [...run.nodeResults.values()],
+          'CANCELED',
+          error,
+          ms,
+        );
+        const durationMs = startedMs === null ? null : Math.max(0, ms - startedMs);
+        Object.assign(record, {
+          status: 'CANCELED',
+          cancelRequestedAt: at,
+          finishedAt: at,
+          error,
+          counts,
+          durationMs,
+        });
+        for (const result of closed) writeNodeResult(run, result);
         writeEvents(run, [
-          { type: 'run:finish', runId, at: ms, status: 'CANCELED', durationMs: 0, error },
+          {
+            type: 'run:finish',
+            runId,
+            at: ms,
+            status: 'CANCELED',
+            durationMs: durationMs ?? 0,
+            error,
+          },
         ]);
         return { ok: true, run: copy(record) };
       }
@@ -400,6 +429,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       }
       if (record.status === 'CANCELED') return { ok: true, run: copy(record) };
       return { ok: false, reason: 'finished', run: copy(record) };
+    },
+
+    async getIdempotencyKey(ownerId, key) {
+      const entry = idempotency.get(`${ownerId}\u0000${key}`);
+      if (!entry || entry.expiresAt <= now()) return undefined;
+      return { requestHash: entry.requestHash, runId: entry.runId };
+    },
+
+    async abandonRun(runId, error) {
+      const run = runs.get(runId);
+      if (run?.record.status !== 'QUEUED') return false;
+      const ms = now();
+      Object.assign(run.record, { status: 'FAILED', finishedAt: iso(ms), error: copy(error) });
+      for (const [k, entry] of idempotency) if (entry.runId === runId) idempotency.delete(k);
+      writeEvents(run, [
+        { type: 'run:finish', runId, at: ms, status: 'FAILED', durationMs: 0, error },
+      ]);
+      return true;
     },
 
     async setRunExternalId(runId, externalId) {
@@ -432,6 +479,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       }
       if (!run || !claimable(run)) return undefined;
       const expiresAt = at + options.leaseMs;
+      if (run.record.status === 'RUNNING') run.record.interruptions += 1;
       run.leaseOwner = options.workerId;
       run.leaseExpiresAt = expiresAt;
       run.record.status = 'RUNNING';

@@ -167,4 +167,14 @@ export const migrations: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    name: 'run interruptions',
+    // `attempts - 1` counted graceful hand-overs (deploys) as interruptions, so a long run
+    // failed after a few deploys. Takeovers of expired leases are counted on their own now.
+    // Existing runs start at 0: their old count cannot tell crashes from hand-overs.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -1,5 +1,12 @@
 import type { NodeStatus } from '@galaxyflow/engine';
-import type { RunCounts, WorkflowContent, WorkflowGraph } from './types';
+import type { ErrorInfo } from '@galaxyflow/engine';
+import type {
+  NodeResultInput,
+  NodeResultRecord,
+  RunCounts,
+  WorkflowContent,
+  WorkflowGraph,
+} from './types';
 
 /** Shared by the store implementations so they agree to the letter. */
 
@@ -58,4 +65,47 @@ export function countStatus(counts: RunCounts, status: NodeStatus): void {
   else if (status === 'FAILED') counts.failed += 1;
   else if (status === 'SKIPPED') counts.skipped += 1;
   else counts.canceled += 1;
+}
+
+/** The error of a run canceled while QUEUED, by whether it had started before. */
+export function queuedCancelError(startedBefore: boolean): ErrorInfo {
+  return {
+    code: 'E_CANCELED',
+    message: startedBefore
+      ? 'The run was canceled while it waited to resume.'
+      : 'The run was canceled before it started.',
+    retryable: false,
+  };
+}
+
+/**
+ * Ends a run that stops without a worker (canceled while queued): results still RUNNING
+ * (left by a worker that handed the run back) end with `status`, and the counts cover
+ * every recorded node.
+ */
+export function closeOpenResults(
+  records: readonly NodeResultRecord[],
+  status: 'CANCELED' | 'FAILED',
+  error: ErrorInfo,
+  atMs: number,
+): { closed: NodeResultInput[]; counts: RunCounts } {
+  const counts = emptyCounts();
+  const closed: NodeResultInput[] = [];
+  for (const record of records) {
+    if (record.status === 'RUNNING') {
+      const { runId: _, ...input } = record;
+      const started = record.startedAt === null ? null : Date.parse(record.startedAt);
+      closed.push({
+        ...input,
+        status,
+        error: { ...error, nodeId: record.nodeId },
+        finishedAt: iso(atMs),
+        durationMs: started === null ? null : Math.max(0, atMs - started),
+      });
+      countStatus(counts, status);
+    } else {
+      countStatus(counts, record.status);
+    }
+  }
+  return { closed, counts };
 }

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorInfo, RunEvent } from '@galaxyflow/engine';
 import Database from 'better-sqlite3';
 import { type Migration, migrations as builtinMigrations } from './migrations';
-import { emptyCounts, graphOf, iso, isoOrNull, likePattern, mergeContent } from './shared';
+import {
+  closeOpenResults,
+  emptyCounts,
+  graphOf,
+  iso,
+  isoOrNull,
+  likePattern,
+  mergeContent,
+  queuedCancelError,
+} from './shared';
 import type {
   ClaimedRun,
   ExecutionLogRecord,
@@ -37,8 +46,8 @@ type Row = Record<string, unknown>;
 
 /** Every run column but the graph, which can be large and lists never show. */
 const RUN_COLUMNS = `id, owner_id, workflow_id, workflow_version, status, scope, target_node_ids,
-  reuse_run_id, counts, error, external_id, attempts, cancel_requested_at, created_at, started_at,
-  finished_at, duration_ms`;
+  reuse_run_id, counts, error, external_id, attempts, interruptions, cancel_requested_at, created_at,
+  started_at, finished_at, duration_ms`;
 
 const json = (value: unknown): string => JSON.stringify(value);
 const parse = <T>(text: unknown): T => JSON.parse(text as string) as T;
@@ -122,11 +131,18 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
        RETURNING *`,
     ),
     getRun: db.prepare('SELECT * FROM runs WHERE id = ? AND owner_id = ?'),
-    getRunById: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    // Without the graph: workers read this before every node starts (the cancel check).
+    getRunById: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
+    getRunRow: db.prepare('SELECT * FROM runs WHERE id = ?'),
     getIdempotency: db.prepare(
       'SELECT request_hash, run_id, expires_at FROM idempotency_keys WHERE owner_id = ? AND key = ?',
     ),
     deleteExpiredIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?'),
+    getLiveIdempotency: db.prepare(
+      `SELECT request_hash, run_id FROM idempotency_keys
+       WHERE owner_id = ? AND key = ? AND expires_at > ?`,
+    ),
+    deleteIdempotencyOfRun: db.prepare('DELETE FROM idempotency_keys WHERE run_id = ?'),
     upsertIdempotency: db.prepare(
       `INSERT INTO idempotency_keys (owner_id, key, request_hash, run_id, expires_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_id, key) DO UPDATE SET request_hash = excluded.request_hash,
@@ -136,8 +152,12 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     logs: db.prepare('SELECT * FROM execution_logs WHERE run_id = ? ORDER BY id'),
     cancelQueued: db.prepare(
       `UPDATE runs SET status = 'CANCELED', cancel_requested_at = @now, finished_at = @now,
-         error = @error
+         error = @error, counts = @counts, duration_ms = @durationMs
        WHERE id = @id AND status = 'QUEUED' RETURNING *`,
+    ),
+    abandonQueued: db.prepare(
+      `UPDATE runs SET status = 'FAILED', finished_at = @now, error = @error
+       WHERE id = @id AND status = 'QUEUED'`,
     ),
     cancelRunning: db.prepare(
       `UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, @now)
@@ -166,7 +186,8 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     ),
     claim: db.prepare(
       `UPDATE runs SET status = 'RUNNING', lease_owner = @workerId, lease_expires_at = @expiresAt,
-         attempts = attempts + 1, started_at = COALESCE(started_at, @now)
+         attempts = attempts + 1, started_at = COALESCE(started_at, @now),
+         interruptions = interruptions + (status = 'RUNNING')
        WHERE id = @id AND (status = 'QUEUED' OR (status = 'RUNNING' AND lease_expires_at < @now))
        RETURNING *`,
     ),
@@ -252,6 +273,7 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       error: parseOrNull<ErrorInfo>(row.error),
       externalId: (row.external_id as string | null) ?? null,
       attempts: row.attempts as number,
+      interruptions: row.interruptions as number,
       createdAt: iso(row.created_at as number),
       startedAt: isoOrNull(row.started_at as number | null),
       finishedAt: isoOrNull(row.finished_at as number | null),
@@ -560,7 +582,7 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
                   runId: existing.run_id as string,
                 };
               }
-              const run = q.getRunById.get(existing.run_id) as Row;
+              const run = q.getRunRow.get(existing.run_id) as Row;
               return { ok: true as const, run: toRun(run), replayed: true };
             }
           }
@@ -647,17 +669,30 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
           const row = q.getRun.get(runId, ownerId) as Row | undefined;
           if (!row) return { ok: false as const, reason: 'not_found' as const };
           const at = now();
-          const error: ErrorInfo = {
-            code: 'E_CANCELED',
-            message: 'The run was canceled before it started.',
-            retryable: false,
-          };
-          const canceled = q.cancelQueued.get({ id: runId, now: at, error: json(error) }) as
-            | Row
-            | undefined;
-          if (canceled) {
+          if (row.status === 'QUEUED') {
+            // A run handed back after a graceful stop has results; its open ones end here.
+            const startedAt = row.started_at as number | null;
+            const error = queuedCancelError(startedAt !== null);
+            const records = (q.nodeResults.all(runId) as Row[]).map(toNodeResult);
+            const { closed, counts } = closeOpenResults(records, 'CANCELED', error, at);
+            const durationMs = startedAt === null ? null : Math.max(0, at - startedAt);
+            const canceled = q.cancelQueued.get({
+              id: runId,
+              now: at,
+              error: json(error),
+              counts: json(counts),
+              durationMs,
+            }) as Row;
+            for (const result of closed) writeNodeResult(runId, result);
             writeEvents(runId, [
-              { type: 'run:finish', runId, at, status: 'CANCELED', durationMs: 0, error },
+              {
+                type: 'run:finish',
+                runId,
+                at,
+                status: 'CANCELED',
+                durationMs: durationMs ?? 0,
+                error,
+              },
             ]);
             return { ok: true as const, run: toRun(canceled) };
           }
@@ -666,6 +701,29 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
           const run = toRun(row);
           if (run.status === 'CANCELED') return { ok: true as const, run };
           return { ok: false as const, reason: 'finished' as const, run };
+        })
+        .immediate();
+    },
+
+    async getIdempotencyKey(ownerId, key) {
+      const row = q.getLiveIdempotency.get(ownerId, key, now()) as Row | undefined;
+      return row
+        ? { requestHash: row.request_hash as string, runId: row.run_id as string }
+        : undefined;
+    },
+
+    async abandonRun(runId, error) {
+      return db
+        .transaction((): boolean => {
+          const at = now();
+          if (q.abandonQueued.run({ id: runId, now: at, error: json(error) }).changes !== 1) {
+            return false;
+          }
+          q.deleteIdempotencyOfRun.run(runId);
+          writeEvents(runId, [
+            { type: 'run:finish', runId, at, status: 'FAILED', durationMs: 0, error },
+          ]);
+          return true;
         })
         .immediate();
     },

@@ -120,8 +120,14 @@ export interface RunRecord {
   error: ErrorInfo | null;
   /** The id the queue backend gave the job (e.g. a Trigger.dev run id). */
   externalId: string | null;
-  /** How many times a worker claimed it; above one means it was resumed after a crash. */
+  /** How many times a worker claimed it; above one means it was resumed (handed over or crashed). */
   attempts: number;
+  /**
+   * How many times a claim took the run over from a worker whose lease had expired (a crash
+   * or a stall). A graceful hand-over (`releaseRun`) does not count: deploys do not use up a
+   * run's allowance of interruptions.
+   */
+  interruptions: number;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -213,6 +219,14 @@ export interface CreateRunInput {
   reuseRunId: string | null;
   /** Makes a retried request answer with the run the first one made. */
   idempotency?: { key: string; requestHash: string; ttlMs: number };
+}
+
+/** What an `Idempotency-Key` remembers. */
+export interface IdempotencyRecord {
+  /** Hash of the request body the key was first used with. */
+  requestHash: string;
+  /** The run that request made. */
+  runId: string;
 }
 
 export type CreateRunResult =
@@ -343,18 +357,33 @@ export interface RunStore {
   /** Newest first. */
   listRuns(ownerId: string, query: RunListQuery): Promise<Page<RunRecord>>;
   /**
-   * QUEUED runs end CANCELED at once, with a `run:finish` event appended in the same
-   * transaction (so event streams of the run end); RUNNING runs get `cancelRequestedAt` and
-   * stop when the worker sees it. Canceling twice is not an error and appends nothing; a run
-   * that ended otherwise is `finished`.
+   * QUEUED runs end CANCELED at once, in one transaction with a `run:finish` event (so event
+   * streams of the run end): a run handed back after a graceful stop keeps its finished node
+   * results, its open (RUNNING) ones end CANCELED, and its counts and duration (from its
+   * first start) are set. RUNNING runs get `cancelRequestedAt` and stop when the worker
+   * sees it. Canceling twice is not an error and appends nothing; a run that ended
+   * otherwise is `finished`.
    */
   requestCancel(ownerId: string, runId: string): Promise<CancelResult>;
+  /**
+   * The unexpired record of an `Idempotency-Key`, so a retried request is answered before
+   * anything else is checked. Undefined when the key is unknown or expired.
+   */
+  getIdempotencyKey(ownerId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Ends a QUEUED run that no worker will ever take (handing it to the queue failed): FAILED
+   * with `error` and a `run:finish` event, and the Idempotency-Keys pointing at it are
+   * forgotten, so a retry with the same key makes a new run. One transaction; false (and
+   * nothing changed) when the run is not QUEUED.
+   */
+  abandonRun(runId: string, error: ErrorInfo): Promise<boolean>;
   /** Records the queue backend's id for the run. */
   setRunExternalId(runId: string, externalId: string): Promise<void>;
 
   /**
    * Takes a QUEUED run, or a RUNNING one whose lease expired, in one transaction: sets it
-   * RUNNING under a lease owned by `workerId`. Two workers never hold one run.
+   * RUNNING under a lease owned by `workerId` and counts the claim in `attempts`, and a
+   * takeover of an expired lease in `interruptions` too. Two workers never hold one run.
    */
   claimRun(options: ClaimOptions): Promise<ClaimedRun | undefined>;
   /** Extends the lease; false when `workerId` no longer holds it (stop working on the run). */

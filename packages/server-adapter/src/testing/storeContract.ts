@@ -10,6 +10,7 @@ export interface StoreContractOptions {
 }
 
 const ALICE = 'user-alice';
+const iso = (ms: number) => new Date(ms).toISOString();
 const BOB = 'user-bob';
 
 function content(name: string, extra: Partial<WorkflowContent> = {}): WorkflowContent {
@@ -319,6 +320,7 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
     const takeover = await store.claimRun({ workerId: 'e', leaseMs: 1000 });
     assert.equal(takeover?.run.id, newer.run.id, 'the lease that expired first is taken first');
     assert.equal(takeover?.run.attempts, 2);
+    assert.equal(takeover?.run.interruptions, 1, 'taking over an expired lease is an interruption');
     const staleHolder = b ? 'b' : 'c';
     const finishedByStale = await store.finishRun(newer.run.id, staleHolder, {
       status: 'SUCCESS',
@@ -573,12 +575,126 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
     const resumed = await store.claimRun({ workerId: 'b', leaseMs: 1000 });
     assert.equal(resumed?.run.id, runId);
     assert.equal(resumed?.run.attempts, 2);
+    assert.equal(resumed?.run.interruptions, 0, 'a graceful hand-over is no interruption');
     const detail = await store.getRunDetail(ALICE, runId);
     assert.deepEqual(
       detail?.nodeResults.map((r) => [r.nodeId, r.status, r.hash]),
       [['a', 'SUCCESS', 'h']],
     );
   });
+
+  withStore(
+    'only takeovers of expired leases count as interruptions, however often a run is handed back',
+    async (store, clock) => {
+      const created = await store.createRun(ALICE, adHoc());
+      assert.ok(created.ok);
+      const runId = created.run.id;
+      assert.equal(created.run.interruptions, 0);
+      // Three deploys: each worker hands the run back cleanly.
+      for (const worker of ['deploy-1', 'deploy-2', 'deploy-3']) {
+        assert.ok(await store.claimRun({ workerId: worker, leaseMs: 1000, runId }));
+        assert.ok(await store.releaseRun(runId, worker));
+      }
+      assert.equal((await store.getRunById(runId))?.interruptions, 0);
+      // A crash: the lease runs out and the next claim takes the run over.
+      assert.ok(await store.claimRun({ workerId: 'crashes', leaseMs: 1000, runId }));
+      clock.ms += 1001;
+      const takeover = await store.claimRun({ workerId: 'survivor', leaseMs: 1000 });
+      assert.equal(takeover?.run.id, runId);
+      assert.deepEqual([takeover?.run.attempts, takeover?.run.interruptions], [5, 1]);
+      assert.equal((await store.getRun(ALICE, runId))?.interruptions, 1);
+    },
+  );
+
+  withStore(
+    'canceling a run handed back mid-run ends its open nodes, counts and duration with it',
+    async (store, clock) => {
+      const created = await store.createRun(ALICE, adHoc());
+      assert.ok(created.ok);
+      const runId = created.run.id;
+      const startedMs = clock.ms;
+      await store.claimRun({ workerId: 'a', leaseMs: 60_000, runId });
+      await store.recordRunProgress(runId, 'a', {
+        nodeResults: [
+          { ...emptyResult, nodeId: 'a', status: 'SUCCESS', finishedAt: iso(startedMs + 10) },
+          { ...emptyResult, nodeId: 'b', status: 'RUNNING', startedAt: iso(startedMs + 10) },
+        ],
+      });
+      // A graceful stop hands the run back with node b still open.
+      assert.ok(await store.releaseRun(runId, 'a'));
+      clock.ms += 500;
+      const canceled = await store.requestCancel(ALICE, runId);
+      assert.ok(canceled.ok);
+      assert.equal(canceled.run.status, 'CANCELED');
+      assert.deepEqual(canceled.run.counts, { ...zeroCounts, total: 2, success: 1, canceled: 1 });
+      assert.equal(canceled.run.durationMs, 500);
+      assert.equal(canceled.run.error?.code, 'E_CANCELED');
+      const detail = await store.getRunDetail(ALICE, runId);
+      assert.deepEqual(detail?.run, canceled.run);
+      assert.deepEqual(
+        detail?.nodeResults.map((r) => [r.nodeId, r.status, r.error?.code ?? null]),
+        [
+          ['a', 'SUCCESS', null],
+          ['b', 'CANCELED', 'E_CANCELED'],
+        ],
+      );
+      const b = detail?.nodeResults[1];
+      assert.equal(b?.finishedAt, iso(clock.ms));
+      assert.equal(b?.durationMs, 490);
+      const events = await store.listRunEvents(runId, 0);
+      assert.deepEqual(
+        events.map((e) => e.event.type === 'run:finish' && [e.event.status, e.event.durationMs]),
+        [['CANCELED', 500]],
+      );
+      assert.equal(await store.claimRun({ workerId: 'w', leaseMs: 1000 }), undefined);
+    },
+  );
+
+  withStore(
+    'an idempotency key can be looked up before anything else, until it expires',
+    async (store, clock) => {
+      assert.equal(await store.getIdempotencyKey(ALICE, 'k'), undefined);
+      const created = await store.createRun(
+        ALICE,
+        adHoc({ idempotency: { key: 'k', requestHash: 'h', ttlMs: 1000 } }),
+      );
+      assert.ok(created.ok);
+      assert.deepEqual(await store.getIdempotencyKey(ALICE, 'k'), {
+        requestHash: 'h',
+        runId: created.run.id,
+      });
+      assert.equal(await store.getIdempotencyKey(BOB, 'k'), undefined, 'keys are per owner');
+      clock.ms += 1000;
+      assert.equal(await store.getIdempotencyKey(ALICE, 'k'), undefined, 'expired');
+    },
+  );
+
+  withStore(
+    'abandoning a queued run ends it FAILED and frees its idempotency key',
+    async (store) => {
+      const key = { key: 'k', requestHash: 'h', ttlMs: 60_000 };
+      const created = await store.createRun(ALICE, adHoc({ idempotency: key }));
+      assert.ok(created.ok);
+      const runId = created.run.id;
+      const error = { code: 'E_ENQUEUE_FAILED', message: 'The queue said no.', retryable: true };
+      assert.equal(await store.abandonRun(runId, error), true);
+      assert.equal(await store.abandonRun(runId, error), false, 'only a QUEUED run');
+      const run = await store.getRun(ALICE, runId);
+      assert.equal(run?.status, 'FAILED');
+      assert.deepEqual(run?.error, error);
+      assert.ok(run?.finishedAt);
+      assert.deepEqual(
+        (await store.listRunEvents(runId, 0)).map(
+          (e) => e.event.type === 'run:finish' && [e.event.status, e.event.error?.code],
+        ),
+        [['FAILED', 'E_ENQUEUE_FAILED']],
+      );
+      assert.equal(await store.getIdempotencyKey(ALICE, 'k'), undefined);
+      const retried = await store.createRun(ALICE, adHoc({ idempotency: key }));
+      assert.ok(retried.ok && !retried.replayed && retried.run.id !== runId);
+      assert.equal(await store.claimRun({ workerId: 'w', leaseMs: 1000, runId }), undefined);
+    },
+  );
 
   withStore("getRunById finds any owner's run for workers", async (store) => {
     const created = await store.createRun(BOB, adHoc());

@@ -1,4 +1,4 @@
-import type { ErrorInfo, LogEntry, RunStatus, WorkflowSettings } from '@galaxyflow/engine';
+import type { ErrorInfo, LogEntry, NodeMeta, RunStatus, WorkflowSettings } from '@galaxyflow/engine';
 import type { Edge, Node } from '@xyflow/react';
 
 /** A node's `data` as stored in the workflow: the type's own settings plus the common keys. */
@@ -43,6 +43,8 @@ export interface NodeRunState {
   reused?: boolean;
   /** For skipped nodes: the failed upstream node. */
   skippedBecause?: string;
+  /** What the node reported about how it got its result, e.g. which provider and model answered. */
+  meta?: NodeMeta;
 }
 
 /** Where a run shown on the canvas comes from. */

@@ -16,12 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type AnyNodeDefinition,
-  builtinNodes,
-  createRegistry,
-  defineNode,
-} from '@galaxyflow/engine';
+import { builtinNodes, createRegistry, defineNode } from '@galaxyflow/engine';
 import express from 'express';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -73,7 +68,7 @@ const tickerNode = defineNode({
   },
 });
 
-const registry = createRegistry([...builtinNodes, tickerNode as unknown as AnyNodeDefinition]);
+const registry = createRegistry([...builtinNodes, tickerNode]);
 
 // ---------------------------------------------------------------------------------------
 // Server side of the fan-out (child process)

@@ -151,6 +151,8 @@ export function toNodeResultInput(nodeId: string, result: NodeResult): NodeResul
     reused: result.reused ?? false,
     hash: result.hash ?? null,
     skippedBecause: result.skippedBecause ?? null,
+    // The same facts the `node:finish` event carries: the stream and the record agree.
+    meta: result.meta ?? null,
   };
 }
 
@@ -159,6 +161,8 @@ function toReusable(record: NodeResultRecord): NodeResult | undefined {
   if (record.status !== 'SUCCESS' || record.hash === null) return undefined;
   const result: NodeResult = { status: 'SUCCESS', attempts: record.attempts, hash: record.hash };
   if (record.output !== null) result.output = record.output;
+  // A reused output still says who produced it.
+  if (record.meta !== null) result.meta = record.meta;
   return result;
 }
 
@@ -339,6 +343,7 @@ export async function executeClaimedRun(
       reused: false,
       hash: null,
       skippedBecause: null,
+      meta: null,
     });
     writer.event(event);
   };

@@ -32,6 +32,7 @@ export interface NodeGateOptions {
 }
 
 type RunArgs = Parameters<AnyNodeDefinition['run']>[0];
+type RunResult = ReturnType<AnyNodeDefinition['run']>;
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null &&
@@ -66,9 +67,9 @@ export function createNodeGate(inner: NodeRegistry, options: NodeGateOptions): N
     checkDrained();
   }
 
-  function admit(definition: AnyNodeDefinition, args: RunArgs): unknown {
+  function admit(definition: AnyNodeDefinition, args: RunArgs): RunResult {
     active += 1;
-    let value: unknown;
+    let value: RunResult;
     try {
       options.onStart?.(args.nodeId);
       value = definition.run(args);
@@ -104,7 +105,7 @@ export function createNodeGate(inner: NodeRegistry, options: NodeGateOptions): N
           go && !closed ? admit(definition, args) : hold(args, options.onHold),
         );
       },
-    } as AnyNodeDefinition;
+    };
     wrapped.set(definition.type, gatedDefinition);
     return gatedDefinition;
   }

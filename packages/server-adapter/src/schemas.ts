@@ -29,6 +29,33 @@ const ErrorInfo = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
+const NodeMetaFallback = z.object({
+  provider: z.string(),
+  model: z.string(),
+  attempts: z.number().int(),
+  code: z.string(),
+  message: z.string(),
+});
+
+/**
+ * The engine's `NodeMeta`: the facts the built-in llm and vision nodes record, and any keys a
+ * host's own node adds.
+ */
+const NodeMeta = z.looseObject({
+  provider: z.string().optional(),
+  model: z.string().optional(),
+  attempts: z.number().int().optional(),
+  usage: z
+    .object({
+      inputTokens: z.number().optional(),
+      outputTokens: z.number().optional(),
+      totalTokens: z.number().optional(),
+    })
+    .optional(),
+  finishReason: z.string().optional(),
+  fallbacks: z.array(NodeMetaFallback).optional(),
+});
+
 /**
  * Every schema of the API, request and response, built once per router from its limits.
  * The handlers parse with them and `openapi.json` is generated from them: one definition.
@@ -196,6 +223,8 @@ export function createSchemas(limits: SchemaLimits) {
     reused: z.boolean(),
     hash: z.string().nullable(),
     skippedBecause: z.string().nullable(),
+    /** Which provider and model answered, the fallbacks tried, ...; null when nothing was reported. */
+    meta: NodeMeta.nullable(),
   });
   const ExecutionLog = z.object({
     id: z.number().int(),

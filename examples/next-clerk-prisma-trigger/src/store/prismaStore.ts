@@ -202,6 +202,7 @@ function toNodeResult(row: NodeResultRow): NodeResultRecord {
     reused: row.reused,
     hash: row.hash,
     skippedBecause: row.skippedBecause,
+    meta: parseOrNull(row.meta),
   };
 }
 
@@ -394,6 +395,8 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       reused: result.reused,
       hash: result.hash,
       skippedBecause: result.skippedBecause,
+      // Written on every upsert, null too: a result written again without meta drops the old one.
+      meta: result.meta === null ? null : json(result.meta),
     };
   }
 

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryClient, type ScriptedEvent } from '../client/createMemoryClient';
 import type { RunRecord } from '../client/types';
-import { applyRunEvent } from '../store/runReducer';
+import { applyRunEvent, runViewFromRecord } from '../store/runReducer';
 import type { RunView } from '../types';
 import { chain, nodeElement, registry, renderEditor } from './kit';
 
@@ -110,6 +110,109 @@ describe('live runs', () => {
   });
 });
 
+describe('who answered', () => {
+  const answered = {
+    provider: 'gemini',
+    model: 'gemini-2.5-flash',
+    attempts: 1,
+    fallbacks: [
+      { provider: 'groq', model: 'llama-3.3-70b-versatile', attempts: 3, code: 'E_PROVIDER_UNAVAILABLE', message: 'Groq is overloaded.' },
+    ],
+  };
+  const invalid = { code: 'E_INVALID_OUTPUT', message: 'The answer is not JSON.', retryable: false, nodeId: 'prompt' };
+
+  it('captions a live output with the provider and model, and lists the fallbacks in the error detail', async () => {
+    const client = createMemoryClient({
+      registry,
+      script: (input) =>
+        input.reuseRunId
+          ? [
+              { type: 'run:start', nodeIds: ['prompt'] },
+              { type: 'node:start', nodeId: 'prompt', nodeType: 'template', attempt: 1 },
+              { type: 'node:finish', nodeId: 'prompt', result: { status: 'FAILED', attempts: 1, error: invalid, meta: answered } },
+              { type: 'run:finish', status: 'FAILED', durationMs: 5, error: invalid },
+            ]
+          : [
+              { type: 'run:start', nodeIds: ['topic', 'prompt', 'show'] },
+              { type: 'node:finish', nodeId: 'topic', result: { status: 'SUCCESS', attempts: 1, output: { text: 'Saturn' } } },
+              { type: 'node:start', nodeId: 'prompt', nodeType: 'template', attempt: 1 },
+              { type: 'node:finish', nodeId: 'prompt', result: { status: 'SUCCESS', attempts: 1, output: { text: 'Rings.' }, meta: answered } },
+              { type: 'node:finish', nodeId: 'show', result: { status: 'SUCCESS', attempts: 1, output: { value: 'Rings.' } } },
+              { type: 'run:finish', status: 'SUCCESS', durationMs: 9 },
+            ],
+    });
+    const { user, container } = renderEditor({ initialWorkflow: chain, client });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await screen.findByText('Run succeeded');
+    const output = within(nodeElement(container, 'prompt')).getByRole('region', { name: 'Output' });
+    expect(output).toHaveTextContent('Rings.');
+    expect(within(output).getByText(/gemini · gemini-2\.5-flash/)).toHaveTextContent(
+      'Answered by gemini · gemini-2.5-flash, after groq failed',
+    );
+    // Nodes that report nothing get no caption.
+    expect(within(nodeElement(container, 'topic')).getByRole('region', { name: 'Output' })).not.toHaveTextContent('Answered by');
+
+    await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Run to here: Template' }));
+    await screen.findByText('Run failed');
+    await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Error details' }));
+    const panel = screen.getByRole('complementary', { name: 'Error in Template' });
+    expect(within(panel).getByText('Answered by').nextElementSibling).toHaveTextContent('gemini · gemini-2.5-flash');
+    const tried = within(within(panel).getByText('Fallbacks tried').nextElementSibling as HTMLElement).getAllByRole('listitem');
+    expect(tried.map((item) => item.textContent)).toEqual(['groq · llama-3.3-70b-versatile E_PROVIDER_UNAVAILABLE']);
+    expect(tried[0]).toHaveAttribute('title', 'Groq is overloaded.');
+  });
+
+  it('shows who answered in a run opened from the history, and nothing for a node that never said', async () => {
+    const runs: RunRecord[] = [
+      {
+        id: 'run_meta',
+        workflowId: 'wf',
+        status: 'FAILED',
+        startedAt: Date.UTC(2025, 0, 1),
+        durationMs: 10,
+        nodes: {
+          topic: { status: 'SUCCESS', attempts: 1, output: { text: 'Saturn' }, meta: { provider: 'groq', model: 'llama-3.3-70b-versatile', fallbacks: [] } },
+          prompt: { status: 'FAILED', attempts: 1, error: { ...invalid, retryable: false }, meta: answered },
+          show: { status: 'SKIPPED', attempts: 0, skippedBecause: 'prompt' },
+        },
+        logs: [],
+      },
+      {
+        id: 'run_plain',
+        workflowId: 'wf',
+        status: 'FAILED',
+        startedAt: Date.UTC(2025, 0, 1) - 60_000,
+        nodes: { prompt: { status: 'FAILED', attempts: 1, error: invalid } },
+        logs: [],
+      },
+    ];
+    const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }], runs });
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    await user.click(await screen.findByRole('button', { name: 'History' }));
+    const history = await screen.findByRole('complementary', { name: 'Run history' });
+    await user.click(await within(history).findByRole('button', { name: 'failed: open run run_meta' }));
+    await screen.findByText(/Past run/);
+    expect(within(nodeElement(container, 'topic')).getByRole('region', { name: 'Output' })).toHaveTextContent(
+      'Answered by groq · llama-3.3-70b-versatile',
+    );
+    await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Error details' }));
+    const panel = screen.getByRole('complementary', { name: 'Error in Template' });
+    expect(within(panel).getByText('Answered by').nextElementSibling).toHaveTextContent('gemini · gemini-2.5-flash');
+    expect(within(panel).getByText('Fallbacks tried')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'History' }));
+    const again = await screen.findByRole('complementary', { name: 'Run history' });
+    await user.click(await within(again).findByRole('button', { name: 'failed: open run run_plain' }));
+    await waitFor(() => expect(within(nodeElement(container, 'topic')).queryByRole('region', { name: 'Output' })).toBeNull());
+    await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Error details' }));
+    const plain = screen.getByRole('complementary', { name: 'Error in Template' });
+    expect(plain).toHaveTextContent('E_INVALID_OUTPUT');
+    expect(within(plain).queryByText('Answered by')).toBeNull();
+    expect(within(plain).queryByText('Fallbacks tried')).toBeNull();
+  });
+});
+
 describe('run history', () => {
   it('lists past runs by page and paints an opened run onto the canvas', async () => {
     const runs: RunRecord[] = Array.from({ length: 12 }, (_, i) => ({
@@ -161,6 +264,29 @@ describe('run event reducer', () => {
     expect(once.nodes.a).toEqual({ status: 'running', attempt: 1, streamed: 'hello' });
     expect(once).toEqual(again);
     expect(once.nodes.b!.status).toBe('queued');
+  });
+
+  it('keeps what a finished node reported (meta), from live events and from a stored record', () => {
+    const meta = { provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1, fallbacks: [] };
+    const finished = applyRunEvent(events.reduce(applyRunEvent, start), {
+      type: 'node:finish',
+      runId: 'r1',
+      at: 5,
+      nodeId: 'a',
+      result: { status: 'SUCCESS', attempts: 1, output: { text: 'hello' }, meta },
+    });
+    expect(finished.nodes.a?.meta).toEqual(meta);
+    // A new attempt starts without the last one's facts.
+    const rerun = applyRunEvent(finished, { type: 'node:start', runId: 'r1', at: 6, nodeId: 'a', nodeType: 'text', attempt: 2 });
+    expect(rerun.nodes.a).not.toHaveProperty('meta');
+    const stored = runViewFromRecord({
+      id: 'r1',
+      status: 'SUCCESS',
+      nodes: { a: { status: 'SUCCESS', attempts: 1, meta }, b: { status: 'SUCCESS', attempts: 1 } },
+      logs: [],
+    });
+    expect(stored.nodes.a?.meta).toEqual(meta);
+    expect(stored.nodes.b).not.toHaveProperty('meta');
   });
 
   it('marks nodes the run never reached as canceled when it ends', () => {

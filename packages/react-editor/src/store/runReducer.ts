@@ -25,6 +25,7 @@ function fromResult(result: NodeResult, previous?: NodeRunState): NodeRunState {
   if (result.durationMs !== undefined) state.durationMs = result.durationMs;
   if (result.reused) state.reused = true;
   if (result.skippedBecause !== undefined) state.skippedBecause = result.skippedBecause;
+  if (result.meta !== undefined) state.meta = result.meta;
   return state;
 }
 

@@ -1,3 +1,6 @@
+import { createProviderSet, llmContext } from '@galaxyflow/engine';
+import { createOpenAICompatibleProvider } from '@galaxyflow/engine/providers/openai-compatible';
+import { type LLMStub, startLLMStub } from '@galaxyflow/engine/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryEventBus } from '../events';
 import { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from '../rateLimit';
@@ -741,6 +744,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         reused: false,
         hash: null,
         skippedBecause: null,
+        meta: null,
       };
       await api.store.recordRunProgress(runId, 'deploy', {
         nodeResults: [
@@ -893,6 +897,105 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect((await api.request('GET', '/runs')).status).toBe(200);
       expect((await api.request('GET', '/health', { token: null })).status).toBe(200);
       await api.queue.idle();
+    });
+  });
+
+  describe(`${name} binding with LLM providers`, () => {
+    let api: Harness;
+    let stub: LLMStub;
+    beforeAll(async () => {
+      stub = await startLLMStub();
+      // Two OpenAI-compatible servers (plain fetch, no SDK) on the stub: `local` falls back to `backup`.
+      const server = (provider: string, defaultModel: string) =>
+        createOpenAICompatibleProvider({ baseUrl: stub.url, name: provider, defaultModel });
+      const providers = createProviderSet({
+        providers: [server('local', 'small-model'), server('backup', 'big-model')],
+        fallbacks: { local: ['backup'] },
+        resilience: { retry: { maxAttempts: 1 }, circuitBreaker: false },
+      });
+      api = await makeHarness({ context: llmContext({ providers }) });
+    });
+    afterAll(async () => {
+      await api.close();
+      await stub.close();
+    });
+
+    async function executeAndWait(body: unknown) {
+      const res = await api.request('POST', '/execute', { json: body });
+      expect(res.status).toBe(202);
+      await api.queue.idle();
+      return res.body.runId as string;
+    }
+
+    const ask = {
+      nodes: [
+        { id: 'question', type: 'text', data: { text: 'Why is the sky blue?' } },
+        { id: 'ask', type: 'llm', data: { provider: 'local' } },
+      ],
+      edges: [
+        {
+          id: 'e1',
+          source: 'question',
+          sourceHandle: 'text',
+          target: 'ask',
+          targetHandle: 'prompt',
+        },
+      ],
+    };
+
+    it('GET /runs/:id says which provider and model answered, as the node:finish event did', async () => {
+      stub.enqueue(
+        { type: 'error', status: 503, message: 'Overloaded', match: { model: 'small-model' } },
+        {
+          type: 'text',
+          text: 'Blue light scatters most.',
+          usage: { inputTokens: 9, outputTokens: 5 },
+          match: { model: 'big-model' },
+        },
+      );
+      const runId = await executeAndWait(ask);
+      const detail = (await api.request('GET', `/runs/${runId}`)).body;
+      expect(detail.run.status).toBe('SUCCESS');
+      const byId = Object.fromEntries(
+        detail.nodeResults.map((r: { nodeId: string }) => [r.nodeId, r]),
+      );
+      expect(byId.ask.output).toEqual({ text: 'Blue light scatters most.' });
+      expect(byId.ask.meta).toEqual({
+        provider: 'backup',
+        model: 'big-model',
+        attempts: 1,
+        usage: { inputTokens: 9, outputTokens: 5, totalTokens: 14 },
+        finishReason: 'stop',
+        fallbacks: [
+          {
+            provider: 'local',
+            model: 'small-model',
+            attempts: 1,
+            code: 'E_PROVIDER_UNAVAILABLE',
+            message: expect.stringContaining('Overloaded'),
+          },
+        ],
+      });
+      // A node that reports nothing has no meta.
+      expect(byId.question.meta).toBeNull();
+      // The stored record and the event stream tell the same story.
+      const events = parseSse((await api.request('GET', `/runs/${runId}/events`)).text);
+      const finished = events.filter((e) => e.data.type === 'node:finish');
+      expect(finished.find((e) => e.data.nodeId === 'ask')?.data.result.meta).toEqual(
+        byId.ask.meta,
+      );
+      expect(finished.find((e) => e.data.nodeId === 'question')?.data.result).not.toHaveProperty(
+        'meta',
+      );
+
+      // A later run reusing the answer still says who gave it, without asking again.
+      const asked = stub.requests.length;
+      const again = await executeAndWait({ ...ask, reuseRunId: runId });
+      const reused = (await api.request('GET', `/runs/${again}`)).body.nodeResults.find(
+        (r: { nodeId: string }) => r.nodeId === 'ask',
+      );
+      expect(reused).toMatchObject({ status: 'SUCCESS', reused: true, meta: byId.ask.meta });
+      expect(stub.requests.length).toBe(asked);
     });
   });
 }

@@ -202,9 +202,10 @@ describe('client against the API', () => {
   });
 
   it('runs a workflow and reads the run back in engine shapes', async () => {
+    const meta = { provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1, fallbacks: [] };
     const created = await client.workflows.create({
       name: 'Runs',
-      ...stepGraph([{ id: 'a' }, { id: 'b', after: 'a' }]),
+      ...stepGraph([{ id: 'a' }, { id: 'b', after: 'a', meta }]),
     });
     const { runId } = await client.execute({ workflowId: created.id }, { idempotencyKey: 'k-1' });
     expect(
@@ -222,6 +223,9 @@ describe('client against the API', () => {
     expect(run).toMatchObject({ id: runId, status: 'SUCCESS', workflowId: created.id });
     expect(run.nodes.b).toMatchObject({ status: 'SUCCESS', output: { out: 'ab' }, attempts: 1 });
     expect(typeof run.nodes.b?.startedAt).toBe('number');
+    // Engine shapes: who answered is on `meta`, and a node that reported nothing has none.
+    expect(run.nodes.b?.meta).toEqual(meta);
+    expect(run.nodes.a).not.toHaveProperty('meta');
     expect(run).not.toHaveProperty('error');
     const page = await client.listRuns({ workflowId: created.id });
     expect(page.items.map((r) => r.id)).toEqual([runId]);

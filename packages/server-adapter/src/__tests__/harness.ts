@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { builtinNodes, createRegistry } from '@galaxyflow/engine';
+import { builtinNodes, createRegistry, type RunContext } from '@galaxyflow/engine';
 import Ajv2020 from 'ajv/dist/2020.js';
 import Database from 'better-sqlite3';
 import express from 'express';
@@ -54,7 +54,11 @@ export interface Harness {
 }
 
 export type HarnessFactory = (
-  overrides?: Partial<GalaxyOptions> & { paused?: boolean },
+  overrides?: Partial<GalaxyOptions> & {
+    paused?: boolean;
+    /** Host services the queue hands every node, e.g. `llmContext({ providers })`. */
+    context?: RunContext;
+  },
 ) => Promise<Harness>;
 
 const TABLES = [
@@ -159,8 +163,13 @@ export function makeHarnessFactory(
     const dbPath = join(dir, 'galaxy.db');
     const store = createSqliteStore({ path: dbPath });
     const registry = createRegistry(builtinNodes);
-    const { paused, ...rest } = overrides;
-    const queue = createInlineQueue({ store, registry, paused: paused ?? false });
+    const { paused, context, ...rest } = overrides;
+    const queue = createInlineQueue({
+      store,
+      registry,
+      paused: paused ?? false,
+      ...(context ? { context } : {}),
+    });
     const lines: Record<string, unknown>[] = [];
     const logger = pino(
       { level: 'info' },

@@ -305,6 +305,7 @@ describe('in-process queue', () => {
               reused: false,
               hash: null,
               skippedBecause: null,
+              meta: null,
             },
           ],
         });

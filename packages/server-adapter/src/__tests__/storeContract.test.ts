@@ -85,13 +85,18 @@ describe('SQLite store', () => {
   it('applies a new migration once, in a transaction that rolls back on failure', async () => {
     const path = join(dir, 'migrate.db');
     await createSqliteStore({ path }).close();
+    const latest = migrations.at(-1)!.version;
     const broken = [
       ...migrations,
-      { version: 4, name: 'broken', sql: 'CREATE TABLE extra (id TEXT); SELECT * FROM missing;' },
+      {
+        version: latest + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE extra (id TEXT); SELECT * FROM missing;',
+      },
     ];
     expect(() => createSqliteStore({ path, migrations: broken })).toThrow(/no such table/);
     const db = new Database(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(latest);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
     db.close();
   });
@@ -145,6 +150,53 @@ describe('SQLite store upgrades', () => {
     expect((await upgraded.listRuns('u', { page: 1, limit: 1, workflowId })).total).toBe(3);
     const [summary] = (await upgraded.listWorkflows('u', { page: 1, limit: 1 })).items;
     expect(summary?.runCount).toBe(3);
+    await upgraded.close();
+  });
+
+  it('keeps node results written before meta existed, reading them back with null meta', async () => {
+    const path = join(dir, 'upgrade-meta.db');
+    const db = new Database(path);
+    migrate(
+      db,
+      migrations.filter((m) => m.version <= 3),
+    );
+    const at = Date.UTC(2025, 0, 1);
+    db.prepare('INSERT INTO users (id, created_at, last_seen_at) VALUES (?, ?, ?)').run(
+      'u',
+      at,
+      at,
+    );
+    const graph = JSON.stringify({ nodes: [{ id: 'a', type: 'text', data: {} }], edges: [] });
+    const counts = JSON.stringify({ total: 1, success: 1, failed: 0, skipped: 0, canceled: 0 });
+    db.prepare(
+      `INSERT INTO runs (id, owner_id, graph, status, scope, counts, attempts, created_at)
+       VALUES ('r', 'u', ?, 'SUCCESS', 'FULL', ?, 1, ?)`,
+    ).run(graph, counts, at);
+    db.prepare(
+      `INSERT INTO node_results (run_id, node_id, status, output, attempts, started_at, finished_at, seq)
+       VALUES ('r', 'a', 'SUCCESS', '{"text":"old"}', 1, ?, ?, 1)`,
+    ).run(at, at + 5);
+    db.close();
+
+    const upgraded = createSqliteStore({ path });
+    const [old] = (await upgraded.getRunDetail('u', 'r'))?.nodeResults ?? [];
+    expect(old).toMatchObject({
+      nodeId: 'a',
+      status: 'SUCCESS',
+      output: { text: 'old' },
+      meta: null,
+    });
+    const { runId: _, ...result } = old!;
+    await upgraded.recordNodeResult('r', {
+      ...result,
+      nodeId: 'b',
+      meta: { provider: 'gemini', model: 'gemini-2.5-flash' },
+    });
+    const after = await upgraded.getRunDetail('u', 'r');
+    expect(after?.nodeResults.map((r) => [r.nodeId, r.meta])).toEqual([
+      ['a', null],
+      ['b', { provider: 'gemini', model: 'gemini-2.5-flash' }],
+    ]);
     await upgraded.close();
   });
 });

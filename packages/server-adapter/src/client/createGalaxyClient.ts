@@ -1,6 +1,7 @@
 import type {
   ErrorInfo,
   LogEntry,
+  NodeMeta,
   NodeResult,
   NodeStatus,
   RunEvent,
@@ -190,6 +191,7 @@ function nodeResultOf(record: RunDetail['nodeResults'][number]): NodeResult | un
   if (record.skippedBecause !== null) result.skippedBecause = record.skippedBecause;
   if (record.reused) result.reused = true;
   if (record.hash !== null) result.hash = record.hash;
+  if (record.meta !== null) result.meta = record.meta as NodeMeta;
   return result;
 }
 

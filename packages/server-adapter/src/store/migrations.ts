@@ -177,4 +177,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'node result meta',
+    // What a node reported about how it got its result (which provider and model answered,
+    // the fallbacks tried), as JSON. Results stored before it have none: NULL.
+    sql: /* sql */ `
+      ALTER TABLE node_results ADD COLUMN meta TEXT;
+    `,
+  },
 ];

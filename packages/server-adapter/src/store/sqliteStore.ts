@@ -197,15 +197,15 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     ),
     upsertNodeResult: db.prepare(
       `INSERT INTO node_results (run_id, node_id, status, input, output, error, attempts, started_at,
-         finished_at, duration_ms, reused, hash, skipped_because, seq)
+         finished_at, duration_ms, reused, hash, skipped_because, meta, seq)
        VALUES (@runId, @nodeId, @status, @input, @output, @error, @attempts, @startedAt, @finishedAt,
-         @durationMs, @reused, @hash, @skippedBecause,
+         @durationMs, @reused, @hash, @skippedBecause, @meta,
          (SELECT COALESCE(MAX(seq), 0) + 1 FROM node_results WHERE run_id = @runId))
        ON CONFLICT (run_id, node_id) DO UPDATE SET status = excluded.status, input = excluded.input,
          output = excluded.output, error = excluded.error, attempts = excluded.attempts,
          started_at = excluded.started_at, finished_at = excluded.finished_at,
          duration_ms = excluded.duration_ms, reused = excluded.reused, hash = excluded.hash,
-         skipped_because = excluded.skipped_because`,
+         skipped_because = excluded.skipped_because, meta = excluded.meta`,
     ),
     insertLog: db.prepare(
       `INSERT INTO execution_logs (run_id, node_id, level, message, metadata, at)
@@ -297,6 +297,7 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       reused: row.reused === 1,
       hash: (row.hash as string | null) ?? null,
       skippedBecause: (row.skipped_because as string | null) ?? null,
+      meta: parseOrNull(row.meta),
     };
   }
 
@@ -389,6 +390,7 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
       reused: result.reused ? 1 : 0,
       hash: result.hash,
       skippedBecause: result.skippedBecause,
+      meta: result.meta === null ? null : json(result.meta),
     });
   }
 

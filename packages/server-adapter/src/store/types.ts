@@ -2,6 +2,7 @@ import type {
   ErrorInfo,
   JsonValue,
   LogLevel,
+  NodeMeta,
   RunEvent,
   WorkflowEdge,
   WorkflowNode,
@@ -150,6 +151,12 @@ export interface NodeResultRecord {
   /** Hash of the node's type, data and inputs; later runs reuse the output when it matches. */
   hash: string | null;
   skippedBecause: string | null;
+  /**
+   * What the node reported about how it got its result (the engine's `NodeResult.meta`), e.g.
+   * which provider and model answered an `llm` node and which ones failed before; null when it
+   * reported nothing (and while it is RUNNING).
+   */
+  meta: NodeMeta | null;
 }
 
 export interface ExecutionLogRecord {

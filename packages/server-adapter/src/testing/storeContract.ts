@@ -360,6 +360,7 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
       reused: false,
       hash: null,
       skippedBecause: null,
+      meta: null,
     };
     await store.recordNodeResult(runId, { ...base, nodeId: 'b', status: 'RUNNING' });
     await store.recordNodeResult(runId, { ...base, nodeId: 'a', status: 'RUNNING' });
@@ -433,8 +434,84 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
     reused: false,
     hash: null,
     skippedBecause: null,
+    meta: null,
   };
   const zeroCounts = { total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 };
+
+  withStore(
+    'a node result keeps the meta its node reported, reads back null without, and loses it when replaced',
+    async (store) => {
+      const created = await store.createRun(ALICE, adHoc());
+      assert.ok(created.ok);
+      const runId = created.run.id;
+      assert.ok(await store.claimRun({ workerId: 'a', leaseMs: 60_000, runId }));
+      // Who answered an llm node after a fallback, and a host node's own keys beside them.
+      const meta = {
+        provider: 'gemini',
+        model: 'gemini-2.5-flash',
+        attempts: 2,
+        usage: { inputTokens: 12, outputTokens: 30, totalTokens: 42 },
+        finishReason: 'STOP',
+        fallbacks: [
+          {
+            provider: 'groq',
+            model: 'llama-3.3-70b-versatile',
+            attempts: 3,
+            code: 'E_PROVIDER_UNAVAILABLE',
+            message: 'Groq is overloaded (503) — "try later".',
+          },
+        ],
+        host: { region: 'eu', tags: ['a', 1, null, true] },
+      };
+      const answered = {
+        ...emptyResult,
+        nodeId: 'ask',
+        status: 'SUCCESS' as const,
+        output: { text: 'Rayleigh scattering.' },
+        finishedAt: '2025-01-01T00:00:01.000Z',
+        durationMs: 1000,
+        hash: 'h',
+        meta,
+      };
+      const plain = { ...emptyResult, nodeId: 'plain', status: 'SUCCESS' as const };
+      // A node that said who answered and then failed its own check keeps the meta too.
+      const failed = {
+        ...emptyResult,
+        nodeId: 'check',
+        status: 'FAILED' as const,
+        error: { code: 'E_INVALID_OUTPUT', message: 'Not JSON.', retryable: false },
+        meta: { provider: 'groq', model: 'llama-3.3-70b-versatile', attempts: 1, fallbacks: [] },
+      };
+      await store.recordRunProgress(runId, 'a', {
+        nodeResults: [{ ...emptyResult, nodeId: 'ask', status: 'RUNNING' }],
+      });
+      await store.recordRunProgress(runId, 'a', { nodeResults: [answered, plain] });
+      await store.recordNodeResult(runId, failed);
+      assert.ok(
+        await store.finishRun(runId, 'a', {
+          status: 'PARTIAL',
+          error: null,
+          counts: { ...zeroCounts, total: 4, success: 3, failed: 1 },
+          durationMs: 1,
+          progress: {
+            nodeResults: [{ ...emptyResult, nodeId: 'empty', status: 'SUCCESS', meta: {} }],
+          },
+        }),
+      );
+      const detail = await store.getRunDetail(ALICE, runId);
+      const byId = new Map(detail?.nodeResults.map((r) => [r.nodeId, r]));
+      assert.deepEqual(byId.get('ask'), { runId, ...answered });
+      assert.deepEqual(byId.get('plain'), { runId, ...plain });
+      assert.equal(byId.get('plain')?.meta, null);
+      assert.deepEqual(byId.get('check')?.meta, failed.meta);
+      assert.deepEqual(byId.get('empty')?.meta, {}, 'an empty meta is not no meta');
+
+      // A result written again without meta (the node ran again) does not keep the old one.
+      await store.recordNodeResult(runId, { ...emptyResult, nodeId: 'ask', status: 'RUNNING' });
+      const again = await store.getRunDetail(ALICE, runId);
+      assert.equal(again?.nodeResults.find((r) => r.nodeId === 'ask')?.meta, null);
+    },
+  );
 
   withStore(
     'progress is written whole by the lease holder only, events numbered after the last',

@@ -1,4 +1,5 @@
 import { useEditorState } from '../../hooks/useEditorState';
+import { answeredBy, fallbacksOf } from '../../store/nodeMeta';
 import { SidePanel } from '../SidePanel';
 import { StatusBadge } from '../StatusBadge';
 
@@ -6,7 +7,10 @@ function time(at: number): string {
   return new Date(at).toLocaleTimeString();
 }
 
-/** What went wrong in one node: code, message, attempts, details and its log lines. */
+/**
+ * What went wrong in one node: code, message, attempts, who answered and the fallbacks tried
+ * (when the node reported them), details and its log lines.
+ */
 export function ErrorDetail() {
   const nodeId = useEditorState((state) => state.errorNodeId);
   const node = useEditorState((state) => state.nodes.find((n) => n.id === state.errorNodeId));
@@ -17,6 +21,8 @@ export function ErrorDetail() {
   const label = (typeof node?.data.label === 'string' && node.data.label) || definition?.label || nodeId;
   const nodeLogs = (logs ?? []).filter((entry) => entry.nodeId === nodeId);
   const error = runState?.error;
+  const answered = answeredBy(runState?.meta);
+  const fallbacks = fallbacksOf(runState?.meta);
   return (
     <SidePanel title={`Error in ${label}`}>
       <dl className="gf-detail">
@@ -34,6 +40,27 @@ export function ErrorDetail() {
         <dd>{runState?.attempt ?? 0}</dd>
         <dt>Retryable</dt>
         <dd>{error ? (error.retryable ? 'Yes' : 'No') : '—'}</dd>
+        {answered && (
+          <>
+            <dt>Answered by</dt>
+            <dd>{answered}</dd>
+          </>
+        )}
+        {fallbacks.length > 0 && (
+          <>
+            <dt>Fallbacks tried</dt>
+            <dd>
+              <ol className="gf-detail__list">
+                {fallbacks.map((fallback, index) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the list is the fixed order the providers were tried in
+                  <li key={index} title={fallback.message}>
+                    {answeredBy(fallback)} <code>{fallback.code}</code>
+                  </li>
+                ))}
+              </ol>
+            </dd>
+          </>
+        )}
         {error?.details && (
           <>
             <dt>Details</dt>

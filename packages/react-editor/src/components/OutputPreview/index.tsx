@@ -1,4 +1,5 @@
 import type { PortType } from '@galaxyflow/engine';
+import { answeredBy, fallbacksOf } from '../../store/nodeMeta';
 import type { NodeRunState } from '../../types';
 
 export interface OutputPreviewProps {
@@ -74,9 +75,18 @@ export function OutputPreview({ state, port, portType, onShowError }: OutputPrev
   if (status !== 'success' || !state.output) return null;
   const key = port !== undefined && port in state.output ? port : Object.keys(state.output)[0];
   if (key === undefined) return null;
+  const answered = answeredBy(state.meta);
+  const failedFirst = fallbacksOf(state.meta).map((fallback) => fallback.provider);
   return (
     <section className="gf-preview" aria-label="Output">
       <Value value={state.output[key]} type={portType} />
+      {answered && (
+        <p className="gf-preview__caption">
+          <span className="gf-visually-hidden">Answered by </span>
+          {answered}
+          {failedFirst.length > 0 && `, after ${failedFirst.join(', ')} failed`}
+        </p>
+      )}
     </section>
   );
 }

@@ -161,6 +161,33 @@ describe('save and conflicts', () => {
     expect(client.peek('wf')!.workflow.nodes[0]!.data).toEqual({ text: 'Saturn (mine)' });
   });
 
+  it('saves unsaved edits before running, so the run is of what is on the canvas', async () => {
+    const client = connected();
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    await user.clear(field);
+    await user.type(field, 'Mars');
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await screen.findByText('Run succeeded');
+    expect(within(nodeElement(container, 'show')).getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Mars');
+    expect(screen.getByText('All changes saved')).toBeInTheDocument();
+    expect(client.peek('wf')!.version).toBe(2);
+    const methods = client.calls.map((call) => call.method).filter((m) => m === 'saveWorkflow' || m === 'execute');
+    expect(methods).toEqual(['saveWorkflow', 'execute']);
+    expect(client.calls.find((call) => call.method === 'execute')!.args[0]).toEqual({ workflowId: 'wf' });
+  });
+
+  it('runs nothing when saving the edits first meets a conflict', async () => {
+    const client = connected();
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    client.saveElsewhere('wf', chain);
+    await user.type(field, '!');
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await screen.findByRole('alertdialog', { name: 'This workflow was changed elsewhere' });
+    expect(client.calls.some((call) => call.method === 'execute')).toBe(false);
+  });
+
   it('reloads their version on request, keeping mine one undo away', async () => {
     const client = connected();
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });

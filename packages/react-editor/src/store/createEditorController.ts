@@ -303,8 +303,14 @@ export function createEditorController(options: EditorControllerOptions): Editor
       }
       const previous = state.run;
       const request: ExecuteInput = {};
-      if (workflowId) request.workflowId = workflowId;
-      if (!workflowId || isDirty()) {
+      if (workflowId) {
+        // Unsaved edits are saved first, so the run is of exactly what is on the canvas and
+        // points at an immutable version in the workflow's history. A conflict or a failed
+        // save is shown as on Save, and nothing runs.
+        if (isDirty() && !(await controller.save())) return;
+        if (disposed) return;
+        request.workflowId = workflowId;
+      } else {
         request.nodes = workflow.nodes;
         request.edges = workflow.edges;
         if (workflow.settings) request.settings = workflow.settings;

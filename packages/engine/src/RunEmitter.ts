@@ -1,4 +1,5 @@
-import EventEmitter from 'eventemitter3';
+// The named export: see run.ts (a default import breaks the published types under NodeNext ESM).
+import { EventEmitter } from 'eventemitter3';
 import type { RunEvent, RunEventMap, RunEventType } from './types';
 
 type Listener<T extends RunEventType> = EventEmitter.EventListener<RunEventMap, T>;

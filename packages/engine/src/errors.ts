@@ -25,6 +25,8 @@ export const errorMessages = {
   // Registry
   E_DUPLICATE_NODE_TYPE: 'A node type is registered twice.',
   E_INVALID_NODE_DEFINITION: 'The node definition is invalid.',
+  // Host configuration
+  E_INVALID_RUN_OPTION: 'A run option has a value the engine cannot use.',
   // Execution
   E_NODE_FAILED: 'The node failed.',
   E_INVALID_OUTPUT: 'The node returned an output that does not match its ports.',
@@ -121,6 +123,22 @@ export class CanceledError extends GalaxyError {
   override name = 'CanceledError';
   constructor(message: string = errorMessages.E_CANCELED, options: GalaxyErrorOptions = {}) {
     super('E_CANCELED', message, options);
+  }
+}
+
+/**
+ * A `runWorkflow` / `startRun` option the host passed has a value the engine cannot use
+ * (a negative or NaN time limit, a fractional attempt count, ...). Thrown before anything runs:
+ * it is the host's configuration to fix, never the workflow's.
+ */
+export class RunOptionsError extends GalaxyError {
+  override name = 'RunOptionsError';
+  /** The option, as a path such as `nodeTimeoutMs` or `caps.maxAttempts`. */
+  readonly option: string;
+  constructor(option: string, value: unknown, expected: string) {
+    const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value) ?? String(value);
+    super('E_INVALID_RUN_OPTION', `Run option "${option}" is ${shown}; it must be ${expected}.`, { details: { option, expected } });
+    this.option = option;
   }
 }
 

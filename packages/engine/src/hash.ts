@@ -1,3 +1,5 @@
+import { COMMON_DATA_KEYS } from './schema';
+
 /**
  * Stable JSON: object keys sorted, so two equal values always serialize alike.
  * `undefined` members are dropped as JSON.stringify drops them.
@@ -35,7 +37,25 @@ export function hashString(text: string): string {
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The hash a node's result carries: its type, its settings and the inputs it ran with. */
+/**
+ * The hash a node's result carries: its type, its settings and the inputs it ran with. The
+ * common keys of `CommonNodeDataSchema` (`label`, `timeoutMs`, `retryPolicy`, `failureMode`)
+ * are left out: `run` never sees them, so they cannot change a node's output, and renaming a
+ * node or giving it more time must not cost a re-run of its LLM call in "run from here".
+ */
 export function hashNodeRun(type: string, data: unknown, inputs: unknown): string {
-  return hashString(`${type}\u0000${stableStringify(data)}\u0000${stableStringify(inputs)}`);
+  return hashString(`${type}\u0000${stringifyOwnData(data)}\u0000${stableStringify(inputs)}`);
+}
+
+/** `stableStringify` of a node's `data` without its common keys. */
+function stringifyOwnData(data: unknown): string {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return stableStringify(data);
+  let own: Record<string, unknown> | undefined;
+  for (const key of COMMON_DATA_KEYS) {
+    if (Object.hasOwn(data, key)) {
+      own ??= { ...data };
+      delete own[key];
+    }
+  }
+  return stableStringify(own ?? data);
 }

@@ -6,6 +6,7 @@ export {
   isGalaxyErrorLike,
   isRetryable,
   RetryableError,
+  RunOptionsError,
   retryAfterOf,
   TimeoutError,
   toErrorInfo,
@@ -89,12 +90,14 @@ export { computeBackoff, resolveRetryPolicy, sleep } from './retry';
 export type { RetryPolicyLayer } from './retry';
 export { runWorkflow, startRun } from './run';
 export type { RunHandle } from './run';
+export { defaultRunCaps } from './runOptions';
 export {
   CommonNodeDataSchema,
   defaultLimits,
   defaultRetryPolicy,
   FailureModeSchema,
   RetryPolicySchema,
+  settingBounds,
   WorkflowEdgeSchema,
   WorkflowNodeSchema,
   WorkflowSchema,
@@ -131,6 +134,7 @@ export type {
   PortSpec,
   PortsDef,
   PortType,
+  RunCaps,
   RunContext,
   RunEvent,
   RunEventMap,

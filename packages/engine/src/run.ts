@@ -1,4 +1,6 @@
-import type EventEmitter from 'eventemitter3';
+// The named export, not the default: eventemitter3's types are CommonJS, and under NodeNext an ES module's
+// default import of them is the module object, not the class, so `EventEmitter<...>` would not be a type there.
+import type { EventEmitter } from 'eventemitter3';
 import { portOf } from './defineNode';
 import {
   asSentence,
@@ -15,6 +17,7 @@ import { hashNodeRun } from './hash';
 import { IndexHeap } from './heap';
 import { computeBackoff, resolveRetryPolicy } from './retry';
 import { RunEmitter } from './RunEmitter';
+import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from './runOptions';
 import type { FailureMode, RetryPolicy } from './schema';
 import type {
   JsonValue,
@@ -42,14 +45,16 @@ export interface RunHandle {
   readonly result: Promise<RunResult>;
   /** Cancels the run: in-flight nodes' signals fire, nothing else starts. */
   cancel(reason?: string): void;
-  /** Every event from now until `run:finish`, as an async iterator. */
+  /**
+   * Every event from now until `run:finish`, as an async iterator. Events wait in the iterator
+   * until read; breaking out of `for await` (or calling `return()`) ends it, dropping what it
+   * holds and buffering nothing more, while the run goes on.
+   */
   [Symbol.asyncIterator](): AsyncIterator<RunEvent>;
 }
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
 const MAX_LOG_ENTRIES = 10_000;
-const DEFAULT_CONCURRENCY = 8;
-const DEFAULT_NODE_TIMEOUT_MS = 300_000;
 /** Listener errors the default `onListenerError` logs per run: a listener that throws on every event must not drown the node logs. */
 const MAX_LISTENER_ERROR_LOGS = 10;
 
@@ -75,6 +80,7 @@ interface Job {
   /** Known when the run compared it against a reused result; else computed on demand. */
   readonly hash: string | undefined;
   readonly startedAt: number;
+  /** Limit of one attempt in ms; `Infinity` for none. */
   readonly timeoutMs: number;
   attempts: number;
   /** Resolved on the first failure only. */
@@ -123,12 +129,24 @@ function plainMeta(node: CompiledNode, meta: NodeMeta): NodeMeta {
   return copy as NodeMeta;
 }
 
+/** A wait or limit in words, for log lines. */
+function formatMs(ms: number): string {
+  return ms === Number.POSITIVE_INFINITY ? 'no limit' : `${ms} ms`;
+}
+
+/** The log line for a value a workflow asked for above the host's cap; `field` is where it asked, e.g. `data.timeoutMs`. */
+function loweredMessage(where: string, field: string, { asked, cap }: Lowered): string {
+  const show = field.endsWith('maxAttempts') ? (n: number) => `${n}` : formatMs;
+  return `${where}: ${field} ${show(asked)} is above the ${show(cap)} this host allows (RunOptions.caps), so ${show(cap)} applies.`;
+}
+
 /**
- * Starts a run and returns at once. Validates first: an invalid workflow throws
- * `WorkflowValidationError` synchronously. Listeners attached in the same tick see every
- * event, `run:start` included.
+ * Starts a run and returns at once. Checks first: options the engine cannot use throw
+ * `RunOptionsError`, an invalid workflow throws `WorkflowValidationError`, both synchronously.
+ * Listeners attached in the same tick see every event, `run:start` included.
  */
 export function startRun(workflow: unknown, options: RunOptions): RunHandle {
+  checkRunOptions(options);
   const validateOptions: Parameters<typeof analyzeWorkflow>[2] = {};
   if (options.limits) validateOptions.limits = options.limits;
   if (options.targetNodeIds) validateOptions.targetNodeIds = options.targetNodeIds;
@@ -147,7 +165,20 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     Math.min(settings.concurrency ?? options.concurrency ?? DEFAULT_CONCURRENCY, options.concurrency ?? Number.POSITIVE_INFINITY),
   );
   const runFailureMode: FailureMode = settings.failureMode ?? options.failureMode ?? 'fail_fast';
-  const runTimeoutMs = settings.nodeTimeoutMs ?? options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
+  // What the workflow and its nodes ask for is held to the host's caps; the caps are the hard
+  // bound, so they hold the host's own values too (their defaults never lie below those).
+  const caps = resolveCaps(options);
+  /** Values the workflow's settings asked for above a cap; logged once the run has started. */
+  const settingsLowered: Lowered[] = [];
+  const timeoutCap = timeLimit(caps.nodeTimeoutMs);
+  /** The limit of an attempt whose node and workflow ask for none; `Infinity` for no limit. */
+  let runTimeoutMs = Math.min(timeLimit(options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS), timeoutCap);
+  if (settings.nodeTimeoutMs !== undefined) {
+    runTimeoutMs = Math.min(settings.nodeTimeoutMs, timeoutCap);
+    if (settings.nodeTimeoutMs > timeoutCap) settingsLowered.push({ field: 'nodeTimeoutMs', asked: settings.nodeTimeoutMs, cap: timeoutCap });
+  }
+  const settingsRetry = capRetryLayer(settings.retryPolicy, caps);
+  settingsLowered.push(...settingsRetry.lowered);
   const targets = new Set(options.targetNodeIds ?? []);
   const reuse = options.reuse?.nodes;
 
@@ -259,7 +290,22 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   }
 
   function policyFor(node: CompiledNode): RetryPolicy {
-    return resolveRetryPolicy(options.retry, settings.retryPolicy, node.common.retryPolicy);
+    const own = capRetryLayer(node.common.retryPolicy, caps);
+    for (const lowered of own.lowered) lowerLog(`Node "${node.id}"`, `data.${lowered.field}`, lowered, node.id);
+    return capPolicy(resolveRetryPolicy(options.retry, settingsRetry.layer, own.layer), caps);
+  }
+
+  /** A node's limit of one attempt: its own `data.timeoutMs` held to the cap, else the run's. */
+  function timeoutFor(node: CompiledNode): number {
+    const asked = node.common.timeoutMs;
+    if (asked === undefined) return runTimeoutMs;
+    if (asked <= timeoutCap) return asked;
+    lowerLog(`Node "${node.id}"`, 'data.timeoutMs', { field: 'timeoutMs', asked, cap: timeoutCap }, node.id);
+    return timeoutCap;
+  }
+
+  function lowerLog(where: string, field: string, lowered: Lowered, nodeId?: string): void {
+    addLog('warn', loweredMessage(where, field, lowered), nodeId, { field, asked: lowered.asked, cap: lowered.cap });
   }
 
   function settle(i: number, nodeResult: NodeResult): void {
@@ -410,7 +456,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       else onError(job, value);
     };
     const flight: Flight = {
-      deadline: job.timeoutMs > 0 && Number.isFinite(job.timeoutMs) ? performance.now() + job.timeoutMs : Number.POSITIVE_INFINITY,
+      deadline: performance.now() + job.timeoutMs,
       abort(reason) {
         if (settled) return;
         abortedWith = reason;
@@ -442,7 +488,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
             emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
           }
         },
-        log: (logLevel: LogLevel, message: string, data?: JsonValue) => addLog(logLevel, message, node.id, data),
+        // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
+        log: (logLevel: LogLevel, message: string, data?: JsonValue) => {
+          if (!settled) addLog(logLevel, message, node.id, data);
+        },
         setMeta: (meta: NodeMeta) => {
           if (settled) return;
           job.meta = { ...job.meta, ...plainMeta(node, meta) };
@@ -588,7 +637,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       return;
     }
     running++;
-    runAttempt({ i, node, inputs: Object.freeze(inputs), hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: node.common.timeoutMs ?? runTimeoutMs });
+    runAttempt({ i, node, inputs: Object.freeze(inputs), hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: timeoutFor(node) });
   }
 
   function pump(): void {
@@ -657,6 +706,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function begin(): void {
     startedAt = now();
     emit({ type: 'run:start', runId, at: startedAt, nodeIds: order.map((i) => nodes[i]!.id) });
+    for (const lowered of settingsLowered) lowerLog('The workflow', `settings.${lowered.field}`, lowered);
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
     for (const i of order) {
@@ -676,20 +726,33 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     result,
     cancel,
     [Symbol.asyncIterator](): AsyncIterator<RunEvent> {
-      const buffer: (RunEvent | null)[] = [];
+      // Events not yet read; `null` marks the end. Emptied and unsubscribed by `return()`, so a
+      // consumer that breaks out of `for await` stops costing memory for the rest of the run.
+      let buffer: (RunEvent | null)[] = [];
       let wake: (() => void) | null = null;
-      if (!finished) {
-        iterators.add((event) => {
-          buffer.push(event);
-          wake?.();
-        });
-      } else buffer.push(null);
+      const push = (event: RunEvent | null): void => {
+        buffer.push(event);
+        wake?.();
+      };
+      if (!finished) iterators.add(push);
+      else buffer.push(null);
+      const close = (): IteratorReturnResult<undefined> => {
+        iterators.delete(push);
+        buffer = [null];
+        wake?.();
+        return { done: true, value: undefined };
+      };
       return {
         async next(): Promise<IteratorResult<RunEvent>> {
           while (buffer.length === 0) await new Promise<void>((r) => (wake = r));
           wake = null;
-          const event = buffer.shift()!;
-          return event === null ? { done: true, value: undefined } : { done: false, value: event };
+          const event = buffer[0]!;
+          if (event === null) return { done: true, value: undefined };
+          buffer.shift();
+          return { done: false, value: event };
+        },
+        async return(): Promise<IteratorResult<RunEvent>> {
+          return close();
         },
       };
     },
@@ -699,7 +762,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 /**
  * Validates and runs a workflow: nodes start as soon as their inputs are ready, up to
  * `concurrency` at once, with retries, timeouts, failure modes and cancellation.
- * Rejects only with `WorkflowValidationError`; node failures are in the result.
+ * Rejects only with `WorkflowValidationError` or `RunOptionsError`; node failures are in the result.
  */
 export async function runWorkflow(workflow: unknown, options: RunOptions): Promise<RunResult> {
   return startRun(workflow, options).result;

@@ -11,19 +11,33 @@ export const IdSchema = z
 export const FailureModeSchema = z.enum(['fail_fast', 'fail_safe']);
 export type FailureMode = z.infer<typeof FailureModeSchema>;
 
+/**
+ * The most a workflow document may ask for, whoever runs it. They only keep absurd values out
+ * of stored documents: a run holds what a workflow asks to the host's `RunOptions.caps`, whose
+ * defaults (10 attempts, 60 s waits, the host's own node time limit) lie well inside these.
+ */
+export const settingBounds = Object.freeze({
+  /** Most attempts a retry policy may ask for. */
+  maxAttempts: 20,
+  /** Longest wait between attempts a retry policy may ask for, in ms (1 h). */
+  maxBackoffMs: 3_600_000,
+  /** Longest time limit of one node attempt a workflow or node may ask for, in ms (24 h). */
+  nodeTimeoutMs: 86_400_000,
+});
+
 /** A retry policy. Only errors marked retryable are retried. */
 export const RetryPolicySchema = z.object({
   /** Attempts in all, the first included. Default 3. */
-  maxAttempts: z.number().int().min(1).max(20),
+  maxAttempts: z.number().int().min(1).max(settingBounds.maxAttempts),
   /** Wait before the second attempt, in ms. Default 500. */
-  backoffMs: z.number().int().min(0).max(3_600_000),
+  backoffMs: z.number().int().min(0).max(settingBounds.maxBackoffMs),
   /** Each later wait is the previous one times this. Default 2. */
   factor: z.number().min(1).max(10),
   /**
    * No wait is longer than this, in ms. Default 10,000. An error's `Retry-After` hint lengthens
    * a wait up to this cap; a longer hint makes the error final instead of parking the node.
    */
-  maxBackoffMs: z.number().int().min(0).max(3_600_000),
+  maxBackoffMs: z.number().int().min(0).max(settingBounds.maxBackoffMs),
   /** Spread waits randomly between half and the full delay. Default true. */
   jitter: z.boolean(),
 });
@@ -36,10 +50,10 @@ export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 export const CommonNodeDataSchema = z.object({
   /** Overrides the run's failure mode when this node fails. */
   failureMode: FailureModeSchema.optional(),
-  /** Overrides fields of the run's retry policy for this node. */
+  /** Overrides fields of the run's retry policy for this node, up to the host's `RunOptions.caps`. */
   retryPolicy: RetryPolicySchema.partial().optional(),
-  /** Overrides the run's per-node timeout, in ms. */
-  timeoutMs: z.number().int().positive().max(86_400_000).optional(),
+  /** Overrides the run's per-node timeout, in ms, up to the host's `caps.nodeTimeoutMs`. */
+  timeoutMs: z.number().int().positive().max(settingBounds.nodeTimeoutMs).optional(),
   /** A display name the user gave the node. */
   label: z.string().max(200).optional(),
 });
@@ -77,11 +91,19 @@ export const WorkflowEdgeSchema = z.object({
 });
 export type WorkflowEdge = z.infer<typeof WorkflowEdgeSchema>;
 
-/** Run settings a workflow carries; `runWorkflow` options are the defaults beneath them. */
+/**
+ * Run settings a workflow carries. They override the host's `runWorkflow` options within the
+ * host's bounds: `concurrency` may only lower the host's, `retryPolicy` and `nodeTimeoutMs` are
+ * held to `RunOptions.caps`; `failureMode` wins outright.
+ */
 export const WorkflowSettingsSchema = z.object({
+  /** What a failed node does to the rest. */
   failureMode: FailureModeSchema.optional(),
+  /** Overrides fields of the host's retry policy, up to `RunOptions.caps`. */
   retryPolicy: RetryPolicySchema.partial().optional(),
-  nodeTimeoutMs: z.number().int().positive().max(86_400_000).optional(),
+  /** Time limit of one node attempt, in ms, up to `caps.nodeTimeoutMs` (by default the host's own limit). */
+  nodeTimeoutMs: z.number().int().positive().max(settingBounds.nodeTimeoutMs).optional(),
+  /** Most nodes running at once; never more than the host's `concurrency`. */
   concurrency: z.number().int().min(1).max(256).optional(),
 });
 export type WorkflowSettings = z.infer<typeof WorkflowSettingsSchema>;

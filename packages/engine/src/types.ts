@@ -99,7 +99,11 @@ export interface LogEntry {
   data?: JsonValue;
 }
 
-/** What a node's `run` receives. */
+/**
+ * What a node's `run` receives. An attempt ends the moment it times out or the run stops,
+ * without waiting for `run` to return; from then on that attempt's `emit`, `log` and `setMeta`
+ * calls are ignored, so an abandoned executor cannot write into a node that has moved on.
+ */
 export interface NodeRunArgs<I extends PortMap, D> {
   /** The node's id in the workflow. */
   nodeId: string;
@@ -111,9 +115,9 @@ export interface NodeRunArgs<I extends PortMap, D> {
   signal: AbortSignal;
   /** 1 for the first attempt, 2 for the first retry, ... */
   attempt: number;
-  /** Streams a chunk of output (e.g. LLM tokens) as a `node:delta` event. */
+  /** Streams a chunk of output (e.g. LLM tokens) as a `node:delta` event, while the attempt lasts. */
   emit: (delta: string) => void;
-  /** Writes a line to the run's log, attributed to this node. */
+  /** Writes a line to the run's log, attributed to this node, while the attempt lasts. */
   log: (level: LogLevel, message: string, data?: JsonValue) => void;
   /**
    * Records facts about how this attempt got its result, e.g. which provider answered, in the
@@ -236,7 +240,11 @@ export interface RunResult {
   /** One entry per scheduled node. */
   nodes: Record<string, NodeResult>;
   logs: LogEntry[];
-  /** For FAILED and CANCELED: the first cause. */
+  /**
+   * Why the run did not succeed; absent for SUCCESS. FAILED and PARTIAL: the first node
+   * failure (with its `nodeId`), so a PARTIAL run's summary can say what went wrong without
+   * scanning `nodes`. CANCELED: the cancel reason (`E_CANCELED`).
+   */
   error?: ErrorInfo;
 }
 
@@ -262,7 +270,7 @@ export type RunEvent =
   | { type: 'node:finish'; runId: string; at: number; nodeId: string; result: NodeResult }
   /** A log line was written. */
   | { type: 'log'; runId: string; at: number; entry: LogEntry }
-  /** The run ended. */
+  /** The run ended; `error` is `RunResult.error` (absent for SUCCESS). */
   | {
       type: 'run:finish';
       runId: string;
@@ -278,30 +286,84 @@ export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
 /** Listener map for the eventemitter3 emitter: `emitter.on('node:finish', (e) => ...)`. */
 export type RunEventMap = { [T in RunEventType]: [event: EventOf<T>] };
 
-/** Options of `runWorkflow` and `startRun`. */
+/**
+ * Upper bounds on the run settings a workflow may ask for (`RunOptions.caps`). A workflow's
+ * `settings` and a node's `data` may lower the host's retry policy and time limit, or raise
+ * them up to these caps and no further, so a graph a client sent cannot make a server retry,
+ * wait or run one node for hours. A value a workflow asks for above a cap is lowered to it,
+ * with a `warn` line in the run's log (attributed to the node, for a node's `data`). The caps
+ * bound the host's own `retry` and `nodeTimeoutMs` too, but their defaults never lie below
+ * those, so a host that passes only `retry` or `nodeTimeoutMs` is never cut.
+ */
+export interface RunCaps {
+  /**
+   * Most attempts of one node, the first included (`retryPolicy.maxAttempts`). Default 10, or
+   * the host's `retry.maxAttempts` when that is higher. `Infinity`: only the schema's bound (20).
+   */
+  maxAttempts: number;
+  /**
+   * Longest wait between two attempts, in ms (`retryPolicy.backoffMs` and `maxBackoffMs`, so
+   * also the longest `Retry-After` a node waits out). Default 60,000, or the host's
+   * `retry.maxBackoffMs` / `retry.backoffMs` when higher. `Infinity`: only the schema's bound (1 h).
+   */
+  maxBackoffMs: number;
+  /**
+   * Longest time limit of one attempt of one node, in ms (`settings.nodeTimeoutMs`,
+   * `data.timeoutMs`). Default the host's `nodeTimeoutMs` (300,000 when unset), so a workflow
+   * can shorten the limit but not lengthen it; when `nodeTimeoutMs` is 0 (no limit), `Infinity`:
+   * only the schema's bound (24 h) applies to what a workflow asks.
+   */
+  nodeTimeoutMs: number;
+}
+
+/**
+ * Options of `runWorkflow` and `startRun`. A numeric option the engine cannot use (NaN, a
+ * negative time limit, a fractional count, ...) throws `RunOptionsError`
+ * (`E_INVALID_RUN_OPTION`) before anything runs.
+ */
 export interface RunOptions {
   /** The node types. Required. */
   registry: import('./registry').NodeRegistry;
   /** Id of the run, carried by every event. Default: a random UUID. */
   runId?: string;
-  /** Most nodes running at once. Default 8 (the workflow's `settings.concurrency` wins). */
+  /**
+   * Most nodes running at once: a whole number of 1 or more, or `Infinity`. Default 8. This is
+   * a cap: a workflow's `settings.concurrency` may lower it, never raise it (with no host
+   * value, the workflow's value applies).
+   */
   concurrency?: number;
-  /** What a failed node does to the rest. Default `fail_fast` (workflow settings and node data win). */
+  /**
+   * What a failed node does to the rest. Default `fail_fast`. A workflow's
+   * `settings.failureMode` wins over it, and a node's `data.failureMode` decides what that
+   * node's own failure does: a failure mode only chooses between stopping early and finishing
+   * the other branches, so it needs no cap.
+   */
   failureMode?: import('./schema').FailureMode;
   /**
    * Retry policy for retryable errors. Default `{ maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 10000, jitter: true }`.
-   * No wait between attempts is longer than `maxBackoffMs`: an error's `retryAfterMs` hint (a
-   * `Retry-After` header) lengthens a wait up to it, and a longer hint ends the node FAILED at
-   * once with a non-retryable error that says when to try again.
+   * A workflow's `settings.retryPolicy`, then a node's `data.retryPolicy`, override it field by
+   * field, held to `caps`. No wait between attempts is longer than `maxBackoffMs`: an error's
+   * `retryAfterMs` hint (a `Retry-After` header) lengthens a wait up to it, and a longer hint
+   * ends the node FAILED at once with a non-retryable error that says when to try again.
    */
   retry?: Partial<import('./schema').RetryPolicy>;
   /**
-   * Time limit of one attempt of one node, in ms. Default 300,000 (5 minutes). It covers all
-   * the attempt does, a provider set's own retries and waits included; the waits between the
-   * node's attempts are not counted (each is at most `retry.maxBackoffMs` and ends at once on
-   * cancel), so a node ends within `maxAttempts × nodeTimeoutMs + (maxAttempts − 1) × maxBackoffMs`.
+   * Time limit of one attempt of one node, in ms. Default 300,000 (5 minutes). `0` or
+   * `Infinity`: no time limit (an attempt runs until it returns or the run stops); negative or
+   * NaN throws `RunOptionsError`. A workflow's `settings.nodeTimeoutMs`, then a node's
+   * `data.timeoutMs`, override it up to `caps.nodeTimeoutMs` (by default this value, so they
+   * can only shorten it). It covers all the attempt does, a provider set's own retries and
+   * waits included; the waits between the node's attempts are not counted (each is at most
+   * `retry.maxBackoffMs` and ends at once on cancel), so a node ends within
+   * `maxAttempts × nodeTimeoutMs + (maxAttempts − 1) × maxBackoffMs`.
    */
   nodeTimeoutMs?: number;
+  /**
+   * Upper bounds on what a workflow's `settings` and its nodes' `data` may ask for. Default
+   * `{ maxAttempts: 10, maxBackoffMs: 60_000, nodeTimeoutMs: <this run's nodeTimeoutMs> }`
+   * (each never below the host's own `retry` / `nodeTimeoutMs`). See `RunCaps`.
+   */
+  caps?: Partial<RunCaps>;
   /** Cancels the run: in-flight nodes' signals fire, the rest end CANCELED. */
   signal?: AbortSignal;
   /** Called with every event, synchronously, in order. An error it throws goes to `onListenerError`; the run goes on. */

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineNode } from '../defineNode';
@@ -6,6 +8,12 @@ import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
 import type { PortMap, PortSpec, RunEvent } from '../types';
 import { createTrace, steps, testRegistry } from './kit';
+
+/** V8's `gc()`, without starting the test process with --expose-gc. */
+function exposeGc(): () => void {
+  setFlagsFromString('--expose_gc');
+  return runInNewContext('gc') as () => void;
+}
 
 const statuses = (nodes: Record<string, { status: string }>) =>
   Object.fromEntries(Object.entries(nodes).map(([id, r]) => [id, r.status]));
@@ -89,6 +97,61 @@ describe('runWorkflow: scheduling', () => {
     expect((await handle.result).status).toBe('SUCCESS');
   });
 
+  it('an iterator left early with break keeps nothing of the events after it, and is done', async () => {
+    const gc = exposeGc();
+    const chatty = defineNode({
+      type: 'chatty',
+      label: 'Chatty',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      async run({ emit }) {
+        for (let i = 0; i < 40; i++) {
+          emit(`${i}:${'x'.repeat(100_000)}`);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        return { text: 'done' };
+      },
+    });
+    const handle = startRun({ nodes: [{ id: 'c', type: 'chatty' }], edges: [] }, { registry: createRegistry([chatty]) });
+    const deltas: WeakRef<RunEvent>[] = [];
+    handle.events.on('node:delta', (e) => deltas.push(new WeakRef(e)));
+    const iterator = handle[Symbol.asyncIterator]();
+    const seen: string[] = [];
+    for await (const event of { [Symbol.asyncIterator]: () => iterator }) {
+      seen.push(event.type);
+      break;
+    }
+    expect(seen).toEqual(['run:start']);
+    // Mid-run, then after it: the iterator (still referenced here) holds none of the deltas.
+    while (deltas.length < 10) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(deltas.filter((ref) => ref.deref() !== undefined)).toEqual([]);
+    expect((await handle.result).status).toBe('SUCCESS');
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(deltas).toHaveLength(40);
+    expect(deltas.filter((ref) => ref.deref() !== undefined)).toEqual([]);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('an iterator ends when return() is called while it waits, and stays ended', async () => {
+    const handle = startRun(steps(['a'], [], { a: { ms: 30 } }), { registry: testRegistry });
+    const iterator = handle[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ type: 'run:start' });
+    expect((await iterator.next()).value).toMatchObject({ type: 'node:start' });
+    const waiting = iterator.next();
+    await iterator.return!();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    expect((await handle.result).status).toBe('SUCCESS');
+    const after = handle[Symbol.asyncIterator]();
+    expect(await after.next()).toEqual({ done: true, value: undefined });
+    expect(await after.next()).toEqual({ done: true, value: undefined });
+  });
+
   it('streams node:delta chunks in order', async () => {
     const talker = defineNode({
       type: 'talker',
@@ -151,6 +214,17 @@ describe('runWorkflow: failure modes', () => {
     expect(result.status).toBe('PARTIAL');
     expect(statuses(result.nodes)).toEqual({ a: 'SUCCESS', bad: 'FAILED', c: 'SKIPPED', d: 'SKIPPED', x: 'SUCCESS', y: 'SUCCESS' });
     expect(result.nodes.d).toMatchObject({ skippedBecause: 'bad', attempts: 0, error: { code: 'E_UPSTREAM_FAILED' } });
+  });
+
+  it('a PARTIAL run says what went wrong: its error is the first node failure, on the result and on run:finish', async () => {
+    const finishes: RunEvent[] = [];
+    const wf = steps(['first', 'second', 'ok'], [], { first: { ms: 5, fail: true }, second: { ms: 30, fail: true } });
+    const result = await runWorkflow(wf, { registry: testRegistry, failureMode: 'fail_safe', onEvent: (e) => e.type === 'run:finish' && finishes.push(e) });
+    expect(result.status).toBe('PARTIAL');
+    expect(result.error).toEqual({ code: 'E_NODE_FAILED', message: 'first broke', retryable: false, nodeId: 'first' });
+    expect(finishes).toEqual([expect.objectContaining({ status: 'PARTIAL', error: result.error })]);
+    const success = await runWorkflow(steps(['a'], []), { registry: testRegistry });
+    expect(success.error).toBeUndefined();
   });
 
   it('fail_safe run is FAILED when nothing succeeded', async () => {
@@ -335,6 +409,39 @@ describe('runWorkflow: retries and timeouts', () => {
     expect(trace.aborted).toEqual(['polite']);
   });
 
+  it('drops what an abandoned attempt logs, emits or reports after it timed out', async () => {
+    const late = defineNode({
+      type: 'late',
+      label: 'Late',
+      category: 'Test',
+      inputs: {},
+      outputs: { text: { type: 'text' } },
+      data: z.object({}),
+      async run({ log, emit, setMeta }) {
+        log('info', 'started');
+        // Ignores its signal, as a careless executor does, and carries on after its time is up.
+        await new Promise((r) => setTimeout(r, 60));
+        log('warn', 'still here after the timeout');
+        emit('late chunk');
+        setMeta({ late: true });
+        return { text: 'too late' };
+      },
+    });
+    const events: RunEvent[] = [];
+    const result = await runWorkflow(
+      { nodes: [{ id: 'late', type: 'late', data: { timeoutMs: 20 } }, { id: 'slow', type: 'step', data: { ms: 150 } }], edges: [] },
+      { registry: createRegistry([late, ...testRegistry.list()]), failureMode: 'fail_safe', retry: { maxAttempts: 1 }, onEvent: (e) => events.push(e) },
+    );
+    expect(result.nodes.slow!.status).toBe('SUCCESS');
+    expect(result.nodes.late).toMatchObject({ status: 'FAILED', error: { code: 'E_TIMEOUT' } });
+    expect(result.nodes.late!.meta).toBeUndefined();
+    const lateLines = result.logs.filter((l) => l.nodeId === 'late').map((l) => l.message);
+    expect(lateLines).toContain('started');
+    expect(lateLines).not.toContain('still here after the timeout');
+    expect(events.some((e) => e.type === 'log' && e.entry.message === 'still here after the timeout')).toBe(false);
+    expect(events.some((e) => e.type === 'node:delta')).toBe(false);
+  });
+
   it('per-node timeout overrides the run timeout; timeouts are retried', async () => {
     const result = await runWorkflow(steps(['slow'], [], { slow: { ms: 200, timeoutMs: 20 } }), {
       registry: testRegistry,
@@ -419,6 +526,25 @@ describe('runWorkflow: partial runs and reuse', () => {
     const trace3 = createTrace();
     await runWorkflow(renamed, { registry: testRegistry, reuse: third, context: { trace: trace3 } });
     expect(trace3.starts).toEqual(['a']);
+  });
+
+  it('keeps reusing a node that was only renamed or given other run controls, not one whose own data changed', async () => {
+    const first = await runWorkflow(wf, { registry: testRegistry });
+    const controls = steps(['a', 'b', 'c', 'other'], ['a>b', 'b>c'], {
+      a: { label: 'Fetch the page' },
+      b: { timeoutMs: 5_000, retryPolicy: { maxAttempts: 2 }, failureMode: 'fail_safe', label: 'Summarize' },
+    });
+    const trace = createTrace();
+    const again = await runWorkflow(controls, { registry: testRegistry, targetNodeIds: ['c'], reuse: first, context: { trace } });
+    expect(trace.starts).toEqual(['c']);
+    expect(again.nodes.a).toMatchObject({ reused: true, hash: first.nodes.a!.hash });
+    expect(again.nodes.b).toMatchObject({ reused: true, hash: first.nodes.b!.hash });
+
+    const edited = steps(['a', 'b', 'c', 'other'], ['a>b', 'b>c'], { a: { label: 'Fetch the page', ms: 1 } });
+    const trace2 = createTrace();
+    const third = await runWorkflow(edited, { registry: testRegistry, targetNodeIds: ['c'], reuse: again, context: { trace: trace2 } });
+    expect(trace2.starts).toEqual(['a', 'c']);
+    expect(third.nodes.a!.hash).not.toBe(first.nodes.a!.hash);
   });
 
   it('reuses results that went through JSON, as a store keeps them', async () => {

@@ -146,13 +146,19 @@ export interface GalaxyCore {
   /** The OpenAPI 3.1 document served at `/openapi.json`. */
   readonly openapi: Record<string, unknown>;
   readonly routes: readonly RouteDefinition[];
-  /** A 404 problem, for bindings that answer unknown paths themselves. */
-  notFound(path: string): CoreResponse;
+  /** A 404 problem, for bindings that answer unknown paths themselves; it keeps a safe incoming `X-Request-Id`. */
+  notFound(path: string, headers?: CoreRequest['headers']): CoreResponse;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The caller's `X-Request-Id` when it is safe to echo and log, else a new one. */
+function requestIdOf(headers: CoreRequest['headers']): string {
+  const incoming = headers.get('x-request-id');
+  return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
 const KNOWN_USERS_CAP = 10_000;
 
 function resolveOptions(options: GalaxyOptions): ResolvedOptions {
@@ -286,8 +292,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     const started = performance.now();
     const url = new URL(request.url, 'http://galaxy.invalid');
     const path = url.pathname;
-    const incomingId = request.headers.get('x-request-id');
-    const requestId = incomingId && SAFE_REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    const requestId = requestIdOf(request.headers);
     const segments = splitPath(path);
     const method = request.method.toUpperCase();
 
@@ -423,6 +428,10 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     handle,
     openapi,
     routes,
-    notFound: (path) => problem(new ProblemError('E_NOT_FOUND'), path, randomUUID()),
+    notFound: (path, headers) => {
+      const requestId = headers ? requestIdOf(headers) : randomUUID();
+      logger.info({ requestId, path, status: 404 }, 'request');
+      return problem(new ProblemError('E_NOT_FOUND'), path, requestId);
+    },
   };
 }

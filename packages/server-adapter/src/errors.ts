@@ -12,7 +12,7 @@ export const problemCodes = {
   E_MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON.' },
   E_FORBIDDEN_KEY: {
     status: 400,
-    title: 'The request body contains a reserved key such as "__proto__".',
+    title: 'The request body contains the reserved key "__proto__".',
   },
   E_BODY_TOO_DEEP: { status: 400, title: 'The request body is nested too deeply.' },
   E_INVALID_BODY: { status: 400, title: 'The request body does not match the schema.' },

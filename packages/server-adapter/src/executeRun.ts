@@ -26,10 +26,14 @@ import type {
   RunStore,
 } from './store/types';
 
-/** Engine settings a queue applies to every run (a workflow's own settings still win). */
+/**
+ * Engine settings a queue applies to every run. A workflow's own settings may lower
+ * `concurrency` and choose its failure mode; its retry policy and time limits are held to
+ * `caps` (the engine's defaults when not given).
+ */
 export type EngineDefaults = Pick<
   RunOptions,
-  'concurrency' | 'nodeTimeoutMs' | 'retry' | 'failureMode'
+  'concurrency' | 'nodeTimeoutMs' | 'retry' | 'failureMode' | 'caps'
 >;
 
 /** Where a worker reports what went wrong around a run (never a node's own failure). */
@@ -615,7 +619,8 @@ export async function executeClaimedRun(
         },
       );
     } catch (error) {
-      // The graph no longer validates (e.g. a node type the host removed): it never will.
+      // The graph no longer validates (e.g. a node type the host removed), or the host's
+      // engine options are invalid: retrying cannot help.
       return await endWithout('FAILED', toErrorInfo(error), recorded);
     } finally {
       engineDone = true;

@@ -132,7 +132,10 @@ export function createGalaxyRouter(options: GalaxyOptions): GalaxyRouter {
         if (!response) {
           if (next) next();
           else {
-            const fallback = core.notFound(new URL(request.url, 'http://galaxy.invalid').pathname);
+            const fallback = core.notFound(
+              new URL(request.url, 'http://galaxy.invalid').pathname,
+              request.headers,
+            );
             res.writeHead(fallback.status, fallback.headers).end(fallback.body);
           }
           return;

@@ -54,7 +54,7 @@ export function createGalaxyFetchHandler(options: GalaxyFetchOptions): GalaxyFet
     let path = url.pathname;
     if (basePath !== '') {
       if (path !== basePath && !path.startsWith(`${basePath}/`)) {
-        return toResponse(core.notFound(path));
+        return toResponse(core.notFound(path, request.headers));
       }
       path = path.slice(basePath.length) || '/';
     }
@@ -67,7 +67,7 @@ export function createGalaxyFetchHandler(options: GalaxyFetchOptions): GalaxyFet
     };
     const response = await core.handle(coreRequest);
     if (response?.stream) return toStreamResponse(response, response.stream, request.signal);
-    return toResponse(response ?? core.notFound(path));
+    return toResponse(response ?? core.notFound(path, request.headers));
   };
 }
 

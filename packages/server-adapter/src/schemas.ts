@@ -242,7 +242,8 @@ export function createSchemas(limits: SchemaLimits) {
     logs: z.array(ExecutionLog),
   });
   const ExecuteAccepted = z.object({ runId: z.string() });
-  const Health = z.object({ status: z.enum(['ok', 'unavailable']) });
+  // Unhealthy is a 503 problem document, not a status here.
+  const Health = z.object({ status: z.literal('ok') });
   const ProblemCode = z.enum(
     Object.keys(problemCodes) as [keyof typeof problemCodes, ...(keyof typeof problemCodes)[]],
   );

@@ -33,6 +33,15 @@ describe('fetch handler paths', () => {
     expect((await handler(new Request('http://h/api/health'))).status).toBe(200);
   });
 
+  it("keeps the caller's request id on a 404 for a path no route knows", async () => {
+    const res = await handler(
+      new Request('http://h/api/no-such-route', { headers: { 'x-request-id': 'trace-unknown' } }),
+    );
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-request-id')).toBe('trace-unknown');
+    expect(await res.json()).toMatchObject({ status: 404, requestId: 'trace-unknown' });
+  });
+
   it('answers 503 from /health when the store is closed', async () => {
     await store.close();
     const res = await handler(new Request('http://h/api/health'));

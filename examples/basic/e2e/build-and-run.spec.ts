@@ -62,6 +62,8 @@ test('a person builds Text → LLM → Debug, saves, runs it with the answer str
     for (const label of ['Text', 'LLM', 'Debug'])
       await expect(statusOf(canvasNode(page, label), 'Done')).toBeVisible();
     await expect(llmNode.getByRole('region', { name: 'Output' })).toHaveText(answer.join(''));
+    // Which provider and model answered, under the answer.
+    await expect(llmNode.getByText('Answered by gemini · gemini-2.5-flash')).toBeVisible();
     await expect(canvasNode(page, 'Debug').getByRole('region', { name: 'Output' })).toHaveText(
       answer.join(''),
     );

@@ -101,3 +101,28 @@ test('canceling a long run stops the model mid-answer and shows the run canceled
       .getByRole('button', { name: /^canceled: open run / }),
   ).toHaveCount(1);
 });
+
+test('Run with unsaved edits runs what is on the canvas, and saves it first', async ({
+  page,
+  signIn,
+  api,
+  llm,
+}) => {
+  const client = await api();
+  const workflow = await client.createWorkflow({ name: 'Edited, then run', ...askWorkflow('Old question') });
+  await signIn(page);
+  await page.goto(`/w/${workflow.id}`);
+  const question = canvasNode(page, 'Question').getByRole('textbox', { name: 'Text', exact: true });
+  await question.fill('New question');
+  await expect(toolbar(page).getByText('Unsaved changes')).toBeVisible();
+
+  llm.enqueue({ type: 'text', text: 'A new answer.' });
+  await toolbar(page).getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(toolbar(page).getByText('Run succeeded')).toBeVisible();
+  await expect(canvasNode(page, 'Show').getByRole('region', { name: 'Output' })).toHaveText('A new answer.');
+  expect(llm.requests.map((request) => request.prompt)).toEqual(['New question']);
+  await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
+  const saved = await client.getWorkflow(workflow.id);
+  expect(saved.version).toBe(2);
+  expect(saved.nodes.find((node) => node.id === 'question')?.data).toMatchObject({ text: 'New question' });
+});

@@ -24,6 +24,8 @@ export interface SavedWorkflow {
 /** The app's REST API as one user, for arranging a test's starting state quickly. */
 export interface Api {
   createWorkflow(workflow: WorkflowInput & { name: string }): Promise<SavedWorkflow>;
+  /** The workflow as the server has it now. */
+  getWorkflow(id: string): Promise<SavedWorkflow & WorkflowInput>;
 }
 
 interface WorkerFixtures {
@@ -128,6 +130,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
           const response = await request.post('/api/workflows', { data: workflow });
           expect(response.status(), await response.text()).toBe(201);
           return (await response.json()) as SavedWorkflow;
+        },
+        async getWorkflow(id) {
+          const response = await request.get(`/api/workflows/${id}`);
+          expect(response.status(), await response.text()).toBe(200);
+          return (await response.json()) as SavedWorkflow & WorkflowInput;
         },
       };
     });

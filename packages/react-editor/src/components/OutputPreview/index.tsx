@@ -77,9 +77,12 @@ export function OutputPreview({ state, port, portType, onShowError }: OutputPrev
   if (key === undefined) return null;
   const answered = answeredBy(state.meta);
   const failedFirst = fallbacksOf(state.meta).map((fallback) => fallback.provider);
+  // The caption sits beside the Output region, not in it: the region holds the value alone.
   return (
-    <section className="gf-preview" aria-label="Output">
-      <Value value={state.output[key]} type={portType} />
+    <>
+      <section className="gf-preview" aria-label="Output">
+        <Value value={state.output[key]} type={portType} />
+      </section>
       {answered && (
         <p className="gf-preview__caption">
           <span className="gf-visually-hidden">Answered by </span>
@@ -87,6 +90,6 @@ export function OutputPreview({ state, port, portType, onShowError }: OutputPrev
           {failedFirst.length > 0 && `, after ${failedFirst.join(', ')} failed`}
         </p>
       )}
-    </section>
+    </>
   );
 }

@@ -42,6 +42,7 @@ export type { StreamOptions } from './sse';
 export { createMemoryStore } from './store/memoryStore';
 export type { MemoryStoreOptions } from './store/memoryStore';
 export { migrations } from './store/migrations';
+export { queuedCancelError } from './store/shared';
 export type { Migration } from './store/migrations';
 export { createSqliteStore } from './store/sqliteStore';
 export type { SqliteStoreOptions } from './store/sqliteStore';

@@ -27,6 +27,10 @@ export function galaxyHandler(): Promise<GalaxyFetchHandler> {
       queue: createTriggerQueue({ store, client: triggerSdkClient(), logger }),
       registry: createRegistry(builtinNodes),
       basePath: '/api',
+      // Deployed behind Vercel or another proxy that sets X-Forwarded-For: its last entry is
+      // the caller's address, which throttles repeated failed sign-ins. A web Request carries
+      // no address of its own, so without this the fetch binding could not throttle them.
+      trustProxy: true,
       logger,
     });
   })().catch((error: unknown) => {

@@ -18,6 +18,7 @@ import type {
   WorkflowSummary,
   WorkflowVersionRecord,
 } from '@galaxyflow/server-adapter';
+import { queuedCancelError } from '@galaxyflow/server-adapter';
 import type {
   ExecutionLog as LogRow,
   NodeResult as NodeResultRow,
@@ -62,16 +63,6 @@ const SEARCH_SEPARATOR = '\u001f';
 /** Attempts of an operation that lost a unique-key race to a concurrent writer (Postgres). */
 const CONFLICT_ATTEMPTS = 3;
 
-/** The error of a run canceled while QUEUED, by whether it had started before a hand-over. */
-function queuedCancelError(startedBefore: boolean): ErrorInfo {
-  return {
-    code: 'E_CANCELED',
-    message: startedBefore
-      ? 'The run was canceled while it waited to resume.'
-      : 'The run was canceled before it started.',
-    retryable: false,
-  };
-}
 
 function countStatus(counts: RunCounts, status: NodeResultRecord['status']): void {
   counts.total += 1;

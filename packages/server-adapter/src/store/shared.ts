@@ -67,7 +67,10 @@ export function countStatus(counts: RunCounts, status: NodeStatus): void {
   else counts.canceled += 1;
 }
 
-/** The error of a run canceled while QUEUED, by whether it had started before. */
+/**
+ * The error of a run canceled while QUEUED, by whether it had started before. Exported for
+ * store implementations: the store contract expects these words.
+ */
 export function queuedCancelError(startedBefore: boolean): ErrorInfo {
   return {
     code: 'E_CANCELED',

@@ -8,4 +8,4 @@ async function handle(request: Request): Promise<Response> {
   return (await galaxyHandler())(request);
 }
 
-export { handle as DELETE, handle as GET, handle as PATCH, handle as POST, handle as PUT };
+export { handle as DELETE, handle as GET, handle as POST, handle as PUT };

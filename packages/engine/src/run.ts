@@ -77,8 +77,10 @@ interface Job {
   readonly i: number;
   readonly node: CompiledNode;
   readonly inputs: Readonly<Record<string, unknown>>;
-  /** Known when the run compared it against a reused result; else computed on demand. */
-  readonly hash: string | undefined;
+  /** The node's `data` as the workflow has it, which its hash covers. */
+  readonly rawData: unknown;
+  /** Known when the run compared it against a reused result; else computed on first read of the result's `hash`. */
+  hash: string | undefined;
   readonly startedAt: number;
   /** Limit of one attempt in ms; `Infinity` for none. */
   readonly timeoutMs: number;
@@ -88,6 +90,90 @@ interface Job {
   /** What the current attempt reported through `setMeta`; cleared when an attempt starts. */
   meta: NodeMeta | undefined;
 }
+
+/** What an attempt calls back into: its run's scheduler. */
+interface AttemptHost {
+  /** The attempt ended, first time only: `ok` with the executor's value, or not with its error. */
+  ended(attempt: Attempt, ok: boolean, value: unknown): void;
+}
+
+/**
+ * One attempt of a job. A class on purpose: its methods live once on the prototype, where an
+ * object literal would make two closures per attempt, and its `AbortController` is made only
+ * when the executor reads `signal` (most cheap nodes never do; one costs about 2 µs).
+ */
+class Attempt implements Flight {
+  settled = false;
+  /** Whether `run` returned a promise, so the attempt sits in `inflight` until it ends. */
+  async = false;
+  private controller: AbortController | undefined = undefined;
+  private abortedWith: GalaxyError | undefined = undefined;
+
+  constructor(
+    private readonly host: AttemptHost,
+    readonly job: Job,
+    readonly deadline: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith);
+    }
+    return this.controller.signal;
+  }
+
+  end(ok: boolean, value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.host.ended(this, ok, value);
+  }
+
+  abort(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.end(false, reason);
+  }
+
+  expire(): void {
+    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs));
+  }
+}
+
+/**
+ * The attempt behind a `run` argument or the job behind a result. A symbol key, not
+ * enumerable, so spreads, JSON and equality checks never see it; reading it through a
+ * proxy or an object derived from the argument still finds it.
+ */
+const SOURCE = Symbol('galaxyflow.source');
+
+/**
+ * The `signal` of a node's `run` argument: an own enumerable getter like an object literal's,
+ * but one function for every attempt. A getter made per attempt gives each argument object a
+ * hidden class of its own, which cost V8 about a microsecond per node.
+ */
+const signalProperty: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [SOURCE]: Attempt }): AbortSignal {
+    return this[SOURCE].signal;
+  },
+};
+
+/**
+ * A result's lazy `hash`: an own enumerable getter, so JSON.stringify and spreads read it
+ * like any field, shared by every result for the reason above.
+ */
+const hashProperty: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [SOURCE]: Job }): string {
+    const job = this[SOURCE];
+    job.hash ??= hashNodeRun(job.node.type, job.rawData, job.inputs);
+    return job.hash;
+  },
+};
 
 interface StopReason {
   kind: 'cancel' | 'fail_fast';
@@ -141,6 +227,24 @@ function loweredMessage(where: string, field: string, { asked, cap }: Lowered): 
 }
 
 /**
+ * The scheduled nodes in start order for ties: by topological level, then by id. A counting
+ * sort by level over the nodes sorted by id, rather than a second comparison sort.
+ */
+function startOrder(nodes: readonly CompiledNode[], level: Int32Array, scope: Uint8Array): number[] {
+  const byId: number[] = [];
+  for (let i = 0; i < nodes.length; i++) if (scope[i]) byId.push(i);
+  byId.sort((a, b) => (nodes[a]!.id < nodes[b]!.id ? -1 : nodes[a]!.id > nodes[b]!.id ? 1 : 0));
+  let levels = 0;
+  for (const i of byId) levels = Math.max(levels, level[i]! + 1);
+  const next = new Int32Array(levels + 1);
+  for (const i of byId) next[level[i]! + 1]!++;
+  for (let l = 1; l <= levels; l++) next[l]! += next[l - 1]!;
+  const order: number[] = new Array(byId.length);
+  for (const i of byId) order[next[level[i]!]!++] = i;
+  return order;
+}
+
+/**
  * Starts a run and returns at once. Checks first: options the engine cannot use throw
  * `RunOptionsError`, an invalid workflow throws `WorkflowValidationError`, both synchronously.
  * Listeners attached in the same tick see every event, `run:start` included.
@@ -183,23 +287,17 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const reuse = options.reuse?.nodes;
 
   const n = nodes.length;
+  const { inStart, inList, inEdge, outStart, outList } = graph;
   const state = new Uint8Array(n);
   const pending = new Int32Array(n);
   const results: (NodeResult | undefined)[] = new Array(n);
-  const order: number[] = [];
-  for (let i = 0; i < n; i++) if (scope[i]) order.push(i);
+  const order = startOrder(nodes, level, scope);
   // Ties start by topological level, then by id: the same graph always starts in the same order.
-  const rank = new Int32Array(n);
-  order
-    .slice()
-    .sort((a, b) => (nodes[a]!.id < nodes[b]!.id ? -1 : nodes[a]!.id > nodes[b]!.id ? 1 : 0))
-    .forEach((i, r) => {
-      rank[i] = r;
-    });
-  const before = (a: number, b: number) => (level[a] !== level[b] ? level[a]! < level[b]! : rank[a]! < rank[b]!);
-  order.sort((a, b) => (before(a, b) ? -1 : 1));
+  const position = new Int32Array(n);
+  for (let k = 0; k < order.length; k++) position[order[k]!] = k;
+  const before = (a: number, b: number) => position[a]! < position[b]!;
   const heap = new IndexHeap(before);
-  for (const i of order) pending[i] = graph.inStart[i + 1]! - graph.inStart[i]!;
+  for (const i of order) pending[i] = inStart[i + 1]! - inStart[i]!;
 
   /** Listener errors waiting to be reported, once the event that caused them has reached every listener. */
   const listenerErrors: { error: unknown; event: RunEvent }[] = [];
@@ -238,8 +336,17 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       }
     }
     emitter.emit(event.type, event as never);
-    for (const push of iterators) push(event);
+    if (iterators.size > 0) for (const push of iterators) push(event);
     if (listenerErrors.length > 0 && !reportingListenerErrors) reportListenerErrors();
+  }
+
+  /**
+   * Whether `emit` of this type would do anything. When it would not, the per-node events are
+   * not even built: at 10,000 nodes that is 20,000 objects nobody reads. Listeners added later
+   * (in a listener, between awaits) are seen from the next event on, as with `emit`.
+   */
+  function heard(type: RunEvent['type']): boolean {
+    return options.onEvent !== undefined || iterators.size > 0 || listenerErrors.length > 0 || emitter.listenerCount(type) > 0;
   }
 
   function listenerFailed(error: unknown, event: RunEvent): void {
@@ -311,10 +418,11 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function settle(i: number, nodeResult: NodeResult): void {
     state[i] = DONE;
     results[i] = nodeResult;
-    emit({ type: 'node:finish', runId, at: nodeResult.finishedAt ?? now(), nodeId: nodes[i]!.id, result: nodeResult });
+    const at = nodeResult.finishedAt ?? now();
+    if (heard('node:finish')) emit({ type: 'node:finish', runId, at, nodeId: nodes[i]!.id, result: nodeResult });
     if (nodeResult.status !== 'SUCCESS') return;
-    for (let k = graph.outStart[i]!, end = graph.outStart[i + 1]!; k < end; k++) {
-      const v = graph.outList[k]!;
+    for (let k = outStart[i]!, end = outStart[i + 1]!; k < end; k++) {
+      const v = outList[k]!;
       if (scope[v] && --pending[v]! === 0 && state[v] === WAITING) {
         state[v] = READY;
         heap.push(v);
@@ -330,6 +438,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const wasPumping = pumping;
     pumping = true;
     for (const flight of [...inflight]) flight.abort(reason);
+    // Started last, so it is aborted last, as when it sat at the end of `inflight`.
+    current?.abort(reason);
     pumping = wasPumping;
   }
 
@@ -369,31 +479,60 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
   }
 
-  function gatherInputs(i: number): { inputs: Record<string, unknown>; missing?: string } {
-    const node = nodes[i]!;
+  /** A node's inputs from its sources' outputs. */
+  function gatherInputs(i: number, node: CompiledNode): Record<string, unknown> {
     // No Object.prototype behind it: an input port named `toString` that got no value reads as
     // absent, not as Object.prototype.toString.
     const inputs = new Inputs();
-    const ports = node.inputList;
-    for (const [name, spec] of ports) if (spec.multiple) inputs[name] = [];
+    const multiple = node.multipleInputs;
+    const start = inStart[i]!;
+    const end = inStart[i + 1]!;
+    if (multiple.length === 1 && node.inputList.length === 1) return gatherInto(inputs, multiple[0]!, node, start, end);
+    for (let p = 0; p < multiple.length; p++) inputs[multiple[p]!] = [];
     // In-edges in workflow order, so a `multiple` input lists its values in edge order.
-    for (let k = graph.inStart[i]!, end = graph.inStart[i + 1]!; k < end; k++) {
-      const edge = edges[graph.inEdge[k]!]!;
+    for (let k = start; k < end; k++) {
+      const edge = edges[inEdge[k]!]!;
+      const handle = edge.targetHandle;
       // Validation accepted only own ports; the outputs may be a stored run's, read from JSON.
-      if (!portOf(node.inputs, edge.targetHandle)) continue;
-      const output = results[graph.inList[k]!]?.output;
+      if (!portOf(node.inputs, handle)) continue;
+      const output = results[inList[k]!]?.output;
       const value = output && Object.hasOwn(output, edge.sourceHandle) ? output[edge.sourceHandle] : undefined;
       if (value === undefined) continue;
-      const slot = inputs[edge.targetHandle];
+      const slot = inputs[handle];
       if (Array.isArray(slot)) slot.push(value);
-      else inputs[edge.targetHandle] = value;
+      else inputs[handle] = value;
     }
-    for (const [name, spec] of ports) {
-      if (!spec.required) continue;
+    return inputs;
+  }
+
+  /**
+   * `gatherInputs` for a node whose one input takes many edges (a collector, a join): the
+   * same values in the same order, in an array sized up front rather than grown by `push`.
+   */
+  function gatherInto(inputs: Record<string, unknown>, name: string, node: CompiledNode, start: number, end: number): Record<string, unknown> {
+    const values: unknown[] = new Array(end - start);
+    let count = 0;
+    for (let k = start; k < end; k++) {
+      const edge = edges[inEdge[k]!]!;
+      if (!portOf(node.inputs, edge.targetHandle)) continue;
+      const output = results[inList[k]!]?.output;
+      const value = output && Object.hasOwn(output, edge.sourceHandle) ? output[edge.sourceHandle] : undefined;
+      if (value !== undefined) values[count++] = value;
+    }
+    values.length = count;
+    inputs[name] = values;
+    return inputs;
+  }
+
+  /** The first required input that got no value, if any. */
+  function missingInput(node: CompiledNode, inputs: Record<string, unknown>): string | undefined {
+    const required = node.requiredInputs;
+    for (let p = 0; p < required.length; p++) {
+      const [name, spec] = required[p]!;
       const value = inputs[name];
-      if (value === undefined || (spec.multiple && (value as unknown[]).length === 0)) return { inputs, missing: name };
+      if (value === undefined || (spec.multiple && (value as unknown[]).length === 0)) return name;
     }
-    return { inputs };
+    return undefined;
   }
 
   function checkOutput(node: CompiledNode, raw: unknown): Record<string, unknown> {
@@ -402,7 +541,9 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" returned ${Array.isArray(raw) ? 'an array' : typeof raw}; a node returns an object keyed by output port.`, { nodeId: node.id });
     }
     const output: Record<string, unknown> = {};
-    for (const [name, spec] of node.outputList) {
+    const ports = node.outputList;
+    for (let p = 0; p < ports.length; p++) {
+      const [name, spec] = ports[p]!;
       // Own keys only: an output port named `valueOf` must not pick up Object.prototype.valueOf.
       const value = Object.hasOwn(raw, name) ? (raw as Record<string, unknown>)[name] : undefined;
       if (value === undefined) continue;
@@ -438,77 +579,71 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     if (next !== Number.POSITIVE_INFINITY && !finished) watchDeadline(next);
   }
 
-  /** Runs one attempt of a job. A synchronous executor completes before this returns. */
+  /** The attempt whose executor is running synchronously right now: a stop must abort it too. */
+  let current: Attempt | undefined;
+  const host: AttemptHost = {
+    ended(attempt, ok, value) {
+      if (attempt.async) inflight.delete(attempt);
+      if (ok) onValue(attempt.job, value);
+      else onError(attempt.job, value);
+    },
+  };
+
+  /**
+   * Runs one attempt of a job. A synchronous executor completes before this returns, and
+   * never needs to be in `inflight` nor to arm the deadline sweeper: no timer can fire before
+   * it ends, and a stop reaches it through `current`.
+   */
   function runAttempt(job: Job): void {
     const node = job.node;
     const attemptNo = ++job.attempts;
     job.meta = undefined;
-    emit({ type: 'node:start', runId, at: attemptNo === 1 ? job.startedAt : now(), nodeId: node.id, nodeType: node.type, attempt: attemptNo });
-    // The controller is made only when the executor reads `signal`: most cheap nodes never do.
-    let controller: AbortController | undefined;
-    let abortedWith: GalaxyError | undefined;
-    let settled = false;
-    const done = (ok: boolean, value: unknown): void => {
-      if (settled) return;
-      settled = true;
-      inflight.delete(flight);
-      if (ok) onValue(job, value);
-      else onError(job, value);
+    const at = attemptNo === 1 ? job.startedAt : now();
+    if (heard('node:start')) emit({ type: 'node:start', runId, at, nodeId: node.id, nodeType: node.type, attempt: attemptNo });
+    const attempt = new Attempt(host, job, performance.now() + job.timeoutMs);
+    const args: Record<string | symbol, unknown> = { nodeId: node.id, inputs: job.inputs, data: node.data };
+    Object.defineProperty(args, 'signal', signalProperty);
+    args.attempt = attemptNo;
+    args.emit = (delta: string) => {
+      if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
+        emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
+      }
     };
-    const flight: Flight = {
-      deadline: performance.now() + job.timeoutMs,
-      abort(reason) {
-        if (settled) return;
-        abortedWith = reason;
-        controller?.abort(reason);
-        done(false, reason);
-      },
-      expire() {
-        flight.abort(new TimeoutError(node.id, job.timeoutMs));
-      },
+    // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
+    args.log = (logLevel: LogLevel, message: string, data?: JsonValue) => {
+      if (!attempt.settled) addLog(logLevel, message, node.id, data);
     };
-    inflight.add(flight);
-    watchDeadline(flight.deadline);
+    args.setMeta = (meta: NodeMeta) => {
+      if (attempt.settled) return;
+      job.meta = { ...job.meta, ...plainMeta(node, meta) };
+    };
+    args.context = context;
+    Object.defineProperty(args, SOURCE, { value: attempt });
+    const outer = current;
+    current = attempt;
     let value: unknown;
     try {
-      value = node.definition.run({
-        nodeId: node.id,
-        inputs: job.inputs as never,
-        data: node.data,
-        get signal() {
-          if (!controller) {
-            controller = new AbortController();
-            if (abortedWith) controller.abort(abortedWith);
-          }
-          return controller.signal;
-        },
-        attempt: attemptNo,
-        emit: (delta: string) => {
-          if (!settled && typeof delta === 'string' && delta.length > 0) {
-            emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
-          }
-        },
-        // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
-        log: (logLevel: LogLevel, message: string, data?: JsonValue) => {
-          if (!settled) addLog(logLevel, message, node.id, data);
-        },
-        setMeta: (meta: NodeMeta) => {
-          if (settled) return;
-          job.meta = { ...job.meta, ...plainMeta(node, meta) };
-        },
-        context,
-      });
+      value = node.definition.run(args as never);
     } catch (error) {
-      done(false, error);
+      current = outer;
+      attempt.end(false, error);
       return;
     }
+    current = outer;
     if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') {
+      // Stopped while it ran synchronously: it has ended, but its promise still gets handlers,
+      // so a rejection is never unhandled.
+      if (!attempt.settled) {
+        attempt.async = true;
+        inflight.add(attempt);
+        watchDeadline(attempt.deadline);
+      }
       (value as PromiseLike<unknown>).then(
-        (v) => done(true, v),
-        (error: unknown) => done(false, error),
+        (v) => attempt.end(true, v),
+        (error: unknown) => attempt.end(false, error),
       );
     } else {
-      done(true, value);
+      attempt.end(true, value);
     }
   }
 
@@ -569,26 +704,16 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   /**
    * Gives a result its `hash`. Hashing every node's inputs is a tenth of a run's cost and
-   * only a later run comparing for reuse needs it, so it is computed on first read (a
-   * getter: JSON.stringify and spreads read it like any field) unless already known.
+   * only a later run comparing for reuse needs it, so it is computed on first read (see
+   * `hashProperty`) unless already known.
    */
   function withHash(job: Job, result: NodeResult): NodeResult {
     if (job.hash !== undefined) {
       result.hash = job.hash;
       return result;
     }
-    let hash: string | undefined;
-    const type = job.node.type;
-    const data = parsed.nodes[job.i]!.data;
-    const inputs = job.inputs;
-    Object.defineProperty(result, 'hash', {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        hash ??= hashNodeRun(type, data, inputs);
-        return hash;
-      },
-    });
+    Object.defineProperty(result, 'hash', hashProperty);
+    Object.defineProperty(result, SOURCE, { value: job });
     return result;
   }
 
@@ -618,7 +743,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function launch(i: number): void {
     const node = nodes[i]!;
     state[i] = RUNNING;
-    const { inputs, missing } = gatherInputs(i);
+    const inputs = gatherInputs(i, node);
+    const missing = missingInput(node, inputs);
     if (missing !== undefined) {
       const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `Node "${node.id}" needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
       const at = now();
@@ -627,7 +753,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       return;
     }
     const previous = reuse && Object.hasOwn(reuse, node.id) ? reuse[node.id] : undefined;
-    const hash = previous ? hashNodeRun(node.type, parsed.nodes[i]!.data, inputs) : undefined;
+    const rawData = parsed.nodes[i]!.data;
+    const hash = previous ? hashNodeRun(node.type, rawData, inputs) : undefined;
     if (previous?.status === 'SUCCESS' && previous.hash === hash && !targets.has(node.id)) {
       const at = now();
       const reused: NodeResult = { status: 'SUCCESS', attempts: 0, input: inputs, reused: true, hash: hash!, startedAt: at, finishedAt: at, durationMs: 0 };
@@ -637,7 +764,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       return;
     }
     running++;
-    runAttempt({ i, node, inputs: Object.freeze(inputs), hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: timeoutFor(node) });
+    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: timeoutFor(node) });
   }
 
   function pump(): void {
@@ -679,15 +806,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     emit(error ? { type: 'run:finish', runId, at: finishedAt, status, durationMs, error } : { type: 'run:finish', runId, at: finishedAt, status, durationMs });
     for (const push of iterators) push(null);
     iterators.clear();
-    const runResult: RunResult = {
-      runId,
-      status,
-      startedAt,
-      finishedAt,
-      durationMs,
-      nodes: Object.fromEntries(order.map((i) => [nodes[i]!.id, results[i]!])),
-      logs,
-    };
+    // Ids are never `__proto__` (the schema refuses it), so assignment defines an own key as fromEntries would.
+    const nodeResults: Record<string, NodeResult> = {};
+    for (const i of order) nodeResults[nodes[i]!.id] = results[i]!;
+    const runResult: RunResult = { runId, status, startedAt, finishedAt, durationMs, nodes: nodeResults, logs };
     if (error) runResult.error = error;
     resolveResult(runResult);
   }
@@ -705,7 +827,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function begin(): void {
     startedAt = now();
-    emit({ type: 'run:start', runId, at: startedAt, nodeIds: order.map((i) => nodes[i]!.id) });
+    if (heard('run:start')) emit({ type: 'run:start', runId, at: startedAt, nodeIds: order.map((i) => nodes[i]!.id) });
     for (const lowered of settingsLowered) lowerLog('The workflow', `settings.${lowered.field}`, lowered);
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -13,7 +13,7 @@ import {
   type WorkflowLimits,
   WorkflowSchema,
 } from './schema';
-import { parseWorkflowFast } from './parseFast';
+import { parseWorkflowFast, parseWorkflowFastMeasured, utf8Length } from './parseFast';
 import type { AnyNodeDefinition, PortMap, PortSpec, PortType } from './types';
 
 export interface ValidateOptions {
@@ -41,8 +41,12 @@ export interface CompiledNode {
   readonly common: CommonNodeData;
   readonly inputs: PortMap;
   readonly outputs: PortMap;
-  readonly inputList: readonly (readonly [string, PortSpec])[];
-  readonly outputList: readonly (readonly [string, PortSpec])[];
+  readonly inputList: PortList;
+  readonly outputList: PortList;
+  /** Names of the `multiple` inputs, in declaration order. */
+  readonly multipleInputs: readonly string[];
+  /** The `required` inputs, in declaration order. */
+  readonly requiredInputs: PortList;
 }
 
 export interface CompiledWorkflow {
@@ -66,20 +70,6 @@ export function portTypesCompatible(from: PortType, to: PortType): boolean {
   return from === to || from === 'any' || to === 'any';
 }
 
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
-}
-
 function zodIssues(error: z.ZodError, base: (string | number)[], nodeId?: string): ValidationIssue[] {
   return error.issues.map((issue) => {
     const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
@@ -95,15 +85,59 @@ function arrayLength(input: unknown, key: string): number {
   return Array.isArray(value) ? value.length : 0;
 }
 
-function splitData(data: Record<string, unknown>): { own: Record<string, unknown>; common: Record<string, unknown> } {
+/**
+ * A node's data split into the type's own keys and the common keys; `common` is undefined
+ * when there are none, as for most nodes, so they need no common parse.
+ */
+function splitData(data: Record<string, unknown>): { own: Record<string, unknown>; common: Record<string, unknown> | undefined } {
   const own: Record<string, unknown> = {};
-  const common: Record<string, unknown> = {};
+  let common: Record<string, unknown> | undefined;
   for (const key of Object.keys(data)) {
-    if (COMMON_DATA_KEYS.includes(key)) common[key] = data[key];
-    else Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
+    if (COMMON_DATA_KEYS.includes(key)) {
+      common ??= {};
+      common[key] = data[key];
+    } else Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
   }
   return { own, common };
 }
+
+/** What `CommonNodeDataSchema` makes of no common keys. Internal to the scheduler, never handed out, so one object serves every node. */
+const NO_COMMON: CommonNodeData = Object.freeze({});
+const NO_PORTS: PortMap = Object.freeze({});
+
+type PortList = readonly (readonly [string, PortSpec])[];
+
+/** A port map with the lists validation and the scheduler walk, made once per static map. */
+interface PortIndex {
+  readonly map: PortMap;
+  readonly list: PortList;
+  /** Names of the `multiple` ports, in declaration order. */
+  readonly multiple: readonly string[];
+  /** The `required` ports, in declaration order. */
+  readonly required: PortList;
+}
+
+function indexPorts(map: PortMap): PortIndex {
+  const list = Object.entries(map);
+  return { map, list, multiple: list.filter(([, spec]) => spec.multiple).map(([name]) => name), required: list.filter(([, spec]) => spec.required) };
+}
+
+/**
+ * The ports of one node. A type's fixed ports are one map for all its nodes, so their lists
+ * are made once per analysis (the cache); ports derived from data are indexed per node.
+ */
+function portsOfNode(definition: AnyNodeDefinition, kind: 'inputs' | 'outputs', data: unknown, cache: Map<PortMap, PortIndex>): PortIndex {
+  const ports = definition[kind];
+  if (typeof ports === 'function') return indexPorts(safePorts(() => (kind === 'inputs' ? inputPortsOf(definition, data) : outputPortsOf(definition, data))));
+  let index = cache.get(ports);
+  if (!index) {
+    index = indexPorts(ports);
+    cache.set(ports, index);
+  }
+  return index;
+}
+
+const NO_PORT_INDEX = indexPorts(NO_PORTS);
 
 function hasInEdge(graph: GraphIndex, edges: readonly { targetHandle: string }[], accepted: Uint8Array, node: number, handle: string): boolean {
   for (let k = graph.inStart[node]!, end = graph.inStart[node + 1]!; k < end; k++) {
@@ -123,9 +157,9 @@ function safePorts(resolve: () => PortMap): PortMap {
 
 /**
  * Checks everything `validateWorkflow` checks and, when the workflow is valid, compiles it
- * for the scheduler. Internal: hosts call `validateWorkflow` or `runWorkflow`.
+ * for the scheduler (unless `compile` is false). Internal: hosts call `validateWorkflow` or `runWorkflow`.
  */
-export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}): Analysis {
+export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}, compile = true): Analysis {
   const limits: WorkflowLimits = { ...defaultLimits, ...options.limits };
   const issues: ValidationIssue[] = [];
 
@@ -139,20 +173,27 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     issues.push({ code: 'E_LIMIT_EDGES', message: `The workflow has ${edgeCount} edges; at most ${limits.maxEdges} are allowed.`, path: ['edges'] });
   }
   if (issues.length > 0) return { issues };
-  let serialized: string | undefined;
-  try {
-    serialized = JSON.stringify(input);
-  } catch {
-    return { issues: [{ code: 'E_SCHEMA', message: 'The workflow is not plain JSON (it has a cycle or a BigInt).', path: [] }] };
+  // A well-formed document is measured while it is parsed; anything else is serialized for real.
+  const measured = parseWorkflowFastMeasured(input);
+  let bytes: number;
+  if (measured) {
+    bytes = measured.bytes;
+  } else {
+    let serialized: string | undefined;
+    try {
+      serialized = JSON.stringify(input);
+    } catch {
+      return { issues: [{ code: 'E_SCHEMA', message: 'The workflow is not plain JSON (it has a cycle or a BigInt).', path: [] }] };
+    }
+    // A UTF-16 unit is 1 to 3 UTF-8 bytes: count exactly only when the bounds do not decide.
+    const units = serialized?.length ?? 0;
+    bytes = units > limits.maxBytes || units * 3 > limits.maxBytes ? utf8Length(serialized ?? '') : units;
   }
-  // A UTF-16 unit is 1 to 3 UTF-8 bytes: count exactly only when the bounds do not decide.
-  const units = serialized?.length ?? 0;
-  const bytes = units > limits.maxBytes || units * 3 > limits.maxBytes ? utf8Length(serialized ?? '') : units;
   if (bytes > limits.maxBytes) {
     return { issues: [{ code: 'E_LIMIT_BYTES', message: `The workflow is ${bytes} bytes; at most ${limits.maxBytes} are allowed.`, path: [] }] };
   }
 
-  const fast = parseWorkflowFast(input);
+  const fast = measured ? measured.workflow : parseWorkflowFast(input);
   const parsed = fast ? ({ success: true, data: fast } as const) : WorkflowSchema.safeParse(input);
   if (!parsed.success) {
     const raw = (input ?? {}) as { nodes?: unknown };
@@ -170,6 +211,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   }
   const workflow = parsed.data;
   const { nodes, edges } = workflow;
+  const n = nodes.length;
 
   // Self loops are left out of the graph and reported on their own below.
   const graph = buildGraphIndex(nodes, edges);
@@ -182,14 +224,16 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   const seenEdges = new Set<string>();
   for (let e = 0; e < edges.length; e++) {
     const id = edges[e]!.id;
-    if (seenEdges.has(id)) {
+    // One hash lookup instead of has() then add(): the set grows only for a new id.
+    const size = seenEdges.size;
+    seenEdges.add(id);
+    if (seenEdges.size === size) {
       issues.push({ code: 'E_DUPLICATE_EDGE_ID', message: `Edge id "${id}" is used more than once.`, edgeId: id, path: ['edges', e, 'id'] });
     }
-    seenEdges.add(id);
   }
 
   // Scope of a partial run.
-  const scope = new Uint8Array(nodes.length);
+  const scope = new Uint8Array(n);
   if (options.targetNodeIds && options.targetNodeIds.length > 0) {
     const targets: number[] = [];
     for (const id of options.targetNodeIds) {
@@ -198,61 +242,63 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       else targets.push(i);
     }
     const ancestors = reachable(graph.inStart, graph.inList, targets);
-    for (let i = 0; i < nodes.length; i++) scope[i] = ancestors[i]!;
+    for (let i = 0; i < n; i++) scope[i] = ancestors[i]!;
     for (const t of targets) scope[t] = 1;
   } else {
     scope.fill(1);
   }
 
-  // Types and data.
-  const compiledNodes: {
-    definition: AnyNodeDefinition | undefined;
-    data: unknown;
-    common: CommonNodeData;
-    inputs: PortMap;
-    outputs: PortMap;
-  }[] = [];
-  nodes.forEach((node, i) => {
+  // Types and data, in arrays by node index (no record per node).
+  const definitions: (AnyNodeDefinition | undefined)[] = new Array(n);
+  const datas: unknown[] = new Array(n);
+  const commons: CommonNodeData[] = new Array(n);
+  const inputPorts: PortIndex[] = new Array(n);
+  const outputPorts: PortIndex[] = new Array(n);
+  const portCache = new Map<PortMap, PortIndex>();
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i]!;
     const definition = registry.get(node.type);
+    definitions[i] = definition;
     if (!definition) {
       issues.push({ code: 'E_UNKNOWN_NODE_TYPE', message: `Node "${node.id}" has type "${node.type}", which is not registered.`, nodeId: node.id, path: ['nodes', i, 'type'] });
-      compiledNodes.push({ definition, data: node.data, common: {}, inputs: {}, outputs: {} });
-      return;
+      datas[i] = node.data;
+      commons[i] = NO_COMMON;
+      inputPorts[i] = NO_PORT_INDEX;
+      outputPorts[i] = NO_PORT_INDEX;
+      continue;
     }
     const { own, common } = splitData(node.data);
     let data: unknown = own;
-    let commonData: CommonNodeData = {};
+    let commonData = NO_COMMON;
     const ownParsed = definition.data.safeParse(own);
-    const commonParsed = CommonNodeDataSchema.safeParse(common);
+    const commonParsed = common === undefined ? undefined : CommonNodeDataSchema.safeParse(common);
     if (ownParsed.success) data = ownParsed.data;
-    if (commonParsed.success) commonData = commonParsed.data;
+    if (commonParsed?.success) commonData = commonParsed.data;
     if (scope[i]) {
       if (!ownParsed.success) {
         for (const issue of zodIssues(ownParsed.error, ['nodes', i, 'data'], node.id)) {
           issues.push({ ...issue, code: 'E_INVALID_DATA', message: `Node "${node.id}" (${definition.label}): ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.') || 'data'}: `)}` });
         }
       }
-      if (!commonParsed.success) {
+      if (commonParsed && !commonParsed.success) {
         for (const issue of zodIssues(commonParsed.error, ['nodes', i, 'data'], node.id)) {
           issues.push({ ...issue, code: 'E_INVALID_DATA', message: `Node "${node.id}": ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.')}: `)}` });
         }
       }
     }
-    compiledNodes.push({
-      definition,
-      data,
-      common: commonData,
-      inputs: safePorts(() => inputPortsOf(definition, data)),
-      outputs: safePorts(() => outputPortsOf(definition, data)),
-    });
-  });
+    datas[i] = data;
+    commons[i] = commonData;
+    inputPorts[i] = portsOfNode(definition, 'inputs', data, portCache);
+    outputPorts[i] = portsOfNode(definition, 'outputs', data, portCache);
+  }
 
   // Edges. Checked per target node, so no per-edge keys or arrays are allocated.
   const accepted = new Uint8Array(edges.length);
+  const { edgeSource, edgeTarget, inStart, inEdge } = graph;
   for (let e = 0; e < edges.length; e++) {
     const edge = edges[e]!;
-    const s = graph.edgeSource[e]!;
-    const t = graph.edgeTarget[e]!;
+    const s = edgeSource[e]!;
+    const t = edgeTarget[e]!;
     if (s < 0 || t < 0) {
       const missing = s < 0 ? edge.source : edge.target;
       issues.push({ code: 'E_MISSING_NODE', message: `Edge "${edge.id}" points to node "${missing}", which does not exist.`, edgeId: edge.id, path: ['edges', e, s < 0 ? 'source' : 'target'] });
@@ -262,17 +308,17 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       issues.push({ code: 'E_SELF_LOOP', message: `Edge "${edge.id}" connects node "${edge.source}" to itself.`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e] });
       continue;
     }
-    const source = compiledNodes[s]!;
-    const target = compiledNodes[t]!;
-    if (!source.definition || !target.definition) continue; // already reported as unknown type
-    const out = portOf(source.outputs, edge.sourceHandle);
-    const inp = portOf(target.inputs, edge.targetHandle);
+    const sourceDefinition = definitions[s];
+    const targetDefinition = definitions[t];
+    if (!sourceDefinition || !targetDefinition) continue; // already reported as unknown type
+    const out = portOf(outputPorts[s]!.map, edge.sourceHandle);
+    const inp = portOf(inputPorts[t]!.map, edge.targetHandle);
     if (!out) {
-      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${source.definition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
+      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${sourceDefinition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
       continue;
     }
     if (!inp) {
-      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.target}" (${target.definition.label}) has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e, 'targetHandle'] });
+      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.target}" (${targetDefinition.label}) has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e, 'targetHandle'] });
       continue;
     }
     if (!portTypesCompatible(out.type, inp.type)) {
@@ -282,8 +328,8 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     // Earlier accepted edges into the same node, in workflow order.
     let duplicate = false;
     let takenBy: string | undefined;
-    for (let k = graph.inStart[t]!, end = graph.inStart[t + 1]!; k < end; k++) {
-      const other = graph.inEdge[k]!;
+    for (let k = inStart[t]!, end = inStart[t + 1]!; k < end; k++) {
+      const other = inEdge[k]!;
       if (other >= e) break;
       if (!accepted[other]) continue;
       const prior = edges[other]!;
@@ -303,15 +349,16 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   }
 
   // Required inputs.
-  nodes.forEach((node, i) => {
-    const compiled = compiledNodes[i]!;
-    if (!scope[i] || !compiled.definition) return;
-    for (const [name, spec] of Object.entries(compiled.inputs) as [string, PortSpec][]) {
-      if (spec.required && !hasInEdge(graph, edges, accepted, i, name)) {
-        issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${compiled.definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
+  for (let i = 0; i < n; i++) {
+    const definition = definitions[i];
+    if (!scope[i] || !definition) continue;
+    for (const [name, spec] of inputPorts[i]!.required) {
+      if (!hasInEdge(graph, edges, accepted, i, name)) {
+        const node = nodes[i]!;
+        issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
       }
     }
-  });
+  }
 
   // Cycles.
   const { level, acyclic } = kahn(graph);
@@ -321,21 +368,27 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     }
   }
 
-  if (issues.length > 0) return { issues, workflow };
-  return {
-    issues,
-    workflow,
-    compiled: {
-      workflow,
-      graph,
-      level,
-      scope,
-      nodes: nodes.map((node, i) => {
-        const c = compiledNodes[i]!;
-        return { id: node.id, type: node.type, definition: c.definition!, data: c.data, common: c.common, inputs: c.inputs, outputs: c.outputs, inputList: Object.entries(c.inputs), outputList: Object.entries(c.outputs) };
-      }),
-    },
-  };
+  if (issues.length > 0 || !compile) return { issues, workflow };
+  const compiled: CompiledNode[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i]!;
+    const inputs = inputPorts[i]!;
+    const outputs = outputPorts[i]!;
+    compiled[i] = {
+      id: node.id,
+      type: node.type,
+      definition: definitions[i]!,
+      data: datas[i],
+      common: commons[i]!,
+      inputs: inputs.map,
+      outputs: outputs.map,
+      inputList: inputs.list,
+      outputList: outputs.list,
+      multipleInputs: inputs.multiple,
+      requiredInputs: inputs.required,
+    };
+  }
+  return { issues, workflow, compiled: { workflow, graph, level, scope, nodes: compiled } };
 }
 
 /**
@@ -344,7 +397,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
  * runs it while the user works and the server on every request: one set of rules.
  */
 export function validateWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
-  const { issues, workflow } = analyzeWorkflow(input, registry, options);
+  const { issues, workflow } = analyzeWorkflow(input, registry, options, false);
   if (issues.length === 0 && workflow) return { ok: true, workflow, issues: [] };
   return workflow ? { ok: false, workflow, issues } : { ok: false, issues };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseWorkflowFast } from '../parseFast';
+import { parseWorkflowFast, parseWorkflowFastMeasured, utf8Length } from '../parseFast';
 import { WorkflowSchema } from '../schema';
 
 /** Ids and names near every boundary the schema draws. */
@@ -77,5 +77,65 @@ describe('parseWorkflowFast', () => {
     expect(Object.keys(data)).toEqual(['a']);
     expect(data.polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('parseWorkflowFastMeasured', () => {
+  /** Strings that JSON escapes or writes in more than one UTF-8 byte, lone surrogates included. */
+  const texty = fc.oneof(fc.string({ maxLength: 6 }), fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('"', '\\', '\n', '\u0001', '\u007f', 'é', '€', '😀', '\ud800', '\udc00x'));
+  const extra = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant(() => 1), fc.constant(new Date(0)), fc.constant({ toJSON: (key: string) => `key:${key}` }));
+  const measurable = fc.record(
+    {
+      nodes: fc.array(
+        fc.record(
+          {
+            id: texty,
+            type: texty,
+            data: fc.oneof(fc.constant(undefined), fc.dictionary(texty, fc.jsonValue({ maxDepth: 2 }))),
+            position: fc.oneof(fc.constant(undefined), fc.record({ x: fc.double({ noNaN: true, noDefaultInfinity: true }), y: fc.integer() })),
+            selected: extra,
+          },
+          { requiredKeys: ['id', 'type'] },
+        ),
+        { maxLength: 4 },
+      ),
+      edges: fc.array(fc.record({ id: texty, source: texty, sourceHandle: texty, target: texty, targetHandle: texty, animated: extra }, { requiredKeys: ['id', 'source', 'sourceHandle', 'target', 'targetHandle'] }), { maxLength: 4 }),
+      settings: fc.constant(undefined),
+      viewport: extra,
+    },
+    { requiredKeys: ['nodes', 'edges'] },
+  );
+
+  it('measures exactly the UTF-8 length of JSON.stringify, and parses as parseWorkflowFast does', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.oneof(measurable, workflowish), (input) => {
+        const measured = parseWorkflowFastMeasured(input);
+        if (measured === null) return;
+        answered++;
+        expect(measured.bytes).toBe(utf8Length(JSON.stringify(input)));
+        expect(measured.workflow).toEqual(parseWorkflowFast(input));
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(answered).toBeGreaterThan(500);
+  });
+
+  it('leaves to JSON.stringify what it cannot predict: toJSON, cycles, BigInt, class instances', () => {
+    const node = { id: 'a', type: 't', data: {} as Record<string, unknown> };
+    const workflow = { nodes: [node], edges: [] };
+    expect(parseWorkflowFastMeasured(workflow)?.bytes).toBe(JSON.stringify(workflow).length);
+    node.data = { toJSON: () => 'x' };
+    expect(parseWorkflowFastMeasured(workflow)).toBeNull();
+    node.data = { self: workflow };
+    expect(parseWorkflowFastMeasured(workflow)).toBeNull();
+    node.data = { big: 1n };
+    expect(parseWorkflowFastMeasured(workflow)).toBeNull();
+    class Node {
+      id = 'a';
+      type = 't';
+    }
+    expect(parseWorkflowFastMeasured({ nodes: [new Node()], edges: [] })).toBeNull();
+    expect(parseWorkflowFast({ nodes: [new Node()], edges: [] })).not.toBeNull();
   });
 });

@@ -101,9 +101,12 @@ export function createNodeGate(inner: NodeRegistry, options: NodeGateOptions): N
       run(args: RunArgs) {
         if (closed) return hold(args, options.onHold);
         if (!options.beforeStart) return admit(definition, args);
-        return Promise.resolve(options.beforeStart()).then((go) =>
-          go && !closed ? admit(definition, args) : hold(args, options.onHold),
-        );
+        return Promise.resolve(options.beforeStart()).then((go) => {
+          // The engine may have ended this attempt (its time limit) while the check ran: its
+          // executor must not start, or the node would run twice beside the next attempt.
+          if (args.signal.aborted) throw args.signal.reason;
+          return go && !closed ? admit(definition, args) : hold(args, options.onHold);
+        });
       },
     };
     wrapped.set(definition.type, gatedDefinition);

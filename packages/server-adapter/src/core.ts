@@ -55,10 +55,13 @@ export interface GalaxyOptions {
   /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
   rateLimit?: RateLimiter | false;
   /**
-   * Throttles failed authentication per client address, checked before credentials are, so
-   * tokens cannot be guessed at speed (429 with `Retry-After`); `false` leaves it to the
-   * host. Needs the client's address: the Express binding has it from the connection.
-   * Default `createMemoryAuthFailureLimiter()` (20 failures a minute per address).
+   * Throttles failed authentication per client address: past the allowance, requests whose
+   * credentials fail get 429 with `Retry-After` instead of 401, so a client stuck on a bad or
+   * expired token backs off. Requests that authenticate are never refused by it (one address
+   * may be a proxy or an office NAT shared by everyone); guessing is defeated by the tokens'
+   * entropy, not by this. `false` leaves it to the host. Needs the client's address: the
+   * Express binding has it from the connection. Default `createMemoryAuthFailureLimiter()`
+   * (20 failures a minute per address).
    */
   authFailureLimit?: AuthFailureLimiter | false;
   /**
@@ -320,24 +323,26 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
       if (definition.auth) {
-        const failures = options.authFailureLimit;
-        const clientKey = failures ? clientKeyOf(request, options.trustProxy) : null;
-        if (failures && clientKey !== null) {
-          const waitSeconds = await failures.check(clientKey);
-          if (waitSeconds > 0) {
-            throw new ProblemError('E_RATE_LIMITED', {
-              detail: 'Too many requests from your address failed to sign in.',
-              headers: { 'retry-after': String(waitSeconds) },
-            });
-          }
-        }
         const identity = await auth.authenticate({
           method,
           url: request.url,
           headers: request.headers,
         });
         if (!identity || typeof identity.userId !== 'string' || identity.userId === '') {
-          if (failures && clientKey !== null) await failures.fail(clientKey);
+          // Valid credentials are never refused here: behind a proxy or a shared NAT every
+          // client has one address, and one client's failures must not lock the others out.
+          const failures = options.authFailureLimit;
+          const clientKey = failures ? clientKeyOf(request, options.trustProxy) : null;
+          if (failures && clientKey !== null) {
+            const waitSeconds = await failures.check(clientKey);
+            if (waitSeconds > 0) {
+              throw new ProblemError('E_RATE_LIMITED', {
+                detail: 'Too many requests from your address failed to sign in.',
+                headers: { 'retry-after': String(waitSeconds) },
+              });
+            }
+            await failures.fail(clientKey);
+          }
           throw new ProblemError('E_UNAUTHORIZED', { headers: { 'www-authenticate': 'Bearer' } });
         }
         userId = identity.userId;

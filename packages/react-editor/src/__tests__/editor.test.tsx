@@ -177,6 +177,20 @@ describe('save and conflicts', () => {
     expect(client.calls.find((call) => call.method === 'execute')!.args[0]).toEqual({ workflowId: 'wf' });
   });
 
+  it('runs after a save already in flight (Ctrl+S, then Run at once), not nothing', async () => {
+    const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }], latencyMs: 150 });
+    const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
+    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    await user.clear(field);
+    await user.type(field, 'Venus');
+    await user.keyboard('{Control>}s{/Control}');
+    expect(screen.getByText('Saving…')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    await screen.findByText('Run succeeded', {}, { timeout: 5_000 });
+    expect(within(nodeElement(container, 'show')).getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Venus');
+    expect(client.calls.filter((call) => call.method === 'saveWorkflow')).toHaveLength(1);
+  });
+
   it('runs nothing when saving the edits first meets a conflict', async () => {
     const client = connected();
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });

@@ -210,6 +210,9 @@ export function createEditorController(options: EditorControllerOptions): Editor
     });
   };
 
+  /** The save in flight, if any. */
+  let inFlightSave: Promise<boolean> | undefined;
+
   const controller: EditorController = {
     client,
     async load() {
@@ -228,46 +231,56 @@ export function createEditorController(options: EditorControllerOptions): Editor
       }
     },
 
-    async save(saveOptions) {
-      const state = store.getState();
-      if (state.readOnly || state.saveStatus === 'saving') return false;
-      const document = documentOf(state);
-      const workflow = toWorkflow(document);
-      if (!client || !workflowId) {
-        actions().markSaved(document);
-        if (draftKey) clearDraft(draftKey);
-        callbacks.onSave?.({ workflow });
-        return true;
-      }
-      actions().patch({ saveStatus: 'saving', saveError: undefined });
-      try {
-        let expectedVersion = state.version;
-        if (saveOptions?.overwrite) {
-          expectedVersion = state.conflictVersion ?? (await client.getWorkflow(workflowId)).version;
+    save(saveOptions) {
+      // A second Save, or a Run that saves first, waits for the save in flight instead of
+      // being dropped (Ctrl+S then Run at once used to run nothing).
+      if (inFlightSave) return inFlightSave;
+      const saving = (async () => {
+        const state = store.getState();
+        if (state.readOnly) return false;
+        const document = documentOf(state);
+        const workflow = toWorkflow(document);
+        if (!client || !workflowId) {
+          actions().markSaved(document);
+          if (draftKey) clearDraft(draftKey);
+          callbacks.onSave?.({ workflow });
+          return true;
         }
-        const stored = await client.saveWorkflow({
-          id: workflowId,
-          workflow,
-          ...(expectedVersion !== undefined ? { expectedVersion } : {}),
-        });
-        if (disposed) return true;
-        actions().markSaved(document, stored.version);
-        actions().patch({ saveStatus: 'idle', conflictVersion: undefined });
-        if (draftKey) clearDraft(draftKey);
-        actions().notify('success', 'Saved.');
-        callbacks.onSave?.({ workflow, version: stored.version });
-        return true;
-      } catch (error) {
-        if (disposed) return false;
-        const conflict = conflictOf(error);
-        if (conflict) {
-          actions().patch({ saveStatus: 'conflict', conflictVersion: conflict.currentVersion });
-        } else {
-          actions().patch({ saveStatus: 'error', saveError: `Could not save: ${message(error)}` });
-          actions().notify('error', `Could not save: ${message(error)}`);
+        actions().patch({ saveStatus: 'saving', saveError: undefined });
+        try {
+          let expectedVersion = state.version;
+          if (saveOptions?.overwrite) {
+            expectedVersion = state.conflictVersion ?? (await client.getWorkflow(workflowId)).version;
+          }
+          const stored = await client.saveWorkflow({
+            id: workflowId,
+            workflow,
+            ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+          });
+          if (disposed) return true;
+          actions().markSaved(document, stored.version);
+          actions().patch({ saveStatus: 'idle', conflictVersion: undefined });
+          if (draftKey) clearDraft(draftKey);
+          actions().notify('success', 'Saved.');
+          callbacks.onSave?.({ workflow, version: stored.version });
+          return true;
+        } catch (error) {
+          if (disposed) return false;
+          const conflict = conflictOf(error);
+          if (conflict) {
+            actions().patch({ saveStatus: 'conflict', conflictVersion: conflict.currentVersion });
+          } else {
+            actions().patch({ saveStatus: 'error', saveError: `Could not save: ${message(error)}` });
+            actions().notify('error', `Could not save: ${message(error)}`);
+          }
+          return false;
         }
-        return false;
-      }
+      })();
+      inFlightSave = saving;
+      void saving.finally(() => {
+        if (inFlightSave === saving) inFlightSave = undefined;
+      });
+      return saving;
     },
 
     async reload() {
@@ -307,7 +320,10 @@ export function createEditorController(options: EditorControllerOptions): Editor
         // Unsaved edits are saved first, so the run is of exactly what is on the canvas and
         // points at an immutable version in the workflow's history. A conflict or a failed
         // save is shown as on Save, and nothing runs.
-        if (isDirty() && !(await controller.save())) return;
+        // Twice at most: edits typed while a save was in flight need one more.
+        for (let tries = 0; tries < 2 && isDirty(); tries++) {
+          if (!(await controller.save()) || disposed) return;
+        }
         if (disposed) return;
         request.workflowId = workflowId;
       } else {

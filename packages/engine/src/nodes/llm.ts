@@ -84,31 +84,28 @@ export function logProviderEvent(log: (level: LogLevel, message: string, data?: 
   };
 }
 
-/** Records which provider and model answered, with usage, in the run's log. */
-export function logCompletion(log: (level: LogLevel, message: string, data?: JsonValue) => void, completion: Completion): void {
-  const via = completion.fallbackFrom.length > 0 ? ` after ${completion.fallbackFrom.join(', ')} failed` : '';
-  const data: { [key: string]: JsonValue } = {
+/** Provider, model, attempts, and usage and finish reason when known: what both records share. */
+function answeredBy(completion: Completion): { [key: string]: JsonValue } {
+  const facts: { [key: string]: JsonValue } = {
     provider: completion.provider,
     model: completion.model,
     attempts: completion.attempts,
-    fallbackFrom: completion.fallbackFrom,
   };
-  if (completion.usage) data.usage = { ...completion.usage };
-  if (completion.finishReason) data.finishReason = completion.finishReason;
+  if (completion.usage) facts.usage = { ...completion.usage };
+  if (completion.finishReason) facts.finishReason = completion.finishReason;
+  return facts;
+}
+
+/** Records which provider and model answered, with usage, in the run's log. */
+export function logCompletion(log: (level: LogLevel, message: string, data?: JsonValue) => void, completion: Completion): void {
+  const via = completion.fallbackFrom.length > 0 ? ` after ${completion.fallbackFrom.join(', ')} failed` : '';
+  const data = { ...answeredBy(completion), fallbackFrom: completion.fallbackFrom };
   log('info', `Answered by ${completion.provider} (${completion.model})${via}.`, data);
 }
 
 /** Who answered, as the node's result records it (`NodeResult.meta`). */
 export function completionMeta(completion: Completion): NodeMeta {
-  const meta: NodeMeta = {
-    provider: completion.provider,
-    model: completion.model,
-    attempts: completion.attempts,
-    fallbacks: completion.fallbacks,
-  };
-  if (completion.usage) meta.usage = { ...completion.usage };
-  if (completion.finishReason) meta.finishReason = completion.finishReason;
-  return meta;
+  return { ...answeredBy(completion), fallbacks: completion.fallbacks };
 }
 
 /** What `callModel` needs of the node's run arguments. */

@@ -7,7 +7,7 @@ import { runWorkflow, startRun } from '../run';
 import { defaultRunCaps } from '../runOptions';
 import { settingBounds } from '../schema';
 import type { RunEvent, RunOptions } from '../types';
-import { createTrace, steps, testRegistry } from './kit';
+import { createTrace, steps, testRegistry, textSource } from './kit';
 
 /** A client-supplied graph on a server: these settings and node data come from the request. */
 const greedy = { maxAttempts: 20, backoffMs: 1, factor: 1, jitter: false } as const;
@@ -74,12 +74,7 @@ describe('host caps on what a workflow may ask for', () => {
 
   it('does not wait out a long Retry-After just because the workflow raised maxBackoffMs', async () => {
     const limited = defineNode({
-      type: 'limited',
-      label: 'Limited',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('limited', 'Limited'),
       run: () => {
         throw new GalaxyError('E_PROVIDER_RATE_LIMIT', 'Slow down.', { retryable: true, retryAfterMs: 120_000 });
       },

@@ -85,6 +85,18 @@ export const needsTextNode = defineNode({
   run: ({ inputs }) => ({ image: `data:text/plain,${inputs.text}` }),
 });
 
+/** The ports and settings of a test node with no inputs and one text output: spread it, add `run`. */
+export function textSource(type: string, label: string) {
+  return {
+    type,
+    label,
+    category: 'Test',
+    inputs: {},
+    outputs: { text: { type: 'text' as const } },
+    data: z.object({}),
+  };
+}
+
 export const testRegistry = createRegistry([
   ...builtinNodes,
   stepNode,

@@ -7,7 +7,7 @@ import { RetryableError, WorkflowValidationError } from '../errors';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
 import type { PortMap, PortSpec, RunEvent } from '../types';
-import { createTrace, steps, testRegistry } from './kit';
+import { createTrace, steps, testRegistry, textSource } from './kit';
 
 /** V8's `gc()`, without starting the test process with --expose-gc. */
 function exposeGc(): () => void {
@@ -100,12 +100,7 @@ describe('runWorkflow: scheduling', () => {
   it('an iterator left early with break keeps nothing of the events after it, and is done', async () => {
     const gc = exposeGc();
     const chatty = defineNode({
-      type: 'chatty',
-      label: 'Chatty',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('chatty', 'Chatty'),
       async run({ emit }) {
         for (let i = 0; i < 40; i++) {
           emit(`${i}:${'x'.repeat(100_000)}`);
@@ -154,12 +149,7 @@ describe('runWorkflow: scheduling', () => {
 
   it('streams node:delta chunks in order', async () => {
     const talker = defineNode({
-      type: 'talker',
-      label: 'Talker',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('talker', 'Talker'),
       async run({ emit }) {
         for (const word of ['one ', 'two ', 'three']) {
           emit(word);
@@ -244,12 +234,7 @@ describe('runWorkflow: failure modes', () => {
 
   it('never runs a node whose required input got no value', async () => {
     const silent = defineNode({
-      type: 'silent',
-      label: 'Silent',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('silent', 'Silent'),
       run: () => ({}),
     });
     let ran = false;
@@ -276,12 +261,7 @@ describe('runWorkflow: failure modes', () => {
 
   it('refuses outputs that do not match the port types', async () => {
     const liar = defineNode({
-      type: 'liar',
-      label: 'Liar',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('liar', 'Liar'),
       run: () => ({ text: 42 as unknown as string }),
     });
     const result = await runWorkflow({ nodes: [{ id: 'l', type: 'liar' }], edges: [] }, { registry: createRegistry([liar]) });
@@ -334,12 +314,7 @@ describe('runWorkflow: retries and timeouts', () => {
   it('waits at least as long as the error says (Retry-After), even for an error from another copy of the engine', async () => {
     let calls = 0;
     const limited = defineNode({
-      type: 'limited',
-      label: 'Limited',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('limited', 'Limited'),
       run: () => {
         calls++;
         // A plain object with GalaxyError's fields, as a second bundled copy would throw.
@@ -359,12 +334,7 @@ describe('runWorkflow: retries and timeouts', () => {
 
   it('does not wait out a Retry-After longer than maxBackoffMs: the node fails at once, saying when to try again', async () => {
     const limited = defineNode({
-      type: 'limited',
-      label: 'Limited',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('limited', 'Limited'),
       run: () => {
         throw Object.assign(new Error('Quota used up.'), { code: 'E_PROVIDER_RATE_LIMIT', retryable: true, retryAfterMs: 3_600_000 });
       },
@@ -411,12 +381,7 @@ describe('runWorkflow: retries and timeouts', () => {
 
   it('drops what an abandoned attempt logs, emits or reports after it timed out', async () => {
     const late = defineNode({
-      type: 'late',
-      label: 'Late',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('late', 'Late'),
       async run({ log, emit, setMeta }) {
         log('info', 'started');
         // Ignores its signal, as a careless executor does, and carries on after its time is up.
@@ -714,12 +679,7 @@ describe('runWorkflow: listeners that throw', () => {
 describe('runWorkflow: node meta', () => {
   it('records what the attempt that ended the node reported, on the result and its node:finish event', async () => {
     const reporter = defineNode({
-      type: 'reporter',
-      label: 'Reporter',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('reporter', 'Reporter'),
       run: ({ attempt, setMeta }) => {
         setMeta({ attempt, firstOnly: attempt === 1 ? 'yes' : undefined });
         setMeta({ source: `try ${attempt}` });
@@ -740,12 +700,7 @@ describe('runWorkflow: node meta', () => {
 
   it('refuses meta that is not plain JSON', async () => {
     const bad = defineNode({
-      type: 'bad_meta',
-      label: 'Bad meta',
-      category: 'Test',
-      inputs: {},
-      outputs: { text: { type: 'text' } },
-      data: z.object({}),
+      ...textSource('bad_meta', 'Bad meta'),
       run: ({ setMeta }) => {
         setMeta({ big: 10n });
         return { text: 'ok' };

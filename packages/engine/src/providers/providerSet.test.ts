@@ -6,6 +6,7 @@ import { createGeminiProvider, geminiFromEnv } from './gemini';
 import { createGroqProvider, groqFromEnv } from './groq';
 import { openaiCompatibleFromEnv } from './openaiCompatible';
 import { createProviderSet, type ProviderCallEvent, type ProviderSetOptions } from './providerSet';
+import type { LLMProvider } from './types';
 
 let stub: LLMStub;
 beforeAll(async () => {
@@ -24,6 +25,14 @@ function set(options: Partial<ProviderSetOptions> = {}) {
     ],
     resilience: fast,
     ...options,
+  });
+}
+
+/** A provider set over one hand-written provider `x`, retrying at once. */
+function setOf(generate: LLMProvider['generate']) {
+  return createProviderSet({
+    providers: [{ name: 'x', label: 'X', defaultModel: 'x-1', supportsImages: false, generate }],
+    resilience: { retry: { backoffMs: 1, jitter: false } },
   });
 }
 
@@ -108,23 +117,12 @@ describe('retries', () => {
 
   it('treats a provider that ends without a finish chunk as cut off', async () => {
     let calls = 0;
-    const providers = createProviderSet({
-      providers: [
-        {
-          name: 'x',
-          label: 'X',
-          defaultModel: 'x-1',
-          supportsImages: false,
-          async *generate() {
-            calls++;
-            if (calls === 2) {
-              yield { type: 'text', text: 'ok' };
-              yield { type: 'finish' };
-            }
-          },
-        },
-      ],
-      resilience: { retry: { backoffMs: 1, jitter: false } },
+    const providers = setOf(async function* () {
+      calls++;
+      if (calls === 2) {
+        yield { type: 'text', text: 'ok' };
+        yield { type: 'finish' };
+      }
     });
     expect(await providers.complete({ provider: 'x', prompt: 'p' })).toMatchObject({ text: 'ok', attempts: 2 });
   });
@@ -370,21 +368,10 @@ describe('errors from a provider bundled with its own copy of the error classes'
   it('keeps their code, retryability and Retry-After', async () => {
     const lookalike = Object.assign(new Error('slow down'), { code: 'E_PROVIDER_RATE_LIMIT', retryable: true, retryAfterMs: 40, details: { provider: 'x' } });
     let calls = 0;
-    const providers = createProviderSet({
-      providers: [
-        {
-          name: 'x',
-          label: 'X',
-          defaultModel: 'x-1',
-          supportsImages: false,
-          async *generate() {
-            if (++calls === 1) throw lookalike;
-            yield { type: 'text', text: 'ok' };
-            yield { type: 'finish' };
-          },
-        },
-      ],
-      resilience: { retry: { backoffMs: 1, jitter: false } },
+    const providers = setOf(async function* () {
+      if (++calls === 1) throw lookalike;
+      yield { type: 'text', text: 'ok' };
+      yield { type: 'finish' };
     });
     const events: ProviderCallEvent[] = [];
     expect((await providers.complete({ provider: 'x', prompt: 'p', onEvent: (e) => events.push(e) })).text).toBe('ok');

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { defineNode } from '../defineNode';
 import { GalaxyError, RunOptionsError } from '../errors';
 import { createRegistry } from '../registry';

@@ -1,3 +1,6 @@
+import type * as z from 'zod';
+import type { ErrorInfoSchema } from './model';
+
 /**
  * Every error the engine reports has a stable `code` from this table. Codes never change
  * meaning; messages may be reworded. Hosts map codes to UI, HTTP problems and alerts.
@@ -33,28 +36,14 @@ export const errorMessages = {
   E_INPUT_UNAVAILABLE: 'A required input had no value when the node was due to run.',
   E_TIMEOUT: 'The node did not finish within its time limit.',
   E_CANCELED: 'The run was canceled.',
+  E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
   E_UPSTREAM_FAILED: 'An upstream node failed, so this node was skipped.',
 } as const;
 
 export type ErrorCode = keyof typeof errorMessages | (string & {});
 
-/** The plain-JSON form of an error, as it appears in results, events and the API. */
-export interface ErrorInfo {
-  /** Stable machine-readable code, e.g. `E_TIMEOUT`. */
-  code: ErrorCode;
-  /** What went wrong, in words a user can act on. */
-  message: string;
-  /**
-   * Whether the scheduler may retry it (rate limits, 5xx, timeouts). False once retrying is
-   * over: the provider set's final error after its own retries, or a `Retry-After` longer than
-   * the retry policy waits.
-   */
-  retryable: boolean;
-  /** The node the error concerns, when there is one. */
-  nodeId?: string;
-  /** Extra facts for an error detail view (HTTP status, provider name, ...). Plain JSON. */
-  details?: Record<string, unknown>;
-}
+/** The plain-JSON form of an error, as it appears in results, events and the API (`ErrorInfoSchema`). */
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
 
 export interface GalaxyErrorOptions {
   /** The node the error concerns. */

@@ -88,8 +88,28 @@ export { createRegistry } from './registry';
 export type { NodeRegistry } from './registry';
 export { computeBackoff, resolveRetryPolicy, sleep } from './retry';
 export type { RetryPolicyLayer } from './retry';
+export {
+  EpochMsSchema,
+  ErrorInfoSchema,
+  FinalNodeStatusSchema,
+  FinalRunStatusSchema,
+  finalRunStatuses,
+  isFinalRunStatus,
+  JsonValueSchema,
+  LogEntrySchema,
+  LogLevelSchema,
+  NodeMetaFallbackSchema,
+  NodeMetaSchema,
+  NodeResultSchema,
+  NodeStatusSchema,
+  RunEventSchema,
+  RunSnapshotSchema,
+  RunStatusSchema,
+  runEventTypes,
+  runStatuses,
+} from './model';
 export { runWorkflow, startRun } from './run';
-export type { RunHandle } from './run';
+export type { DrainOptions, RunHandle } from './run';
 export { defaultRunCaps } from './runOptions';
 export {
   CommonNodeDataSchema,
@@ -118,6 +138,8 @@ export type {
   AnyNodeDefinition,
   EventOf,
   FieldSpec,
+  FinalNodeStatus,
+  FinalRunStatus,
   ImageValue,
   InputsOf,
   JsonValue,
@@ -125,6 +147,7 @@ export type {
   LogLevel,
   NodeDefinition,
   NodeMeta,
+  NodeAttemptInfo,
   NodeMetaFallback,
   NodeResult,
   NodeRunArgs,
@@ -141,6 +164,7 @@ export type {
   RunEventType,
   RunOptions,
   RunResult,
+  RunSnapshot,
   RunStatus,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';

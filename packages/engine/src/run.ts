@@ -20,6 +20,8 @@ import { RunEmitter } from './RunEmitter';
 import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from './runOptions';
 import type { FailureMode, RetryPolicy } from './schema';
 import type {
+  FinalNodeStatus,
+  FinalRunStatus,
   JsonValue,
   LogEntry,
   LogLevel,
@@ -29,7 +31,7 @@ import type {
   RunEventMap,
   RunOptions,
   RunResult,
-  RunStatus,
+  RunSnapshot,
 } from './types';
 import { analyzeWorkflow, type CompiledNode } from './validate';
 
@@ -41,10 +43,23 @@ export interface RunHandle {
    * throws does not stop the others nor the run; its error goes to `onListenerError`.
    */
   readonly events: EventEmitter<RunEventMap>;
-  /** Resolves when every node has reached a terminal state. Never rejects. */
-  readonly result: Promise<RunResult>;
+  /**
+   * Resolves when the run is over here: with its final snapshot (a `RunResult`) once every node
+   * has reached a final state, or with the resumable snapshot (status QUEUED) when `drain()`
+   * suspended it. Never rejects.
+   */
+  readonly result: Promise<RunSnapshot>;
   /** Cancels the run: in-flight nodes' signals fire, nothing else starts. */
   cancel(reason?: string): void;
+  /**
+   * Winds the run down without ending it, for a deploy or a worker's shutdown: no node starts
+   * from now on, nodes in flight run to their end (or, with `abortInFlight`, are aborted and left
+   * to run again), retries and `beforeNodeStart` holds are left for later, and no `run:finish` is
+   * emitted. Resolves with a snapshot to hand to `RunOptions.resume` (status QUEUED), in which
+   * every node that ended keeps its result. A run that ends meanwhile (its last nodes finish, a
+   * fail_fast failure, a cancel) resolves with its final snapshot instead.
+   */
+  drain(options?: DrainOptions): Promise<RunSnapshot>;
   /**
    * Every event from now until `run:finish`, as an async iterator. Events wait in the iterator
    * until read; breaking out of `for await` (or calling `return()`) ends it, dropping what it
@@ -52,6 +67,17 @@ export interface RunHandle {
    */
   [Symbol.asyncIterator](): AsyncIterator<RunEvent>;
 }
+
+export interface DrainOptions {
+  /**
+   * Aborts the attempts in flight instead of waiting for them: their nodes are left out of the
+   * snapshot and run again where the run resumes (a shutdown past its deadline). Default false.
+   */
+  abortInFlight?: boolean;
+}
+
+/** A node result of this run: the scheduler only records nodes that ended. */
+type EndedNode = NodeResult & { status: FinalNodeStatus };
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
 const MAX_LOG_ENTRIES = 10_000;
@@ -63,13 +89,17 @@ const READY = 1;
 const RUNNING = 2;
 const DONE = 3;
 
-/** Something in progress that a stop aborts: a node's attempt or its backoff wait. */
+/** Something in progress that a stop aborts: a node's attempt, its backoff wait or its `beforeNodeStart` hold. */
 interface Flight {
   /** performance.now() by which it must end; Infinity for none. */
   readonly deadline: number;
+  /** The job it belongs to. */
+  readonly job: Job;
   abort(reason: GalaxyError): void;
   /** Called by the deadline sweeper once `deadline` has passed. */
   expire(): void;
+  /** Drops it without a result: the run is draining and the node runs again where it resumes. */
+  abandon(reason: GalaxyError): void;
 }
 
 /** One node's way through its attempts. */
@@ -81,7 +111,8 @@ interface Job {
   readonly rawData: unknown;
   /** Known when the run compared it against a reused result; else computed on first read of the result's `hash`. */
   hash: string | undefined;
-  readonly startedAt: number;
+  /** When the first attempt started (or, until then, when the node was launched). */
+  startedAt: number;
   /** Limit of one attempt in ms; `Infinity` for none. */
   readonly timeoutMs: number;
   attempts: number;
@@ -95,6 +126,8 @@ interface Job {
 interface AttemptHost {
   /** The attempt ended, first time only: `ok` with the executor's value, or not with its error. */
   ended(attempt: Attempt, ok: boolean, value: unknown): void;
+  /** The attempt was dropped by a drain: its job has no result in this run. */
+  abandoned(flight: Flight): void;
 }
 
 /**
@@ -139,6 +172,45 @@ class Attempt implements Flight {
   expire(): void {
     this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs));
   }
+
+  abandon(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.host.abandoned(this);
+  }
+}
+
+/**
+ * An attempt waiting on `RunOptions.beforeNodeStart`. Settles once: started, refused, stopped
+ * with the run, or abandoned by a drain; the hook's late answer after that is ignored.
+ */
+class Hold implements Flight {
+  readonly deadline = Number.POSITIVE_INFINITY;
+  settled = false;
+  readonly controller = new AbortController();
+
+  constructor(
+    private readonly host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void },
+    readonly job: Job,
+  ) {}
+
+  abort(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.controller.abort(reason);
+    this.host.stopped(this, reason);
+  }
+
+  expire(): void {}
+
+  abandon(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.controller.abort(reason);
+    this.host.abandoned(this);
+  }
 }
 
 /**
@@ -176,8 +248,22 @@ const hashProperty: PropertyDescriptor = {
 };
 
 interface StopReason {
-  kind: 'cancel' | 'fail_fast';
+  kind: 'cancel' | 'fail_fast' | 'timeout';
   error: ErrorInfo;
+}
+
+// setTimeout fires at once past 2^31-1 ms; longer run limits are clamped (24.8 days).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+
+/** A duration in words for messages: the largest whole unit. */
+function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
 }
 
 /**
@@ -259,7 +345,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const { nodes, graph, level, scope, workflow: parsed } = analysis.compiled;
   const edges = parsed.edges;
 
-  const runId = options.runId ?? globalThis.crypto.randomUUID();
+  const resume = options.resume;
+  const runId = options.runId ?? resume?.runId ?? globalThis.crypto.randomUUID();
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const context = options.context ?? {};
@@ -314,10 +401,14 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   let pumping = false;
   let finished = false;
   let stopReason: StopReason | null = null;
+  /** Set by `drain()`: nothing starts any more; the run suspends once nothing is in flight. */
+  let draining: { abortInFlight: boolean } | null = null;
+  const drainWaiters: ((snapshot: RunSnapshot) => void)[] = [];
+  let runTimer: ReturnType<typeof setTimeout> | undefined;
   let firstFailure: ErrorInfo | undefined;
   let startedAt = 0;
-  let resolveResult!: (result: RunResult) => void;
-  const result = new Promise<RunResult>((resolve) => {
+  let resolveResult!: (result: RunSnapshot) => void;
+  const result = new Promise<RunSnapshot>((resolve) => {
     resolveResult = resolve;
   });
 
@@ -415,12 +506,15 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     addLog('warn', loweredMessage(where, field, lowered), nodeId, { field, asked: lowered.asked, cap: lowered.cap });
   }
 
-  function settle(i: number, nodeResult: NodeResult): void {
+  function settle(i: number, nodeResult: EndedNode): void {
     state[i] = DONE;
     results[i] = nodeResult;
     const at = nodeResult.finishedAt ?? now();
     if (heard('node:finish')) emit({ type: 'node:finish', runId, at, nodeId: nodes[i]!.id, result: nodeResult });
-    if (nodeResult.status !== 'SUCCESS') return;
+    if (nodeResult.status === 'SUCCESS') readyDependents(i);
+  }
+
+  function readyDependents(i: number): void {
     for (let k = outStart[i]!, end = outStart[i + 1]!; k < end; k++) {
       const v = outList[k]!;
       if (scope[v] && --pending[v]! === 0 && state[v] === WAITING) {
@@ -444,9 +538,15 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   }
 
   function onFailure(i: number, error: ErrorInfo): void {
-    firstFailure ??= error;
     const node = nodes[i]!;
     addLog('error', `Node "${node.id}" failed: ${error.message}`, node.id, { code: error.code });
+    decideFailure(i, error);
+  }
+
+  /** What a node's failure does to the run: fail_fast stops it, fail_safe skips the node's descendants. */
+  function decideFailure(i: number, error: ErrorInfo): void {
+    firstFailure ??= error;
+    const node = nodes[i]!;
     const mode = node.common.failureMode ?? runFailureMode;
     if (mode === 'fail_fast') {
       stop('fail_fast', { code: 'E_CANCELED', message: `Canceled because node "${node.id}" failed.`, retryable: false });
@@ -581,23 +681,79 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   /** The attempt whose executor is running synchronously right now: a stop must abort it too. */
   let current: Attempt | undefined;
-  const host: AttemptHost = {
+  const host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void } = {
     ended(attempt, ok, value) {
       if (attempt.async) inflight.delete(attempt);
       if (ok) onValue(attempt.job, value);
       else onError(attempt.job, value);
     },
+    abandoned(flight) {
+      inflight.delete(flight);
+      abandon(flight.job);
+    },
+    stopped(hold, reason) {
+      inflight.delete(hold);
+      onError(hold.job, reason);
+    },
   };
+
+  /**
+   * Starts the next attempt of a job, once `beforeNodeStart` (when the host gave one) allows it.
+   * The hook's verdict is awaited only when it returns a promise, so a synchronous hook costs
+   * no turn of the event loop.
+   */
+  function runAttempt(job: Job): void {
+    const gate = options.beforeNodeStart;
+    if (!gate) {
+      startAttempt(job);
+      return;
+    }
+    const hold = new Hold(host, job);
+    inflight.add(hold);
+    let verdict: void | Promise<void>;
+    try {
+      verdict = gate({ runId, nodeId: job.node.id, nodeType: job.node.type, attempt: job.attempts + 1, signal: hold.controller.signal });
+    } catch (error) {
+      refuse(hold, error);
+      return;
+    }
+    if (!isThenable(verdict)) {
+      admit(hold);
+      return;
+    }
+    verdict.then(
+      () => admit(hold),
+      (error: unknown) => refuse(hold, error),
+    );
+  }
+
+  function admit(hold: Hold): void {
+    if (hold.settled) return;
+    hold.settled = true;
+    inflight.delete(hold);
+    startAttempt(hold.job);
+  }
+
+  /** The hook refused the attempt: it counts as an attempt that failed with the hook's error. */
+  function refuse(hold: Hold, error: unknown): void {
+    if (hold.settled) return;
+    hold.settled = true;
+    inflight.delete(hold);
+    hold.job.attempts++;
+    onError(hold.job, error);
+  }
 
   /**
    * Runs one attempt of a job. A synchronous executor completes before this returns, and
    * never needs to be in `inflight` nor to arm the deadline sweeper: no timer can fire before
    * it ends, and a stop reaches it through `current`.
    */
-  function runAttempt(job: Job): void {
+  function startAttempt(job: Job): void {
     const node = job.node;
     const attemptNo = ++job.attempts;
     job.meta = undefined;
+    // With a gate, the node really starts now, not when it was launched.
+    if (attemptNo === 1 && options.beforeNodeStart) job.startedAt = now();
     const at = attemptNo === 1 ? job.startedAt : now();
     if (heard('node:start')) emit({ type: 'node:start', runId, at, nodeId: node.id, nodeType: node.type, attempt: attemptNo });
     const attempt = new Attempt(host, job, performance.now() + job.timeoutMs);
@@ -678,6 +834,11 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: waitRefused(info, hintMs, job.policy.maxBackoffMs) }));
       return;
     }
+    if (draining) {
+      // The retry belongs to the run that resumes this one.
+      abandon(job);
+      return;
+    }
     const delayMs = Math.max(computeBackoff(job.policy, job.attempts, random), hintMs);
     emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: job.attempts, delayMs, error: info });
     addLog('warn', `Attempt ${job.attempts} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
@@ -688,12 +849,18 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
     const wait: Flight = {
       deadline: Number.POSITIVE_INFINITY,
+      job,
       abort() {
         clearTimeout(timer);
         inflight.delete(wait);
         onError(job, new CanceledError());
       },
       expire() {},
+      abandon() {
+        clearTimeout(timer);
+        inflight.delete(wait);
+        abandon(job);
+      },
     };
     const timer = setTimeout(() => {
       inflight.delete(wait);
@@ -707,7 +874,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
    * only a later run comparing for reuse needs it, so it is computed on first read (see
    * `hashProperty`) unless already known.
    */
-  function withHash(job: Job, result: NodeResult): NodeResult {
+  function withHash(job: Job, result: EndedNode): EndedNode {
     if (job.hash !== undefined) {
       result.hash = job.hash;
       return result;
@@ -728,7 +895,14 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     };
   }
 
-  function complete(job: Job, outcome: NodeResult): void {
+  /** A drain dropped the job: the node has no result here and runs again where the run resumes. */
+  function abandon(job: Job): void {
+    running--;
+    state[job.i] = READY;
+    pump();
+  }
+
+  function complete(job: Job, outcome: EndedNode): void {
     const finishedAt = now();
     if (job.meta) outcome.meta = job.meta;
     outcome.startedAt = job.startedAt;
@@ -757,7 +931,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const hash = previous ? hashNodeRun(node.type, rawData, inputs) : undefined;
     if (previous?.status === 'SUCCESS' && previous.hash === hash && !targets.has(node.id)) {
       const at = now();
-      const reused: NodeResult = { status: 'SUCCESS', attempts: 0, input: inputs, reused: true, hash: hash!, startedAt: at, finishedAt: at, durationMs: 0 };
+      const reused: EndedNode = { status: 'SUCCESS', attempts: 0, input: inputs, reused: true, hash: hash!, startedAt: at, finishedAt: at, durationMs: 0 };
       if (previous.output !== undefined) reused.output = previous.output;
       if (previous.meta !== undefined) reused.meta = previous.meta;
       settle(i, reused);
@@ -770,13 +944,17 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function pump(): void {
     if (pumping || finished) return;
     pumping = true;
-    while (!stopReason && running < concurrency && heap.size > 0) launch(heap.pop()!);
+    while (!stopReason && !draining && running < concurrency && heap.size > 0) launch(heap.pop()!);
     pumping = false;
-    if (running === 0 && (stopReason !== null || heap.size === 0)) finish();
+    if (running === 0 && (stopReason !== null || draining !== null || heap.size === 0)) finish();
   }
 
   function finish(): void {
     if (finished) return;
+    if (draining && !stopReason && order.some((i) => state[i] !== DONE)) {
+      suspend();
+      return;
+    }
     // Whatever has not ended was never started (stopped run): it ends CANCELED.
     const leftover = order.filter((i) => state[i] !== DONE);
     if (leftover.length > 0) {
@@ -784,13 +962,14 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       const at = now();
       for (const i of leftover) settle(i, { status: 'CANCELED', attempts: 0, finishedAt: at, error: { ...reason, nodeId: nodes[i]!.id } });
     }
-    finished = true;
-    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
-    options.signal?.removeEventListener('abort', onAbort);
-    let status: RunStatus;
+    release();
+    let status: FinalRunStatus;
     let error: ErrorInfo | undefined;
     if (stopReason?.kind === 'cancel') {
       status = 'CANCELED';
+      error = stopReason.error;
+    } else if (stopReason?.kind === 'timeout') {
+      status = 'FAILED';
       error = stopReason.error;
     } else if (stopReason?.kind === 'fail_fast') {
       status = 'FAILED';
@@ -804,14 +983,38 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const finishedAt = now();
     const durationMs = finishedAt - startedAt;
     emit(error ? { type: 'run:finish', runId, at: finishedAt, status, durationMs, error } : { type: 'run:finish', runId, at: finishedAt, status, durationMs });
+    const runResult: RunResult = { runId, status, startedAt, finishedAt, durationMs, nodes: settledResults(), logs };
+    if (error) runResult.error = error;
+    close(runResult);
+  }
+
+  /** Ends a drained run here without finishing it: the snapshot resumes it elsewhere. */
+  function suspend(): void {
+    release();
+    close({ runId, status: 'QUEUED', startedAt, nodes: settledResults(), logs });
+  }
+
+  /** Stops the run's timers and listeners: nothing more happens here. */
+  function release(): void {
+    finished = true;
+    if (sweepTimer !== undefined) clearTimeout(sweepTimer);
+    if (runTimer !== undefined) clearTimeout(runTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  function close(snapshot: RunSnapshot): void {
     for (const push of iterators) push(null);
     iterators.clear();
+    resolveResult(snapshot);
+    for (const resolve of drainWaiters.splice(0)) resolve(snapshot);
+  }
+
+  /** The results of the nodes that ended, in start order. */
+  function settledResults(): Record<string, NodeResult> {
     // Ids are never `__proto__` (the schema refuses it), so assignment defines an own key as fromEntries would.
     const nodeResults: Record<string, NodeResult> = {};
-    for (const i of order) nodeResults[nodes[i]!.id] = results[i]!;
-    const runResult: RunResult = { runId, status, startedAt, finishedAt, durationMs, nodes: nodeResults, logs };
-    if (error) runResult.error = error;
-    resolveResult(runResult);
+    for (const i of order) if (state[i] === DONE) nodeResults[nodes[i]!.id] = results[i]!;
+    return nodeResults;
   }
 
   function cancel(reason?: string): void {
@@ -820,24 +1023,100 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     if (startedAt !== 0) pump();
   }
 
+  function drain(drainOptions: DrainOptions = {}): Promise<RunSnapshot> {
+    if (finished) return result;
+    const settled = new Promise<RunSnapshot>((resolve) => drainWaiters.push(resolve));
+    if (!draining) {
+      draining = { abortInFlight: drainOptions.abortInFlight === true };
+      const reason = new CanceledError('The run was drained: it goes on where it is resumed.');
+      const wasPumping = pumping;
+      pumping = true;
+      for (const flight of [...inflight]) {
+        if (!(flight instanceof Attempt) || draining.abortInFlight) flight.abandon(reason);
+      }
+      if (draining.abortInFlight) current?.abandon(reason);
+      pumping = wasPumping;
+    } else if (drainOptions.abortInFlight && !draining.abortInFlight) {
+      draining.abortInFlight = true;
+      const reason = new CanceledError('The run was drained: it goes on where it is resumed.');
+      for (const flight of [...inflight]) flight.abandon(reason);
+    }
+    if (startedAt !== 0) pump();
+    return settled;
+  }
+
   function onAbort(): void {
     const reason = options.signal?.reason;
     cancel(reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : undefined);
   }
 
   function begin(): void {
-    startedAt = now();
-    if (heard('run:start')) emit({ type: 'run:start', runId, at: startedAt, nodeIds: order.map((i) => nodes[i]!.id) });
+    const at = now();
+    if (resume) {
+      startedAt = resume.startedAt;
+      for (const entry of resume.logs.slice(0, MAX_LOG_ENTRIES + 1)) logs.push(entry);
+      const kept = keptFrom(resume);
+      if (heard('run:resume')) {
+        emit({ type: 'run:resume', runId, at, nodeIds: order.map((i) => nodes[i]!.id), keptNodeIds: kept.map((i) => nodes[i]!.id) });
+      }
+      restore(kept, resume);
+    } else {
+      startedAt = at;
+      if (heard('run:start')) emit({ type: 'run:start', runId, at: startedAt, nodeIds: order.map((i) => nodes[i]!.id) });
+    }
     for (const lowered of settingsLowered) lowerLog('The workflow', `settings.${lowered.field}`, lowered);
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
+    armRunTimeout();
     for (const i of order) {
-      if (pending[i] === 0) {
+      if (pending[i] === 0 && state[i] === WAITING) {
         state[i] = READY;
         heap.push(i);
       }
     }
     pump();
+  }
+
+  /** The scheduled nodes whose snapshot result is final, in start order: they keep it. */
+  function keptFrom(snapshot: RunSnapshot): number[] {
+    const kept: number[] = [];
+    for (const i of order) {
+      const id = nodes[i]!.id;
+      const previous = Object.hasOwn(snapshot.nodes, id) ? snapshot.nodes[id] : undefined;
+      // A CANCELED node was stopped, not finished: it runs again.
+      if (previous && (previous.status === 'SUCCESS' || previous.status === 'FAILED' || previous.status === 'SKIPPED')) kept.push(i);
+    }
+    return kept;
+  }
+
+  /**
+   * Puts kept results back without events (they were emitted by the run that produced them),
+   * in start order, so a kept success readies its dependents and a kept failure goes on
+   * deciding the run as it did: fail_safe skips what still depends on it, fail_fast stops.
+   */
+  function restore(kept: readonly number[], snapshot: RunSnapshot): void {
+    for (const i of kept) {
+      const previous = snapshot.nodes[nodes[i]!.id]!;
+      state[i] = DONE;
+      results[i] = previous;
+      if (previous.status === 'SUCCESS') readyDependents(i);
+    }
+    for (const i of kept) {
+      const previous = results[i]!;
+      if (previous.status === 'FAILED' && previous.error) decideFailure(i, previous.error);
+    }
+  }
+
+  function armRunTimeout(): void {
+    const limit = options.runTimeoutMs;
+    if (limit === undefined || limit === Number.POSITIVE_INFINITY || stopReason) return;
+    const left = Math.max(0, startedAt + limit - now());
+    runTimer = setTimeout(() => {
+      runTimer = undefined;
+      if (finished) return;
+      stop('timeout', { code: 'E_RUN_TIMEOUT', message: `The run took longer than its limit of ${formatDuration(limit)} and was stopped.`, retryable: false });
+      pump();
+    }, Math.min(MAX_TIMER_MS, left));
   }
 
   queueMicrotask(begin);
@@ -847,6 +1126,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     events: emitter,
     result,
     cancel,
+    drain,
     [Symbol.asyncIterator](): AsyncIterator<RunEvent> {
       // Events not yet read; `null` marks the end. Emptied and unsubscribed by `return()`, so a
       // consumer that breaks out of `for await` stops costing memory for the rest of the run.
@@ -887,5 +1167,6 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
  * Rejects only with `WorkflowValidationError` or `RunOptionsError`; node failures are in the result.
  */
 export async function runWorkflow(workflow: unknown, options: RunOptions): Promise<RunResult> {
-  return startRun(workflow, options).result;
+  // Nothing can drain a run whose handle is never seen: it always finishes.
+  return startRun(workflow, options).result as Promise<RunResult>;
 }

@@ -1,4 +1,5 @@
 import { RunOptionsError } from './errors';
+import { RunSnapshotSchema } from './model';
 import type { RetryPolicyLayer } from './retry';
 import type { RetryPolicy } from './schema';
 import type { RunCaps, RunOptions } from './types';
@@ -27,7 +28,16 @@ function check(ok: boolean, option: string, value: unknown, expected: string): v
  * concurrency would start nothing and a negative time limit would time out every node at once.
  */
 export function checkRunOptions(options: RunOptions): void {
-  const { concurrency, nodeTimeoutMs, failureMode, retry, caps } = options;
+  const { concurrency, nodeTimeoutMs, failureMode, retry, caps, runTimeoutMs, resume, beforeNodeStart } = options;
+  if (runTimeoutMs !== undefined) {
+    check(isNumber(runTimeoutMs) && runTimeoutMs > 0, 'runTimeoutMs', runTimeoutMs, 'a number of ms above 0, or Infinity for no limit');
+  }
+  if (beforeNodeStart !== undefined) check(typeof beforeNodeStart === 'function', 'beforeNodeStart', beforeNodeStart, 'a function');
+  if (resume !== undefined) {
+    const parsed = RunSnapshotSchema.safeParse(resume);
+    const issue = parsed.error?.issues[0];
+    check(parsed.success, 'resume', `${issue?.message} at "${issue?.path.join('.')}"`, "a run snapshot: RunHandle.drain()'s, or one rebuilt from a store");
+  }
   if (concurrency !== undefined) {
     check((isWhole(concurrency) && concurrency >= 1) || concurrency === Number.POSITIVE_INFINITY, 'concurrency', concurrency, 'a whole number of 1 or more, or Infinity for no limit');
   }

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
-import type { ErrorInfo } from './errors';
+import type { JsonValue, LogLevel, NodeMeta, NodeResult, RunEvent, RunEventType, RunSnapshot } from './model';
+
+export type { FinalNodeStatus, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeMetaFallback, NodeResult, NodeStatus, RunEvent, RunEventType, RunResult, RunSnapshot, RunStatus } from './model';
 
 /** The kinds of value that flow along edges. `any` connects to every other kind. */
 export type PortType = 'text' | 'image' | 'json' | 'any';
@@ -19,8 +21,6 @@ export interface PortSpec {
 }
 
 export type PortMap = Record<string, PortSpec>;
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** An image value: a `data:` URL or an `http(s)` URL. */
 export type ImageValue = string;
@@ -83,20 +83,6 @@ export interface FieldSpec {
 /** Host services handed to every node through `runWorkflow`'s `context`. */
 export interface RunContext {
   [key: string]: unknown;
-}
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** One log line of a run. */
-export interface LogEntry {
-  /** Epoch ms. */
-  at: number;
-  level: LogLevel;
-  message: string;
-  /** The node that logged it; absent for run-level lines. */
-  nodeId?: string;
-  /** Plain-JSON details. */
-  data?: JsonValue;
 }
 
 /**
@@ -164,127 +150,22 @@ export interface NodeDefinition<
 /** A node definition with its generics erased, as the registry stores it. */
 export type AnyNodeDefinition = NodeDefinition<PortMap, PortMap, z.ZodType>;
 
-export type NodeStatus = 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'CANCELED';
 
-/** A provider that failed before the one that answered, as `NodeMeta.fallbacks` lists it. */
-export interface NodeMetaFallback {
-  /** The provider's name, e.g. `gemini`. */
-  provider: string;
-  /** The model asked for. */
-  model: string;
-  /** Calls made to it, its own retries included. */
-  attempts: number;
-  /** Why it failed: the error's code, e.g. `E_PROVIDER_UNAVAILABLE`. */
-  code: string;
-  /** Why it failed, in words. */
-  message: string;
-}
-
-/**
- * Facts a node reported about how it got its result (`NodeRunArgs.setMeta`), beyond its
- * outputs. Plain JSON. The named fields are the ones the built-in `llm` and `vision` nodes
- * record; a host's node may add its own keys.
- */
-export interface NodeMeta {
-  /** llm, vision: the provider that answered, after any fallbacks. */
-  provider?: string;
-  /** llm, vision: the model that answered. */
-  model?: string;
-  /** llm, vision: calls made to the provider that answered, its own retries included (not the node's attempts). */
-  attempts?: number;
-  /** llm, vision: token counts the provider reported; absent fields were not reported. */
-  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
-  /** llm, vision: why the model stopped, in the provider's words (`STOP`, `length`, ...). */
-  finishReason?: string;
-  /** llm, vision: the providers that failed before the one that answered, in order; empty when the first answered. */
-  fallbacks?: NodeMetaFallback[];
-  /** A host node's own facts. */
-  [key: string]: unknown;
-}
-export type RunStatus = 'SUCCESS' | 'PARTIAL' | 'FAILED' | 'CANCELED';
-
-/** How one node ended. */
-export interface NodeResult {
-  status: NodeStatus;
-  /** Output values keyed by output port (SUCCESS only). */
-  output?: Record<string, unknown>;
-  /** The input values it ran with, keyed by input port (absent when it never ran). */
-  input?: Record<string, unknown>;
-  /** Why it failed, was skipped or canceled. */
-  error?: ErrorInfo;
-  /** Attempts made; 0 when it never ran (skipped, canceled before start, reused). */
-  attempts: number;
-  /** Epoch ms of the first attempt's start. */
-  startedAt?: number;
-  /** Epoch ms when it ended. */
-  finishedAt?: number;
-  /** Wall time from the first start to the end, retries and backoff included. */
-  durationMs?: number;
-  /** For SKIPPED: the id of the failed upstream node. */
-  skippedBecause?: string;
-  /** Output reused from an earlier run instead of running again. */
-  reused?: boolean;
-  /** Hash of the node's type, data and inputs; a later run reuses the output when it matches. */
-  hash?: string;
-  /** What the attempt that ended the node reported about itself (e.g. which provider answered), when it reported anything. */
-  meta?: NodeMeta;
-}
-
-/** What `runWorkflow` resolves to. */
-export interface RunResult {
-  runId: string;
-  status: RunStatus;
-  startedAt: number;
-  finishedAt: number;
-  durationMs: number;
-  /** One entry per scheduled node. */
-  nodes: Record<string, NodeResult>;
-  logs: LogEntry[];
-  /**
-   * Why the run did not succeed; absent for SUCCESS. FAILED and PARTIAL: the first node
-   * failure (with its `nodeId`), so a PARTIAL run's summary can say what went wrong without
-   * scanning `nodes`. CANCELED: the cancel reason (`E_CANCELED`).
-   */
-  error?: ErrorInfo;
-}
-
-/** Every event of a run. One shape feeds `onEvent`, the emitter, SSE and the editor: plain JSON. */
-export type RunEvent =
-  /** The run began; `nodeIds` lists the nodes it will schedule, in start order for ties. */
-  | { type: 'run:start'; runId: string; at: number; nodeIds: string[] }
-  /** A node began an attempt. */
-  | { type: 'node:start'; runId: string; at: number; nodeId: string; nodeType: string; attempt: number }
-  /** A node streamed a chunk of output (e.g. LLM tokens). */
-  | { type: 'node:delta'; runId: string; at: number; nodeId: string; delta: string }
-  /** A node failed with a retryable error and will try again after `delayMs`. */
-  | {
-      type: 'node:retry';
-      runId: string;
-      at: number;
-      nodeId: string;
-      attempt: number;
-      delayMs: number;
-      error: ErrorInfo;
-    }
-  /** A node reached its terminal state. */
-  | { type: 'node:finish'; runId: string; at: number; nodeId: string; result: NodeResult }
-  /** A log line was written. */
-  | { type: 'log'; runId: string; at: number; entry: LogEntry }
-  /** The run ended; `error` is `RunResult.error` (absent for SUCCESS). */
-  | {
-      type: 'run:finish';
-      runId: string;
-      at: number;
-      status: RunStatus;
-      durationMs: number;
-      error?: ErrorInfo;
-    };
-
-export type RunEventType = RunEvent['type'];
 /** The event of one type, e.g. `EventOf<'node:finish'>`. */
 export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
 /** Listener map for the eventemitter3 emitter: `emitter.on('node:finish', (e) => ...)`. */
 export type RunEventMap = { [T in RunEventType]: [event: EventOf<T>] };
+
+/** What `RunOptions.beforeNodeStart` is told about the attempt about to start. */
+export interface NodeAttemptInfo {
+  runId: string;
+  nodeId: string;
+  nodeType: string;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /** Fires when the run stops or drains while the hook is pending: the attempt will not start. */
+  signal: AbortSignal;
+}
 
 /**
  * Upper bounds on the run settings a workflow may ask for (`RunOptions.caps`). A workflow's
@@ -366,6 +247,31 @@ export interface RunOptions {
   caps?: Partial<RunCaps>;
   /** Cancels the run: in-flight nodes' signals fire, the rest end CANCELED. */
   signal?: AbortSignal;
+  /**
+   * Time limit of the whole run in ms, counted from its first start (a resumed run keeps its
+   * start, see `resume`). When it passes, nodes in flight are aborted and end CANCELED, the
+   * rest never start, and the run ends FAILED with `E_RUN_TIMEOUT`. Default none (`Infinity`).
+   */
+  runTimeoutMs?: number;
+  /**
+   * Asked before every attempt of every node, right before its executor would start: the place
+   * for a host's own gate (a cancel requested through another process, per-user caps, a budget).
+   * The attempt waits while the returned promise is pending; the node holds its concurrency
+   * slot meanwhile, and its time limit starts only once the executor does. Throwing (or
+   * rejecting) fails the attempt with that error, retried only when it is retryable: a
+   * `GalaxyError` with a code the user can act on (`E_BUDGET_EXCEEDED`, ...). If the run is
+   * stopped or drained while the hook is pending, the attempt never starts. `node:start` is
+   * emitted only after the hook allowed the attempt. Default none.
+   */
+  beforeNodeStart?: (attempt: NodeAttemptInfo) => void | Promise<void>;
+  /**
+   * Goes on with a run from a snapshot (`RunHandle.drain()`'s, or one a store rebuilt after a
+   * crash): nodes whose result there is final keep it and do not run again, nodes that are
+   * absent or RUNNING there run. The run keeps the snapshot's `runId` (unless `runId` is given),
+   * `startedAt` and logs, and emits `run:resume` instead of `run:start`; no event is repeated
+   * for a kept node. Default none: a fresh run.
+   */
+  resume?: RunSnapshot;
   /** Called with every event, synchronously, in order. An error it throws goes to `onListenerError`; the run goes on. */
   onEvent?: (event: RunEvent) => void;
   /**

@@ -291,6 +291,22 @@ describe('run event reducer', () => {
     expect(stored.nodes.b).not.toHaveProperty('meta');
   });
 
+  it('after a resume, shows kept nodes as they ended and the rest waiting again', () => {
+    const finishedA = applyRunEvent(events.reduce(applyRunEvent, start), {
+      type: 'node:finish',
+      runId: 'r1',
+      at: 5,
+      nodeId: 'a',
+      result: { status: 'SUCCESS', attempts: 1, output: { text: 'hello' } },
+    });
+    const bStarted = applyRunEvent(finishedA, { type: 'node:start', runId: 'r1', at: 6, nodeId: 'b', nodeType: 'text', attempt: 1 });
+    const resumed = applyRunEvent(bStarted, { type: 'run:resume', runId: 'r1', at: 9, nodeIds: ['a', 'b'], keptNodeIds: ['a'] });
+    expect(resumed.phase).toBe('running');
+    expect(resumed.startedAt).toBe(1);
+    expect(resumed.nodes.a).toMatchObject({ status: 'success', output: { text: 'hello' } });
+    expect(resumed.nodes.b!.status).toBe('queued');
+  });
+
   it('marks nodes the run never reached as canceled when it ends', () => {
     const ended = applyRunEvent(events.reduce(applyRunEvent, start), {
       type: 'run:finish',

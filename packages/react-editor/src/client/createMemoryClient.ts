@@ -162,7 +162,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       }
       for (const nodeId of started) {
         if (finished.has(nodeId)) continue;
-        const result: NodeResult = {
+        const result: NodeResult & { status: 'CANCELED' } = {
           status: 'CANCELED',
           attempts: 0,
           error: { code: 'E_CANCELED', message: 'The run was canceled.', retryable: false, nodeId },

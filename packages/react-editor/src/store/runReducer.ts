@@ -8,6 +8,7 @@ const MAX_LOGS = 2_000;
 const MAX_STREAMED = 200_000;
 
 const STATUS: Record<NodeStatus, NodeRunStatus> = {
+  RUNNING: 'running',
   SUCCESS: 'success',
   FAILED: 'failed',
   SKIPPED: 'skipped',
@@ -46,6 +47,15 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
       const nodes = { ...run.nodes };
       for (const id of event.nodeIds) nodes[id] = { status: 'queued', attempt: 0, streamed: '' };
       return { ...run, runId: event.runId, phase: 'running', startedAt: event.at, nodes };
+    }
+    case 'run:resume': {
+      // The run goes on after a deploy or a crash: kept nodes stay as they ended, the rest wait again.
+      const kept = new Set(event.keptNodeIds);
+      const nodes = { ...run.nodes };
+      for (const id of event.nodeIds) {
+        if (!kept.has(id) || !nodes[id]) nodes[id] = { status: 'queued', attempt: 0, streamed: '' };
+      }
+      return { ...run, runId: event.runId, phase: 'running', startedAt: run.startedAt ?? event.at, nodes };
     }
     case 'node:start': {
       const previous = run.nodes[event.nodeId];

@@ -1096,11 +1096,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
    */
   function restore(kept: readonly number[], snapshot: RunSnapshot): void {
     for (const i of kept) {
-      const previous = snapshot.nodes[nodes[i]!.id]!;
       state[i] = DONE;
-      results[i] = previous;
-      if (previous.status === 'SUCCESS') readyDependents(i);
+      results[i] = snapshot.nodes[nodes[i]!.id]!;
     }
+    for (const i of kept) if (results[i]!.status === 'SUCCESS') readyDependents(i);
     for (const i of kept) {
       const previous = results[i]!;
       if (previous.status === 'FAILED' && previous.error) decideFailure(i, previous.error);

@@ -5,26 +5,33 @@ import {
   type NodeResult,
   type RunContext,
   type RunEvent,
+  type RunHandle,
   type RunOptions,
-  type RunResult,
-  runWorkflow,
+  type RunSnapshot,
+  startRun,
   toErrorInfo,
 } from '@galaxyflow/engine';
 import { pino } from 'pino';
 import { type RunErrorCode, runErrorCodes } from './errors';
 import type { EventBus } from './events';
-import { createNodeGate } from './nodeGate';
 import { countStatus, emptyCounts } from './store/shared';
 import type {
   ClaimedRun,
   FinalRunStatus,
-  LogInput,
   NodeResultInput,
   NodeResultRecord,
   RunCounts,
   RunEventRecord,
   RunStore,
 } from './store/types';
+import { createProgressWriter } from './worker/progressWriter';
+import {
+  snapshotFromRecords,
+  startedNodeInput,
+  toLogInput,
+  toNodeResultInput,
+  toReusable,
+} from './worker/records';
 
 /**
  * Engine settings a queue applies to every run. A workflow's own settings may lower
@@ -66,21 +73,22 @@ export interface ExecuteRunDeps {
   /**
    * How many interruptions (takeovers of an expired lease: a worker crashed or stalled) a run
    * survives; the claim after that ends it FAILED with `E_RUN_INTERRUPTED`. Graceful
-   * hand-overs (`signal`, `drainSignal`) are not interruptions. Default 2.
+   * hand-overs (`releaseSignal`, `drainSignal`) are not interruptions. Default 2.
    */
   maxInterruptions?: number;
   /** Engine defaults for every run. Default the engine's own. */
   engine?: EngineDefaults;
   /**
    * Aborting hands the run back to the queue at once (shutdown past its deadline): nodes in
-   * flight are aborted and run again where the run resumes. Default none.
+   * flight are aborted and run again where the run resumes (the engine's
+   * `drain({ abortInFlight: true })`). Not a cancel: the run goes on elsewhere. Default none.
    */
-  signal?: AbortSignal;
+  releaseSignal?: AbortSignal;
   /**
-   * Aborting winds the run down for a graceful stop: no node starts after it, nodes in
-   * flight run to the end and their results are stored, then the run is handed back
-   * (`released`), and the worker that resumes it reuses those results. A run whose last
-   * nodes were in flight simply finishes. Default none.
+   * Aborting winds the run down for a graceful stop (the engine's `drain()`): no node starts
+   * after it, nodes in flight run to the end and their results are stored, then the run is
+   * handed back (`released`), and the worker that resumes it keeps those results. A run whose
+   * last nodes were in flight simply finishes. Default none.
    */
   drainSignal?: AbortSignal;
   /**
@@ -104,7 +112,7 @@ export type ExecuteRunOutcome =
   | { outcome: 'finished'; runId: string; status: FinalRunStatus }
   /** Nothing was done: the run does not exist, already ended, or another worker holds it. */
   | { outcome: 'skipped'; runId: string; reason: 'not_found' | 'finished' | 'held' }
-  /** The run went back to the queue (`signal` aborted); the next claim resumes it. */
+  /** The run went back to the queue (`releaseSignal` or `drainSignal` aborted); the next claim resumes it. */
   | { outcome: 'released'; runId: string }
   /** The worker lost the run (lease taken over, store failing); its lease expiry hands it on. */
   | { outcome: 'lost'; runId: string };
@@ -112,8 +120,6 @@ export type ExecuteRunOutcome =
 const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_RUN_TIMEOUT_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_INTERRUPTIONS = 2;
-// setTimeout fires at once past 2^31-1 ms; longer limits are clamped (24.8 days).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 let sharedWorkerLogger: WorkerLogger | undefined;
 
@@ -126,9 +132,6 @@ export function defaultWorkerLogger(): WorkerLogger {
   return sharedWorkerLogger;
 }
 
-const isoOrNull = (ms: number | undefined) =>
-  ms === undefined ? null : new Date(ms).toISOString();
-
 function runError(code: RunErrorCode, message: string = runErrorCodes[code]): ErrorInfo {
   return { code, message, retryable: false };
 }
@@ -140,135 +143,13 @@ function formatDuration(ms: number): string {
   return `${ms} ms`;
 }
 
-/** A node result as the store keeps it. */
-export function toNodeResultInput(nodeId: string, result: NodeResult): NodeResultInput {
-  return {
-    nodeId,
-    status: result.status,
-    input: result.input ?? null,
-    output: result.output ?? null,
-    error: result.error ?? null,
-    attempts: result.attempts,
-    startedAt: isoOrNull(result.startedAt),
-    finishedAt: isoOrNull(result.finishedAt),
-    durationMs: result.durationMs ?? null,
-    reused: result.reused ?? false,
-    hash: result.hash ?? null,
-    skippedBecause: result.skippedBecause ?? null,
-    // The same facts the `node:finish` event carries: the stream and the record agree.
-    meta: result.meta ?? null,
-  };
-}
-
-/** A stored SUCCESS result as the engine's `reuse` wants it. */
-function toReusable(record: NodeResultRecord): NodeResult | undefined {
-  if (record.status !== 'SUCCESS' || record.hash === null) return undefined;
-  const result: NodeResult = { status: 'SUCCESS', attempts: record.attempts, hash: record.hash };
-  if (record.output !== null) result.output = record.output;
-  // A reused output still says who produced it.
-  if (record.meta !== null) result.meta = record.meta;
-  return result;
-}
-
-interface ProgressWriter {
-  nodeResult(result: NodeResultInput): void;
-  log(log: LogInput): void;
-  event(event: RunEvent): void;
-  /** Resolves when everything added so far is stored (or the writer stopped). */
-  drain(): Promise<void>;
-  /** The highest `seq` stored by this writer. */
-  readonly lastSeq: number;
-  /** Set when a write failed or the lease was gone: nothing more is written. */
-  readonly broken: 'lost' | 'failed' | undefined;
-}
-
-/**
- * Batches what the engine reports into one store transaction per turn of the event loop:
- * everything emitted in one turn (a node ending, the next one announced, and its start once
- * the node gate admitted it) is written together, before the next turn's timers run.
- */
-function createProgressWriter(
-  store: RunStore,
-  runId: string,
-  workerId: string,
-  publish: (records: readonly RunEventRecord[]) => void,
-  onBroken: (why: 'lost' | 'failed', error?: unknown) => void,
-): ProgressWriter {
-  let nodeResults: NodeResultInput[] = [];
-  let logs: LogInput[] = [];
-  let events: RunEvent[] = [];
-  let flushing: Promise<void> | null = null;
-  let lastSeq = 0;
-  let broken: 'lost' | 'failed' | undefined;
-
-  const pending = () => nodeResults.length + logs.length + events.length > 0;
-
-  async function flushLoop(): Promise<void> {
-    // Let the rest of this turn of the event loop join the batch: the engine's synchronous
-    // burst, and the starts the node gate admits a few microtasks later.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (pending() && !broken) {
-      const batch = { nodeResults, logs, events };
-      nodeResults = [];
-      logs = [];
-      events = [];
-      try {
-        const records = await store.recordRunProgress(runId, workerId, batch);
-        if (records === undefined) {
-          broken = 'lost';
-          onBroken('lost');
-        } else if (records.length > 0) {
-          lastSeq = records[records.length - 1]!.seq;
-          publish(records);
-        }
-      } catch (error) {
-        broken = 'failed';
-        onBroken('failed', error);
-      }
-    }
-    flushing = null;
-  }
-
-  function schedule(): void {
-    if (!broken && !flushing) flushing = flushLoop();
-  }
-
-  return {
-    nodeResult(result) {
-      if (broken) return;
-      nodeResults.push(result);
-      schedule();
-    },
-    log(log) {
-      if (broken) return;
-      logs.push(log);
-      schedule();
-    },
-    event(event) {
-      if (broken) return;
-      events.push(event);
-      schedule();
-    },
-    async drain() {
-      while (flushing) await flushing;
-    },
-    get lastSeq() {
-      return lastSeq;
-    },
-    get broken() {
-      return broken;
-    },
-  };
-}
-
 /**
  * Claims the run and does its work: the function any queue calls (the in-process queue, a
- * Trigger.dev task, a BullMQ job). It runs the workflow through the engine, storing each
- * node result, log line and event the moment it happens (one transaction per burst, fenced
- * by the lease) and publishing the events; renews the lease while it works; honours cancel
- * requests, the run's time limit and `signal`; and ends the run with its final event in one
- * transaction. A run that was interrupted resumes: nodes it already finished are reused,
- * not run again.
+ * Trigger.dev task, a BullMQ job). It runs the workflow through the engine and stores every
+ * event the engine emits, as it is, with the node result or log line it carries (one
+ * transaction per burst, fenced by the worker's lease), so a client streaming the run sees the
+ * engine's own sequence. A run that was interrupted or handed back resumes from its stored
+ * results: nodes that ended are kept, not run again.
  */
 export async function executeRun(runId: string, deps: ExecuteRunDeps): Promise<ExecuteRunOutcome> {
   const workerId = deps.workerId ?? `worker-${randomUUID()}`;
@@ -297,9 +178,6 @@ export async function executeClaimedRun(
   const runTimeoutMs = deps.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const maxInterruptions = deps.maxInterruptions ?? DEFAULT_MAX_INTERRUPTIONS;
   const firstStart = run.startedAt === null ? now() : Date.parse(run.startedAt);
-  const deadline = firstStart + runTimeoutMs;
-  // Claimed before: its recorded results are reused. Interrupted: counted against the cap.
-  const resumed = run.attempts > 1;
   const interruptions = run.interruptions;
 
   const publish = (records: readonly RunEventRecord[]) => {
@@ -310,79 +188,27 @@ export async function executeClaimedRun(
     }
   };
 
-  type StopCause = 'cancel' | 'timeout' | 'release' | 'lost';
-  let stopCause: StopCause | undefined;
-  const controller = new AbortController();
-  const stop = (cause: StopCause) => {
-    if (stopCause) return;
-    stopCause = cause;
-    const reason =
-      cause === 'cancel'
-        ? runErrorCodes.E_CANCELED
-        : cause === 'timeout'
-          ? runErrorCodes.E_RUN_TIMEOUT
-          : 'The worker stopped working on the run; it resumes elsewhere.';
-    controller.abort(new Error(reason));
-  };
-
-  // Set once the engine returned: a drain that completes after that has nothing to hand back.
-  let engineDone = false;
-  // Nodes whose executor the gate held (drain, cancel): they never started.
-  const held = new Set<string>();
-  // The engine announces a node before the gate decides: its start is stored only once the
-  // executor really runs, so the record never shows a node starting that did not.
-  const announced = new Map<string, Extract<RunEvent, { type: 'node:start' }>>();
-  const recordStart = (event: Extract<RunEvent, { type: 'node:start' }>) => {
-    if (stopCause === 'release' || stopCause === 'lost') return;
-    writer.nodeResult({
-      nodeId: event.nodeId,
-      status: 'RUNNING',
-      input: null,
-      output: null,
-      error: null,
-      attempts: event.attempt,
-      startedAt: isoOrNull(event.at),
-      finishedAt: null,
-      durationMs: null,
-      reused: false,
-      hash: null,
-      skippedBecause: null,
-      meta: null,
-    });
-    writer.event(event);
-  };
-  const gate = createNodeGate(deps.registry, {
-    // A cancel made through another process must stop the run before its next node runs,
-    // not at the next heartbeat: one indexed read of the run row per node start.
-    async beforeStart() {
-      if (stopCause) return false;
-      try {
-        if ((await store.getRunById(runId))?.cancelRequestedAt) stop('cancel');
-      } catch (error) {
-        // The lease still fences every write: a worker that cannot read goes on.
-        logger.warn({ err: error, runId }, 'checking for a cancel request failed');
-      }
-      return !stopCause;
-    },
-    onStart(nodeId) {
-      const event = announced.get(nodeId);
-      announced.delete(nodeId);
-      if (event) recordStart(event);
-    },
-    onHold(nodeId) {
-      announced.delete(nodeId);
-      held.add(nodeId);
-    },
-    onDrained() {
-      if (!engineDone) stop('release');
-    },
-  });
+  /** Set once this worker must stop writing: another worker holds the run, or the store fails. */
+  let lost = false;
+  let handle: RunHandle | undefined;
+  /** The engine's last event, written with the end of the run in one transaction. */
+  let finishEvent: Extract<RunEvent, { type: 'run:finish' }> | undefined;
 
   const writer = createProgressWriter(store, runId, workerId, publish, (why, error) => {
     if (why === 'failed') logger.error({ err: error, runId }, 'storing run progress failed');
     else logger.warn({ runId, workerId }, 'the run was taken over by another worker');
-    stop('lost');
+    loseRun();
   });
+
+  function loseRun(): void {
+    if (lost) return;
+    lost = true;
+    void handle?.drain({ abortInFlight: true });
+  }
+
+  async function cancelRequested(): Promise<boolean> {
+    return Boolean((await store.getRunById(runId))?.cancelRequestedAt);
+  }
 
   // Heartbeat: renew the lease, and see cancel requests made through another process.
   let beating = false;
@@ -393,10 +219,10 @@ export async function executeClaimedRun(
       try {
         if (!(await store.renewLease(runId, workerId, leaseMs))) {
           logger.warn({ runId, workerId }, 'the lease was lost');
-          stop('lost');
+          loseRun();
           return;
         }
-        if (!stopCause && (await store.getRunById(runId))?.cancelRequestedAt) stop('cancel');
+        if (!lost && (await cancelRequested())) handle?.cancel();
       } catch (error) {
         // A missed beat is harmless while the lease lasts; the next one tries again.
         logger.warn({ err: error, runId }, 'renewing the lease failed');
@@ -405,33 +231,26 @@ export async function executeClaimedRun(
       }
     })();
   }, heartbeatMs);
-  const onRelease = () => stop('release');
-  const onCancel = () => stop('cancel');
-  const onDrain = () => gate.close();
-  deps.signal?.addEventListener('abort', onRelease, { once: true });
-  deps.cancelSignal?.addEventListener('abort', onCancel, { once: true });
+  const onRelease = () => void handle?.drain({ abortInFlight: true });
+  const onDrain = () => void handle?.drain();
+  const onCancel = () => handle?.cancel();
+  deps.releaseSignal?.addEventListener('abort', onRelease, { once: true });
   deps.drainSignal?.addEventListener('abort', onDrain, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  deps.cancelSignal?.addEventListener('abort', onCancel, { once: true });
 
-  /** Ends the run, writing `progress` with it; publishes the final events. */
+  /** Ends the run with the engine's `run:finish` (or one of the queue's own), writing `nodeResults` with it. */
   async function finish(
-    status: FinalRunStatus,
-    error: ErrorInfo | null,
+    event: Extract<RunEvent, { type: 'run:finish' }>,
     counts: RunCounts,
     nodeResults: NodeResultInput[] = [],
   ): Promise<ExecuteRunOutcome> {
     await writer.drain();
     if (writer.broken) return { outcome: 'lost', runId };
-    const at = now();
-    const durationMs = Math.max(0, at - firstStart);
-    const event: RunEvent = error
-      ? { type: 'run:finish', runId, at, status, durationMs, error }
-      : { type: 'run:finish', runId, at, status, durationMs };
     const ended = await store.finishRun(runId, workerId, {
-      status,
-      error,
+      status: event.status,
+      error: event.error ?? null,
       counts,
-      durationMs,
+      durationMs: event.durationMs,
       progress: { nodeResults, events: [event] },
     });
     if (!ended) {
@@ -439,7 +258,7 @@ export async function executeClaimedRun(
       return { outcome: 'lost', runId };
     }
     publish(await store.listRunEvents(runId, writer.lastSeq));
-    return { outcome: 'finished', runId, status };
+    return { outcome: 'finished', runId, status: event.status };
   }
 
   /** Ends a run that will not (or no longer) execute: open node results end with it. */
@@ -448,7 +267,7 @@ export async function executeClaimedRun(
     error: ErrorInfo,
     recorded: readonly NodeResultRecord[],
   ): Promise<ExecuteRunOutcome> {
-    const at = new Date(now()).toISOString();
+    const at = now();
     const counts = emptyCounts();
     const closed: NodeResultInput[] = [];
     for (const record of recorded) {
@@ -458,20 +277,45 @@ export async function executeClaimedRun(
           ...input,
           status: status === 'CANCELED' ? 'CANCELED' : 'FAILED',
           error: { ...error, nodeId: record.nodeId },
-          finishedAt: at,
+          finishedAt: new Date(at).toISOString(),
         });
         countStatus(counts, status === 'CANCELED' ? 'CANCELED' : 'FAILED');
       } else {
         countStatus(counts, record.status);
       }
     }
-    return finish(status, error, counts, closed);
+    const durationMs = Math.max(0, at - firstStart);
+    return finish({ type: 'run:finish', runId, at, status, durationMs, error }, counts, closed);
+  }
+
+  /** Stores an engine event as it is, with the record it carries. */
+  function record(event: RunEvent): void {
+    if (lost) return;
+    switch (event.type) {
+      case 'run:finish':
+        finishEvent = event;
+        return;
+      case 'node:start':
+        writer.nodeResult(startedNodeInput(event));
+        break;
+      case 'node:finish':
+        writer.nodeResult(toNodeResultInput(event.nodeId, event.result));
+        break;
+      case 'log':
+        writer.log(toLogInput(event));
+        break;
+    }
+    writer.event(event);
   }
 
   try {
-    const recorded = resumed
-      ? ((await store.getRunDetail(run.ownerId, runId))?.nodeResults ?? [])
-      : [];
+    // Claimed before: what the earlier claims recorded is kept. The run resumes (`run:resume`)
+    // when they got as far as recording anything; else it starts afresh.
+    const recorded =
+      run.attempts > 1 ? ((await store.getRunDetail(run.ownerId, runId))?.nodeResults ?? []) : [];
+    const resumed =
+      recorded.length > 0 ||
+      (run.attempts > 1 && (await store.listRunEvents(runId, 0, 1)).length > 0);
     if (interruptions > maxInterruptions) {
       return await endWithout(
         'FAILED',
@@ -484,11 +328,10 @@ export async function executeClaimedRun(
     }
     // A cancel may have landed between the claim's read and now; after this read, the
     // queue's `cancel` reaches this run through `cancelSignal`.
-    const fresh = await store.getRunById(runId);
-    if (fresh?.cancelRequestedAt || deps.cancelSignal?.aborted) {
+    if (deps.cancelSignal?.aborted || (await cancelRequested())) {
       return await endWithout('CANCELED', runError('E_CANCELED'), recorded);
     }
-    if (now() >= deadline) {
+    if (now() >= firstStart + runTimeoutMs) {
       return await endWithout(
         'FAILED',
         runError(
@@ -498,109 +341,26 @@ export async function executeClaimedRun(
         recorded,
       );
     }
-    if (deps.signal?.aborted || deps.drainSignal?.aborted) {
+    if (deps.releaseSignal?.aborted || deps.drainSignal?.aborted) {
       await store.releaseRun(runId, workerId);
       return { outcome: 'released', runId };
     }
 
-    // Reuse: the earlier run's unchanged results, then this run's own finished nodes.
+    // Reuse: the unchanged results of the earlier run this one was asked to build on.
     const reuse: Record<string, NodeResult> = {};
     if (run.reuseRunId !== null) {
       const earlier = await store.getRunDetail(run.ownerId, run.reuseRunId);
-      for (const record of earlier?.nodeResults ?? []) {
-        const reusable = toReusable(record);
-        if (reusable) reuse[record.nodeId] = reusable;
+      for (const earlierRecord of earlier?.nodeResults ?? []) {
+        const reusable = toReusable(earlierRecord);
+        if (reusable) reuse[earlierRecord.nodeId] = reusable;
       }
     }
-    const done = new Map<string, NodeResultRecord>();
-    for (const record of recorded) {
-      const reusable = toReusable(record);
-      if (!reusable) continue;
-      reuse[record.nodeId] = reusable;
-      done.set(record.nodeId, record);
-    }
-    // The engine always re-runs target nodes; targets this run already finished are dropped.
-    let targetNodeIds = run.targetNodeIds ?? undefined;
-    if (targetNodeIds && done.size > 0) {
-      targetNodeIds = targetNodeIds.filter((id) => !done.has(id));
-      if (targetNodeIds.length === 0) {
-        const counts = emptyCounts();
-        for (const record of recorded) countStatus(counts, record.status as NodeResult['status']);
-        return await finish('SUCCESS', null, counts);
-      }
-    }
+    const resume: RunSnapshot | undefined = resumed
+      ? snapshotFromRecords(runId, firstStart, recorded)
+      : undefined;
 
-    const onEvent = (event: RunEvent) => {
-      if (stopCause === 'release' || stopCause === 'lost') return;
-      switch (event.type) {
-        case 'run:start':
-          if (!resumed) {
-            writer.event(event);
-          } else {
-            const after =
-              interruptions === 0
-                ? 'a hand-over'
-                : interruptions === 1
-                  ? 'an interruption'
-                  : `${interruptions} interruptions`;
-            const entry = {
-              at: event.at,
-              level: 'info' as const,
-              message: `Resumed after ${after}; ${done.size} finished node${done.size === 1 ? '' : 's'} kept.`,
-            };
-            writer.log({
-              nodeId: null,
-              level: entry.level,
-              message: entry.message,
-              metadata: null,
-              at: entry.at,
-            });
-            writer.event({ type: 'log', runId, at: entry.at, entry });
-          }
-          return;
-        case 'run:finish':
-          // Written with the end of the run, in the same transaction.
-          return;
-        case 'node:start':
-          // Stored by the gate's `onStart`, once the executor really runs.
-          held.delete(event.nodeId);
-          announced.set(event.nodeId, event);
-          return;
-        case 'node:finish':
-          // Finished before the interruption: its record and event are already stored.
-          if (event.result.reused && done.has(event.nodeId)) return;
-          if (held.has(event.nodeId) && event.result.status === 'FAILED') {
-            // A held node never ran, yet its own time limit ran out while it waited: hand
-            // the run back now rather than let the engine count it as failed.
-            stop('release');
-            return;
-          }
-          writer.nodeResult(toNodeResultInput(event.nodeId, event.result));
-          writer.event(event);
-          return;
-        case 'node:retry':
-          if (held.has(event.nodeId)) return;
-          writer.event(event);
-          return;
-        case 'log':
-          writer.log({
-            nodeId: event.entry.nodeId ?? null,
-            level: event.entry.level,
-            message: event.entry.message,
-            metadata: event.entry.data ?? null,
-            at: event.entry.at,
-          });
-          writer.event(event);
-          return;
-        default:
-          writer.event(event);
-      }
-    };
-
-    timer = setTimeout(() => stop('timeout'), Math.min(MAX_TIMER_MS, deadline - now()));
-    let result: RunResult;
     try {
-      result = await runWorkflow(
+      handle = startRun(
         {
           nodes: graph.nodes,
           edges: graph.edges,
@@ -608,59 +368,57 @@ export async function executeClaimedRun(
         },
         {
           ...deps.engine,
-          registry: gate.registry,
+          registry: deps.registry,
           runId,
-          signal: controller.signal,
-          onEvent,
+          runTimeoutMs,
+          onEvent: record,
+          // A cancel made through another process must stop the run before its next node
+          // starts, not at the next heartbeat: one indexed read of the run row per start.
+          beforeNodeStart: async () => {
+            try {
+              if (await cancelRequested()) handle?.cancel();
+            } catch (error) {
+              // The lease still fences every write: a worker that cannot read goes on.
+              logger.warn({ err: error, runId }, 'checking for a cancel request failed');
+            }
+          },
           context: deps.context ?? {},
           now,
-          ...(targetNodeIds ? { targetNodeIds } : {}),
+          ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
           ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),
+          ...(resume ? { resume } : {}),
         },
       );
     } catch (error) {
       // The graph no longer validates (e.g. a node type the host removed), or the host's
       // engine options are invalid: retrying cannot help.
       return await endWithout('FAILED', toErrorInfo(error), recorded);
-    } finally {
-      engineDone = true;
     }
-    clearTimeout(timer);
+    // Signals that fired while the run was being set up.
+    if (deps.cancelSignal?.aborted) handle.cancel();
+    if (deps.releaseSignal?.aborted) void handle.drain({ abortInFlight: true });
+    else if (deps.drainSignal?.aborted) void handle.drain();
 
-    if (stopCause === 'release' || stopCause === 'lost') {
+    const snapshot = await handle.result;
+    if (lost || snapshot.status === 'QUEUED' || !finishEvent) {
       await writer.drain();
-      if (stopCause === 'release' && (await store.releaseRun(runId, workerId))) {
+      if (!lost && !writer.broken && (await store.releaseRun(runId, workerId))) {
         return { outcome: 'released', runId };
       }
       return { outcome: 'lost', runId };
     }
     const counts = emptyCounts();
-    for (const node of Object.values(result.nodes)) countStatus(counts, node.status);
-    for (const [nodeId, record] of done) {
-      if (!(nodeId in result.nodes)) countStatus(counts, record.status as NodeResult['status']);
-    }
-    if (stopCause === 'timeout') {
-      return await finish(
-        'FAILED',
-        runError(
-          'E_RUN_TIMEOUT',
-          `The run took longer than its limit of ${formatDuration(runTimeoutMs)} and was stopped.`,
-        ),
-        counts,
-      );
-    }
-    if (stopCause === 'cancel') return await finish('CANCELED', runError('E_CANCELED'), counts);
-    return await finish(result.status, result.error ?? null, counts);
+    for (const node of Object.values(snapshot.nodes)) countStatus(counts, node.status);
+    return await finish(finishEvent, counts);
   } catch (error) {
     // The store failed us: leave the lease to expire, and another attempt resumes the run.
     logger.error({ err: error, runId }, 'the run could not be executed');
-    stop('lost');
+    loseRun();
     return { outcome: 'lost', runId };
   } finally {
     clearInterval(heartbeat);
-    clearTimeout(timer);
-    deps.signal?.removeEventListener('abort', onRelease);
-    deps.cancelSignal?.removeEventListener('abort', onCancel);
+    deps.releaseSignal?.removeEventListener('abort', onRelease);
     deps.drainSignal?.removeEventListener('abort', onDrain);
+    deps.cancelSignal?.removeEventListener('abort', onCancel);
   }
 }

@@ -162,7 +162,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     if (stopping) drain.abort();
     const done = executeClaimedRun(claimed, {
       ...deps,
-      signal: release.signal,
+      releaseSignal: release.signal,
       drainSignal: drain.signal,
       cancelSignal: cancel.signal,
     })

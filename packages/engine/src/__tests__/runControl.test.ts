@@ -195,6 +195,23 @@ describe('RunOptions.resume', () => {
     expect(result.durationMs).toBe(result.finishedAt - 1_000);
   });
 
+  it('never runs again a kept node whose upstream was kept too', async () => {
+    const trace = createTrace();
+    const snapshot: RunSnapshot = {
+      runId: 'r4',
+      status: 'QUEUED',
+      startedAt: Date.now(),
+      logs: [],
+      nodes: {
+        a: { status: 'SUCCESS', attempts: 1, output: { out: 'a' } },
+        b: { status: 'SUCCESS', attempts: 1, output: { out: 'a>b' } },
+      },
+    };
+    const result = await runWorkflow(steps(['a', 'b', 'c'], ['a>b', 'b>c']), { registry: testRegistry, resume: snapshot, context: { trace } });
+    expect(trace.starts).toEqual(['c']);
+    expect(result.nodes.c!.output).toEqual({ out: 'a>b>c' });
+  });
+
   it('runs again a node a dead worker left RUNNING', async () => {
     const trace = createTrace();
     const snapshot: RunSnapshot = {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../store/memoryStore';
 import { createSqliteStore } from '../store/sqlite/index';
 import { migrate, migrations } from '../store/sqlite/migrations';
-import { runStoreContract } from '../testing/storeContract';
+import { runStoreContract } from '../testing/storeContract/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -41,11 +41,11 @@ export type { GalaxySchemas } from './schemas';
 export type { StreamOptions } from './sse';
 export { createMemoryStore } from './store/memoryStore';
 export type { MemoryStoreOptions } from './store/memoryStore';
-export { migrations } from './store/migrations';
+export { migrations } from './store/sqlite/migrations';
 export { queuedCancelError } from './store/shared';
-export type { Migration } from './store/migrations';
-export { createSqliteStore } from './store/sqliteStore';
-export type { SqliteStoreOptions } from './store/sqliteStore';
+export type { Migration } from './store/sqlite/migrations';
+export { createSqliteStore } from './store/sqlite/index';
+export type { SqliteStoreOptions } from './store/sqlite/index';
 export { finalRunStatuses, runStatuses } from './store/types';
 export type {
   CancelResult,

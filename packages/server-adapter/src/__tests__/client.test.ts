@@ -16,7 +16,7 @@ import {
 } from '../client/index';
 import { createGalaxyRouter } from '../express';
 import { createInProcessQueue, type InProcessQueue } from '../inProcessQueue';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore } from '../store/sqlite/index';
 import type { GalaxyStore } from '../store/types';
 import { scriptedRegistry, stepGraph } from './fixtures/scriptedNodes';
 

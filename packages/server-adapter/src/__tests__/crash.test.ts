@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGalaxyClient } from '../client/index';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore } from '../store/sqlite/index';
 import { stepGraph } from './fixtures/scriptedNodes';
 import { type Child, removeChildBundle, spawnChild } from './fixtures/spawnChild';
 import { waitFor } from './fixtures/wait';

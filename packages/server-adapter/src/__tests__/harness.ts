@@ -13,7 +13,7 @@ import { tokenAuth } from '../auth';
 import type { GalaxyOptions } from '../core';
 import { createGalaxyRouter } from '../express';
 import { createGalaxyFetchHandler } from '../fetch';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore } from '../store/sqlite/index';
 import type { GalaxyStore } from '../store/types';
 import { createInlineQueue, type InlineQueue } from '../testing/inlineQueue';
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createMemoryEventBus } from '../events';
 import { executeRun } from '../executeRun';
 import { createInProcessQueue, type InProcessQueue } from '../inProcessQueue';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore } from '../store/sqlite/index';
 import type { GalaxyStore, RunEventRecord } from '../store/types';
 import {
   count,

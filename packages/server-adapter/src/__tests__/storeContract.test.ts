@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../store/memoryStore';
-import { migrations } from '../store/migrations';
-import { createSqliteStore, migrate } from '../store/sqliteStore';
-import { runStoreContract } from '../testing/storeContract';
+import { createSqliteStore } from '../store/sqlite/index';
+import { migrate, migrations } from '../store/sqlite/migrations';
+import { runStoreContract } from '../testing/storeContract/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,7 @@ import { createMemoryEventBus, type MemoryEventBus } from '../events';
 import { createGalaxyRouter } from '../express';
 import { createGalaxyFetchHandler } from '../fetch';
 import { createInProcessQueue, type InProcessQueue } from '../inProcessQueue';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore } from '../store/sqlite/index';
 import type { GalaxyStore } from '../store/types';
 import { count, scriptedRegistry, type StepSpec, stepGraph } from './fixtures/scriptedNodes';
 import { waitFor } from './fixtures/wait';

@@ -10,7 +10,7 @@ import { tokenAuth } from '../auth';
 import { readEventStream } from '../client/readEventStream';
 import { createGalaxyRouter } from '../express';
 import { createInProcessQueue } from '../inProcessQueue';
-import { createSqliteStore } from '../store/sqliteStore';
+import { createSqliteStore } from '../store/sqlite/index';
 import { scriptedRegistry, stepGraph } from './fixtures/scriptedNodes';
 import { waitFor } from './fixtures/wait';
 

@@ -1,4 +1,4 @@
 export { createInlineQueue } from './inlineQueue';
 export type { InlineQueue, InlineQueueOptions } from './inlineQueue';
-export { runStoreContract } from './storeContract';
-export type { StoreContractOptions } from './storeContract';
+export { runStoreContract } from './storeContract/index';
+export type { StoreContractOptions } from './storeContract/index';

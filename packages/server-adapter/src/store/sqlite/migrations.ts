@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Versioned schema changes, applied in order at open. `PRAGMA user_version` records the
  * last one applied. Never edit a released migration: add the next one.
@@ -187,3 +189,25 @@ export const migrations: readonly Migration[] = [
     `,
   },
 ];
+
+/**
+ * Applies pending migrations in order, each in its own transaction, and refuses a database
+ * written by a newer version of the package (downgrades would corrupt it silently).
+ */
+export function migrate(db: Database.Database, list: readonly Migration[]): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = list.reduce((max, m) => Math.max(max, m.version), 0);
+  if (current > latest) {
+    throw new Error(
+      `The database schema is version ${current}, newer than this package knows (${latest}). Upgrade @galaxyflow/server-adapter.`,
+    );
+  }
+  for (const migration of [...list].sort((a, b) => a.version - b.version)) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${Math.trunc(migration.version)}`);
+    }).immediate();
+  }
+  return Math.max(current, latest);
+}

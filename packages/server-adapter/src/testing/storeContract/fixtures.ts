@@ -1,0 +1,53 @@
+import type { CreateRunInput, GalaxyStore, WorkflowContent } from '../../store/types';
+
+/** The store's clock in ms; a test moves it forward by hand. */
+export interface Clock {
+  ms: number;
+}
+
+/** Registers one test that gets a fresh store with ALICE and BOB already known, closed after. */
+export type WithStore = (
+  name: string,
+  fn: (store: GalaxyStore, clock: Clock) => Promise<void>,
+) => void;
+
+export const ALICE = 'user-alice';
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const BOB = 'user-bob';
+
+export function content(name: string, extra: Partial<WorkflowContent> = {}): WorkflowContent {
+  return {
+    name,
+    description: '',
+    tags: [],
+    nodes: [{ id: 'a', type: 'text', data: { text: name } }],
+    edges: [],
+    settings: null,
+    ...extra,
+  };
+}
+
+export const adHoc = (extra: Partial<CreateRunInput> = {}): CreateRunInput => ({
+  workflowId: null,
+  workflowVersion: null,
+  graph: { nodes: [{ id: 'a', type: 'text', data: {} }], edges: [], settings: null },
+  scope: 'FULL',
+  targetNodeIds: null,
+  reuseRunId: null,
+  ...extra,
+});
+
+export const emptyResult = {
+  input: null,
+  output: null,
+  error: null,
+  attempts: 1,
+  startedAt: '2025-01-01T00:00:00.000Z',
+  finishedAt: null,
+  durationMs: null,
+  reused: false,
+  hash: null,
+  skippedBecause: null,
+  meta: null,
+};
+export const zeroCounts = { total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 };

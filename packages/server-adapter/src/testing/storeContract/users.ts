@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import type { WithStore } from './fixtures';
+
+/** Users: created on first sight, their last visit kept. */
+export function userRules(withStore: WithStore): void {
+  withStore('ensureUser creates a user once and records the last visit', async (store, clock) => {
+    const first = await store.ensureUser('user-carol');
+    clock.ms += 1000;
+    const again = await store.ensureUser('user-carol');
+    assert.equal(again.id, 'user-carol');
+    assert.equal(again.createdAt, first.createdAt);
+    assert.equal(Date.parse(again.lastSeenAt) - Date.parse(first.lastSeenAt), 1000);
+  });
+}

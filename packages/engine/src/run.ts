@@ -755,7 +755,18 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     // With a gate, the node really starts now, not when it was launched.
     if (attemptNo === 1 && options.beforeNodeStart) job.startedAt = now();
     const at = attemptNo === 1 ? job.startedAt : now();
-    if (heard('node:start')) emit({ type: 'node:start', runId, at, nodeId: node.id, nodeType: node.type, attempt: attemptNo });
+    if (heard('node:start')) {
+      emit({ type: 'node:start', runId, at, nodeId: node.id, nodeType: node.type, attempt: attemptNo });
+      // A listener stopped or drained the run on this very event: the executor must not start.
+      if (stopReason) {
+        onError(job, new CanceledError(stopReason.error.message));
+        return;
+      }
+      if (draining?.abortInFlight) {
+        abandon(job);
+        return;
+      }
+    }
     const attempt = new Attempt(host, job, performance.now() + job.timeoutMs);
     const args: Record<string | symbol, unknown> = { nodeId: node.id, inputs: job.inputs, data: node.data };
     Object.defineProperty(args, 'signal', signalProperty);

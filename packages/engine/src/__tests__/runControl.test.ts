@@ -207,7 +207,11 @@ describe('RunOptions.resume', () => {
         b: { status: 'SUCCESS', attempts: 1, output: { out: 'a>b' } },
       },
     };
-    const result = await runWorkflow(steps(['a', 'b', 'c'], ['a>b', 'b>c']), { registry: testRegistry, resume: snapshot, context: { trace } });
+    const result = await runWorkflow(steps(['a', 'b', 'c'], ['a>b', 'b>c']), {
+      registry: testRegistry,
+      resume: snapshot,
+      context: { trace },
+    });
     expect(trace.starts).toEqual(['c']);
     expect(result.nodes.c!.output).toEqual({ out: 'a>b>c' });
   });
@@ -384,5 +388,35 @@ describe('RunOptions.runTimeoutMs', () => {
       resume: snapshot,
     });
     expect(result.error).toMatchObject({ code: 'E_RUN_TIMEOUT' });
+  });
+});
+
+describe('stopping a run from a node:start listener', () => {
+  it('a cancel on node:start keeps that node from running', async () => {
+    const trace = createTrace();
+    const handle = startRun(steps(['a', 'b'], ['a>b']), {
+      registry: testRegistry,
+      context: { trace },
+      onEvent: (e) => {
+        if (e.type === 'node:start' && e.nodeId === 'b') handle.cancel();
+      },
+    });
+    const result = await handle.result;
+    expect(trace.starts).toEqual(['a']);
+    expect(result.nodes.b).toMatchObject({ status: 'CANCELED', error: { code: 'E_CANCELED' } });
+  });
+
+  it('a drain that aborts nodes in flight, on node:start, leaves that node to the resumed run', async () => {
+    const trace = createTrace();
+    const handle = startRun(steps(['a', 'b'], ['a>b']), {
+      registry: testRegistry,
+      context: { trace },
+      onEvent: (e) => {
+        if (e.type === 'node:start' && e.nodeId === 'b') void handle.drain({ abortInFlight: true });
+      },
+    });
+    const snapshot = await handle.result;
+    expect(trace.starts).toEqual(['a']);
+    expect(Object.keys(snapshot.nodes)).toEqual(['a']);
   });
 });

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGalaxyClient } from '../client/index';
 import { createSqliteStore } from '../store/sqlite/index';
+import type { RunEvent } from '@galaxyflow/engine';
+import { eventShape, referenceEvents } from './fixtures/eventParity';
 import { stepGraph } from './fixtures/scriptedNodes';
 import { type Child, removeChildBundle, spawnChild } from './fixtures/spawnChild';
 import { waitFor } from './fixtures/wait';
@@ -100,9 +102,14 @@ describe.concurrent('a server killed mid-run', () => {
         const second = await spawnChild('server', { ...config, name: 'second' });
         children.push(second);
         const events: { seq: number; type: string }[] = [];
+        const streamed: RunEvent[] = [];
         let seq = 0;
         await new Promise<void>((resolve) => {
-          client(second.port).subscribe(runId, (event) => events.push({ seq, type: event.type }), {
+          const onEvent = (event: RunEvent) => {
+            events.push({ seq, type: event.type });
+            streamed.push(event);
+          };
+          client(second.port).subscribe(runId, onEvent, {
             onEventId: (id) => {
               seq = id;
             },
@@ -127,6 +134,27 @@ describe.concurrent('a server killed mid-run', () => {
           else if (i === killAt) expect(starts, id).toEqual(['first', 'second']);
           else expect(starts, id).toEqual(['second']);
         }
+
+        // The engine's own sequence, as a host resuming the run itself would see it. Whether the
+        // node in flight had its start stored, and how many chunks it streamed, before the kill
+        // depends on when the kill landed: those events are left out on both sides.
+        // A kill that landed before the first batch was stored left nothing: the run starts afresh.
+        const landed = (sequence: RunEvent[]) => {
+          const resumeAt = sequence.findIndex((e) => e.type === 'run:resume');
+          return sequence
+            .filter((e, i) => !(i < resumeAt && 'nodeId' in e && e.nodeId === victim))
+            .map(eventShape);
+        };
+        const resumed = streamed.some((e) => e.type === 'run:resume');
+        expect(landed(streamed)).toEqual(
+          landed(
+            await referenceEvents(
+              graph,
+              runId,
+              resumed ? { nodeId: victim, interruption: 'kill' } : undefined,
+            ),
+          ),
+        );
 
         // One unbroken event log: numbered from 1, one start, one finish, each node finished once.
         expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));

@@ -12,7 +12,7 @@ export {
   toErrorInfo,
   WorkflowValidationError,
 } from './errors';
-export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, ValidationIssue } from './errors';
+export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, KnownErrorCode, ValidationIssue } from './errors';
 export {
   ancestorsOf,
   buildGraphIndex,
@@ -46,7 +46,6 @@ export {
   parseRetryAfter,
   providerCatalog,
   providerError,
-  providerErrorMessages,
   providerInfo,
   providerNotConfigured,
   readSse,

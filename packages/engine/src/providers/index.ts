@@ -13,7 +13,6 @@ export {
   isRetryableStatus,
   parseRetryAfter,
   providerError,
-  providerErrorMessages,
 } from './errors';
 export type { HttpFailure, ProviderErrorCode } from './errors';
 export {

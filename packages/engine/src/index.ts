@@ -48,7 +48,6 @@ export {
   providerError,
   providerInfo,
   providerNotConfigured,
-  readSse,
   sniffImageType,
 } from './providers/index';
 export type {
@@ -78,7 +77,6 @@ export type {
   ProviderSetOptions,
   ProvidersFromEnvOptions,
   ResilienceOptions,
-  SseEvent,
   Usage,
 } from './providers/index';
 export { parseJsonPath, pickJsonPath } from './nodes/json';
@@ -113,6 +111,8 @@ export type {
   WorkflowNode,
   WorkflowSettings,
 } from './schema';
+export { readSse } from './sse';
+export type { ReadSseOptions, SseEvent } from './sse';
 export type {
   AnyNodeDefinition,
   EventOf,

@@ -6,7 +6,7 @@ export default defineConfig({
     'providers/gemini': 'src/providers/gemini.ts',
     'providers/groq': 'src/providers/groq.ts',
     'providers/openaiCompatible': 'src/providers/openaiCompatible.ts',
-    'node/index': 'src/node/index.ts',
+    'node/index': 'src/nodeOnly/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -2,8 +2,9 @@ import type * as z from 'zod';
 import type { ErrorInfoSchema } from './model';
 
 /**
- * Every error the engine reports has a stable `code` from this table. Codes never change
- * meaning; messages may be reworded. Hosts map codes to UI, HTTP problems and alerts.
+ * Every error the engine reports has a stable `code` from this one table: the scheduler's,
+ * the providers', the Vision node's image loading and the SSRF guard's alike. Codes never
+ * change meaning; messages may be reworded. Hosts map codes to UI, HTTP problems and alerts.
  */
 export const errorMessages = {
   // Validation (a workflow the editor or server must refuse)
@@ -30,6 +31,7 @@ export const errorMessages = {
   E_INVALID_NODE_DEFINITION: 'The node definition is invalid.',
   // Host configuration
   E_INVALID_RUN_OPTION: 'A run option has a value the engine cannot use.',
+  E_INVALID_OPTION: 'An option passed to an engine factory has a value the engine cannot use.',
   // Execution
   E_NODE_FAILED: 'The node failed.',
   E_INVALID_OUTPUT: 'The node returned an output that does not match its ports.',
@@ -38,9 +40,35 @@ export const errorMessages = {
   E_CANCELED: 'The run was canceled.',
   E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
   E_UPSTREAM_FAILED: 'An upstream node failed, so this node was skipped.',
+  // LLM providers (calls made through a provider set)
+  E_PROVIDER_NOT_CONFIGURED: 'The LLM provider is not configured.',
+  E_PROVIDER_AUTH: 'The provider rejected the API key.',
+  E_PROVIDER_RATE_LIMIT: 'The provider is rate limiting requests.',
+  E_PROVIDER_UNAVAILABLE: 'The provider could not be reached or had a server error.',
+  E_PROVIDER_TIMEOUT: 'The provider did not answer within the time limit.',
+  E_PROVIDER_BAD_REQUEST: 'The provider rejected the request.',
+  E_PROVIDER_RESPONSE: 'The provider sent an answer that could not be read.',
+  E_MODEL_NOT_FOUND: 'The model does not exist or is not available to this API key.',
+  E_CONTENT_BLOCKED: 'The provider blocked the prompt or the answer.',
+  E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
+  E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
+  // Images (the Vision node's inputs)
+  E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',
+  E_IMAGE_FETCH: 'The image could not be downloaded.',
+  E_IMAGE_FETCH_UNAVAILABLE: 'This host cannot download image URLs.',
+  E_IMAGE_TOO_LARGE: 'The image is larger than allowed.',
+  E_IMAGE_TYPE: 'The image type is not supported.',
+  // SSRF guard (the Node-only image fetcher)
+  E_SSRF_BLOCKED: 'The image URL points to an address that may not be fetched.',
+  // Testing helpers (`@galaxyflow/engine/testing`)
+  E_STUB_TIMEOUT: 'The LLM stub did not see what the test waited for in time.',
 } as const;
 
-export type ErrorCode = keyof typeof errorMessages | (string & {});
+/** A code from the engine's own table. */
+export type KnownErrorCode = keyof typeof errorMessages;
+
+/** A code from the engine's table, or a host's own (`E_` then capitals, digits and `_`). */
+export type ErrorCode = KnownErrorCode | (string & {});
 
 /** The plain-JSON form of an error, as it appears in results, events and the API (`ErrorInfoSchema`). */
 export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
@@ -69,7 +97,7 @@ export class GalaxyError extends Error {
 
   constructor(code: ErrorCode, message?: string, options: GalaxyErrorOptions = {}) {
     super(
-      message ?? errorMessages[code as keyof typeof errorMessages] ?? code,
+      message ?? errorMessages[code as KnownErrorCode] ?? code,
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = code;

@@ -12,7 +12,7 @@ export {
   toErrorInfo,
   WorkflowValidationError,
 } from './errors';
-export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, ValidationIssue } from './errors';
+export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, KnownErrorCode, ValidationIssue } from './errors';
 export {
   ancestorsOf,
   buildGraphIndex,
@@ -46,10 +46,8 @@ export {
   parseRetryAfter,
   providerCatalog,
   providerError,
-  providerErrorMessages,
   providerInfo,
   providerNotConfigured,
-  readSse,
   sniffImageType,
 } from './providers/index';
 export type {
@@ -79,7 +77,6 @@ export type {
   ProviderSetOptions,
   ProvidersFromEnvOptions,
   ResilienceOptions,
-  SseEvent,
   Usage,
 } from './providers/index';
 export { parseJsonPath, pickJsonPath } from './nodes/json';
@@ -134,6 +131,8 @@ export type {
   WorkflowNode,
   WorkflowSettings,
 } from './schema';
+export { readSse } from './sse';
+export type { ReadSseOptions, SseEvent } from './sse';
 export type {
   AnyNodeDefinition,
   EventOf,

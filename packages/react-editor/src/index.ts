@@ -27,6 +27,8 @@ export type { WorkflowEditorProps } from './components/WorkflowEditor';
 export { WorkflowEditorProvider } from './components/WorkflowEditorProvider';
 export type { WorkflowEditorProviderProps } from './components/WorkflowEditorProvider';
 export type { Draft } from './draft/draftStorage';
+export { EditorError, editorErrorMessages } from './errors';
+export type { EditorErrorCode, EditorErrorOptions } from './errors';
 export { useEditorState } from './hooks/useEditorState';
 export { useHistory } from './hooks/useHistory';
 export type { HistoryApi } from './hooks/useHistory';

@@ -32,7 +32,7 @@ describe('entry points', () => {
       const { files, packages } = reachable(entry);
       expect([...packages].filter((name) => SDKS.some((sdk) => name.startsWith(sdk)))).toEqual([]);
       expect([...packages].filter((name) => name.startsWith('node:'))).toEqual([]);
-      expect([...files].map((f) => f.slice(SRC.length + 1)).filter((f) => /^providers\/(gemini|groq)\.ts$|^(node|testing)\//.test(f))).toEqual([]);
+      expect([...files].map((f) => f.slice(SRC.length + 1)).filter((f) => /^providers\/(gemini|groq)\.ts$|^(nodeOnly|testing)\//.test(f))).toEqual([]);
     },
   );
 

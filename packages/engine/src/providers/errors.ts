@@ -1,34 +1,23 @@
-import { CanceledError, GalaxyError, type GalaxyErrorOptions } from '../errors';
+import { CanceledError, GalaxyError, type GalaxyErrorOptions, type KnownErrorCode } from '../errors';
 
 /**
- * Codes of the errors that LLM providers, the Vision node's image loading and the SSRF
- * guard report. Same contract as the engine's table: codes never change meaning.
+ * The codes of the engine's one table (`errorMessages`) that LLM providers, the Vision node's
+ * image loading and the SSRF guard report.
  */
-export const providerErrorMessages = {
-  E_PROVIDER_NOT_CONFIGURED: 'The LLM provider is not configured.',
-  E_PROVIDER_AUTH: 'The provider rejected the API key.',
-  E_PROVIDER_RATE_LIMIT: 'The provider is rate limiting requests.',
-  E_PROVIDER_UNAVAILABLE: 'The provider could not be reached or had a server error.',
-  E_PROVIDER_TIMEOUT: 'The provider did not answer within the time limit.',
-  E_PROVIDER_BAD_REQUEST: 'The provider rejected the request.',
-  E_PROVIDER_RESPONSE: 'The provider sent an answer that could not be read.',
-  E_MODEL_NOT_FOUND: 'The model does not exist or is not available to this API key.',
-  E_CONTENT_BLOCKED: 'The provider blocked the prompt or the answer.',
-  E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
-  E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
-  E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',
-  E_IMAGE_FETCH: 'The image could not be downloaded.',
-  E_IMAGE_FETCH_UNAVAILABLE: 'This host cannot download image URLs.',
-  E_IMAGE_TOO_LARGE: 'The image is larger than allowed.',
-  E_IMAGE_TYPE: 'The image type is not supported.',
-  E_SSRF_BLOCKED: 'The image URL points to an address that may not be fetched.',
-} as const;
-
-export type ProviderErrorCode = keyof typeof providerErrorMessages;
+export type ProviderErrorCode = Extract<
+  KnownErrorCode,
+  | `E_PROVIDER_${string}`
+  | `E_IMAGE_${string}`
+  | 'E_MODEL_NOT_FOUND'
+  | 'E_CONTENT_BLOCKED'
+  | 'E_CIRCUIT_OPEN'
+  | 'E_LLM_INVALID_JSON'
+  | 'E_SSRF_BLOCKED'
+>;
 
 /** Makes a `GalaxyError` with one of the provider codes; the message defaults to the table's. */
 export function providerError(code: ProviderErrorCode, message?: string, options: GalaxyErrorOptions = {}): GalaxyError {
-  return new GalaxyError(code, message ?? providerErrorMessages[code], options);
+  return new GalaxyError(code, message, options);
 }
 
 /** What a provider adapter knows about a failed HTTP call, whatever its SDK. */

@@ -13,7 +13,6 @@ export {
   isRetryableStatus,
   parseRetryAfter,
   providerError,
-  providerErrorMessages,
 } from './errors';
 export type { HttpFailure, ProviderErrorCode } from './errors';
 export {
@@ -39,6 +38,4 @@ export type {
   ProviderSetOptions,
   ResilienceOptions,
 } from './providerSet';
-export { readSse } from './sse';
-export type { SseEvent } from './sse';
 export type { Env, GenerateChunk, GenerateRequest, ImageData, LLMProvider, ProviderFactory, Usage } from './types';

@@ -3,6 +3,13 @@ import { CanceledError } from '../errors';
 import { createConcurrencyLimiter } from './limiter';
 
 describe('createConcurrencyLimiter', () => {
+  it('refuses a limit below one with a code the host can act on', () => {
+    for (const limit of [0, -1, Number.NaN]) {
+      expect(() => createConcurrencyLimiter(limit)).toThrow(expect.objectContaining({ code: 'E_INVALID_OPTION' }));
+    }
+    expect(createConcurrencyLimiter(Number.POSITIVE_INFINITY).active).toBe(0);
+  });
+
   it('grants slots first come, first served, and a release lets the next one in', async () => {
     const limiter = createConcurrencyLimiter(2);
     const order: number[] = [];

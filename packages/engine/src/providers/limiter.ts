@@ -1,4 +1,4 @@
-import { CanceledError } from '../errors';
+import { CanceledError, GalaxyError } from '../errors';
 
 /** Caps how many calls run at once; later callers wait their turn, first come first served. */
 export interface ConcurrencyLimiter {
@@ -12,7 +12,11 @@ export interface ConcurrencyLimiter {
 
 /** Makes a FIFO limiter with `limit` slots (`Infinity` for none). */
 export function createConcurrencyLimiter(limit: number): ConcurrencyLimiter {
-  if (!(limit >= 1)) throw new RangeError(`A concurrency limit must be at least 1, got ${limit}.`);
+  if (!(limit >= 1)) {
+    throw new GalaxyError('E_INVALID_OPTION', `A concurrency limit must be at least 1 (or Infinity), got ${limit}.`, {
+      details: { limit: String(limit) },
+    });
+  }
   let active = 0;
   const queue: { grant: () => void }[] = [];
 

@@ -1,8 +1,8 @@
 import { GalaxyError } from '../errors';
+import { readSse } from '../sse';
 import { providerInfo } from './catalog';
 import { abortReason, classifyHttpFailure, type HttpFailure, networkFailure, parseRetryAfter, providerError } from './errors';
 import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
-import { readSse } from './sse';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
 const INFO = providerInfo('openai-compatible')!;
@@ -126,7 +126,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     let done = false;
     try {
       if (isSse && response.body) {
-        for await (const event of readSse(response.body)) {
+        // Some OpenAI-style servers close right after their last `data:` line, with no blank line.
+        for await (const event of readSse(response.body, { dispatchUnterminated: true })) {
           if (event.data === '[DONE]') {
             done = true;
             break;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { GalaxyError } from '../errors';
 
 /** The API a request spoke: Gemini, Groq (`/openai/v1/chat/completions`) or a generic OpenAI-style server (`/v1/chat/completions`). */
 export type StubApi = 'gemini' | 'groq' | 'openai';
@@ -435,7 +436,11 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
         };
         const timer = setTimeout(() => {
           arrivalWaiters.delete(check);
-          reject(new Error(`The stub received ${requests.length} of ${count} requests within ${timeoutMs} ms.`));
+          reject(
+            new GalaxyError('E_STUB_TIMEOUT', `The stub received ${requests.length} of ${count} requests within ${timeoutMs} ms.`, {
+              details: { received: requests.length, expected: count, timeoutMs },
+            }),
+          );
         }, timeoutMs);
         arrivalWaiters.add(check);
         check();
@@ -451,7 +456,7 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
         };
         const timer = setTimeout(() => {
           abortWaiters.delete(wake);
-          reject(new Error(`No client closed its connection early within ${timeoutMs} ms.`));
+          reject(new GalaxyError('E_STUB_TIMEOUT', `No client closed its connection early within ${timeoutMs} ms.`, { details: { timeoutMs } }));
         }, timeoutMs);
         abortWaiters.add(wake);
       });

@@ -1,3 +1,5 @@
+import { EditorError } from '../errors';
+
 /** The facts of a refused save: the server holds a newer version than the edit was based on. */
 export interface ConflictInfo {
   /** The version the server holds now, when it says. */
@@ -5,21 +7,26 @@ export interface ConflictInfo {
 }
 
 function read(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /**
  * Recognises a version conflict from any client: HTTP 409 (`status`/`statusCode`), or
- * `code: 'E_CONFLICT'` / `'E_VERSION_CONFLICT'`, possibly as an RFC 9457 problem body.
+ * `code: 'E_VERSION_CONFLICT'` (`'E_CONFLICT'` from older clients), possibly as an RFC 9457
+ * problem body.
  */
 export function conflictOf(error: unknown): ConflictInfo | null {
   const problem = read(error, 'problem') ?? read(error, 'body');
   const status = read(error, 'status') ?? read(error, 'statusCode') ?? read(problem, 'status');
   const code = read(error, 'code') ?? read(problem, 'code');
-  const isConflict = status === 409 || code === 'E_CONFLICT' || code === 'E_VERSION_CONFLICT';
+  const isConflict = status === 409 || code === 'E_VERSION_CONFLICT' || code === 'E_CONFLICT';
   if (!isConflict) return null;
   const version =
-    read(error, 'currentVersion') ?? read(problem, 'currentVersion') ?? read(read(error, 'details'), 'currentVersion');
+    read(error, 'currentVersion') ??
+    read(problem, 'currentVersion') ??
+    read(read(error, 'details'), 'currentVersion');
   return typeof version === 'number' ? { currentVersion: version } : {};
 }
 
@@ -28,14 +35,21 @@ export function isConflictError(error: unknown): boolean {
   return conflictOf(error) !== null;
 }
 
-/** The error `createMemoryClient` throws for a stale save; shaped like an HTTP 409 problem. */
-export class WorkflowConflictError extends Error {
+/** The error `createMemoryClient` throws for a stale save; shaped like the server's HTTP 409 problem. */
+export class WorkflowConflictError extends EditorError {
   override name = 'WorkflowConflictError';
-  readonly status = 409;
-  readonly code = 'E_CONFLICT';
+  declare readonly code: 'E_VERSION_CONFLICT';
+  declare readonly status: 409;
   readonly currentVersion: number;
   constructor(workflowId: string, currentVersion: number) {
-    super(`Workflow "${workflowId}" was saved elsewhere (now version ${currentVersion}).`);
+    super(
+      'E_VERSION_CONFLICT',
+      `Workflow "${workflowId}" was saved elsewhere (now version ${currentVersion}).`,
+      {
+        status: 409,
+        details: { workflowId, currentVersion },
+      },
+    );
     this.currentVersion = currentVersion;
   }
 }

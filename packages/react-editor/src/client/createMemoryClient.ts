@@ -1,4 +1,5 @@
 import {
+  errorMessages,
   type NodeRegistry,
   type NodeResult,
   type RunEvent,
@@ -6,6 +7,7 @@ import {
   startRun,
   type Workflow,
 } from '@galaxyflow/engine';
+import { EditorError } from '../errors';
 import { WorkflowConflictError } from './conflict';
 import type {
   EditorClient,
@@ -87,13 +89,17 @@ function recordEvent(record: RunRecord, event: RunEvent): void {
   }
 }
 
+function workflowNotFound(workflowId: string): EditorError {
+  return new EditorError('E_WORKFLOW_NOT_FOUND', `There is no workflow "${workflowId}".`, { status: 404, details: { workflowId } });
+}
+
 function toWorkflow(input: ExecuteInput, stored: StoredWorkflow | undefined): Workflow {
   if (input.nodes) {
     const workflow: Workflow = { nodes: input.nodes, edges: input.edges ?? [] };
     if (input.settings) workflow.settings = input.settings;
     return workflow;
   }
-  if (!stored) throw new Error(`There is no workflow "${input.workflowId ?? ''}".`);
+  if (!stored) throw workflowNotFound(input.workflowId ?? '');
   return stored.workflow as Workflow;
 }
 
@@ -165,7 +171,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         const result: NodeResult & { status: 'CANCELED' } = {
           status: 'CANCELED',
           attempts: 0,
-          error: { code: 'E_CANCELED', message: 'The run was canceled.', retryable: false, nodeId },
+          error: { code: 'E_CANCELED', message: errorMessages.E_CANCELED, retryable: false, nodeId },
         };
         publish(entry, { type: 'node:finish', runId: entry.record.id, at, nodeId, result });
       }
@@ -176,7 +182,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         at,
         status: 'CANCELED',
         durationMs: at - startedAt,
-        error: { code: 'E_CANCELED', message: 'The run was canceled.', retryable: false },
+        error: { code: 'E_CANCELED', message: errorMessages.E_CANCELED, retryable: false },
       });
     };
     schedule();
@@ -184,7 +190,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
 
   const execute = (entry: RunEntry, workflow: Workflow, input: ExecuteInput) => {
     const registry = options.registry;
-    if (!registry) throw new Error('This client has neither a registry nor a script to run with.');
+    if (!registry) throw new EditorError('E_NO_RUNNER', undefined, { details: { runId: entry.record.id } });
     const reuse = input.reuseRunId ? runs.get(input.reuseRunId)?.record.nodes : undefined;
     const handle: RunHandle = startRun(workflow, {
       registry,
@@ -211,7 +217,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       calls.push({ method: 'getWorkflow', args: [id] });
       return settle(() => {
         const stored = workflows.get(id);
-        if (!stored) throw Object.assign(new Error(`There is no workflow "${id}".`), { status: 404 });
+        if (!stored) throw workflowNotFound(id);
         return structuredClone(stored);
       });
     },
@@ -313,7 +319,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       calls.push({ method: 'getRun', args: [runId] });
       return settle(() => {
         const entry = runs.get(runId);
-        if (!entry) throw Object.assign(new Error(`There is no run "${runId}".`), { status: 404 });
+        if (!entry) throw new EditorError('E_RUN_NOT_FOUND', `There is no run "${runId}".`, { status: 404, details: { runId } });
         return structuredClone(entry.record);
       });
     },

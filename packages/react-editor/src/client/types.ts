@@ -83,7 +83,7 @@ export interface ListRunsQuery {
  * What the editor needs from a server. `@galaxyflow/server-adapter/client` satisfies it;
  * `createMemoryClient` is an in-memory implementation for stories, tests and demos.
  * A save refused because the stored version moved on must reject with an error that
- * `isConflictError` recognises (HTTP 409, or `code: 'E_CONFLICT'`).
+ * `isConflictError` recognises (HTTP 409, or `code: 'E_VERSION_CONFLICT'`).
  */
 export interface EditorClient {
   getWorkflow(id: string): Promise<StoredWorkflow>;

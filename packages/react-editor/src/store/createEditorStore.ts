@@ -17,6 +17,7 @@ import {
 import { temporal } from 'zundo';
 import { createStore } from 'zustand/vanilla';
 import type { Draft } from '../draft/draftStorage';
+import { editorErrorMessages } from '../errors';
 import { tidyLayout } from '../layout/tidyLayout';
 import type { EditorDocument, EditorEdge, EditorNode, EditorNodeData, RunView } from '../types';
 import { type ClipboardPayload, copyPayload, materializePaste } from './clipboard';
@@ -287,7 +288,7 @@ export function createEditorStore(options: EditorStoreOptions) {
           connect(connection) {
             const state = get();
             if (state.readOnly) {
-              return { ok: false, issue: { code: 'E_READ_ONLY', message: 'This workflow is read-only.' } };
+              return { ok: false, issue: { code: 'E_READ_ONLY', message: editorErrorMessages.E_READ_ONLY } };
             }
             const check = validateConnectionFor(state, connection, state.registry);
             if (!check.ok) return check;

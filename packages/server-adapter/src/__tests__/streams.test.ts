@@ -3,13 +3,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunEvent } from '@galaxyflow/engine';
+import { type RunEvent, readSse } from '@galaxyflow/engine';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tokenAuth } from '../auth';
 import { createGalaxyClient, type GalaxyClient } from '../client/index';
-import { readEventStream } from '../client/readEventStream';
 import type { GalaxyOptions } from '../core';
 import { createMemoryEventBus, type MemoryEventBus } from '../events';
 import { createGalaxyRouter } from '../express';
@@ -157,11 +156,14 @@ function openStream(
   const response = w
     .fetch(`${w.baseUrl}/runs/${runId}/events`, { headers, signal: controller.signal })
     .then((res) => {
-      if (res.status === 200 && res.body) {
-        readEventStream(res.body, {
-          onMessage: (m) => events.push({ id: Number(m.id), event: JSON.parse(m.data) }),
-          onComment: (c) => comments.push(c),
-        }).then(
+      const body = res.body;
+      if (res.status === 200 && body) {
+        (async () => {
+          const stream = readSse(body, { onComment: (c) => comments.push(c) });
+          for await (const m of stream) {
+            events.push({ id: Number(m.id), event: JSON.parse(m.data) });
+          }
+        })().then(
           () => {
             ended = true;
           },

@@ -3,11 +3,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readSse } from '@galaxyflow/engine';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenAuth } from '../auth';
-import { readEventStream } from '../client/readEventStream';
 import { createGalaxyRouter } from '../express';
 import { createInProcessQueue } from '../inProcessQueue';
 import { createSqliteStore } from '../store/sqlite/index';
@@ -72,9 +72,11 @@ describe('two processes on one database', () => {
       const streamed: string[] = [];
       const stream = await fetch(`${base}/runs/${runId}/events`, { headers });
       expect(stream.status).toBe(200);
-      const reading = readEventStream(stream.body!, {
-        onMessage: (message) => streamed.push((JSON.parse(message.data) as { type: string }).type),
-      });
+      const reading = (async () => {
+        for await (const message of readSse(stream.body!)) {
+          streamed.push((JSON.parse(message.data) as { type: string }).type);
+        }
+      })();
 
       const cancel = await fetch(`${base}/runs/${runId}/cancel`, { method: 'POST', headers });
       expect(cancel.status).toBe(202);

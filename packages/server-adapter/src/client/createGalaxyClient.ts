@@ -7,9 +7,9 @@ import type {
   RunEvent,
   Workflow as EngineWorkflow,
 } from '@galaxyflow/engine';
+import { readSse } from '@galaxyflow/engine';
 import type { ProblemDocument } from '../errors';
 import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
-import { readEventStream } from './readEventStream';
 import type {
   CreateWorkflowInput,
   ExecuteInput,
@@ -378,35 +378,36 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
           }
           if (!response.body) throw new GalaxyApiError({ status: 200, code: 'E_INVALID_RESPONSE' });
           setState('open');
-          await readEventStream(response.body, {
+          const stream = readSse(response.body, {
             onRetry(ms) {
               serverRetryMs = ms;
             },
-            onMessage(message) {
-              if (stopped) return;
-              if (message.id !== undefined) {
-                const seq = Number(message.id);
-                // Never twice: a repeat after a reconnect is skipped.
-                if (Number.isInteger(seq) && seq <= lastId) return;
-                if (Number.isInteger(seq)) lastId = seq;
-              }
-              let event: RunEvent;
-              try {
-                event = JSON.parse(message.data) as RunEvent;
-              } catch (cause) {
-                report(new GalaxyApiError({ status: 200, code: 'E_INVALID_RESPONSE', cause }));
-                return;
-              }
-              failures = 0;
-              subscribeOptions.onEventId?.(lastId);
-              try {
-                onEvent(event);
-              } catch (error) {
-                report(error);
-              }
-              if (event.type === 'run:finish') finished = true;
-            },
           });
+          for await (const message of stream) {
+            if (stopped) break;
+            if (message.id !== undefined) {
+              const seq = Number(message.id);
+              // Never twice: a repeat after a reconnect is skipped. The server numbers every
+              // event, so no event inherits the id of the one before it.
+              if (Number.isInteger(seq) && seq <= lastId) continue;
+              if (Number.isInteger(seq)) lastId = seq;
+            }
+            let event: RunEvent;
+            try {
+              event = JSON.parse(message.data) as RunEvent;
+            } catch (cause) {
+              report(new GalaxyApiError({ status: 200, code: 'E_INVALID_RESPONSE', cause }));
+              continue;
+            }
+            failures = 0;
+            subscribeOptions.onEventId?.(lastId);
+            try {
+              onEvent(event);
+            } catch (error) {
+              report(error);
+            }
+            if (event.type === 'run:finish') finished = true;
+          }
           if (finished) {
             close();
             return;

@@ -4,8 +4,6 @@ export { createGalaxyClient } from './createGalaxyClient';
 export type { GalaxyClient, GalaxyClientOptions } from './createGalaxyClient';
 export { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 export type { GalaxyApiErrorInit } from './GalaxyApiError';
-export { readEventStream } from './readEventStream';
-export type { EventStreamHandlers, EventStreamMessage } from './readEventStream';
 export type {
   CreateWorkflowInput,
   ExecuteInput,

@@ -102,9 +102,11 @@ export {
   RunEventSchema,
   RunSnapshotSchema,
   RunStatusSchema,
+  RunSummarySchema,
   runEventTypes,
   runStatuses,
 } from './model';
+export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow } from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
 export { defaultRunCaps } from './runOptions';
@@ -165,6 +167,7 @@ export type {
   RunResult,
   RunSnapshot,
   RunStatus,
+  RunSummary,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
 export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';

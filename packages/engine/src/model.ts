@@ -242,9 +242,13 @@ export const runEventTypes = RunEventSchema.options.map(
  */
 export const RunSnapshotSchema = z.object({
   runId: z.string(),
+  /** The saved workflow it runs, when it runs one (absent for an unsaved graph). */
+  workflowId: z.string().optional(),
   status: RunStatusSchema,
-  /** When the run first started; a resumed run keeps it. */
-  startedAt: EpochMsSchema,
+  /** When it was queued, when a store keeps it. */
+  createdAt: EpochMsSchema.optional(),
+  /** When the run first started; a resumed run keeps it. A QUEUED run that never started has none. */
+  startedAt: EpochMsSchema.optional(),
   /** When it ended (final statuses only). */
   finishedAt: EpochMsSchema.optional(),
   /** From the first start to the end, resumes included (final statuses only). */
@@ -267,3 +271,7 @@ export type RunResult = RunSnapshot & {
   finishedAt: number;
   durationMs: number;
 };
+
+/** A run without its node results and logs: one row of a run history. */
+export const RunSummarySchema = RunSnapshotSchema.omit({ nodes: true, logs: true });
+export type RunSummary = z.infer<typeof RunSummarySchema>;

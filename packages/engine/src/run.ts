@@ -1064,7 +1064,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function begin(): void {
     const at = now();
     if (resume) {
-      startedAt = resume.startedAt;
+      // A snapshot of a run drained before it began has no start: it starts now.
+      startedAt = resume.startedAt ?? at;
       for (const entry of resume.logs.slice(0, MAX_LOG_ENTRIES + 1)) logs.push(entry);
       const kept = keptFrom(resume);
       if (heard('run:resume')) {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JsonValue, LogLevel, NodeMeta, NodeResult, RunEvent, RunEventType, RunSnapshot } from './model';
 
-export type { FinalNodeStatus, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeMetaFallback, NodeResult, NodeStatus, RunEvent, RunEventType, RunResult, RunSnapshot, RunStatus } from './model';
+export type { FinalNodeStatus, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeMetaFallback, NodeResult, NodeStatus, RunEvent, RunEventType, RunResult, RunSnapshot, RunStatus, RunSummary } from './model';
 
 /** The kinds of value that flow along edges. `any` connects to every other kind. */
 export type PortType = 'text' | 'image' | 'json' | 'any';

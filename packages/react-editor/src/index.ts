@@ -2,17 +2,7 @@ export { conflictOf, isConflictError, WorkflowConflictError } from './client/con
 export type { ConflictInfo } from './client/conflict';
 export { createMemoryClient } from './client/createMemoryClient';
 export type { MemoryClient, MemoryClientOptions, ScriptedEvent } from './client/createMemoryClient';
-export type {
-  EditorClient,
-  ExecuteInput,
-  ListRunsQuery,
-  RunPage,
-  RunRecord,
-  RunSummary,
-  SaveWorkflowInput,
-  StoredRunStatus,
-  StoredWorkflow,
-} from './client/types';
+export type { EditorClient } from './client/types';
 export { Canvas } from './components/Canvas';
 export type { CanvasProps } from './components/Canvas';
 export { HistoryPanel } from './components/HistoryPanel';
@@ -44,7 +34,7 @@ export type { WorkflowEditorApi } from './hooks/useWorkflowEditor';
 export { tidyLayout } from './layout/tidyLayout';
 export type { LayoutEdge, LayoutNode, LayoutOptions } from './layout/tidyLayout';
 export { fromWorkflow, toWorkflow } from './store/convert';
-export type { EditorCallbacks, EditorController, SaveResult } from './store/createEditorController';
+export type { EditorCallbacks, EditorController, SavedWorkflow } from './store/createEditorController';
 export { createEditorStore } from './store/createEditorStore';
 export type {
   EditorActions,
@@ -55,7 +45,7 @@ export type {
   Notice,
   SaveStatus,
 } from './store/createEditorStore';
-export { applyRunEvent, isRunActive, runViewFromRecord } from './store/runReducer';
+export { applyRunEvent, isRunActive, runViewFromSnapshot } from './store/runReducer';
 export type { ClipboardPayload } from './store/clipboard';
 export type {
   EditorDocument,

@@ -2,8 +2,8 @@ import type { RunEvent } from '@galaxyflow/engine';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryClient, type ScriptedEvent } from '../client/createMemoryClient';
-import type { RunRecord } from '../client/types';
-import { applyRunEvent, runViewFromRecord } from '../store/runReducer';
+import type { RunSnapshot } from '@galaxyflow/engine';
+import { applyRunEvent, runViewFromSnapshot } from '../store/runReducer';
 import type { RunView } from '../types';
 import { chain, nodeElement, registry, renderEditor } from './kit';
 
@@ -165,9 +165,9 @@ describe('who answered', () => {
   });
 
   it('shows who answered in a run opened from the history, and nothing for a node that never said', async () => {
-    const runs: RunRecord[] = [
+    const runs: RunSnapshot[] = [
       {
-        id: 'run_meta',
+        runId: 'run_meta',
         workflowId: 'wf',
         status: 'FAILED',
         startedAt: Date.UTC(2025, 0, 1),
@@ -180,7 +180,7 @@ describe('who answered', () => {
         logs: [],
       },
       {
-        id: 'run_plain',
+        runId: 'run_plain',
         workflowId: 'wf',
         status: 'FAILED',
         startedAt: Date.UTC(2025, 0, 1) - 60_000,
@@ -217,8 +217,8 @@ describe('who answered', () => {
 
 describe('run history', () => {
   it('lists past runs by page and paints an opened run onto the canvas', async () => {
-    const runs: RunRecord[] = Array.from({ length: 12 }, (_, i) => ({
-      id: `run_${i}`,
+    const runs: RunSnapshot[] = Array.from({ length: 12 }, (_, i) => ({
+      runId: `run_${i}`,
       workflowId: 'wf',
       status: i === 0 ? 'FAILED' : 'SUCCESS',
       startedAt: Date.UTC(2025, 0, 1) + (12 - i) * 60_000,
@@ -281,8 +281,8 @@ describe('run event reducer', () => {
     // A new attempt starts without the last one's facts.
     const rerun = applyRunEvent(finished, { type: 'node:start', runId: 'r1', at: 6, nodeId: 'a', nodeType: 'text', attempt: 2 });
     expect(rerun.nodes.a).not.toHaveProperty('meta');
-    const stored = runViewFromRecord({
-      id: 'r1',
+    const stored = runViewFromSnapshot({
+      runId: 'r1',
       status: 'SUCCESS',
       nodes: { a: { status: 'SUCCESS', attempts: 1, meta }, b: { status: 'SUCCESS', attempts: 1 } },
       logs: [],

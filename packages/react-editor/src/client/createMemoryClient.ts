@@ -10,14 +10,14 @@ import {
 import { EditorError } from '../errors';
 import { WorkflowConflictError } from './conflict';
 import type {
-  EditorClient,
   ExecuteInput,
-  RunPage,
-  RunRecord,
+  RunSnapshot,
   RunSummary,
+  RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
-} from './types';
+} from '@galaxyflow/engine';
+import type { EditorClient } from './types';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -35,7 +35,7 @@ export interface MemoryClientOptions {
   /** Plays these events instead of executing; return undefined to execute normally. Default none. */
   script?: (input: ExecuteInput, workflow: Workflow) => readonly ScriptedEvent[] | undefined;
   /** Past runs listed by the history, newest first. Default none. */
-  runs?: readonly RunRecord[];
+  runs?: readonly RunSnapshot[];
   /** Simulated latency of every call, in ms. Default 0. */
   latencyMs?: number;
   /** Clock in epoch ms. Default `Date.now`. */
@@ -53,21 +53,21 @@ export interface MemoryClient extends EditorClient {
 }
 
 interface RunEntry {
-  record: RunRecord;
+  record: RunSnapshot;
   events: RunEvent[];
   listeners: Set<(event: RunEvent) => void>;
   finished: boolean;
   stop?: () => void;
 }
 
-function emptyRecord(id: string, workflowId: string | undefined, at: number): RunRecord {
-  const record: RunRecord = { id, status: 'QUEUED', createdAt: at, nodes: {}, logs: [] };
+function emptyRecord(id: string, workflowId: string | undefined, at: number): RunSnapshot {
+  const record: RunSnapshot = { runId: id, status: 'QUEUED', createdAt: at, nodes: {}, logs: [] };
   if (workflowId !== undefined) record.workflowId = workflowId;
   return record;
 }
 
 /** Folds an event into the stored record the history shows. */
-function recordEvent(record: RunRecord, event: RunEvent): void {
+function recordEvent(record: RunSnapshot, event: RunEvent): void {
   switch (event.type) {
     case 'run:start':
       record.status = 'RUNNING';
@@ -95,8 +95,9 @@ function workflowNotFound(workflowId: string): EditorError {
 
 function toWorkflow(input: ExecuteInput, stored: StoredWorkflow | undefined): Workflow {
   if (input.nodes) {
-    const workflow: Workflow = { nodes: input.nodes, edges: input.edges ?? [] };
-    if (input.settings) workflow.settings = input.settings;
+    // The engine checks the graph when the run starts; the script sees it as sent.
+    const workflow = { nodes: input.nodes, edges: input.edges ?? [] } as Workflow;
+    if (input.settings) workflow.settings = input.settings as Workflow['settings'];
     return workflow;
   }
   if (!stored) throw workflowNotFound(input.workflowId ?? '');
@@ -115,7 +116,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
   for (const stored of options.workflows ?? []) workflows.set(stored.id, structuredClone(stored));
   const runs = new Map<string, RunEntry>();
   for (const record of options.runs ?? []) {
-    runs.set(record.id, { record: structuredClone(record), events: [], listeners: new Set(), finished: true });
+    runs.set(record.runId, { record: structuredClone(record), events: [], listeners: new Set(), finished: true });
   }
   let sequence = 0;
   const calls: MemoryClient['calls'] = [];
@@ -147,7 +148,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       const step = script[index++];
       if (!step || entry.finished) return;
       const { afterMs: _after, ...event } = step;
-      publish(entry, { ...event, runId: entry.record.id, at: now() } as RunEvent);
+      publish(entry, { ...event, runId: entry.record.runId, at: now() } as RunEvent);
       schedule();
     };
     const schedule = () => {
@@ -173,12 +174,12 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
           attempts: 0,
           error: { code: 'E_CANCELED', message: errorMessages.E_CANCELED, retryable: false, nodeId },
         };
-        publish(entry, { type: 'node:finish', runId: entry.record.id, at, nodeId, result });
+        publish(entry, { type: 'node:finish', runId: entry.record.runId, at, nodeId, result });
       }
-      const startedAt = Number(entry.record.startedAt ?? at);
+      const startedAt = entry.record.startedAt ?? at;
       publish(entry, {
         type: 'run:finish',
-        runId: entry.record.id,
+        runId: entry.record.runId,
         at,
         status: 'CANCELED',
         durationMs: at - startedAt,
@@ -190,11 +191,11 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
 
   const execute = (entry: RunEntry, workflow: Workflow, input: ExecuteInput) => {
     const registry = options.registry;
-    if (!registry) throw new EditorError('E_NO_RUNNER', undefined, { details: { runId: entry.record.id } });
+    if (!registry) throw new EditorError('E_NO_RUNNER', undefined, { details: { runId: entry.record.runId } });
     const reuse = input.reuseRunId ? runs.get(input.reuseRunId)?.record.nodes : undefined;
     const handle: RunHandle = startRun(workflow, {
       registry,
-      runId: entry.record.id,
+      runId: entry.record.runId,
       now,
       ...(input.targetNodeIds ? { targetNodeIds: input.targetNodeIds } : {}),
       ...(reuse ? { reuse: { nodes: reuse } } : {}),
@@ -301,16 +302,16 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
     },
     listRuns(query) {
       calls.push({ method: 'listRuns', args: [query] });
-      return settle((): RunPage => {
+      return settle((): RunSummaryPage => {
         const page = Math.max(1, query.page ?? 1);
         const limit = Math.max(1, query.limit ?? 10);
         const all = [...runs.values()]
           .map((entry) => entry.record)
           .filter((record) => record.workflowId === query.workflowId)
-          .sort((a, b) => Number(b.startedAt ?? b.createdAt ?? 0) - Number(a.startedAt ?? a.createdAt ?? 0));
+          .sort((a, b) => (b.startedAt ?? b.createdAt ?? 0) - (a.startedAt ?? a.createdAt ?? 0));
         const items = all.slice((page - 1) * limit, page * limit).map((record): RunSummary => {
-          const { nodes: _nodes, logs: _logs, error: _error, ...summary } = record;
-          return { ...summary };
+          const { nodes: _nodes, logs: _logs, ...summary } = record;
+          return summary;
         });
         return { items, page, limit, total: all.length, hasMore: page * limit < all.length };
       });

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { RunPage } from '../client/types';
+import type { RunSummaryPage } from '@galaxyflow/engine';
 import { useEditorContext } from './useEditorContext';
 import { useEditorState } from './useEditorState';
 
 export interface RunHistoryApi {
   page: number;
-  data: RunPage | null;
+  data: RunSummaryPage | null;
   loading: boolean;
   error: string | null;
   hasPrevious: boolean;
@@ -23,7 +23,7 @@ export function useRunHistory(limit = 10): RunHistoryApi {
     state.run?.origin === 'live' && state.run.phase !== 'starting' && state.run.phase !== 'running' ? state.run.runId : null,
   );
   const [page, setPage] = useState(1);
-  const [data, setData] = useState<RunPage | null>(null);
+  const [data, setData] = useState<RunSummaryPage | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [nonce, setNonce] = useState(0);

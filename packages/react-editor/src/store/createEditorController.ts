@@ -1,4 +1,5 @@
 import {
+  type ExecuteInput,
   type RunEvent,
   stableStringify,
   validateWorkflow,
@@ -7,16 +8,16 @@ import {
   WorkflowSchema,
 } from '@galaxyflow/engine';
 import { conflictOf } from '../client/conflict';
-import type { EditorClient, ExecuteInput } from '../client/types';
+import type { EditorClient } from '../client/types';
 import { clearDraft, type Draft, readDraft, writeDraft } from '../draft/draftStorage';
 import type { EditorDocument, RunView } from '../types';
 import { fromWorkflow, sameWorkflowContent, toWorkflow } from './convert';
 import type { EditorState, EditorStore } from './createEditorStore';
 import { documentOf, sameDocument, sameSemantics } from './documentEquality';
-import { isRunActive, runViewFromRecord } from './runReducer';
+import { isRunActive, runViewFromSnapshot } from './runReducer';
 
 /** What a save reports to the host. */
-export interface SaveResult {
+export interface SavedWorkflow {
   workflow: Workflow;
   /** The new server version, when saved through a client. */
   version?: number;
@@ -25,7 +26,7 @@ export interface SaveResult {
 /** Host callbacks; read at call time, so a re-render with new callbacks takes effect at once. */
 export interface EditorCallbacks {
   onChange?: ((workflow: Workflow) => void) | undefined;
-  onSave?: ((result: SaveResult) => void) | undefined;
+  onSave?: ((result: SavedWorkflow) => void) | undefined;
   onRunFinish?: ((run: RunView) => void) | undefined;
 }
 
@@ -388,7 +389,7 @@ export function createEditorController(options: EditorControllerOptions): Editor
         if (disposed) return;
         unsubscribeRun?.();
         unsubscribeRun = null;
-        const view = runViewFromRecord(record);
+        const view = runViewFromSnapshot(record);
         actions().setRun(view);
         if (record.status === 'QUEUED' || record.status === 'RUNNING') {
           actions().setRun({ ...view, origin: 'live' });

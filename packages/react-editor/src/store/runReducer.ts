@@ -1,5 +1,5 @@
 import type { NodeResult, NodeStatus, RunEvent } from '@galaxyflow/engine';
-import type { RunRecord } from '../client/types';
+import type { RunSnapshot } from '@galaxyflow/engine';
 import type { NodeRunState, NodeRunStatus, RunView } from '../types';
 
 /** Most log lines a run view keeps; the full log stays on the server. */
@@ -102,20 +102,14 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
   }
 }
 
-function epoch(value: string | number | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = typeof value === 'number' ? value : Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 /** The view of a stored run, for the history panel to paint onto the canvas. */
-export function runViewFromRecord(record: RunRecord): RunView {
+export function runViewFromSnapshot(record: RunSnapshot): RunView {
   const nodes: RunView['nodes'] = {};
   for (const [id, result] of Object.entries(record.nodes)) nodes[id] = fromResult(result);
   const phase: RunView['phase'] =
     record.status === 'QUEUED' ? 'starting' : record.status === 'RUNNING' ? 'running' : record.status;
-  const view: RunView = { runId: record.id, origin: 'history', phase, nodes, logs: record.logs.slice(-MAX_LOGS) };
-  const startedAt = epoch(record.startedAt ?? record.createdAt);
+  const view: RunView = { runId: record.runId, origin: 'history', phase, nodes, logs: record.logs.slice(-MAX_LOGS) };
+  const startedAt = record.startedAt ?? record.createdAt;
   if (startedAt !== undefined) view.startedAt = startedAt;
   if (record.durationMs !== undefined) view.durationMs = record.durationMs;
   if (record.error) view.error = record.error;

@@ -169,7 +169,7 @@ describe('client against the API', () => {
     expect(events[0]).toBe('run:start');
     expect(events.at(-1)).toBe('run:finish');
     const run = await client.getRun(runId);
-    expect(run).toMatchObject({ id: runId, status: 'SUCCESS', workflowId: created.id });
+    expect(run).toMatchObject({ runId, status: 'SUCCESS', workflowId: created.id });
     expect(run.nodes.b).toMatchObject({ status: 'SUCCESS', output: { out: 'ab' }, attempts: 1 });
     expect(typeof run.nodes.b?.startedAt).toBe('number');
     // Engine shapes: who answered is on `meta`, and a node that reported nothing has none.
@@ -177,7 +177,7 @@ describe('client against the API', () => {
     expect(run.nodes.a).not.toHaveProperty('meta');
     expect(run).not.toHaveProperty('error');
     const page = await client.listRuns({ workflowId: created.id });
-    expect(page.items.map((r) => r.id)).toEqual([runId]);
+    expect(page.items.map((r) => r.runId)).toEqual([runId]);
     expect(page.items[0]).not.toHaveProperty('error');
     expect((await client.runs.list({ workflowId: created.id })).items[0]?.error).toBeNull();
   });

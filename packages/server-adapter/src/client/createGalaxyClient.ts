@@ -1,36 +1,33 @@
 import type {
-  ErrorInfo,
+  ExecuteInput,
+  ListRunsQuery,
   LogEntry,
-  NodeMeta,
   NodeResult,
-  NodeStatus,
   RunEvent,
-  Workflow as EngineWorkflow,
+  RunSnapshot,
+  RunSummary,
+  RunSummaryPage,
+  SaveWorkflowInput,
+  StoredWorkflow,
+  Workflow,
 } from '@galaxyflow/engine';
 import { readSse } from '@galaxyflow/engine';
 import type { ProblemDocument } from '../errors';
 import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 import type {
   CreateWorkflowInput,
-  ExecuteInput,
   ExecuteOptions,
-  ListRunsInput,
-  PageQuery,
-  Run,
+  PageParams,
   RunDetail,
-  RunListQuery,
+  RunListParams,
   RunPage,
-  RunSummaryPage,
-  RunSummaryView,
-  RunView,
-  SaveWorkflowInput,
-  StoredWorkflowView,
+  RunRecord,
   SubscribeOptions,
   SubscriptionState,
   UpdateWorkflowInput,
-  Workflow,
-  WorkflowListQuery,
+  WorkflowListParams,
   WorkflowPage,
+  WorkflowRecord,
   WorkflowVersion,
   WorkflowVersionPage,
 } from './types';
@@ -75,31 +72,31 @@ export interface GalaxyClient {
     options?: SubscribeOptions,
   ): () => void;
   /** Cancels a run: a queued one at once, a running one promptly. Resolves with the run record. */
-  cancel(runId: string): Promise<Run>;
-  /** A workflow with its graph as one engine workflow. */
-  getWorkflow(id: string): Promise<StoredWorkflowView>;
+  cancel(runId: string): Promise<RunRecord>;
+  /** A workflow with its graph as one engine workflow (`client.workflows.get` gives the whole record). */
+  getWorkflow(id: string): Promise<StoredWorkflow>;
   /** Saves the graph as the next version; a stale `expectedVersion` rejects with `GalaxyConflictError`. */
-  saveWorkflow(input: SaveWorkflowInput): Promise<StoredWorkflowView>;
-  /** The run history, newest first. */
-  listRuns(query?: ListRunsInput): Promise<RunSummaryPage>;
-  /** A run with engine-shaped node results and log lines. */
-  getRun(runId: string): Promise<RunView>;
+  saveWorkflow(input: SaveWorkflowInput): Promise<StoredWorkflow>;
+  /** The run history, newest first, as the run model's summaries. */
+  listRuns(query?: ListRunsQuery): Promise<RunSummaryPage>;
+  /** A run as the run model's snapshot: its finished node results and its log lines. */
+  getRun(runId: string): Promise<RunSnapshot>;
 
   readonly workflows: {
-    list(query?: WorkflowListQuery): Promise<WorkflowPage>;
-    get(id: string): Promise<Workflow>;
-    create(input: CreateWorkflowInput): Promise<Workflow>;
+    list(query?: WorkflowListParams): Promise<WorkflowPage>;
+    get(id: string): Promise<WorkflowRecord>;
+    create(input: CreateWorkflowInput): Promise<WorkflowRecord>;
     /** A stale `expectedVersion` rejects with `GalaxyConflictError` carrying `currentVersion`. */
-    update(id: string, input: UpdateWorkflowInput): Promise<Workflow>;
+    update(id: string, input: UpdateWorkflowInput): Promise<WorkflowRecord>;
     delete(id: string): Promise<void>;
-    versions(id: string, query?: PageQuery): Promise<WorkflowVersionPage>;
+    versions(id: string, query?: PageParams): Promise<WorkflowVersionPage>;
     version(id: string, version: number): Promise<WorkflowVersion>;
-    restore(id: string, version: number, expectedVersion?: number): Promise<Workflow>;
+    restore(id: string, version: number, expectedVersion?: number): Promise<WorkflowRecord>;
   };
   readonly runs: {
-    list(query?: RunListQuery): Promise<RunPage>;
+    list(query?: RunListParams): Promise<RunPage>;
     get(id: string): Promise<RunDetail>;
-    cancel(id: string): Promise<Run>;
+    cancel(id: string): Promise<RunRecord>;
   };
 }
 
@@ -154,35 +151,31 @@ async function errorOf(response: Response): Promise<GalaxyApiError> {
   return new GalaxyApiError({ status: response.status, code: problem.code, problem, ...extra });
 }
 
+// The wire's one conversion: records carry ISO timestamps, the run model epoch ms.
 const isoToMs = (iso: string | null) => (iso === null ? undefined : Date.parse(iso));
 
-/** Drops the fields a run does not have yet, the way the editor's types want them. */
-function summaryOf(run: Run): RunSummaryView {
-  const view: RunSummaryView = {
-    id: run.id,
-    status: run.status,
-    scope: run.scope,
-    counts: run.counts,
-    attempts: run.attempts,
-    createdAt: run.createdAt,
-  };
-  if (run.workflowId !== null) view.workflowId = run.workflowId;
-  if (run.workflowVersion !== null) view.workflowVersion = run.workflowVersion;
-  if (run.startedAt !== null) view.startedAt = run.startedAt;
-  if (run.finishedAt !== null) view.finishedAt = run.finishedAt;
-  if (run.durationMs !== null) view.durationMs = run.durationMs;
-  // JSON has no undefined members: the schema's optional fields are simply absent.
-  if (run.error !== null) view.error = run.error as ErrorInfo;
-  return view;
+/** A run record as the run model's summary: absent where the record has null. */
+function summaryOf(run: RunRecord): RunSummary {
+  const summary: RunSummary = { runId: run.id, status: run.status };
+  if (run.workflowId !== null) summary.workflowId = run.workflowId;
+  const createdAt = isoToMs(run.createdAt);
+  if (createdAt !== undefined) summary.createdAt = createdAt;
+  const startedAt = isoToMs(run.startedAt);
+  if (startedAt !== undefined) summary.startedAt = startedAt;
+  const finishedAt = isoToMs(run.finishedAt);
+  if (finishedAt !== undefined) summary.finishedAt = finishedAt;
+  if (run.durationMs !== null) summary.durationMs = run.durationMs;
+  if (run.error !== null) summary.error = run.error;
+  return summary;
 }
 
 function nodeResultOf(record: RunDetail['nodeResults'][number]): NodeResult | undefined {
-  // A node still RUNNING has no engine result yet; the editor sees it through events.
+  // A node still RUNNING has no final result yet; the editor sees it through events.
   if (record.status === 'RUNNING') return undefined;
-  const result: NodeResult = { status: record.status as NodeStatus, attempts: record.attempts };
+  const result: NodeResult = { status: record.status, attempts: record.attempts };
   if (record.output !== null) result.output = record.output;
   if (record.input !== null) result.input = record.input;
-  if (record.error !== null) result.error = record.error as ErrorInfo;
+  if (record.error !== null) result.error = record.error;
   const startedAt = isoToMs(record.startedAt);
   const finishedAt = isoToMs(record.finishedAt);
   if (startedAt !== undefined) result.startedAt = startedAt;
@@ -191,7 +184,7 @@ function nodeResultOf(record: RunDetail['nodeResults'][number]): NodeResult | un
   if (record.skippedBecause !== null) result.skippedBecause = record.skippedBecause;
   if (record.reused) result.reused = true;
   if (record.hash !== null) result.hash = record.hash;
-  if (record.meta !== null) result.meta = record.meta as NodeMeta;
+  if (record.meta !== null) result.meta = record.meta;
   return result;
 }
 
@@ -204,10 +197,14 @@ function logEntryOf(log: RunDetail['logs'][number]): LogEntry {
   return entry;
 }
 
-function engineWorkflowOf(record: Workflow): EngineWorkflow {
-  const workflow: EngineWorkflow = { nodes: record.nodes, edges: record.edges } as EngineWorkflow;
+/** A saved workflow as the editor holds it. */
+function storedWorkflowOf(record: WorkflowRecord): StoredWorkflow {
+  const workflow: Workflow = { nodes: record.nodes, edges: record.edges } as Workflow;
   if (record.settings !== null) workflow.settings = record.settings;
-  return workflow;
+  const stored: StoredWorkflow = { id: record.id, name: record.name, version: record.version, workflow };
+  const updatedAt = isoToMs(record.updatedAt);
+  if (updatedAt !== undefined) stored.updatedAt = updatedAt;
+  return stored;
 }
 
 function executeBody(input: ExecuteInput): Record<string, unknown> {
@@ -224,9 +221,7 @@ function executeBody(input: ExecuteInput): Record<string, unknown> {
   return {
     nodes: input.nodes ?? [],
     edges: input.edges ?? [],
-    ...(input.settings === undefined || input.settings === null
-      ? {}
-      : { settings: input.settings }),
+    ...(input.settings === undefined ? {} : { settings: input.settings }),
     ...common,
   };
 }
@@ -455,8 +450,7 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
     subscribe,
     cancel: (runId) => runs.cancel(runId),
     async getWorkflow(workflowId) {
-      const record = await workflows.get(workflowId);
-      return { ...record, workflow: engineWorkflowOf(record) };
+      return storedWorkflowOf(await workflows.get(workflowId));
     },
     async saveWorkflow(input) {
       const body: Record<string, unknown> = {
@@ -468,11 +462,11 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       if (input.description !== undefined) body.description = input.description;
       if (input.tags !== undefined) body.tags = input.tags;
       if (input.expectedVersion !== undefined) body.expectedVersion = input.expectedVersion;
-      const record = await call<Workflow>('PUT', `/workflows/${id(input.id)}`, {
+      const record = await call<WorkflowRecord>('PUT', `/workflows/${id(input.id)}`, {
         json: body,
         ...(input.expectedVersion === undefined ? { headers: { 'if-match': '*' } } : {}),
       });
-      return { ...record, workflow: engineWorkflowOf(record) };
+      return storedWorkflowOf(record);
     },
     async listRuns(query = {}) {
       const page = await runs.list(query);
@@ -485,12 +479,7 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
         const result = nodeResultOf(record);
         if (result) nodes[record.nodeId] = result;
       }
-      return {
-        ...summaryOf(detail.run),
-        nodes,
-        logs: detail.logs.map(logEntryOf),
-        graph: detail.graph,
-      };
+      return { ...summaryOf(detail.run), nodes, logs: detail.logs.map(logEntryOf) };
     },
   };
 }

@@ -48,13 +48,13 @@ export function HistoryPanel({ pageSize = 10 }: HistoryPanelProps) {
           </thead>
           <tbody>
             {data.items.map((run) => (
-              <tr key={run.id} className={run.id === openRunId ? 'gf-history__row--open' : undefined}>
+              <tr key={run.runId} className={run.runId === openRunId ? 'gf-history__row--open' : undefined}>
                 <td>
                   <button
                     type="button"
                     className={`gf-history__open gf-run-status gf-run-status--${run.status.toLowerCase()}`}
-                    onClick={() => void controller.openRun(run.id)}
-                    aria-label={`${run.status.toLowerCase()}: open run ${run.id}`}
+                    onClick={() => void controller.openRun(run.runId)}
+                    aria-label={`${run.status.toLowerCase()}: open run ${run.runId}`}
                   >
                     {run.status.toLowerCase()}
                   </button>

@@ -1,7 +1,7 @@
 import type { NodeRegistry, Workflow, WorkflowInput } from '@galaxyflow/engine';
 import type { ReactNode } from 'react';
 import type { EditorClient } from '../../client/types';
-import type { SaveResult } from '../../store/createEditorController';
+import type { SavedWorkflow } from '../../store/createEditorController';
 import type { RunView } from '../../types';
 
 export interface WorkflowEditorProviderProps {
@@ -22,7 +22,7 @@ export interface WorkflowEditorProviderProps {
   /** Called with the workflow after every edit. Default none. */
   onChange?: (workflow: Workflow) => void;
   /** Called after a successful save (Ctrl+S or the Save button). Default none. */
-  onSave?: (result: SaveResult) => void;
+  onSave?: (result: SavedWorkflow) => void;
   /** Called when a live run ends, with its final state. Default none. */
   onRunFinish?: (run: RunView) => void;
   /** Viewing only: no edits, no saves; runs and history stay available. Default false. */

@@ -1,0 +1,69 @@
+import type { RunStatus, RunSummary } from './model';
+import type { Workflow, WorkflowInput } from './schema';
+
+/**
+ * What an editor and a server say to each other about saved workflows and runs, named once
+ * here because both depend on the engine and on nothing else: `@galaxyflow/react-editor`'s
+ * `EditorClient` speaks these, `@galaxyflow/server-adapter/client` and the editor's memory
+ * client implement them. Runs travel as the run model's `RunSnapshot` and `RunSummary`.
+ */
+
+/** A saved workflow as an editor holds it: its graph as one engine workflow, and its version. */
+export interface StoredWorkflow {
+  id: string;
+  name?: string;
+  /** Increases on every save; a save names the version it was based on. */
+  version: number;
+  workflow: Workflow | WorkflowInput;
+  /** When it was last saved. */
+  updatedAt?: number;
+}
+
+/** What an editor asks the server to save. */
+export interface SaveWorkflowInput {
+  id: string;
+  workflow: Workflow | WorkflowInput;
+  /** The version the edit is based on: a server that has moved on refuses with `E_VERSION_CONFLICT`. */
+  expectedVersion?: number;
+  name?: string;
+  description?: string;
+  tags?: string[];
+}
+
+/**
+ * A run request: a saved workflow (`workflowId`, optionally `version`) or an unsaved graph
+ * (`nodes`, `edges`, `settings`); either may target nodes or reuse an earlier run.
+ */
+export interface ExecuteInput {
+  workflowId?: string;
+  /** With `workflowId`: the saved version to run. Default the current one. */
+  version?: number;
+  nodes?: WorkflowInput['nodes'];
+  edges?: WorkflowInput['edges'];
+  settings?: WorkflowInput['settings'];
+  /** Run only these nodes and their ancestors. */
+  targetNodeIds?: string[];
+  /** Reuse the unchanged node results of this earlier run. */
+  reuseRunId?: string;
+}
+
+/** Which runs of a history to list. */
+export interface ListRunsQuery {
+  workflowId?: string;
+  status?: RunStatus;
+  /** 1-based. Default 1. */
+  page?: number;
+  /** Default 20 (the editor asks for 10). */
+  limit?: number;
+}
+
+/** One page of a run history, newest first. */
+export interface RunSummaryPage {
+  items: RunSummary[];
+  page: number;
+  limit: number;
+  /** Every matching run, when the server counts them. */
+  total?: number;
+  /** Whether a later page exists, when the server does not count. */
+  hasMore?: boolean;
+}

@@ -2,8 +2,14 @@ export { tokenAuth } from './auth';
 export type { AuthAdapter, AuthIdentity, AuthRequest, TokenAuthOptions } from './auth';
 export { createGalaxyCore } from './core';
 export type { GalaxyCore } from './core';
-export { problemCodes, problemType, ProblemError, runErrorCodes } from './errors';
-export type { ProblemCode, ProblemDocument, ProblemIssue, RunErrorCode } from './errors';
+export { errorCodes, problemCodes, problemType, ProblemError, runErrorCodes } from './errors';
+export type {
+  ProblemCode,
+  ProblemDocument,
+  ProblemIssue,
+  RunErrorCode,
+  ServerErrorCode,
+} from './errors';
 export { createMemoryEventBus } from './events';
 export type { EventBus, MemoryEventBus, MemoryEventBusOptions, RunEventListener } from './events';
 export { defaultWorkerLogger, executeRun } from './executeRun';

@@ -7,7 +7,7 @@ import type {
   RunEvent,
   Workflow as EngineWorkflow,
 } from '@galaxyflow/engine';
-import type { ProblemDocument } from '../errors';
+import type { ProblemDocument } from '../errorCodes';
 import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 import { readEventStream } from './readEventStream';
 import type {

@@ -7,6 +7,8 @@
  *   the engine's codes).
  * - `client`: raised by `@galaxyflow/server-adapter/client` itself, when no problem document
  *   from the server carries a code.
+ * - `host`: thrown to the host's own code: an option the package cannot use, or a store that
+ *   cannot go on.
  *
  * A row with `owner: 'engine'` is the engine's code, raised here too; its message is the
  * engine's (`errorMessages`), so it is written once.
@@ -116,10 +118,33 @@ export const errorCodes = {
     kind: 'client',
     message: 'The server answered with an HTTP error and no problem document.',
   },
+
+  E_INVALID_OPTION: {
+    kind: 'host',
+    message: 'An option passed to the server adapter has a value it cannot use.',
+  },
+  E_STORE_CLOSED: {
+    kind: 'host',
+    message: 'The store was closed. Create a new one instead of reusing it.',
+  },
+  E_STORE_SCHEMA_TOO_NEW: {
+    kind: 'host',
+    message:
+      'The database was written by a newer version of @galaxyflow/server-adapter. Upgrade the package.',
+  },
+  E_STORE_RUN_MISSING: {
+    kind: 'host',
+    message: 'The store has no run with this id (was it deleted?), so nothing was recorded.',
+  },
+  E_STORE_SNAPSHOT_MISSING: {
+    kind: 'host',
+    message:
+      "The workflow version a run refers to is missing from the store, so the run can't load.",
+  },
 } as const satisfies Record<
   string,
   | { kind: 'problem'; status: number; title: string }
-  | { kind: 'run' | 'client'; message: string }
+  | { kind: 'run' | 'client' | 'host'; message: string }
   | { kind: 'run'; owner: 'engine' }
 >;
 
@@ -134,6 +159,7 @@ export type ServerErrorCode = keyof ErrorTable;
 export type ProblemCode = CodesOf<'problem'>;
 export type RunErrorCode = CodesOf<'run'>;
 export type ClientErrorCode = CodesOf<'client'>;
+export type HostErrorCode = CodesOf<'host'>;
 /** The rows whose code and words are the engine's (`errors.ts` reads them from its table). */
 export type EngineOwnedCode = {
   [C in keyof ErrorTable]: ErrorTable[C] extends { owner: 'engine' } ? C : never;

@@ -1,8 +1,9 @@
-import { errorMessages } from '@galaxyflow/engine';
+import { errorMessages, GalaxyError } from '@galaxyflow/engine';
 import {
   codesOf,
   type EngineOwnedCode,
   errorCodes,
+  type HostErrorCode,
   type ProblemCode,
   type ProblemDocument,
   type ProblemIssue,
@@ -14,6 +15,7 @@ import {
 // browser client can read it without loading the engine.
 export type {
   ClientErrorCode,
+  HostErrorCode,
   ProblemCode,
   ProblemDocument,
   ProblemIssue,
@@ -29,6 +31,23 @@ export const runErrorCodes = Object.fromEntries(
     return [code, 'owner' in row ? errorMessages[code as EngineOwnedCode] : row.message];
   }),
 ) as { readonly [C in RunErrorCode]: string };
+
+/**
+ * A coded error thrown to the host's code (not an HTTP answer): the engine's `GalaxyError`, so
+ * hosts and `toErrorInfo` read one shape whichever package threw. `message` says what to do in
+ * this case; `details` holds the ids and values it concerns.
+ */
+export function hostError(
+  code: HostErrorCode,
+  message?: string,
+  details?: Record<string, unknown>,
+): GalaxyError {
+  return new GalaxyError(
+    code,
+    message ?? errorCodes[code].message,
+    details === undefined ? {} : { details },
+  );
+}
 
 export interface ProblemOptions {
   /** What happened in this case. Default: none (the title says it). */

@@ -4,6 +4,7 @@ export { createGalaxyCore } from './core';
 export type { GalaxyCore } from './core';
 export { errorCodes, problemCodes, problemType, ProblemError, runErrorCodes } from './errors';
 export type {
+  HostErrorCode,
   ProblemCode,
   ProblemDocument,
   ProblemIssue,

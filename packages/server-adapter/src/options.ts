@@ -7,6 +7,7 @@ import {
 } from '@galaxyflow/engine';
 import { type Logger, pino } from 'pino';
 import type { AuthAdapter } from './auth';
+import { hostError } from './errors';
 import type { EventBus } from './events';
 import type { RunQueue } from './queue';
 import {
@@ -90,9 +91,16 @@ export interface ResolvedOptions {
   streams: ResolvedStreamOptions;
 }
 
+const REQUIRED = ['auth', 'store', 'queue'] as const;
+
 export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
-  if (!options.auth || !options.store || !options.queue) {
-    throw new Error('Galaxy Flow API: `auth`, `store` and `queue` are required.');
+  const missing = REQUIRED.filter((name) => !options[name]);
+  if (missing.length > 0) {
+    throw hostError(
+      'E_INVALID_OPTION',
+      `Galaxy Flow API: \`auth\`, \`store\` and \`queue\` are required; pass ${missing.map((name) => `\`${name}\``).join(', ')}.`,
+      { options: missing },
+    );
   }
   const workflow = { ...defaultLimits, ...options.limits?.workflow };
   const maxPageSize = options.limits?.maxPageSize ?? 100;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorInfo, RunEvent } from '@galaxyflow/engine';
 import Database from 'better-sqlite3';
+import { hostError } from '../errors';
 import { type Migration, migrations as builtinMigrations } from './migrations';
 import {
   closeOpenResults,
@@ -62,8 +63,10 @@ export function migrate(db: Database.Database, list: readonly Migration[]): numb
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = list.reduce((max, m) => Math.max(max, m.version), 0);
   if (current > latest) {
-    throw new Error(
+    throw hostError(
+      'E_STORE_SCHEMA_TOO_NEW',
       `The database schema is version ${current}, newer than this package knows (${latest}). Upgrade @galaxyflow/server-adapter.`,
+      { schemaVersion: current, knownVersion: latest },
     );
   }
   for (const migration of [...list].sort((a, b) => a.version - b.version)) {

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { hostError } from './errors';
 
 /** What an auth adapter sees of a request: enough to read a header or a cookie. */
 export interface AuthRequest {
@@ -37,7 +38,11 @@ export function tokenAuth(options: TokenAuthOptions): AuthAdapter {
   const byDigest = new Map<string, { digest: Buffer; userId: string }>();
   for (const [token, userId] of Object.entries(options.tokens)) {
     if (token.length === 0 || userId.length === 0) {
-      throw new Error('tokenAuth: tokens and user ids must be non-empty strings.');
+      throw hostError(
+        'E_INVALID_OPTION',
+        'tokenAuth: tokens and user ids must be non-empty strings; remove the entry with an empty one from `tokens`.',
+        { option: 'tokens' },
+      );
     }
     const d = digest(token);
     byDigest.set(d.toString('base64'), { digest: d, userId });

@@ -1,146 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import {
-  builtinNodes,
-  createRegistry,
-  defaultLimits,
-  type NodeRegistry,
-  type WorkflowLimits,
-} from '@galaxyflow/engine';
-import { type Logger, pino } from 'pino';
-import type { z } from 'zod';
-import type { AuthAdapter } from './auth';
+import type { Logger } from 'pino';
 import { isJsonContentType, parseJsonBody } from './body';
-import { ProblemError, type ProblemIssue, toProblemDocument } from './errors';
-import type { EventBus } from './events';
-import type { RunQueue } from './queue';
-import {
-  type AuthFailureLimiter,
-  createMemoryAuthFailureLimiter,
-  createMemoryRateLimiter,
-  type RateLimiter,
-} from './rateLimit';
-import { createRoutes, type RouteDefinition } from './routes';
-import { createSchemas, type GalaxySchemas } from './schemas';
-import {
-  type CoreStream,
-  type ResolvedStreamOptions,
-  resolveStreamOptions,
-  type StreamOptions,
-} from './sse';
-import type { GalaxyStore } from './store/types';
-
-export interface GalaxyLimits {
-  /** Largest request body, in bytes. Default 1 MiB (1,048,576). */
-  maxBodyBytes?: number;
-  /** Deepest nesting of a JSON body. Default 64. */
-  maxJsonDepth?: number;
-  /** Largest `limit` of a list request. Default 100. */
-  maxPageSize?: number;
-  /** Nodes, edges and bytes per workflow. Default the engine's `defaultLimits`. */
-  workflow?: Partial<WorkflowLimits>;
-  /** How long an `Idempotency-Key` on `POST /execute` is remembered, in ms. Default 24 h. */
-  idempotencyTtlMs?: number;
-}
-
-/** Options of `createGalaxyRouter` and `createGalaxyFetchHandler`. */
-export interface GalaxyOptions {
-  /** Who is calling. Required: there is no anonymous mode. */
-  auth: AuthAdapter;
-  /** Where workflows and runs live. Required; `createSqliteStore({ path })` is the embedded one. */
-  store: GalaxyStore;
-  /** Where `POST /execute` hands runs. Required. */
-  queue: RunQueue;
-  /** Node types workflows may use. Default `createRegistry(builtinNodes)`. */
-  registry?: NodeRegistry;
-  /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
-  rateLimit?: RateLimiter | false;
-  /**
-   * Throttles failed authentication per client address: past the allowance, requests whose
-   * credentials fail get 429 with `Retry-After` instead of 401, so a client stuck on a bad or
-   * expired token backs off. Requests that authenticate are never refused by it (one address
-   * may be a proxy or an office NAT shared by everyone); guessing is defeated by the tokens'
-   * entropy, not by this. `false` leaves it to the host. Needs the client's address: the
-   * Express binding has it from the connection. Default `createMemoryAuthFailureLimiter()`
-   * (20 failures a minute per address).
-   */
-  authFailureLimit?: AuthFailureLimiter | false;
-  /**
-   * Takes the client address from the last entry of `X-Forwarded-For` (the one your proxy
-   * appended) instead of the connection. Turn it on only behind a proxy that sets the
-   * header, or any client can pick its own address. Default false.
-   */
-  trustProxy?: boolean;
-  /** Size limits. Defaults per field. */
-  limits?: GalaxyLimits;
-  /** Structured logger; one line per request carries its request id. Default `pino()`. */
-  logger?: Logger;
-  /**
-   * Carries run events from workers to `GET /runs/:id/events`. Default: the queue's `events`
-   * (the in-process queue has one). Streams also read the store every `streams.pollMs`, for
-   * events a worker in another process published to its own bus.
-   */
-  events?: EventBus;
-  /** Server-Sent Events settings. Defaults per field. */
-  streams?: StreamOptions;
-}
-
-/** A request as the core sees it, whatever server received it. */
-export interface CoreRequest {
-  method: string;
-  /** Path and query relative to where the API is mounted, e.g. `/runs?limit=20`. */
-  url: string;
-  headers: { get(name: string): string | null };
-  /** Reads the whole body; throws `E_BODY_TOO_LARGE` past `maxBytes`. */
-  readBody(maxBytes: number): Promise<Uint8Array | string>;
-  /** The client's address as the connection saw it, when the binding knows it. */
-  clientAddress?: string | null;
-}
-
-export interface CoreResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string | null;
-  /** A body produced over time (Server-Sent Events); `body` is then null. */
-  stream?: CoreStream;
-}
-
-/** What a route handler returns. */
-export interface RouteResult {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  /** A streamed body instead of `body`. */
-  stream?: CoreStream;
-}
-
-/** What a route handler gets. */
-export interface RouteContext {
-  userId: string;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  headers: CoreRequest['headers'];
-  requestId: string;
-  log: Logger;
-  /** Parses the body as JSON against `schema`; an empty body parses as `{}` when `optional`. */
-  body<S extends z.ZodType>(schema: S, options?: { optional?: boolean }): Promise<z.output<S>>;
-  /** Parses the query string against `schema`. */
-  parseQuery<S extends z.ZodType>(schema: S): z.output<S>;
-}
-
-export interface ResolvedOptions {
-  auth: AuthAdapter;
-  store: GalaxyStore;
-  queue: RunQueue;
-  registry: NodeRegistry;
-  rateLimit: RateLimiter | false;
-  authFailureLimit: AuthFailureLimiter | false;
-  trustProxy: boolean;
-  logger: Logger;
-  limits: Required<Omit<GalaxyLimits, 'workflow'>> & { workflow: WorkflowLimits };
-  schemas: GalaxySchemas;
-  events: EventBus | undefined;
-  streams: ResolvedStreamOptions;
-}
+import { ProblemError, toProblemDocument } from './errors';
+import { type GalaxyOptions, resolveOptions } from './options';
+import type {
+  CoreRequest,
+  CoreResponse,
+  RouteContext,
+  RouteDefinition,
+  RouteResult,
+} from './routeTypes';
+import { createRoutes } from './routes';
+import { zodIssues } from './routes/shared';
 
 /** The framework-neutral API: both bindings translate to and from it. */
 export interface GalaxyCore {
@@ -164,34 +35,6 @@ function requestIdOf(headers: CoreRequest['headers']): string {
 }
 const KNOWN_USERS_CAP = 10_000;
 
-function resolveOptions(options: GalaxyOptions): ResolvedOptions {
-  if (!options.auth || !options.store || !options.queue) {
-    throw new Error('Galaxy Flow API: `auth`, `store` and `queue` are required.');
-  }
-  const workflow = { ...defaultLimits, ...options.limits?.workflow };
-  const maxPageSize = options.limits?.maxPageSize ?? 100;
-  return {
-    auth: options.auth,
-    store: options.store,
-    queue: options.queue,
-    registry: options.registry ?? createRegistry(builtinNodes),
-    rateLimit: options.rateLimit ?? createMemoryRateLimiter(),
-    authFailureLimit: options.authFailureLimit ?? createMemoryAuthFailureLimiter(),
-    trustProxy: options.trustProxy ?? false,
-    logger: options.logger ?? pino({ name: 'galaxyflow' }),
-    limits: {
-      maxBodyBytes: options.limits?.maxBodyBytes ?? 1024 * 1024,
-      maxJsonDepth: options.limits?.maxJsonDepth ?? 64,
-      maxPageSize,
-      idempotencyTtlMs: options.limits?.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
-      workflow,
-    },
-    schemas: createSchemas({ workflow, maxPageSize }),
-    events: options.events ?? options.queue.events,
-    streams: resolveStreamOptions(options.streams),
-  };
-}
-
 /** Who is asking, for the failed-authentication limit; null when nobody can tell. */
 function clientKeyOf(request: CoreRequest, trustProxy: boolean): string | null {
   if (trustProxy) {
@@ -200,14 +43,6 @@ function clientKeyOf(request: CoreRequest, trustProxy: boolean): string | null {
     if (last) return last;
   }
   return request.clientAddress ?? null;
-}
-
-function zodIssues(error: z.ZodError): ProblemIssue[] {
-  return error.issues.map((issue) => ({
-    code: issue.code,
-    message: issue.message,
-    path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)),
-  }));
 }
 
 interface CompiledRoute {

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyTooLarge } from './body';
-import { type CoreRequest, createGalaxyCore, type GalaxyOptions } from './core';
+import { createGalaxyCore } from './core';
+import type { GalaxyOptions } from './options';
+import type { CoreRequest } from './routeTypes';
 import type { CoreStream } from './sse';
 
 /** A Connect-style middleware: what `app.use('/api', router)` and `http.createServer` accept. */

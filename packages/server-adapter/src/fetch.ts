@@ -1,5 +1,7 @@
 import { bodyTooLarge } from './body';
-import { type CoreRequest, type CoreResponse, createGalaxyCore, type GalaxyOptions } from './core';
+import { createGalaxyCore } from './core';
+import type { GalaxyOptions } from './options';
+import type { CoreRequest, CoreResponse } from './routeTypes';
 import type { CoreStream } from './sse';
 
 export interface GalaxyFetchOptions extends GalaxyOptions {

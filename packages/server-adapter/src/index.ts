@@ -1,15 +1,16 @@
 export { tokenAuth } from './auth';
 export type { AuthAdapter, AuthIdentity, AuthRequest, TokenAuthOptions } from './auth';
 export { createGalaxyCore } from './core';
+export type { GalaxyCore } from './core';
+export { errorCodes, problemCodes, problemType, ProblemError, runErrorCodes } from './errors';
 export type {
-  CoreRequest,
-  CoreResponse,
-  GalaxyCore,
-  GalaxyLimits,
-  GalaxyOptions,
-} from './core';
-export { problemCodes, problemType, ProblemError, runErrorCodes } from './errors';
-export type { ProblemCode, ProblemDocument, ProblemIssue, RunErrorCode } from './errors';
+  HostErrorCode,
+  ProblemCode,
+  ProblemDocument,
+  ProblemIssue,
+  RunErrorCode,
+  ServerErrorCode,
+} from './errors';
 export { createMemoryEventBus } from './events';
 export type { EventBus, MemoryEventBus, MemoryEventBusOptions, RunEventListener } from './events';
 export { defaultWorkerLogger, executeRun } from './executeRun';
@@ -25,6 +26,7 @@ export { createGalaxyFetchHandler } from './fetch';
 export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
 export { createInProcessQueue } from './inProcessQueue';
 export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
+export type { GalaxyLimits, GalaxyOptions } from './options';
 export type { EnqueueInfo, RunQueue } from './queue';
 export { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from './rateLimit';
 export type {
@@ -36,6 +38,7 @@ export type {
   RateLimiter,
   RateLimitRule,
 } from './rateLimit';
+export type { CoreRequest, CoreResponse } from './routeTypes';
 export { createSchemas } from './schemas';
 export type { GalaxySchemas } from './schemas';
 export type { StreamOptions } from './sse';

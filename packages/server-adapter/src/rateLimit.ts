@@ -1,3 +1,5 @@
+import { hostError } from './errors';
+
 /** One bucket's allowance. */
 export interface RateLimitRule {
   /** Requests allowed per window. */
@@ -59,9 +61,14 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   const fallback = options.default ?? { limit: 100, windowMs: 60_000 };
   const routes = options.routes ?? {};
   const maxBuckets = options.maxBuckets ?? 100_000;
-  for (const rule of [fallback, ...Object.values(routes)]) {
+  for (const [name, rule] of [['default', fallback] as const, ...Object.entries(routes)]) {
     if (!(rule.limit >= 1 && rule.windowMs >= 1)) {
-      throw new Error('createMemoryRateLimiter: limit and windowMs must be at least 1.');
+      const option = name === 'default' ? 'default' : `routes["${name}"]`;
+      throw hostError(
+        'E_INVALID_OPTION',
+        `createMemoryRateLimiter: limit and windowMs must be at least 1; ${option} has limit ${rule.limit} and windowMs ${rule.windowMs}.`,
+        { option, limit: rule.limit, windowMs: rule.windowMs },
+      );
     }
   }
   const buckets = new Map<string, Bucket>();
@@ -144,8 +151,10 @@ export function createMemoryAuthFailureLimiter(
   const windowMs = options.windowMs ?? 60_000;
   const maxClients = options.maxClients ?? 100_000;
   if (!(limit >= 1 && windowMs >= 1 && maxClients >= 1)) {
-    throw new Error(
-      'createMemoryAuthFailureLimiter: limit, windowMs and maxClients must be at least 1.',
+    throw hostError(
+      'E_INVALID_OPTION',
+      `createMemoryAuthFailureLimiter: limit, windowMs and maxClients must be at least 1; got limit ${limit}, windowMs ${windowMs} and maxClients ${maxClients}.`,
+      { limit, windowMs, maxClients },
     );
   }
   const perMs = limit / windowMs;

@@ -200,6 +200,6 @@ describe('client against the API', () => {
       }
     };
     visit(join(root, 'index.ts'));
-    expect([...seen].map((f) => f.split('/src/')[1])).toContain('errors.ts');
+    expect([...seen].map((f) => f.split('/src/')[1])).toContain('errorCodes.ts');
   });
 });

@@ -10,7 +10,7 @@ import express from 'express';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { tokenAuth } from '../auth';
-import type { GalaxyOptions } from '../core';
+import type { GalaxyOptions } from '../options';
 import { createGalaxyRouter } from '../express';
 import { createGalaxyFetchHandler } from '../fetch';
 import { createSqliteStore } from '../store/sqlite/index';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tokenAuth } from '../auth';
-import { createMemoryRateLimiter } from '../rateLimit';
+import { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from '../rateLimit';
 
 describe('createMemoryRateLimiter', () => {
   it('allows a burst up to the limit, then refills evenly over the window', () => {
@@ -81,5 +81,27 @@ describe('tokenAuth', () => {
 
   it('refuses empty tokens in its configuration', () => {
     expect(() => tokenAuth({ tokens: { '': 'user-1' } })).toThrow(/non-empty/);
+    expect(() => tokenAuth({ tokens: { '': 'user-1' } })).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_OPTION' }),
+    );
+  });
+});
+
+describe('configuration a limiter cannot use', () => {
+  it('throws E_INVALID_OPTION naming the rule and its values', () => {
+    expect(() =>
+      createMemoryRateLimiter({ routes: { 'POST /execute': { limit: 0, windowMs: 1000 } } }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'E_INVALID_OPTION',
+        message: expect.stringContaining('routes["POST /execute"] has limit 0'),
+      }),
+    );
+    expect(() => createMemoryAuthFailureLimiter({ windowMs: 0 })).toThrow(
+      expect.objectContaining({
+        code: 'E_INVALID_OPTION',
+        message: expect.stringContaining('windowMs 0'),
+      }),
+    );
   });
 });

@@ -80,6 +80,9 @@ describe('SQLite store', () => {
     db.pragma('user_version = 999');
     db.close();
     expect(() => createSqliteStore({ path })).toThrow(/newer than this package knows/);
+    expect(() => createSqliteStore({ path })).toThrow(
+      expect.objectContaining({ code: 'E_STORE_SCHEMA_TOO_NEW' }),
+    );
   });
 
   it('applies a new migration once, in a transaction that rolls back on failure', async () => {

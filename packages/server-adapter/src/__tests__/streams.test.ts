@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tokenAuth } from '../auth';
 import { createGalaxyClient, type GalaxyClient } from '../client/index';
-import type { GalaxyOptions } from '../core';
+import type { GalaxyOptions } from '../options';
 import { createMemoryEventBus, type MemoryEventBus } from '../events';
 import { createGalaxyRouter } from '../express';
 import { createGalaxyFetchHandler } from '../fetch';

@@ -3,7 +3,7 @@ import {
   clientErrorCodes,
   type ProblemCode,
   type ProblemDocument,
-} from '../errors';
+} from '../errorCodes';
 
 /** What the client knows about a failed call. */
 export interface GalaxyApiErrorInit {

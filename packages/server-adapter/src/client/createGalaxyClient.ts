@@ -12,7 +12,7 @@ import type {
   Workflow,
 } from '@galaxyflow/engine';
 import { readSse } from '@galaxyflow/engine';
-import type { ProblemDocument } from '../errors';
+import type { ProblemDocument } from '../errorCodes';
 import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 import type {
   CreateWorkflowInput,

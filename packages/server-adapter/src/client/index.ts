@@ -1,5 +1,5 @@
-export { clientErrorCodes, problemCodes } from '../errors';
-export type { ClientErrorCode, ProblemCode, ProblemDocument, ProblemIssue } from '../errors';
+export { clientErrorCodes, problemCodes } from '../errorCodes';
+export type { ClientErrorCode, ProblemCode, ProblemDocument, ProblemIssue } from '../errorCodes';
 export { createGalaxyClient } from './createGalaxyClient';
 export type { GalaxyClient, GalaxyClientOptions } from './createGalaxyClient';
 export { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { RunEvent } from '@galaxyflow/engine';
+import type { GalaxyError, RunEvent } from '@galaxyflow/engine';
+import { hostError } from '../errors';
 import {
   closeOpenResults,
   emptyCounts,
@@ -66,6 +67,15 @@ function slice<T>(all: T[], query: { page: number; limit: number }): Page<T> {
 
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** A worker wrote to a run this store does not hold (deleted, or another store's). */
+function runMissing(runId: string): GalaxyError {
+  return hostError(
+    'E_STORE_RUN_MISSING',
+    `Run ${runId} is not in this store (deleted, or created in another store?), so nothing was recorded for it.`,
+    { runId },
+  );
+}
+
 /**
  * A store in plain maps, for host unit tests and throwaway demos. It keeps nothing across
  * restarts. It passes the same contract suite as the SQLite store.
@@ -100,7 +110,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     const snapshot = versions
       .get(run.record.workflowId ?? '')
       ?.find((v) => v.version === run.record.workflowVersion);
-    if (!snapshot) throw new Error(`Run ${run.record.id} lost its workflow snapshot.`);
+    if (!snapshot) {
+      const { id, workflowId, workflowVersion } = run.record;
+      throw hostError(
+        'E_STORE_SNAPSHOT_MISSING',
+        `Run ${id} ran version ${workflowVersion} of workflow ${workflowId}, which is missing from the store, so the run cannot be loaded.`,
+        { runId: id, workflowId, workflowVersion },
+      );
+    }
     return graphOf(snapshot);
   }
 
@@ -522,19 +539,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
 
     async recordNodeResult(runId, result) {
       const run = runs.get(runId);
-      if (!run) throw new Error(`Run ${runId} does not exist.`);
+      if (!run) throw runMissing(runId);
       writeNodeResult(run, result);
     },
 
     async appendLogs(runId, logs) {
       const run = runs.get(runId);
-      if (!run) throw new Error(`Run ${runId} does not exist.`);
+      if (!run) throw runMissing(runId);
       writeLogs(run, logs);
     },
 
     async appendRunEvents(runId, events) {
       const run = runs.get(runId);
-      if (!run) throw new Error(`Run ${runId} does not exist.`);
+      if (!run) throw runMissing(runId);
       return writeEvents(run, events);
     },
 
@@ -560,7 +577,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     },
 
     async ping() {
-      if (closed) throw new Error('The store is closed.');
+      if (closed) throw hostError('E_STORE_CLOSED');
     },
 
     async close() {

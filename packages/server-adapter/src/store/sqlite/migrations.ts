@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { hostError } from '../../errors';
 
 /**
  * Versioned schema changes, applied in order at open. `PRAGMA user_version` records the
@@ -198,8 +199,10 @@ export function migrate(db: Database.Database, list: readonly Migration[]): numb
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = list.reduce((max, m) => Math.max(max, m.version), 0);
   if (current > latest) {
-    throw new Error(
+    throw hostError(
+      'E_STORE_SCHEMA_TOO_NEW',
       `The database schema is version ${current}, newer than this package knows (${latest}). Upgrade @galaxyflow/server-adapter.`,
+      { schemaVersion: current, knownVersion: latest },
     );
   }
   for (const migration of [...list].sort((a, b) => a.version - b.version)) {

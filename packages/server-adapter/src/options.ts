@@ -1,0 +1,127 @@
+import {
+  builtinNodes,
+  createRegistry,
+  defaultLimits,
+  type NodeRegistry,
+  type WorkflowLimits,
+} from '@galaxyflow/engine';
+import { type Logger, pino } from 'pino';
+import type { AuthAdapter } from './auth';
+import { hostError } from './errors';
+import type { EventBus } from './events';
+import type { RunQueue } from './queue';
+import {
+  type AuthFailureLimiter,
+  createMemoryAuthFailureLimiter,
+  createMemoryRateLimiter,
+  type RateLimiter,
+} from './rateLimit';
+import { createSchemas, type GalaxySchemas } from './schemas';
+import { type ResolvedStreamOptions, resolveStreamOptions, type StreamOptions } from './sse';
+import type { GalaxyStore } from './store/types';
+
+export interface GalaxyLimits {
+  /** Largest request body, in bytes. Default 1 MiB (1,048,576). */
+  maxBodyBytes?: number;
+  /** Deepest nesting of a JSON body. Default 64. */
+  maxJsonDepth?: number;
+  /** Largest `limit` of a list request. Default 100. */
+  maxPageSize?: number;
+  /** Nodes, edges and bytes per workflow. Default the engine's `defaultLimits`. */
+  workflow?: Partial<WorkflowLimits>;
+  /** How long an `Idempotency-Key` on `POST /execute` is remembered, in ms. Default 24 h. */
+  idempotencyTtlMs?: number;
+}
+
+/** Options of `createGalaxyRouter` and `createGalaxyFetchHandler`. */
+export interface GalaxyOptions {
+  /** Who is calling. Required: there is no anonymous mode. */
+  auth: AuthAdapter;
+  /** Where workflows and runs live. Required; `createSqliteStore({ path })` is the embedded one. */
+  store: GalaxyStore;
+  /** Where `POST /execute` hands runs. Required. */
+  queue: RunQueue;
+  /** Node types workflows may use. Default `createRegistry(builtinNodes)`. */
+  registry?: NodeRegistry;
+  /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
+  rateLimit?: RateLimiter | false;
+  /**
+   * Throttles failed authentication per client address: past the allowance, requests whose
+   * credentials fail get 429 with `Retry-After` instead of 401, so a client stuck on a bad or
+   * expired token backs off. Requests that authenticate are never refused by it (one address
+   * may be a proxy or an office NAT shared by everyone); guessing is defeated by the tokens'
+   * entropy, not by this. `false` leaves it to the host. Needs the client's address: the
+   * Express binding has it from the connection. Default `createMemoryAuthFailureLimiter()`
+   * (20 failures a minute per address).
+   */
+  authFailureLimit?: AuthFailureLimiter | false;
+  /**
+   * Takes the client address from the last entry of `X-Forwarded-For` (the one your proxy
+   * appended) instead of the connection. Turn it on only behind a proxy that sets the
+   * header, or any client can pick its own address. Default false.
+   */
+  trustProxy?: boolean;
+  /** Size limits. Defaults per field. */
+  limits?: GalaxyLimits;
+  /** Structured logger; one line per request carries its request id. Default `pino()`. */
+  logger?: Logger;
+  /**
+   * Carries run events from workers to `GET /runs/:id/events`. Default: the queue's `events`
+   * (the in-process queue has one). Streams also read the store every `streams.pollMs`, for
+   * events a worker in another process published to its own bus.
+   */
+  events?: EventBus;
+  /** Server-Sent Events settings. Defaults per field. */
+  streams?: StreamOptions;
+}
+
+/** `GalaxyOptions` with every default filled in: what the core and the routes read. */
+export interface ResolvedOptions {
+  auth: AuthAdapter;
+  store: GalaxyStore;
+  queue: RunQueue;
+  registry: NodeRegistry;
+  rateLimit: RateLimiter | false;
+  authFailureLimit: AuthFailureLimiter | false;
+  trustProxy: boolean;
+  logger: Logger;
+  limits: Required<Omit<GalaxyLimits, 'workflow'>> & { workflow: WorkflowLimits };
+  schemas: GalaxySchemas;
+  events: EventBus | undefined;
+  streams: ResolvedStreamOptions;
+}
+
+const REQUIRED = ['auth', 'store', 'queue'] as const;
+
+export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
+  const missing = REQUIRED.filter((name) => !options[name]);
+  if (missing.length > 0) {
+    throw hostError(
+      'E_INVALID_OPTION',
+      `Galaxy Flow API: \`auth\`, \`store\` and \`queue\` are required; pass ${missing.map((name) => `\`${name}\``).join(', ')}.`,
+      { options: missing },
+    );
+  }
+  const workflow = { ...defaultLimits, ...options.limits?.workflow };
+  const maxPageSize = options.limits?.maxPageSize ?? 100;
+  return {
+    auth: options.auth,
+    store: options.store,
+    queue: options.queue,
+    registry: options.registry ?? createRegistry(builtinNodes),
+    rateLimit: options.rateLimit ?? createMemoryRateLimiter(),
+    authFailureLimit: options.authFailureLimit ?? createMemoryAuthFailureLimiter(),
+    trustProxy: options.trustProxy ?? false,
+    logger: options.logger ?? pino({ name: 'galaxyflow' }),
+    limits: {
+      maxBodyBytes: options.limits?.maxBodyBytes ?? 1024 * 1024,
+      maxJsonDepth: options.limits?.maxJsonDepth ?? 64,
+      maxPageSize,
+      idempotencyTtlMs: options.limits?.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
+      workflow,
+    },
+    schemas: createSchemas({ workflow, maxPageSize }),
+    events: options.events ?? options.queue.events,
+    streams: resolveStreamOptions(options.streams),
+  };
+}

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { type ErrorInfo, stableStringify, validateWorkflow } from '@galaxyflow/engine';
+import { z } from 'zod';
+import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from '../errors';
+import type { ResolvedOptions } from '../options';
+import type { RouteDefinition, RouteResult } from '../routeTypes';
+import type { WorkflowGraph } from '../store/types';
+import { zodIssues } from './shared';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyConflict(runId: string): ProblemError {
+  return new ProblemError('E_IDEMPOTENCY_CONFLICT', {
+    detail: `This Idempotency-Key already started run ${runId} with another body; use a new key.`,
+  });
+}
+
+function replayed(runId: string): RouteResult {
+  return { status: 202, body: { runId }, headers: { 'idempotent-replayed': 'true' } };
+}
+
+function runError(code: RunErrorCode): ErrorInfo {
+  return { code, message: runErrorCodes[code], retryable: code === 'E_ENQUEUE_FAILED' };
+}
+
+/** `POST /execute`: validates a saved or unsaved graph, records the run and queues it. */
+export function executeRoutes({
+  store,
+  queue,
+  registry,
+  schemas: s,
+  limits,
+}: ResolvedOptions): RouteDefinition[] {
+  return [
+    {
+      method: 'POST',
+      path: '/execute',
+      auth: true,
+      operationId: 'execute',
+      summary:
+        'Queues a run of a saved workflow (`workflowId`, `version`) or of an unsaved graph (`nodes`, `edges`). Honours `Idempotency-Key`.',
+      body: { schema: s.ExecuteBody },
+      responses: { 202: { schema: s.ExecuteAccepted, description: 'The run is queued.' } },
+      problems: [400, 404, 409, 413, 415, 422, 503],
+      async handler(context) {
+        const key = context.headers.get('idempotency-key');
+        if (key !== null && !IDEMPOTENCY_KEY.test(key)) {
+          throw new ProblemError('E_INVALID_HEADER', {
+            detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+          });
+        }
+        const raw = await context.body(z.unknown());
+        // A retry is answered before anything else: its workflow may have been deleted or
+        // changed since, and it must still get the run the first request made.
+        const requestHash =
+          key === null
+            ? undefined
+            : createHash('sha256').update(stableStringify(raw)).digest('hex');
+        if (key !== null && requestHash !== undefined) {
+          const remembered = await store.getIdempotencyKey(context.userId, key);
+          if (remembered) {
+            if (remembered.requestHash !== requestHash) throw idempotencyConflict(remembered.runId);
+            return replayed(remembered.runId);
+          }
+        }
+        const isSaved = typeof raw === 'object' && raw !== null && 'workflowId' in raw;
+        const parsed = (isSaved ? s.ExecuteSavedBody : s.ExecuteGraphBody).safeParse(raw);
+        if (!parsed.success) {
+          throw new ProblemError('E_INVALID_BODY', { issues: zodIssues(parsed.error) });
+        }
+        const body = parsed.data as z.output<typeof s.ExecuteSavedBody> &
+          z.output<typeof s.ExecuteGraphBody>;
+
+        let graph: unknown;
+        let workflowId: string | null = null;
+        let workflowVersion: number | null = null;
+        if (isSaved) {
+          const workflow = await store.getWorkflow(context.userId, body.workflowId);
+          if (!workflow) throw new ProblemError('E_WORKFLOW_NOT_FOUND');
+          workflowId = workflow.id;
+          if (body.version === undefined || body.version === workflow.version) {
+            workflowVersion = workflow.version;
+            graph = { nodes: workflow.nodes, edges: workflow.edges, settings: workflow.settings };
+          } else {
+            const snapshot = await store.getWorkflowVersion(
+              context.userId,
+              workflow.id,
+              body.version,
+            );
+            if (!snapshot) throw new ProblemError('E_VERSION_NOT_FOUND');
+            workflowVersion = snapshot.version;
+            graph = { nodes: snapshot.nodes, edges: snapshot.edges, settings: snapshot.settings };
+          }
+        } else {
+          graph = { nodes: body.nodes, edges: body.edges, settings: body.settings };
+        }
+        const engineInput = graph as { settings?: unknown };
+        if (engineInput.settings === null || engineInput.settings === undefined) {
+          delete engineInput.settings;
+        }
+        const validation = validateWorkflow(engineInput, registry, {
+          limits: limits.workflow,
+          ...(body.targetNodeIds ? { targetNodeIds: body.targetNodeIds } : {}),
+        });
+        if (!validation.ok) {
+          throw new ProblemError('E_INVALID_WORKFLOW', {
+            detail: validation.issues[0]?.message ?? 'The workflow is invalid.',
+            issues: validation.issues.map((issue) => {
+              const out: ProblemIssue = { code: issue.code, message: issue.message };
+              if (issue.path) out.path = issue.path;
+              if (issue.nodeId !== undefined) out.nodeId = issue.nodeId;
+              if (issue.edgeId !== undefined) out.edgeId = issue.edgeId;
+              if (issue.nodeIds) out.nodeIds = issue.nodeIds;
+              return out;
+            }),
+          });
+        }
+        if (body.reuseRunId !== undefined) {
+          const earlier = await store.getRun(context.userId, body.reuseRunId);
+          if (!earlier) {
+            throw new ProblemError('E_RUN_NOT_FOUND', {
+              detail: 'The run to reuse does not exist.',
+            });
+          }
+        }
+        const adHoc: WorkflowGraph | null = isSaved
+          ? null
+          : {
+              nodes: validation.workflow.nodes,
+              edges: validation.workflow.edges,
+              settings: validation.workflow.settings ?? null,
+            };
+        const created = await store.createRun(context.userId, {
+          workflowId,
+          workflowVersion,
+          graph: adHoc,
+          scope: body.targetNodeIds ? 'PARTIAL' : 'FULL',
+          targetNodeIds: body.targetNodeIds ?? null,
+          reuseRunId: body.reuseRunId ?? null,
+          ...(key === null || requestHash === undefined
+            ? {}
+            : { idempotency: { key, requestHash, ttlMs: limits.idempotencyTtlMs } }),
+        });
+        // A concurrent first request with the same key may have won the race since the lookup.
+        if (!created.ok) throw idempotencyConflict(created.runId);
+        const runId = created.run.id;
+        if (created.replayed) return replayed(runId);
+        let queued: Awaited<ReturnType<typeof queue.enqueue>>;
+        try {
+          queued = await queue.enqueue(runId, { userId: context.userId });
+        } catch (cause) {
+          context.log.error({ err: cause, runId }, 'enqueue failed');
+          // A run nobody will pick up must not sit QUEUED forever, nor read as canceled by the
+          // user: it ends FAILED saying why, and its key is forgotten so a retry starts afresh.
+          await store.abandonRun(runId, runError('E_ENQUEUE_FAILED'));
+          throw new ProblemError('E_UNAVAILABLE', {
+            detail: 'The run queue is not available; nothing ran. Try again shortly.',
+            headers: { 'retry-after': '5' },
+            cause,
+          });
+        }
+        if (queued?.externalId !== undefined) {
+          // The job is queued: a failure to note its id must not turn into a 503 and a retry
+          // that runs the workflow twice.
+          try {
+            await store.setRunExternalId(runId, queued.externalId);
+          } catch (cause) {
+            context.log.error({ err: cause, runId }, 'recording the queue job id failed');
+          }
+        }
+        return { status: 202, body: { runId } };
+      },
+    },
+  ];
+}

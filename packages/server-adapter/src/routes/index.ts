@@ -1,0 +1,23 @@
+import type { ResolvedOptions } from '../options';
+import type { RouteDefinition } from '../routeTypes';
+import { executeRoutes } from './execute';
+import { healthRoutes } from './health';
+import { buildOpenApi, openApiRoutes } from './openapi';
+import { runRoutes } from './runs';
+import { workflowRoutes } from './workflows';
+
+/** Every route of the API, in matching order, and the OpenAPI document describing them. */
+export function createRoutes(options: ResolvedOptions): {
+  routes: RouteDefinition[];
+  openapi: Record<string, unknown>;
+} {
+  const routes: RouteDefinition[] = [
+    ...healthRoutes(options),
+    ...openApiRoutes(() => openapi),
+    ...workflowRoutes(options),
+    ...executeRoutes(options),
+    ...runRoutes(options),
+  ];
+  const openapi = buildOpenApi(routes, options.schemas.Problem);
+  return { routes, openapi };
+}

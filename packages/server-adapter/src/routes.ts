@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ResolvedOptions, RouteContext, RouteResult } from './core';
 import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from './errors';
 import { createRunEventStream } from './sse';
+import { graphOf } from './store/shared';
 import type { SaveResult, WorkflowGraph } from './store/types';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -351,7 +352,7 @@ export function createRoutes(options: ResolvedOptions): {
           workflowId = workflow.id;
           if (body.version === undefined || body.version === workflow.version) {
             workflowVersion = workflow.version;
-            graph = { nodes: workflow.nodes, edges: workflow.edges, settings: workflow.settings };
+            graph = graphOf(workflow);
           } else {
             const snapshot = await store.getWorkflowVersion(
               context.userId,
@@ -360,16 +361,13 @@ export function createRoutes(options: ResolvedOptions): {
             );
             if (!snapshot) throw new ProblemError('E_VERSION_NOT_FOUND');
             workflowVersion = snapshot.version;
-            graph = { nodes: snapshot.nodes, edges: snapshot.edges, settings: snapshot.settings };
+            graph = graphOf(snapshot);
           }
         } else {
-          graph = { nodes: body.nodes, edges: body.edges, settings: body.settings };
+          const { nodes, edges, settings } = body;
+          graph = settings === undefined ? { nodes, edges } : { nodes, edges, settings };
         }
-        const engineInput = graph as { settings?: unknown };
-        if (engineInput.settings === null || engineInput.settings === undefined) {
-          delete engineInput.settings;
-        }
-        const validation = validateWorkflow(engineInput, registry, {
+        const validation = validateWorkflow(graph, registry, {
           limits: limits.workflow,
           ...(body.targetNodeIds ? { targetNodeIds: body.targetNodeIds } : {}),
         });
@@ -394,13 +392,7 @@ export function createRoutes(options: ResolvedOptions): {
             });
           }
         }
-        const adHoc: WorkflowGraph | null = isSaved
-          ? null
-          : {
-              nodes: validation.workflow.nodes,
-              edges: validation.workflow.edges,
-              settings: validation.workflow.settings ?? null,
-            };
+        const adHoc: WorkflowGraph | null = isSaved ? null : graphOf(validation.workflow);
         const created = await store.createRun(context.userId, {
           workflowId,
           workflowVersion,

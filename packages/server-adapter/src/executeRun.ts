@@ -360,28 +360,27 @@ export async function executeClaimedRun(
 
     try {
       handle = startRun(graph, {
-          ...deps.engine,
-          registry: deps.registry,
-          runId,
-          runTimeoutMs,
-          onEvent: record,
-          // A cancel made through another process must stop the run before its next node
-          // starts, not at the next heartbeat: one indexed read of the run row per start.
-          beforeNodeStart: async () => {
-            try {
-              if (await cancelRequested()) handle?.cancel();
-            } catch (error) {
-              // The lease still fences every write: a worker that cannot read goes on.
-              logger.warn({ err: error, runId }, 'checking for a cancel request failed');
-            }
-          },
-          context: deps.context ?? {},
-          now,
-          ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
-          ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),
-          ...(resume ? { resume } : {}),
+        ...deps.engine,
+        registry: deps.registry,
+        runId,
+        runTimeoutMs,
+        onEvent: record,
+        // A cancel made through another process must stop the run before its next node
+        // starts, not at the next heartbeat: one indexed read of the run row per start.
+        beforeNodeStart: async () => {
+          try {
+            if (await cancelRequested()) handle?.cancel();
+          } catch (error) {
+            // The lease still fences every write: a worker that cannot read goes on.
+            logger.warn({ err: error, runId }, 'checking for a cancel request failed');
+          }
         },
-      );
+        context: deps.context ?? {},
+        now,
+        ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
+        ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),
+        ...(resume ? { resume } : {}),
+      });
     } catch (error) {
       // The graph no longer validates (e.g. a node type the host removed), or the host's
       // engine options are invalid: retrying cannot help.

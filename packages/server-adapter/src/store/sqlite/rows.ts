@@ -189,8 +189,7 @@ export function contentParams(content: WorkflowContent) {
   };
 }
 
-const jsonOrNull = (value: unknown): string | null =>
-  value === undefined ? null : json(value);
+const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : json(value));
 
 export function nodeResultParams(runId: string, result: NodeResultInput) {
   return {

@@ -364,8 +364,7 @@ export function createRoutes(options: ResolvedOptions): {
             graph = graphOf(snapshot);
           }
         } else {
-          const { nodes, edges, settings } = body;
-          graph = settings === undefined ? { nodes, edges } : { nodes, edges, settings };
+          graph = { nodes: body.nodes, edges: body.edges, settings: body.settings };
         }
         const validation = validateWorkflow(graph, registry, {
           limits: limits.workflow,

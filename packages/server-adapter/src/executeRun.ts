@@ -28,7 +28,6 @@ import { createProgressWriter } from './worker/progressWriter';
 import {
   snapshotFromRecords,
   startedNodeInput,
-  toLogInput,
   toNodeResultInput,
   toReusable,
 } from './worker/records';
@@ -177,7 +176,7 @@ export async function executeClaimedRun(
   const heartbeatMs = Math.max(10, deps.heartbeatMs ?? Math.floor(leaseMs / 3));
   const runTimeoutMs = deps.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const maxInterruptions = deps.maxInterruptions ?? DEFAULT_MAX_INTERRUPTIONS;
-  const firstStart = run.startedAt === null ? now() : Date.parse(run.startedAt);
+  const firstStart = run.startedAt ?? now();
   const interruptions = run.interruptions;
 
   const publish = (records: readonly RunEventRecord[]) => {
@@ -277,7 +276,7 @@ export async function executeClaimedRun(
           ...input,
           status: status === 'CANCELED' ? 'CANCELED' : 'FAILED',
           error: { ...error, nodeId: record.nodeId },
-          finishedAt: new Date(at).toISOString(),
+          finishedAt: at,
         });
         countStatus(counts, status === 'CANCELED' ? 'CANCELED' : 'FAILED');
       } else {
@@ -302,7 +301,7 @@ export async function executeClaimedRun(
         writer.nodeResult(toNodeResultInput(event.nodeId, event.result));
         break;
       case 'log':
-        writer.log(toLogInput(event));
+        writer.log(event.entry);
         break;
     }
     writer.event(event);
@@ -360,35 +359,28 @@ export async function executeClaimedRun(
       : undefined;
 
     try {
-      handle = startRun(
-        {
-          nodes: graph.nodes,
-          edges: graph.edges,
-          ...(graph.settings ? { settings: graph.settings } : {}),
+      handle = startRun(graph, {
+        ...deps.engine,
+        registry: deps.registry,
+        runId,
+        runTimeoutMs,
+        onEvent: record,
+        // A cancel made through another process must stop the run before its next node
+        // starts, not at the next heartbeat: one indexed read of the run row per start.
+        beforeNodeStart: async () => {
+          try {
+            if (await cancelRequested()) handle?.cancel();
+          } catch (error) {
+            // The lease still fences every write: a worker that cannot read goes on.
+            logger.warn({ err: error, runId }, 'checking for a cancel request failed');
+          }
         },
-        {
-          ...deps.engine,
-          registry: deps.registry,
-          runId,
-          runTimeoutMs,
-          onEvent: record,
-          // A cancel made through another process must stop the run before its next node
-          // starts, not at the next heartbeat: one indexed read of the run row per start.
-          beforeNodeStart: async () => {
-            try {
-              if (await cancelRequested()) handle?.cancel();
-            } catch (error) {
-              // The lease still fences every write: a worker that cannot read goes on.
-              logger.warn({ err: error, runId }, 'checking for a cancel request failed');
-            }
-          },
-          context: deps.context ?? {},
-          now,
-          ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
-          ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),
-          ...(resume ? { resume } : {}),
-        },
-      );
+        context: deps.context ?? {},
+        now,
+        ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
+        ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),
+        ...(resume ? { resume } : {}),
+      });
     } catch (error) {
       // The graph no longer validates (e.g. a node type the host removed), or the host's
       // engine options are invalid: retrying cannot help.

@@ -43,6 +43,22 @@ export { createSchemas } from './schemas';
 export type { GalaxySchemas } from './schemas';
 export type { StreamOptions } from './sse';
 export { createMemoryStore } from './store/memoryStore';
+export {
+  ExecutionLogRecordSchema,
+  NodeResultRecordSchema,
+  pageSchemaOf,
+  RunCountsSchema,
+  RunDetailSchema,
+  RunRecordSchema,
+  RunScopeSchema,
+  UserRecordSchema,
+  WorkflowContentSchema,
+  WorkflowGraphSchema,
+  WorkflowRecordSchema,
+  WorkflowSummarySchema,
+  WorkflowVersionRecordSchema,
+  WorkflowVersionSummarySchema,
+} from './store/records';
 export type { MemoryStoreOptions } from './store/memoryStore';
 export { migrations } from './store/sqlite/migrations';
 export { queuedCancelError } from './store/shared';
@@ -64,7 +80,6 @@ export type {
   LogInput,
   NodeResultInput,
   NodeResultRecord,
-  NodeResultStatus,
   Page,
   PageQuery,
   RunCounts,

@@ -1,6 +1,6 @@
+import { isFinalRunStatus } from '@galaxyflow/engine';
 import type { EventBus } from './events';
 import type { RunEventRecord, RunStore } from './store/types';
-import { finalRunStatuses } from './store/types';
 
 /** Where a streamed response writes; each binding (Node response, web stream) provides one. */
 export interface StreamSink {
@@ -161,7 +161,7 @@ export function createRunEventStream(input: RunEventStreamInput): CoreStream {
         // A run that ended without a final event in its log (older data): replay and close.
         checkFinal = false;
         const run = await store.getRun(input.ownerId, runId);
-        if (!run || finalRunStatuses.includes(run.status)) {
+        if (!run || isFinalRunStatus(run.status)) {
           for (const record of await store.listRunEvents(runId, lastSent)) {
             if (record.seq === lastSent + 1) send(record);
           }

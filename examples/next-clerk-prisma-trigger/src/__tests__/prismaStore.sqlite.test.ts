@@ -34,7 +34,7 @@ describe('Prisma store on SQLite, beyond the contract', () => {
         store.createRun('nobody', {
           workflowId: null,
           workflowVersion: null,
-          graph: { nodes: [], edges: [], settings: null },
+          graph: { nodes: [], edges: [] },
           scope: 'FULL',
           targetNodeIds: null,
           reuseRunId: null,
@@ -54,7 +54,7 @@ describe('Prisma store on SQLite, beyond the contract', () => {
         const created = await store.createRun('u', {
           workflowId: null,
           workflowVersion: null,
-          graph: { nodes: [], edges: [], settings: null },
+          graph: { nodes: [], edges: [] },
           scope: 'FULL',
           targetNodeIds: null,
           reuseRunId: null,

@@ -63,7 +63,6 @@ const SEARCH_SEPARATOR = '\u001f';
 /** Attempts of an operation that lost a unique-key race to a concurrent writer (Postgres). */
 const CONFLICT_ATTEMPTS = 3;
 
-
 function countStatus(counts: RunCounts, status: NodeResultRecord['status']): void {
   counts.total += 1;
   if (status === 'SUCCESS') counts.success += 1;
@@ -72,30 +71,59 @@ function countStatus(counts: RunCounts, status: NodeResultRecord['status']): voi
   else counts.canceled += 1;
 }
 
+/*
+ * The store's one conversion between Prisma's rows and the records (`@galaxyflow/server-adapter`'s
+ * record schemas), here and in the column writers below: a DateTime column holds a `Date`, a
+ * record epoch ms; a nullable column holds null for an empty value, which a run-level record
+ * field keeps as `null`, while the engine-shaped records (node results, log lines, a graph's
+ * settings) leave it absent, as the engine does. JSON travels in text columns.
+ */
 const json = (value: unknown): string => JSON.stringify(value);
+const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : json(value));
 const parse = <T>(text: string): T => JSON.parse(text) as T;
 const parseOrNull = <T>(text: string | null): T | null => (text === null ? null : parse<T>(text));
-const iso = (date: Date): string => date.toISOString();
-const isoOrNull = (date: Date | null): string | null => (date === null ? null : iso(date));
-const dateOrNull = (value: string | null): Date | null => (value === null ? null : new Date(value));
+const ms = (date: Date): number => date.getTime();
+const msOrNull = (date: Date | null): number | null => (date === null ? null : ms(date));
+const dateOrNull = (value: number | undefined): Date | null =>
+  value === undefined ? null : new Date(value);
+
+/** Sets `key` when the column is not null, so an empty column leaves the field absent. */
+function setIfPresent<T, K extends keyof T>(target: T, key: K, value: T[K] | null): void {
+  if (value !== null && value !== undefined) target[key] = value;
+}
+
+/**
+ * A graph column. Graphs saved when "no settings" was written as null hold
+ * `"settings": null`; it reads as absent.
+ */
+function parseGraph(text: string): WorkflowGraph {
+  const { settings, ...graph } = parse<WorkflowGraph & { settings?: unknown }>(text);
+  return settings === null || settings === undefined
+    ? graph
+    : { ...graph, settings: settings as WorkflowGraph['settings'] };
+}
 
 const emptyCounts = (): RunCounts => ({ total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 });
 
+/** The graph alone; `settings` stays absent when the workflow has none. */
 function graphOf(content: WorkflowGraph): WorkflowGraph {
-  return { nodes: content.nodes, edges: content.edges, settings: content.settings };
+  const graph: WorkflowGraph = { nodes: content.nodes, edges: content.edges };
+  if (content.settings !== undefined) graph.settings = content.settings;
+  return graph;
 }
 
 function mergeContent(
   current: WorkflowContent,
   changes: Partial<WorkflowContent>,
 ): WorkflowContent {
+  const settings = changes.settings ?? current.settings;
   return {
     name: changes.name ?? current.name,
     description: changes.description ?? current.description,
     tags: changes.tags ?? current.tags,
     nodes: changes.nodes ?? current.nodes,
     edges: changes.edges ?? current.edges,
-    settings: changes.settings === undefined ? current.settings : changes.settings,
+    ...(settings === undefined ? {} : { settings }),
   };
 }
 
@@ -123,35 +151,29 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 function toWorkflow(row: WorkflowRow): WorkflowRecord {
-  const graph = parse<WorkflowGraph>(row.graph);
   return {
     id: row.id,
     ownerId: row.ownerId,
     name: row.name,
     description: row.description,
     tags: parse<string[]>(row.tags),
-    nodes: graph.nodes,
-    edges: graph.edges,
-    settings: graph.settings,
+    ...parseGraph(row.graph),
     version: row.version,
-    createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
+    createdAt: ms(row.createdAt),
+    updatedAt: ms(row.updatedAt),
   };
 }
 
 function toVersion(row: VersionRow): WorkflowVersionRecord {
-  const graph = parse<WorkflowGraph>(row.graph);
   return {
     workflowId: row.workflowId,
     version: row.version,
     name: row.name,
     description: row.description,
     tags: parse<string[]>(row.tags),
-    nodes: graph.nodes,
-    edges: graph.edges,
-    settings: graph.settings,
+    ...parseGraph(row.graph),
     restoredFrom: row.restoredFrom,
-    createdAt: iso(row.createdAt),
+    createdAt: ms(row.createdAt),
   };
 }
 
@@ -170,43 +192,46 @@ function toRun(row: Omit<RunRow, 'graph'>): RunRecord {
     externalId: row.externalId,
     attempts: row.attempts,
     interruptions: row.interruptions,
-    createdAt: iso(row.createdAt),
-    startedAt: isoOrNull(row.startedAt),
-    finishedAt: isoOrNull(row.finishedAt),
+    createdAt: ms(row.createdAt),
+    startedAt: msOrNull(row.startedAt),
+    finishedAt: msOrNull(row.finishedAt),
     durationMs: row.durationMs,
-    cancelRequestedAt: isoOrNull(row.cancelRequestedAt),
+    cancelRequestedAt: msOrNull(row.cancelRequestedAt),
   };
 }
 
 function toNodeResult(row: NodeResultRow): NodeResultRecord {
-  return {
+  const record: NodeResultRecord = {
     runId: row.runId,
     nodeId: row.nodeId,
     status: row.status as NodeResultRecord['status'],
-    input: parseOrNull(row.input),
-    output: parseOrNull(row.output),
-    error: parseOrNull(row.error),
     attempts: row.attempts,
-    startedAt: isoOrNull(row.startedAt),
-    finishedAt: isoOrNull(row.finishedAt),
-    durationMs: row.durationMs,
-    reused: row.reused,
-    hash: row.hash,
-    skippedBecause: row.skippedBecause,
-    meta: parseOrNull(row.meta),
   };
+  setIfPresent(record, 'input', parseOrNull<NodeResultRecord['input']>(row.input));
+  setIfPresent(record, 'output', parseOrNull<NodeResultRecord['output']>(row.output));
+  setIfPresent(record, 'error', parseOrNull<ErrorInfo>(row.error));
+  setIfPresent(record, 'startedAt', msOrNull(row.startedAt));
+  setIfPresent(record, 'finishedAt', msOrNull(row.finishedAt));
+  setIfPresent(record, 'durationMs', row.durationMs);
+  setIfPresent(record, 'skippedBecause', row.skippedBecause);
+  if (row.reused) record.reused = true;
+  setIfPresent(record, 'hash', row.hash);
+  setIfPresent(record, 'meta', parseOrNull<NodeResultRecord['meta']>(row.meta));
+  return record;
 }
 
 function toLog(row: LogRow): ExecutionLogRecord {
-  return {
+  const record: ExecutionLogRecord = {
     id: row.id,
     runId: row.runId,
-    nodeId: row.nodeId,
+    at: ms(row.at),
     level: row.level as ExecutionLogRecord['level'],
     message: row.message,
-    metadata: parseOrNull(row.metadata),
-    at: iso(row.at),
   };
+  setIfPresent(record, 'nodeId', row.nodeId);
+  // The column keeps its first name, `metadata`; the record calls it `data`, as the engine does.
+  setIfPresent(record, 'data', parseOrNull<ExecutionLogRecord['data']>(row.metadata));
+  return record;
 }
 
 function page<T>(items: T[], total: number, query: { page: number; limit: number }): Page<T> {
@@ -258,7 +283,7 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
   }
 
   async function graphOfRun(db: Db, row: RunRow): Promise<WorkflowGraph> {
-    if (row.graph !== null) return parse<WorkflowGraph>(row.graph);
+    if (row.graph !== null) return parseGraph(row.graph);
     if (row.workflowId === null || row.workflowVersion === null) {
       throw new Error(`Run ${row.id} has neither a graph nor a workflow version.`);
     }
@@ -376,18 +401,18 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
   function nodeResultColumns(result: NodeResultInput) {
     return {
       status: result.status,
-      input: result.input === null ? null : json(result.input),
-      output: result.output === null ? null : json(result.output),
-      error: result.error === null ? null : json(result.error),
+      input: jsonOrNull(result.input),
+      output: jsonOrNull(result.output),
+      error: jsonOrNull(result.error),
       attempts: result.attempts,
       startedAt: dateOrNull(result.startedAt),
       finishedAt: dateOrNull(result.finishedAt),
-      durationMs: result.durationMs,
-      reused: result.reused,
-      hash: result.hash,
-      skippedBecause: result.skippedBecause,
+      durationMs: result.durationMs ?? null,
+      reused: result.reused ?? false,
+      hash: result.hash ?? null,
+      skippedBecause: result.skippedBecause ?? null,
       // Written on every upsert, null too: a result written again without meta drops the old one.
-      meta: result.meta === null ? null : json(result.meta),
+      meta: jsonOrNull(result.meta),
     };
   }
 
@@ -406,10 +431,10 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
     await db.executionLog.createMany({
       data: logs.map((log) => ({
         runId,
-        nodeId: log.nodeId,
+        nodeId: log.nodeId ?? null,
         level: log.level,
         message: log.message,
-        metadata: log.metadata === null ? null : json(log.metadata),
+        metadata: jsonOrNull(log.data),
         at: new Date(log.at),
       })),
     });
@@ -452,7 +477,7 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
           }),
         ),
       );
-      return { id: row.id, createdAt: iso(row.createdAt), lastSeenAt: iso(row.lastSeenAt) };
+      return { id: row.id, createdAt: ms(row.createdAt), lastSeenAt: ms(row.lastSeenAt) };
     },
 
     async createWorkflow(ownerId, content) {
@@ -524,9 +549,9 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
           nodeCount: row.nodeCount,
           runCount: row._count.runs,
           lastRunStatus: (last?.status as WorkflowSummary['lastRunStatus'] | undefined) ?? null,
-          lastRunAt: last ? iso(last.createdAt) : null,
-          createdAt: iso(row.createdAt),
-          updatedAt: iso(row.updatedAt),
+          lastRunAt: last ? ms(last.createdAt) : null,
+          createdAt: ms(row.createdAt),
+          updatedAt: ms(row.updatedAt),
         };
       });
       return page(items, total, query);
@@ -570,7 +595,7 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
           }),
         ]);
         return page(
-          rows.map((row) => ({ ...row, createdAt: iso(row.createdAt) })),
+          rows.map((row) => ({ ...row, createdAt: ms(row.createdAt) })),
           total,
           query,
         );

@@ -100,6 +100,21 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(
         res.body.paths['/workflows'].post.requestBody.content['application/json'].schema.required,
       ).toEqual(['name']);
+      // Timestamps travel as epoch ms; a node result's and a log line's empty fields are absent.
+      const ok = (path: string, method = 'get') =>
+        res.body.paths[path][method].responses['200'].content['application/json'].schema;
+      const run = ok('/runs/{id}').properties;
+      expect(run.run.properties.createdAt).toMatchObject({ type: 'integer' });
+      expect(run.run.properties.startedAt.anyOf).toContainEqual(
+        expect.objectContaining({ type: 'integer' }),
+      );
+      const nodeResult = run.nodeResults.items;
+      expect(nodeResult.properties.startedAt).toMatchObject({ type: 'integer' });
+      expect(nodeResult.required).not.toContain('meta');
+      expect(run.logs.items.properties).toHaveProperty('data');
+      expect(run.logs.items.properties).not.toHaveProperty('metadata');
+      expect(ok('/workflows/{id}').properties.updatedAt).toMatchObject({ type: 'integer' });
+      expect(ok('/workflows/{id}').required).not.toContain('settings');
     });
 
     it('answers 401 without valid credentials, whatever identity headers say', async () => {
@@ -177,6 +192,9 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         tags: ['news'],
       });
       expect(created.createdAt).not.toBe('2000-01-01T00:00:00.000Z');
+      expect(created.createdAt).toEqual(expect.any(Number));
+      expect(created.updatedAt).toBe(created.createdAt);
+      expect(created).not.toHaveProperty('settings');
       expect(res.headers.etag).toBe('"1"');
 
       const got = await api.request('GET', `/workflows/${created.id}`);
@@ -196,6 +214,21 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(saved.body).toMatchObject({ name: 'Summarize v2', version: 2, ownerId: ALICE });
       expect(saved.body.nodes).toEqual(graph.nodes);
       expect(saved.headers.etag).toBe('"2"');
+      expect(saved.body.updatedAt).toBeGreaterThanOrEqual(created.updatedAt);
+
+      // Settings are set by a save and cleared by saving `{}`; a save that names none keeps them.
+      const tuned = await api.request('PUT', `/workflows/${created.id}`, {
+        json: { settings: { failureMode: 'fail_safe' }, expectedVersion: 2 },
+      });
+      expect(tuned.body.settings).toEqual({ failureMode: 'fail_safe' });
+      const kept = await api.request('PUT', `/workflows/${created.id}`, {
+        json: { description: 'kept', expectedVersion: 3 },
+      });
+      expect(kept.body.settings).toEqual({ failureMode: 'fail_safe' });
+      const cleared = await api.request('PUT', `/workflows/${created.id}`, {
+        json: { settings: {}, expectedVersion: 4 },
+      });
+      expect(cleared.body.settings).toEqual({});
 
       const deleted = await api.request('DELETE', `/workflows/${created.id}`);
       expect(deleted.status).toBe(204);
@@ -734,22 +767,12 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       const runId = queued.body.runId as string;
       // A worker ran node a, started b, then handed the run back on a graceful stop.
       expect(await api.store.claimRun({ workerId: 'deploy', leaseMs: 60_000, runId })).toBeTruthy();
-      const at = new Date().toISOString();
-      const result = {
-        input: null,
-        error: null,
-        attempts: 1,
-        startedAt: at,
-        durationMs: null,
-        reused: false,
-        hash: null,
-        skippedBecause: null,
-        meta: null,
-      };
+      const at = Date.now();
+      const result = { attempts: 1, startedAt: at };
       await api.store.recordRunProgress(runId, 'deploy', {
         nodeResults: [
           { ...result, nodeId: 'a', status: 'SUCCESS', output: { text: 'hello' }, finishedAt: at },
-          { ...result, nodeId: 'b', status: 'RUNNING', output: null, finishedAt: null },
+          { ...result, nodeId: 'b', status: 'RUNNING' },
         ],
         events: [{ type: 'run:start', runId, at: Date.now(), nodeIds: ['a', 'b'] }],
       });
@@ -850,12 +873,16 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect((await api.request('GET', '/runs', { headers: shared })).status).toBe(200);
       // Another address, and routes without credentials, are not affected.
       const neighbour = { 'x-forwarded-for': '203.0.113.8' };
-      expect((await api.request('GET', '/runs', { token: 'guess-6', headers: neighbour })).status).toBe(401);
+      expect(
+        (await api.request('GET', '/runs', { token: 'guess-6', headers: neighbour })).status,
+      ).toBe(401);
       expect((await api.request('GET', '/health', { token: null, headers: shared })).status).toBe(
         200,
       );
       clock += 20_000;
-      expect((await api.request('GET', '/runs', { token: 'guess-7', headers: shared })).status).toBe(401);
+      expect(
+        (await api.request('GET', '/runs', { token: 'guess-7', headers: shared })).status,
+      ).toBe(401);
     });
   });
 
@@ -978,7 +1005,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         ],
       });
       // A node that reports nothing has no meta.
-      expect(byId.question.meta).toBeNull();
+      expect(byId.question).not.toHaveProperty('meta');
       // The stored record and the event stream tell the same story.
       const events = parseSse((await api.request('GET', `/runs/${runId}/events`)).text);
       const finished = events.filter((e) => e.data.type === 'node:finish');

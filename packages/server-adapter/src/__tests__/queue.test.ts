@@ -271,7 +271,10 @@ describe('in-process queue', () => {
     ]).toEqual([1, 1, 1]);
     const detail = await w.store.getRunDetail(ALICE, runId);
     expect(detail?.nodeResults.find((r) => r.nodeId === 'c')?.output).toEqual({ out: 'abc' });
-    expect(detail?.nodeResults.find((r) => r.nodeId === 'a')?.reused).toBe(false);
+    // Kept from the first attempt, not reused from another run: no `reused` flag.
+    const kept = detail?.nodeResults.find((r) => r.nodeId === 'a');
+    expect(kept).toMatchObject({ status: 'SUCCESS' });
+    expect(kept).not.toHaveProperty('reused');
     expectWellFormed(await w.store.listRunEvents(runId, 0));
   });
 
@@ -288,23 +291,7 @@ describe('in-process queue', () => {
       expect(await store.claimRun({ workerId: ghost, leaseMs: 10, runId })).toBeTruthy();
       if (ghost === 'ghost-1') {
         await store.recordRunProgress(runId, ghost, {
-          nodeResults: [
-            {
-              nodeId: 'a',
-              status: 'RUNNING',
-              input: null,
-              output: null,
-              error: null,
-              attempts: 1,
-              startedAt: new Date(clock).toISOString(),
-              finishedAt: null,
-              durationMs: null,
-              reused: false,
-              hash: null,
-              skippedBecause: null,
-              meta: null,
-            },
-          ],
+          nodeResults: [{ nodeId: 'a', status: 'RUNNING', attempts: 1, startedAt: clock }],
         });
       }
       clock += 11;

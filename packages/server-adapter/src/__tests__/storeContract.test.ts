@@ -47,7 +47,7 @@ describe('SQLite store', () => {
       again.createRun('nobody', {
         workflowId: null,
         workflowVersion: null,
-        graph: { nodes: [], edges: [], settings: null },
+        graph: { nodes: [], edges: [] },
         scope: 'FULL',
         targetNodeIds: null,
         reuseRunId: null,
@@ -66,7 +66,6 @@ describe('SQLite store', () => {
       tags: [],
       nodes: [],
       edges: [],
-      settings: null,
     });
     await first.close();
     const second = createSqliteStore({ path });
@@ -153,10 +152,15 @@ describe('SQLite store upgrades', () => {
     expect((await upgraded.listRuns('u', { page: 1, limit: 1, workflowId })).total).toBe(3);
     const [summary] = (await upgraded.listWorkflows('u', { page: 1, limit: 1 })).items;
     expect(summary?.runCount).toBe(3);
+    // Graphs saved when "no settings" was written as null read back without settings.
+    const workflow = await upgraded.getWorkflow('u', workflowId);
+    expect(workflow).toMatchObject({ createdAt: Date.UTC(2025, 0, 1), nodes: [], edges: [] });
+    expect(workflow).not.toHaveProperty('settings');
+    expect((await upgraded.getRunDetail('u', 'adhoc'))?.graph).toEqual({ nodes: [], edges: [] });
     await upgraded.close();
   });
 
-  it('keeps node results written before meta existed, reading them back with null meta', async () => {
+  it('keeps node results written before meta existed, reading them back without meta', async () => {
     const path = join(dir, 'upgrade-meta.db');
     const db = new Database(path);
     migrate(
@@ -187,8 +191,10 @@ describe('SQLite store upgrades', () => {
       nodeId: 'a',
       status: 'SUCCESS',
       output: { text: 'old' },
-      meta: null,
+      startedAt: at,
+      finishedAt: at + 5,
     });
+    expect(old).not.toHaveProperty('meta');
     const { runId: _, ...result } = old!;
     await upgraded.recordNodeResult('r', {
       ...result,
@@ -197,7 +203,7 @@ describe('SQLite store upgrades', () => {
     });
     const after = await upgraded.getRunDetail('u', 'r');
     expect(after?.nodeResults.map((r) => [r.nodeId, r.meta])).toEqual([
-      ['a', null],
+      ['a', undefined],
       ['b', { provider: 'gemini', model: 'gemini-2.5-flash' }],
     ]);
     await upgraded.close();

@@ -151,60 +151,22 @@ async function errorOf(response: Response): Promise<GalaxyApiError> {
   return new GalaxyApiError({ status: response.status, code: problem.code, problem, ...extra });
 }
 
-// The wire's one conversion: records carry ISO timestamps, the run model epoch ms.
-const isoToMs = (iso: string | null) => (iso === null ? undefined : Date.parse(iso));
-
 /** A run record as the run model's summary: absent where the record has null. */
 function summaryOf(run: RunRecord): RunSummary {
-  const summary: RunSummary = { runId: run.id, status: run.status };
+  const summary: RunSummary = { runId: run.id, status: run.status, createdAt: run.createdAt };
   if (run.workflowId !== null) summary.workflowId = run.workflowId;
-  const createdAt = isoToMs(run.createdAt);
-  if (createdAt !== undefined) summary.createdAt = createdAt;
-  const startedAt = isoToMs(run.startedAt);
-  if (startedAt !== undefined) summary.startedAt = startedAt;
-  const finishedAt = isoToMs(run.finishedAt);
-  if (finishedAt !== undefined) summary.finishedAt = finishedAt;
+  if (run.startedAt !== null) summary.startedAt = run.startedAt;
+  if (run.finishedAt !== null) summary.finishedAt = run.finishedAt;
   if (run.durationMs !== null) summary.durationMs = run.durationMs;
   if (run.error !== null) summary.error = run.error;
   return summary;
 }
 
-function nodeResultOf(record: RunDetail['nodeResults'][number]): NodeResult | undefined {
-  // A node still RUNNING has no final result yet; the editor sees it through events.
-  if (record.status === 'RUNNING') return undefined;
-  const result: NodeResult = { status: record.status, attempts: record.attempts };
-  if (record.output !== null) result.output = record.output;
-  if (record.input !== null) result.input = record.input;
-  if (record.error !== null) result.error = record.error;
-  const startedAt = isoToMs(record.startedAt);
-  const finishedAt = isoToMs(record.finishedAt);
-  if (startedAt !== undefined) result.startedAt = startedAt;
-  if (finishedAt !== undefined) result.finishedAt = finishedAt;
-  if (record.durationMs !== null) result.durationMs = record.durationMs;
-  if (record.skippedBecause !== null) result.skippedBecause = record.skippedBecause;
-  if (record.reused) result.reused = true;
-  if (record.hash !== null) result.hash = record.hash;
-  if (record.meta !== null) result.meta = record.meta;
-  return result;
-}
-
-function logEntryOf(log: RunDetail['logs'][number]): LogEntry {
-  const entry: LogEntry = { at: Date.parse(log.at), level: log.level, message: log.message };
-  if (log.nodeId !== null) entry.nodeId = log.nodeId;
-  if (log.metadata !== null && log.metadata !== undefined) {
-    entry.data = log.metadata as NonNullable<LogEntry['data']>;
-  }
-  return entry;
-}
-
 /** A saved workflow as the editor holds it. */
 function storedWorkflowOf(record: WorkflowRecord): StoredWorkflow {
   const workflow: Workflow = { nodes: record.nodes, edges: record.edges } as Workflow;
-  if (record.settings !== null) workflow.settings = record.settings;
-  const stored: StoredWorkflow = { id: record.id, name: record.name, version: record.version, workflow };
-  const updatedAt = isoToMs(record.updatedAt);
-  if (updatedAt !== undefined) stored.updatedAt = updatedAt;
-  return stored;
+  if (record.settings !== undefined) workflow.settings = record.settings;
+  return { id: record.id, name: record.name, version: record.version, workflow, updatedAt: record.updatedAt };
 }
 
 function executeBody(input: ExecuteInput): Record<string, unknown> {
@@ -456,7 +418,8 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       const body: Record<string, unknown> = {
         nodes: input.workflow.nodes,
         edges: input.workflow.edges,
-        settings: input.workflow.settings ?? null,
+        // An empty object clears settings: the saved graph is exactly what was sent.
+        settings: input.workflow.settings ?? {},
       };
       if (input.name !== undefined) body.name = input.name;
       if (input.description !== undefined) body.description = input.description;
@@ -475,11 +438,12 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
     async getRun(runId) {
       const detail = await runs.get(runId);
       const nodes: Record<string, NodeResult> = {};
-      for (const record of detail.nodeResults) {
-        const result = nodeResultOf(record);
-        if (result) nodes[record.nodeId] = result;
+      // A node still RUNNING has no final result yet: the editor sees it through events.
+      for (const { runId: _, nodeId, ...result } of detail.nodeResults) {
+        if (result.status !== 'RUNNING') nodes[nodeId] = result;
       }
-      return { ...summaryOf(detail.run), nodes, logs: detail.logs.map(logEntryOf) };
+      const logs = detail.logs.map(({ id: _, runId: __, ...entry }): LogEntry => entry);
+      return { ...summaryOf(detail.run), nodes, logs };
     },
   };
 }

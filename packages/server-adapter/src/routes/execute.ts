@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteDefinition, RouteResult } from '../routeTypes';
+import { graphOf } from '../store/shared';
 import type { WorkflowGraph } from '../store/types';
 import { zodIssues } from './shared';
 
@@ -80,7 +81,7 @@ export function executeRoutes({
           workflowId = workflow.id;
           if (body.version === undefined || body.version === workflow.version) {
             workflowVersion = workflow.version;
-            graph = { nodes: workflow.nodes, edges: workflow.edges, settings: workflow.settings };
+            graph = graphOf(workflow);
           } else {
             const snapshot = await store.getWorkflowVersion(
               context.userId,
@@ -89,16 +90,12 @@ export function executeRoutes({
             );
             if (!snapshot) throw new ProblemError('E_VERSION_NOT_FOUND');
             workflowVersion = snapshot.version;
-            graph = { nodes: snapshot.nodes, edges: snapshot.edges, settings: snapshot.settings };
+            graph = graphOf(snapshot);
           }
         } else {
           graph = { nodes: body.nodes, edges: body.edges, settings: body.settings };
         }
-        const engineInput = graph as { settings?: unknown };
-        if (engineInput.settings === null || engineInput.settings === undefined) {
-          delete engineInput.settings;
-        }
-        const validation = validateWorkflow(engineInput, registry, {
+        const validation = validateWorkflow(graph, registry, {
           limits: limits.workflow,
           ...(body.targetNodeIds ? { targetNodeIds: body.targetNodeIds } : {}),
         });
@@ -123,13 +120,7 @@ export function executeRoutes({
             });
           }
         }
-        const adHoc: WorkflowGraph | null = isSaved
-          ? null
-          : {
-              nodes: validation.workflow.nodes,
-              edges: validation.workflow.edges,
-              settings: validation.workflow.settings ?? null,
-            };
+        const adHoc: WorkflowGraph | null = isSaved ? null : graphOf(validation.workflow);
         const created = await store.createRun(context.userId, {
           workflowId,
           workflowVersion,

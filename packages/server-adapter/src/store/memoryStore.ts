@@ -5,7 +5,6 @@ import {
   closeOpenResults,
   emptyCounts,
   graphOf,
-  iso,
   matchesQuery,
   mergeContent,
   queuedCancelError,
@@ -35,13 +34,11 @@ export interface MemoryStoreOptions {
 }
 
 interface StoredWorkflow extends WorkflowRecord {
-  createdMs: number;
   deleted: boolean;
 }
 
 interface StoredRun {
   record: RunRecord;
-  createdMs: number;
   graph: WorkflowGraph | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
@@ -51,8 +48,8 @@ interface StoredRun {
 }
 
 /** Newest first, ties broken by id like the SQL stores do. */
-function newestFirst<T extends { createdMs: number; id: string }>(a: T, b: T): number {
-  return b.createdMs - a.createdMs || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+function newestFirst<T extends { createdAt: number; id: string }>(a: T, b: T): number {
+  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
 function slice<T>(all: T[], query: { page: number; limit: number }): Page<T> {
@@ -77,7 +74,7 @@ function runMissing(runId: string): GalaxyError {
 }
 
 /**
- * A store in plain maps, for host unit tests and throwaway demos. It keeps nothing across
+ * A store in plain maps, keeping the records as they are (timestamps in epoch ms), for host unit tests and throwaway demos. It keeps nothing across
  * restarts. It passes the same contract suite as the SQLite store.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore {
@@ -101,7 +98,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
   }
 
   function publicWorkflow(workflow: StoredWorkflow): WorkflowRecord {
-    const { createdMs: _, deleted: __, ...record } = workflow;
+    const { deleted: _, ...record } = workflow;
     return copy(record);
   }
 
@@ -131,7 +128,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       return { ok: false, reason: 'version_conflict', currentVersion: workflow.version };
     }
     const content = copy(mergeContent(workflow, changes));
-    const at = iso(now());
+    const at = now();
     Object.assign(workflow, content, { version: workflow.version + 1, updatedAt: at });
     versions.get(workflow.id)?.push({
       workflowId: workflow.id,
@@ -144,21 +141,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
   }
 
   function writeNodeResult(run: StoredRun, result: NodeResultInput): void {
-    run.nodeResults.set(result.nodeId, { runId: run.record.id, ...copy(result) });
+    run.nodeResults.set(result.nodeId, { ...copy(result), runId: run.record.id });
   }
 
   function writeLogs(run: StoredRun, logs: readonly LogInput[]): void {
     for (const log of logs) {
       logId += 1;
-      run.logs.push({
-        id: logId,
-        runId: run.record.id,
-        nodeId: log.nodeId,
-        level: log.level,
-        message: log.message,
-        metadata: copy(log.metadata),
-        at: iso(log.at),
-      });
+      run.logs.push({ ...copy(log), id: logId, runId: run.record.id });
     }
   }
 
@@ -193,7 +182,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
 
   const store: GalaxyStore = {
     async ensureUser(userId) {
-      const at = iso(now());
+      const at = now();
       const user = users.get(userId) ?? { id: userId, createdAt: at, lastSeenAt: at };
       user.lastSeenAt = at;
       users.set(userId, user);
@@ -201,8 +190,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     },
 
     async createWorkflow(ownerId, content) {
-      const ms = now();
-      const at = iso(ms);
+      const at = now();
       const workflow: StoredWorkflow = {
         id: randomUUID(),
         ownerId,
@@ -210,7 +198,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         version: 1,
         createdAt: at,
         updatedAt: at,
-        createdMs: ms,
         deleted: false,
       };
       workflows.set(workflow.id, workflow);
@@ -246,12 +233,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         items: page.items.map((w) => {
           const ofWorkflow = [...runs.values()]
             .filter((r) => r.record.workflowId === w.id)
-            .sort((a, b) =>
-              newestFirst(
-                { createdMs: a.createdMs, id: a.record.id },
-                { createdMs: b.createdMs, id: b.record.id },
-              ),
-            );
+            .sort((a, b) => newestFirst(a.record, b.record));
           const last = ofWorkflow[0];
           return {
             id: w.id,
@@ -346,7 +328,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         externalId: null,
         attempts: 0,
         interruptions: 0,
-        createdAt: iso(ms),
+        createdAt: ms,
         startedAt: null,
         finishedAt: null,
         durationMs: null,
@@ -354,7 +336,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       };
       runs.set(record.id, {
         record,
-        createdMs: ms,
         graph: input.graph ? copy(input.graph) : null,
         leaseOwner: null,
         leaseExpiresAt: null,
@@ -396,21 +377,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
             (query.status === undefined || r.record.status === query.status) &&
             (query.workflowId === undefined || r.record.workflowId === query.workflowId),
         )
-        .map((r) => ({ createdMs: r.createdMs, id: r.record.id, record: r.record }))
+        .map((r) => r.record)
         .sort(newestFirst);
       const page = slice(matching, query);
-      return { ...page, items: page.items.map((r) => copy(r.record)) };
+      return { ...page, items: page.items.map(copy) };
     },
 
     async requestCancel(ownerId, runId) {
       const run = ownRun(ownerId, runId);
       if (!run) return { ok: false, reason: 'not_found' };
       const ms = now();
-      const at = iso(ms);
       const record = run.record;
       if (record.status === 'QUEUED') {
         // A run handed back after a graceful stop has results; its open ones end here.
-        const startedMs = record.startedAt === null ? null : Date.parse(record.startedAt);
+        const startedMs = record.startedAt;
         const error = queuedCancelError(startedMs !== null);
         const { closed, counts } = closeOpenResults(
           [...run.nodeResults.values()],
@@ -421,8 +401,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         const durationMs = startedMs === null ? null : Math.max(0, ms - startedMs);
         Object.assign(record, {
           status: 'CANCELED',
-          cancelRequestedAt: at,
-          finishedAt: at,
+          cancelRequestedAt: ms,
+          finishedAt: ms,
           error,
           counts,
           durationMs,
@@ -441,7 +421,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         return { ok: true, run: copy(record) };
       }
       if (record.status === 'RUNNING') {
-        record.cancelRequestedAt ??= at;
+        record.cancelRequestedAt ??= ms;
         return { ok: true, run: copy(record) };
       }
       if (record.status === 'CANCELED') return { ok: true, run: copy(record) };
@@ -458,7 +438,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       const run = runs.get(runId);
       if (run?.record.status !== 'QUEUED') return false;
       const ms = now();
-      Object.assign(run.record, { status: 'FAILED', finishedAt: iso(ms), error: copy(error) });
+      Object.assign(run.record, { status: 'FAILED', finishedAt: ms, error: copy(error) });
       for (const [k, entry] of idempotency) if (entry.runId === runId) idempotency.delete(k);
       writeEvents(run, [
         { type: 'run:finish', runId, at: ms, status: 'FAILED', durationMs: 0, error },
@@ -492,7 +472,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
                 (options.maxRunningPerOwner === undefined ||
                   runningCount(r.record.ownerId) < options.maxRunningPerOwner),
             )
-            .sort((a, b) => a.createdMs - b.createdMs)[0];
+            .sort((a, b) => a.record.createdAt - b.record.createdAt)[0];
       }
       if (!run || !claimable(run)) return undefined;
       const expiresAt = at + options.leaseMs;
@@ -501,7 +481,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       run.leaseExpiresAt = expiresAt;
       run.record.status = 'RUNNING';
       run.record.attempts += 1;
-      run.record.startedAt ??= iso(at);
+      run.record.startedAt ??= at;
       const claimed: ClaimedRun = {
         run: copy(run.record),
         graph: copy(runGraph(run)),
@@ -568,7 +548,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         error: copy(input.error),
         counts: copy(input.counts),
         durationMs: input.durationMs,
-        finishedAt: iso(now()),
+        finishedAt: now(),
       });
       run.leaseOwner = null;
       run.leaseExpiresAt = null;

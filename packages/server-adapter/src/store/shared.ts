@@ -1,5 +1,4 @@
-import type { NodeStatus } from '@galaxyflow/engine';
-import type { ErrorInfo } from '@galaxyflow/engine';
+import type { ErrorInfo, NodeStatus } from '@galaxyflow/engine';
 import type {
   NodeResultInput,
   NodeResultRecord,
@@ -18,29 +17,25 @@ export const emptyCounts = (): RunCounts => ({
   canceled: 0,
 });
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-export function isoOrNull(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : iso(ms);
-}
-
+/** The graph alone; `settings` stays absent when the workflow has none. */
 export function graphOf(content: WorkflowGraph): WorkflowGraph {
-  return { nodes: content.nodes, edges: content.edges, settings: content.settings };
+  const graph: WorkflowGraph = { nodes: content.nodes, edges: content.edges };
+  if (content.settings !== undefined) graph.settings = content.settings;
+  return graph;
 }
 
 export function mergeContent(
   current: WorkflowContent,
   changes: Partial<WorkflowContent>,
 ): WorkflowContent {
+  const settings = changes.settings ?? current.settings;
   return {
     name: changes.name ?? current.name,
     description: changes.description ?? current.description,
     tags: changes.tags ?? current.tags,
     nodes: changes.nodes ?? current.nodes,
     edges: changes.edges ?? current.edges,
-    settings: changes.settings === undefined ? current.settings : changes.settings,
+    ...(settings === undefined ? {} : { settings }),
   };
 }
 
@@ -97,13 +92,14 @@ export function closeOpenResults(
   for (const record of records) {
     if (record.status === 'RUNNING') {
       const { runId: _, ...input } = record;
-      const started = record.startedAt === null ? null : Date.parse(record.startedAt);
       closed.push({
         ...input,
         status,
         error: { ...error, nodeId: record.nodeId },
-        finishedAt: iso(atMs),
-        durationMs: started === null ? null : Math.max(0, atMs - started),
+        finishedAt: atMs,
+        ...(record.startedAt === undefined
+          ? {}
+          : { durationMs: Math.max(0, atMs - record.startedAt) }),
       });
       countStatus(counts, status);
     } else {

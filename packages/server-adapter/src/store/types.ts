@@ -1,197 +1,50 @@
+import type { ErrorInfo, FinalRunStatus, LogEntry, RunEvent, RunStatus } from '@galaxyflow/engine';
 import type {
-  ErrorInfo,
-  JsonValue,
-  LogLevel,
-  NodeMeta,
-  RunEvent,
-  WorkflowEdge,
-  WorkflowNode,
-  WorkflowSettings,
-} from '@galaxyflow/engine';
+  NodeResultRecord,
+  Page,
+  RunCounts,
+  RunDetail,
+  RunRecord,
+  RunScope,
+  UserRecord,
+  WorkflowContent,
+  WorkflowGraph,
+  WorkflowRecord,
+  WorkflowSummary,
+  WorkflowVersionRecord,
+  WorkflowVersionSummary,
+} from './records';
 
 /**
- * Records as stores return them and the API sends them: every field is present (absent
- * values are `null`), timestamps are ISO 8601 strings, and every record is plain JSON.
+ * The store's interfaces and what they take. The records they return are written once, in
+ * zod, in `records.ts` (and inferred here): epoch ms timestamps, built from the engine's run
+ * model.
  */
 
-/** Where a run stands. QUEUED and RUNNING are live; the rest are final. */
-export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'PARTIAL' | 'FAILED' | 'CANCELED';
-export const runStatuses = [
-  'QUEUED',
-  'RUNNING',
-  'SUCCESS',
-  'PARTIAL',
-  'FAILED',
-  'CANCELED',
-] as const;
-export type FinalRunStatus = Exclude<RunStatus, 'QUEUED' | 'RUNNING'>;
-export const finalRunStatuses: readonly RunStatus[] = ['SUCCESS', 'PARTIAL', 'FAILED', 'CANCELED'];
-
-/** FULL runs every node; PARTIAL runs target nodes and their ancestors. */
-export type RunScope = 'FULL' | 'PARTIAL';
-
-/** Where a node stands in a run. RUNNING is written when it starts, the rest when it ends. */
-export type NodeResultStatus = 'RUNNING' | 'SUCCESS' | 'FAILED' | 'SKIPPED' | 'CANCELED';
-
-/** A person using the API, created on their first authenticated request. */
-export interface UserRecord {
-  id: string;
-  createdAt: string;
-  lastSeenAt: string;
-}
-
-/** The graph of a workflow: what the editor draws and the engine runs. */
-export interface WorkflowGraph {
-  nodes: WorkflowNode[];
-  edges: WorkflowEdge[];
-  settings: WorkflowSettings | null;
-}
-
-/** The fields a user edits. */
-export interface WorkflowContent extends WorkflowGraph {
-  name: string;
-  description: string;
-  tags: string[];
-}
-
-export interface WorkflowRecord extends WorkflowContent {
-  id: string;
-  ownerId: string;
-  /** Starts at 1; every save adds one and writes a snapshot. */
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A row of the workflow list. */
-export interface WorkflowSummary {
-  id: string;
-  name: string;
-  description: string;
-  tags: string[];
-  version: number;
-  nodeCount: number;
-  runCount: number;
-  lastRunStatus: RunStatus | null;
-  lastRunAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** The snapshot written by one save. */
-export interface WorkflowVersionRecord extends WorkflowContent {
-  workflowId: string;
-  version: number;
-  /** Set when this version was made by restoring an older one. */
-  restoredFrom: number | null;
-  createdAt: string;
-}
-
-export interface WorkflowVersionSummary {
-  workflowId: string;
-  version: number;
-  name: string;
-  nodeCount: number;
-  edgeCount: number;
-  restoredFrom: number | null;
-  createdAt: string;
-}
-
-/** How many of a run's nodes ended each way. */
-export interface RunCounts {
-  total: number;
-  success: number;
-  failed: number;
-  skipped: number;
-  canceled: number;
-}
-
-export interface RunRecord {
-  id: string;
-  ownerId: string;
-  /** The saved workflow it runs, or null for an unsaved graph. */
-  workflowId: string | null;
-  workflowVersion: number | null;
-  status: RunStatus;
-  scope: RunScope;
-  targetNodeIds: string[] | null;
-  /** An earlier run whose unchanged node results this run reuses. */
-  reuseRunId: string | null;
-  counts: RunCounts;
-  error: ErrorInfo | null;
-  /** The id the queue backend gave the job (e.g. a Trigger.dev run id). */
-  externalId: string | null;
-  /** How many times a worker claimed it; above one means it was resumed (handed over or crashed). */
-  attempts: number;
-  /**
-   * How many times a claim took the run over from a worker whose lease had expired (a crash
-   * or a stall). A graceful hand-over (`releaseRun`) does not count: deploys do not use up a
-   * run's allowance of interruptions.
-   */
-  interruptions: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  cancelRequestedAt: string | null;
-}
-
-export interface NodeResultRecord {
-  runId: string;
-  nodeId: string;
-  status: NodeResultStatus;
-  input: Record<string, unknown> | null;
-  output: Record<string, unknown> | null;
-  error: ErrorInfo | null;
-  attempts: number;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  reused: boolean;
-  /** Hash of the node's type, data and inputs; later runs reuse the output when it matches. */
-  hash: string | null;
-  skippedBecause: string | null;
-  /**
-   * What the node reported about how it got its result (the engine's `NodeResult.meta`), e.g.
-   * which provider and model answered an `llm` node and which ones failed before; null when it
-   * reported nothing (and while it is RUNNING).
-   */
-  meta: NodeMeta | null;
-}
-
-export interface ExecutionLogRecord {
-  /** Increases with every line written, across runs. */
-  id: number;
-  runId: string;
-  nodeId: string | null;
-  level: LogLevel;
-  message: string;
-  metadata: JsonValue | null;
-  at: string;
-}
+export type { FinalRunStatus, RunStatus } from '@galaxyflow/engine';
+export { finalRunStatuses, runStatuses } from '@galaxyflow/engine';
+export type {
+  ExecutionLogRecord,
+  NodeResultRecord,
+  Page,
+  RunCounts,
+  RunDetail,
+  RunRecord,
+  RunScope,
+  UserRecord,
+  WorkflowContent,
+  WorkflowGraph,
+  WorkflowRecord,
+  WorkflowSummary,
+  WorkflowVersionRecord,
+  WorkflowVersionSummary,
+} from './records';
 
 /** One stored engine event of a run, numbered from 1 without gaps: the SSE `id:`. */
 export interface RunEventRecord {
   runId: string;
   seq: number;
   event: RunEvent;
-}
-
-export interface RunDetail {
-  run: RunRecord;
-  /** The graph the run executes (the saved version's snapshot, or the ad-hoc graph). */
-  graph: WorkflowGraph;
-  nodeResults: NodeResultRecord[];
-  logs: ExecutionLogRecord[];
-}
-
-/** A page of a list, numbered from 1. */
-export interface Page<T> {
-  items: T[];
-  page: number;
-  limit: number;
-  /** Rows matching the filters, across all pages. */
-  total: number;
 }
 
 export interface PageQuery {
@@ -291,16 +144,11 @@ export type CancelResult =
   | { ok: false; reason: 'not_found' }
   | { ok: false; reason: 'finished'; run: RunRecord };
 
+/** A node's result as a worker records it: the record without the run id it is written to. */
 export type NodeResultInput = Omit<NodeResultRecord, 'runId'>;
 
-export interface LogInput {
-  nodeId: string | null;
-  level: LogLevel;
-  message: string;
-  metadata: JsonValue | null;
-  /** Epoch ms. */
-  at: number;
-}
+/** A log line as a worker records it: the engine's own; the store numbers it. */
+export type LogInput = LogEntry;
 
 /** Users, created on their first authenticated request. */
 export interface UserStore {

@@ -2,7 +2,7 @@ import type { RunEvent } from '@galaxyflow/engine';
 import type Database from 'better-sqlite3';
 import type { NodeResultInput, RunEventRecord, RunProgress, RunStore } from '../types';
 import type { SqliteContext } from './context';
-import { json, nodeResultParams, parse, type Row } from './rows';
+import { json, logParams, nodeResultParams, parse, type Row } from './rows';
 
 /**
  * Writes what a run produces: node results, log lines and numbered events. The callers own
@@ -32,7 +32,7 @@ export function createProgressWriter(db: Database.Database): ProgressWriter {
     ),
     insertLog: db.prepare(
       `INSERT INTO execution_logs (run_id, node_id, level, message, metadata, at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
+       VALUES (@runId, @nodeId, @level, @message, @metadata, @at)`,
     ),
     lastEventSeq: db.prepare(
       'SELECT COALESCE(MAX(seq), 0) AS seq FROM run_events WHERE run_id = ?',
@@ -45,16 +45,7 @@ export function createProgressWriter(db: Database.Database): ProgressWriter {
   }
 
   function writeLogs(runId: string, logs: RunProgress['logs']): void {
-    for (const log of logs ?? []) {
-      q.insertLog.run(
-        runId,
-        log.nodeId,
-        log.level,
-        log.message,
-        log.metadata === null ? null : json(log.metadata),
-        log.at,
-      );
-    }
+    for (const log of logs ?? []) q.insertLog.run(logParams(runId, log));
   }
 
   function writeEvents(runId: string, events: readonly RunEvent[]): RunEventRecord[] {

@@ -1,5 +1,5 @@
-import type { ErrorInfo } from '@galaxyflow/engine';
-import { graphOf, iso, isoOrNull } from '../shared';
+import type { ErrorInfo, LogEntry } from '@galaxyflow/engine';
+import { graphOf } from '../shared';
 import type {
   ExecutionLogRecord,
   NodeResultInput,
@@ -19,6 +19,13 @@ import type {
  * Rows to records and back, for a schema of snake_case columns, ms integer timestamps and
  * JSON in text columns. Nothing here talks to a driver, so a store on another SQL database
  * with the same columns maps its rows with these same functions.
+ *
+ * This is the store's one conversion between its columns and the records (`../records.ts`):
+ * timestamps are stored as they are in memory, epoch ms in INTEGER columns, so they pass
+ * through untouched; what changes is emptiness. A column holds NULL for an empty value; a
+ * run-level record field is `null` too, while the engine-shaped ones (node results, log
+ * lines, a graph's settings) leave an empty field absent, as the engine does. The writes
+ * below (`nodeResultParams`, `logParams`, `contentParams`) turn absent back into NULL.
  */
 
 /** A row as the driver hands it: column name to value. */
@@ -37,25 +44,38 @@ export const parseOrNull = <T>(text: unknown): T | null =>
 export function toUser(row: Row): UserRecord {
   return {
     id: row.id as string,
-    createdAt: iso(row.created_at as number),
-    lastSeenAt: iso(row.last_seen_at as number),
+    createdAt: row.created_at as number,
+    lastSeenAt: row.last_seen_at as number,
   };
 }
 
+/**
+ * A graph column. Rows written before settings became optional hold `"settings": null` for
+ * none; it reads as absent.
+ */
+export function parseGraph(text: unknown): WorkflowGraph {
+  const { settings, ...graph } = parse<WorkflowGraph & { settings?: unknown }>(text);
+  return settings === null || settings === undefined
+    ? graph
+    : { ...graph, settings: settings as WorkflowGraph['settings'] };
+}
+
+/** Sets `key` when the column is not NULL, so an empty column leaves the field absent. */
+function setIfPresent<T, K extends keyof T>(target: T, key: K, value: T[K] | null): void {
+  if (value !== null && value !== undefined) target[key] = value;
+}
+
 export function toWorkflow(row: Row): WorkflowRecord {
-  const graph = parse<WorkflowGraph>(row.graph);
   return {
     id: row.id as string,
     ownerId: row.owner_id as string,
     name: row.name as string,
     description: row.description as string,
     tags: parse<string[]>(row.tags),
-    nodes: graph.nodes,
-    edges: graph.edges,
-    settings: graph.settings,
+    ...parseGraph(row.graph),
     version: row.version as number,
-    createdAt: iso(row.created_at as number),
-    updatedAt: iso(row.updated_at as number),
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
   };
 }
 
@@ -70,25 +90,22 @@ export function toWorkflowSummary(row: Row): WorkflowSummary {
     nodeCount: row.node_count as number,
     runCount: row.run_count as number,
     lastRunStatus: (row.last_run_status as WorkflowSummary['lastRunStatus']) ?? null,
-    lastRunAt: isoOrNull(row.last_run_at as number | null),
-    createdAt: iso(row.created_at as number),
-    updatedAt: iso(row.updated_at as number),
+    lastRunAt: (row.last_run_at as number | null) ?? null,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
   };
 }
 
 export function toVersion(row: Row): WorkflowVersionRecord {
-  const graph = parse<WorkflowGraph>(row.graph);
   return {
     workflowId: row.workflow_id as string,
     version: row.version as number,
     name: row.name as string,
     description: row.description as string,
     tags: parse<string[]>(row.tags),
-    nodes: graph.nodes,
-    edges: graph.edges,
-    settings: graph.settings,
+    ...parseGraph(row.graph),
     restoredFrom: (row.restored_from as number | null) ?? null,
-    createdAt: iso(row.created_at as number),
+    createdAt: row.created_at as number,
   };
 }
 
@@ -100,7 +117,7 @@ export function toVersionSummary(row: Row): WorkflowVersionSummary {
     nodeCount: row.node_count as number,
     edgeCount: row.edge_count as number,
     restoredFrom: (row.restored_from as number | null) ?? null,
-    createdAt: iso(row.created_at as number),
+    createdAt: row.created_at as number,
   };
 }
 
@@ -119,43 +136,46 @@ export function toRun(row: Row): RunRecord {
     externalId: (row.external_id as string | null) ?? null,
     attempts: row.attempts as number,
     interruptions: row.interruptions as number,
-    createdAt: iso(row.created_at as number),
-    startedAt: isoOrNull(row.started_at as number | null),
-    finishedAt: isoOrNull(row.finished_at as number | null),
+    createdAt: row.created_at as number,
+    startedAt: (row.started_at as number | null) ?? null,
+    finishedAt: (row.finished_at as number | null) ?? null,
     durationMs: (row.duration_ms as number | null) ?? null,
-    cancelRequestedAt: isoOrNull(row.cancel_requested_at as number | null),
+    cancelRequestedAt: (row.cancel_requested_at as number | null) ?? null,
   };
 }
 
 export function toNodeResult(row: Row): NodeResultRecord {
-  return {
+  const record: NodeResultRecord = {
     runId: row.run_id as string,
     nodeId: row.node_id as string,
     status: row.status as NodeResultRecord['status'],
-    input: parseOrNull(row.input),
-    output: parseOrNull(row.output),
-    error: parseOrNull(row.error),
     attempts: row.attempts as number,
-    startedAt: isoOrNull(row.started_at as number | null),
-    finishedAt: isoOrNull(row.finished_at as number | null),
-    durationMs: (row.duration_ms as number | null) ?? null,
-    reused: row.reused === 1,
-    hash: (row.hash as string | null) ?? null,
-    skippedBecause: (row.skipped_because as string | null) ?? null,
-    meta: parseOrNull(row.meta),
   };
+  setIfPresent(record, 'input', parseOrNull<NodeResultRecord['input']>(row.input));
+  setIfPresent(record, 'output', parseOrNull<NodeResultRecord['output']>(row.output));
+  setIfPresent(record, 'error', parseOrNull<ErrorInfo>(row.error));
+  setIfPresent(record, 'startedAt', row.started_at as number | null);
+  setIfPresent(record, 'finishedAt', row.finished_at as number | null);
+  setIfPresent(record, 'durationMs', row.duration_ms as number | null);
+  setIfPresent(record, 'skippedBecause', row.skipped_because as string | null);
+  if (row.reused === 1) record.reused = true;
+  setIfPresent(record, 'hash', row.hash as string | null);
+  setIfPresent(record, 'meta', parseOrNull<NodeResultRecord['meta']>(row.meta));
+  return record;
 }
 
 export function toLog(row: Row): ExecutionLogRecord {
-  return {
+  const record: ExecutionLogRecord = {
     id: row.id as number,
     runId: row.run_id as string,
-    nodeId: (row.node_id as string | null) ?? null,
+    at: row.at as number,
     level: row.level as ExecutionLogRecord['level'],
     message: row.message as string,
-    metadata: parseOrNull(row.metadata),
-    at: iso(row.at as number),
   };
+  setIfPresent(record, 'nodeId', row.node_id as string | null);
+  // The column keeps its first name, `metadata`; the record calls it `data`, as the engine does.
+  setIfPresent(record, 'data', parseOrNull<ExecutionLogRecord['data']>(row.metadata));
+  return record;
 }
 
 /** The columns a workflow and each of its versions store for the content a user edits. */
@@ -169,28 +189,42 @@ export function contentParams(content: WorkflowContent) {
   };
 }
 
+const jsonOrNull = (value: unknown): string | null => (value === undefined ? null : json(value));
+
 export function nodeResultParams(runId: string, result: NodeResultInput) {
   return {
     runId,
     nodeId: result.nodeId,
     status: result.status,
-    input: result.input === null ? null : json(result.input),
-    output: result.output === null ? null : json(result.output),
-    error: result.error === null ? null : json(result.error),
+    input: jsonOrNull(result.input),
+    output: jsonOrNull(result.output),
+    error: jsonOrNull(result.error),
     attempts: result.attempts,
-    startedAt: result.startedAt === null ? null : Date.parse(result.startedAt),
-    finishedAt: result.finishedAt === null ? null : Date.parse(result.finishedAt),
-    durationMs: result.durationMs,
+    startedAt: result.startedAt ?? null,
+    finishedAt: result.finishedAt ?? null,
+    durationMs: result.durationMs ?? null,
     reused: result.reused ? 1 : 0,
-    hash: result.hash,
-    skippedBecause: result.skippedBecause,
-    meta: result.meta === null ? null : json(result.meta),
+    hash: result.hash ?? null,
+    skippedBecause: result.skippedBecause ?? null,
+    meta: jsonOrNull(result.meta),
+  };
+}
+
+/** The columns of a log line, in the order of `execution_logs`' insert. */
+export function logParams(runId: string, log: LogEntry) {
+  return {
+    runId,
+    nodeId: log.nodeId ?? null,
+    level: log.level,
+    message: log.message,
+    metadata: jsonOrNull(log.data),
+    at: log.at,
   };
 }
 
 /** The graph a run executes: its own (an unsaved one), or the workflow version it names. */
 export function graphOfRun(row: Row, version: () => Row): WorkflowGraph {
-  if (row.graph !== null) return parse<WorkflowGraph>(row.graph);
+  if (row.graph !== null) return parseGraph(row.graph);
   return graphOf(toVersion(version()));
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ALICE, adHoc, BOB, emptyResult, iso, type WithStore, zeroCounts } from './fixtures';
+import { ALICE, adHoc, BOB, emptyResult, type WithStore, zeroCounts } from './fixtures';
 
 /** Cancel: a queued run ends at once, a running one is flagged for its worker. */
 export function cancelRules(withStore: WithStore): void {
@@ -65,8 +65,8 @@ export function cancelRules(withStore: WithStore): void {
       await store.claimRun({ workerId: 'a', leaseMs: 60_000, runId });
       await store.recordRunProgress(runId, 'a', {
         nodeResults: [
-          { ...emptyResult, nodeId: 'a', status: 'SUCCESS', finishedAt: iso(startedMs + 10) },
-          { ...emptyResult, nodeId: 'b', status: 'RUNNING', startedAt: iso(startedMs + 10) },
+          { ...emptyResult, nodeId: 'a', status: 'SUCCESS', finishedAt: startedMs + 10 },
+          { ...emptyResult, nodeId: 'b', status: 'RUNNING', startedAt: startedMs + 10 },
         ],
       });
       // A graceful stop hands the run back with node b still open.
@@ -88,7 +88,7 @@ export function cancelRules(withStore: WithStore): void {
         ],
       );
       const b = detail?.nodeResults[1];
-      assert.equal(b?.finishedAt, iso(clock.ms));
+      assert.equal(b?.finishedAt, clock.ms);
       assert.equal(b?.durationMs, 490);
       const events = await store.listRunEvents(runId, 0);
       assert.deepEqual(

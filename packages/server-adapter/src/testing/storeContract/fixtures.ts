@@ -12,7 +12,6 @@ export type WithStore = (
 ) => void;
 
 export const ALICE = 'user-alice';
-export const iso = (ms: number) => new Date(ms).toISOString();
 export const BOB = 'user-bob';
 
 export function content(name: string, extra: Partial<WorkflowContent> = {}): WorkflowContent {
@@ -22,7 +21,6 @@ export function content(name: string, extra: Partial<WorkflowContent> = {}): Wor
     tags: [],
     nodes: [{ id: 'a', type: 'text', data: { text: name } }],
     edges: [],
-    settings: null,
     ...extra,
   };
 }
@@ -30,24 +28,16 @@ export function content(name: string, extra: Partial<WorkflowContent> = {}): Wor
 export const adHoc = (extra: Partial<CreateRunInput> = {}): CreateRunInput => ({
   workflowId: null,
   workflowVersion: null,
-  graph: { nodes: [{ id: 'a', type: 'text', data: {} }], edges: [], settings: null },
+  graph: { nodes: [{ id: 'a', type: 'text', data: {} }], edges: [] },
   scope: 'FULL',
   targetNodeIds: null,
   reuseRunId: null,
   ...extra,
 });
 
-export const emptyResult = {
-  input: null,
-  output: null,
-  error: null,
-  attempts: 1,
-  startedAt: '2025-01-01T00:00:00.000Z',
-  finishedAt: null,
-  durationMs: null,
-  reused: false,
-  hash: null,
-  skippedBecause: null,
-  meta: null,
-};
+/** 2025-01-01T00:00:00Z in epoch ms. */
+export const JAN_1 = Date.UTC(2025, 0, 1);
+
+/** A node result with nothing but its attempt: every optional field absent, as the engine leaves it. */
+export const emptyResult = { attempts: 1, startedAt: JAN_1 };
 export const zeroCounts = { total: 0, success: 0, failed: 0, skipped: 0, canceled: 0 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RunEvent } from '@galaxyflow/engine';
-import { ALICE, adHoc, emptyResult, type WithStore, zeroCounts } from './fixtures';
+import { ALICE, adHoc, emptyResult, JAN_1, type WithStore, zeroCounts } from './fixtures';
 
 /** What a run produces: node results, logs, numbered events, and the end a lease holder writes. */
 export function progressRules(withStore: WithStore): void {
@@ -8,19 +8,7 @@ export function progressRules(withStore: WithStore): void {
     const created = await store.createRun(ALICE, adHoc());
     assert.ok(created.ok);
     const runId = created.run.id;
-    const base = {
-      input: null,
-      output: null,
-      error: null,
-      attempts: 1,
-      startedAt: '2025-01-01T00:00:00.000Z',
-      finishedAt: null,
-      durationMs: null,
-      reused: false,
-      hash: null,
-      skippedBecause: null,
-      meta: null,
-    };
+    const base = { attempts: 1, startedAt: JAN_1 };
     await store.recordNodeResult(runId, { ...base, nodeId: 'b', status: 'RUNNING' });
     await store.recordNodeResult(runId, { ...base, nodeId: 'a', status: 'RUNNING' });
     await store.recordNodeResult(runId, {
@@ -28,14 +16,16 @@ export function progressRules(withStore: WithStore): void {
       nodeId: 'b',
       status: 'SUCCESS',
       output: { text: 'hi' },
-      finishedAt: '2025-01-01T00:00:01.000Z',
+      finishedAt: JAN_1 + 1000,
       durationMs: 1000,
       hash: 'h',
     });
-    await store.appendLogs(runId, [
-      { nodeId: 'b', level: 'info', message: 'one', metadata: { n: 1 }, at: 1 },
-      { nodeId: null, level: 'warn', message: 'two', metadata: null, at: 2 },
-    ]);
+    // The engine's log lines as they are: `data` and `nodeId` absent when there are none.
+    const logs = [
+      { nodeId: 'b', level: 'info' as const, message: 'one', data: { n: 1 }, at: 1 },
+      { level: 'warn' as const, message: 'two', at: 2 },
+    ];
+    await store.appendLogs(runId, logs);
     const events: RunEvent[] = [
       { type: 'run:start', runId, at: 1, nodeIds: ['a', 'b'] },
       { type: 'node:start', runId, at: 2, nodeId: 'b', nodeType: 'text', attempt: 1 },
@@ -72,18 +62,27 @@ export function progressRules(withStore: WithStore): void {
         ['a', 'RUNNING'],
       ],
     );
-    assert.deepEqual(detail?.nodeResults[0]?.output, { text: 'hi' });
+    assert.deepEqual(detail?.nodeResults[0], {
+      ...base,
+      runId,
+      nodeId: 'b',
+      status: 'SUCCESS',
+      output: { text: 'hi' },
+      finishedAt: JAN_1 + 1000,
+      durationMs: 1000,
+      hash: 'h',
+    });
+    assert.deepEqual(detail?.nodeResults[1], { ...base, runId, nodeId: 'a', status: 'RUNNING' });
     assert.deepEqual(
-      detail?.logs.map((l) => [l.message, l.level, l.nodeId, l.metadata]),
-      [
-        ['one', 'info', 'b', { n: 1 }],
-        ['two', 'warn', null, null],
-      ],
+      detail?.logs.map(({ id: _, ...log }) => log),
+      logs.map((log) => ({ ...log, runId })),
     );
+    const [first, second] = detail?.logs ?? [];
+    assert.ok(first && second && second.id > first.id, 'log ids increase');
   });
 
   withStore(
-    'a node result keeps the meta its node reported, reads back null without, and loses it when replaced',
+    'a node result keeps the meta its node reported, reads back without one when it reported none, and loses it when replaced',
     async (store) => {
       const created = await store.createRun(ALICE, adHoc());
       assert.ok(created.ok);
@@ -112,7 +111,7 @@ export function progressRules(withStore: WithStore): void {
         nodeId: 'ask',
         status: 'SUCCESS' as const,
         output: { text: 'Rayleigh scattering.' },
-        finishedAt: '2025-01-01T00:00:01.000Z',
+        finishedAt: JAN_1 + 1000,
         durationMs: 1000,
         hash: 'h',
         meta,
@@ -146,14 +145,16 @@ export function progressRules(withStore: WithStore): void {
       const byId = new Map(detail?.nodeResults.map((r) => [r.nodeId, r]));
       assert.deepEqual(byId.get('ask'), { runId, ...answered });
       assert.deepEqual(byId.get('plain'), { runId, ...plain });
-      assert.equal(byId.get('plain')?.meta, null);
+      assert.equal(byId.has('plain') && 'meta' in (byId.get('plain') ?? {}), false);
       assert.deepEqual(byId.get('check')?.meta, failed.meta);
       assert.deepEqual(byId.get('empty')?.meta, {}, 'an empty meta is not no meta');
 
       // A result written again without meta (the node ran again) does not keep the old one.
       await store.recordNodeResult(runId, { ...emptyResult, nodeId: 'ask', status: 'RUNNING' });
       const again = await store.getRunDetail(ALICE, runId);
-      assert.equal(again?.nodeResults.find((r) => r.nodeId === 'ask')?.meta, null);
+      const askAgain = again?.nodeResults.find((r) => r.nodeId === 'ask');
+      assert.ok(askAgain);
+      assert.equal('meta' in askAgain, false);
     },
   );
 
@@ -166,7 +167,7 @@ export function progressRules(withStore: WithStore): void {
       assert.ok(await store.claimRun({ workerId: 'a', leaseMs: 1000, runId }));
       const first = await store.recordRunProgress(runId, 'a', {
         nodeResults: [{ ...emptyResult, nodeId: 'a', status: 'RUNNING' }],
-        logs: [{ nodeId: 'a', level: 'info', message: 'working', metadata: null, at: 1 }],
+        logs: [{ nodeId: 'a', level: 'info', message: 'working', at: 1 }],
         events: [
           { type: 'run:start', runId, at: 1, nodeIds: ['a'] },
           { type: 'node:start', runId, at: 2, nodeId: 'a', nodeType: 'text', attempt: 1 },
@@ -189,7 +190,7 @@ export function progressRules(withStore: WithStore): void {
       assert.deepEqual(await store.recordRunProgress(runId, 'a', {}), []);
       const intruder = await store.recordRunProgress(runId, 'b', {
         nodeResults: [{ ...emptyResult, nodeId: 'a', status: 'FAILED' }],
-        logs: [{ nodeId: null, level: 'error', message: 'stale', metadata: null, at: 4 }],
+        logs: [{ level: 'error', message: 'stale', at: 4 }],
         events: [{ type: 'node:delta', runId, at: 4, nodeId: 'a', delta: 'stale' }],
       });
       assert.equal(intruder, undefined, 'a worker without the lease writes nothing');

@@ -9,6 +9,6 @@ export function userRules(withStore: WithStore): void {
     const again = await store.ensureUser('user-carol');
     assert.equal(again.id, 'user-carol');
     assert.equal(again.createdAt, first.createdAt);
-    assert.equal(Date.parse(again.lastSeenAt) - Date.parse(first.lastSeenAt), 1000);
+    assert.equal(again.lastSeenAt - first.lastSeenAt, 1000);
   });
 }

@@ -19,6 +19,34 @@ export function workflowRules(withStore: WithStore): void {
   );
 
   withStore(
+    'timestamps are epoch ms; settings are absent when none, kept when given, replaced by a save',
+    async (store, clock) => {
+      const plain = await store.createWorkflow(ALICE, content('Plain'));
+      assert.equal(plain.createdAt, clock.ms);
+      assert.equal(plain.updatedAt, clock.ms);
+      assert.equal('settings' in plain, false, 'no settings is no key, not null');
+      const plainSnapshot = await store.getWorkflowVersion(ALICE, plain.id, 1);
+      assert.equal(plainSnapshot?.createdAt, clock.ms);
+      assert.equal(plainSnapshot && 'settings' in plainSnapshot, false);
+
+      const settings = { failureMode: 'fail_safe' as const, concurrency: 2 };
+      const tuned = await store.createWorkflow(ALICE, content('Tuned', { settings }));
+      assert.deepEqual((await store.getWorkflow(ALICE, tuned.id))?.settings, settings);
+      clock.ms += 1000;
+      const renamed = await store.updateWorkflow(ALICE, tuned.id, { name: 'Renamed' }, 1);
+      assert.ok(renamed.ok);
+      assert.deepEqual(renamed.workflow.settings, settings, 'a save without settings keeps them');
+      assert.equal(renamed.workflow.updatedAt, clock.ms);
+      assert.equal(renamed.workflow.createdAt, clock.ms - 1000);
+      const cleared = await store.updateWorkflow(ALICE, tuned.id, { settings: {} }, 2);
+      assert.ok(cleared.ok);
+      assert.deepEqual(cleared.workflow.settings, {}, 'an update clears settings with {}');
+      assert.deepEqual((await store.getWorkflowVersion(ALICE, tuned.id, 2))?.settings, settings);
+      assert.deepEqual((await store.getWorkflowVersion(ALICE, tuned.id, 3))?.settings, {});
+    },
+  );
+
+  withStore(
     'lists are newest first, paginated, searchable and skip deleted workflows',
     async (store, clock) => {
       const ids: string[] = [];

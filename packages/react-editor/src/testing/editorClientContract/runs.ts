@@ -103,14 +103,14 @@ export function runRules(options: EditorClientContractOptions): void {
 
   clientTest(
     options,
-    'cancel right after execute, before the run starts, ends it CANCELED with no node run',
+    'cancel right after execute, before the client saw any event, ends the run CANCELED',
     async (h) => {
-      // The editor does this when Cancel is pressed before the server answered Run.
+      // The editor does this when Cancel is pressed before the server answered Run: the run
+      // may still be queued, or its node just started.
       const { runId } = await h.client.execute({ nodes: waiting.nodes, edges: waiting.edges });
       await h.client.cancel(runId);
       const events = await follow(h.client, runId).finished;
       expect(finishOf(events)).toMatchObject({ status: 'CANCELED' });
-      expect(count(events, 'node:finish')).toBe(0);
       expect((await h.client.getRun(runId)).status).toBe('CANCELED');
     },
   );

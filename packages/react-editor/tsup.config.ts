@@ -15,7 +15,10 @@ function writeStylesheet(): void {
 }
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // `testing` (the EditorClient contract suite) is its own entry: the editor's bundle never
+  // imports it, and without code splitting neither bundle loads a chunk of the other.
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  splitting: false,
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
@@ -23,7 +26,7 @@ export default defineConfig({
   target: 'es2022',
   // Rollup's extra tree-shaking pass would strip the 'use client' directive; esbuild's is enough.
   treeshake: false,
-  external: ['react', 'react-dom', 'react/jsx-runtime'],
+  external: ['react', 'react-dom', 'react/jsx-runtime', 'vitest'],
   banner: { js: "'use client';" },
   onSuccess: async () => writeStylesheet(),
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type RunContext } from '@galaxyflow/engine';
+import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
@@ -31,6 +31,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Extra host services for nodes (tests inject a provider set here). */
   context?: RunContext;
+  /** The node types workflows may use. Default the built-ins (tests add their own). */
+  registry?: NodeRegistry;
 }
 
 /** The whole reference app: API on the embedded defaults plus the built editor page. */
@@ -40,7 +42,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
 
-  const registry = createRegistry(builtinNodes);
+  const registry = options.registry ?? createRegistry(builtinNodes);
   const store = createSqliteStore({ path: join(dataDir, 'galaxy.db') });
   const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
   const queue = createInProcessQueue({

@@ -11,50 +11,10 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { z } from 'zod';
 import { connectSqlite } from '../db/sqlite';
 import { RunHandOffError, runGalaxyRunTask } from '../queue/galaxyRunTask';
-import {
-  createTriggerQueue,
-  type GalaxyRunPayload,
-  type GalaxyTriggerOptions,
-  type TriggerDevClient,
-} from '../queue/triggerQueue';
+import { createTriggerQueue } from '../queue/triggerQueue';
 import { createPrismaStore } from '../store/prismaStore';
 import { migratedSqliteFile, scratchDir } from './databases';
-
-/**
- * A stand-in for Trigger.dev's API with its documented behaviour: a second trigger with an
- * idempotency key it has seen returns the first run's handle; cancel aborts the run's signal.
- */
-function fakeTriggerDev() {
-  const jobs: {
-    id: string;
-    taskId: string;
-    payload: GalaxyRunPayload;
-    options: GalaxyTriggerOptions;
-    controller: AbortController;
-  }[] = [];
-  const client: TriggerDevClient = {
-    trigger: vi.fn(async (taskId, payload, options) => {
-      const existing = jobs.find((job) => job.options.idempotencyKey === options.idempotencyKey);
-      if (existing) return { id: existing.id };
-      const job = {
-        id: `run_${jobs.length + 1}`,
-        taskId,
-        payload,
-        options,
-        controller: new AbortController(),
-      };
-      jobs.push(job);
-      return { id: job.id };
-    }),
-    cancel: vi.fn(async (triggerRunId: string) => {
-      const job = jobs.find((j) => j.id === triggerRunId);
-      if (!job) throw new Error(`404: no run ${triggerRunId}`);
-      job.controller.abort();
-      return { id: triggerRunId };
-    }),
-  };
-  return { client, jobs };
-}
+import { fakeTriggerDev } from './fakeTriggerDev';
 
 /** Waits for its signal: a node that runs until the run is canceled. */
 const waitNode = defineNode({

@@ -1,5 +1,4 @@
 import {
-  errorMessages,
   type NodeRegistry,
   type NodeResult,
   type RunEvent,
@@ -65,6 +64,8 @@ function emptyRecord(id: string, workflowId: string | undefined, at: number): Ru
   if (workflowId !== undefined) record.workflowId = workflowId;
   return record;
 }
+
+const canceled = () => ({ code: 'E_CANCELED', message: 'The run was canceled.', retryable: false });
 
 /** Folds an event into the stored record the history shows. */
 function recordEvent(record: RunSnapshot, event: RunEvent): void {
@@ -169,11 +170,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       }
       for (const nodeId of started) {
         if (finished.has(nodeId)) continue;
-        const result: NodeResult & { status: 'CANCELED' } = {
-          status: 'CANCELED',
-          attempts: 0,
-          error: { code: 'E_CANCELED', message: errorMessages.E_CANCELED, retryable: false, nodeId },
-        };
+        const result: NodeResult & { status: 'CANCELED' } = { status: 'CANCELED', attempts: 0, error: { ...canceled(), nodeId } };
         publish(entry, { type: 'node:finish', runId: entry.record.runId, at, nodeId, result });
       }
       const startedAt = entry.record.startedAt ?? at;
@@ -183,7 +180,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         at,
         status: 'CANCELED',
         durationMs: at - startedAt,
-        error: { code: 'E_CANCELED', message: errorMessages.E_CANCELED, retryable: false },
+        error: canceled(),
       });
     };
     schedule();
@@ -255,9 +252,15 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
           finished: false,
         };
         runs.set(runId, entry);
+        // Canceled before it starts (Cancel pressed before Run was answered): it ends at once,
+        // with no node run, as a server ends a queued run.
+        entry.stop = () => {
+          publish(entry, { type: 'run:finish', runId, at: now(), status: 'CANCELED', durationMs: 0, error: canceled() });
+        };
         const script = options.script?.(input, workflow);
         // Events start on the next task, after the caller had the chance to subscribe.
         setTimeout(() => {
+          if (entry.finished) return;
           try {
             if (script) play(entry, script);
             else execute(entry, workflow, input);

@@ -1,4 +1,10 @@
+export { runAuthAdapterContract } from './authContract';
+export type { AuthContractHarness, AuthContractOptions, AuthHeaders } from './authContract';
+export { runEventBusContract } from './eventBusContract';
+export type { EventBusContractHarness, EventBusContractOptions } from './eventBusContract';
 export { createInlineQueue } from './inlineQueue';
 export type { InlineQueue, InlineQueueOptions } from './inlineQueue';
+export { runQueueContract } from './queueContract';
+export type { QueueContractHarness, QueueContractOptions } from './queueContract';
 export { runStoreContract } from './storeContract/index';
 export type { StoreContractOptions } from './storeContract/index';

@@ -34,7 +34,9 @@ export interface InlineQueue extends RunQueue {
 
 /**
  * Runs every enqueued run at once through `executeRun`, with no claim order, cap or
- * recovery loop: a crash leaves its runs to a real queue. For tests and demos.
+ * recovery loop: a crash leaves its runs to a real queue. `stop` keeps `RunQueue`'s promise:
+ * nodes in flight finish up to the deadline, then their runs are handed back QUEUED. For
+ * tests and demos.
  */
 export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
   const { store, registry } = options;
@@ -43,13 +45,20 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
   const workerId = `inline-${randomUUID()}`;
   const enqueued: string[] = [];
   const inFlight = new Set<Promise<void>>();
-  const cancels = new Map<string, AbortController>();
+  const controls = new Map<
+    string,
+    { cancel: AbortController; drain: AbortController; release: AbortController }
+  >();
   let paused = options.paused ?? false;
   const held: string[] = [];
 
   function schedule(runId: string): void {
-    const cancel = new AbortController();
-    cancels.set(runId, cancel);
+    const control = {
+      cancel: new AbortController(),
+      drain: new AbortController(),
+      release: new AbortController(),
+    };
+    controls.set(runId, control);
     const task: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() =>
         executeRun(runId, {
@@ -58,7 +67,9 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
           events,
           workerId,
           leaseMs,
-          cancelSignal: cancel.signal,
+          cancelSignal: control.cancel.signal,
+          drainSignal: control.drain.signal,
+          releaseSignal: control.release.signal,
           ...(options.context ? { context: options.context } : {}),
           ...(options.engine ? { engine: options.engine } : {}),
         }),
@@ -66,7 +77,7 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
       .then(() => undefined)
       .finally(() => {
         inFlight.delete(task);
-        cancels.delete(runId);
+        controls.delete(runId);
       });
     inFlight.add(task);
   }
@@ -81,10 +92,19 @@ export function createInlineQueue(options: InlineQueueOptions): InlineQueue {
       return { externalId: `inline:${runId}` };
     },
     async cancel(runId) {
-      cancels.get(runId)?.abort();
+      controls.get(runId)?.cancel.abort();
     },
     async start() {},
-    async stop() {
+    async stop(stopOptions = {}) {
+      // No node starts from now on; nodes in flight may finish until the deadline.
+      for (const control of controls.values()) control.drain.abort();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, stopOptions.deadlineMs ?? 10_000);
+      });
+      await Promise.race([Promise.allSettled([...inFlight]), deadline]);
+      clearTimeout(timer);
+      for (const control of controls.values()) control.release.abort();
       await Promise.allSettled([...inFlight]);
     },
     resume() {

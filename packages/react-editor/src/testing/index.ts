@@ -1,0 +1,5 @@
+export { runEditorClientContract } from './editorClientContract';
+export type {
+  EditorClientContractOptions,
+  EditorClientHarness,
+} from './editorClientContract';

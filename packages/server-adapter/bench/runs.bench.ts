@@ -8,6 +8,10 @@
  *    open stream. Target: p99 <= 100 ms.
  * 2. Queue throughput: 1,000 queued two-node runs drained by the in-process queue with
  *    concurrency 8 on a SQLite file. Reports runs/s.
+ * 3. Fairness: two users hold every one of the queue's 4 slots with long runs (2 each, the
+ *    per-user cap); a third user submits a one-node run, 20 times. Reports how long that run
+ *    waited to start (p50/p95), with the idle-user slots and without them (the queue before
+ *    they existed), in this process. Target: p95 <= 1 s.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -354,7 +358,6 @@ async function throughput(): Promise<void> {
         { id: 'b', type: 'debug', data: {} },
       ],
       edges: [{ id: 'e', source: 'a', sourceHandle: 'text', target: 'b', targetHandle: 'value' }],
-      settings: null,
     };
     for (let i = 0; i < RUNS; i++) {
       await store.createRun(USER, {
@@ -399,8 +402,90 @@ async function throughput(): Promise<void> {
   }
 }
 
+/** How long a third user's short run waits to start while two users fill every slot. */
+async function fairness(idleUserSlots: number | undefined): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'galaxy-bench-fair-'));
+  const store = createSqliteStore({ path: join(dir, 'fair.db') });
+  const holders = ['bench-alice', 'bench-bob'];
+  const newcomer = 'bench-carol';
+  const queue = createInProcessQueue({
+    store,
+    registry,
+    context: { ready: () => true },
+    concurrency: 4,
+    maxRunsPerUser: 2,
+    pollMs: 1000,
+    ...(idleUserSlots === undefined ? {} : { idleUserSlots }),
+  });
+  const run = async (owner: string, nodes: unknown[]) => {
+    const created = await store.createRun(owner, {
+      workflowId: null,
+      workflowVersion: null,
+      graph: { nodes, edges: [] } as never,
+      scope: 'FULL',
+      targetNodeIds: null,
+      reuseRunId: null,
+    });
+    if (!created.ok) throw new Error('run not created');
+    await queue.enqueue(created.run.id, { userId: owner });
+    return created.run.id;
+  };
+  const long = [{ id: 'wait', type: 'ticker', data: { rate: 1, seconds: 2, waitMs: 0 } }];
+  const short = [{ id: 'a', type: 'text', data: { text: 'hi' } }];
+  const waits: number[] = [];
+  try {
+    for (const user of [...holders, newcomer]) await store.ensureUser(user);
+    await queue.start();
+    const deadline = Date.now() + 120_000;
+    for (let i = 0; i < 20 && Date.now() < deadline; i++) {
+      // Keep both holders at their cap: top their long runs up as they end.
+      for (const user of holders) {
+        const running = (await store.listRuns(user, { page: 1, limit: 1, status: 'RUNNING' }))
+          .total;
+        const queued = (await store.listRuns(user, { page: 1, limit: 1, status: 'QUEUED' })).total;
+        for (let k = running + queued; k < 3; k++) await run(user, long);
+      }
+      while (
+        (await store.listRuns(holders[0]!, { page: 1, limit: 1, status: 'RUNNING' })).total < 2 &&
+        Date.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const id = await run(newcomer, short);
+      let record = await store.getRunById(id);
+      while (record && record.startedAt === null && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        record = await store.getRunById(id);
+      }
+      if (record?.startedAt != null) waits.push(record.startedAt - record.createdAt);
+    }
+  } finally {
+    await queue.stop({ deadlineMs: 0 });
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return waits.sort((a, b) => a - b);
+}
+
+async function fairnessReport(): Promise<void> {
+  const fair = await fairness(undefined);
+  const before = await fairness(0);
+  const line = (name: string, waits: number[]) =>
+    `  ${name.padEnd(28)} p50 ${String(percentile(waits, 50)).padStart(5)} ms  p95 ${String(percentile(waits, 95)).padStart(5)} ms  (${waits.length} runs)`;
+  console.log(
+    '\nFairness: 2 users fill all 4 slots with long runs; a third user runs a one-node run, 20 times',
+  );
+  console.log(line('with idle-user slots', fair));
+  console.log(line('without (the old queue)', before));
+  const p95 = percentile(fair, 95);
+  console.log(`  start wait p95 ${p95} ms (target <= 1000 ms): ${p95 <= 1000 ? 'ok' : 'MISSED'}`);
+  if (p95 > 1000 || fair.length < 20) process.exitCode = 1;
+}
+
 if (process.argv[2] === '--serve') {
   await serve(process.argv[3]!);
+} else if (process.argv[2] === '--fairness') {
+  await fairnessReport();
 } else if (process.argv[2] === '--subscribe') {
   await subscribe(Number(process.argv[3]), process.argv[4]!, Number(process.argv[5]));
 } else {
@@ -412,4 +497,5 @@ if (process.argv[2] === '--serve') {
   );
   await fanOut();
   await throughput();
+  await fairnessReport();
 }

@@ -104,7 +104,6 @@ async function serve(dbPath: string): Promise<void> {
     const graph = JSON.stringify({
       nodes: body.nodes ?? [],
       edges: body.edges ?? [],
-      settings: null,
     });
     db.transaction(() => {
       insertWorkflow.run(id, USER, body.name, graph, body.nodes?.length ?? 0, now, now);
@@ -146,7 +145,6 @@ async function seed(dbPath: string): Promise<void> {
   const graph = JSON.stringify({
     nodes: [{ id: 'a', type: 'text', data: { text: 'hi' } }],
     edges: [],
-    settings: null,
   });
   const counts = JSON.stringify({ total: 1, success: 1, failed: 0, skipped: 0, canceled: 0 });
   const statuses = ['SUCCESS', 'SUCCESS', 'SUCCESS', 'FAILED', 'PARTIAL', 'CANCELED'];

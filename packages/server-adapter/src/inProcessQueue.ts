@@ -23,10 +23,19 @@ export interface InProcessQueueOptions {
   context?: RunContext;
   /** Carries events to the SSE streams; pass the same bus to the router. Default `createMemoryEventBus()`. */
   events?: EventBus;
-  /** Runs this process executes at once. Default 4. */
+  /**
+   * Runs this process executes at once. Default 4. Runs are claimed fairly across users: the
+   * user with the fewest runs RUNNING goes first, so waiting users take turns.
+   */
   concurrency?: number;
   /** Runs one user may have RUNNING at once, across every worker on the store; the rest wait QUEUED. Default 2. */
   maxRunsPerUser?: number;
+  /**
+   * Slots beyond `concurrency` kept for users with nothing RUNNING: when other users fill
+   * every slot with long runs, a user's first run still starts at once instead of waiting for
+   * one of them to end. Default `concurrency`; 0 for none.
+   */
+  idleUserSlots?: number;
   /** How long a claimed run's lease lasts without renewal, in ms. Default 30,000. */
   leaseMs?: number;
   /** How often leases are renewed and cancel requests looked for, in ms. Default `leaseMs / 3`. */
@@ -86,6 +95,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
   const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const maxRunsPerUser = options.maxRunsPerUser ?? 2;
+  const idleUserSlots = Math.max(0, options.idleUserSlots ?? concurrency);
   const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 1000;
   const logger = options.logger ?? defaultWorkerLogger();
@@ -131,14 +141,12 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     claiming = (async () => {
       do {
         claimAgain = false;
-        while (!stopping && slots.size < concurrency) {
+        while (!stopping && slots.size < concurrency + idleUserSlots) {
+          // Past `concurrency`, only a user with nothing running may take a slot.
+          const cap = slots.size < concurrency ? maxRunsPerUser : Math.min(1, maxRunsPerUser);
           let claimed: Awaited<ReturnType<RunStore['claimRun']>>;
           try {
-            claimed = await store.claimRun({
-              workerId,
-              leaseMs,
-              maxRunningPerOwner: maxRunsPerUser,
-            });
+            claimed = await store.claimRun({ workerId, leaseMs, maxRunningPerOwner: cap });
           } catch (error) {
             logger.error({ err: error, workerId }, 'claiming a run failed');
             break;
@@ -146,7 +154,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
           if (!claimed) break;
           launch(claimed);
         }
-      } while (claimAgain && !stopping && slots.size < concurrency);
+      } while (claimAgain && !stopping && slots.size < concurrency + idleUserSlots);
     })().finally(() => {
       claiming = null;
       settleIdle();

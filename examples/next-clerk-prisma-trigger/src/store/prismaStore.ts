@@ -361,11 +361,34 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       select: { id: true, ownerId: true },
     });
     if (expired) return { ...expired, expired: true };
-    const queued = await db.workflowRun.findFirst({
+    // Fair across owners, as every store claims: the owner with the fewest RUNNING runs goes
+    // first (ties: whose run has waited longest), then that owner's oldest run.
+    const waiting = await db.workflowRun.groupBy({
+      by: ['ownerId'],
       where: {
         status: 'QUEUED',
         ...(passOver.length > 0 ? { ownerId: { notIn: [...passOver] } } : {}),
       },
+      _min: { createdAt: true },
+    });
+    if (waiting.length === 0) return undefined;
+    const running = await db.workflowRun.groupBy({
+      by: ['ownerId'],
+      where: { status: 'RUNNING', ownerId: { in: waiting.map((w) => w.ownerId) } },
+      _count: { _all: true },
+    });
+    const runningOf = new Map(running.map((r) => [r.ownerId, r._count._all]));
+    const [owner] = waiting
+      .map((w) => ({
+        ownerId: w.ownerId,
+        running: runningOf.get(w.ownerId) ?? 0,
+        oldest: w._min.createdAt?.getTime() ?? 0,
+      }))
+      .sort(
+        (a, b) => a.running - b.running || a.oldest - b.oldest || (a.ownerId < b.ownerId ? -1 : 1),
+      );
+    const queued = await db.workflowRun.findFirst({
+      where: { status: 'QUEUED', ownerId: owner!.ownerId },
       orderBy: [
         { leaseExpiresAt: { sort: 'asc', nulls: 'first' } },
         { createdAt: 'asc' },

@@ -343,6 +343,37 @@ describe('in-process queue', () => {
     expect(bobStartedWhileAliceWaited).toBe(true);
   });
 
+  it("two users' long runs in every slot do not keep a third user's first run waiting", async () => {
+    const w = await setup();
+    const CAROL = 'user-carol';
+    await w.store.ensureUser(CAROL);
+    const long = [{ id: 'a', ms: 3_000 }];
+    const held = [
+      await createRun(w, long),
+      await createRun(w, long),
+      await createRun(w, long, BOB),
+      await createRun(w, long, BOB),
+    ];
+    const queue = queueFor(w, { concurrency: 4, maxRunsPerUser: 2, pollMs: 20 });
+    await queue.start();
+    await waitFor(
+      async () =>
+        (await Promise.all(held.map((id) => w.store.getRunById(id)))).every(
+          (r) => r?.status === 'RUNNING',
+        ),
+      'both users to fill every slot',
+    );
+    const queuedAt = Date.now();
+    const carol = await createRun(w, [{ id: 'a' }], CAROL);
+    await queue.enqueue(carol, { userId: CAROL });
+    const run = await finalRun(w, carol, CAROL);
+    expect(run.status).toBe('SUCCESS');
+    expect(run.startedAt! - queuedAt).toBeLessThan(1_000);
+    // The long runs still hold their slots: Carol's run did not wait for one to end.
+    expect((await w.store.getRunById(held[0]!))?.status).toBe('RUNNING');
+    await queue.stop({ deadlineMs: 0 });
+  });
+
   it('stops a run at its time limit even when a node ignores its abort signal', async () => {
     const w = await setup();
     const runId = await createRun(w, [

@@ -180,6 +180,33 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     return n;
   }
 
+  /**
+   * Fair across owners, as every store claims: the owner with the fewest RUNNING runs goes
+   * first (ties: whose run has waited longest), then that owner's oldest run.
+   */
+  function fairestQueued(all: StoredRun[], cap: number): StoredRun | undefined {
+    const running = new Map<string, number>();
+    for (const r of all) {
+      if (r.record.status === 'RUNNING')
+        running.set(r.record.ownerId, (running.get(r.record.ownerId) ?? 0) + 1);
+    }
+    let best: StoredRun | undefined;
+    let bestRunning = Number.POSITIVE_INFINITY;
+    for (const run of all) {
+      if (run.record.status !== 'QUEUED') continue;
+      const count = running.get(run.record.ownerId) ?? 0;
+      if (count >= cap) continue;
+      if (
+        count < bestRunning ||
+        (count === bestRunning && run.record.createdAt < best!.record.createdAt)
+      ) {
+        best = run;
+        bestRunning = count;
+      }
+    }
+    return best;
+  }
+
   const store: GalaxyStore = {
     async ensureUser(userId) {
       const at = now();
@@ -465,14 +492,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
           all
             .filter((r) => r.record.status === 'RUNNING' && claimable(r))
             .sort((a, b) => (a.leaseExpiresAt ?? 0) - (b.leaseExpiresAt ?? 0))[0] ??
-          all
-            .filter(
-              (r) =>
-                r.record.status === 'QUEUED' &&
-                (options.maxRunningPerOwner === undefined ||
-                  runningCount(r.record.ownerId) < options.maxRunningPerOwner),
-            )
-            .sort((a, b) => a.record.createdAt - b.record.createdAt)[0];
+          fairestQueued(all, options.maxRunningPerOwner ?? Number.POSITIVE_INFINITY);
       }
       if (!run || !claimable(run)) return undefined;
       const expiresAt = at + options.leaseMs;

@@ -22,13 +22,16 @@ export function createSqliteLeases(
       `SELECT id FROM runs WHERE status = 'RUNNING' AND lease_expires_at < ?
        ORDER BY lease_expires_at LIMIT 1`,
     ),
-    oldestQueued: db.prepare(
-      `SELECT id FROM runs WHERE status = 'QUEUED' ORDER BY lease_expires_at, created_at LIMIT 1`,
-    ),
-    // The per-owner count reads the (owner_id, status) index: a few entries per candidate.
-    oldestQueuedUnderCap: db.prepare(
-      `SELECT id FROM runs AS r WHERE status = 'QUEUED'
-         AND (SELECT COUNT(*) FROM runs AS o WHERE o.owner_id = r.owner_id AND o.status = 'RUNNING') < @cap
+    // Fair across owners: the owner with the fewest RUNNING runs goes first (ties: whose run has
+    // waited longest), so waiting users take turns; then that owner's oldest run. The group by
+    // reads only QUEUED rows (runs_status_claim), and the count the (owner_id, status) index.
+    fairestQueued: db.prepare(
+      `SELECT id FROM runs WHERE status = 'QUEUED' AND owner_id = (
+         SELECT owner_id FROM (
+           SELECT q.owner_id AS owner_id, MIN(q.created_at) AS oldest,
+             (SELECT COUNT(*) FROM runs AS o WHERE o.owner_id = q.owner_id AND o.status = 'RUNNING') AS running
+           FROM runs AS q WHERE q.status = 'QUEUED' GROUP BY q.owner_id)
+         WHERE running < @cap ORDER BY running, oldest, owner_id LIMIT 1)
        ORDER BY lease_expires_at, created_at LIMIT 1`,
     ),
     release: db.prepare(
@@ -61,10 +64,8 @@ export function createSqliteLeases(
       return db
         .transaction((): ClaimedRun | undefined => {
           const at = now();
-          const cap = options.maxRunningPerOwner;
-          const queued = (
-            cap === undefined ? q.oldestQueued.get() : q.oldestQueuedUnderCap.get({ cap })
-          ) as Row | undefined;
+          const cap = options.maxRunningPerOwner ?? Number.MAX_SAFE_INTEGER;
+          const queued = q.fairestQueued.get({ cap }) as Row | undefined;
           const id =
             options.runId ??
             ((q.oldestExpired.get(at) as Row | undefined)?.id as string | undefined) ??

@@ -99,6 +99,40 @@ export function claimRules(withStore: WithStore): void {
   );
 
   withStore(
+    'claims are fair across owners: the owner with the fewest running runs goes first',
+    async (store, clock) => {
+      const queue = async (owner: string) => {
+        clock.ms += 10;
+        const created = await store.createRun(owner, adHoc());
+        assert.ok(created.ok);
+        return created.run.id;
+      };
+      const alice1 = await queue(ALICE);
+      const alice2 = await queue(ALICE);
+      const alice3 = await queue(ALICE);
+      const bob1 = await queue(BOB);
+      const claim = async (workerId: string) =>
+        (await store.claimRun({ workerId, leaseMs: 60_000 }))?.run.id;
+      assert.equal(await claim('w1'), alice1, 'nobody runs anything: the oldest run goes');
+      assert.equal(
+        await claim('w2'),
+        bob1,
+        "Bob has nothing running: he goes before Alice's second run",
+      );
+      assert.equal(await claim('w3'), alice2, 'one each: the longest waiting goes');
+      await store.ensureUser('user-carol');
+      const carol1 = await queue('user-carol');
+      assert.equal(
+        await claim('w4'),
+        carol1,
+        "Carol has nothing running: her new run goes before Alice's third",
+      );
+      assert.equal(await claim('w5'), alice3);
+      assert.equal(await claim('w6'), undefined);
+    },
+  );
+
+  withStore(
     'the per-owner cap passes over owners at their cap but resumes expired leases',
     async (store, clock) => {
       const ids: string[] = [];

@@ -1,7 +1,7 @@
 // The named export, not the default: eventemitter3's types are CommonJS, and under NodeNext an ES module's
 // default import of them is the module object, not the class, so `EventEmitter<...>` would not be a type there.
 import type { EventEmitter } from 'eventemitter3';
-import { portOf } from './defineNode';
+import { portOf } from '../defineNode';
 import {
   asSentence,
   CanceledError,
@@ -12,13 +12,13 @@ import {
   TimeoutError,
   toErrorInfo,
   WorkflowValidationError,
-} from './errors';
-import { hashNodeRun } from './hash';
-import { IndexHeap } from './heap';
-import { computeBackoff, resolveRetryPolicy } from './retry';
-import { RunEmitter } from './RunEmitter';
-import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from './runOptions';
-import type { FailureMode, RetryPolicy } from './schema';
+} from '../errors';
+import { hashNodeRun } from '../hash';
+import { IndexHeap } from '../heap';
+import { computeBackoff, resolveRetryPolicy } from '../retry';
+import { RunEmitter } from '../RunEmitter';
+import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
+import type { FailureMode, RetryPolicy } from '../schema';
 import type {
   FinalNodeStatus,
   FinalRunStatus,
@@ -32,8 +32,8 @@ import type {
   RunOptions,
   RunResult,
   RunSnapshot,
-} from './types';
-import { analyzeWorkflow, type CompiledNode } from './validate';
+} from '../types';
+import { analyzeWorkflow, type CompiledNode } from '../validate';
 
 /** A run in progress. */
 export interface RunHandle {

@@ -1,0 +1,2 @@
+export type { DrainOptions, RunHandle } from './startRun';
+export { runWorkflow, startRun } from './startRun';

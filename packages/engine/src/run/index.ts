@@ -1,2 +1,2 @@
-export type { DrainOptions, RunHandle } from './startRun';
+export type { DrainOptions, RunHandle } from './handle';
 export { runWorkflow, startRun } from './startRun';

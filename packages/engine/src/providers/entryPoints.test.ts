@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SDKS = ['@google/generative-ai', 'groq-sdk'];
+
+/** A relative import's file, as the bundler resolves it: `x.ts`, else the folder's `x/index.ts`. */
+function resolveSource(path: string): string {
+  if (path.endsWith('.ts')) return path;
+  return existsSync(`${path}.ts`) ? `${path}.ts` : resolve(path, 'index.ts');
+}
 
 /** Every module and package reachable from a source file through static and dynamic imports. */
 function reachable(entry: string): { files: Set<string>; packages: Set<string> } {
@@ -18,7 +24,7 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)) {
       const target = match[1] ?? match[2]!;
-      if (target.startsWith('.')) queue.push(resolve(dirname(file), target.endsWith('.ts') ? target : `${target}.ts`));
+      if (target.startsWith('.')) queue.push(resolveSource(resolve(dirname(file), target)));
       else packages.add(target);
     }
   }

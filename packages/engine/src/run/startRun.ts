@@ -1,251 +1,41 @@
-// The named export, not the default: eventemitter3's types are CommonJS, and under NodeNext an ES module's
-// default import of them is the module object, not the class, so `EventEmitter<...>` would not be a type there.
-import type { EventEmitter } from 'eventemitter3';
-import { portOf } from './defineNode';
+/**
+ * The scheduler of a run: its state, pump, launch and settle, failures and retries, and
+ * drain, resume and finish. Over 500 lines on purpose: it is one closure over the run's
+ * shared state (node states, the ready heap, what is in flight), and splitting it further
+ * would put a call through a context object or an allocation on every node's path.
+ * Events go out through `eventDelivery.ts`, inputs and outputs through `nodeIO.ts`, and
+ * each attempt is an `Attempt` from `attempt.ts`.
+ */
 import {
   asSentence,
   CanceledError,
   type ErrorInfo,
-  GalaxyError,
+  type GalaxyError,
   isRetryable,
   retryAfterOf,
-  TimeoutError,
   toErrorInfo,
   WorkflowValidationError,
-} from './errors';
-import { hashNodeRun } from './hash';
-import { IndexHeap } from './heap';
-import { computeBackoff, resolveRetryPolicy } from './retry';
-import { RunEmitter } from './RunEmitter';
-import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from './runOptions';
-import type { FailureMode, RetryPolicy } from './schema';
-import type {
-  FinalNodeStatus,
-  FinalRunStatus,
-  JsonValue,
-  LogEntry,
-  LogLevel,
-  NodeMeta,
-  NodeResult,
-  RunEvent,
-  RunEventMap,
-  RunOptions,
-  RunResult,
-  RunSnapshot,
-} from './types';
-import { analyzeWorkflow, type CompiledNode } from './validate';
-
-/** A run in progress. */
-export interface RunHandle {
-  readonly runId: string;
-  /**
-   * Typed eventemitter3 emitter: `handle.events.on('node:finish', (e) => ...)`. A listener that
-   * throws does not stop the others nor the run; its error goes to `onListenerError`.
-   */
-  readonly events: EventEmitter<RunEventMap>;
-  /**
-   * Resolves when the run is over here: with its final snapshot (a `RunResult`) once every node
-   * has reached a final state, or with the resumable snapshot (status QUEUED) when `drain()`
-   * suspended it. Never rejects.
-   */
-  readonly result: Promise<RunSnapshot>;
-  /** Cancels the run: in-flight nodes' signals fire, nothing else starts. */
-  cancel(reason?: string): void;
-  /**
-   * Winds the run down without ending it, for a deploy or a worker's shutdown: no node starts
-   * from now on, nodes in flight run to their end (or, with `abortInFlight`, are aborted and left
-   * to run again), retries and `beforeNodeStart` holds are left for later, and no `run:finish` is
-   * emitted. Resolves with a snapshot to hand to `RunOptions.resume` (status QUEUED), in which
-   * every node that ended keeps its result. A run that ends meanwhile (its last nodes finish, a
-   * fail_fast failure, a cancel) resolves with its final snapshot instead.
-   */
-  drain(options?: DrainOptions): Promise<RunSnapshot>;
-  /**
-   * Every event from now until `run:finish`, as an async iterator. Events wait in the iterator
-   * until read; breaking out of `for await` (or calling `return()`) ends it, dropping what it
-   * holds and buffering nothing more, while the run goes on.
-   */
-  [Symbol.asyncIterator](): AsyncIterator<RunEvent>;
-}
-
-export interface DrainOptions {
-  /**
-   * Aborts the attempts in flight instead of waiting for them: their nodes are left out of the
-   * snapshot and run again where the run resumes (a shutdown past its deadline). Default false.
-   */
-  abortInFlight?: boolean;
-}
-
-/** A node result of this run: the scheduler only records nodes that ended. */
-type EndedNode = NodeResult & { status: FinalNodeStatus };
+} from '../errors';
+import { hashNodeRun } from '../hash';
+import { IndexHeap } from '../heap';
+import { computeBackoff, resolveRetryPolicy } from '../retry';
+import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
+import type { FailureMode, RetryPolicy } from '../schema';
+import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
+import { analyzeWorkflow, type CompiledNode } from '../validate';
+import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, SOURCE, signalProperty, withHash } from './attempt';
+import { createEventDelivery } from './eventDelivery';
+import type { DrainOptions, RunHandle } from './handle';
+import { formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
+import { checkOutput, gatherInputs, missingInput, type NodeIO, plainMeta } from './nodeIO';
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
 const MAX_LOG_ENTRIES = 10_000;
-/** Listener errors the default `onListenerError` logs per run: a listener that throws on every event must not drown the node logs. */
-const MAX_LISTENER_ERROR_LOGS = 10;
 
 const WAITING = 0;
 const READY = 1;
 const RUNNING = 2;
 const DONE = 3;
-
-/** Something in progress that a stop aborts: a node's attempt, its backoff wait or its `beforeNodeStart` hold. */
-interface Flight {
-  /** performance.now() by which it must end; Infinity for none. */
-  readonly deadline: number;
-  /** The job it belongs to. */
-  readonly job: Job;
-  abort(reason: GalaxyError): void;
-  /** Called by the deadline sweeper once `deadline` has passed. */
-  expire(): void;
-  /** Drops it without a result: the run is draining and the node runs again where it resumes. */
-  abandon(reason: GalaxyError): void;
-}
-
-/** One node's way through its attempts. */
-interface Job {
-  readonly i: number;
-  readonly node: CompiledNode;
-  readonly inputs: Readonly<Record<string, unknown>>;
-  /** The node's `data` as the workflow has it, which its hash covers. */
-  readonly rawData: unknown;
-  /** Known when the run compared it against a reused result; else computed on first read of the result's `hash`. */
-  hash: string | undefined;
-  /** When the first attempt started (or, until then, when the node was launched). */
-  startedAt: number;
-  /** Limit of one attempt in ms; `Infinity` for none. */
-  readonly timeoutMs: number;
-  attempts: number;
-  /** Resolved on the first failure only. */
-  policy: RetryPolicy | undefined;
-  /** What the current attempt reported through `setMeta`; cleared when an attempt starts. */
-  meta: NodeMeta | undefined;
-}
-
-/** What an attempt calls back into: its run's scheduler. */
-interface AttemptHost {
-  /** The attempt ended, first time only: `ok` with the executor's value, or not with its error. */
-  ended(attempt: Attempt, ok: boolean, value: unknown): void;
-  /** The attempt was dropped by a drain: its job has no result in this run. */
-  abandoned(flight: Flight): void;
-}
-
-/**
- * One attempt of a job. A class on purpose: its methods live once on the prototype, where an
- * object literal would make two closures per attempt, and its `AbortController` is made only
- * when the executor reads `signal` (most cheap nodes never do; one costs about 2 µs).
- */
-class Attempt implements Flight {
-  settled = false;
-  /** Whether `run` returned a promise, so the attempt sits in `inflight` until it ends. */
-  async = false;
-  private controller: AbortController | undefined = undefined;
-  private abortedWith: GalaxyError | undefined = undefined;
-
-  constructor(
-    private readonly host: AttemptHost,
-    readonly job: Job,
-    readonly deadline: number,
-  ) {}
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.abortedWith) this.controller.abort(this.abortedWith);
-    }
-    return this.controller.signal;
-  }
-
-  end(ok: boolean, value: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.host.ended(this, ok, value);
-  }
-
-  abort(reason: GalaxyError): void {
-    if (this.settled) return;
-    this.abortedWith = reason;
-    this.controller?.abort(reason);
-    this.end(false, reason);
-  }
-
-  expire(): void {
-    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs));
-  }
-
-  abandon(reason: GalaxyError): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.abortedWith = reason;
-    this.controller?.abort(reason);
-    this.host.abandoned(this);
-  }
-}
-
-/**
- * An attempt waiting on `RunOptions.beforeNodeStart`. Settles once: started, refused, stopped
- * with the run, or abandoned by a drain; the hook's late answer after that is ignored.
- */
-class Hold implements Flight {
-  readonly deadline = Number.POSITIVE_INFINITY;
-  settled = false;
-  readonly controller = new AbortController();
-
-  constructor(
-    private readonly host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void },
-    readonly job: Job,
-  ) {}
-
-  abort(reason: GalaxyError): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.controller.abort(reason);
-    this.host.stopped(this, reason);
-  }
-
-  expire(): void {}
-
-  abandon(reason: GalaxyError): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.controller.abort(reason);
-    this.host.abandoned(this);
-  }
-}
-
-/**
- * The attempt behind a `run` argument or the job behind a result. A symbol key, not
- * enumerable, so spreads, JSON and equality checks never see it; reading it through a
- * proxy or an object derived from the argument still finds it.
- */
-const SOURCE = Symbol('galaxyflow.source');
-
-/**
- * The `signal` of a node's `run` argument: an own enumerable getter like an object literal's,
- * but one function for every attempt. A getter made per attempt gives each argument object a
- * hidden class of its own, which cost V8 about a microsecond per node.
- */
-const signalProperty: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: { [SOURCE]: Attempt }): AbortSignal {
-    return this[SOURCE].signal;
-  },
-};
-
-/**
- * A result's lazy `hash`: an own enumerable getter, so JSON.stringify and spreads read it
- * like any field, shared by every result for the reason above.
- */
-const hashProperty: PropertyDescriptor = {
-  enumerable: true,
-  configurable: true,
-  get(this: { [SOURCE]: Job }): string {
-    const job = this[SOURCE];
-    job.hash ??= hashNodeRun(job.node.type, job.rawData, job.inputs);
-    return job.hash;
-  },
-};
 
 interface StopReason {
   kind: 'cancel' | 'fail_fast' | 'timeout';
@@ -254,81 +44,6 @@ interface StopReason {
 
 // setTimeout fires at once past 2^31-1 ms; longer run limits are clamped (24.8 days).
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-
-/** A duration in words for messages: the largest whole unit. */
-function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  if (ms % 1000 === 0) return `${ms / 1000} s`;
-  return `${ms} ms`;
-}
-
-/**
- * The object a node's inputs sit in: nothing inherited, so only ports that got a value are
- * there. A constructor whose prototype is `Object.create(null)`, rather than
- * `Object.create(null)` itself, because V8 keeps the latter in slow dictionary mode.
- */
-const Inputs = function Inputs() {} as unknown as new () => Record<string, unknown>;
-Inputs.prototype = Object.create(null);
-
-/** A wait in words: whole seconds once it is a second or more. */
-function formatWait(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.ceil(ms / 1000)} s`;
-}
-
-function isJsonLike(value: unknown): boolean {
-  const t = typeof value;
-  return t === 'string' || t === 'boolean' || t === 'object' || (t === 'number' && Number.isFinite(value));
-}
-
-/**
- * A node's `setMeta` facts as plain JSON, so results and events stay serializable as they are.
- * Keys whose value is `undefined` are dropped, as JSON drops them.
- */
-function plainMeta(node: CompiledNode, meta: NodeMeta): NodeMeta {
-  let copy: unknown;
-  try {
-    copy = JSON.parse(JSON.stringify(meta));
-  } catch (error) {
-    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" reported meta that is not plain JSON: ${(error as Error).message}`, { nodeId: node.id, cause: error });
-  }
-  if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) {
-    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" reported meta that is not an object.`, { nodeId: node.id });
-  }
-  return copy as NodeMeta;
-}
-
-/** A wait or limit in words, for log lines. */
-function formatMs(ms: number): string {
-  return ms === Number.POSITIVE_INFINITY ? 'no limit' : `${ms} ms`;
-}
-
-/** The log line for a value a workflow asked for above the host's cap; `field` is where it asked, e.g. `data.timeoutMs`. */
-function loweredMessage(where: string, field: string, { asked, cap }: Lowered): string {
-  const show = field.endsWith('maxAttempts') ? (n: number) => `${n}` : formatMs;
-  return `${where}: ${field} ${show(asked)} is above the ${show(cap)} this host allows (RunOptions.caps), so ${show(cap)} applies.`;
-}
-
-/**
- * The scheduled nodes in start order for ties: by topological level, then by id. A counting
- * sort by level over the nodes sorted by id, rather than a second comparison sort.
- */
-function startOrder(nodes: readonly CompiledNode[], level: Int32Array, scope: Uint8Array): number[] {
-  const byId: number[] = [];
-  for (let i = 0; i < nodes.length; i++) if (scope[i]) byId.push(i);
-  byId.sort((a, b) => (nodes[a]!.id < nodes[b]!.id ? -1 : nodes[a]!.id > nodes[b]!.id ? 1 : 0));
-  let levels = 0;
-  for (const i of byId) levels = Math.max(levels, level[i]! + 1);
-  const next = new Int32Array(levels + 1);
-  for (const i of byId) next[level[i]! + 1]!++;
-  for (let l = 1; l <= levels; l++) next[l]! += next[l - 1]!;
-  const order: number[] = new Array(byId.length);
-  for (const i of byId) order[next[level[i]!]!++] = i;
-  return order;
-}
 
 /**
  * Starts a run and returns at once. Checks first: options the engine cannot use throw
@@ -386,13 +101,9 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const heap = new IndexHeap(before);
   for (const i of order) pending[i] = inStart[i + 1]! - inStart[i]!;
 
-  /** Listener errors waiting to be reported, once the event that caused them has reached every listener. */
-  const listenerErrors: { error: unknown; event: RunEvent }[] = [];
-  let reportingListenerErrors = false;
-  let listenerErrorsLogged = 0;
-  const emitter = new RunEmitter(listenerFailed);
-  const iterators = new Set<(event: RunEvent | null) => void>();
   const logs: LogEntry[] = [];
+  const { emit, heard, emitter, iterator, end } = createEventDelivery({ hooks: options, log: addLog, finished: () => finished });
+  const io: NodeIO = { edges, inStart, inList, inEdge, results };
   /** Attempts and backoff waits in progress: what a stop must abort, what the sweeper times out. */
   const inflight = new Set<Flight>();
   let sweepTimer: ReturnType<typeof setTimeout> | undefined;
@@ -411,67 +122,6 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const result = new Promise<RunSnapshot>((resolve) => {
     resolveResult = resolve;
   });
-
-  /**
-   * Delivers an event to `onEvent`, the emitter's listeners and the iterators. A listener that
-   * throws is the host's bug, not the run's: the scheduler is mid-step here, so the error is
-   * caught (rethrowing it, even later, would crash a Node host) and reported after everyone
-   * else has the event.
-   */
-  function emit(event: RunEvent): void {
-    if (options.onEvent) {
-      try {
-        options.onEvent(event);
-      } catch (error) {
-        listenerFailed(error, event);
-      }
-    }
-    emitter.emit(event.type, event as never);
-    if (iterators.size > 0) for (const push of iterators) push(event);
-    if (listenerErrors.length > 0 && !reportingListenerErrors) reportListenerErrors();
-  }
-
-  /**
-   * Whether `emit` of this type would do anything. When it would not, the per-node events are
-   * not even built: at 10,000 nodes that is 20,000 objects nobody reads. Listeners added later
-   * (in a listener, between awaits) are seen from the next event on, as with `emit`.
-   */
-  function heard(type: RunEvent['type']): boolean {
-    return options.onEvent !== undefined || iterators.size > 0 || listenerErrors.length > 0 || emitter.listenerCount(type) > 0;
-  }
-
-  function listenerFailed(error: unknown, event: RunEvent): void {
-    // A listener that also throws on the report of its error would loop forever: drop that one.
-    if (!reportingListenerErrors) listenerErrors.push({ error, event });
-  }
-
-  function reportListenerErrors(): void {
-    reportingListenerErrors = true;
-    try {
-      for (let failure = listenerErrors.shift(); failure; failure = listenerErrors.shift()) {
-        try {
-          (options.onListenerError ?? logListenerError)(failure.error, failure.event);
-        } catch {
-          // The reporter itself failed: there is nowhere left to report to.
-        }
-      }
-    } finally {
-      reportingListenerErrors = false;
-    }
-  }
-
-  function logListenerError(error: unknown, event: RunEvent): void {
-    listenerErrorsLogged++;
-    if (listenerErrorsLogged > MAX_LISTENER_ERROR_LOGS) {
-      if (listenerErrorsLogged === MAX_LISTENER_ERROR_LOGS + 1) addLog('error', 'Further errors thrown by event listeners are not logged.');
-      return;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    addLog('error', `An event listener threw on "${event.type}": ${message}. The run went on; fix the listener (onEvent or handle.events).`, undefined, {
-      eventType: event.type,
-      error: message,
-    });
-  }
 
   function addLog(level: LogLevel, message: string, nodeId?: string, data?: JsonValue): void {
     if (finished || logs.length > MAX_LOG_ENTRIES) return;
@@ -579,82 +229,6 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
   }
 
-  /** A node's inputs from its sources' outputs. */
-  function gatherInputs(i: number, node: CompiledNode): Record<string, unknown> {
-    // No Object.prototype behind it: an input port named `toString` that got no value reads as
-    // absent, not as Object.prototype.toString.
-    const inputs = new Inputs();
-    const multiple = node.multipleInputs;
-    const start = inStart[i]!;
-    const end = inStart[i + 1]!;
-    if (multiple.length === 1 && node.inputList.length === 1) return gatherInto(inputs, multiple[0]!, node, start, end);
-    for (let p = 0; p < multiple.length; p++) inputs[multiple[p]!] = [];
-    // In-edges in workflow order, so a `multiple` input lists its values in edge order.
-    for (let k = start; k < end; k++) {
-      const edge = edges[inEdge[k]!]!;
-      const handle = edge.targetHandle;
-      // Validation accepted only own ports; the outputs may be a stored run's, read from JSON.
-      if (!portOf(node.inputs, handle)) continue;
-      const output = results[inList[k]!]?.output;
-      const value = output && Object.hasOwn(output, edge.sourceHandle) ? output[edge.sourceHandle] : undefined;
-      if (value === undefined) continue;
-      const slot = inputs[handle];
-      if (Array.isArray(slot)) slot.push(value);
-      else inputs[handle] = value;
-    }
-    return inputs;
-  }
-
-  /**
-   * `gatherInputs` for a node whose one input takes many edges (a collector, a join): the
-   * same values in the same order, in an array sized up front rather than grown by `push`.
-   */
-  function gatherInto(inputs: Record<string, unknown>, name: string, node: CompiledNode, start: number, end: number): Record<string, unknown> {
-    const values: unknown[] = new Array(end - start);
-    let count = 0;
-    for (let k = start; k < end; k++) {
-      const edge = edges[inEdge[k]!]!;
-      if (!portOf(node.inputs, edge.targetHandle)) continue;
-      const output = results[inList[k]!]?.output;
-      const value = output && Object.hasOwn(output, edge.sourceHandle) ? output[edge.sourceHandle] : undefined;
-      if (value !== undefined) values[count++] = value;
-    }
-    values.length = count;
-    inputs[name] = values;
-    return inputs;
-  }
-
-  /** The first required input that got no value, if any. */
-  function missingInput(node: CompiledNode, inputs: Record<string, unknown>): string | undefined {
-    const required = node.requiredInputs;
-    for (let p = 0; p < required.length; p++) {
-      const [name, spec] = required[p]!;
-      const value = inputs[name];
-      if (value === undefined || (spec.multiple && (value as unknown[]).length === 0)) return name;
-    }
-    return undefined;
-  }
-
-  function checkOutput(node: CompiledNode, raw: unknown): Record<string, unknown> {
-    if (raw === undefined || raw === null) return {};
-    if (typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" returned ${Array.isArray(raw) ? 'an array' : typeof raw}; a node returns an object keyed by output port.`, { nodeId: node.id });
-    }
-    const output: Record<string, unknown> = {};
-    const ports = node.outputList;
-    for (let p = 0; p < ports.length; p++) {
-      const [name, spec] = ports[p]!;
-      // Own keys only: an output port named `valueOf` must not pick up Object.prototype.valueOf.
-      const value = Object.hasOwn(raw, name) ? (raw as Record<string, unknown>)[name] : undefined;
-      if (value === undefined) continue;
-      const fits = spec.type === 'text' || spec.type === 'image' ? typeof value === 'string' : spec.type === 'json' ? isJsonLike(value) : true;
-      if (!fits) {
-        throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" returned ${typeof value} for its ${spec.type} output "${name}".`, { nodeId: node.id });
-      }
-      output[name] = value;
-    }
-    return output;
-  }
 
   /**
    * One timer per run enforces every node's time limit: most nodes finish long before
@@ -880,20 +454,6 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     inflight.add(wait);
   }
 
-  /**
-   * Gives a result its `hash`. Hashing every node's inputs is a tenth of a run's cost and
-   * only a later run comparing for reuse needs it, so it is computed on first read (see
-   * `hashProperty`) unless already known.
-   */
-  function withHash(job: Job, result: EndedNode): EndedNode {
-    if (job.hash !== undefined) {
-      result.hash = job.hash;
-      return result;
-    }
-    Object.defineProperty(result, 'hash', hashProperty);
-    Object.defineProperty(result, SOURCE, { value: job });
-    return result;
-  }
 
   /** The error of a node whose next attempt would come later than its retry policy waits. */
   function waitRefused(info: ErrorInfo, hintMs: number, capMs: number): ErrorInfo {
@@ -928,7 +488,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function launch(i: number): void {
     const node = nodes[i]!;
     state[i] = RUNNING;
-    const inputs = gatherInputs(i, node);
+    const inputs = gatherInputs(io, i, node);
     const missing = missingInput(node, inputs);
     if (missing !== undefined) {
       const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `Node "${node.id}" needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
@@ -1014,8 +574,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   }
 
   function close(snapshot: RunSnapshot): void {
-    for (const push of iterators) push(null);
-    iterators.clear();
+    end();
     resolveResult(snapshot);
     for (const resolve of drainWaiters.splice(0)) resolve(snapshot);
   }
@@ -1132,44 +691,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   queueMicrotask(begin);
 
-  return {
-    runId,
-    events: emitter,
-    result,
-    cancel,
-    drain,
-    [Symbol.asyncIterator](): AsyncIterator<RunEvent> {
-      // Events not yet read; `null` marks the end. Emptied and unsubscribed by `return()`, so a
-      // consumer that breaks out of `for await` stops costing memory for the rest of the run.
-      let buffer: (RunEvent | null)[] = [];
-      let wake: (() => void) | null = null;
-      const push = (event: RunEvent | null): void => {
-        buffer.push(event);
-        wake?.();
-      };
-      if (!finished) iterators.add(push);
-      else buffer.push(null);
-      const close = (): IteratorReturnResult<undefined> => {
-        iterators.delete(push);
-        buffer = [null];
-        wake?.();
-        return { done: true, value: undefined };
-      };
-      return {
-        async next(): Promise<IteratorResult<RunEvent>> {
-          while (buffer.length === 0) await new Promise<void>((r) => (wake = r));
-          wake = null;
-          const event = buffer[0]!;
-          if (event === null) return { done: true, value: undefined };
-          buffer.shift();
-          return { done: false, value: event };
-        },
-        async return(): Promise<IteratorResult<RunEvent>> {
-          return close();
-        },
-      };
-    },
-  };
+  return { runId, events: emitter, result, cancel, drain, [Symbol.asyncIterator]: iterator };
 }
 
 /**

@@ -1,6 +1,6 @@
-// The named export: see run.ts (a default import breaks the published types under NodeNext ESM).
+// The named export: see handle.ts (a default import breaks the published types under NodeNext ESM).
 import { EventEmitter } from 'eventemitter3';
-import type { RunEvent, RunEventMap, RunEventType } from './types';
+import type { RunEvent, RunEventMap, RunEventType } from '../types';
 
 type Listener<T extends RunEventType> = EventEmitter.EventListener<RunEventMap, T>;
 type AnyListener = (this: unknown, event: RunEvent) => void;

@@ -1,0 +1,181 @@
+import { type GalaxyError, TimeoutError } from '../errors';
+import { hashNodeRun } from '../hash';
+import type { RetryPolicy } from '../schema';
+import type { FinalNodeStatus, NodeMeta, NodeResult } from '../types';
+import type { CompiledNode } from '../validate';
+
+/** A node result of this run: the scheduler only records nodes that ended. */
+export type EndedNode = NodeResult & { status: FinalNodeStatus };
+
+/** Something in progress that a stop aborts: a node's attempt, its backoff wait or its `beforeNodeStart` hold. */
+export interface Flight {
+  /** performance.now() by which it must end; Infinity for none. */
+  readonly deadline: number;
+  /** The job it belongs to. */
+  readonly job: Job;
+  abort(reason: GalaxyError): void;
+  /** Called by the deadline sweeper once `deadline` has passed. */
+  expire(): void;
+  /** Drops it without a result: the run is draining and the node runs again where it resumes. */
+  abandon(reason: GalaxyError): void;
+}
+
+/** One node's way through its attempts. */
+export interface Job {
+  readonly i: number;
+  readonly node: CompiledNode;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** The node's `data` as the workflow has it, which its hash covers. */
+  readonly rawData: unknown;
+  /** Known when the run compared it against a reused result; else computed on first read of the result's `hash`. */
+  hash: string | undefined;
+  /** When the first attempt started (or, until then, when the node was launched). */
+  startedAt: number;
+  /** Limit of one attempt in ms; `Infinity` for none. */
+  readonly timeoutMs: number;
+  attempts: number;
+  /** Resolved on the first failure only. */
+  policy: RetryPolicy | undefined;
+  /** What the current attempt reported through `setMeta`; cleared when an attempt starts. */
+  meta: NodeMeta | undefined;
+}
+
+/** What an attempt calls back into: its run's scheduler. */
+export interface AttemptHost {
+  /** The attempt ended, first time only: `ok` with the executor's value, or not with its error. */
+  ended(attempt: Attempt, ok: boolean, value: unknown): void;
+  /** The attempt was dropped by a drain: its job has no result in this run. */
+  abandoned(flight: Flight): void;
+}
+
+/**
+ * One attempt of a job. A class on purpose: its methods live once on the prototype, where an
+ * object literal would make two closures per attempt, and its `AbortController` is made only
+ * when the executor reads `signal` (most cheap nodes never do; one costs about 2 µs).
+ */
+export class Attempt implements Flight {
+  settled = false;
+  /** Whether `run` returned a promise, so the attempt sits in `inflight` until it ends. */
+  async = false;
+  private controller: AbortController | undefined = undefined;
+  private abortedWith: GalaxyError | undefined = undefined;
+
+  constructor(
+    private readonly host: AttemptHost,
+    readonly job: Job,
+    readonly deadline: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) this.controller.abort(this.abortedWith);
+    }
+    return this.controller.signal;
+  }
+
+  end(ok: boolean, value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.host.ended(this, ok, value);
+  }
+
+  abort(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.end(false, reason);
+  }
+
+  expire(): void {
+    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs));
+  }
+
+  abandon(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.abortedWith = reason;
+    this.controller?.abort(reason);
+    this.host.abandoned(this);
+  }
+}
+
+/**
+ * An attempt waiting on `RunOptions.beforeNodeStart`. Settles once: started, refused, stopped
+ * with the run, or abandoned by a drain; the hook's late answer after that is ignored.
+ */
+export class Hold implements Flight {
+  readonly deadline = Number.POSITIVE_INFINITY;
+  settled = false;
+  readonly controller = new AbortController();
+
+  constructor(
+    private readonly host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void },
+    readonly job: Job,
+  ) {}
+
+  abort(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.controller.abort(reason);
+    this.host.stopped(this, reason);
+  }
+
+  expire(): void {}
+
+  abandon(reason: GalaxyError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.controller.abort(reason);
+    this.host.abandoned(this);
+  }
+}
+
+/**
+ * The attempt behind a `run` argument or the job behind a result. A symbol key, not
+ * enumerable, so spreads, JSON and equality checks never see it; reading it through a
+ * proxy or an object derived from the argument still finds it.
+ */
+export const SOURCE = Symbol('galaxyflow.source');
+
+/**
+ * The `signal` of a node's `run` argument: an own enumerable getter like an object literal's,
+ * but one function for every attempt. A getter made per attempt gives each argument object a
+ * hidden class of its own, which cost V8 about a microsecond per node.
+ */
+export const signalProperty: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [SOURCE]: Attempt }): AbortSignal {
+    return this[SOURCE].signal;
+  },
+};
+
+/**
+ * A result's lazy `hash`: an own enumerable getter, so JSON.stringify and spreads read it
+ * like any field, shared by every result for the reason above.
+ */
+export const hashProperty: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [SOURCE]: Job }): string {
+    const job = this[SOURCE];
+    job.hash ??= hashNodeRun(job.node.type, job.rawData, job.inputs);
+    return job.hash;
+  },
+};
+
+/**
+ * Gives a result its `hash`. Hashing every node's inputs is a tenth of a run's cost and
+ * only a later run comparing for reuse needs it, so it is computed on first read (see
+ * `hashProperty`) unless already known.
+ */
+export function withHash(job: Job, result: EndedNode): EndedNode {
+  if (job.hash !== undefined) {
+    result.hash = job.hash;
+    return result;
+  }
+  Object.defineProperty(result, 'hash', hashProperty);
+  Object.defineProperty(result, SOURCE, { value: job });
+  return result;
+}

@@ -1,0 +1,2 @@
+export type { DrainOptions, RunHandle } from './handle';
+export { runWorkflow, startRun } from './startRun';

@@ -32,6 +32,9 @@ export function checkRunOptions(options: RunOptions): void {
   if (runTimeoutMs !== undefined) {
     check(isNumber(runTimeoutMs) && runTimeoutMs > 0, 'runTimeoutMs', runTimeoutMs, 'a number of ms above 0, or Infinity for no limit');
   }
+  if (options.sliceMs !== undefined) {
+    check(isNumber(options.sliceMs) && options.sliceMs >= 0, 'sliceMs', options.sliceMs, 'a number of ms of 0 or more (0 or Infinity: never yield)');
+  }
   if (beforeNodeStart !== undefined) check(typeof beforeNodeStart === 'function', 'beforeNodeStart', beforeNodeStart, 'a function');
   if (resume !== undefined) {
     const parsed = RunSnapshotSchema.safeParse(resume);

@@ -240,6 +240,13 @@ export interface RunOptions {
    */
   nodeTimeoutMs?: number;
   /**
+   * Longest stretch, in ms, the scheduler starts and finishes nodes without giving the event
+   * loop a turn. Nodes that complete in microtasks (synchronous executors, a `beforeNodeStart`
+   * on a synchronous store) would otherwise run a large graph in one turn, and a server would
+   * answer no request or a page no input meanwhile. Default 10; `0` or `Infinity`: never yield.
+   */
+  sliceMs?: number;
+  /**
    * Upper bounds on what a workflow's `settings` and its nodes' `data` may ask for. Default
    * `{ maxAttempts: 10, maxBackoffMs: 60_000, nodeTimeoutMs: <this run's nodeTimeoutMs> }`
    * (each never below the host's own `retry` / `nodeTimeoutMs`). See `RunCaps`.

@@ -39,7 +39,7 @@ import {
  */
 export type EngineDefaults = Pick<
   RunOptions,
-  'concurrency' | 'nodeTimeoutMs' | 'retry' | 'failureMode' | 'caps'
+  'concurrency' | 'nodeTimeoutMs' | 'retry' | 'failureMode' | 'caps' | 'sliceMs'
 >;
 
 /** Where a worker reports what went wrong around a run (never a node's own failure). */

@@ -420,3 +420,61 @@ describe('stopping a run from a node:start listener', () => {
     expect(Object.keys(snapshot.nodes)).toEqual(['a']);
   });
 });
+
+describe('RunOptions.sliceMs', () => {
+  /** One source fanned out to `n` synchronous nodes: the whole run completes in microtasks. */
+  function fanOut(n: number) {
+    return {
+      nodes: [
+        { id: 'src', type: 'text', data: { text: 'x' } },
+        ...Array.from({ length: n }, (_, i) => ({ id: `d${i}`, type: 'debug', data: {} })),
+      ],
+      edges: Array.from({ length: n }, (_, i) => ({
+        id: `e${i}`,
+        source: 'src',
+        sourceHandle: 'text',
+        target: `d${i}`,
+        targetHandle: 'value',
+      })),
+    };
+  }
+
+  it('gives the event loop a turn during a long run of synchronous nodes', async () => {
+    const handle = startRun(fanOut(1_999), {
+      registry: testRegistry,
+      sliceMs: 1,
+      concurrency: Number.POSITIVE_INFINITY,
+    });
+    let finishedWhenTimerFired: boolean | undefined;
+    let done = false;
+    void handle.result.then(() => {
+      done = true;
+    });
+    setTimeout(() => {
+      finishedWhenTimerFired = done;
+    }, 0);
+    const result = await handle.result;
+    expect(result.status).toBe('SUCCESS');
+    expect(Object.keys(result.nodes)).toHaveLength(2_000);
+    expect(finishedWhenTimerFired).toBe(false);
+  });
+
+  it('with sliceMs 0 never yields: the run completes before a timer set beside it', async () => {
+    const handle = startRun(fanOut(1_999), {
+      registry: testRegistry,
+      sliceMs: 0,
+      concurrency: Number.POSITIVE_INFINITY,
+    });
+    let finishedWhenTimerFired: boolean | undefined;
+    let done = false;
+    void handle.result.then(() => {
+      done = true;
+    });
+    setTimeout(() => {
+      finishedWhenTimerFired = done;
+    }, 0);
+    await handle.result;
+    await wait(5);
+    expect(finishedWhenTimerFired).toBe(true);
+  });
+});

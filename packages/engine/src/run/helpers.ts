@@ -45,3 +45,20 @@ export function startOrder(nodes: readonly CompiledNode[], level: Int32Array, sc
   for (const i of byId) order[next[level[i]!]!++] = i;
   return order;
 }
+
+const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
+/**
+ * Calls `callback` once the event loop has had a turn, so pending I/O (a server's other
+ * requests, a page's input) is served first: `setImmediate` where the runtime has one (Node,
+ * Bun, Deno: it runs right after I/O polling, without a timer's 1 ms floor), else a
+ * zero-delay timer.
+ */
+export const afterTurn: (callback: () => void) => void =
+  typeof immediate === 'function'
+    ? (callback) => {
+        immediate(callback);
+      }
+    : (callback) => {
+        setTimeout(callback, 0);
+      };

@@ -26,7 +26,7 @@ import { analyzeWorkflow, type CompiledNode } from '../validate';
 import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, SOURCE, signalProperty, withHash } from './attempt';
 import { createEventDelivery } from './eventDelivery';
 import type { DrainOptions, RunHandle } from './handle';
-import { formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
+import { afterTurn, formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
 import { checkOutput, gatherInputs, missingInput, type NodeIO, plainMeta } from './nodeIO';
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
@@ -43,6 +43,8 @@ interface StopReason {
 }
 
 // setTimeout fires at once past 2^31-1 ms; longer run limits are clamped (24.8 days).
+const DEFAULT_SLICE_MS = 10;
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -51,6 +53,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Listeners attached in the same tick see every event, `run:start` included.
  */
 export function startRun(workflow: unknown, options: RunOptions): RunHandle {
+  const calledAt = performance.now();
   checkRunOptions(options);
   const validateOptions: Parameters<typeof analyzeWorkflow>[2] = {};
   if (options.limits) validateOptions.limits = options.limits;
@@ -111,6 +114,20 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   let running = 0;
   let pumping = false;
   let finished = false;
+  /** Longest stretch of scheduling without a turn of the event loop; `Infinity`: never yield. */
+  const sliceMs = options.sliceMs === undefined ? DEFAULT_SLICE_MS : options.sliceMs === 0 ? Number.POSITIVE_INFINITY : options.sliceMs;
+  /**
+   * performance.now() when the current stretch began; -1 once the event loop has had a turn
+   * since. The first stretch began when `startRun` was called: checking a large graph already
+   * took part of the slice before the first node starts.
+   */
+  let sliceStart = -1;
+  if (sliceMs !== Number.POSITIVE_INFINITY) {
+    sliceStart = calledAt;
+    afterTurn(endStretch);
+  }
+  /** Set while the scheduler waits for its turn back after yielding. */
+  let yielding = false;
   let stopReason: StopReason | null = null;
   /** Set by `drain()`: nothing starts any more; the run suspends once nothing is in flight. */
   let draining: { abortInFlight: boolean } | null = null;
@@ -513,11 +530,51 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   }
 
   function pump(): void {
-    if (pumping || finished) return;
+    if (pumping || finished || yielding) return;
+    if (sliceMs !== Number.POSITIVE_INFINITY && overSlice()) return;
     pumping = true;
-    while (!stopReason && !draining && running < concurrency && heap.size > 0) launch(heap.pop()!);
+    while (!stopReason && !draining && running < concurrency && heap.size > 0) {
+      launch(heap.pop()!);
+      // Synchronous executors complete inside launch: a long burst of them is cut into slices too.
+      if (sliceMs !== Number.POSITIVE_INFINITY && performance.now() - sliceStart > sliceMs) {
+        yieldSlice();
+        break;
+      }
+    }
     pumping = false;
+    if (yielding) return;
     if (running === 0 && (stopReason !== null || draining !== null || heap.size === 0)) finish();
+  }
+
+  /**
+   * Whether the current stretch of scheduling has run past `sliceMs`, in which case the
+   * scheduler yields. Nodes that finish in microtasks (synchronous executors, async ones that
+   * never wait on I/O, a `beforeNodeStart` that reads a synchronous store) would otherwise
+   * chain a whole run into one turn of the event loop, and a server answers nobody meanwhile.
+   * A stretch ends when the event loop gets a turn: one `afterTurn` callback per stretch marks it.
+   */
+  function overSlice(): boolean {
+    const at = performance.now();
+    if (sliceStart < 0) {
+      sliceStart = at;
+      afterTurn(endStretch);
+      return false;
+    }
+    if (at - sliceStart <= sliceMs) return false;
+    yieldSlice();
+    return true;
+  }
+
+  function endStretch(): void {
+    sliceStart = -1;
+  }
+
+  function yieldSlice(): void {
+    yielding = true;
+    afterTurn(() => {
+      yielding = false;
+      pump();
+    });
   }
 
   function finish(): void {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -372,6 +373,58 @@ describe('in-process queue', () => {
     // The long runs still hold their slots: Carol's run did not wait for one to end.
     expect((await w.store.getRunById(held[0]!))?.status).toBe('RUNNING');
     await queue.stop({ deadlineMs: 0 });
+  });
+
+  it('a 2,000-node run leaves the event loop free: bounded writes, turns for everyone else', async () => {
+    const w = await setup();
+    const batches: number[] = [];
+    const record = w.store.recordRunProgress.bind(w.store);
+    w.store.recordRunProgress = (runId, workerId, progress) => {
+      batches.push(
+        (progress.nodeResults?.length ?? 0) +
+          (progress.logs?.length ?? 0) +
+          (progress.events?.length ?? 0),
+      );
+      return record(runId, workerId, progress);
+    };
+    const FAN = 1_999;
+    const created = await w.store.createRun(ALICE, {
+      workflowId: null,
+      workflowVersion: null,
+      graph: {
+        nodes: [
+          { id: 'src', type: 'text', data: { text: 'x' } },
+          ...Array.from({ length: FAN }, (_, i) => ({ id: `d${i}`, type: 'debug', data: {} })),
+        ],
+        edges: Array.from({ length: FAN }, (_, i) => ({
+          id: `e${i}`,
+          source: 'src',
+          sourceHandle: 'text',
+          target: `d${i}`,
+          targetHandle: 'value',
+        })),
+      },
+      scope: 'FULL',
+      targetNodeIds: null,
+      reuseRunId: null,
+    });
+    assert(created.ok);
+    // Counts turns of the event loop that come while the run is going: a request to the
+    // server is answered in such a turn.
+    let turns = 0;
+    let started = false;
+    const ticker = setInterval(() => {
+      if (started) turns++;
+    }, 0);
+    const queue = queueFor(w, { pollMs: 10 });
+    await queue.start();
+    started = true;
+    const run = await finalRun(w, created.run.id);
+    clearInterval(ticker);
+    expect(run.status).toBe('SUCCESS');
+    expect(run.counts.success).toBe(FAN + 1);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(300);
+    expect(turns).toBeGreaterThan(5);
   });
 
   it('stops a run at its time limit even when a node ignores its abort signal', async () => {

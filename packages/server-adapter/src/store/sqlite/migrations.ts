@@ -189,6 +189,16 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE node_results ADD COLUMN meta TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'node result order index',
+    // Each new node result takes the next seq of its run (MAX(seq) + 1), and a run's results
+    // are read in seq order: without this index both scan every result of the run, so writing
+    // a run of n nodes cost O(n^2) (80 µs a row at 2,000 nodes, blocking the event loop).
+    sql: /* sql */ `
+      CREATE INDEX node_results_run_seq ON node_results (run_id, seq);
+    `,
+  },
 ];
 
 /**

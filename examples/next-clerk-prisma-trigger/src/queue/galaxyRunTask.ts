@@ -42,7 +42,7 @@ export async function runGalaxyRunTask(
   payload: GalaxyRunPayload,
   attempt: GalaxyRunAttempt,
   execute: ExecuteRun,
-  deps: Omit<ExecuteRunDeps, 'workerId' | 'cancelSignal' | 'signal'>,
+  deps: Omit<ExecuteRunDeps, 'workerId' | 'cancelSignal' | 'releaseSignal'>,
 ): Promise<GalaxyRunOutput> {
   const { runId } = payload;
   const outcome = await execute(runId, {

@@ -13,7 +13,7 @@ import { readServerEnv } from './env';
 import { openStore } from './store';
 
 /** What every run executed in this process shares: built once, on the first run. */
-export type WorkerDeps = Omit<ExecuteRunDeps, 'workerId' | 'cancelSignal' | 'signal'>;
+export type WorkerDeps = Omit<ExecuteRunDeps, 'workerId' | 'cancelSignal' | 'releaseSignal'>;
 
 let deps: Promise<WorkerDeps> | undefined;
 

@@ -16,9 +16,16 @@ const DEFAULT_PROMPT = 'Describe this image in detail.';
  * Turns image inputs into bytes a model accepts: data URLs are read here (any runtime),
  * http(s) URLs go to the host's `context.fetchImage`, which guards against SSRF.
  */
-export async function loadImages(values: readonly unknown[], context: RunContext, signal: AbortSignal): Promise<ImageData[]> {
+export async function loadImages(
+  values: readonly unknown[],
+  context: RunContext,
+  signal: AbortSignal,
+): Promise<ImageData[]> {
   if (values.length > MAX_VISION_IMAGES) {
-    throw providerError('E_IMAGE_INVALID', `A Vision node takes at most ${MAX_VISION_IMAGES} images; it received ${values.length}.`);
+    throw providerError(
+      'E_IMAGE_INVALID',
+      `A Vision node takes at most ${MAX_VISION_IMAGES} images; it received ${values.length}.`,
+    );
   }
   return Promise.all(
     values.map(async (value, index) => {
@@ -27,9 +34,13 @@ export async function loadImages(values: readonly unknown[], context: RunContext
       }
       if (isDataUrl(value)) return parseImageDataUrl(value);
       if (!/^https?:\/\//i.test(value.trim())) {
-        throw providerError('E_IMAGE_INVALID', `Image ${index + 1} must be a data: URL or an http(s) URL.`, {
-          details: { scheme: value.trim().split(':')[0]?.slice(0, 20) ?? '' },
-        });
+        throw providerError(
+          'E_IMAGE_INVALID',
+          `Image ${index + 1} must be a data: URL or an http(s) URL.`,
+          {
+            details: { scheme: value.trim().split(':')[0]?.slice(0, 20) ?? '' },
+          },
+        );
       }
       const fetchImage = getImageFetcher(context);
       if (!fetchImage) {
@@ -54,9 +65,16 @@ export const visionNode = defineNode({
   type: 'vision',
   label: 'Vision',
   category: 'AI',
-  description: 'Asks a vision model about images (data URLs or http(s) URLs) and streams its answer.',
+  description:
+    'Asks a vision model about images (data URLs or http(s) URLs) and streams its answer.',
   inputs: {
-    image: { type: 'image', required: true, multiple: true, label: 'Image', description: 'A data: URL or an http(s) URL.' },
+    image: {
+      type: 'image',
+      required: true,
+      multiple: true,
+      label: 'Image',
+      description: 'A data: URL or an http(s) URL.',
+    },
     prompt: { type: 'text', label: 'Prompt', description: 'Fills {{input}} in the prompt.' },
   },
   outputs: { text: { type: 'text', label: 'Text' } },
@@ -64,9 +82,21 @@ export const visionNode = defineNode({
   fields: {
     provider: providerField,
     model: modelField('visionModels'),
-    prompt: { kind: 'textarea', label: 'Prompt', placeholder: DEFAULT_PROMPT, help: `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"` },
+    prompt: {
+      kind: 'textarea',
+      label: 'Prompt',
+      placeholder: DEFAULT_PROMPT,
+      help: `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"`,
+    },
     system: { kind: 'textarea', label: 'System prompt', advanced: true },
-    temperature: { kind: 'number', label: 'Temperature', min: 0, max: 2, step: 0.1, advanced: true },
+    temperature: {
+      kind: 'number',
+      label: 'Temperature',
+      min: 0,
+      max: 2,
+      step: 0.1,
+      advanced: true,
+    },
     maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true },
   },
   run: async ({ inputs, data, signal, emit, log, setMeta, context }) => {

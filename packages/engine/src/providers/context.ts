@@ -19,7 +19,12 @@ export function llmContext(services: LLMRunContext, rest: RunContext = {}): RunC
 }
 
 function isProviderSet(value: unknown): value is ProviderSet {
-  return typeof value === 'object' && value !== null && typeof (value as ProviderSet).generate === 'function' && typeof (value as ProviderSet).get === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ProviderSet).generate === 'function' &&
+    typeof (value as ProviderSet).get === 'function'
+  );
 }
 
 /** The provider set in a run's context, or undefined when the host configured none. */
@@ -29,5 +34,7 @@ export function getProviderSet(context: RunContext): ProviderSet | undefined {
 
 /** The image fetcher in a run's context, or undefined. */
 export function getImageFetcher(context: RunContext): ImageFetcher | undefined {
-  return typeof context.fetchImage === 'function' ? (context.fetchImage as ImageFetcher) : undefined;
+  return typeof context.fetchImage === 'function'
+    ? (context.fetchImage as ImageFetcher)
+    : undefined;
 }

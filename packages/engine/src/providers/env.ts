@@ -1,6 +1,11 @@
 import { providerCatalog } from './catalog';
 import { providerError } from './errors';
-import { createProviderSet, type FallbackTarget, type ProviderSet, type ProviderSetOptions } from './providerSet';
+import {
+  createProviderSet,
+  type FallbackTarget,
+  type ProviderSet,
+  type ProviderSetOptions,
+} from './providerSet';
 import type { Env, LLMProvider, ProviderFactory } from './types';
 
 /** Everything of `ProviderSetOptions` but the providers, which come from the environment. */
@@ -13,7 +18,10 @@ export type ProvidersFromEnvOptions = Omit<ProviderSetOptions, 'providers'> & {
  * Reads `LLM_FALLBACK`, an ordered list like `gemini,groq=llama-3.3-70b-versatile`: each
  * configured provider falls back to the configured ones after it, `=model` picking the model.
  */
-export function parseFallbackList(value: string | undefined, configured: readonly string[]): Record<string, FallbackTarget[]> {
+export function parseFallbackList(
+  value: string | undefined,
+  configured: readonly string[],
+): Record<string, FallbackTarget[]> {
   const order: FallbackTarget[] = [];
   for (const item of (value ?? '').split(',')) {
     const trimmed = item.trim();
@@ -75,6 +83,11 @@ export function createProvidersFromEnv(
   }
   providers.push(...(options.extraProviders ?? []));
   const { extraProviders: _extra, ...setOptions } = options;
-  const fallbacks = setOptions.fallbacks ?? parseFallbackList(env.LLM_FALLBACK, providers.map((p) => p.name));
+  const fallbacks =
+    setOptions.fallbacks ??
+    parseFallbackList(
+      env.LLM_FALLBACK,
+      providers.map((p) => p.name),
+    );
   return createProviderSet({ ...setOptions, providers, fallbacks });
 }

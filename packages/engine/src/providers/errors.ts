@@ -1,4 +1,9 @@
-import { CanceledError, GalaxyError, type GalaxyErrorOptions, type KnownErrorCode } from '../errors';
+import {
+  CanceledError,
+  GalaxyError,
+  type GalaxyErrorOptions,
+  type KnownErrorCode,
+} from '../errors';
 
 /**
  * The codes of the engine's one table (`errorMessages`) that LLM providers, the Vision node's
@@ -16,7 +21,11 @@ export type ProviderErrorCode = Extract<
 >;
 
 /** Makes a `GalaxyError` with one of the provider codes; the message defaults to the table's. */
-export function providerError(code: ProviderErrorCode, message?: string, options: GalaxyErrorOptions = {}): GalaxyError {
+export function providerError(
+  code: ProviderErrorCode,
+  message?: string,
+  options: GalaxyErrorOptions = {},
+): GalaxyError {
   return new GalaxyError(code, message, options);
 }
 
@@ -69,7 +78,11 @@ export function classifyHttpFailure(failure: HttpFailure): GalaxyError {
   const keyHint = failure.apiKeyEnv ? ` Check ${failure.apiKeyEnv}.` : '';
 
   if (status === 401 || failure.invalidKey) {
-    return providerError('E_PROVIDER_AUTH', `${label} rejected the API key (HTTP ${status}).${keyHint}${said}`, base);
+    return providerError(
+      'E_PROVIDER_AUTH',
+      `${label} rejected the API key (HTTP ${status}).${keyHint}${said}`,
+      base,
+    );
   }
   if (status === 403) {
     return providerError(
@@ -86,21 +99,36 @@ export function classifyHttpFailure(failure: HttpFailure): GalaxyError {
     );
   }
   if (status === 429) {
-    const wait = failure.retryAfterMs !== undefined ? ` Retry after ${Math.ceil(failure.retryAfterMs / 1000)} s.` : '';
+    const wait =
+      failure.retryAfterMs !== undefined
+        ? ` Retry after ${Math.ceil(failure.retryAfterMs / 1000)} s.`
+        : '';
     const options: GalaxyErrorOptions = { ...base, retryable: true };
     if (failure.retryAfterMs !== undefined) {
       options.retryAfterMs = failure.retryAfterMs;
       details.retryAfterMs = failure.retryAfterMs;
     }
-    return providerError('E_PROVIDER_RATE_LIMIT', `${label} is rate limiting requests (HTTP 429).${wait}${said}`, options);
+    return providerError(
+      'E_PROVIDER_RATE_LIMIT',
+      `${label} is rate limiting requests (HTTP 429).${wait}${said}`,
+      options,
+    );
   }
   if (isRetryableStatus(status)) {
     const options: GalaxyErrorOptions = { ...base, retryable: true };
     if (failure.retryAfterMs !== undefined) options.retryAfterMs = failure.retryAfterMs;
     const code = status === 408 ? 'E_PROVIDER_TIMEOUT' : 'E_PROVIDER_UNAVAILABLE';
-    return providerError(code, `${label} had a temporary failure (HTTP ${status}).${said}`, options);
+    return providerError(
+      code,
+      `${label} had a temporary failure (HTTP ${status}).${said}`,
+      options,
+    );
   }
-  return providerError('E_PROVIDER_BAD_REQUEST', `${label} rejected the request (HTTP ${status}).${said}`, base);
+  return providerError(
+    'E_PROVIDER_BAD_REQUEST',
+    `${label} rejected the request (HTTP ${status}).${said}`,
+    base,
+  );
 }
 
 const NETWORK_CODES = new Set([
@@ -133,7 +161,12 @@ export function networkErrorCode(error: unknown): string | undefined {
 }
 
 /** A transport failure (reset, refused, DNS, body cut short): retryable, with a hint about what to check. */
-export function networkFailure(provider: string, label: string, baseUrl: string, error: unknown): GalaxyError {
+export function networkFailure(
+  provider: string,
+  label: string,
+  baseUrl: string,
+  error: unknown,
+): GalaxyError {
   const code = networkErrorCode(error);
   const reason =
     code === 'ECONNREFUSED'
@@ -143,21 +176,29 @@ export function networkFailure(provider: string, label: string, baseUrl: string,
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
           ? 'the connection was reset.'
           : `${code ?? (error instanceof Error ? error.message : 'network error')}.`;
-  return providerError('E_PROVIDER_UNAVAILABLE', `Could not reach ${label} at ${baseUrl}: ${reason}`, {
-    retryable: true,
-    cause: error,
-    details: code === undefined ? { provider } : { provider, networkCode: code },
-  });
+  return providerError(
+    'E_PROVIDER_UNAVAILABLE',
+    `Could not reach ${label} at ${baseUrl}: ${reason}`,
+    {
+      retryable: true,
+      cause: error,
+      details: code === undefined ? { provider } : { provider, networkCode: code },
+    },
+  );
 }
 
 /**
  * Reads a server-suggested wait, in ms: `retry-after-ms`, then `Retry-After` as seconds or
  * an HTTP date. Undefined when absent or unreadable.
  */
-export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: { get(name: string): string | null } | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Math.round(Number(ms));
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0)
+    return Math.round(Number(ms));
   const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);

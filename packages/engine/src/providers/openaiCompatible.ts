@@ -1,7 +1,14 @@
 import { GalaxyError } from '../errors';
 import { readSse } from '../sse';
 import { providerInfo } from './catalog';
-import { abortReason, classifyHttpFailure, type HttpFailure, networkFailure, parseRetryAfter, providerError } from './errors';
+import {
+  abortReason,
+  classifyHttpFailure,
+  type HttpFailure,
+  networkFailure,
+  parseRetryAfter,
+  providerError,
+} from './errors';
 import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
@@ -46,7 +53,11 @@ function errorMessageOf(text: string): string {
     const body = JSON.parse(text) as { error?: unknown; detail?: unknown; message?: unknown };
     const error = body.error;
     if (typeof error === 'string') return error;
-    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    if (
+      error &&
+      typeof error === 'object' &&
+      typeof (error as { message?: unknown }).message === 'string'
+    ) {
       return (error as { message: string }).message;
     }
     if (typeof body.detail === 'string') return body.detail;
@@ -61,15 +72,24 @@ function errorMessageOf(text: string): string {
  * A provider for any server speaking OpenAI's `/v1/chat/completions` (Ollama, vLLM, LM Studio,
  * llama.cpp server, OpenAI itself) with plain `fetch`: no SDK, runs anywhere `fetch` does.
  */
-export function createOpenAICompatibleProvider(options: OpenAICompatibleProviderOptions): LLMProvider {
+export function createOpenAICompatibleProvider(
+  options: OpenAICompatibleProviderOptions,
+): LLMProvider {
   if (!options.baseUrl?.trim()) {
-    throw providerError('E_PROVIDER_NOT_CONFIGURED', `${INFO.requiredEnv} is not set: give the server's address, e.g. http://localhost:11434/v1.`);
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `${INFO.requiredEnv} is not set: give the server's address, e.g. http://localhost:11434/v1.`,
+    );
   }
   let endpoint: string;
   try {
     endpoint = new URL(chatCompletionsUrl(options.baseUrl)).toString();
   } catch (error) {
-    throw providerError('E_PROVIDER_NOT_CONFIGURED', `The base URL "${options.baseUrl}" is not a valid URL.`, { cause: error });
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `The base URL "${options.baseUrl}" is not a valid URL.`,
+      { cause: error },
+    );
   }
   const name = options.name ?? INFO.name;
   const label = options.label ?? INFO.label;
@@ -78,7 +98,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
     const stream = request.stream ?? true;
-    const body: Record<string, unknown> = { model: request.model, messages: toChatMessages(request), stream };
+    const body: Record<string, unknown> = {
+      model: request.model,
+      messages: toChatMessages(request),
+      stream,
+    };
     if (stream) body.stream_options = { include_usage: true };
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
@@ -115,7 +139,14 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
           { details: { provider: name, status: 404 } },
         );
       }
-      const failure: HttpFailure = { provider: name, label, status: response.status, message, model: request.model, apiKeyEnv };
+      const failure: HttpFailure = {
+        provider: name,
+        label,
+        status: response.status,
+        message,
+        model: request.model,
+        apiKeyEnv,
+      };
       const retryAfterMs = parseRetryAfter(response.headers);
       if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
       throw classifyHttpFailure(failure);
@@ -136,11 +167,15 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
           try {
             parsed = JSON.parse(event.data) as RawCompletion;
           } catch (error) {
-            throw providerError('E_PROVIDER_RESPONSE', `${label} streamed something that is not JSON: ${event.data.slice(0, 200)}`, {
-              retryable: true,
-              cause: error,
-              details: { provider: name },
-            });
+            throw providerError(
+              'E_PROVIDER_RESPONSE',
+              `${label} streamed something that is not JSON: ${event.data.slice(0, 200)}`,
+              {
+                retryable: true,
+                cause: error,
+                details: { provider: name },
+              },
+            );
           }
           yield* reader.read(parsed);
         }
@@ -150,11 +185,15 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         try {
           parsed = JSON.parse(text) as RawCompletion;
         } catch (error) {
-          throw providerError('E_PROVIDER_RESPONSE', `${label} answered with something that is not JSON: ${text.slice(0, 200)}`, {
-            retryable: true,
-            cause: error,
-            details: { provider: name },
-          });
+          throw providerError(
+            'E_PROVIDER_RESPONSE',
+            `${label} answered with something that is not JSON: ${text.slice(0, 200)}`,
+            {
+              retryable: true,
+              cause: error,
+              details: { provider: name },
+            },
+          );
         }
         yield* reader.read(parsed);
       }

@@ -3,7 +3,12 @@ import { computeBackoff, resolveRetryPolicy, sleep } from '../retry';
 import type { RetryPolicy } from '../schema';
 import type { NodeMetaFallback } from '../types';
 import { providerInfo } from './catalog';
-import { type CircuitBreaker, type CircuitBreakerOptions, type CircuitState, createCircuitBreaker } from './circuitBreaker';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  createCircuitBreaker,
+} from './circuitBreaker';
 import { abortReason, providerError } from './errors';
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './limiter';
 import type { GenerateRequest, LLMProvider, Usage } from './types';
@@ -61,7 +66,14 @@ export interface ProviderSetOptions {
 /** Something that happened on the way to an answer, for the node's log. */
 export type ProviderCallEvent =
   /** An attempt failed with a retryable error; the same provider is tried again after `delayMs`. */
-  | { type: 'retry'; provider: string; model: string; attempt: number; delayMs: number; error: ErrorInfo }
+  | {
+      type: 'retry';
+      provider: string;
+      model: string;
+      attempt: number;
+      delayMs: number;
+      error: ErrorInfo;
+    }
   /** A provider failed for good; the next one in the chain is tried. */
   | { type: 'fallback'; from: string; to: string; model: string; error: ErrorInfo };
 
@@ -127,7 +139,13 @@ export interface ProviderSet {
   complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion>;
 }
 
-const DEFAULT_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 8_000, jitter: true };
+const DEFAULT_RETRY: Partial<RetryPolicy> = {
+  maxAttempts: 3,
+  backoffMs: 500,
+  factor: 2,
+  maxBackoffMs: 8_000,
+  jitter: true,
+};
 
 interface Entry {
   provider: LLMProvider;
@@ -145,10 +163,14 @@ interface Entry {
 function toGalaxyError(error: unknown): GalaxyError {
   if (error instanceof GalaxyError) return error;
   const info = toErrorInfo(error);
-  const options: ConstructorParameters<typeof GalaxyError>[2] = { retryable: info.retryable, cause: error };
+  const options: ConstructorParameters<typeof GalaxyError>[2] = {
+    retryable: info.retryable,
+    cause: error,
+  };
   const like = error as { retryAfterMs?: unknown; details?: unknown } | null;
   if (typeof like?.retryAfterMs === 'number') options.retryAfterMs = like.retryAfterMs;
-  if (like?.details && typeof like.details === 'object') options.details = like.details as Record<string, unknown>;
+  if (like?.details && typeof like.details === 'object')
+    options.details = like.details as Record<string, unknown>;
   return new GalaxyError(info.code, info.message, options);
 }
 
@@ -165,8 +187,16 @@ export function providerNotConfigured(name: string, configured: readonly string[
 }
 
 /** The same failure with one more sentence and more details. */
-function annotate(error: GalaxyError, addition: string, details: Record<string, unknown>): GalaxyError {
-  const options: ConstructorParameters<typeof GalaxyError>[2] = { retryable: error.retryable, cause: error, details: { ...error.details, ...details } };
+function annotate(
+  error: GalaxyError,
+  addition: string,
+  details: Record<string, unknown>,
+): GalaxyError {
+  const options: ConstructorParameters<typeof GalaxyError>[2] = {
+    retryable: error.retryable,
+    cause: error,
+    details: { ...error.details, ...details },
+  };
   if (error.retryAfterMs !== undefined) options.retryAfterMs = error.retryAfterMs;
   return new GalaxyError(error.code, `${asSentence(error.message)} ${addition}`, options);
 }
@@ -218,14 +248,23 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
   const entries = new Map<string, Entry>();
   for (const provider of options.providers) {
     if (entries.has(provider.name)) {
-      throw providerError('E_PROVIDER_NOT_CONFIGURED', `Two providers are named "${provider.name}"; give each its own name.`);
+      throw providerError(
+        'E_PROVIDER_NOT_CONFIGURED',
+        `Two providers are named "${provider.name}"; give each its own name.`,
+      );
     }
     const guard = { ...options.resilience, ...options.perProvider?.[provider.name] };
     const breaker =
-      guard.circuitBreaker === false ? undefined : createCircuitBreaker({ ...guard.circuitBreaker, now });
+      guard.circuitBreaker === false
+        ? undefined
+        : createCircuitBreaker({ ...guard.circuitBreaker, now });
     entries.set(provider.name, {
       provider,
-      policy: resolveRetryPolicy(DEFAULT_RETRY, options.resilience?.retry, options.perProvider?.[provider.name]?.retry),
+      policy: resolveRetryPolicy(
+        DEFAULT_RETRY,
+        options.resilience?.retry,
+        options.perProvider?.[provider.name]?.retry,
+      ),
       maxRetryAfterMs: guard.maxRetryAfterMs ?? 30_000,
       timeoutMs: guard.timeoutMs ?? 120_000,
       limiter: createConcurrencyLimiter(guard.maxConcurrency ?? 16),
@@ -238,19 +277,30 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     const chain = targets.map((t) => (typeof t === 'string' ? { provider: t } : t));
     for (const name of [primary, ...chain.map((t) => t.provider)]) {
       if (!entries.has(name)) {
-        throw providerError('E_PROVIDER_NOT_CONFIGURED', `The fallback chain of "${primary}" names "${name}", which is not among the providers (${names.join(', ')}).`);
+        throw providerError(
+          'E_PROVIDER_NOT_CONFIGURED',
+          `The fallback chain of "${primary}" names "${name}", which is not among the providers (${names.join(', ')}).`,
+        );
       }
     }
     chains.set(primary, chain);
   }
 
   /** One HTTP call on one provider, under its breaker, limiter and timeout. */
-  async function* attemptOnce(entry: Entry, request: GenerateRequest, signal: AbortSignal | undefined) {
+  async function* attemptOnce(
+    entry: Entry,
+    request: GenerateRequest,
+    signal: AbortSignal | undefined,
+  ) {
     const { provider, breaker } = entry;
     const circuitOpen = (retryAfterMs: number) =>
-      providerError('E_CIRCUIT_OPEN', `${provider.label} failed repeatedly and is paused for ${Math.ceil(retryAfterMs / 1000)} s.`, {
-        details: { provider: provider.name, retryAfterMs },
-      });
+      providerError(
+        'E_CIRCUIT_OPEN',
+        `${provider.label} failed repeatedly and is paused for ${Math.ceil(retryAfterMs / 1000)} s.`,
+        {
+          details: { provider: provider.name, retryAfterMs },
+        },
+      );
     if (breaker?.state === 'open') {
       const permit = breaker.acquire();
       if (!permit.allowed) throw circuitOpen(permit.retryAfterMs);
@@ -289,21 +339,33 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         }
         // A provider that just stops has not answered: what it sent may be half an answer.
         if (!finished) {
-          throw providerError('E_PROVIDER_RESPONSE', `${provider.label} ended its answer without finishing it: the answer may be cut off.`, {
-            retryable: true,
-            details: { provider: provider.name, model: request.model },
-          });
+          throw providerError(
+            'E_PROVIDER_RESPONSE',
+            `${provider.label} ended its answer without finishing it: the answer may be cut off.`,
+            {
+              retryable: true,
+              details: { provider: provider.name, model: request.model },
+            },
+          );
         }
         outcome = 'success';
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         if (timedOut) {
           outcome = 'failure';
-          throw providerError('E_PROVIDER_TIMEOUT', `${provider.label} did not answer within ${entry.timeoutMs} ms.`, {
-            retryable: true,
-            cause: error,
-            details: { provider: provider.name, model: request.model, timeoutMs: entry.timeoutMs },
-          });
+          throw providerError(
+            'E_PROVIDER_TIMEOUT',
+            `${provider.label} did not answer within ${entry.timeoutMs} ms.`,
+            {
+              retryable: true,
+              cause: error,
+              details: {
+                provider: provider.name,
+                model: request.model,
+                timeoutMs: entry.timeoutMs,
+              },
+            },
+          );
         }
         const failure = toGalaxyError(error);
         // A refusal (400, 401, 404) proves the provider is up: only retryable failures count against it.
@@ -325,7 +387,12 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
   }
 
   /** One provider with its retries. Reports attempts made through `stats`. */
-  async function* tryProvider(entry: Entry, request: ProviderCallRequest, model: string, stats: { attempts: number }) {
+  async function* tryProvider(
+    entry: Entry,
+    request: ProviderCallRequest,
+    model: string,
+    stats: { attempts: number },
+  ) {
     const { signal, onEvent, provider: _name, model: _model, ...rest } = request;
     const call: GenerateRequest = { ...rest, model };
     const label = entry.provider.label;
@@ -346,7 +413,11 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
           // This call's own failures opened the circuit: the reason to show is the last real one.
           stats.attempts = attempt - 1;
           const pausedMs = Number(failure.details?.retryAfterMs ?? 0);
-          throw annotate(previous, `${label} is now paused for ${Math.ceil(pausedMs / 1000)} s after repeated failures.`, { circuit: 'open' });
+          throw annotate(
+            previous,
+            `${label} is now paused for ${Math.ceil(pausedMs / 1000)} s after repeated failures.`,
+            { circuit: 'open' },
+          );
         }
         if (streamed || !failure.retryable) throw failure;
         const hinted = failure.retryAfterMs;
@@ -362,7 +433,14 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         if (attempt >= entry.policy.maxAttempts) throw failure;
         previous = failure;
         const delayMs = Math.max(computeBackoff(entry.policy, attempt, random), hinted ?? 0);
-        onEvent?.({ type: 'retry', provider: entry.provider.name, model, attempt, delayMs, error: failure.toJSON() });
+        onEvent?.({
+          type: 'retry',
+          provider: entry.provider.name,
+          model,
+          attempt,
+          delayMs,
+          error: failure.toJSON(),
+        });
         await sleep(delayMs, signal);
       }
     }
@@ -373,22 +451,37 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     if (!primary) throw providerNotConfigured(request.provider, names);
     const wantsImages = (request.images?.length ?? 0) > 0;
     const modelFor = (entry: Entry, model: string | undefined) =>
-      model || (wantsImages ? (entry.provider.defaultVisionModel ?? entry.provider.defaultModel) : entry.provider.defaultModel);
-    const chain: { entry: Entry; model: string }[] = [{ entry: primary, model: modelFor(primary, request.model) }];
+      model ||
+      (wantsImages
+        ? (entry.provider.defaultVisionModel ?? entry.provider.defaultModel)
+        : entry.provider.defaultModel);
+    const chain: { entry: Entry; model: string }[] = [
+      { entry: primary, model: modelFor(primary, request.model) },
+    ];
     for (const target of chains.get(primary.provider.name) ?? []) {
       const entry = entries.get(target.provider)!;
       if (wantsImages && !entry.provider.supportsImages) continue;
       chain.push({ entry, model: modelFor(entry, target.model) });
     }
     if (wantsImages && !primary.provider.supportsImages) {
-      throw providerError('E_PROVIDER_BAD_REQUEST', `${primary.provider.label} does not accept images; pick another provider.`, {
-        details: { provider: primary.provider.name },
-      });
+      throw providerError(
+        'E_PROVIDER_BAD_REQUEST',
+        `${primary.provider.label} does not accept images; pick another provider.`,
+        {
+          details: { provider: primary.provider.name },
+        },
+      );
     }
 
     const failed: Failed[] = [];
     const fallbacks = (): NodeMetaFallback[] =>
-      failed.map((f) => ({ provider: f.provider, model: f.model, attempts: f.attempts, code: f.error.code, message: f.error.message }));
+      failed.map((f) => ({
+        provider: f.provider,
+        model: f.model,
+        attempts: f.attempts,
+        code: f.error.code,
+        message: f.error.message,
+      }));
     for (let i = 0; i < chain.length; i++) {
       const { entry, model } = chain[i]!;
       const stats = { attempts: 0 };
@@ -416,16 +509,30 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       } catch (error) {
         if (request.signal?.aborted) throw abortReason(request.signal);
         const failure = toGalaxyError(error);
-        failed.push({ provider: entry.provider.name, model, attempts: stats.attempts, error: failure });
+        failed.push({
+          provider: entry.provider.name,
+          model,
+          attempts: stats.attempts,
+          error: failure,
+        });
         const next = chain[i + 1];
         const movable = failure.retryable || failure.code === 'E_CIRCUIT_OPEN';
         if (streamed || !movable || !next) throw finalError(failed, streamed);
-        request.onEvent?.({ type: 'fallback', from: entry.provider.name, to: next.entry.provider.name, model: next.model, error: failure.toJSON() });
+        request.onEvent?.({
+          type: 'fallback',
+          from: entry.provider.name,
+          to: next.entry.provider.name,
+          model: next.model,
+          error: failure.toJSON(),
+        });
       }
     }
   }
 
-  async function complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion> {
+  async function complete(
+    request: ProviderCallRequest,
+    onText?: (text: string) => void,
+  ): Promise<Completion> {
     let text = '';
     let completion: Completion | undefined;
     for await (const chunk of generate(request)) {
@@ -439,7 +546,10 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     }
     if (completion) return completion;
     // Unreachable while `generate` keeps its contract (a finish chunk or an error); final like its errors.
-    throw providerError('E_PROVIDER_RESPONSE', `${request.provider} ended the answer without finishing it.`);
+    throw providerError(
+      'E_PROVIDER_RESPONSE',
+      `${request.provider} ended the answer without finishing it.`,
+    );
   }
 
   return Object.freeze({
@@ -455,11 +565,24 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
 function chainFailure(failed: readonly Failed[]): GalaxyError {
   const last = failed[failed.length - 1]!.error;
   const attempts = (n: number) => `${n} attempt${n === 1 ? '' : 's'}`;
-  const message = failed.map((f, i) => `${i === 0 ? '' : 'then '}${f.provider} (${f.model}, ${attempts(f.attempts)}): ${f.error.message}`).join('; ');
+  const message = failed
+    .map(
+      (f, i) =>
+        `${i === 0 ? '' : 'then '}${f.provider} (${f.model}, ${attempts(f.attempts)}): ${f.error.message}`,
+    )
+    .join('; ');
   const options: ConstructorParameters<typeof GalaxyError>[2] = {
     retryable: last.retryable,
     cause: last,
-    details: { ...last.details, tried: failed.map((f) => ({ provider: f.provider, model: f.model, attempts: f.attempts, code: f.error.code })) },
+    details: {
+      ...last.details,
+      tried: failed.map((f) => ({
+        provider: f.provider,
+        model: f.model,
+        attempts: f.attempts,
+        code: f.error.code,
+      })),
+    },
   };
   if (last.retryAfterMs !== undefined) options.retryAfterMs = last.retryAfterMs;
   return new GalaxyError(last.code, `Every provider failed: ${message}`, options);

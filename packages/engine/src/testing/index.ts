@@ -1,2 +1,10 @@
 export { startLLMStub, wordChunks } from './llmStub';
-export type { LLMStub, LLMStubOptions, StubApi, StubMatch, StubReply, StubRequest, StubUsage } from './llmStub';
+export type {
+  LLMStub,
+  LLMStubOptions,
+  StubApi,
+  StubMatch,
+  StubReply,
+  StubRequest,
+  StubUsage,
+} from './llmStub';

@@ -3,6 +3,7 @@ import { defineNode } from '../defineNode';
 import { providerCatalog } from '../providers/catalog';
 import { getProviderSet } from '../providers/context';
 import { providerError } from '../providers/errors';
+import { MAX_MODEL_ID_LENGTH, modelIdGrammarOf, modelIdProblem } from '../providers/modelId';
 import {
   type Completion,
   type ProviderCallEvent,
@@ -67,11 +68,24 @@ export function modelField(kind: 'models' | 'visionModels'): FieldSpec {
 /** Settings every model-calling node shares. */
 export const modelCallData = {
   provider: z.string().trim().min(1).max(64).default('gemini'),
-  model: z.string().trim().max(200).default(''),
+  model: z.string().trim().max(MAX_MODEL_ID_LENGTH).default(''),
   system: z.string().max(100_000).default(''),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(1).max(1_000_000).optional(),
 };
+
+/**
+ * Refuses a model id outside its provider's grammar as an issue on the node's `model` field,
+ * so validation stops the run (and the editor shows why) before any request is made.
+ */
+export function checkModelId(
+  data: { provider: string; model: string },
+  ctx: z.RefinementCtx,
+): void {
+  const problem = modelIdProblem(modelIdGrammarOf(data.provider), data.model);
+  if (problem)
+    ctx.addIssue({ code: 'custom', path: ['model'], message: problem, input: data.model });
+}
 
 /** Logs retries and fallbacks as they happen, so the run's log tells the story of the call. */
 export function logProviderEvent(
@@ -192,15 +206,17 @@ export function extractJson(text: string): JsonValue {
   return JSON.parse(fenced ? fenced[1]! : trimmed) as JsonValue;
 }
 
-const LLMData = z.object({
-  ...modelCallData,
-  /** The prompt; `{{input}}` is the prompt input, `{{context}}` the context inputs. */
-  prompt: z.string().max(1_000_000).default('{{input}}'),
-  /** Ask for JSON and check the answer parses (and matches `jsonSchema` when given). */
-  jsonMode: z.boolean().default(false),
-  /** A JSON Schema the answer must match, in JSON Mode. */
-  jsonSchema: JsonSchemaText,
-});
+const LLMData = z
+  .object({
+    ...modelCallData,
+    /** The prompt; `{{input}}` is the prompt input, `{{context}}` the context inputs. */
+    prompt: z.string().max(1_000_000).default('{{input}}'),
+    /** Ask for JSON and check the answer parses (and matches `jsonSchema` when given). */
+    jsonMode: z.boolean().default(false),
+    /** A JSON Schema the answer must match, in JSON Mode. */
+    jsonSchema: JsonSchemaText,
+  })
+  .superRefine(checkModelId);
 
 /** Calls a language model with a prompt; streams its answer token by token. */
 export const llmNode = defineNode({

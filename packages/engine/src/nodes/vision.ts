@@ -6,7 +6,14 @@ import { isDataUrl, parseImageDataUrl } from '../providers/images';
 import type { ProviderCallRequest } from '../providers/providerSet';
 import type { ImageData } from '../providers/types';
 import type { RunContext } from '../types';
-import { callModel, fillPrompt, modelCallData, modelField, providerField } from './llm';
+import {
+  callModel,
+  checkModelId,
+  fillPrompt,
+  modelCallData,
+  modelField,
+  providerField,
+} from './llm';
 
 /** Most images one Vision node sends in one call. */
 export const MAX_VISION_IMAGES = 16;
@@ -54,11 +61,13 @@ export async function loadImages(
   );
 }
 
-const VisionData = z.object({
-  ...modelCallData,
-  /** What to ask about the images; `{{input}}` is the prompt input. */
-  prompt: z.string().max(1_000_000).default('{{input}}'),
-});
+const VisionData = z
+  .object({
+    ...modelCallData,
+    /** What to ask about the images; `{{input}}` is the prompt input. */
+    prompt: z.string().max(1_000_000).default('{{input}}'),
+  })
+  .superRefine(checkModelId);
 
 /** Asks a vision model about one or more images. */
 export const visionNode = defineNode({

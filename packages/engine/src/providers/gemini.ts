@@ -17,6 +17,7 @@ import {
   networkFailure,
   providerError,
 } from './errors';
+import { assertModelId, encodePathSegments } from './modelId';
 import type {
   Env,
   GenerateChunk,
@@ -102,7 +103,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
   }
   const name = options.name ?? INFO.name;
   const baseUrl = options.baseUrl?.trim().replace(/\/+$/, '') || DEFAULT_BASE_URL;
-  const apiVersion = options.apiVersion ?? 'v1beta';
+  const apiVersion = encodePathSegments(options.apiVersion ?? 'v1beta');
   const client = new GoogleGenerativeAI(options.apiKey);
 
   function classify(error: unknown, request: GenerateRequest): GalaxyError {
@@ -171,13 +172,18 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
   }
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    // The SDK pastes the model into the request path as it is: check it, then encode every segment.
+    assertModelId('gemini', request.model, name);
+    const modelPath = encodePathSegments(
+      request.model.includes('/') ? request.model : `models/${request.model}`,
+    );
     const generationConfig: GenerationConfig = {};
     if (request.temperature !== undefined) generationConfig.temperature = request.temperature;
     if (request.maxTokens !== undefined) generationConfig.maxOutputTokens = request.maxTokens;
     if (request.json) generationConfig.responseMimeType = 'application/json';
     const model = client.getGenerativeModel(
       {
-        model: request.model,
+        model: modelPath,
         generationConfig,
         ...(request.system ? { systemInstruction: request.system } : {}),
       },

@@ -10,6 +10,7 @@ import {
   providerError,
 } from './errors';
 import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { assertModelId } from './modelId';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
 const INFO = providerInfo('groq')!;
@@ -88,6 +89,7 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
   }
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    assertModelId('groq', request.model, name);
     const stream = request.stream ?? true;
     const body = {
       model: request.model,

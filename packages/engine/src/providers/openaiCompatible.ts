@@ -10,6 +10,7 @@ import {
   providerError,
 } from './errors';
 import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { assertModelId } from './modelId';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
 const INFO = providerInfo('openai-compatible')!;
@@ -97,6 +98,7 @@ export function createOpenAICompatibleProvider(
   const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_COMPATIBLE_API_KEY';
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    assertModelId('openai-compatible', request.model, name);
     const stream = request.stream ?? true;
     const body: Record<string, unknown> = {
       model: request.model,

@@ -6,5 +6,6 @@ export type {
   StubMatch,
   StubReply,
   StubRequest,
+  StubStrayRequest,
   StubUsage,
 } from './llmStub';

@@ -105,6 +105,19 @@ export interface StubRequest {
   closed: Promise<{ byClient: boolean }>;
 }
 
+/** A request that matched none of the APIs' model routes; the stub answered it 404. */
+export interface StubStrayRequest {
+  method: string;
+  /** The path as it arrived, before any decoding. */
+  path: string;
+  /** The query string with its `?`, or empty. */
+  search: string;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Epoch ms when the request arrived. */
+  receivedAt: number;
+}
+
 export interface LLMStubOptions {
   /** Wait before every reply, in ms (a model's latency). Default 0. */
   latencyMs?: number;
@@ -126,6 +139,8 @@ export interface LLMStub {
   readonly port: number;
   /** Every request so far, in arrival order. */
   readonly requests: readonly StubRequest[];
+  /** Requests outside the model routes, in arrival order: a client aimed somewhere it should not have. */
+  readonly strayRequests: readonly StubStrayRequest[];
   /** Most requests open at the same moment since the start (or the last `reset`). */
   readonly peakConcurrency: number;
   /** Queues replies; each request takes the first queued reply whose `match` fits. */
@@ -236,6 +251,7 @@ function usageFor(request: StubRequest, chunks: readonly string[], usage?: StubU
 /** Starts the stub on 127.0.0.1 at a free port. */
 export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStub> {
   const requests: StubRequest[] = [];
+  const strays: StubStrayRequest[] = [];
   const queue: StubReply[] = [];
   const aborted: StubRequest[] = [];
   const abortWaiters = new Set<(request: StubRequest) => void>();
@@ -344,6 +360,14 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     const route = req.method === 'POST' ? routeOf(url.pathname) : undefined;
     const raw = await readBody(req);
     if (!route) {
+      const rawPath = (req.url ?? '/').split('?')[0]!;
+      strays.push({
+        method: req.method ?? '',
+        path: rawPath,
+        search: url.search,
+        headers: req.headers,
+        receivedAt: Date.now(),
+      });
       sendJson(res, 404, {
         error: { message: `No route for ${req.method} ${url.pathname}`, type: 'not_found' },
       });
@@ -550,6 +574,9 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     get requests() {
       return requests;
     },
+    get strayRequests() {
+      return strays;
+    },
     get peakConcurrency() {
       return peak;
     },
@@ -604,6 +631,7 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     },
     reset() {
       requests.length = 0;
+      strays.length = 0;
       queue.length = 0;
       aborted.length = 0;
       peak = open;

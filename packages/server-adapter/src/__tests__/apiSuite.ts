@@ -386,6 +386,32 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(api.tableCounts()).toEqual(before);
     });
 
+    it('refuses with 422 a model id that would leave the provider route, naming the node', async () => {
+      const res = await api.request('POST', '/execute', {
+        json: {
+          nodes: [
+            { id: 'q', type: 'text', data: { text: 'hi' } },
+            {
+              id: 'ask',
+              type: 'llm',
+              data: { provider: 'gemini', model: '../../../../internal/admin?x=' },
+            },
+          ],
+          edges: [
+            { id: 'e', source: 'q', sourceHandle: 'text', target: 'ask', targetHandle: 'prompt' },
+          ],
+        },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.issues).toContainEqual(
+        expect.objectContaining({
+          code: 'E_INVALID_DATA',
+          nodeId: 'ask',
+          path: ['nodes', 1, 'data', 'model'],
+        }),
+      );
+    });
+
     it('answers 400 with the schema issues for a malformed body', async () => {
       const before = api.tableCounts();
       const noName = await api.request('POST', '/workflows', { json: { nodes: [] } });

@@ -13,6 +13,7 @@ export {
   WorkflowValidationError,
 } from './errors';
 export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, KnownErrorCode, ValidationIssue } from './errors';
+export { redactUrls } from './redact';
 export {
   ancestorsOf,
   buildGraphIndex,

@@ -4,6 +4,7 @@ import {
   type GalaxyErrorOptions,
   type KnownErrorCode,
 } from '../errors';
+import { withoutUrls } from '../redact';
 
 /**
  * The codes of the engine's one table (`errorMessages`) that LLM providers, the Vision node's
@@ -160,31 +161,33 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A transport failure (reset, refused, DNS, body cut short): retryable, with a hint about what to check. */
+/**
+ * A transport failure (reset, refused, DNS, body cut short): retryable, with a hint about what to
+ * check. The message names the provider (`subject`, e.g. "the OpenAI-compatible server"), never
+ * its address: a base URL is an internal address and may carry a secret. `baseUrlEnv` is the
+ * variable to check, when the provider came from the environment.
+ */
 export function networkFailure(
   provider: string,
-  label: string,
-  baseUrl: string,
+  subject: string,
   error: unknown,
+  baseUrlEnv?: string,
 ): GalaxyError {
   const code = networkErrorCode(error);
+  const baseUrl = baseUrlEnv ? `its base URL (${baseUrlEnv})` : 'its base URL';
   const reason =
     code === 'ECONNREFUSED'
-      ? 'connection refused: is the server running and is the base URL right?'
+      ? `connection refused: is the server running and is ${baseUrl} right?`
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'the host name could not be resolved: check the base URL.'
+        ? `the host name could not be resolved: check ${baseUrl}.`
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
           ? 'the connection was reset.'
-          : `${code ?? (error instanceof Error ? error.message : 'network error')}.`;
-  return providerError(
-    'E_PROVIDER_UNAVAILABLE',
-    `Could not reach ${label} at ${baseUrl}: ${reason}`,
-    {
-      retryable: true,
-      cause: error,
-      details: code === undefined ? { provider } : { provider, networkCode: code },
-    },
-  );
+          : `${code ?? (error instanceof Error ? withoutUrls(error.message, 'its address') : 'network error')}.`;
+  return providerError('E_PROVIDER_UNAVAILABLE', `Could not reach ${subject}: ${reason}`, {
+    retryable: true,
+    cause: error,
+    details: code === undefined ? { provider } : { provider, networkCode: code },
+  });
 }
 
 /**

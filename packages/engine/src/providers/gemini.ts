@@ -9,6 +9,7 @@ import {
   type RequestOptions,
 } from '@google/generative-ai';
 import { GalaxyError } from '../errors';
+import { withoutUrls } from '../redact';
 import { providerInfo } from './catalog';
 import {
   abortReason,
@@ -80,7 +81,7 @@ function hasInvalidKeyReason(details: unknown): boolean {
 /** The server's own words inside the SDK's "Error fetching from URL: [status] message" text. */
 function serverMessage(error: GoogleGenerativeAIFetchError): string {
   const match = /\] (.*?)(?: \[\{.*)?$/s.exec(error.message);
-  return match?.[1] ?? error.message;
+  return withoutUrls(match?.[1] ?? error.message, 'the Gemini API');
 }
 
 function usageOf(response: GenerateContentResponse): Usage | undefined {
@@ -139,7 +140,13 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
       });
     }
     // "Error fetching from …" (socket errors), "Error reading from the stream", "Failed to parse stream".
-    return networkFailure(name, INFO.label, baseUrl, error);
+    // The SDK drops the socket error and quotes the URL instead: keep what fetch said.
+    const message = error instanceof Error ? error.message : '';
+    const fetchFailed = /^\[GoogleGenerativeAI Error\]: Error fetching from \S+: (.*)$/s.exec(
+      message,
+    );
+    const reason = fetchFailed ? new Error(fetchFailed[1], { cause: error }) : error;
+    return networkFailure(name, INFO.label, reason, 'GEMINI_BASE_URL');
   }
 
   function checkBlocked(response: GenerateContentResponse): void {

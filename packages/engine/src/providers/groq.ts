@@ -68,7 +68,7 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
     if (error instanceof APIUserAbortError)
       return abortReason(request.signal ?? new AbortController().signal);
     if (error instanceof APIConnectionError)
-      return networkFailure(name, INFO.label, baseUrl, error.cause ?? error);
+      return networkFailure(name, INFO.label, error.cause ?? error, 'GROQ_BASE_URL');
     if (error instanceof APIError && typeof error.status === 'number') {
       const failure: HttpFailure = {
         provider: name,
@@ -85,7 +85,7 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
       return classifyHttpFailure(failure);
     }
     // An error event inside the stream, or a body cut short.
-    return networkFailure(name, INFO.label, baseUrl, error);
+    return networkFailure(name, INFO.label, error, 'GROQ_BASE_URL');
   }
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {

@@ -86,14 +86,18 @@ export function createOpenAICompatibleProvider(
   try {
     endpoint = new URL(chatCompletionsUrl(options.baseUrl)).toString();
   } catch (error) {
+    // Not echoed: a mistyped URL may still hold a password.
     throw providerError(
       'E_PROVIDER_NOT_CONFIGURED',
-      `The base URL "${options.baseUrl}" is not a valid URL.`,
+      `The base URL of ${options.label ?? `the ${INFO.label}`} is not a valid URL: check ${INFO.requiredEnv} or the baseUrl option.`,
       { cause: error },
     );
   }
   const name = options.name ?? INFO.name;
   const label = options.label ?? INFO.label;
+  // What user-visible messages call the server: never its address, which is internal and may hold a secret.
+  const server = options.label ?? `the ${INFO.label}`;
+  const baseUrlEnv = name === INFO.name ? INFO.requiredEnv : undefined;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_COMPATIBLE_API_KEY';
 
@@ -119,7 +123,7 @@ export function createOpenAICompatibleProvider(
     const fail = (error: unknown): never => {
       if (request.signal?.aborted) throw abortReason(request.signal);
       if (error instanceof GalaxyError) throw error;
-      throw networkFailure(name, label, endpoint, error);
+      throw networkFailure(name, server, error, baseUrlEnv);
     };
 
     let response: Response;
@@ -137,7 +141,7 @@ export function createOpenAICompatibleProvider(
       if (response.status === 404 && !/model/i.test(message)) {
         throw providerError(
           'E_PROVIDER_BAD_REQUEST',
-          `No chat-completions endpoint at ${endpoint} (HTTP 404): check the base URL (${INFO.requiredEnv}).`,
+          `No chat-completions endpoint on ${server} (HTTP 404): check its base URL (${baseUrlEnv ?? 'the baseUrl option'}).`,
           { details: { provider: name, status: 404 } },
         );
       }

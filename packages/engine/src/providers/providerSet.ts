@@ -1,4 +1,5 @@
 import { asSentence, type ErrorInfo, GalaxyError, toErrorInfo } from '../errors';
+import { redactUrls } from '../redact';
 import { computeBackoff, resolveRetryPolicy, sleep } from '../retry';
 import type { RetryPolicy } from '../schema';
 import type { NodeMetaFallback } from '../types';
@@ -480,7 +481,8 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         model: f.model,
         attempts: f.attempts,
         code: f.error.code,
-        message: f.error.message,
+        // Meta leaves the engine like an error does: the same redaction.
+        message: redactUrls(f.error.message),
       }));
     for (let i = 0; i < chain.length; i++) {
       const { entry, model } = chain[i]!;

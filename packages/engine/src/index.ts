@@ -38,6 +38,7 @@ export {
   DEFAULT_MAX_IMAGE_BYTES,
   getImageFetcher,
   getProviderSet,
+  getUserId,
   IMAGE_MIME_TYPES,
   isDataUrl,
   isRetryableStatus,

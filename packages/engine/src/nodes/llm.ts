@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineNode } from '../defineNode';
 import { providerCatalog } from '../providers/catalog';
-import { getProviderSet } from '../providers/context';
+import { getProviderSet, getUserId } from '../providers/context';
 import { providerError } from '../providers/errors';
 import { MAX_MODEL_ID_LENGTH, modelIdGrammarOf, modelIdProblem } from '../providers/modelId';
 import {
@@ -166,7 +166,10 @@ export async function callModel(
 ): Promise<Completion> {
   const providers = getProviderSet(context);
   if (!providers) throw providerNotConfigured(request.provider, []);
-  const completion = await providers.complete({ ...request, onEvent: logProviderEvent(log) }, emit);
+  const call: ProviderCallRequest = { ...request, onEvent: logProviderEvent(log) };
+  const userId = getUserId(context);
+  if (userId !== undefined) call.userId = userId;
+  const completion = await providers.complete(call, emit);
   // Before any check of the answer, so a result that fails its JSON check still says who gave it.
   setMeta(completionMeta(completion));
   logCompletion(log, completion);

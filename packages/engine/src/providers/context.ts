@@ -8,6 +8,13 @@ export interface LLMRunContext {
   providers?: ProviderSet;
   /** Downloads image URLs for the Vision node (`createImageFetcher` from `@galaxyflow/engine/node`). Default: URLs are refused, data URLs work. */
   fetchImage?: ImageFetcher;
+  /**
+   * Whom the run is for. The LLM and Vision nodes pass it with each call, and the provider set
+   * caps each user's calls in flight per provider (`perUserConcurrency`), so one user's burst
+   * cannot take the server's shared key from everyone. Servers set the run owner's id (the
+   * server adapter's worker does). Default: none, and calls are not capped per user.
+   */
+  userId?: string;
 }
 
 /**
@@ -37,4 +44,9 @@ export function getImageFetcher(context: RunContext): ImageFetcher | undefined {
   return typeof context.fetchImage === 'function'
     ? (context.fetchImage as ImageFetcher)
     : undefined;
+}
+
+/** The user a run is for, or undefined when the host named none. */
+export function getUserId(context: RunContext): string | undefined {
+  return typeof context.userId === 'string' && context.userId !== '' ? context.userId : undefined;
 }

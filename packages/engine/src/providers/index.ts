@@ -9,7 +9,7 @@ export type {
   CircuitPermit,
   CircuitState,
 } from './circuitBreaker';
-export { getImageFetcher, getProviderSet, llmContext } from './context';
+export { getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
 export type { LLMRunContext } from './context';
 export { createProvidersFromEnv, parseFallbackList } from './env';
 export type { ProvidersFromEnvOptions } from './env';

@@ -62,6 +62,13 @@ export interface ProviderSetOptions {
   now?: () => number;
   /** Randomness in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
+  /**
+   * Most calls one user has in flight to one provider; the user's other calls queue, first come
+   * first served, while other users' calls go on. Keeps one user's burst from taking every slot
+   * of the server's shared key. Keyed by the call's `userId` (the LLM and Vision nodes pass the
+   * run context's `userId`); calls without one are not capped. Default 4; `Infinity` for no cap.
+   */
+  perUserConcurrency?: number;
 }
 
 /** Something that happened on the way to an answer, for the node's log. */
@@ -86,6 +93,8 @@ export interface ProviderCallRequest extends Omit<GenerateRequest, 'model'> {
   model?: string;
   /** Sees retries and fallbacks as they happen. */
   onEvent?: (event: ProviderCallEvent) => void;
+  /** Who the call is for: a user's calls share `perUserConcurrency` slots per provider. Default: nobody in particular (not capped). */
+  userId?: string;
 }
 
 /** What a call through the set yields: text as it arrives, then one `finish` naming who answered. */
@@ -154,6 +163,8 @@ interface Entry {
   maxRetryAfterMs: number;
   timeoutMs: number;
   limiter: ConcurrencyLimiter;
+  /** Per-user limiters of users with calls in flight or waiting; dropped when idle, so the map stays small. */
+  users: Map<string, ConcurrencyLimiter>;
   breaker: CircuitBreaker | undefined;
 }
 
@@ -246,6 +257,14 @@ function finalError(failed: readonly Failed[], streamed: boolean): GalaxyError {
 export function createProviderSet(options: ProviderSetOptions): ProviderSet {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const perUser = options.perUserConcurrency ?? 4;
+  if (!(perUser >= 1)) {
+    throw new GalaxyError(
+      'E_INVALID_OPTION',
+      `perUserConcurrency must be at least 1 (or Infinity), got ${perUser}.`,
+      { details: { option: 'perUserConcurrency' } },
+    );
+  }
   const entries = new Map<string, Entry>();
   for (const provider of options.providers) {
     if (entries.has(provider.name)) {
@@ -269,6 +288,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       maxRetryAfterMs: guard.maxRetryAfterMs ?? 30_000,
       timeoutMs: guard.timeoutMs ?? 120_000,
       limiter: createConcurrencyLimiter(guard.maxConcurrency ?? 16),
+      users: new Map(),
       breaker,
     });
   }
@@ -287,11 +307,41 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     chains.set(primary, chain);
   }
 
-  /** One HTTP call on one provider, under its breaker, limiter and timeout. */
+  /** Waits for one of the user's slots on the provider; resolves with its release. */
+  async function userSlot(
+    entry: Entry,
+    userId: string | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    if (userId === undefined || perUser === Number.POSITIVE_INFINITY) return () => {};
+    let limiter = entry.users.get(userId);
+    if (!limiter) {
+      limiter = createConcurrencyLimiter(perUser);
+      entry.users.set(userId, limiter);
+    }
+    const own = limiter;
+    const forgetIfIdle = () => {
+      if (own.active === 0 && own.waiting === 0 && entry.users.get(userId) === own)
+        entry.users.delete(userId);
+    };
+    try {
+      const release = await own.acquire(signal);
+      return () => {
+        release();
+        forgetIfIdle();
+      };
+    } catch (error) {
+      forgetIfIdle();
+      throw error;
+    }
+  }
+
+  /** One HTTP call on one provider, under its breaker, the user's slots, its limiter and timeout. */
   async function* attemptOnce(
     entry: Entry,
     request: GenerateRequest,
     signal: AbortSignal | undefined,
+    userId: string | undefined,
   ) {
     const { provider, breaker } = entry;
     const circuitOpen = (retryAfterMs: number) =>
@@ -307,7 +357,15 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       if (!permit.allowed) throw circuitOpen(permit.retryAfterMs);
       breaker.release();
     }
-    const release = await entry.limiter.acquire(signal);
+    // The user's slot first: a call queued behind its own user's calls holds no provider slot.
+    const releaseUser = await userSlot(entry, userId, signal);
+    let release: () => void;
+    try {
+      release = await entry.limiter.acquire(signal);
+    } catch (error) {
+      releaseUser();
+      throw error;
+    }
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -369,8 +427,15 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
           );
         }
         const failure = toGalaxyError(error);
-        // A refusal (400, 401, 404) proves the provider is up: only retryable failures count against it.
-        outcome = failure.retryable ? 'failure' : 'success';
+        // Only upstream faults (5xx, network, timeouts) count against the provider. A 429 is a rate
+        // signal, often one user's burst: counting it would pause the provider for every user.
+        // A refusal (400, 401, 404) proves the provider is up.
+        outcome =
+          failure.code === 'E_PROVIDER_RATE_LIMIT'
+            ? 'none'
+            : failure.retryable
+              ? 'failure'
+              : 'success';
         throw failure;
       }
     } finally {
@@ -384,6 +449,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         else breaker!.release();
       }
       release();
+      releaseUser();
     }
   }
 
@@ -394,7 +460,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     model: string,
     stats: { attempts: number },
   ) {
-    const { signal, onEvent, provider: _name, model: _model, ...rest } = request;
+    const { signal, onEvent, userId, provider: _name, model: _model, ...rest } = request;
     const call: GenerateRequest = { ...rest, model };
     const label = entry.provider.label;
     let previous: GalaxyError | undefined;
@@ -402,7 +468,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       stats.attempts = attempt;
       let streamed = false;
       try {
-        for await (const chunk of attemptOnce(entry, call, signal)) {
+        for await (const chunk of attemptOnce(entry, call, signal, userId)) {
           if (chunk.type === 'text') streamed = true;
           yield chunk;
         }

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import type { ErrorInfoSchema } from './model';
+import { redactUrls, redactUrlsDeep } from './redact';
 
 /**
  * Every error the engine reports has a stable `code` from this one table: the scheduler's,
@@ -231,18 +232,22 @@ export function asSentence(text: string): string {
   return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
-/** Converts anything thrown into the plain-JSON `ErrorInfo` used in results and events. */
+/**
+ * Converts anything thrown into the plain-JSON `ErrorInfo` used in results and events. URLs in
+ * the message and details lose their user name, password, query and fragment (`redactUrls`):
+ * whatever leaves the engine reaches users, event streams and databases.
+ */
 export function toErrorInfo(error: unknown, nodeId?: string): ErrorInfo {
   if (isGalaxyErrorLike(error)) {
-    const info: ErrorInfo = { code: error.code, message: error.message, retryable: error.retryable };
+    const info: ErrorInfo = { code: error.code, message: redactUrls(error.message), retryable: error.retryable };
     const id = typeof error.nodeId === 'string' ? error.nodeId : nodeId;
     if (id !== undefined) info.nodeId = id;
-    if (isRecord(error.details)) info.details = error.details;
+    if (isRecord(error.details)) info.details = redactUrlsDeep(error.details);
     return info;
   }
   const info: ErrorInfo = {
     code: 'E_NODE_FAILED',
-    message: error instanceof Error ? error.message : typeof error === 'string' ? error : 'Unknown error',
+    message: redactUrls(error instanceof Error ? error.message : typeof error === 'string' ? error : 'Unknown error'),
     retryable: isRetryable(error),
   };
   if (isRecord(error) && typeof error.code === 'string' && /^E_[A-Z0-9_]+$/.test(error.code)) {

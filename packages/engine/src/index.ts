@@ -13,6 +13,7 @@ export {
   WorkflowValidationError,
 } from './errors';
 export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, KnownErrorCode, ValidationIssue } from './errors';
+export { redactUrls } from './redact';
 export {
   ancestorsOf,
   buildGraphIndex,
@@ -37,6 +38,7 @@ export {
   DEFAULT_MAX_IMAGE_BYTES,
   getImageFetcher,
   getProviderSet,
+  getUserId,
   IMAGE_MIME_TYPES,
   isDataUrl,
   isRetryableStatus,

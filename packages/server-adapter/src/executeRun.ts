@@ -375,7 +375,7 @@ export async function executeClaimedRun(
             logger.warn({ err: error, runId }, 'checking for a cancel request failed');
           }
         },
-        context: deps.context ?? {},
+        context: { ...deps.context, userId: run.ownerId },
         now,
         ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
         ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),

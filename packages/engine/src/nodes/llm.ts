@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { defineNode } from '../defineNode';
 import { providerCatalog } from '../providers/catalog';
-import { getProviderSet } from '../providers/context';
+import { getProviderSet, getUserId } from '../providers/context';
 import { providerError } from '../providers/errors';
-import { type Completion, type ProviderCallEvent, type ProviderCallRequest, providerNotConfigured } from '../providers/providerSet';
+import { MAX_MODEL_ID_LENGTH, modelIdGrammarOf, modelIdProblem } from '../providers/modelId';
+import {
+  type Completion,
+  type ProviderCallEvent,
+  type ProviderCallRequest,
+  providerNotConfigured,
+} from '../providers/providerSet';
 import type { FieldSpec, JsonValue, LogLevel, NodeMeta, RunContext } from '../types';
 import { renderTemplate } from './template';
 
@@ -21,7 +27,11 @@ function asText(value: unknown): string {
  * inputs (one block each). An input the template does not mention is appended after it,
  * so connecting an edge is never silently ignored.
  */
-export function fillPrompt(template: string, input: string | undefined, context: readonly unknown[] = []): string {
+export function fillPrompt(
+  template: string,
+  input: string | undefined,
+  context: readonly unknown[] = [],
+): string {
   const contextText = context.map(asText).filter(Boolean).join('\n\n');
   let prompt = renderTemplate(template, { input: input ?? '', context: contextText });
   if (input && !INPUT.test(template)) prompt = prompt ? `${prompt}\n\n${input}` : input;
@@ -45,7 +55,9 @@ export function modelField(kind: 'models' | 'visionModels'): FieldSpec {
     label: 'Model',
     options: [
       { value: '', label: "Provider's default" },
-      ...providerCatalog.flatMap((info) => info[kind].map((model) => ({ value: model, label: `${info.label} · ${model}` }))),
+      ...providerCatalog.flatMap((info) =>
+        info[kind].map((model) => ({ value: model, label: `${info.label} · ${model}` })),
+      ),
     ],
     allowCustom: true,
     placeholder: "Provider's default",
@@ -56,30 +68,53 @@ export function modelField(kind: 'models' | 'visionModels'): FieldSpec {
 /** Settings every model-calling node shares. */
 export const modelCallData = {
   provider: z.string().trim().min(1).max(64).default('gemini'),
-  model: z.string().trim().max(200).default(''),
+  model: z.string().trim().max(MAX_MODEL_ID_LENGTH).default(''),
   system: z.string().max(100_000).default(''),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(1).max(1_000_000).optional(),
 };
 
+/**
+ * Refuses a model id outside its provider's grammar as an issue on the node's `model` field,
+ * so validation stops the run (and the editor shows why) before any request is made.
+ */
+export function checkModelId(
+  data: { provider: string; model: string },
+  ctx: z.RefinementCtx,
+): void {
+  const problem = modelIdProblem(modelIdGrammarOf(data.provider), data.model);
+  if (problem)
+    ctx.addIssue({ code: 'custom', path: ['model'], message: problem, input: data.model });
+}
+
 /** Logs retries and fallbacks as they happen, so the run's log tells the story of the call. */
-export function logProviderEvent(log: (level: LogLevel, message: string, data?: JsonValue) => void) {
+export function logProviderEvent(
+  log: (level: LogLevel, message: string, data?: JsonValue) => void,
+) {
   return (event: ProviderCallEvent) => {
     if (event.type === 'retry') {
-      log('warn', `${event.provider} attempt ${event.attempt} failed (${event.error.code}); retrying in ${event.delayMs} ms.`, {
-        provider: event.provider,
-        model: event.model,
-        attempt: event.attempt,
-        delayMs: event.delayMs,
-        code: event.error.code,
-      });
+      log(
+        'warn',
+        `${event.provider} attempt ${event.attempt} failed (${event.error.code}); retrying in ${event.delayMs} ms.`,
+        {
+          provider: event.provider,
+          model: event.model,
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          code: event.error.code,
+        },
+      );
     } else {
-      log('warn', `${event.from} failed (${event.error.code}: ${event.error.message}); falling back to ${event.to} (${event.model}).`, {
-        from: event.from,
-        to: event.to,
-        model: event.model,
-        code: event.error.code,
-      });
+      log(
+        'warn',
+        `${event.from} failed (${event.error.code}: ${event.error.message}); falling back to ${event.to} (${event.model}).`,
+        {
+          from: event.from,
+          to: event.to,
+          model: event.model,
+          code: event.error.code,
+        },
+      );
     }
   };
 }
@@ -97,8 +132,12 @@ function answeredBy(completion: Completion): { [key: string]: JsonValue } {
 }
 
 /** Records which provider and model answered, with usage, in the run's log. */
-export function logCompletion(log: (level: LogLevel, message: string, data?: JsonValue) => void, completion: Completion): void {
-  const via = completion.fallbackFrom.length > 0 ? ` after ${completion.fallbackFrom.join(', ')} failed` : '';
+export function logCompletion(
+  log: (level: LogLevel, message: string, data?: JsonValue) => void,
+  completion: Completion,
+): void {
+  const via =
+    completion.fallbackFrom.length > 0 ? ` after ${completion.fallbackFrom.join(', ')} failed` : '';
   const data = { ...answeredBy(completion), fallbackFrom: completion.fallbackFrom };
   log('info', `Answered by ${completion.provider} (${completion.model})${via}.`, data);
 }
@@ -120,15 +159,25 @@ export interface ModelCallIO {
  * records who answered in the node's result. The provider set retries and falls back on its
  * own; what it throws is final, so the node's retry policy does not add calls on top.
  */
-export async function callModel(context: RunContext, request: ProviderCallRequest, { emit, log, setMeta }: ModelCallIO): Promise<Completion> {
+export async function callModel(
+  context: RunContext,
+  request: ProviderCallRequest,
+  { emit, log, setMeta }: ModelCallIO,
+): Promise<Completion> {
   const providers = getProviderSet(context);
   if (!providers) throw providerNotConfigured(request.provider, []);
-  const completion = await providers.complete({ ...request, onEvent: logProviderEvent(log) }, emit);
+  const call: ProviderCallRequest = { ...request, onEvent: logProviderEvent(log) };
+  const userId = getUserId(context);
+  if (userId !== undefined) call.userId = userId;
+  const completion = await providers.complete(call, emit);
   // Before any check of the answer, so a result that fails its JSON check still says who gave it.
   setMeta(completionMeta(completion));
   logCompletion(log, completion);
   if (completion.finishReason === 'MAX_TOKENS' || completion.finishReason === 'length') {
-    log('warn', 'The answer was cut off at the token limit; raise "Max tokens" for a complete answer.');
+    log(
+      'warn',
+      'The answer was cut off at the token limit; raise "Max tokens" for a complete answer.',
+    );
   }
   return completion;
 }
@@ -146,7 +195,10 @@ const JsonSchemaText = z
     try {
       compileSchema(text);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `Not a usable JSON Schema: ${(error as Error).message}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `Not a usable JSON Schema: ${(error as Error).message}`,
+      });
     }
   });
 
@@ -157,15 +209,17 @@ export function extractJson(text: string): JsonValue {
   return JSON.parse(fenced ? fenced[1]! : trimmed) as JsonValue;
 }
 
-const LLMData = z.object({
-  ...modelCallData,
-  /** The prompt; `{{input}}` is the prompt input, `{{context}}` the context inputs. */
-  prompt: z.string().max(1_000_000).default('{{input}}'),
-  /** Ask for JSON and check the answer parses (and matches `jsonSchema` when given). */
-  jsonMode: z.boolean().default(false),
-  /** A JSON Schema the answer must match, in JSON Mode. */
-  jsonSchema: JsonSchemaText,
-});
+const LLMData = z
+  .object({
+    ...modelCallData,
+    /** The prompt; `{{input}}` is the prompt input, `{{context}}` the context inputs. */
+    prompt: z.string().max(1_000_000).default('{{input}}'),
+    /** Ask for JSON and check the answer parses (and matches `jsonSchema` when given). */
+    jsonMode: z.boolean().default(false),
+    /** A JSON Schema the answer must match, in JSON Mode. */
+    jsonSchema: JsonSchemaText,
+  })
+  .superRefine(checkModelId);
 
 /** Calls a language model with a prompt; streams its answer token by token. */
 export const llmNode = defineNode({
@@ -174,9 +228,19 @@ export const llmNode = defineNode({
   category: 'AI',
   description: 'Asks a language model (Gemini, Groq or a local server) and streams its answer.',
   inputs: {
-    prompt: { type: 'text', required: true, label: 'Prompt', description: 'Fills {{input}} in the prompt template.' },
+    prompt: {
+      type: 'text',
+      required: true,
+      label: 'Prompt',
+      description: 'Fills {{input}} in the prompt template.',
+    },
     system: { type: 'text', label: 'System', description: 'Added to the system prompt.' },
-    context: { type: 'any', multiple: true, label: 'Context', description: 'Fills {{context}}; appended when the template does not use it.' },
+    context: {
+      type: 'any',
+      multiple: true,
+      label: 'Context',
+      description: 'Fills {{context}}; appended when the template does not use it.',
+    },
   },
   outputs: (data: z.output<typeof LLMData>) =>
     data.jsonMode
@@ -186,12 +250,46 @@ export const llmNode = defineNode({
   fields: {
     provider: providerField,
     model: modelField('models'),
-    system: { kind: 'textarea', label: 'System prompt', placeholder: 'You are a concise assistant.' },
-    prompt: { kind: 'textarea', label: 'Prompt', placeholder: 'Summarize: {{input}}', help: '{{input}} is the prompt input, {{context}} the context inputs.' },
-    temperature: { kind: 'number', label: 'Temperature', min: 0, max: 2, step: 0.1, advanced: true, help: "Empty: the model's default." },
-    maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true, help: "Empty: the model's default." },
-    jsonMode: { kind: 'boolean', label: 'JSON mode', help: 'Ask for JSON and check the answer; adds a JSON output.' },
-    jsonSchema: { kind: 'code', label: 'JSON Schema', placeholder: '{ "type": "object", "required": ["title"] }', showWhen: { jsonMode: [true] }, help: 'Optional: the answer must match it.' },
+    system: {
+      kind: 'textarea',
+      label: 'System prompt',
+      placeholder: 'You are a concise assistant.',
+    },
+    prompt: {
+      kind: 'textarea',
+      label: 'Prompt',
+      placeholder: 'Summarize: {{input}}',
+      help: '{{input}} is the prompt input, {{context}} the context inputs.',
+    },
+    temperature: {
+      kind: 'number',
+      label: 'Temperature',
+      min: 0,
+      max: 2,
+      step: 0.1,
+      advanced: true,
+      help: "Empty: the model's default.",
+    },
+    maxTokens: {
+      kind: 'number',
+      label: 'Max tokens',
+      min: 1,
+      step: 1,
+      advanced: true,
+      help: "Empty: the model's default.",
+    },
+    jsonMode: {
+      kind: 'boolean',
+      label: 'JSON mode',
+      help: 'Ask for JSON and check the answer; adds a JSON output.',
+    },
+    jsonSchema: {
+      kind: 'code',
+      label: 'JSON Schema',
+      placeholder: '{ "type": "object", "required": ["title"] }',
+      showWhen: { jsonMode: [true] },
+      help: 'Optional: the answer must match it.',
+    },
   },
   previewOutput: 'text',
   run: async ({ nodeId, inputs, data, signal, emit, log, setMeta, context }) => {
@@ -224,22 +322,35 @@ export const llmNode = defineNode({
       json = extractJson(completion.text);
     } catch (error) {
       // Models often get it right on a second try: retryable.
-      throw providerError('E_LLM_INVALID_JSON', `The answer is not valid JSON (${(error as Error).message}).`, {
-        nodeId,
-        retryable: true,
-        cause: error,
-        details: { provider: completion.provider, model: completion.model },
-      });
+      throw providerError(
+        'E_LLM_INVALID_JSON',
+        `The answer is not valid JSON (${(error as Error).message}).`,
+        {
+          nodeId,
+          retryable: true,
+          cause: error,
+          details: { provider: completion.provider, model: completion.model },
+        },
+      );
     }
     if (schema) {
       const checked = schema.safeParse(json);
       if (!checked.success) {
-        const issues = checked.error.issues.slice(0, 5).map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
-        throw providerError('E_LLM_INVALID_JSON', `The answer does not match the JSON Schema: ${issues.join('; ')}.`, {
-          nodeId,
-          retryable: true,
-          details: { provider: completion.provider, model: completion.model, issues },
-        });
+        const issues = checked.error.issues
+          .slice(0, 5)
+          .map(
+            (issue) =>
+              `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
+          );
+        throw providerError(
+          'E_LLM_INVALID_JSON',
+          `The answer does not match the JSON Schema: ${issues.join('; ')}.`,
+          {
+            nodeId,
+            retryable: true,
+            details: { provider: completion.provider, model: completion.model, issues },
+          },
+        );
       }
     }
     return { text: completion.text, json };

@@ -6,7 +6,14 @@ import { isDataUrl, parseImageDataUrl } from '../providers/images';
 import type { ProviderCallRequest } from '../providers/providerSet';
 import type { ImageData } from '../providers/types';
 import type { RunContext } from '../types';
-import { callModel, fillPrompt, modelCallData, modelField, providerField } from './llm';
+import {
+  callModel,
+  checkModelId,
+  fillPrompt,
+  modelCallData,
+  modelField,
+  providerField,
+} from './llm';
 
 /** Most images one Vision node sends in one call. */
 export const MAX_VISION_IMAGES = 16;
@@ -16,9 +23,16 @@ const DEFAULT_PROMPT = 'Describe this image in detail.';
  * Turns image inputs into bytes a model accepts: data URLs are read here (any runtime),
  * http(s) URLs go to the host's `context.fetchImage`, which guards against SSRF.
  */
-export async function loadImages(values: readonly unknown[], context: RunContext, signal: AbortSignal): Promise<ImageData[]> {
+export async function loadImages(
+  values: readonly unknown[],
+  context: RunContext,
+  signal: AbortSignal,
+): Promise<ImageData[]> {
   if (values.length > MAX_VISION_IMAGES) {
-    throw providerError('E_IMAGE_INVALID', `A Vision node takes at most ${MAX_VISION_IMAGES} images; it received ${values.length}.`);
+    throw providerError(
+      'E_IMAGE_INVALID',
+      `A Vision node takes at most ${MAX_VISION_IMAGES} images; it received ${values.length}.`,
+    );
   }
   return Promise.all(
     values.map(async (value, index) => {
@@ -27,9 +41,13 @@ export async function loadImages(values: readonly unknown[], context: RunContext
       }
       if (isDataUrl(value)) return parseImageDataUrl(value);
       if (!/^https?:\/\//i.test(value.trim())) {
-        throw providerError('E_IMAGE_INVALID', `Image ${index + 1} must be a data: URL or an http(s) URL.`, {
-          details: { scheme: value.trim().split(':')[0]?.slice(0, 20) ?? '' },
-        });
+        throw providerError(
+          'E_IMAGE_INVALID',
+          `Image ${index + 1} must be a data: URL or an http(s) URL.`,
+          {
+            details: { scheme: value.trim().split(':')[0]?.slice(0, 20) ?? '' },
+          },
+        );
       }
       const fetchImage = getImageFetcher(context);
       if (!fetchImage) {
@@ -43,20 +61,29 @@ export async function loadImages(values: readonly unknown[], context: RunContext
   );
 }
 
-const VisionData = z.object({
-  ...modelCallData,
-  /** What to ask about the images; `{{input}}` is the prompt input. */
-  prompt: z.string().max(1_000_000).default('{{input}}'),
-});
+const VisionData = z
+  .object({
+    ...modelCallData,
+    /** What to ask about the images; `{{input}}` is the prompt input. */
+    prompt: z.string().max(1_000_000).default('{{input}}'),
+  })
+  .superRefine(checkModelId);
 
 /** Asks a vision model about one or more images. */
 export const visionNode = defineNode({
   type: 'vision',
   label: 'Vision',
   category: 'AI',
-  description: 'Asks a vision model about images (data URLs or http(s) URLs) and streams its answer.',
+  description:
+    'Asks a vision model about images (data URLs or http(s) URLs) and streams its answer.',
   inputs: {
-    image: { type: 'image', required: true, multiple: true, label: 'Image', description: 'A data: URL or an http(s) URL.' },
+    image: {
+      type: 'image',
+      required: true,
+      multiple: true,
+      label: 'Image',
+      description: 'A data: URL or an http(s) URL.',
+    },
     prompt: { type: 'text', label: 'Prompt', description: 'Fills {{input}} in the prompt.' },
   },
   outputs: { text: { type: 'text', label: 'Text' } },
@@ -64,9 +91,21 @@ export const visionNode = defineNode({
   fields: {
     provider: providerField,
     model: modelField('visionModels'),
-    prompt: { kind: 'textarea', label: 'Prompt', placeholder: DEFAULT_PROMPT, help: `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"` },
+    prompt: {
+      kind: 'textarea',
+      label: 'Prompt',
+      placeholder: DEFAULT_PROMPT,
+      help: `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"`,
+    },
     system: { kind: 'textarea', label: 'System prompt', advanced: true },
-    temperature: { kind: 'number', label: 'Temperature', min: 0, max: 2, step: 0.1, advanced: true },
+    temperature: {
+      kind: 'number',
+      label: 'Temperature',
+      min: 0,
+      max: 2,
+      step: 0.1,
+      advanced: true,
+    },
     maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true },
   },
   run: async ({ inputs, data, signal, emit, log, setMeta, context }) => {

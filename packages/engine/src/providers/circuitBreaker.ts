@@ -28,7 +28,7 @@ export interface CircuitBreaker {
   acquire(): CircuitPermit;
   /** The call succeeded (or failed in a way that proves the provider is up). */
   success(): void;
-  /** The call failed in a way that counts against the provider (429, 5xx, network, timeout). */
+  /** The call failed in a way that counts against the provider (5xx, network, timeout; never a 429, which is a rate signal). */
   failure(): void;
   /** The call ended without telling anything (canceled by the user). */
   release(): void;

@@ -8,6 +8,13 @@ export interface LLMRunContext {
   providers?: ProviderSet;
   /** Downloads image URLs for the Vision node (`createImageFetcher` from `@galaxyflow/engine/node`). Default: URLs are refused, data URLs work. */
   fetchImage?: ImageFetcher;
+  /**
+   * Whom the run is for. The LLM and Vision nodes pass it with each call, and the provider set
+   * caps each user's calls in flight per provider (`perUserConcurrency`), so one user's burst
+   * cannot take the server's shared key from everyone. Servers set the run owner's id (the
+   * server adapter's worker does). Default: none, and calls are not capped per user.
+   */
+  userId?: string;
 }
 
 /**
@@ -19,7 +26,12 @@ export function llmContext(services: LLMRunContext, rest: RunContext = {}): RunC
 }
 
 function isProviderSet(value: unknown): value is ProviderSet {
-  return typeof value === 'object' && value !== null && typeof (value as ProviderSet).generate === 'function' && typeof (value as ProviderSet).get === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ProviderSet).generate === 'function' &&
+    typeof (value as ProviderSet).get === 'function'
+  );
 }
 
 /** The provider set in a run's context, or undefined when the host configured none. */
@@ -29,5 +41,12 @@ export function getProviderSet(context: RunContext): ProviderSet | undefined {
 
 /** The image fetcher in a run's context, or undefined. */
 export function getImageFetcher(context: RunContext): ImageFetcher | undefined {
-  return typeof context.fetchImage === 'function' ? (context.fetchImage as ImageFetcher) : undefined;
+  return typeof context.fetchImage === 'function'
+    ? (context.fetchImage as ImageFetcher)
+    : undefined;
+}
+
+/** The user a run is for, or undefined when the host named none. */
+export function getUserId(context: RunContext): string | undefined {
+  return typeof context.userId === 'string' && context.userId !== '' ? context.userId : undefined;
 }

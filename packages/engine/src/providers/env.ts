@@ -1,6 +1,11 @@
 import { providerCatalog } from './catalog';
 import { providerError } from './errors';
-import { createProviderSet, type FallbackTarget, type ProviderSet, type ProviderSetOptions } from './providerSet';
+import {
+  createProviderSet,
+  type FallbackTarget,
+  type ProviderSet,
+  type ProviderSetOptions,
+} from './providerSet';
 import type { Env, LLMProvider, ProviderFactory } from './types';
 
 /** Everything of `ProviderSetOptions` but the providers, which come from the environment. */
@@ -10,10 +15,37 @@ export type ProvidersFromEnvOptions = Omit<ProviderSetOptions, 'providers'> & {
 };
 
 /**
+ * Refuses a base URL variable that carries a user name or password (`http://user:pass@host`):
+ * a URL travels into logs and error messages, a key in its own variable does not.
+ */
+function refuseUrlCredentials(env: Env, factory: ProviderFactory): void {
+  for (const variable of factory.envVars) {
+    const value = env[variable]?.trim();
+    if (!variable.endsWith('_BASE_URL') || !value) continue;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue; // The provider's own check names a malformed URL.
+    }
+    if (url.username === '' && url.password === '') continue;
+    const keyVariable = factory.envVars.find((name) => name.endsWith('_API_KEY'));
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `${variable} holds a user name or password (user:password@host); remove them from the URL${keyVariable ? ` and put the key in ${keyVariable}` : ''}. A URL ends up in logs and error messages.`,
+      { details: { provider: factory.name, env: variable } },
+    );
+  }
+}
+
+/**
  * Reads `LLM_FALLBACK`, an ordered list like `gemini,groq=llama-3.3-70b-versatile`: each
  * configured provider falls back to the configured ones after it, `=model` picking the model.
  */
-export function parseFallbackList(value: string | undefined, configured: readonly string[]): Record<string, FallbackTarget[]> {
+export function parseFallbackList(
+  value: string | undefined,
+  configured: readonly string[],
+): Record<string, FallbackTarget[]> {
   const order: FallbackTarget[] = [];
   for (const item of (value ?? '').split(',')) {
     const trimmed = item.trim();
@@ -51,7 +83,8 @@ export function parseFallbackList(value: string | undefined, configured: readonl
  * `OPENAI_COMPATIBLE_BASE_URL` (+ `OPENAI_COMPATIBLE_API_KEY`, `OPENAI_COMPATIBLE_MODEL`,
  * `OPENAI_COMPATIBLE_VISION_MODEL`), and `LLM_FALLBACK` for the fallback order unless
  * `options.fallbacks` is given. A provider whose variable is set but whose factory was not
- * passed is a configuration mistake and throws at once, rather than failing every run later.
+ * passed is a configuration mistake and throws at once, rather than failing every run later; so
+ * does a `*_BASE_URL` with a user name or password in it (the key goes in the `*_API_KEY`).
  */
 export function createProvidersFromEnv(
   env: Env,
@@ -68,6 +101,7 @@ export function createProvidersFromEnv(
       );
     }
   }
+  for (const factory of factories) refuseUrlCredentials(env, factory);
   const providers: LLMProvider[] = [];
   for (const factory of factories) {
     const provider = factory.fromEnv(env);
@@ -75,6 +109,11 @@ export function createProvidersFromEnv(
   }
   providers.push(...(options.extraProviders ?? []));
   const { extraProviders: _extra, ...setOptions } = options;
-  const fallbacks = setOptions.fallbacks ?? parseFallbackList(env.LLM_FALLBACK, providers.map((p) => p.name));
+  const fallbacks =
+    setOptions.fallbacks ??
+    parseFallbackList(
+      env.LLM_FALLBACK,
+      providers.map((p) => p.name),
+    );
   return createProviderSet({ ...setOptions, providers, fallbacks });
 }

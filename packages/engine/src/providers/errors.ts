@@ -1,4 +1,10 @@
-import { CanceledError, GalaxyError, type GalaxyErrorOptions, type KnownErrorCode } from '../errors';
+import {
+  CanceledError,
+  GalaxyError,
+  type GalaxyErrorOptions,
+  type KnownErrorCode,
+} from '../errors';
+import { withoutUrls } from '../redact';
 
 /**
  * The codes of the engine's one table (`errorMessages`) that LLM providers, the Vision node's
@@ -16,7 +22,11 @@ export type ProviderErrorCode = Extract<
 >;
 
 /** Makes a `GalaxyError` with one of the provider codes; the message defaults to the table's. */
-export function providerError(code: ProviderErrorCode, message?: string, options: GalaxyErrorOptions = {}): GalaxyError {
+export function providerError(
+  code: ProviderErrorCode,
+  message?: string,
+  options: GalaxyErrorOptions = {},
+): GalaxyError {
   return new GalaxyError(code, message, options);
 }
 
@@ -69,7 +79,11 @@ export function classifyHttpFailure(failure: HttpFailure): GalaxyError {
   const keyHint = failure.apiKeyEnv ? ` Check ${failure.apiKeyEnv}.` : '';
 
   if (status === 401 || failure.invalidKey) {
-    return providerError('E_PROVIDER_AUTH', `${label} rejected the API key (HTTP ${status}).${keyHint}${said}`, base);
+    return providerError(
+      'E_PROVIDER_AUTH',
+      `${label} rejected the API key (HTTP ${status}).${keyHint}${said}`,
+      base,
+    );
   }
   if (status === 403) {
     return providerError(
@@ -86,21 +100,36 @@ export function classifyHttpFailure(failure: HttpFailure): GalaxyError {
     );
   }
   if (status === 429) {
-    const wait = failure.retryAfterMs !== undefined ? ` Retry after ${Math.ceil(failure.retryAfterMs / 1000)} s.` : '';
+    const wait =
+      failure.retryAfterMs !== undefined
+        ? ` Retry after ${Math.ceil(failure.retryAfterMs / 1000)} s.`
+        : '';
     const options: GalaxyErrorOptions = { ...base, retryable: true };
     if (failure.retryAfterMs !== undefined) {
       options.retryAfterMs = failure.retryAfterMs;
       details.retryAfterMs = failure.retryAfterMs;
     }
-    return providerError('E_PROVIDER_RATE_LIMIT', `${label} is rate limiting requests (HTTP 429).${wait}${said}`, options);
+    return providerError(
+      'E_PROVIDER_RATE_LIMIT',
+      `${label} is rate limiting requests (HTTP 429).${wait}${said}`,
+      options,
+    );
   }
   if (isRetryableStatus(status)) {
     const options: GalaxyErrorOptions = { ...base, retryable: true };
     if (failure.retryAfterMs !== undefined) options.retryAfterMs = failure.retryAfterMs;
     const code = status === 408 ? 'E_PROVIDER_TIMEOUT' : 'E_PROVIDER_UNAVAILABLE';
-    return providerError(code, `${label} had a temporary failure (HTTP ${status}).${said}`, options);
+    return providerError(
+      code,
+      `${label} had a temporary failure (HTTP ${status}).${said}`,
+      options,
+    );
   }
-  return providerError('E_PROVIDER_BAD_REQUEST', `${label} rejected the request (HTTP ${status}).${said}`, base);
+  return providerError(
+    'E_PROVIDER_BAD_REQUEST',
+    `${label} rejected the request (HTTP ${status}).${said}`,
+    base,
+  );
 }
 
 const NETWORK_CODES = new Set([
@@ -132,18 +161,29 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** A transport failure (reset, refused, DNS, body cut short): retryable, with a hint about what to check. */
-export function networkFailure(provider: string, label: string, baseUrl: string, error: unknown): GalaxyError {
+/**
+ * A transport failure (reset, refused, DNS, body cut short): retryable, with a hint about what to
+ * check. The message names the provider (`subject`, e.g. "the OpenAI-compatible server"), never
+ * its address: a base URL is an internal address and may carry a secret. `baseUrlEnv` is the
+ * variable to check, when the provider came from the environment.
+ */
+export function networkFailure(
+  provider: string,
+  subject: string,
+  error: unknown,
+  baseUrlEnv?: string,
+): GalaxyError {
   const code = networkErrorCode(error);
+  const baseUrl = baseUrlEnv ? `its base URL (${baseUrlEnv})` : 'its base URL';
   const reason =
     code === 'ECONNREFUSED'
-      ? 'connection refused: is the server running and is the base URL right?'
+      ? `connection refused: is the server running and is ${baseUrl} right?`
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'the host name could not be resolved: check the base URL.'
+        ? `the host name could not be resolved: check ${baseUrl}.`
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE'
           ? 'the connection was reset.'
-          : `${code ?? (error instanceof Error ? error.message : 'network error')}.`;
-  return providerError('E_PROVIDER_UNAVAILABLE', `Could not reach ${label} at ${baseUrl}: ${reason}`, {
+          : `${code ?? (error instanceof Error ? withoutUrls(error.message, 'its address') : 'network error')}.`;
+  return providerError('E_PROVIDER_UNAVAILABLE', `Could not reach ${subject}: ${reason}`, {
     retryable: true,
     cause: error,
     details: code === undefined ? { provider } : { provider, networkCode: code },
@@ -154,10 +194,14 @@ export function networkFailure(provider: string, label: string, baseUrl: string,
  * Reads a server-suggested wait, in ms: `retry-after-ms`, then `Retry-After` as seconds or
  * an HTTP date. Undefined when absent or unreadable.
  */
-export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: { get(name: string): string | null } | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get('retry-after-ms');
-  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Math.round(Number(ms));
+  if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0)
+    return Math.round(Number(ms));
   const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);

@@ -9,13 +9,35 @@ import {
   type RequestOptions,
 } from '@google/generative-ai';
 import { GalaxyError } from '../errors';
+import { withoutUrls } from '../redact';
 import { providerInfo } from './catalog';
-import { abortReason, classifyHttpFailure, type HttpFailure, networkFailure, providerError } from './errors';
-import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory, Usage } from './types';
+import {
+  abortReason,
+  classifyHttpFailure,
+  type HttpFailure,
+  networkFailure,
+  providerError,
+} from './errors';
+import { assertModelId, encodePathSegments } from './modelId';
+import type {
+  Env,
+  GenerateChunk,
+  GenerateRequest,
+  LLMProvider,
+  ProviderFactory,
+  Usage,
+} from './types';
 
 const INFO = providerInfo('gemini')!;
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
-const BLOCKING_FINISH = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'LANGUAGE']);
+const BLOCKING_FINISH = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'LANGUAGE',
+]);
 
 export interface GeminiProviderOptions {
   /** A Gemini API key (Google AI Studio). Required. */
@@ -42,20 +64,24 @@ interface GoogleErrorDetail {
 function retryDelayOf(details: unknown): number | undefined {
   if (!Array.isArray(details)) return undefined;
   for (const detail of details as GoogleErrorDetail[]) {
-    const match = typeof detail?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay) : null;
+    const match =
+      typeof detail?.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay) : null;
     if (match) return Math.round(Number(match[1]) * 1000);
   }
   return undefined;
 }
 
 function hasInvalidKeyReason(details: unknown): boolean {
-  return Array.isArray(details) && (details as GoogleErrorDetail[]).some((d) => d?.reason === 'API_KEY_INVALID');
+  return (
+    Array.isArray(details) &&
+    (details as GoogleErrorDetail[]).some((d) => d?.reason === 'API_KEY_INVALID')
+  );
 }
 
 /** The server's own words inside the SDK's "Error fetching from URL: [status] message" text. */
 function serverMessage(error: GoogleGenerativeAIFetchError): string {
   const match = /\] (.*?)(?: \[\{.*)?$/s.exec(error.message);
-  return match?.[1] ?? error.message;
+  return withoutUrls(match?.[1] ?? error.message, 'the Gemini API');
 }
 
 function usageOf(response: GenerateContentResponse): Usage | undefined {
@@ -71,11 +97,14 @@ function usageOf(response: GenerateContentResponse): Usage | undefined {
 /** Text and images on Gemini through the official `@google/generative-ai` SDK, streaming. */
 export function createGeminiProvider(options: GeminiProviderOptions): LLMProvider {
   if (!options.apiKey?.trim()) {
-    throw providerError('E_PROVIDER_NOT_CONFIGURED', `${INFO.requiredEnv} is not set: create a key at https://aistudio.google.com/apikey.`);
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `${INFO.requiredEnv} is not set: create a key at https://aistudio.google.com/apikey.`,
+    );
   }
   const name = options.name ?? INFO.name;
   const baseUrl = options.baseUrl?.trim().replace(/\/+$/, '') || DEFAULT_BASE_URL;
-  const apiVersion = options.apiVersion ?? 'v1beta';
+  const apiVersion = encodePathSegments(options.apiVersion ?? 'v1beta');
   const client = new GoogleGenerativeAI(options.apiKey);
 
   function classify(error: unknown, request: GenerateRequest): GalaxyError {
@@ -97,21 +126,39 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
       return classifyHttpFailure(failure);
     }
     if (error instanceof GoogleGenerativeAIRequestInputError) {
-      return providerError('E_PROVIDER_BAD_REQUEST', `Gemini could not send the request: ${error.message}`, { cause: error, details: { provider: name } });
+      return providerError(
+        'E_PROVIDER_BAD_REQUEST',
+        `Gemini could not send the request: ${error.message}`,
+        { cause: error, details: { provider: name } },
+      );
     }
     if (error instanceof GoogleGenerativeAIAbortError) {
-      return providerError('E_PROVIDER_UNAVAILABLE', 'The request to Gemini was aborted.', { retryable: true, cause: error, details: { provider: name } });
+      return providerError('E_PROVIDER_UNAVAILABLE', 'The request to Gemini was aborted.', {
+        retryable: true,
+        cause: error,
+        details: { provider: name },
+      });
     }
     // "Error fetching from …" (socket errors), "Error reading from the stream", "Failed to parse stream".
-    return networkFailure(name, INFO.label, baseUrl, error);
+    // The SDK drops the socket error and quotes the URL instead: keep what fetch said.
+    const message = error instanceof Error ? error.message : '';
+    const fetchFailed = /^\[GoogleGenerativeAI Error\]: Error fetching from \S+: (.*)$/s.exec(
+      message,
+    );
+    const reason = fetchFailed ? new Error(fetchFailed[1], { cause: error }) : error;
+    return networkFailure(name, INFO.label, reason, 'GEMINI_BASE_URL');
   }
 
   function checkBlocked(response: GenerateContentResponse): void {
     const blockReason = response.promptFeedback?.blockReason;
     if (blockReason) {
-      throw providerError('E_CONTENT_BLOCKED', `Gemini blocked the prompt (${blockReason}). Rephrase it and run again.`, {
-        details: { provider: name, reason: blockReason },
-      });
+      throw providerError(
+        'E_CONTENT_BLOCKED',
+        `Gemini blocked the prompt (${blockReason}). Rephrase it and run again.`,
+        {
+          details: { provider: name, reason: blockReason },
+        },
+      );
     }
     const finishReason = response.candidates?.[0]?.finishReason;
     if (finishReason && BLOCKING_FINISH.has(finishReason)) {
@@ -125,22 +172,33 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
     let text = '';
     for (const part of response.candidates?.[0]?.content?.parts ?? []) {
       // Thinking models may stream their reasoning as parts marked `thought`: not part of the answer.
-      if (typeof part.text === 'string' && (part as { thought?: boolean }).thought !== true) text += part.text;
+      if (typeof part.text === 'string' && (part as { thought?: boolean }).thought !== true)
+        text += part.text;
     }
     return text;
   }
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    // The SDK pastes the model into the request path as it is: check it, then encode every segment.
+    assertModelId('gemini', request.model, name);
+    const modelPath = encodePathSegments(
+      request.model.includes('/') ? request.model : `models/${request.model}`,
+    );
     const generationConfig: GenerationConfig = {};
     if (request.temperature !== undefined) generationConfig.temperature = request.temperature;
     if (request.maxTokens !== undefined) generationConfig.maxOutputTokens = request.maxTokens;
     if (request.json) generationConfig.responseMimeType = 'application/json';
     const model = client.getGenerativeModel(
-      { model: request.model, generationConfig, ...(request.system ? { systemInstruction: request.system } : {}) },
+      {
+        model: modelPath,
+        generationConfig,
+        ...(request.system ? { systemInstruction: request.system } : {}),
+      },
       { baseUrl, apiVersion } satisfies RequestOptions,
     );
     const parts: Part[] = [{ text: request.prompt }];
-    for (const image of request.images ?? []) parts.push({ inlineData: { mimeType: image.mimeType, data: image.base64 } });
+    for (const image of request.images ?? [])
+      parts.push({ inlineData: { mimeType: image.mimeType, data: image.base64 } });
     const contents = { contents: [{ role: 'user', parts }] };
     const callOptions = request.signal ? { signal: request.signal } : {};
 
@@ -162,10 +220,14 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
         // Gemini puts a finishReason on the last candidate of every whole stream; a clean end of
         // the body without one is a connection cut mid-answer, and its text half an answer.
         if (!finishReason && !request.signal?.aborted) {
-          throw providerError('E_PROVIDER_RESPONSE', 'Gemini ended the stream before the answer was complete (no finishReason on the last candidate): the connection was probably cut.', {
-            retryable: true,
-            details: { provider: name, model: request.model },
-          });
+          throw providerError(
+            'E_PROVIDER_RESPONSE',
+            'Gemini ended the stream before the answer was complete (no finishReason on the last candidate): the connection was probably cut.',
+            {
+              retryable: true,
+              details: { provider: name, model: request.model },
+            },
+          );
         }
       } else {
         const { response } = await model.generateContent(contents, callOptions);

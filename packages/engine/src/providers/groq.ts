@@ -1,8 +1,16 @@
 import Groq, { APIConnectionError, APIError, APIUserAbortError } from 'groq-sdk';
 import { GalaxyError } from '../errors';
 import { providerInfo } from './catalog';
-import { abortReason, classifyHttpFailure, type HttpFailure, networkFailure, parseRetryAfter, providerError } from './errors';
+import {
+  abortReason,
+  classifyHttpFailure,
+  type HttpFailure,
+  networkFailure,
+  parseRetryAfter,
+  providerError,
+} from './errors';
 import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { assertModelId } from './modelId';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
 const INFO = providerInfo('groq')!;
@@ -37,7 +45,10 @@ function messageOf(error: APIError): string | undefined {
 /** Text and vision models on Groq through the official `groq-sdk`, streaming. */
 export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
   if (!options.apiKey?.trim()) {
-    throw providerError('E_PROVIDER_NOT_CONFIGURED', `${INFO.requiredEnv} is not set: create a key at https://console.groq.com/keys.`);
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `${INFO.requiredEnv} is not set: create a key at https://console.groq.com/keys.`,
+    );
   }
   const name = options.name ?? INFO.name;
   const baseUrl = options.baseUrl?.trim() || DEFAULT_BASE_URL;
@@ -54,10 +65,19 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
   function classify(error: unknown, request: GenerateRequest): GalaxyError {
     if (request.signal?.aborted) return abortReason(request.signal);
     if (error instanceof GalaxyError) return error;
-    if (error instanceof APIUserAbortError) return abortReason(request.signal ?? new AbortController().signal);
-    if (error instanceof APIConnectionError) return networkFailure(name, INFO.label, baseUrl, error.cause ?? error);
+    if (error instanceof APIUserAbortError)
+      return abortReason(request.signal ?? new AbortController().signal);
+    if (error instanceof APIConnectionError)
+      return networkFailure(name, INFO.label, error.cause ?? error, 'GROQ_BASE_URL');
     if (error instanceof APIError && typeof error.status === 'number') {
-      const failure: HttpFailure = { provider: name, label: INFO.label, status: error.status, model: request.model, apiKeyEnv: INFO.requiredEnv, cause: error };
+      const failure: HttpFailure = {
+        provider: name,
+        label: INFO.label,
+        status: error.status,
+        model: request.model,
+        apiKeyEnv: INFO.requiredEnv,
+        cause: error,
+      };
       const message = messageOf(error);
       if (message !== undefined) failure.message = message;
       const retryAfterMs = parseRetryAfter(error.headers);
@@ -65,10 +85,11 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
       return classifyHttpFailure(failure);
     }
     // An error event inside the stream, or a body cut short.
-    return networkFailure(name, INFO.label, baseUrl, error);
+    return networkFailure(name, INFO.label, error, 'GROQ_BASE_URL');
   }
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    assertModelId('groq', request.model, name);
     const stream = request.stream ?? true;
     const body = {
       model: request.model,
@@ -81,10 +102,16 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
     const reader = createCompletionReader(INFO.label, name);
     try {
       if (stream) {
-        const chunks = await client.chat.completions.create({ ...body, stream: true }, requestOptions);
+        const chunks = await client.chat.completions.create(
+          { ...body, stream: true },
+          requestOptions,
+        );
         for await (const chunk of chunks) yield* reader.read(chunk as RawCompletion);
       } else {
-        const completion = await client.chat.completions.create({ ...body, stream: false }, requestOptions);
+        const completion = await client.chat.completions.create(
+          { ...body, stream: false },
+          requestOptions,
+        );
         yield* reader.read(completion as RawCompletion);
       }
     } catch (error) {

@@ -3,8 +3,13 @@
 export { providerCatalog, providerInfo } from './catalog';
 export type { ProviderInfo } from './catalog';
 export { createCircuitBreaker } from './circuitBreaker';
-export type { CircuitBreaker, CircuitBreakerOptions, CircuitPermit, CircuitState } from './circuitBreaker';
-export { getImageFetcher, getProviderSet, llmContext } from './context';
+export type {
+  CircuitBreaker,
+  CircuitBreakerOptions,
+  CircuitPermit,
+  CircuitState,
+} from './circuitBreaker';
+export { getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
 export type { LLMRunContext } from './context';
 export { createProvidersFromEnv, parseFallbackList } from './env';
 export type { ProvidersFromEnvOptions } from './env';
@@ -38,4 +43,12 @@ export type {
   ProviderSetOptions,
   ResilienceOptions,
 } from './providerSet';
-export type { Env, GenerateChunk, GenerateRequest, ImageData, LLMProvider, ProviderFactory, Usage } from './types';
+export type {
+  Env,
+  GenerateChunk,
+  GenerateRequest,
+  ImageData,
+  LLMProvider,
+  ProviderFactory,
+  Usage,
+} from './types';

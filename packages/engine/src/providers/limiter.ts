@@ -13,9 +13,13 @@ export interface ConcurrencyLimiter {
 /** Makes a FIFO limiter with `limit` slots (`Infinity` for none). */
 export function createConcurrencyLimiter(limit: number): ConcurrencyLimiter {
   if (!(limit >= 1)) {
-    throw new GalaxyError('E_INVALID_OPTION', `A concurrency limit must be at least 1 (or Infinity), got ${limit}.`, {
-      details: { limit: String(limit) },
-    });
+    throw new GalaxyError(
+      'E_INVALID_OPTION',
+      `A concurrency limit must be at least 1 (or Infinity), got ${limit}.`,
+      {
+        details: { limit: String(limit) },
+      },
+    );
   }
   let active = 0;
   const queue: { grant: () => void }[] = [];

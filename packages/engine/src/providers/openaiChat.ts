@@ -6,7 +6,9 @@ export type ChatMessage =
   | { role: 'system'; content: string }
   | {
       role: 'user';
-      content: string | ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[];
+      content:
+        | string
+        | ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[];
     };
 
 /** The messages of a request: an optional system message, then the prompt with its images. */
@@ -73,11 +75,16 @@ export function createCompletionReader(label: string, name: string = label) {
     /** The text chunks of one response or stream chunk. */
     read(raw: RawCompletion): GenerateChunk[] {
       if (raw.error !== undefined && raw.error !== null) {
-        const message = typeof raw.error === 'string' ? raw.error : (raw.error as { message?: string }).message;
-        throw providerError('E_PROVIDER_UNAVAILABLE', `${label} reported an error mid-answer: ${message ?? 'unknown error'}`, {
-          retryable: true,
-          details: { provider: name },
-        });
+        const message =
+          typeof raw.error === 'string' ? raw.error : (raw.error as { message?: string }).message;
+        throw providerError(
+          'E_PROVIDER_UNAVAILABLE',
+          `${label} reported an error mid-answer: ${message ?? 'unknown error'}`,
+          {
+            retryable: true,
+            details: { provider: name },
+          },
+        );
       }
       const chunks: GenerateChunk[] = [];
       const choice = raw.choices?.[0];
@@ -95,7 +102,9 @@ export function createCompletionReader(label: string, name: string = label) {
      */
     finish(end: { stream: boolean; done?: boolean } = { stream: false }): GenerateChunk {
       if (finishReason === 'content_filter') {
-        throw providerError('E_CONTENT_BLOCKED', `${label} withheld the answer (content filter).`, { details: { provider: name } });
+        throw providerError('E_CONTENT_BLOCKED', `${label} withheld the answer (content filter).`, {
+          details: { provider: name },
+        });
       }
       if (end.stream && !end.done && finishReason === undefined) {
         throw providerError(

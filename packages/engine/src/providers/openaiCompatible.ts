@@ -1,8 +1,16 @@
 import { GalaxyError } from '../errors';
 import { readSse } from '../sse';
 import { providerInfo } from './catalog';
-import { abortReason, classifyHttpFailure, type HttpFailure, networkFailure, parseRetryAfter, providerError } from './errors';
+import {
+  abortReason,
+  classifyHttpFailure,
+  type HttpFailure,
+  networkFailure,
+  parseRetryAfter,
+  providerError,
+} from './errors';
 import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { assertModelId } from './modelId';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
 const INFO = providerInfo('openai-compatible')!;
@@ -46,7 +54,11 @@ function errorMessageOf(text: string): string {
     const body = JSON.parse(text) as { error?: unknown; detail?: unknown; message?: unknown };
     const error = body.error;
     if (typeof error === 'string') return error;
-    if (error && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    if (
+      error &&
+      typeof error === 'object' &&
+      typeof (error as { message?: unknown }).message === 'string'
+    ) {
       return (error as { message: string }).message;
     }
     if (typeof body.detail === 'string') return body.detail;
@@ -61,24 +73,42 @@ function errorMessageOf(text: string): string {
  * A provider for any server speaking OpenAI's `/v1/chat/completions` (Ollama, vLLM, LM Studio,
  * llama.cpp server, OpenAI itself) with plain `fetch`: no SDK, runs anywhere `fetch` does.
  */
-export function createOpenAICompatibleProvider(options: OpenAICompatibleProviderOptions): LLMProvider {
+export function createOpenAICompatibleProvider(
+  options: OpenAICompatibleProviderOptions,
+): LLMProvider {
   if (!options.baseUrl?.trim()) {
-    throw providerError('E_PROVIDER_NOT_CONFIGURED', `${INFO.requiredEnv} is not set: give the server's address, e.g. http://localhost:11434/v1.`);
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `${INFO.requiredEnv} is not set: give the server's address, e.g. http://localhost:11434/v1.`,
+    );
   }
   let endpoint: string;
   try {
     endpoint = new URL(chatCompletionsUrl(options.baseUrl)).toString();
   } catch (error) {
-    throw providerError('E_PROVIDER_NOT_CONFIGURED', `The base URL "${options.baseUrl}" is not a valid URL.`, { cause: error });
+    // Not echoed: a mistyped URL may still hold a password.
+    throw providerError(
+      'E_PROVIDER_NOT_CONFIGURED',
+      `The base URL of ${options.label ?? `the ${INFO.label}`} is not a valid URL: check ${INFO.requiredEnv} or the baseUrl option.`,
+      { cause: error },
+    );
   }
   const name = options.name ?? INFO.name;
   const label = options.label ?? INFO.label;
+  // What user-visible messages call the server: never its address, which is internal and may hold a secret.
+  const server = options.label ?? `the ${INFO.label}`;
+  const baseUrlEnv = name === INFO.name ? INFO.requiredEnv : undefined;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_COMPATIBLE_API_KEY';
 
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
+    assertModelId('openai-compatible', request.model, name);
     const stream = request.stream ?? true;
-    const body: Record<string, unknown> = { model: request.model, messages: toChatMessages(request), stream };
+    const body: Record<string, unknown> = {
+      model: request.model,
+      messages: toChatMessages(request),
+      stream,
+    };
     if (stream) body.stream_options = { include_usage: true };
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
@@ -93,7 +123,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     const fail = (error: unknown): never => {
       if (request.signal?.aborted) throw abortReason(request.signal);
       if (error instanceof GalaxyError) throw error;
-      throw networkFailure(name, label, endpoint, error);
+      throw networkFailure(name, server, error, baseUrlEnv);
     };
 
     let response: Response;
@@ -111,11 +141,18 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
       if (response.status === 404 && !/model/i.test(message)) {
         throw providerError(
           'E_PROVIDER_BAD_REQUEST',
-          `No chat-completions endpoint at ${endpoint} (HTTP 404): check the base URL (${INFO.requiredEnv}).`,
+          `No chat-completions endpoint on ${server} (HTTP 404): check its base URL (${baseUrlEnv ?? 'the baseUrl option'}).`,
           { details: { provider: name, status: 404 } },
         );
       }
-      const failure: HttpFailure = { provider: name, label, status: response.status, message, model: request.model, apiKeyEnv };
+      const failure: HttpFailure = {
+        provider: name,
+        label,
+        status: response.status,
+        message,
+        model: request.model,
+        apiKeyEnv,
+      };
       const retryAfterMs = parseRetryAfter(response.headers);
       if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
       throw classifyHttpFailure(failure);
@@ -136,11 +173,15 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
           try {
             parsed = JSON.parse(event.data) as RawCompletion;
           } catch (error) {
-            throw providerError('E_PROVIDER_RESPONSE', `${label} streamed something that is not JSON: ${event.data.slice(0, 200)}`, {
-              retryable: true,
-              cause: error,
-              details: { provider: name },
-            });
+            throw providerError(
+              'E_PROVIDER_RESPONSE',
+              `${label} streamed something that is not JSON: ${event.data.slice(0, 200)}`,
+              {
+                retryable: true,
+                cause: error,
+                details: { provider: name },
+              },
+            );
           }
           yield* reader.read(parsed);
         }
@@ -150,11 +191,15 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
         try {
           parsed = JSON.parse(text) as RawCompletion;
         } catch (error) {
-          throw providerError('E_PROVIDER_RESPONSE', `${label} answered with something that is not JSON: ${text.slice(0, 200)}`, {
-            retryable: true,
-            cause: error,
-            details: { provider: name },
-          });
+          throw providerError(
+            'E_PROVIDER_RESPONSE',
+            `${label} answered with something that is not JSON: ${text.slice(0, 200)}`,
+            {
+              retryable: true,
+              cause: error,
+              details: { provider: name },
+            },
+          );
         }
         yield* reader.read(parsed);
       }

@@ -1,9 +1,15 @@
 import { asSentence, type ErrorInfo, GalaxyError, toErrorInfo } from '../errors';
+import { redactUrls } from '../redact';
 import { computeBackoff, resolveRetryPolicy, sleep } from '../retry';
 import type { RetryPolicy } from '../schema';
 import type { NodeMetaFallback } from '../types';
 import { providerInfo } from './catalog';
-import { type CircuitBreaker, type CircuitBreakerOptions, type CircuitState, createCircuitBreaker } from './circuitBreaker';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+  createCircuitBreaker,
+} from './circuitBreaker';
 import { abortReason, providerError } from './errors';
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './limiter';
 import type { GenerateRequest, LLMProvider, Usage } from './types';
@@ -56,12 +62,26 @@ export interface ProviderSetOptions {
   now?: () => number;
   /** Randomness in [0, 1) for backoff jitter. Default `Math.random`. */
   random?: () => number;
+  /**
+   * Most calls one user has in flight to one provider; the user's other calls queue, first come
+   * first served, while other users' calls go on. Keeps one user's burst from taking every slot
+   * of the server's shared key. Keyed by the call's `userId` (the LLM and Vision nodes pass the
+   * run context's `userId`); calls without one are not capped. Default 4; `Infinity` for no cap.
+   */
+  perUserConcurrency?: number;
 }
 
 /** Something that happened on the way to an answer, for the node's log. */
 export type ProviderCallEvent =
   /** An attempt failed with a retryable error; the same provider is tried again after `delayMs`. */
-  | { type: 'retry'; provider: string; model: string; attempt: number; delayMs: number; error: ErrorInfo }
+  | {
+      type: 'retry';
+      provider: string;
+      model: string;
+      attempt: number;
+      delayMs: number;
+      error: ErrorInfo;
+    }
   /** A provider failed for good; the next one in the chain is tried. */
   | { type: 'fallback'; from: string; to: string; model: string; error: ErrorInfo };
 
@@ -73,6 +93,8 @@ export interface ProviderCallRequest extends Omit<GenerateRequest, 'model'> {
   model?: string;
   /** Sees retries and fallbacks as they happen. */
   onEvent?: (event: ProviderCallEvent) => void;
+  /** Who the call is for: a user's calls share `perUserConcurrency` slots per provider. Default: nobody in particular (not capped). */
+  userId?: string;
 }
 
 /** What a call through the set yields: text as it arrives, then one `finish` naming who answered. */
@@ -127,7 +149,13 @@ export interface ProviderSet {
   complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion>;
 }
 
-const DEFAULT_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, backoffMs: 500, factor: 2, maxBackoffMs: 8_000, jitter: true };
+const DEFAULT_RETRY: Partial<RetryPolicy> = {
+  maxAttempts: 3,
+  backoffMs: 500,
+  factor: 2,
+  maxBackoffMs: 8_000,
+  jitter: true,
+};
 
 interface Entry {
   provider: LLMProvider;
@@ -135,6 +163,8 @@ interface Entry {
   maxRetryAfterMs: number;
   timeoutMs: number;
   limiter: ConcurrencyLimiter;
+  /** Per-user limiters of users with calls in flight or waiting; dropped when idle, so the map stays small. */
+  users: Map<string, ConcurrencyLimiter>;
   breaker: CircuitBreaker | undefined;
 }
 
@@ -145,10 +175,14 @@ interface Entry {
 function toGalaxyError(error: unknown): GalaxyError {
   if (error instanceof GalaxyError) return error;
   const info = toErrorInfo(error);
-  const options: ConstructorParameters<typeof GalaxyError>[2] = { retryable: info.retryable, cause: error };
+  const options: ConstructorParameters<typeof GalaxyError>[2] = {
+    retryable: info.retryable,
+    cause: error,
+  };
   const like = error as { retryAfterMs?: unknown; details?: unknown } | null;
   if (typeof like?.retryAfterMs === 'number') options.retryAfterMs = like.retryAfterMs;
-  if (like?.details && typeof like.details === 'object') options.details = like.details as Record<string, unknown>;
+  if (like?.details && typeof like.details === 'object')
+    options.details = like.details as Record<string, unknown>;
   return new GalaxyError(info.code, info.message, options);
 }
 
@@ -165,8 +199,16 @@ export function providerNotConfigured(name: string, configured: readonly string[
 }
 
 /** The same failure with one more sentence and more details. */
-function annotate(error: GalaxyError, addition: string, details: Record<string, unknown>): GalaxyError {
-  const options: ConstructorParameters<typeof GalaxyError>[2] = { retryable: error.retryable, cause: error, details: { ...error.details, ...details } };
+function annotate(
+  error: GalaxyError,
+  addition: string,
+  details: Record<string, unknown>,
+): GalaxyError {
+  const options: ConstructorParameters<typeof GalaxyError>[2] = {
+    retryable: error.retryable,
+    cause: error,
+    details: { ...error.details, ...details },
+  };
   if (error.retryAfterMs !== undefined) options.retryAfterMs = error.retryAfterMs;
   return new GalaxyError(error.code, `${asSentence(error.message)} ${addition}`, options);
 }
@@ -215,20 +257,38 @@ function finalError(failed: readonly Failed[], streamed: boolean): GalaxyError {
 export function createProviderSet(options: ProviderSetOptions): ProviderSet {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const perUser = options.perUserConcurrency ?? 4;
+  if (!(perUser >= 1)) {
+    throw new GalaxyError(
+      'E_INVALID_OPTION',
+      `perUserConcurrency must be at least 1 (or Infinity), got ${perUser}.`,
+      { details: { option: 'perUserConcurrency' } },
+    );
+  }
   const entries = new Map<string, Entry>();
   for (const provider of options.providers) {
     if (entries.has(provider.name)) {
-      throw providerError('E_PROVIDER_NOT_CONFIGURED', `Two providers are named "${provider.name}"; give each its own name.`);
+      throw providerError(
+        'E_PROVIDER_NOT_CONFIGURED',
+        `Two providers are named "${provider.name}"; give each its own name.`,
+      );
     }
     const guard = { ...options.resilience, ...options.perProvider?.[provider.name] };
     const breaker =
-      guard.circuitBreaker === false ? undefined : createCircuitBreaker({ ...guard.circuitBreaker, now });
+      guard.circuitBreaker === false
+        ? undefined
+        : createCircuitBreaker({ ...guard.circuitBreaker, now });
     entries.set(provider.name, {
       provider,
-      policy: resolveRetryPolicy(DEFAULT_RETRY, options.resilience?.retry, options.perProvider?.[provider.name]?.retry),
+      policy: resolveRetryPolicy(
+        DEFAULT_RETRY,
+        options.resilience?.retry,
+        options.perProvider?.[provider.name]?.retry,
+      ),
       maxRetryAfterMs: guard.maxRetryAfterMs ?? 30_000,
       timeoutMs: guard.timeoutMs ?? 120_000,
       limiter: createConcurrencyLimiter(guard.maxConcurrency ?? 16),
+      users: new Map(),
       breaker,
     });
   }
@@ -238,25 +298,74 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     const chain = targets.map((t) => (typeof t === 'string' ? { provider: t } : t));
     for (const name of [primary, ...chain.map((t) => t.provider)]) {
       if (!entries.has(name)) {
-        throw providerError('E_PROVIDER_NOT_CONFIGURED', `The fallback chain of "${primary}" names "${name}", which is not among the providers (${names.join(', ')}).`);
+        throw providerError(
+          'E_PROVIDER_NOT_CONFIGURED',
+          `The fallback chain of "${primary}" names "${name}", which is not among the providers (${names.join(', ')}).`,
+        );
       }
     }
     chains.set(primary, chain);
   }
 
-  /** One HTTP call on one provider, under its breaker, limiter and timeout. */
-  async function* attemptOnce(entry: Entry, request: GenerateRequest, signal: AbortSignal | undefined) {
+  /** Waits for one of the user's slots on the provider; resolves with its release. */
+  async function userSlot(
+    entry: Entry,
+    userId: string | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    if (userId === undefined || perUser === Number.POSITIVE_INFINITY) return () => {};
+    let limiter = entry.users.get(userId);
+    if (!limiter) {
+      limiter = createConcurrencyLimiter(perUser);
+      entry.users.set(userId, limiter);
+    }
+    const own = limiter;
+    const forgetIfIdle = () => {
+      if (own.active === 0 && own.waiting === 0 && entry.users.get(userId) === own)
+        entry.users.delete(userId);
+    };
+    try {
+      const release = await own.acquire(signal);
+      return () => {
+        release();
+        forgetIfIdle();
+      };
+    } catch (error) {
+      forgetIfIdle();
+      throw error;
+    }
+  }
+
+  /** One HTTP call on one provider, under its breaker, the user's slots, its limiter and timeout. */
+  async function* attemptOnce(
+    entry: Entry,
+    request: GenerateRequest,
+    signal: AbortSignal | undefined,
+    userId: string | undefined,
+  ) {
     const { provider, breaker } = entry;
     const circuitOpen = (retryAfterMs: number) =>
-      providerError('E_CIRCUIT_OPEN', `${provider.label} failed repeatedly and is paused for ${Math.ceil(retryAfterMs / 1000)} s.`, {
-        details: { provider: provider.name, retryAfterMs },
-      });
+      providerError(
+        'E_CIRCUIT_OPEN',
+        `${provider.label} failed repeatedly and is paused for ${Math.ceil(retryAfterMs / 1000)} s.`,
+        {
+          details: { provider: provider.name, retryAfterMs },
+        },
+      );
     if (breaker?.state === 'open') {
       const permit = breaker.acquire();
       if (!permit.allowed) throw circuitOpen(permit.retryAfterMs);
       breaker.release();
     }
-    const release = await entry.limiter.acquire(signal);
+    // The user's slot first: a call queued behind its own user's calls holds no provider slot.
+    const releaseUser = await userSlot(entry, userId, signal);
+    let release: () => void;
+    try {
+      release = await entry.limiter.acquire(signal);
+    } catch (error) {
+      releaseUser();
+      throw error;
+    }
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal?.reason);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -289,25 +398,44 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         }
         // A provider that just stops has not answered: what it sent may be half an answer.
         if (!finished) {
-          throw providerError('E_PROVIDER_RESPONSE', `${provider.label} ended its answer without finishing it: the answer may be cut off.`, {
-            retryable: true,
-            details: { provider: provider.name, model: request.model },
-          });
+          throw providerError(
+            'E_PROVIDER_RESPONSE',
+            `${provider.label} ended its answer without finishing it: the answer may be cut off.`,
+            {
+              retryable: true,
+              details: { provider: provider.name, model: request.model },
+            },
+          );
         }
         outcome = 'success';
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal);
         if (timedOut) {
           outcome = 'failure';
-          throw providerError('E_PROVIDER_TIMEOUT', `${provider.label} did not answer within ${entry.timeoutMs} ms.`, {
-            retryable: true,
-            cause: error,
-            details: { provider: provider.name, model: request.model, timeoutMs: entry.timeoutMs },
-          });
+          throw providerError(
+            'E_PROVIDER_TIMEOUT',
+            `${provider.label} did not answer within ${entry.timeoutMs} ms.`,
+            {
+              retryable: true,
+              cause: error,
+              details: {
+                provider: provider.name,
+                model: request.model,
+                timeoutMs: entry.timeoutMs,
+              },
+            },
+          );
         }
         const failure = toGalaxyError(error);
-        // A refusal (400, 401, 404) proves the provider is up: only retryable failures count against it.
-        outcome = failure.retryable ? 'failure' : 'success';
+        // Only upstream faults (5xx, network, timeouts) count against the provider. A 429 is a rate
+        // signal, often one user's burst: counting it would pause the provider for every user.
+        // A refusal (400, 401, 404) proves the provider is up.
+        outcome =
+          failure.code === 'E_PROVIDER_RATE_LIMIT'
+            ? 'none'
+            : failure.retryable
+              ? 'failure'
+              : 'success';
         throw failure;
       }
     } finally {
@@ -321,12 +449,18 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         else breaker!.release();
       }
       release();
+      releaseUser();
     }
   }
 
   /** One provider with its retries. Reports attempts made through `stats`. */
-  async function* tryProvider(entry: Entry, request: ProviderCallRequest, model: string, stats: { attempts: number }) {
-    const { signal, onEvent, provider: _name, model: _model, ...rest } = request;
+  async function* tryProvider(
+    entry: Entry,
+    request: ProviderCallRequest,
+    model: string,
+    stats: { attempts: number },
+  ) {
+    const { signal, onEvent, userId, provider: _name, model: _model, ...rest } = request;
     const call: GenerateRequest = { ...rest, model };
     const label = entry.provider.label;
     let previous: GalaxyError | undefined;
@@ -334,7 +468,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       stats.attempts = attempt;
       let streamed = false;
       try {
-        for await (const chunk of attemptOnce(entry, call, signal)) {
+        for await (const chunk of attemptOnce(entry, call, signal, userId)) {
           if (chunk.type === 'text') streamed = true;
           yield chunk;
         }
@@ -346,7 +480,11 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
           // This call's own failures opened the circuit: the reason to show is the last real one.
           stats.attempts = attempt - 1;
           const pausedMs = Number(failure.details?.retryAfterMs ?? 0);
-          throw annotate(previous, `${label} is now paused for ${Math.ceil(pausedMs / 1000)} s after repeated failures.`, { circuit: 'open' });
+          throw annotate(
+            previous,
+            `${label} is now paused for ${Math.ceil(pausedMs / 1000)} s after repeated failures.`,
+            { circuit: 'open' },
+          );
         }
         if (streamed || !failure.retryable) throw failure;
         const hinted = failure.retryAfterMs;
@@ -362,7 +500,14 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         if (attempt >= entry.policy.maxAttempts) throw failure;
         previous = failure;
         const delayMs = Math.max(computeBackoff(entry.policy, attempt, random), hinted ?? 0);
-        onEvent?.({ type: 'retry', provider: entry.provider.name, model, attempt, delayMs, error: failure.toJSON() });
+        onEvent?.({
+          type: 'retry',
+          provider: entry.provider.name,
+          model,
+          attempt,
+          delayMs,
+          error: failure.toJSON(),
+        });
         await sleep(delayMs, signal);
       }
     }
@@ -373,22 +518,38 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     if (!primary) throw providerNotConfigured(request.provider, names);
     const wantsImages = (request.images?.length ?? 0) > 0;
     const modelFor = (entry: Entry, model: string | undefined) =>
-      model || (wantsImages ? (entry.provider.defaultVisionModel ?? entry.provider.defaultModel) : entry.provider.defaultModel);
-    const chain: { entry: Entry; model: string }[] = [{ entry: primary, model: modelFor(primary, request.model) }];
+      model ||
+      (wantsImages
+        ? (entry.provider.defaultVisionModel ?? entry.provider.defaultModel)
+        : entry.provider.defaultModel);
+    const chain: { entry: Entry; model: string }[] = [
+      { entry: primary, model: modelFor(primary, request.model) },
+    ];
     for (const target of chains.get(primary.provider.name) ?? []) {
       const entry = entries.get(target.provider)!;
       if (wantsImages && !entry.provider.supportsImages) continue;
       chain.push({ entry, model: modelFor(entry, target.model) });
     }
     if (wantsImages && !primary.provider.supportsImages) {
-      throw providerError('E_PROVIDER_BAD_REQUEST', `${primary.provider.label} does not accept images; pick another provider.`, {
-        details: { provider: primary.provider.name },
-      });
+      throw providerError(
+        'E_PROVIDER_BAD_REQUEST',
+        `${primary.provider.label} does not accept images; pick another provider.`,
+        {
+          details: { provider: primary.provider.name },
+        },
+      );
     }
 
     const failed: Failed[] = [];
     const fallbacks = (): NodeMetaFallback[] =>
-      failed.map((f) => ({ provider: f.provider, model: f.model, attempts: f.attempts, code: f.error.code, message: f.error.message }));
+      failed.map((f) => ({
+        provider: f.provider,
+        model: f.model,
+        attempts: f.attempts,
+        code: f.error.code,
+        // Meta leaves the engine like an error does: the same redaction.
+        message: redactUrls(f.error.message),
+      }));
     for (let i = 0; i < chain.length; i++) {
       const { entry, model } = chain[i]!;
       const stats = { attempts: 0 };
@@ -416,16 +577,30 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       } catch (error) {
         if (request.signal?.aborted) throw abortReason(request.signal);
         const failure = toGalaxyError(error);
-        failed.push({ provider: entry.provider.name, model, attempts: stats.attempts, error: failure });
+        failed.push({
+          provider: entry.provider.name,
+          model,
+          attempts: stats.attempts,
+          error: failure,
+        });
         const next = chain[i + 1];
         const movable = failure.retryable || failure.code === 'E_CIRCUIT_OPEN';
         if (streamed || !movable || !next) throw finalError(failed, streamed);
-        request.onEvent?.({ type: 'fallback', from: entry.provider.name, to: next.entry.provider.name, model: next.model, error: failure.toJSON() });
+        request.onEvent?.({
+          type: 'fallback',
+          from: entry.provider.name,
+          to: next.entry.provider.name,
+          model: next.model,
+          error: failure.toJSON(),
+        });
       }
     }
   }
 
-  async function complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion> {
+  async function complete(
+    request: ProviderCallRequest,
+    onText?: (text: string) => void,
+  ): Promise<Completion> {
     let text = '';
     let completion: Completion | undefined;
     for await (const chunk of generate(request)) {
@@ -439,7 +614,10 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     }
     if (completion) return completion;
     // Unreachable while `generate` keeps its contract (a finish chunk or an error); final like its errors.
-    throw providerError('E_PROVIDER_RESPONSE', `${request.provider} ended the answer without finishing it.`);
+    throw providerError(
+      'E_PROVIDER_RESPONSE',
+      `${request.provider} ended the answer without finishing it.`,
+    );
   }
 
   return Object.freeze({
@@ -455,11 +633,24 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
 function chainFailure(failed: readonly Failed[]): GalaxyError {
   const last = failed[failed.length - 1]!.error;
   const attempts = (n: number) => `${n} attempt${n === 1 ? '' : 's'}`;
-  const message = failed.map((f, i) => `${i === 0 ? '' : 'then '}${f.provider} (${f.model}, ${attempts(f.attempts)}): ${f.error.message}`).join('; ');
+  const message = failed
+    .map(
+      (f, i) =>
+        `${i === 0 ? '' : 'then '}${f.provider} (${f.model}, ${attempts(f.attempts)}): ${f.error.message}`,
+    )
+    .join('; ');
   const options: ConstructorParameters<typeof GalaxyError>[2] = {
     retryable: last.retryable,
     cause: last,
-    details: { ...last.details, tried: failed.map((f) => ({ provider: f.provider, model: f.model, attempts: f.attempts, code: f.error.code })) },
+    details: {
+      ...last.details,
+      tried: failed.map((f) => ({
+        provider: f.provider,
+        model: f.model,
+        attempts: f.attempts,
+        code: f.error.code,
+      })),
+    },
   };
   if (last.retryAfterMs !== undefined) options.retryAfterMs = last.retryAfterMs;
   return new GalaxyError(last.code, `Every provider failed: ${message}`, options);

@@ -191,7 +191,7 @@ describe('provider configuration', () => {
     const provider = createOpenAICompatibleProvider({ baseUrl: `${stub.url}/nothing-here/v2` });
     const error = await failure(drain(provider, { model: 'm', prompt: 'hi' }));
     expect(error.code).toBe('E_PROVIDER_BAD_REQUEST');
-    expect(error.message).toContain('check the base URL');
+    expect(error.message).toContain('check its base URL (OPENAI_COMPATIBLE_BASE_URL)');
   });
 
   it('explains a refused connection to a local server', async () => {

@@ -1,2 +1,11 @@
 export { startLLMStub, wordChunks } from './llmStub';
-export type { LLMStub, LLMStubOptions, StubApi, StubMatch, StubReply, StubRequest, StubUsage } from './llmStub';
+export type {
+  LLMStub,
+  LLMStubOptions,
+  StubApi,
+  StubMatch,
+  StubReply,
+  StubRequest,
+  StubStrayRequest,
+  StubUsage,
+} from './llmStub';

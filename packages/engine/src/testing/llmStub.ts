@@ -45,17 +45,36 @@ export type StubReply =
       match?: StubMatch;
     }
   /** Resets the connection (TCP RST), optionally after streaming `chunks` (a stream cut short, 50 ms after the last chunk). */
-  | { type: 'reset'; chunks?: readonly string[]; delayMs?: number; chunkDelayMs?: number; match?: StubMatch }
+  | {
+      type: 'reset';
+      chunks?: readonly string[];
+      delayMs?: number;
+      chunkDelayMs?: number;
+      match?: StubMatch;
+    }
   /**
    * Ends the reply cleanly but unfinished, as a server or proxy that gives up mid-answer: a
    * streamed request gets `chunks` and then the end of the body, with no finish reason and no
    * `[DONE]`; any other request gets the first half of its JSON body.
    */
-  | { type: 'truncate'; chunks?: readonly string[]; delayMs?: number; chunkDelayMs?: number; match?: StubMatch }
+  | {
+      type: 'truncate';
+      chunks?: readonly string[];
+      delayMs?: number;
+      chunkDelayMs?: number;
+      match?: StubMatch;
+    }
   /** Never answers; the request stays open until the client gives up. */
   | { type: 'hang'; match?: StubMatch }
   /** Exactly these bytes. */
-  | { type: 'raw'; status: number; headers?: Readonly<Record<string, string>>; body: string; delayMs?: number; match?: StubMatch };
+  | {
+      type: 'raw';
+      status: number;
+      headers?: Readonly<Record<string, string>>;
+      body: string;
+      delayMs?: number;
+      match?: StubMatch;
+    };
 
 /** One request the stub received. */
 export interface StubRequest {
@@ -86,6 +105,19 @@ export interface StubRequest {
   closed: Promise<{ byClient: boolean }>;
 }
 
+/** A request that matched none of the APIs' model routes; the stub answered it 404. */
+export interface StubStrayRequest {
+  method: string;
+  /** The path as it arrived, before any decoding. */
+  path: string;
+  /** The query string with its `?`, or empty. */
+  search: string;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Epoch ms when the request arrived. */
+  receivedAt: number;
+}
+
 export interface LLMStubOptions {
   /** Wait before every reply, in ms (a model's latency). Default 0. */
   latencyMs?: number;
@@ -107,6 +139,8 @@ export interface LLMStub {
   readonly port: number;
   /** Every request so far, in arrival order. */
   readonly requests: readonly StubRequest[];
+  /** Requests outside the model routes, in arrival order: a client aimed somewhere it should not have. */
+  readonly strayRequests: readonly StubStrayRequest[];
   /** Most requests open at the same moment since the start (or the last `reset`). */
   readonly peakConcurrency: number;
   /** Queues replies; each request takes the first queued reply whose `match` fits. */
@@ -140,7 +174,12 @@ export function wordChunks(text: string): string[] {
 
 function routeOf(path: string): { api: StubApi; model?: string; stream?: boolean } | undefined {
   const gemini = GEMINI_PATH.exec(path);
-  if (gemini) return { api: 'gemini', model: decodeURIComponent(gemini[2]!), stream: gemini[3] === 'streamGenerateContent' };
+  if (gemini)
+    return {
+      api: 'gemini',
+      model: decodeURIComponent(gemini[2]!),
+      stream: gemini[3] === 'streamGenerateContent',
+    };
   if (path === '/openai/v1/chat/completions') return { api: 'groq' };
   if (path.endsWith('/v1/chat/completions')) return { api: 'openai' };
   return undefined;
@@ -154,7 +193,10 @@ interface OpenAIBody {
   model?: string;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
-  messages?: { role: string; content: string | { type: string; text?: string; image_url?: { url: string } }[] }[];
+  messages?: {
+    role: string;
+    content: string | { type: string; text?: string; image_url?: { url: string } }[];
+  }[];
 }
 
 function readGemini(body: GeminiBody) {
@@ -163,7 +205,8 @@ function readGemini(body: GeminiBody) {
   for (const content of body.contents ?? []) {
     for (const part of content.parts ?? []) {
       if (typeof part.text === 'string') texts.push(part.text);
-      if (part.inlineData) images.push({ mimeType: part.inlineData.mimeType, base64: part.inlineData.data });
+      if (part.inlineData)
+        images.push({ mimeType: part.inlineData.mimeType, base64: part.inlineData.data });
     }
   }
   const sys = body.systemInstruction;
@@ -176,25 +219,39 @@ function readOpenAI(body: OpenAIBody) {
   const systems: string[] = [];
   const images: { mimeType: string; base64: string }[] = [];
   for (const message of body.messages ?? []) {
-    const parts = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    const parts =
+      typeof message.content === 'string'
+        ? [{ type: 'text', text: message.content }]
+        : message.content;
     for (const part of parts) {
-      if (part.type === 'text' && typeof part.text === 'string') (message.role === 'system' ? systems : texts).push(part.text);
+      if (part.type === 'text' && typeof part.text === 'string')
+        (message.role === 'system' ? systems : texts).push(part.text);
       if (part.type === 'image_url' && part.image_url) {
         const match = /^data:([^;,]+);base64,(.*)$/s.exec(part.image_url.url);
         if (match) images.push({ mimeType: match[1]!, base64: match[2]! });
       }
     }
   }
-  return { prompt: texts.join('\n'), system: systems.length > 0 ? systems.join('\n') : undefined, images };
+  return {
+    prompt: texts.join('\n'),
+    system: systems.length > 0 ? systems.join('\n') : undefined,
+    images,
+  };
 }
 
 function usageFor(request: StubRequest, chunks: readonly string[], usage?: StubUsage): StubUsage {
-  return usage ?? { inputTokens: request.prompt.split(/\s+/).filter(Boolean).length, outputTokens: chunks.length };
+  return (
+    usage ?? {
+      inputTokens: request.prompt.split(/\s+/).filter(Boolean).length,
+      outputTokens: chunks.length,
+    }
+  );
 }
 
 /** Starts the stub on 127.0.0.1 at a free port. */
 export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStub> {
   const requests: StubRequest[] = [];
+  const strays: StubStrayRequest[] = [];
   const queue: StubReply[] = [];
   const aborted: StubRequest[] = [];
   const abortWaiters = new Set<(request: StubRequest) => void>();
@@ -204,37 +261,83 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
   let open = 0;
   let peak = 0;
 
-  const defaultReply = options.reply ?? ((request: StubRequest): StubReply => ({ type: 'text', text: `Echo: ${request.prompt}` }));
+  const defaultReply =
+    options.reply ??
+    ((request: StubRequest): StubReply => ({ type: 'text', text: `Echo: ${request.prompt}` }));
 
   function takeReply(request: StubRequest): StubReply {
     const index = queue.findIndex(
-      (reply) => (!reply.match?.api || reply.match.api === request.api) && (!reply.match?.model || reply.match.model === request.model),
+      (reply) =>
+        (!reply.match?.api || reply.match.api === request.api) &&
+        (!reply.match?.model || reply.match.model === request.model),
     );
     if (index >= 0) return queue.splice(index, 1)[0]!;
     return defaultReply(request);
   }
 
-  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  function sendJson(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   }
 
-  function sendError(res: ServerResponse, api: StubApi, status: number, message: string, retryAfter?: number | string, extraDetails: unknown[] = []) {
+  function sendError(
+    res: ServerResponse,
+    api: StubApi,
+    status: number,
+    message: string,
+    retryAfter?: number | string,
+    extraDetails: unknown[] = [],
+  ) {
     const headers: Record<string, string> = {};
     if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
     if (api === 'gemini') {
       const details = [...extraDetails];
-      if (typeof retryAfter === 'number') details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retryAfter}s` });
-      sendJson(res, status, { error: { code: status, message, status: GOOGLE_STATUS[status] ?? 'UNKNOWN', ...(details.length > 0 ? { details } : {}) } }, headers);
+      if (typeof retryAfter === 'number')
+        details.push({
+          '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+          retryDelay: `${retryAfter}s`,
+        });
+      sendJson(
+        res,
+        status,
+        {
+          error: {
+            code: status,
+            message,
+            status: GOOGLE_STATUS[status] ?? 'UNKNOWN',
+            ...(details.length > 0 ? { details } : {}),
+          },
+        },
+        headers,
+      );
     } else {
-      const type = status === 429 ? 'rate_limit_exceeded' : status === 401 ? 'invalid_api_key' : status >= 500 ? 'server_error' : 'invalid_request_error';
+      const type =
+        status === 429
+          ? 'rate_limit_exceeded'
+          : status === 401
+            ? 'invalid_api_key'
+            : status >= 500
+              ? 'server_error'
+              : 'invalid_request_error';
       sendJson(res, status, { error: { message, type, code: type } }, headers);
     }
   }
 
   function defaultErrorMessage(status: number, request: StubRequest): string {
-    if (status === 404) return request.api === 'gemini' ? `models/${request.model} is not found for API version v1beta.` : `The model \`${request.model}\` does not exist or you do not have access to it.`;
+    if (status === 404)
+      return request.api === 'gemini'
+        ? `models/${request.model} is not found for API version v1beta.`
+        : `The model \`${request.model}\` does not exist or you do not have access to it.`;
     if (status === 429) return 'Rate limit reached. Please try again later.';
     if (status === 401) return 'Invalid API Key';
     if (status >= 500) return 'The server had an error while processing your request.';
@@ -242,7 +345,12 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
   }
 
   function keyOf(req: IncomingMessage, api: StubApi, url: URL): string | undefined {
-    if (api === 'gemini') return (req.headers['x-goog-api-key'] as string | undefined) ?? url.searchParams.get('key') ?? undefined;
+    if (api === 'gemini')
+      return (
+        (req.headers['x-goog-api-key'] as string | undefined) ??
+        url.searchParams.get('key') ??
+        undefined
+      );
     const auth = req.headers.authorization;
     return auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
   }
@@ -252,7 +360,17 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     const route = req.method === 'POST' ? routeOf(url.pathname) : undefined;
     const raw = await readBody(req);
     if (!route) {
-      sendJson(res, 404, { error: { message: `No route for ${req.method} ${url.pathname}`, type: 'not_found' } });
+      const rawPath = (req.url ?? '/').split('?')[0]!;
+      strays.push({
+        method: req.method ?? '',
+        path: rawPath,
+        search: url.search,
+        headers: req.headers,
+        receivedAt: Date.now(),
+      });
+      sendJson(res, 404, {
+        error: { message: `No route for ${req.method} ${url.pathname}`, type: 'not_found' },
+      });
       return;
     }
     let body: unknown;
@@ -313,9 +431,20 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
 
     if (options.apiKey !== undefined && keyOf(req, route.api, url) !== options.apiKey) {
       if (isGemini) {
-        sendError(res, 'gemini', 400, 'API key not valid. Please pass a valid API key.', undefined, [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
-        ]);
+        sendError(
+          res,
+          'gemini',
+          400,
+          'API key not valid. Please pass a valid API key.',
+          undefined,
+          [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'API_KEY_INVALID',
+              domain: 'googleapis.com',
+            },
+          ],
+        );
       } else sendError(res, route.api, 401, 'Invalid API Key');
       return;
     }
@@ -331,7 +460,13 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       return;
     }
     if (reply.type === 'error') {
-      sendError(res, route.api, reply.status, reply.message ?? defaultErrorMessage(reply.status, request), reply.retryAfter);
+      sendError(
+        res,
+        route.api,
+        reply.status,
+        reply.message ?? defaultErrorMessage(reply.status, request),
+        reply.retryAfter,
+      );
       return;
     }
     const chunks = reply.chunks ?? (reply.type === 'text' ? wordChunks(reply.text ?? '') : []);
@@ -351,7 +486,9 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
 
     if (!request.stream) {
       const text = chunks.join('');
-      const payload = isGemini ? geminiPayload(text, finishReason ?? 'STOP', usage, request.model) : openAICompletion(text, finishReason ?? 'stop', usage, request);
+      const payload = isGemini
+        ? geminiPayload(text, finishReason ?? 'STOP', usage, request.model)
+        : openAICompletion(text, finishReason ?? 'stop', usage, request);
       if (reply.type === 'truncate') {
         // No content-length: the body just ends early, as when a proxy drops the upstream.
         const json = JSON.stringify(payload);
@@ -363,7 +500,11 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       return;
     }
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     res.flushHeaders();
     // Gemini ends events with CRLF pairs, OpenAI-style servers with LF pairs: both are valid SSE.
     const eventEnd = isGemini ? '\r\n\r\n' : '\n\n';
@@ -373,7 +514,15 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       if (i > 0) await pause(chunkDelayMs);
       if (gone()) return;
       const last = i === chunks.length - 1 && reply.type === 'text';
-      if (isGemini) send(geminiPayload(chunks[i]!, last ? (finishReason ?? 'STOP') : undefined, last ? usage : undefined, request.model));
+      if (isGemini)
+        send(
+          geminiPayload(
+            chunks[i]!,
+            last ? (finishReason ?? 'STOP') : undefined,
+            last ? usage : undefined,
+            request.model,
+          ),
+        );
       else send(openAIChunk(request, { content: chunks[i]! }, null));
     }
     if (reply.type === 'reset') {
@@ -386,12 +535,18 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       res.end();
       return;
     }
-    if (chunks.length === 0 && isGemini) send(geminiPayload('', finishReason ?? 'STOP', usage, request.model));
+    if (chunks.length === 0 && isGemini)
+      send(geminiPayload('', finishReason ?? 'STOP', usage, request.model));
     if (!isGemini) {
       const final = openAIChunk(request, {}, finishReason ?? 'stop');
-      if (request.api === 'groq') (final as Record<string, unknown>).x_groq = { id: `req_${request.id}`, usage: openAIUsage(usage) };
+      if (request.api === 'groq')
+        (final as Record<string, unknown>).x_groq = {
+          id: `req_${request.id}`,
+          usage: openAIUsage(usage),
+        };
       send(final);
-      if (includeUsage) send({ ...openAIChunk(request, {}, null), choices: [], usage: openAIUsage(usage) });
+      if (includeUsage)
+        send({ ...openAIChunk(request, {}, null), choices: [], usage: openAIUsage(usage) });
       res.write('data: [DONE]\n\n');
     }
     res.end();
@@ -419,6 +574,9 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     get requests() {
       return requests;
     },
+    get strayRequests() {
+      return strays;
+    },
     get peakConcurrency() {
       return peak;
     },
@@ -437,9 +595,13 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
         const timer = setTimeout(() => {
           arrivalWaiters.delete(check);
           reject(
-            new GalaxyError('E_STUB_TIMEOUT', `The stub received ${requests.length} of ${count} requests within ${timeoutMs} ms.`, {
-              details: { received: requests.length, expected: count, timeoutMs },
-            }),
+            new GalaxyError(
+              'E_STUB_TIMEOUT',
+              `The stub received ${requests.length} of ${count} requests within ${timeoutMs} ms.`,
+              {
+                details: { received: requests.length, expected: count, timeoutMs },
+              },
+            ),
           );
         }, timeoutMs);
         arrivalWaiters.add(check);
@@ -456,13 +618,20 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
         };
         const timer = setTimeout(() => {
           abortWaiters.delete(wake);
-          reject(new GalaxyError('E_STUB_TIMEOUT', `No client closed its connection early within ${timeoutMs} ms.`, { details: { timeoutMs } }));
+          reject(
+            new GalaxyError(
+              'E_STUB_TIMEOUT',
+              `No client closed its connection early within ${timeoutMs} ms.`,
+              { details: { timeoutMs } },
+            ),
+          );
         }, timeoutMs);
         abortWaiters.add(wake);
       });
     },
     reset() {
       requests.length = 0;
+      strays.length = 0;
       queue.length = 0;
       aborted.length = 0;
       peak = open;
@@ -485,8 +654,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function geminiPayload(text: string, finishReason: string | undefined, usage: StubUsage | undefined, model: string) {
-  const candidate: Record<string, unknown> = { content: { parts: [{ text }], role: 'model' }, index: 0 };
+function geminiPayload(
+  text: string,
+  finishReason: string | undefined,
+  usage: StubUsage | undefined,
+  model: string,
+) {
+  const candidate: Record<string, unknown> = {
+    content: { parts: [{ text }], role: 'model' },
+    index: 0,
+  };
   if (finishReason) candidate.finishReason = finishReason;
   const payload: Record<string, unknown> = { candidates: [candidate], modelVersion: model };
   if (usage) {
@@ -500,21 +677,41 @@ function geminiPayload(text: string, finishReason: string | undefined, usage: St
 }
 
 function openAIUsage(usage: StubUsage) {
-  return { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens };
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
 }
 
-function openAICompletion(text: string, finishReason: string, usage: StubUsage, request: StubRequest) {
+function openAICompletion(
+  text: string,
+  finishReason: string,
+  usage: StubUsage,
+  request: StubRequest,
+) {
   return {
     id: `chatcmpl-${request.id}`,
     object: 'chat.completion',
     created: Math.floor(request.receivedAt / 1000),
     model: request.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason, logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: text },
+        finish_reason: finishReason,
+        logprobs: null,
+      },
+    ],
     usage: openAIUsage(usage),
   };
 }
 
-function openAIChunk(request: StubRequest, delta: { content?: string }, finishReason: string | null) {
+function openAIChunk(
+  request: StubRequest,
+  delta: { content?: string },
+  finishReason: string | null,
+) {
   return {
     id: `chatcmpl-${request.id}`,
     object: 'chat.completion.chunk',

@@ -386,6 +386,32 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect(api.tableCounts()).toEqual(before);
     });
 
+    it('refuses with 422 a model id that would leave the provider route, naming the node', async () => {
+      const res = await api.request('POST', '/execute', {
+        json: {
+          nodes: [
+            { id: 'q', type: 'text', data: { text: 'hi' } },
+            {
+              id: 'ask',
+              type: 'llm',
+              data: { provider: 'gemini', model: '../../../../internal/admin?x=' },
+            },
+          ],
+          edges: [
+            { id: 'e', source: 'q', sourceHandle: 'text', target: 'ask', targetHandle: 'prompt' },
+          ],
+        },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.issues).toContainEqual(
+        expect.objectContaining({
+          code: 'E_INVALID_DATA',
+          nodeId: 'ask',
+          path: ['nodes', 1, 'data', 'model'],
+        }),
+      );
+    });
+
     it('answers 400 with the schema issues for a malformed body', async () => {
       const before = api.tableCounts();
       const noName = await api.request('POST', '/workflows', { json: { nodes: [] } });
@@ -1024,6 +1050,45 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       );
       expect(reused).toMatchObject({ status: 'SUCCESS', reused: true, meta: byId.ask.meta });
       expect(stub.requests.length).toBe(asked);
+    });
+
+    it("caps a run owner's provider calls in flight: the worker passes the owner's id", async () => {
+      const capped = await makeHarness({
+        context: llmContext({
+          providers: createProviderSet({
+            providers: [createOpenAICompatibleProvider({ baseUrl: stub.url, name: 'solo' })],
+            perUserConcurrency: 1,
+          }),
+        }),
+      });
+      try {
+        stub.reset();
+        const asks = ['a1', 'a2', 'a3'];
+        stub.enqueue(...asks.map(() => ({ type: 'text' as const, text: 'ok', delayMs: 50 })));
+        const res = await capped.request('POST', '/execute', {
+          json: {
+            nodes: [
+              { id: 'q', type: 'text', data: { text: 'hi' } },
+              ...asks.map((id) => ({ id, type: 'llm', data: { provider: 'solo' } })),
+            ],
+            edges: asks.map((id) => ({
+              id: `e-${id}`,
+              source: 'q',
+              sourceHandle: 'text',
+              target: id,
+              targetHandle: 'prompt',
+            })),
+          },
+        });
+        expect(res.status).toBe(202);
+        await capped.queue.idle();
+        const run = (await capped.request('GET', `/runs/${res.body.runId}`)).body;
+        expect(run.run.status).toBe('SUCCESS');
+        expect(stub.requests).toHaveLength(3);
+        expect(stub.peakConcurrency).toBe(1);
+      } finally {
+        await capped.close();
+      }
     });
   });
 }

@@ -38,6 +38,8 @@ export type {
   RateLimiter,
   RateLimitRule,
 } from './rateLimit';
+export { startRunRetention } from './retention';
+export type { RetentionLogger, RunRetention, RunRetentionOptions } from './retention';
 export type { CoreRequest, CoreResponse } from './routeTypes';
 export { createSchemas } from './schemas';
 export type { GalaxySchemas } from './schemas';

@@ -6,7 +6,16 @@ import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
-import { createGalaxyRouter, createInProcessQueue, createSqliteStore, tokenAuth } from '@galaxyflow/server-adapter';
+import {
+  createGalaxyRouter,
+  createInProcessQueue,
+  createSqliteStore,
+  type GalaxyLimits,
+  type GalaxyStore,
+  type RunRetention,
+  startRunRetention,
+  tokenAuth,
+} from '@galaxyflow/server-adapter';
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
@@ -52,6 +61,12 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     logger,
   });
 
+  const retention = startRetention(config, store, logger);
+  const limits: GalaxyLimits = {
+    ...(config.MAX_STORED_RUNS_PER_USER > 0 ? { maxStoredRunsPerUser: config.MAX_STORED_RUNS_PER_USER } : {}),
+    ...(config.MAX_WORKFLOWS_PER_USER > 0 ? { maxWorkflowsPerUser: config.MAX_WORKFLOWS_PER_USER } : {}),
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {
@@ -64,7 +79,18 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
-  app.use('/api', createGalaxyRouter({ auth: tokenAuth({ tokens }), store, queue, registry, logger }));
+  app.use(
+    '/api',
+    createGalaxyRouter({
+      auth: tokenAuth({ tokens }),
+      store,
+      queue,
+      registry,
+      logger,
+      limits,
+      ...(retention ? { retention: retention.policy } : {}),
+    }),
+  );
 
   if (existsSync(join(CLIENT_DIR, 'index.html'))) {
     app.use('/assets', express.static(join(CLIENT_DIR, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
@@ -87,8 +113,23 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     async close(deadlineMs = 10_000) {
       if (closed) return;
       closed = true;
+      await retention?.stop();
       await queue.stop({ deadlineMs });
       await store.close();
     },
   };
+}
+
+/** Prunes finished runs as the settings say (`RUN_RETENTION_*`); undefined when both rules are off. */
+function startRetention(config: AppConfig, store: GalaxyStore, logger: Logger): RunRetention | undefined {
+  const days = config.RUN_RETENTION_DAYS;
+  const perWorkflow = config.RUN_RETENTION_PER_WORKFLOW;
+  if (days === 0 && perWorkflow === 0) return undefined;
+  return startRunRetention({
+    store,
+    ...(days > 0 ? { olderThanMs: days * 24 * 60 * 60 * 1000 } : {}),
+    ...(perWorkflow > 0 ? { keepPerWorkflow: perWorkflow } : {}),
+    intervalMs: config.RUN_RETENTION_INTERVAL_MINUTES * 60 * 1000,
+    logger,
+  });
 }

@@ -117,3 +117,27 @@ describe('every variable is declared and documented', () => {
     expect(documented).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
   });
 });
+
+describe('retention and storage caps', () => {
+  it('keep runs 30 days and cap users at 1,000 runs and 500 workflows unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({
+      RUN_RETENTION_DAYS: 30,
+      RUN_RETENTION_PER_WORKFLOW: 0,
+      RUN_RETENTION_INTERVAL_MINUTES: 60,
+      MAX_STORED_RUNS_PER_USER: 1000,
+      MAX_WORKFLOWS_PER_USER: 500,
+    });
+    expect(loadConfig({ RUN_RETENTION_DAYS: '0', MAX_STORED_RUNS_PER_USER: '0' })).toMatchObject({
+      RUN_RETENTION_DAYS: 0,
+      MAX_STORED_RUNS_PER_USER: 0,
+    });
+  });
+
+  it.each([
+    ['RUN_RETENTION_DAYS', '2.5', 'RUN_RETENTION_DAYS must be a whole number (0 turns it off), e.g. RUN_RETENTION_DAYS=30.'],
+    ['MAX_STORED_RUNS_PER_USER', '-1', 'MAX_STORED_RUNS_PER_USER must be a whole number (0 turns it off)'],
+    ['RUN_RETENTION_INTERVAL_MINUTES', '0', 'RUN_RETENTION_INTERVAL_MINUTES must be at least 1'],
+  ])('refuses %s=%s and says what to set', (name, value, message) => {
+    expect(startupError({ [name]: value })).toContain(message);
+  });
+});

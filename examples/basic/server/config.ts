@@ -16,6 +16,15 @@ const url = (name: string, example: string) =>
 const value = (name: string, example: string) =>
   z.string().trim().min(1, `${name} must not be blank, e.g. ${name}=${example}.`).optional();
 
+/** A whole number of at least 0, where 0 switches the setting off. */
+const count = (name: string, example: string, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/, `${name} must be a whole number (0 turns it off), e.g. ${name}=${example}.`)
+    .transform(Number)
+    .default(fallback);
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const PROVIDER_NAMES = providerCatalog.map((info) => info.name);
 
@@ -59,6 +68,18 @@ export const EnvSchema = z
         return tokens;
       }),
     PUBLIC_URL: url('PUBLIC_URL', 'https://flow.example.com'),
+    /** Finished runs are deleted this many days after they end; 0 keeps them. */
+    RUN_RETENTION_DAYS: count('RUN_RETENTION_DAYS', '30', 30),
+    /** Only the newest this many finished runs of each workflow are kept; 0 keeps them all. */
+    RUN_RETENTION_PER_WORKFLOW: count('RUN_RETENTION_PER_WORKFLOW', '100', 0),
+    /** Minutes between retention passes. */
+    RUN_RETENTION_INTERVAL_MINUTES: count('RUN_RETENTION_INTERVAL_MINUTES', '60', 60).pipe(
+      z.number().min(1, 'RUN_RETENTION_INTERVAL_MINUTES must be at least 1, e.g. RUN_RETENTION_INTERVAL_MINUTES=60.'),
+    ),
+    /** Runs one user may keep stored; 0 for no cap. */
+    MAX_STORED_RUNS_PER_USER: count('MAX_STORED_RUNS_PER_USER', '1000', 1000),
+    /** Workflows one user may keep; 0 for no cap. */
+    MAX_WORKFLOWS_PER_USER: count('MAX_WORKFLOWS_PER_USER', '500', 500),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, e.g. LOG_LEVEL=info.` })
       .default('info'),

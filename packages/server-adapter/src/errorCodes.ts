@@ -59,6 +59,20 @@ export const errorCodes = {
     title: 'This Idempotency-Key was already used with a different request body.',
   },
   E_RUN_FINISHED: { kind: 'problem', status: 409, title: 'The run has already finished.' },
+  E_RUN_ACTIVE: {
+    kind: 'problem',
+    status: 409,
+    title: 'The run is still queued or running. Cancel it, and delete it once it has ended.',
+  },
+  // 409, not 507 or 429: the request is fine and the server is not at fault (507 is a 5xx,
+  // which clients retry and monitoring pages on), and waiting does not help the way it does
+  // with a rate (429). The user's stored state conflicts with the request, and they can
+  // resolve it (delete runs or workflows, or let retention remove old runs) and resubmit.
+  E_STORAGE_QUOTA_EXCEEDED: {
+    kind: 'problem',
+    status: 409,
+    title: 'You have stored as much as this server allows. Delete something, then try again.',
+  },
   E_BODY_TOO_LARGE: {
     kind: 'problem',
     status: 413,

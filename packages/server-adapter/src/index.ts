@@ -38,12 +38,16 @@ export type {
   RateLimiter,
   RateLimitRule,
 } from './rateLimit';
+export { startRunRetention } from './retention';
+export type { RetentionLogger, RunRetention, RunRetentionOptions } from './retention';
 export type { CoreRequest, CoreResponse } from './routeTypes';
 export { createSchemas } from './schemas';
 export type { GalaxySchemas } from './schemas';
 export type { StreamOptions } from './sse';
 export { createMemoryStore } from './store/memoryStore';
 export {
+  CursorSchema,
+  cursorPageSchemaOf,
   ExecutionLogRecordSchema,
   NodeResultRecordSchema,
   pageSchemaOf,
@@ -61,7 +65,13 @@ export {
 } from './store/records';
 export type { MemoryStoreOptions } from './store/memoryStore';
 export { migrations } from './store/sqlite/migrations';
-export { queuedCancelError } from './store/shared';
+export {
+  ACTIVE_RUN_STATUSES,
+  cursorAfter,
+  cursorPageOf,
+  DEFAULT_PRUNE_LIMIT,
+  queuedCancelError,
+} from './store/shared';
 export type { Migration } from './store/sqlite/migrations';
 export { createSqliteStore } from './store/sqlite/index';
 export type { SqliteStoreOptions } from './store/sqlite/index';
@@ -72,6 +82,9 @@ export type {
   ClaimOptions,
   CreateRunInput,
   CreateRunResult,
+  CursorPage,
+  CursorQuery,
+  DeleteRunResult,
   ExecutionLogRecord,
   FinalRunStatus,
   FinishRunInput,
@@ -82,8 +95,12 @@ export type {
   NodeResultRecord,
   Page,
   PageQuery,
+  PruneRunsInput,
+  PruneRunsResult,
+  RetentionPolicy,
   RunCounts,
   RunDetail,
+  RunDetailQuery,
   RunEventRecord,
   RunListQuery,
   RunProgress,

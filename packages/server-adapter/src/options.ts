@@ -18,7 +18,7 @@ import {
 } from './rateLimit';
 import { createSchemas, type GalaxySchemas } from './schemas';
 import { type ResolvedStreamOptions, resolveStreamOptions, type StreamOptions } from './sse';
-import type { GalaxyStore } from './store/types';
+import type { GalaxyStore, RetentionPolicy } from './store/types';
 
 export interface GalaxyLimits {
   /** Largest request body, in bytes. Default 1 MiB (1,048,576). */
@@ -31,6 +31,24 @@ export interface GalaxyLimits {
   workflow?: Partial<WorkflowLimits>;
   /** How long an `Idempotency-Key` on `POST /execute` is remembered, in ms. Default 24 h. */
   idempotencyTtlMs?: number;
+  /**
+   * Node results and log lines per page of a run, when the request sets no `limit`: what
+   * `GET /runs/:id` carries of each, and a page of `GET /runs/:id/nodes` and `/logs`. Default 100.
+   */
+  runPageSize?: number;
+  /** The largest `limit` of those pages. Default 1,000. */
+  maxRunPageSize?: number;
+  /**
+   * Runs a user may keep stored, finished or not: at the cap `POST /execute` answers 409
+   * `E_STORAGE_QUOTA_EXCEEDED` and records nothing, until the user deletes runs or retention
+   * (`startRunRetention`) removes some. Default: no cap.
+   */
+  maxStoredRunsPerUser?: number;
+  /**
+   * Workflows a user may keep: at the cap `POST /workflows` answers 409
+   * `E_STORAGE_QUOTA_EXCEEDED` and saves nothing. Default: no cap.
+   */
+  maxWorkflowsPerUser?: number;
 }
 
 /** Options of `createGalaxyRouter` and `createGalaxyFetchHandler`. */
@@ -73,6 +91,12 @@ export interface GalaxyOptions {
   events?: EventBus;
   /** Server-Sent Events settings. Defaults per field. */
   streams?: StreamOptions;
+  /**
+   * The retention policy the host's pruning pass applies (`startRunRetention`), so that a
+   * refusal at `limits.maxStoredRunsPerUser` can tell the user when old runs go. The router
+   * prunes nothing itself. Default: none (the refusal says only to delete runs).
+   */
+  retention?: RetentionPolicy;
 }
 
 /** `GalaxyOptions` with every default filled in: what the core and the routes read. */
@@ -89,6 +113,7 @@ export interface ResolvedOptions {
   schemas: GalaxySchemas;
   events: EventBus | undefined;
   streams: ResolvedStreamOptions;
+  retention: RetentionPolicy | undefined;
 }
 
 const REQUIRED = ['auth', 'store', 'queue'] as const;
@@ -104,6 +129,15 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
   }
   const workflow = { ...defaultLimits, ...options.limits?.workflow };
   const maxPageSize = options.limits?.maxPageSize ?? 100;
+  const maxRunPageSize = countOption('maxRunPageSize', options.limits?.maxRunPageSize, 1000);
+  const runPageSize = countOption('runPageSize', options.limits?.runPageSize, 100);
+  if (runPageSize > maxRunPageSize) {
+    throw hostError(
+      'E_INVALID_OPTION',
+      `Galaxy Flow API: \`limits.runPageSize\` (${runPageSize}) must not exceed \`limits.maxRunPageSize\` (${maxRunPageSize}).`,
+      { options: ['limits.runPageSize'] },
+    );
+  }
   return {
     auth: options.auth,
     store: options.store,
@@ -118,10 +152,36 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
       maxJsonDepth: options.limits?.maxJsonDepth ?? 64,
       maxPageSize,
       idempotencyTtlMs: options.limits?.idempotencyTtlMs ?? 24 * 60 * 60 * 1000,
+      runPageSize,
+      maxRunPageSize,
+      maxStoredRunsPerUser: countOption(
+        'maxStoredRunsPerUser',
+        options.limits?.maxStoredRunsPerUser,
+        Number.POSITIVE_INFINITY,
+      ),
+      maxWorkflowsPerUser: countOption(
+        'maxWorkflowsPerUser',
+        options.limits?.maxWorkflowsPerUser,
+        Number.POSITIVE_INFINITY,
+      ),
       workflow,
     },
-    schemas: createSchemas({ workflow, maxPageSize }),
+    schemas: createSchemas({ workflow, maxPageSize, runPageSize, maxRunPageSize }),
     events: options.events ?? options.queue.events,
     streams: resolveStreamOptions(options.streams),
+    retention: options.retention,
   };
+}
+
+/** A count limit: a whole number of at least 1, or the default when unset. */
+function countOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw hostError(
+      'E_INVALID_OPTION',
+      `Galaxy Flow API: \`limits.${name}\` must be a whole number of at least 1; got ${String(value)}.`,
+      { options: [`limits.${name}`] },
+    );
+  }
+  return value;
 }

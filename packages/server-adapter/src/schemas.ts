@@ -8,6 +8,9 @@ import {
 import { z } from 'zod';
 import { problemCodes } from './errors';
 import {
+  cursorPageSchemaOf,
+  ExecutionLogRecordSchema,
+  NodeResultRecordSchema,
   pageSchemaOf,
   RunDetailSchema,
   RunRecordSchema,
@@ -21,6 +24,10 @@ import {
 export interface SchemaLimits {
   workflow: WorkflowLimits;
   maxPageSize: number;
+  /** Node results and log lines per page of a run when a request sets no `limit`. */
+  runPageSize: number;
+  /** The largest `limit` of a page of a run's node results or log lines. */
+  maxRunPageSize: number;
 }
 
 const Id = z.string().min(1).max(128);
@@ -97,6 +104,25 @@ export function createSchemas(limits: SchemaLimits) {
     workflowId: Id.optional(),
   });
   const PageQuery = z.object(Paging);
+  const RunPageLimit = z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(limits.maxRunPageSize)
+    .default(limits.runPageSize);
+  /** How many node results and log lines the run detail carries. */
+  const RunDetailQuery = z.object({ limit: RunPageLimit });
+  const RunItemsQuery = z.object({
+    /** The `next` cursor of the page before; default: from the first. */
+    after: z
+      .string()
+      .regex(
+        /^\d{1,15}$/,
+        'Pass a cursor this API returned (`nodeResultsNext`, `logsNext`, `next`).',
+      )
+      .optional(),
+    limit: RunPageLimit,
+  });
 
   const ExecuteAccepted = z.object({ runId: z.string() });
   // Unhealthy is a 503 problem document, not a status here.
@@ -137,6 +163,8 @@ export function createSchemas(limits: SchemaLimits) {
     WorkflowListQuery,
     RunListQuery,
     PageQuery,
+    RunDetailQuery,
+    RunItemsQuery,
     Workflow: WorkflowRecordSchema,
     WorkflowPage: pageSchemaOf(WorkflowSummarySchema),
     WorkflowVersion: WorkflowVersionRecordSchema,
@@ -144,6 +172,8 @@ export function createSchemas(limits: SchemaLimits) {
     Run: RunRecordSchema,
     RunPage: pageSchemaOf(RunRecordSchema),
     RunDetail: RunDetailSchema,
+    NodeResultPage: cursorPageSchemaOf(NodeResultRecordSchema),
+    LogPage: cursorPageSchemaOf(ExecutionLogRecordSchema),
     ExecuteAccepted,
     Health,
     Problem,

@@ -18,7 +18,13 @@ import type {
   WorkflowSummary,
   WorkflowVersionRecord,
 } from '@galaxyflow/server-adapter';
-import { queuedCancelError } from '@galaxyflow/server-adapter';
+import {
+  ACTIVE_RUN_STATUSES,
+  cursorAfter,
+  cursorPageOf,
+  DEFAULT_PRUNE_LIMIT,
+  queuedCancelError,
+} from '@galaxyflow/server-adapter';
 import type {
   ExecutionLog as LogRow,
   NodeResult as NodeResultRow,
@@ -240,6 +246,8 @@ function page<T>(items: T[], total: number, query: { page: number; limit: number
 
 /** Lists never carry the run's graph, which can be large. */
 const WITHOUT_GRAPH = { graph: true } as const;
+/** Runs that may still change: never deleted. */
+const ACTIVE = [...ACTIVE_RUN_STATUSES];
 const NEWEST_FIRST = [
   { createdAt: 'desc' },
   { id: 'desc' },
@@ -291,6 +299,84 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       where: { workflowId_version: { workflowId: row.workflowId, version: row.workflowVersion } },
     });
     return graphOf(toVersion(version));
+  }
+
+  /** Up to `limit` rows after row `after` (all when undefined); one more tells whether there are more. */
+  async function nodeResultPage(db: Db, runId: string, after: number, limit?: number) {
+    const rows = await db.nodeResult.findMany({
+      where: { runId, seq: { gt: after } },
+      orderBy: { seq: 'asc' },
+      ...(limit === undefined ? {} : { take: limit + 1 }),
+    });
+    const page = cursorPageOf(rows, limit ?? rows.length, (row) => row.seq);
+    return { items: page.items.map(toNodeResult), next: page.next };
+  }
+
+  async function logPage(db: Db, runId: string, after: number, limit?: number) {
+    const rows = await db.executionLog.findMany({
+      where: { runId, id: { gt: after } },
+      orderBy: { id: 'asc' },
+      ...(limit === undefined ? {} : { take: limit + 1 }),
+    });
+    const page = cursorPageOf(rows, limit ?? rows.length, (row) => row.id);
+    return { items: page.items.map(toLog), next: page.next };
+  }
+
+  /** The finished runs past the policy, oldest first, at most `limit`. */
+  async function runsToPrune(
+    db: Db,
+    input: Parameters<GalaxyStore['pruneRuns']>[0],
+    limit: number,
+  ): Promise<string[]> {
+    const finished = { status: { notIn: ACTIVE } };
+    const select = { id: true, finishedAt: true, createdAt: true } as const;
+    const candidates = new Map<string, { id: string; finishedAt: Date | null; createdAt: Date }>();
+    if (input.olderThanMs !== undefined) {
+      const cutoff = new Date((input.now ?? now()) - input.olderThanMs);
+      const old = await db.workflowRun.findMany({
+        where: { ...finished, finishedAt: { lt: cutoff } },
+        orderBy: [{ finishedAt: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
+        take: limit,
+        select,
+      });
+      for (const row of old) candidates.set(row.id, row);
+    }
+    const keep = input.keepPerWorkflow;
+    if (keep !== undefined) {
+      // Ranked newest first per owner and workflow; an owner's unsaved-graph runs share one rank.
+      const groups = await db.workflowRun.groupBy({
+        by: ['ownerId', 'workflowId'],
+        where: finished,
+        _count: { _all: true },
+      });
+      for (const group of groups.filter((g) => g._count._all > keep)) {
+        const beyond = await db.workflowRun.findMany({
+          where: { ...finished, ownerId: group.ownerId, workflowId: group.workflowId },
+          orderBy: NEWEST_FIRST,
+          skip: keep,
+          select,
+        });
+        for (const row of beyond) candidates.set(row.id, row);
+      }
+    }
+    if (candidates.size === 0) return [];
+    // A run that a waiting or running run will read its reusable results from stays.
+    const reused = await db.workflowRun.findMany({
+      where: { status: { in: ACTIVE }, reuseRunId: { in: [...candidates.keys()] } },
+      select: { reuseRunId: true },
+    });
+    for (const row of reused) if (row.reuseRunId !== null) candidates.delete(row.reuseRunId);
+    const endedAt = (row: { finishedAt: Date | null; createdAt: Date }) =>
+      ms(row.finishedAt ?? row.createdAt);
+    return [...candidates.values()]
+      .sort(
+        (a, b) =>
+          endedAt(a) - endedAt(b) ||
+          ms(a.createdAt) - ms(b.createdAt) ||
+          (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      )
+      .slice(0, limit)
+      .map((row) => row.id);
   }
 
   async function writeVersion(
@@ -720,21 +806,76 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       return row ? toRun(row) : undefined;
     },
 
-    async getRunDetail(ownerId, runId) {
+    async getRunDetail(ownerId, runId, query = {}) {
       return access(async (db) => {
         const row = await db.workflowRun.findFirst({ where: { id: runId, ownerId } });
         if (!row) return undefined;
-        const [graph, nodeResults, logs] = await Promise.all([
+        const [graph, results, logs] = await Promise.all([
           graphOfRun(db, row),
-          db.nodeResult.findMany({ where: { runId }, orderBy: { seq: 'asc' } }),
-          db.executionLog.findMany({ where: { runId }, orderBy: { id: 'asc' } }),
+          nodeResultPage(db, runId, 0, query.limit),
+          logPage(db, runId, 0, query.limit),
         ]);
         return {
           run: toRun(row),
           graph,
-          nodeResults: nodeResults.map(toNodeResult),
-          logs: logs.map(toLog),
+          nodeResults: results.items,
+          logs: logs.items,
+          nodeResultsNext: results.next,
+          logsNext: logs.next,
         };
+      });
+    },
+
+    async listRunNodeResults(ownerId, runId, query) {
+      const after = cursorAfter(query.after);
+      return access(async (db) => {
+        const run = await db.workflowRun.findFirst({
+          where: { id: runId, ownerId },
+          select: { id: true },
+        });
+        return run ? nodeResultPage(db, runId, after, query.limit) : undefined;
+      });
+    },
+
+    async listRunLogs(ownerId, runId, query) {
+      const after = cursorAfter(query.after);
+      return access(async (db) => {
+        const run = await db.workflowRun.findFirst({
+          where: { id: runId, ownerId },
+          select: { id: true },
+        });
+        return run ? logPage(db, runId, after, query.limit) : undefined;
+      });
+    },
+
+    async deleteRun(ownerId, runId) {
+      return transaction(async (db) => {
+        const row = await db.workflowRun.findFirst({
+          where: { id: runId, ownerId },
+          omit: WITHOUT_GRAPH,
+        });
+        if (!row) return { ok: false as const, reason: 'not_found' as const };
+        // The status is re-checked by the delete itself, under the row lock on Postgres.
+        const { count } = await db.workflowRun.deleteMany({
+          where: { id: runId, status: { notIn: ACTIVE } },
+        });
+        if (count === 1) return { ok: true as const };
+        return { ok: false as const, reason: 'active' as const, run: toRun(row) };
+      });
+    },
+
+    async pruneRuns(input) {
+      if (input.olderThanMs === undefined && input.keepPerWorkflow === undefined) {
+        return { deleted: 0 };
+      }
+      const limit = input.limit ?? DEFAULT_PRUNE_LIMIT;
+      return transaction(async (db) => {
+        const ids = await runsToPrune(db, input, limit);
+        if (ids.length === 0) return { deleted: 0 };
+        const { count } = await db.workflowRun.deleteMany({
+          where: { id: { in: ids }, status: { notIn: ACTIVE } },
+        });
+        return { deleted: count };
       });
     },
 

@@ -91,6 +91,8 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         '/runs/{id}',
         '/runs/{id}/cancel',
         '/runs/{id}/events',
+        '/runs/{id}/logs',
+        '/runs/{id}/nodes',
         '/workflows',
         '/workflows/{id}',
         '/workflows/{id}/versions',

@@ -18,6 +18,7 @@ import { createInProcessQueue, type InProcessQueue } from '../inProcessQueue';
 import { createSqliteStore } from '../store/sqlite/index';
 import type { GalaxyStore } from '../store/types';
 import { scriptedRegistry, stepGraph } from './fixtures/scriptedNodes';
+import { waitFor } from './fixtures/wait';
 
 describe('client errors', () => {
   it('maps a problem document to its code, a 409 to a conflict, and failures to client codes', async () => {
@@ -180,6 +181,43 @@ describe('client against the API', () => {
     expect(page.items.map((r) => r.runId)).toEqual([runId]);
     expect(page.items[0]).not.toHaveProperty('error');
     expect((await client.runs.list({ workflowId: created.id })).items[0]?.error).toBeNull();
+  });
+
+  it('reads a run a page at a time into a whole snapshot, and deletes it', async () => {
+    const paged = createGalaxyClient({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
+      headers: { authorization: 'Bearer alice-token' },
+      runPageSize: 2,
+    });
+    const debug = ['d1', 'd2', 'd3', 'd4', 'd5'];
+    const { runId } = await paged.execute({
+      nodes: [
+        { id: 't', type: 'text', data: { text: 'hi' } },
+        ...debug.map((nodeId) => ({ id: nodeId, type: 'debug', data: {} })),
+      ],
+      edges: debug.map((nodeId) => ({
+        id: `e-${nodeId}`,
+        source: 't',
+        sourceHandle: 'text',
+        target: nodeId,
+        targetHandle: 'value',
+      })),
+    } as never);
+    await waitFor(async () => (await store.getRun('user-alice', runId))?.finishedAt, 'the run');
+    const first = await paged.runs.get(runId, { pages: 'first' });
+    expect(first.nodeResults).toHaveLength(2);
+    expect(first.nodeResultsNext).not.toBeNull();
+    const whole = await paged.runs.get(runId);
+    expect(whole.nodeResults.map((r) => r.nodeId).sort()).toEqual(['t', ...debug].sort());
+    expect(whole.logs).toEqual((await store.getRunDetail('user-alice', runId))?.logs);
+    expect([whole.nodeResultsNext, whole.logsNext]).toEqual([null, null]);
+    const snapshot = await paged.getRun(runId);
+    expect(Object.keys(snapshot.nodes).sort()).toEqual(['t', ...debug].sort());
+    expect(snapshot.logs).toHaveLength(whole.logs.length);
+    expect(snapshot.logs.length).toBeGreaterThanOrEqual(5);
+
+    await paged.runs.delete(runId);
+    await expect(paged.runs.get(runId)).rejects.toMatchObject({ code: 'E_RUN_NOT_FOUND' });
   });
 
   it('the client entry imports nothing that only runs on a server', () => {

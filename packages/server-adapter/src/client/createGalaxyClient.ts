@@ -17,8 +17,12 @@ import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 import type {
   CreateWorkflowInput,
   ExecuteOptions,
+  GetRunOptions,
+  LogPage,
+  NodeResultPage,
   PageParams,
   RunDetail,
+  RunItemsParams,
   RunListParams,
   RunPage,
   RunRecord,
@@ -51,6 +55,12 @@ export interface GalaxyClientOptions {
   reconnectMinMs?: number;
   /** Longest wait between reconnects as failures repeat, in ms. Default 30,000. */
   reconnectMaxMs?: number;
+  /**
+   * Node results and log lines asked for per request when the client reads a run a page at
+   * a time (`runs.get`, `getRun`); at most the server's `limits.maxRunPageSize` (default
+   * 1,000). Default 500.
+   */
+  runPageSize?: number;
 }
 
 /**
@@ -79,7 +89,10 @@ export interface GalaxyClient {
   saveWorkflow(input: SaveWorkflowInput): Promise<StoredWorkflow>;
   /** The run history, newest first, as the run model's summaries. */
   listRuns(query?: ListRunsQuery): Promise<RunSummaryPage>;
-  /** A run as the run model's snapshot: its finished node results and its log lines. */
+  /**
+   * A run as the run model's snapshot: its finished node results and its log lines, every
+   * one (read a page at a time).
+   */
   getRun(runId: string): Promise<RunSnapshot>;
 
   readonly workflows: {
@@ -95,8 +108,15 @@ export interface GalaxyClient {
   };
   readonly runs: {
     list(query?: RunListParams): Promise<RunPage>;
-    get(id: string): Promise<RunDetail>;
+    /** The run with every node result and log line (default), or only the first page of each. */
+    get(id: string, options?: GetRunOptions): Promise<RunDetail>;
+    /** A page of the run's node results after the cursor `query.after`. */
+    nodes(id: string, query?: RunItemsParams): Promise<NodeResultPage>;
+    /** A page of the run's log lines after the cursor `query.after`. */
+    logs(id: string, query?: RunItemsParams): Promise<LogPage>;
     cancel(id: string): Promise<RunRecord>;
+    /** Deletes a finished run; a queued or running one rejects with `E_RUN_ACTIVE`. */
+    delete(id: string): Promise<void>;
   };
 }
 
@@ -166,7 +186,13 @@ function summaryOf(run: RunRecord): RunSummary {
 function storedWorkflowOf(record: WorkflowRecord): StoredWorkflow {
   const workflow: Workflow = { nodes: record.nodes, edges: record.edges } as Workflow;
   if (record.settings !== undefined) workflow.settings = record.settings;
-  return { id: record.id, name: record.name, version: record.version, workflow, updatedAt: record.updatedAt };
+  return {
+    id: record.id,
+    name: record.name,
+    version: record.version,
+    workflow,
+    updatedAt: record.updatedAt,
+  };
 }
 
 function executeBody(input: ExecuteInput): Record<string, unknown> {
@@ -195,6 +221,7 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
   const credentials = options.credentials ?? 'same-origin';
   const reconnectMinMs = options.reconnectMinMs ?? 1000;
   const reconnectMaxMs = options.reconnectMaxMs ?? 30_000;
+  const runPageSize = options.runPageSize ?? 500;
 
   async function headersFor(extra: Record<string, string>): Promise<Headers> {
     const source =
@@ -260,10 +287,48 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       }),
   };
 
+  /** Every item after `next`, one page after another. */
+  async function restOf<T>(
+    next: string | null,
+    page: (after: string) => Promise<{ items: T[]; next: string | null }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let cursor = next;
+    while (cursor !== null) {
+      const read = await page(cursor);
+      items.push(...read.items);
+      cursor = read.next;
+    }
+    return items;
+  }
+
   const runs: GalaxyClient['runs'] = {
     list: (query) => call('GET', `/runs${queryString(query)}`),
-    get: (runId) => call('GET', `/runs/${id(runId)}`),
+    async get(runId, getOptions = {}) {
+      const first = await call<RunDetail>(
+        'GET',
+        `/runs/${id(runId)}${queryString({ limit: runPageSize })}`,
+      );
+      if (getOptions.pages === 'first') return first;
+      // Results and logs are independent lists: read both at once.
+      const [nodeResults, logs] = await Promise.all([
+        restOf(first.nodeResultsNext ?? null, (after) =>
+          runs.nodes(runId, { after, limit: runPageSize }),
+        ),
+        restOf(first.logsNext ?? null, (after) => runs.logs(runId, { after, limit: runPageSize })),
+      ]);
+      return {
+        ...first,
+        nodeResults: [...first.nodeResults, ...nodeResults],
+        logs: [...first.logs, ...logs],
+        nodeResultsNext: null,
+        logsNext: null,
+      };
+    },
+    nodes: (runId, query) => call('GET', `/runs/${id(runId)}/nodes${queryString(query)}`),
+    logs: (runId, query) => call('GET', `/runs/${id(runId)}/logs${queryString(query)}`),
     cancel: (runId) => call('POST', `/runs/${id(runId)}/cancel`),
+    delete: (runId) => call('DELETE', `/runs/${id(runId)}`),
   };
 
   function subscribe(

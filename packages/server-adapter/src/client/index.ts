@@ -7,8 +7,12 @@ export type { GalaxyApiErrorInit } from './GalaxyApiError';
 export type {
   CreateWorkflowInput,
   ExecuteOptions,
+  GetRunOptions,
+  LogPage,
+  NodeResultPage,
   PageParams,
   RunDetail,
+  RunItemsParams,
   RunEvent,
   RunListParams,
   RunPage,

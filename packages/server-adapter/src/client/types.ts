@@ -17,8 +17,26 @@ export type WorkflowVersionPage = Out<'WorkflowVersionPage'>;
 /** A run record, as `GET /runs` lists it. */
 export type RunRecord = Out<'Run'>;
 export type RunPage = Out<'RunPage'>;
-/** A run with its graph, node results and logs (`GET /runs/:id`). */
+/**
+ * A run with its graph, node results and logs (`GET /runs/:id`): the first page of each and
+ * the cursors of the rest, or every one (and null cursors) as `client.runs.get` returns it.
+ */
 export type RunDetail = Out<'RunDetail'>;
+/** A page of a run's node results (`GET /runs/:id/nodes`). */
+export type NodeResultPage = Out<'NodeResultPage'>;
+/** A page of a run's log lines (`GET /runs/:id/logs`). */
+export type LogPage = Out<'LogPage'>;
+/** Where a page of a run's node results or logs starts, and its size. */
+export type RunItemsParams = Partial<In<'RunItemsQuery'>>;
+
+export interface GetRunOptions {
+  /**
+   * `'all'` reads every page of node results and logs, so the detail holds them all;
+   * `'first'` returns the first page and the cursors (`nodeResultsNext`, `logsNext`) of the
+   * rest. Default `'all'`.
+   */
+  pages?: 'all' | 'first';
+}
 
 /** `POST /workflows` body. */
 export type CreateWorkflowInput = In<'WorkflowCreateBody'>;

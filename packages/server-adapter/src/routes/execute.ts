@@ -6,6 +6,7 @@ import type { ResolvedOptions } from '../options';
 import type { RouteDefinition, RouteResult } from '../routeTypes';
 import { graphOf } from '../store/shared';
 import type { WorkflowGraph } from '../store/types';
+import { createQuota } from './quota';
 import { zodIssues } from './shared';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -25,13 +26,9 @@ function runError(code: RunErrorCode): ErrorInfo {
 }
 
 /** `POST /execute`: validates a saved or unsaved graph, records the run and queues it. */
-export function executeRoutes({
-  store,
-  queue,
-  registry,
-  schemas: s,
-  limits,
-}: ResolvedOptions): RouteDefinition[] {
+export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
+  const { store, queue, registry, schemas: s, limits } = options;
+  const quota = createQuota(options);
   return [
     {
       method: 'POST',
@@ -120,6 +117,7 @@ export function executeRoutes({
             });
           }
         }
+        await quota.checkRuns(context.userId);
         const adHoc: WorkflowGraph | null = isSaved ? null : graphOf(validation.workflow);
         const created = await store.createRun(context.userId, {
           workflowId,

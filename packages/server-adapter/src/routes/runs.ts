@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ProblemError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteContext, RouteDefinition } from '../routeTypes';
+import type { CursorQuery } from '../store/types';
 import { createRunEventStream } from '../sse';
 
 /** Reads `Last-Event-ID` (header, or `lastEventId` in the query for clients that cannot set headers). */
@@ -16,7 +17,16 @@ function lastEventIdOf(context: RouteContext): number {
   return Number(raw);
 }
 
-/** Runs: list, one with its results, cancel, and its events as Server-Sent Events. */
+function cursorQueryOf(query: { after?: string | undefined; limit: number }): CursorQuery {
+  return query.after === undefined
+    ? { limit: query.limit }
+    : { after: query.after, limit: query.limit };
+}
+
+/**
+ * Runs: list, one with the first page of its results and logs and the pages after, cancel,
+ * delete, and its events as Server-Sent Events.
+ */
 export function runRoutes({
   store,
   queue,
@@ -54,13 +64,74 @@ export function runRoutes({
       path: '/runs/:id',
       auth: true,
       operationId: 'getRun',
-      summary: 'One run with its graph, node results and logs.',
+      summary:
+        'One run with its graph and the first `limit` node results and log lines; `nodeResultsNext` and `logsNext` are the cursors of the rest (`GET /runs/{id}/nodes`, `/logs`).',
+      query: s.RunDetailQuery,
       responses: { 200: { schema: s.RunDetail, description: 'The run.' } },
-      problems: [404],
+      problems: [400, 404],
       async handler(context) {
-        const detail = await store.getRunDetail(context.userId, context.params.id!);
+        const { limit } = context.parseQuery(s.RunDetailQuery);
+        const detail = await store.getRunDetail(context.userId, context.params.id!, { limit });
         if (!detail) throw new ProblemError('E_RUN_NOT_FOUND');
         return { status: 200, body: detail };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/runs/:id/nodes',
+      auth: true,
+      operationId: 'listRunNodeResults',
+      summary:
+        "A page of the run's node results in start order, after the cursor `after` (`nodeResultsNext` of the run, or `next` of the page before).",
+      query: s.RunItemsQuery,
+      responses: { 200: { schema: s.NodeResultPage, description: 'A page of node results.' } },
+      problems: [400, 404],
+      async handler(context) {
+        const page = await store.listRunNodeResults(
+          context.userId,
+          context.params.id!,
+          cursorQueryOf(context.parseQuery(s.RunItemsQuery)),
+        );
+        if (!page) throw new ProblemError('E_RUN_NOT_FOUND');
+        return { status: 200, body: page };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/runs/:id/logs',
+      auth: true,
+      operationId: 'listRunLogs',
+      summary:
+        "A page of the run's log lines in the order written, after the cursor `after` (`logsNext` of the run, or `next` of the page before).",
+      query: s.RunItemsQuery,
+      responses: { 200: { schema: s.LogPage, description: 'A page of log lines.' } },
+      problems: [400, 404],
+      async handler(context) {
+        const page = await store.listRunLogs(
+          context.userId,
+          context.params.id!,
+          cursorQueryOf(context.parseQuery(s.RunItemsQuery)),
+        );
+        if (!page) throw new ProblemError('E_RUN_NOT_FOUND');
+        return { status: 200, body: page };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/runs/:id',
+      auth: true,
+      operationId: 'deleteRun',
+      summary:
+        'Deletes a finished run with its node results, logs and events, freeing its place under the per-user run cap. 409 while it is queued or running.',
+      responses: { 204: { schema: z.null(), description: 'The run is deleted.' } },
+      problems: [404, 409],
+      async handler(context) {
+        const result = await store.deleteRun(context.userId, context.params.id!);
+        if (result.ok) return { status: 204, body: undefined };
+        if (result.reason === 'not_found') throw new ProblemError('E_RUN_NOT_FOUND');
+        throw new ProblemError('E_RUN_ACTIVE', {
+          detail: `The run is ${result.run.status}. Cancel it (POST /runs/{id}/cancel), then delete it once it has ended.`,
+        });
       },
     },
     {

@@ -3,6 +3,7 @@ import { ProblemError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteContext, RouteDefinition, RouteResult } from '../routeTypes';
 import type { SaveResult } from '../store/types';
+import { createQuota } from './quota';
 
 /** Reads `expectedVersion` from the body or a strong `If-Match: "<version>"`. */
 function expectedVersionOf(
@@ -50,7 +51,9 @@ function positiveInt(text: string | undefined): number | undefined {
 }
 
 /** Workflow CRUD, its saved versions and restoring one. */
-export function workflowRoutes({ store, schemas: s }: ResolvedOptions): RouteDefinition[] {
+export function workflowRoutes(options: ResolvedOptions): RouteDefinition[] {
+  const { store, schemas: s } = options;
+  const quota = createQuota(options);
   return [
     {
       method: 'GET',
@@ -79,9 +82,10 @@ export function workflowRoutes({ store, schemas: s }: ResolvedOptions): RouteDef
       summary: 'Saves a new workflow as version 1.',
       body: { schema: s.WorkflowCreateBody },
       responses: { 201: { schema: s.Workflow, description: 'The saved workflow.' } },
-      problems: [400, 413, 415],
+      problems: [400, 409, 413, 415],
       async handler(context) {
         const body = await context.body(s.WorkflowCreateBody);
+        await quota.checkWorkflows(context.userId);
         const workflow = await store.createWorkflow(context.userId, body);
         return { status: 201, body: workflow, headers: etag(workflow.version) };
       },

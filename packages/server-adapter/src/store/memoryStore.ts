@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { GalaxyError, RunEvent } from '@galaxyflow/engine';
 import { hostError } from '../errors';
 import {
+  ACTIVE_RUN_STATUSES,
   closeOpenResults,
+  cursorAfter,
+  cursorPageOf,
+  DEFAULT_PRUNE_LIMIT,
   emptyCounts,
   graphOf,
   matchesQuery,
@@ -11,6 +15,7 @@ import {
 } from './shared';
 import type {
   ClaimedRun,
+  CursorPage,
   ExecutionLogRecord,
   GalaxyStore,
   LogInput,
@@ -171,6 +176,49 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
   function holder(runId: string, workerId: string): StoredRun | undefined {
     const run = runs.get(runId);
     return run?.record.status === 'RUNNING' && run.leaseOwner === workerId ? run : undefined;
+  }
+
+  /** Node results keep their first insertion's place in the map: position + 1 is their number. */
+  function nodeResultPage(
+    run: StoredRun,
+    after: number,
+    limit: number | undefined,
+  ): CursorPage<NodeResultRecord> {
+    const rows = [...run.nodeResults.values()].map((record, i) => ({ record, n: i + 1 }));
+    const rest = rows.slice(after);
+    const page = cursorPageOf(rest, limit ?? rest.length, (row) => row.n);
+    return { items: copy(page.items.map((row) => row.record)), next: page.next };
+  }
+
+  function logPage(
+    run: StoredRun,
+    after: number,
+    limit: number | undefined,
+  ): CursorPage<ExecutionLogRecord> {
+    const rest = run.logs.filter((log) => log.id > after);
+    const page = cursorPageOf(rest, limit ?? rest.length, (log) => log.id);
+    return { items: copy(page.items), next: page.next };
+  }
+
+  const isActive = (run: StoredRun) =>
+    (ACTIVE_RUN_STATUSES as readonly string[]).includes(run.record.status);
+
+  /** Runs that a QUEUED or RUNNING run reuses the results of: retention keeps them. */
+  function reusedByActive(): Set<string> {
+    const ids = new Set<string>();
+    for (const run of runs.values()) {
+      if (isActive(run) && run.record.reuseRunId !== null) ids.add(run.record.reuseRunId);
+    }
+    return ids;
+  }
+
+  /** Deletes the run and what hangs off it; runs that reused it no longer name it. */
+  function removeRun(runId: string): void {
+    runs.delete(runId);
+    for (const [k, entry] of idempotency) if (entry.runId === runId) idempotency.delete(k);
+    for (const run of runs.values()) {
+      if (run.record.reuseRunId === runId) run.record.reuseRunId = null;
+    }
   }
 
   function runningCount(ownerId: string): number {
@@ -385,15 +433,73 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       return run ? copy(run.record) : undefined;
     },
 
-    async getRunDetail(ownerId, runId) {
+    async getRunDetail(ownerId, runId, query = {}) {
       const run = ownRun(ownerId, runId);
       if (!run) return undefined;
-      return copy({
-        run: run.record,
-        graph: runGraph(run),
-        nodeResults: [...run.nodeResults.values()],
-        logs: run.logs,
-      });
+      const results = nodeResultPage(run, 0, query.limit);
+      const logs = logPage(run, 0, query.limit);
+      return {
+        run: copy(run.record),
+        graph: copy(runGraph(run)),
+        nodeResults: results.items,
+        logs: logs.items,
+        nodeResultsNext: results.next,
+        logsNext: logs.next,
+      };
+    },
+
+    async listRunNodeResults(ownerId, runId, query) {
+      const after = cursorAfter(query.after);
+      const run = ownRun(ownerId, runId);
+      return run ? nodeResultPage(run, after, query.limit) : undefined;
+    },
+
+    async listRunLogs(ownerId, runId, query) {
+      const after = cursorAfter(query.after);
+      const run = ownRun(ownerId, runId);
+      return run ? logPage(run, after, query.limit) : undefined;
+    },
+
+    async deleteRun(ownerId, runId) {
+      const run = ownRun(ownerId, runId);
+      if (!run) return { ok: false, reason: 'not_found' };
+      if (isActive(run)) return { ok: false, reason: 'active', run: copy(run.record) };
+      removeRun(runId);
+      return { ok: true };
+    },
+
+    async pruneRuns(input) {
+      const byAge = input.olderThanMs !== undefined;
+      const keep = input.keepPerWorkflow;
+      if (!byAge && keep === undefined) return { deleted: 0 };
+      const cutoff = (input.now ?? now()) - (input.olderThanMs ?? 0);
+      const finished = [...runs.values()].filter((run) => !isActive(run)).map((r) => r.record);
+      // Newest first per owner and workflow; an owner's unsaved-graph runs share one rank.
+      const position = new Map<string, number>();
+      const seen = new Map<string, number>();
+      for (const record of [...finished].sort(newestFirst)) {
+        const group = `${record.ownerId}\u0000${record.workflowId ?? ''}`;
+        const n = (seen.get(group) ?? 0) + 1;
+        seen.set(group, n);
+        position.set(record.id, n);
+      }
+      const kept = reusedByActive();
+      const past = finished
+        .filter(
+          (record) =>
+            !kept.has(record.id) &&
+            ((byAge && (record.finishedAt ?? record.createdAt) < cutoff) ||
+              (keep !== undefined && (position.get(record.id) ?? 0) > keep)),
+        )
+        .sort(
+          (a, b) =>
+            (a.finishedAt ?? 0) - (b.finishedAt ?? 0) ||
+            a.createdAt - b.createdAt ||
+            (a.id < b.id ? -1 : 1),
+        )
+        .slice(0, input.limit ?? DEFAULT_PRUNE_LIMIT);
+      for (const record of past) removeRun(record.id);
+      return { deleted: past.length };
     },
 
     async listRuns(ownerId, query) {

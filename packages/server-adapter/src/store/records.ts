@@ -147,12 +147,29 @@ export const ExecutionLogRecordSchema = LogEntrySchema.extend({
   runId: z.string(),
 });
 
+/**
+ * Where the next page of a run's node results or logs starts: pass it back as `after`. Opaque
+ * to clients (a store numbers its rows its own way); null when the last page was read.
+ */
+export const CursorSchema = z.string().nullable();
+
+/** A page of a run's node results or logs, in the order they were first written. */
+export function cursorPageSchemaOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next: CursorSchema });
+}
+
 export const RunDetailSchema = z.object({
   run: RunRecordSchema,
   /** The graph the run executes (the saved version's snapshot, or the ad-hoc graph). */
   graph: WorkflowGraphSchema,
+  /** In start order: every one, or the first page when the reader asked for a page. */
   nodeResults: z.array(NodeResultRecordSchema),
+  /** In the order written: every one, or the first page when the reader asked for a page. */
   logs: z.array(ExecutionLogRecordSchema),
+  /** The cursor of the node results after `nodeResults`; null when it holds them all. */
+  nodeResultsNext: CursorSchema,
+  /** The cursor of the log lines after `logs`; null when it holds them all. */
+  logsNext: CursorSchema,
 });
 
 /** A page of a list, numbered from 1. */
@@ -179,6 +196,8 @@ export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type NodeResultRecord = z.infer<typeof NodeResultRecordSchema>;
 export type ExecutionLogRecord = z.infer<typeof ExecutionLogRecordSchema>;
 export type RunDetail = z.infer<typeof RunDetailSchema>;
+/** A page of a run's node results or logs; `next` is the cursor of the page after it. */
+export type CursorPage<T> = { items: T[]; next: string | null };
 /** A page of a list, numbered from 1. */
 export type Page<T> = {
   items: T[];

@@ -108,3 +108,39 @@ export function closeOpenResults(
   }
   return { closed, counts };
 }
+
+/** How many runs one `pruneRuns` call deletes when the caller does not say. */
+export const DEFAULT_PRUNE_LIMIT = 100;
+
+/**
+ * The row number a cursor stands for: stores number a run's node results and log lines, and a
+ * cursor is the number of the last row a page held, as text. 0 (from the first) when absent.
+ * Exported for store implementations, so every store reads cursors alike.
+ */
+export function cursorAfter(after: string | undefined): number {
+  if (after === undefined) return 0;
+  if (!/^\d{1,15}$/.test(after)) {
+    throw new RangeError(`"${after}" is not a cursor this store returned.`);
+  }
+  return Number(after);
+}
+
+/**
+ * A page from up to `limit + 1` rows read after the cursor: the extra row only tells that
+ * there is more, and `next` is the number of the page's last row.
+ */
+export function cursorPageOf<T>(
+  rows: readonly T[],
+  limit: number,
+  numberOf: (row: T) => number,
+): { items: T[]; next: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items,
+    next: rows.length > limit && last !== undefined ? String(numberOf(last)) : null,
+  };
+}
+
+/** Statuses a run can still change from: retention and deletion never touch such a run. */
+export const ACTIVE_RUN_STATUSES = ['QUEUED', 'RUNNING'] as const;

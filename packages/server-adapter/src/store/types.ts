@@ -1,5 +1,7 @@
 import type { ErrorInfo, FinalRunStatus, LogEntry, RunEvent, RunStatus } from '@galaxyflow/engine';
 import type {
+  CursorPage,
+  ExecutionLogRecord,
   NodeResultRecord,
   Page,
   RunCounts,
@@ -24,6 +26,7 @@ import type {
 export type { FinalRunStatus, RunStatus } from '@galaxyflow/engine';
 export { finalRunStatuses, runStatuses } from '@galaxyflow/engine';
 export type {
+  CursorPage,
   ExecutionLogRecord,
   NodeResultRecord,
   Page,
@@ -62,6 +65,54 @@ export interface RunListQuery extends PageQuery {
   status?: RunStatus;
   workflowId?: string;
 }
+
+/** A page of a run's node results or log lines. */
+export interface CursorQuery {
+  /** A `next` cursor this store returned for the same run and list. Default: from the first. */
+  after?: string;
+  /** At most this many items. */
+  limit: number;
+}
+
+export interface RunDetailQuery {
+  /**
+   * At most this many node results and as many log lines, with the cursors of the rest
+   * (`nodeResultsNext`, `logsNext`). Default: every one, and both cursors null.
+   */
+  limit?: number;
+}
+
+/**
+ * Which finished runs a host keeps. A run goes when either rule says so; a rule left out
+ * keeps everything. QUEUED and RUNNING runs are never pruned, nor a finished run that a
+ * QUEUED or RUNNING run reuses the results of.
+ */
+export interface RetentionPolicy {
+  /** Delete finished runs that ended more than this many ms ago. Default: no age limit. */
+  olderThanMs?: number;
+  /**
+   * Keep the newest this many finished runs of each workflow (an owner's unsaved-graph runs
+   * count as one workflow) and delete the older ones. Default: no count limit.
+   */
+  keepPerWorkflow?: number;
+}
+
+export interface PruneRunsInput extends RetentionPolicy {
+  /** The time the age rule counts from, in epoch ms. Default: the store's clock. */
+  now?: number;
+  /** Most runs deleted by this call, in one transaction; call again while it returns this many. Default 100. */
+  limit?: number;
+}
+
+export interface PruneRunsResult {
+  /** Runs deleted, with their node results, logs, events and idempotency keys. */
+  deleted: number;
+}
+
+export type DeleteRunResult =
+  | { ok: true }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'active'; run: RunRecord };
 
 /** The result of a guarded write: the caller's version must still be the stored one. */
 export type SaveResult =
@@ -207,8 +258,40 @@ export interface RunStore {
   /** Creates a QUEUED run, honouring the idempotency key in the same transaction. */
   createRun(ownerId: string, input: CreateRunInput): Promise<CreateRunResult>;
   getRun(ownerId: string, runId: string): Promise<RunRecord | undefined>;
-  /** The run with its graph, node results (in start order) and logs. */
-  getRunDetail(ownerId: string, runId: string): Promise<RunDetail | undefined>;
+  /**
+   * The run with its graph, node results (in start order) and logs: all of them, or with
+   * `query.limit` the first page of each and the cursors of the rest.
+   */
+  getRunDetail(
+    ownerId: string,
+    runId: string,
+    query?: RunDetailQuery,
+  ): Promise<RunDetail | undefined>;
+  /**
+   * The run's node results in start order, after `query.after`; a result that is rewritten
+   * keeps its place. Undefined when the run is not found.
+   */
+  listRunNodeResults(
+    ownerId: string,
+    runId: string,
+    query: CursorQuery,
+  ): Promise<CursorPage<NodeResultRecord> | undefined>;
+  /** The run's log lines in the order written, after `query.after`. Undefined when the run is not found. */
+  listRunLogs(
+    ownerId: string,
+    runId: string,
+    query: CursorQuery,
+  ): Promise<CursorPage<ExecutionLogRecord> | undefined>;
+  /**
+   * Deletes a finished run with its node results, logs, events and idempotency keys, in one
+   * transaction. A QUEUED or RUNNING run is `active` and stays (cancel it first).
+   */
+  deleteRun(ownerId: string, runId: string): Promise<DeleteRunResult>;
+  /**
+   * Deletes finished runs past `input`'s policy, whoever owns them, with everything
+   * `deleteRun` deletes, oldest first and at most `input.limit` per call (one transaction).
+   */
+  pruneRuns(input: PruneRunsInput): Promise<PruneRunsResult>;
   /** Newest first. */
   listRuns(ownerId: string, query: RunListQuery): Promise<Page<RunRecord>>;
   /**

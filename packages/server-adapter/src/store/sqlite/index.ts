@@ -4,6 +4,7 @@ import { createSqliteContext } from './context';
 import { createProgressWriter, createSqliteEvents } from './events';
 import { createSqliteLeases } from './leases';
 import { migrations as builtinMigrations, type Migration, migrate } from './migrations';
+import { createSqliteRetention } from './retention';
 import { createRunGraphReader, createSqliteRuns } from './runs';
 import { createSqliteUsers } from './users';
 import { createSqliteWorkflows } from './workflows';
@@ -44,6 +45,7 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     ...createSqliteRuns(context, writer, runGraph),
     ...createSqliteLeases(context, writer, runGraph),
     ...createSqliteEvents(context, writer),
+    ...createSqliteRetention(context),
 
     async ping() {
       ping.get();

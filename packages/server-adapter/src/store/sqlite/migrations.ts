@@ -199,6 +199,18 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX node_results_run_seq ON node_results (run_id, seq);
     `,
   },
+  {
+    version: 6,
+    name: 'retention',
+    // Retention deletes finished runs oldest first. Deleting a run cascades to its
+    // idempotency keys and clears `reuse_run_id` where other runs name it: without these
+    // indexes each deleted run would scan both tables.
+    sql: /* sql */ `
+      CREATE INDEX runs_finished ON runs (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX runs_reuse ON runs (reuse_run_id);
+      CREATE INDEX idempotency_keys_run ON idempotency_keys (run_id);
+    `,
+  },
 ];
 
 /**

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { closeOpenResults, emptyCounts, queuedCancelError } from '../shared';
+import {
+  closeOpenResults,
+  cursorAfter,
+  cursorPageOf,
+  emptyCounts,
+  queuedCancelError,
+} from '../shared';
 import type { RunStore, WorkflowGraph } from '../types';
 import type { SqliteContext } from './context';
 import type { ProgressWriter } from './events';
@@ -38,6 +44,8 @@ export function createSqliteRuns(
   | 'createRun'
   | 'getRun'
   | 'getRunDetail'
+  | 'listRunNodeResults'
+  | 'listRunLogs'
   | 'listRuns'
   | 'requestCancel'
   | 'getIdempotencyKey'
@@ -69,7 +77,12 @@ export function createSqliteRuns(
          run_id = excluded.run_id, expires_at = excluded.expires_at`,
     ),
     nodeResults: db.prepare('SELECT * FROM node_results WHERE run_id = ? ORDER BY seq'),
-    logs: db.prepare('SELECT * FROM execution_logs WHERE run_id = ? ORDER BY id'),
+    nodeResultsAfter: db.prepare(
+      'SELECT * FROM node_results WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
+    logsAfter: db.prepare(
+      'SELECT * FROM execution_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?',
+    ),
     cancelQueued: db.prepare(
       `UPDATE runs SET status = 'CANCELED', cancel_requested_at = @now, finished_at = @now,
          error = @error, counts = @counts, duration_ms = @durationMs
@@ -85,6 +98,19 @@ export function createSqliteRuns(
     ),
     setExternalId: db.prepare('UPDATE runs SET external_id = ? WHERE id = ?'),
   };
+
+  /** Up to `limit` rows after row `after` (all with -1); one more is read to know if there are more. */
+  function nodeResultPage(runId: string, after: number, limit: number) {
+    const rows = q.nodeResultsAfter.all(runId, after, limit < 0 ? -1 : limit + 1) as Row[];
+    const page = cursorPageOf(rows, limit < 0 ? rows.length : limit, (r) => r.seq as number);
+    return { items: page.items.map(toNodeResult), next: page.next };
+  }
+
+  function logPage(runId: string, after: number, limit: number) {
+    const rows = q.logsAfter.all(runId, after, limit < 0 ? -1 : limit + 1) as Row[];
+    const page = cursorPageOf(rows, limit < 0 ? rows.length : limit, (r) => r.id as number);
+    return { items: page.items.map(toLog), next: page.next };
+  }
 
   return {
     async createRun(ownerId, input) {
@@ -138,18 +164,42 @@ export function createSqliteRuns(
       return row ? toRun(row) : undefined;
     },
 
-    async getRunDetail(ownerId, runId) {
+    async getRunDetail(ownerId, runId, query = {}) {
+      // -1 is SQLite's "no LIMIT": everything, and no row beyond it to find.
+      const limit = query.limit ?? -1;
       return db
         .transaction(() => {
           const row = q.getRun.get(runId, ownerId) as Row | undefined;
           if (!row) return undefined;
+          const results = nodeResultPage(runId, 0, limit);
+          const logs = logPage(runId, 0, limit);
           return {
             run: toRun(row),
             graph: runGraph(row),
-            nodeResults: (q.nodeResults.all(runId) as Row[]).map(toNodeResult),
-            logs: (q.logs.all(runId) as Row[]).map(toLog),
+            nodeResults: results.items,
+            logs: logs.items,
+            nodeResultsNext: results.next,
+            logsNext: logs.next,
           };
         })
+        .deferred();
+    },
+
+    async listRunNodeResults(ownerId, runId, query) {
+      const after = cursorAfter(query.after);
+      return db
+        .transaction(() =>
+          q.getRun.get(runId, ownerId) ? nodeResultPage(runId, after, query.limit) : undefined,
+        )
+        .deferred();
+    },
+
+    async listRunLogs(ownerId, runId, query) {
+      const after = cursorAfter(query.after);
+      return db
+        .transaction(() =>
+          q.getRun.get(runId, ownerId) ? logPage(runId, after, query.limit) : undefined,
+        )
         .deferred();
     },
 

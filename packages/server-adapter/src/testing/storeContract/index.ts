@@ -3,7 +3,9 @@ import { cancelRules } from './cancel';
 import { claimRules } from './claims';
 import { ALICE, BOB, type Clock } from './fixtures';
 import { idempotencyRules } from './idempotency';
+import { pageRules } from './pages';
 import { progressRules } from './progress';
+import { retentionRules } from './retention';
 import { runRules } from './runs';
 import { userRules } from './users';
 import { versionRules } from './versions';
@@ -43,4 +45,6 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
   cancelRules(withStore);
   claimRules(withStore);
   progressRules(withStore);
+  pageRules(withStore);
+  retentionRules(withStore);
 }

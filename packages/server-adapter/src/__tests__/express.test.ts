@@ -97,7 +97,7 @@ describe('Express mounting', () => {
     app.use(
       '/api',
       createGalaxyRouter({
-        auth: tokenAuth({ tokens: { t: 'u' } }),
+        auth: tokenAuth({ tokens: { 'host-token-0123456789': 'u' } }),
         store,
         queue: createInlineQueue({ store, registry: createRegistry(builtinNodes) }),
         logger: pino({ level: 'silent' }),

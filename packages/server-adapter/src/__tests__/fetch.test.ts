@@ -13,7 +13,7 @@ describeApi('fetch', makeHarnessFactory('fetch'));
 describe('fetch handler paths', () => {
   const store = createMemoryStore();
   const handler = createGalaxyFetchHandler({
-    auth: tokenAuth({ tokens: { t: 'u' } }),
+    auth: tokenAuth({ tokens: { 'host-token-0123456789': 'u' } }),
     store,
     queue: createInlineQueue({ store, registry: createRegistry(builtinNodes) }),
     logger: pino({ level: 'silent' }),

@@ -166,7 +166,13 @@ function summaryOf(run: RunRecord): RunSummary {
 function storedWorkflowOf(record: WorkflowRecord): StoredWorkflow {
   const workflow: Workflow = { nodes: record.nodes, edges: record.edges } as Workflow;
   if (record.settings !== undefined) workflow.settings = record.settings;
-  return { id: record.id, name: record.name, version: record.version, workflow, updatedAt: record.updatedAt };
+  return {
+    id: record.id,
+    name: record.name,
+    version: record.version,
+    workflow,
+    updatedAt: record.updatedAt,
+  };
 }
 
 function executeBody(input: ExecuteInput): Record<string, unknown> {

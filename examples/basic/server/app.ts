@@ -10,6 +10,7 @@ import { createGalaxyRouter, createInProcessQueue, createSqliteStore, tokenAuth 
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
+import { plainErrors } from './plainErrors';
 import { resolveTokens } from './tokens';
 
 const CLIENT_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -33,6 +34,8 @@ export interface AppOptions {
   context?: RunContext;
   /** The node types workflows may use. Default the built-ins (tests add their own). */
   registry?: NodeRegistry;
+  /** The built editor page (`index.html` and `assets/`). Default `dist` beside the server. */
+  clientDir?: string;
 }
 
 /** The whole reference app: API on the embedded defaults plus the built editor page. */
@@ -66,18 +69,20 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   });
   app.use('/api', createGalaxyRouter({ auth: tokenAuth({ tokens }), store, queue, registry, logger }));
 
-  if (existsSync(join(CLIENT_DIR, 'index.html'))) {
-    app.use('/assets', express.static(join(CLIENT_DIR, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
-    app.use(express.static(CLIENT_DIR, { index: false }));
+  const clientDir = options.clientDir ?? CLIENT_DIR;
+  if (existsSync(join(clientDir, 'index.html'))) {
+    app.use('/assets', express.static(join(clientDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+    app.use(express.static(clientDir, { index: false }));
     app.get('/{*path}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(join(CLIENT_DIR, 'index.html'));
+      res.sendFile(join(clientDir, 'index.html'));
     });
   } else {
     app.get('/', (_req, res) => {
       res.status(503).type('text').send('The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.');
     });
   }
+  app.use(plainErrors(logger));
 
   await queue.start();
   let closed = false;

@@ -50,8 +50,42 @@ interface CompiledRoute {
   segments: string[];
 }
 
+/** A route pattern's segments. */
 function splitPath(path: string): string[] {
   return path.split('/').filter((segment) => segment !== '');
+}
+
+/** The path of a request target as the client sent it: before a URL parser resolves `..`. */
+function rawPathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+/**
+ * The segments of a request path, still encoded. A trailing slash is tolerated; an empty
+ * segment inside (`//workflows`) is kept, so it matches no route instead of being folded
+ * into one. A segment that does not decode, or decodes to `.` or `..` (`%2e%2e`), is
+ * refused: resolved after routing, it would reach a route the path never named.
+ */
+function requestSegments(rawPath: string): string[] {
+  const segments = rawPath.replace(/^\//, '').split('/');
+  if (segments.at(-1) === '') segments.pop();
+  for (const segment of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new ProblemError('E_INVALID_PATH', {
+        detail: 'A path segment is not valid percent-encoded UTF-8.',
+      });
+    }
+    if (decoded === '.' || decoded === '..') {
+      throw new ProblemError('E_INVALID_PATH', {
+        detail: 'The path contains a "." or ".." segment; send the path it stands for instead.',
+      });
+    }
+  }
+  return segments;
 }
 
 function matchSegments(pattern: string[], path: string[]): Record<string, string> | undefined {
@@ -129,10 +163,17 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
   async function handle(request: CoreRequest): Promise<CoreResponse | undefined> {
     const started = performance.now();
     const url = new URL(request.url, 'http://galaxy.invalid');
-    const path = url.pathname;
+    const path = rawPathOf(request.url);
     const requestId = requestIdOf(request.headers);
-    const segments = splitPath(path);
     const method = request.method.toUpperCase();
+    let segments: string[];
+    try {
+      segments = requestSegments(path);
+    } catch (error) {
+      const response = problem(error as ProblemError, path, requestId);
+      logger.info({ requestId, method, path, status: response.status }, 'request');
+      return response;
+    }
 
     let route: CompiledRoute | undefined;
     let params: Record<string, string> | undefined;

@@ -91,12 +91,13 @@ describe('Express behind express.json()', () => {
 });
 
 describe('Express mounting', () => {
-  it("passes paths it has no route for to the host's next handler", async () => {
+  it("with fallthrough, passes paths it has no route for to the host's next handler", async () => {
     const store = createMemoryStore();
     const app = express();
     app.use(
       '/api',
       createGalaxyRouter({
+        fallthrough: true,
         auth: tokenAuth({ tokens: { 'host-token-0123456789': 'u' } }),
         store,
         queue: createInlineQueue({ store, registry: createRegistry(builtinNodes) }),

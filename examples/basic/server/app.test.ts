@@ -62,3 +62,11 @@ describe('the API prefix never answers the editor page', () => {
     expect(JSON.parse(res.text)).toMatchObject({ code: 'E_INVALID_PATH' });
   });
 });
+
+describe('liveness and readiness', () => {
+  it('/api/health and /api/ready answer 200 while the database takes writes', async () => {
+    expect((await rawRequest(running.port, 'GET', '/api/health')).status).toBe(200);
+    const ready = await rawRequest(running.port, 'GET', '/api/ready');
+    expect([ready.status, JSON.parse(ready.text)]).toEqual([200, { status: 'ok' }]);
+  });
+});

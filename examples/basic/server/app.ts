@@ -1,15 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
-import { createGalaxyRouter, createInProcessQueue, createSqliteStore, tokenAuth } from '@galaxyflow/server-adapter';
+import { createGalaxyRouter, createInProcessQueue, tokenAuth } from '@galaxyflow/server-adapter';
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
+import { openWritableStore, prepareDataDir } from './dataDir';
 import { plainErrors } from './plainErrors';
 import { resolveTokens } from './tokens';
 
@@ -40,13 +41,12 @@ export interface AppOptions {
 
 /** The whole reference app: API on the embedded defaults plus the built editor page. */
 export async function createApp(config: AppConfig, options: AppOptions): Promise<App> {
-  const dataDir = resolve(config.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  const dataDir = prepareDataDir(config.DATA_DIR);
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
 
   const registry = options.registry ?? createRegistry(builtinNodes);
-  const store = createSqliteStore({ path: join(dataDir, 'galaxy.db') });
+  const store = await openWritableStore(dataDir);
   const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
   const queue = createInProcessQueue({
     store,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isJsonContentType, parseJsonBody } from './body';
+import { ClientAbort, isJsonContentType, parseJsonBody } from './body';
 import { ProblemError, toProblemDocument } from './errors';
 import { type GalaxyOptions, resolveOptions } from './options';
+import type { RateLimiter } from './rateLimit';
 import type {
   CoreRequest,
   CoreResponse,
@@ -192,12 +193,30 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
 
     let userId: string | undefined;
     let response: CoreResponse;
+    let aborted = false;
     try {
       if (!route || !params) {
         throw new ProblemError('E_METHOD_NOT_ALLOWED', { headers: { allow: allowed.join(', ') } });
       }
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
+      const limit = async (limiter: RateLimiter, key: string) => {
+        const decision = await limiter.consume(key, `${definition.method} ${definition.path}`);
+        rateHeaders['ratelimit-limit'] = String(decision.limit);
+        rateHeaders['ratelimit-remaining'] = String(decision.remaining);
+        rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
+        rateHeaders['ratelimit-policy'] = `${decision.limit};w=${decision.windowSeconds}`;
+        if (!decision.allowed) {
+          throw new ProblemError('E_RATE_LIMITED', {
+            headers: { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) },
+          });
+        }
+      };
+      if (!definition.auth && options.publicRateLimit) {
+        // Public routes have no user to count against: they count per client address.
+        const clientKey = clientKeyOf(request, options.trustProxy);
+        if (clientKey !== null) await limit(options.publicRateLimit, clientKey);
+      }
       if (definition.auth) {
         const identity = await auth.authenticate({
           method,
@@ -227,21 +246,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           if (knownUsers.size >= KNOWN_USERS_CAP) knownUsers.clear();
           knownUsers.add(userId);
         }
-        if (options.rateLimit) {
-          const decision = await options.rateLimit.consume(
-            userId,
-            `${definition.method} ${definition.path}`,
-          );
-          rateHeaders['ratelimit-limit'] = String(decision.limit);
-          rateHeaders['ratelimit-remaining'] = String(decision.remaining);
-          rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
-          rateHeaders['ratelimit-policy'] = `${decision.limit};w=${decision.windowSeconds}`;
-          if (!decision.allowed) {
-            throw new ProblemError('E_RATE_LIMITED', {
-              headers: { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) },
-            });
-          }
-        }
+        if (options.rateLimit) await limit(options.rateLimit, userId);
       }
       let childLogger: Logger | undefined;
       const context: RouteContext = {
@@ -287,6 +292,10 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     } catch (error) {
       if (error instanceof ProblemError) {
         response = problem(error, path, requestId);
+      } else if (error instanceof ClientAbort) {
+        // Nobody is left to read an answer; 499 (as nginx logs it) keeps the log line honest.
+        aborted = true;
+        response = { status: 499, headers: { 'x-request-id': requestId }, body: null };
       } else {
         logger.error({ err: error, requestId, method, path }, 'request failed');
         response = problem(new ProblemError('E_INTERNAL'), path, requestId);
@@ -300,7 +309,8 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       userId,
     };
-    if (response.status >= 500) logger.error(line, 'request');
+    if (aborted) logger.info({ ...line, clientAbort: true }, 'client aborted the request');
+    else if (response.status >= 500) logger.error(line, 'request');
     else logger.info(line, 'request');
     return response;
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bodyTooLarge } from './body';
+import { bodyTooLarge, ClientAbort } from './body';
 import { createGalaxyCore } from './core';
 import type { GalaxyOptions } from './options';
 import type { CoreRequest } from './routeTypes';
@@ -55,6 +55,7 @@ function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | 
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
@@ -71,13 +72,21 @@ function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | 
       cleanup();
       resolve(Buffer.concat(chunks));
     };
+    // A connection that ends before the body does (the client left, or the server's request
+    // timeout cut it off) is the client's doing: Node reports it as an ECONNRESET "aborted".
     const onError = (error: Error) => {
       cleanup();
-      reject(error);
+      reject(req.complete ? error : new ClientAbort(error));
+    };
+    // Destroyed without an error: 'end' will never come.
+    const onClose = () => {
+      cleanup();
+      reject(new ClientAbort());
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApp, rawRequest, startTestApp, TEST_TOKEN } from './testSupport';
 
 /** Traces of a stack or of this machine's folders in a response body. */
-const LEAK = /ENOENT|URIError|\bat [\w.<]+ \(|node_modules|[/\\](tmp|work|home|app|usr)[/\\]|\.[cm]?[jt]s:\d+/i;
+const LEAK =
+  /ENOENT|URIError|\bat [\w.<]+ \(|node_modules|[/\\](tmp|work|home|app|usr)[/\\]|\.[cm]?[jt]s:\d+/i;
 
 let running: RunningApp;
 const previousEnv = process.env.NODE_ENV;
@@ -27,11 +28,14 @@ describe('no response carries a stack or a server path', () => {
     expect(res.text).not.toMatch(LEAK);
   });
 
-  it.each(['/%ff%fe', '/assets/%ff', '/%E0%A4%A'])('%s (does not decode) answers a plain 400', async (path) => {
-    const res = await rawRequest(running.port, 'GET', path);
-    expect(res.status).toBe(400);
-    expect(res.text).not.toMatch(LEAK);
-  });
+  it.each(['/%ff%fe', '/assets/%ff', '/%E0%A4%A'])(
+    '%s (does not decode) answers a plain 400',
+    async (path) => {
+      const res = await rawRequest(running.port, 'GET', path);
+      expect(res.status).toBe(400);
+      expect(res.text).not.toMatch(LEAK);
+    },
+  );
 
   it('an API path that does not decode answers a 400 problem', async () => {
     const res = await rawRequest(running.port, 'GET', '/api/workflows/%ff%fe', auth);
@@ -44,20 +48,29 @@ describe('no response carries a stack or a server path', () => {
   it('the editor page and its assets are still served', async () => {
     expect((await rawRequest(running.port, 'GET', '/assets/app.js')).status).toBe(200);
     const page = await rawRequest(running.port, 'GET', '/some/editor/route');
-    expect([page.status, page.headers['content-type']]).toEqual([200, expect.stringMatching(/^text\/html/)]);
+    expect([page.status, page.headers['content-type']]).toEqual([
+      200,
+      expect.stringMatching(/^text\/html/),
+    ]);
   });
 });
 
 describe('the API prefix never answers the editor page', () => {
-  it.each(['/api/nope', '/api', '/api/', '/Api/Workflows', '/api//workflows'])('GET %s answers a 404 problem', async (path) => {
-    const res = await rawRequest(running.port, 'GET', path, auth);
-    expect(res.status).toBe(404);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(res.text)).toMatchObject({ code: 'E_NOT_FOUND' });
-  });
+  it.each(['/api/nope', '/api', '/api/', '/Api/Workflows', '/api//workflows'])(
+    'GET %s answers a 404 problem',
+    async (path) => {
+      const res = await rawRequest(running.port, 'GET', path, auth);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'E_NOT_FOUND' });
+    },
+  );
 
   it('an encoded dot segment answers 400 instead of reaching POST /execute', async () => {
-    const res = await rawRequest(running.port, 'POST', '/api/anything/%2e%2e/execute', { ...auth, 'content-type': 'application/json' });
+    const res = await rawRequest(running.port, 'POST', '/api/anything/%2e%2e/execute', {
+      ...auth,
+      'content-type': 'application/json',
+    });
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text)).toMatchObject({ code: 'E_INVALID_PATH' });
   });

@@ -31,7 +31,9 @@ const serverEnvSchema = z.object({
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
 
 /** The variables this app reads itself (Clerk, Trigger.dev and providers read their own). */
-export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+export function readServerEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ServerEnv {
   const parsed = serverEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `- ${issue.message}`).join('\n');

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
@@ -9,7 +9,6 @@ import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-com
 import {
   createGalaxyRouter,
   createInProcessQueue,
-  createSqliteStore,
   type GalaxyLimits,
   type GalaxyStore,
   type RunRetention,
@@ -19,6 +18,8 @@ import {
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
+import { openWritableStore, prepareDataDir } from './dataDir';
+import { plainErrors } from './plainErrors';
 import { resolveTokens } from './tokens';
 
 const CLIENT_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -42,17 +43,18 @@ export interface AppOptions {
   context?: RunContext;
   /** The node types workflows may use. Default the built-ins (tests add their own). */
   registry?: NodeRegistry;
+  /** The built editor page (`index.html` and `assets/`). Default `dist` beside the server. */
+  clientDir?: string;
 }
 
 /** The whole reference app: API on the embedded defaults plus the built editor page. */
 export async function createApp(config: AppConfig, options: AppOptions): Promise<App> {
-  const dataDir = resolve(config.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  const dataDir = prepareDataDir(config.DATA_DIR);
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
 
   const registry = options.registry ?? createRegistry(builtinNodes);
-  const store = createSqliteStore({ path: join(dataDir, 'galaxy.db') });
+  const store = await openWritableStore(dataDir);
   const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
   const queue = createInProcessQueue({
     store,
@@ -92,18 +94,20 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     }),
   );
 
-  if (existsSync(join(CLIENT_DIR, 'index.html'))) {
-    app.use('/assets', express.static(join(CLIENT_DIR, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
-    app.use(express.static(CLIENT_DIR, { index: false }));
+  const clientDir = options.clientDir ?? CLIENT_DIR;
+  if (existsSync(join(clientDir, 'index.html'))) {
+    app.use('/assets', express.static(join(clientDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+    app.use(express.static(clientDir, { index: false }));
     app.get('/{*path}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(join(CLIENT_DIR, 'index.html'));
+      res.sendFile(join(clientDir, 'index.html'));
     });
   } else {
     app.get('/', (_req, res) => {
       res.status(503).type('text').send('The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.');
     });
   }
+  app.use(plainErrors(logger));
 
   await queue.start();
   let closed = false;

@@ -44,6 +44,14 @@ describe('start-up settings', () => {
     expect(loadConfig({ PORT: '0' }).PORT).toBe(0);
   });
 
+  it('reads the request and header time limits, 30 s and 10 s by default', () => {
+    expect(loadConfig({})).toMatchObject({ REQUEST_TIMEOUT_MS: 30_000, HEADERS_TIMEOUT_MS: 10_000 });
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '2000' })).toMatchObject({ REQUEST_TIMEOUT_MS: 5000, HEADERS_TIMEOUT_MS: 2000 });
+    expect(startupError({ REQUEST_TIMEOUT_MS: '30s' })).toContain('REQUEST_TIMEOUT_MS must be a number of milliseconds, e.g. REQUEST_TIMEOUT_MS=30000.');
+    expect(startupError({ HEADERS_TIMEOUT_MS: '5' })).toContain('HEADERS_TIMEOUT_MS must be at least 100');
+    expect(startupError({ REQUEST_TIMEOUT_MS: '5000' })).toContain('HEADERS_TIMEOUT_MS (10000) must not exceed REQUEST_TIMEOUT_MS (5000)');
+  });
+
   it('names the allowed log levels', () => {
     expect(startupError({ LOG_LEVEL: 'loud' })).toContain(
       'LOG_LEVEL: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, e.g. LOG_LEVEL=info.',

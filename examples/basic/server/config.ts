@@ -10,6 +10,15 @@ const port = z
   .pipe(z.number().max(65535, 'PORT must be between 0 and 65535, e.g. PORT=3000.'));
 
 /** An http(s) address; `localhost:11434` without a scheme parses as a URL too, so the scheme is checked. */
+/** A duration in ms, digits only, at least 1 s: anything shorter would cut off honest clients. */
+const ms = (name: string, example: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `${name} must be a number of milliseconds, e.g. ${name}=${example}.`)
+    .transform(Number)
+    .pipe(z.number().min(100, `${name} must be at least 100 (ms), e.g. ${name}=${example}.`));
+
 const url = (name: string, example: string) =>
   z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL, e.g. ${name}=${example}.` }).optional();
 
@@ -80,6 +89,10 @@ export const EnvSchema = z
     MAX_STORED_RUNS_PER_USER: count('MAX_STORED_RUNS_PER_USER', '1000', 1000),
     /** Workflows one user may keep; 0 for no cap. */
     MAX_WORKFLOWS_PER_USER: count('MAX_WORKFLOWS_PER_USER', '500', 500),
+    /** The whole request, body included; a slower upload is cut off with 408. */
+    REQUEST_TIMEOUT_MS: ms('REQUEST_TIMEOUT_MS', 30000).default(30_000),
+    /** The request headers; at most REQUEST_TIMEOUT_MS. */
+    HEADERS_TIMEOUT_MS: ms('HEADERS_TIMEOUT_MS', 10000).default(10_000),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, e.g. LOG_LEVEL=info.` })
       .default('info'),
@@ -94,6 +107,14 @@ export const EnvSchema = z
     LLM_FALLBACK: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.HEADERS_TIMEOUT_MS > env.REQUEST_TIMEOUT_MS) {
+      // Node refuses to start a server configured this way.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HEADERS_TIMEOUT_MS'],
+        message: `HEADERS_TIMEOUT_MS (${env.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS}): the headers are part of the request.`,
+      });
+    }
     const set = (name: string) => (env as Record<string, unknown>)[name] !== undefined;
     // A provider's extra settings without the variable that switches it on would be ignored
     // in silence, and every run would fail later with "no provider".

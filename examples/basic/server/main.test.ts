@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,5 +59,49 @@ describe('server/main.ts start-up errors', () => {
       expect(child.stderr).toContain(`The app cannot start: port ${port} is in use. Set PORT to another port (PORT=0 picks a free one)`);
       expect(child.stdout).not.toContain('Galaxy Flow is running');
     });
+  });
+
+  /**
+   * One line on stderr, naming the variable, the path and the fix; no stack. The cases work as
+   * root too, where permissions stop nothing: a file where a folder is expected, a folder where
+   * a file is expected, and sysfs, which refuses new files to every user.
+   */
+  function expectOneLine(child: ReturnType<typeof start>, ...parts: string[]) {
+    expect(child.status, child.stderr).not.toBe(0);
+    expect(child.status).not.toBeNull();
+    const text = child.stderr.trim();
+    expect(text.split('\n'), text).toHaveLength(1);
+    expect(text).toMatch(/^The app cannot start: /);
+    for (const part of parts) expect(text).toContain(part);
+    expect(text).not.toMatch(/\n\s+at |node_modules/);
+    expect(child.stdout).not.toContain('Galaxy Flow is running');
+  }
+
+  it('DATA_DIR is a file', () => {
+    const file = join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    expectOneLine(start({ DATA_DIR: file }), `DATA_DIR=${file}`, 'is a file, not a folder', 'Point DATA_DIR at a folder');
+  });
+
+  it('DATA_DIR cannot be created (a parent is a file)', () => {
+    writeFileSync(join(dir, 'file'), 'x');
+    const target = join(dir, 'file', 'data');
+    expectOneLine(start({ DATA_DIR: target }), `DATA_DIR=${target}`, 'cannot be created (ENOTDIR)', 'point DATA_DIR at a folder');
+  });
+
+  it.skipIf(!existsSync('/sys/kernel'))('DATA_DIR is not writable', () => {
+    expectOneLine(start({ DATA_DIR: '/sys/kernel' }), 'DATA_DIR=/sys/kernel', 'is not writable by this user', 'write access');
+  });
+
+  it('the login token file cannot be written', () => {
+    const data = join(dir, 'data');
+    mkdirSync(join(data, 'auth-token'), { recursive: true });
+    expectOneLine(start({ DATA_DIR: data }), `${join(data, 'auth-token')} (in DATA_DIR)`, 'set AUTH_TOKENS');
+  });
+
+  it('the database cannot be written', () => {
+    const data = join(dir, 'data');
+    mkdirSync(join(data, 'galaxy.db'), { recursive: true });
+    expectOneLine(start({ DATA_DIR: data }), `the database ${join(data, 'galaxy.db')} (in DATA_DIR)`, 'writable by this user');
   });
 });

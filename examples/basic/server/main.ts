@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { loadEnvFile } from './envFile';
+import { createHttpServer } from './httpServer';
 
 /** The app's folder (examples/basic, or /app in the image): where its `.env` sits. */
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -16,8 +17,13 @@ async function main(): Promise<void> {
   let server: Server;
   try {
     server = await new Promise((resolve, reject) => {
-      // Express calls this back with the error when listening fails (port taken, no permission).
-      const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
+      const s = createHttpServer(app, config);
+      // Listening fails with an 'error' event (port taken, no permission).
+      s.once('error', reject);
+      s.listen(config.PORT, config.HOST, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
     });
   } catch (error) {
     await close(0);

@@ -36,7 +36,7 @@ import {
   tokenAuth,
 } from '../src/index';
 
-const TOKEN = 'bench-token';
+const TOKEN = 'bench-token-0123456789';
 const USER = 'bench-user';
 const SUBSCRIBERS = 1000;
 const SUBSCRIBER_PROCESSES = 2;

@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { createGalaxyRouter, createSqliteStore, type RunQueue, tokenAuth } from '../src/index';
 
 const RUNS = 100_000;
-const TOKEN = 'bench-token';
+const TOKEN = 'bench-token-0123456789';
 const USER = 'bench-user';
 const RATE = 500;
 const RATE_SECONDS = 4;

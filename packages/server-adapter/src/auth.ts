@@ -24,8 +24,27 @@ export interface AuthAdapter {
 }
 
 export interface TokenAuthOptions {
-  /** Bearer tokens and the user id each stands for. Required; tokens must be non-empty. */
+  /**
+   * Bearer tokens and the user id each stands for. Required; each token is at least 16
+   * characters (e.g. `openssl rand -hex 32`), and neither blank nor `undefined`/`null`.
+   */
   tokens: Readonly<Record<string, string>>;
+}
+
+/** Fewest characters a token may have: below this, guessing is a matter of time. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Why a configured token cannot be used, or null when it can. `tokens: { [process.env.X!]: 'alice' }`
+ * with X unset makes the key the string "undefined", which anyone can send.
+ */
+function weakness(token: string): string | null {
+  if (token.trim() === '') return 'is empty or whitespace';
+  if (token === 'undefined' || token === 'null') {
+    return `is the string "${token}", which is what an unset variable becomes in \`{ [process.env.X]: user }\``;
+  }
+  if (token.length < MIN_TOKEN_LENGTH) return `is shorter than ${MIN_TOKEN_LENGTH} characters`;
+  return null;
 }
 
 const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
@@ -37,11 +56,20 @@ const digest = (token: string): Buffer => createHash('sha256').update(token, 'ut
 export function tokenAuth(options: TokenAuthOptions): AuthAdapter {
   const byDigest = new Map<string, { digest: Buffer; userId: string }>();
   for (const [token, userId] of Object.entries(options.tokens)) {
-    if (token.length === 0 || userId.length === 0) {
+    if (typeof userId !== 'string' || userId.length === 0) {
       throw hostError(
         'E_INVALID_OPTION',
-        'tokenAuth: tokens and user ids must be non-empty strings; remove the entry with an empty one from `tokens`.',
+        'tokenAuth: a token in `tokens` has an empty user id; give every token the id of its user.',
         { option: 'tokens' },
+      );
+    }
+    const why = weakness(token);
+    if (why !== null) {
+      // The user's name, never the token: this message ends up in logs.
+      throw hostError(
+        'E_INVALID_OPTION',
+        `tokenAuth: the token of user "${userId}" ${why}; give it at least ${MIN_TOKEN_LENGTH} random characters (openssl rand -hex 32), and check the variable it comes from is set.`,
+        { option: 'tokens', userId },
       );
     }
     const d = digest(token);

@@ -16,6 +16,21 @@ export function isJsonContentType(header: string | null): boolean {
   });
 }
 
+/**
+ * The client went away (closed the connection, or the server's request timeout cut it off)
+ * before its body arrived. Nobody is left to answer, and nothing on the server failed: the
+ * core logs it at info as a client abort, never as a 500.
+ */
+export class ClientAbort extends Error {
+  override name = 'ClientAbort';
+  constructor(cause?: unknown) {
+    super(
+      'The client closed the connection before the request body arrived.',
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
 export function bodyTooLarge(maxBytes: number): ProblemError {
   return new ProblemError('E_BODY_TOO_LARGE', {
     detail: `The request body is larger than ${maxBytes} bytes.`,

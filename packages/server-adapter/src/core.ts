@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isJsonContentType, parseJsonBody } from './body';
+import { ClientAbort, isJsonContentType, parseJsonBody } from './body';
 import { ProblemError, toProblemDocument } from './errors';
 import { type GalaxyOptions, resolveOptions } from './options';
+import type { RateLimiter } from './rateLimit';
 import type {
   CoreRequest,
   CoreResponse,
@@ -50,8 +51,42 @@ interface CompiledRoute {
   segments: string[];
 }
 
+/** A route pattern's segments. */
 function splitPath(path: string): string[] {
   return path.split('/').filter((segment) => segment !== '');
+}
+
+/** The path of a request target as the client sent it: before a URL parser resolves `..`. */
+function rawPathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+/**
+ * The segments of a request path, still encoded. A trailing slash is tolerated; an empty
+ * segment inside (`//workflows`) is kept, so it matches no route instead of being folded
+ * into one. A segment that does not decode, or decodes to `.` or `..` (`%2e%2e`), is
+ * refused: resolved after routing, it would reach a route the path never named.
+ */
+function requestSegments(rawPath: string): string[] {
+  const segments = rawPath.replace(/^\//, '').split('/');
+  if (segments.at(-1) === '') segments.pop();
+  for (const segment of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new ProblemError('E_INVALID_PATH', {
+        detail: 'A path segment is not valid percent-encoded UTF-8.',
+      });
+    }
+    if (decoded === '.' || decoded === '..') {
+      throw new ProblemError('E_INVALID_PATH', {
+        detail: 'The path contains a "." or ".." segment; send the path it stands for instead.',
+      });
+    }
+  }
+  return segments;
 }
 
 function matchSegments(pattern: string[], path: string[]): Record<string, string> | undefined {
@@ -129,10 +164,17 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
   async function handle(request: CoreRequest): Promise<CoreResponse | undefined> {
     const started = performance.now();
     const url = new URL(request.url, 'http://galaxy.invalid');
-    const path = url.pathname;
+    const path = rawPathOf(request.url);
     const requestId = requestIdOf(request.headers);
-    const segments = splitPath(path);
     const method = request.method.toUpperCase();
+    let segments: string[];
+    try {
+      segments = requestSegments(path);
+    } catch (error) {
+      const response = problem(error as ProblemError, path, requestId);
+      logger.info({ requestId, method, path, status: response.status }, 'request');
+      return response;
+    }
 
     let route: CompiledRoute | undefined;
     let params: Record<string, string> | undefined;
@@ -151,12 +193,30 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
 
     let userId: string | undefined;
     let response: CoreResponse;
+    let aborted = false;
     try {
       if (!route || !params) {
         throw new ProblemError('E_METHOD_NOT_ALLOWED', { headers: { allow: allowed.join(', ') } });
       }
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
+      const limit = async (limiter: RateLimiter, key: string) => {
+        const decision = await limiter.consume(key, `${definition.method} ${definition.path}`);
+        rateHeaders['ratelimit-limit'] = String(decision.limit);
+        rateHeaders['ratelimit-remaining'] = String(decision.remaining);
+        rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
+        rateHeaders['ratelimit-policy'] = `${decision.limit};w=${decision.windowSeconds}`;
+        if (!decision.allowed) {
+          throw new ProblemError('E_RATE_LIMITED', {
+            headers: { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) },
+          });
+        }
+      };
+      if (!definition.auth && options.publicRateLimit) {
+        // Public routes have no user to count against: they count per client address.
+        const clientKey = clientKeyOf(request, options.trustProxy);
+        if (clientKey !== null) await limit(options.publicRateLimit, clientKey);
+      }
       if (definition.auth) {
         const identity = await auth.authenticate({
           method,
@@ -186,21 +246,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           if (knownUsers.size >= KNOWN_USERS_CAP) knownUsers.clear();
           knownUsers.add(userId);
         }
-        if (options.rateLimit) {
-          const decision = await options.rateLimit.consume(
-            userId,
-            `${definition.method} ${definition.path}`,
-          );
-          rateHeaders['ratelimit-limit'] = String(decision.limit);
-          rateHeaders['ratelimit-remaining'] = String(decision.remaining);
-          rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
-          rateHeaders['ratelimit-policy'] = `${decision.limit};w=${decision.windowSeconds}`;
-          if (!decision.allowed) {
-            throw new ProblemError('E_RATE_LIMITED', {
-              headers: { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) },
-            });
-          }
-        }
+        if (options.rateLimit) await limit(options.rateLimit, userId);
       }
       let childLogger: Logger | undefined;
       const context: RouteContext = {
@@ -246,6 +292,10 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     } catch (error) {
       if (error instanceof ProblemError) {
         response = problem(error, path, requestId);
+      } else if (error instanceof ClientAbort) {
+        // Nobody is left to read an answer; 499 (as nginx logs it) keeps the log line honest.
+        aborted = true;
+        response = { status: 499, headers: { 'x-request-id': requestId }, body: null };
       } else {
         logger.error({ err: error, requestId, method, path }, 'request failed');
         response = problem(new ProblemError('E_INTERNAL'), path, requestId);
@@ -259,7 +309,8 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       userId,
     };
-    if (response.status >= 500) logger.error(line, 'request');
+    if (aborted) logger.info({ ...line, clientAbort: true }, 'client aborted the request');
+    else if (response.status >= 500) logger.error(line, 'request');
     else logger.info(line, 'request');
     return response;
   }

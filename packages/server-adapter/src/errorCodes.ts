@@ -48,6 +48,11 @@ export const errorCodes = {
   },
   E_INVALID_QUERY: { kind: 'problem', status: 400, title: 'The query parameters are invalid.' },
   E_INVALID_HEADER: { kind: 'problem', status: 400, title: 'A request header is invalid.' },
+  E_INVALID_PATH: {
+    kind: 'problem',
+    status: 400,
+    title: 'The request path is malformed (bad percent-encoding or a dot segment).',
+  },
   E_VERSION_CONFLICT: {
     kind: 'problem',
     status: 409,

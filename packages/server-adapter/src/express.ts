@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bodyTooLarge } from './body';
+import { bodyTooLarge, ClientAbort } from './body';
 import { createGalaxyCore } from './core';
 import type { GalaxyOptions } from './options';
 import type { CoreRequest } from './routeTypes';
@@ -55,6 +55,7 @@ function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | 
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
@@ -71,13 +72,21 @@ function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | 
       cleanup();
       resolve(Buffer.concat(chunks));
     };
+    // A connection that ends before the body does (the client left, or the server's request
+    // timeout cut it off) is the client's doing: Node reports it as an ECONNRESET "aborted".
     const onError = (error: Error) => {
       cleanup();
-      reject(error);
+      reject(req.complete ? error : new ClientAbort(error));
+    };
+    // Destroyed without an error: 'end' will never come.
+    const onClose = () => {
+      cleanup();
+      reject(new ClientAbort());
     };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }
 
@@ -103,18 +112,31 @@ function pipeStream(stream: CoreStream, res: ServerResponse): void {
   });
 }
 
+/** Options of `createGalaxyRouter`: the shared ones plus how the mount point is shared. */
+export interface GalaxyRouterOptions extends GalaxyOptions {
+  /**
+   * Passes paths under the mount point that no route has to `next()`, for a host that serves
+   * its own routes under the same prefix (mounted after the router). When false the router
+   * owns its prefix: such paths answer 404 problems, never a host page. Malformed paths
+   * (bad percent-encoding, `.`/`..` segments) answer 400 either way. Default false.
+   */
+  fallthrough?: boolean;
+}
+
 /**
  * The API as Express 5 middleware: `app.use('/api', createGalaxyRouter(options))`. It reads
- * its own bodies and passes paths it has no route for to `next()`. Express itself is not
- * imported: any Node server works.
+ * its own bodies and answers every path under its mount point: paths it has no route for
+ * get a 404 problem (or go to `next()` with `fallthrough`). Express itself is not imported:
+ * any Node server works.
  *
  * Mount it before any body parser. Behind one (`app.use(express.json())` first) a body the
  * parser accepted still gets this API's limits and checks and problem documents, but a body
  * the parser refuses (over its own limit, 100 kB by default, or not JSON) is answered by the
  * parser and the host's error handler before the API sees the request.
  */
-export function createGalaxyRouter(options: GalaxyOptions): GalaxyRouter {
+export function createGalaxyRouter(options: GalaxyRouterOptions): GalaxyRouter {
   const core = createGalaxyCore(options);
+  const fallthrough = options.fallthrough ?? false;
   return (req, res, next) => {
     const request: CoreRequest = {
       method: req.method ?? 'GET',
@@ -132,12 +154,9 @@ export function createGalaxyRouter(options: GalaxyOptions): GalaxyRouter {
     core.handle(request).then(
       (response) => {
         if (!response) {
-          if (next) next();
+          if (fallthrough && next) next();
           else {
-            const fallback = core.notFound(
-              new URL(request.url, 'http://galaxy.invalid').pathname,
-              request.headers,
-            );
+            const fallback = core.notFound(request.url.split('?')[0]!, request.headers);
             res.writeHead(fallback.status, fallback.headers).end(fallback.body);
           }
           return;

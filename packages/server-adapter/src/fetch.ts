@@ -1,4 +1,4 @@
-import { bodyTooLarge } from './body';
+import { bodyTooLarge, ClientAbort } from './body';
 import { createGalaxyCore } from './core';
 import type { GalaxyOptions } from './options';
 import type { CoreRequest, CoreResponse } from './routeTypes';
@@ -26,7 +26,13 @@ async function readWebBody(request: Request, maxBytes: number): Promise<Uint8Arr
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw request.signal?.aborted ? new ClientAbort(error) : error;
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {

@@ -105,6 +105,8 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
   let poller: ReturnType<typeof setInterval> | undefined;
   let claiming: Promise<void> | null = null;
   let claimAgain = false;
+  // The last claim's failure, until a claim succeeds: a store that cannot claim is not ready.
+  let claimFailure: unknown;
   const idleWaiters: (() => void)[] = [];
 
   const deps = {
@@ -148,9 +150,12 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
           try {
             claimed = await store.claimRun({ workerId, leaseMs, maxRunningPerOwner: cap });
           } catch (error) {
-            logger.error({ err: error, workerId }, 'claiming a run failed');
+            if (claimFailure === undefined)
+              logger.error({ err: error, workerId }, 'claiming a run failed');
+            claimFailure = error;
             break;
           }
+          claimFailure = undefined;
           if (!claimed) break;
           launch(claimed);
         }
@@ -196,6 +201,15 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
     },
     async cancel(runId) {
       slots.get(runId)?.cancel.abort();
+    },
+    async checkReady() {
+      if (!started || stopping)
+        throw new Error('The in-process queue is not started or is stopping.');
+      if (claimFailure !== undefined) {
+        throw new Error('The in-process queue cannot claim runs from its store.', {
+          cause: claimFailure,
+        });
+      }
     },
     async start() {
       if (started && !stopping) return;

@@ -21,7 +21,7 @@ export type {
   WorkerLogger,
 } from './executeRun';
 export { createGalaxyRouter } from './express';
-export type { GalaxyRouter } from './express';
+export type { GalaxyRouter, GalaxyRouterOptions } from './express';
 export { createGalaxyFetchHandler } from './fetch';
 export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
 export { createInProcessQueue } from './inProcessQueue';

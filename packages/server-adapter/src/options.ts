@@ -64,6 +64,13 @@ export interface GalaxyOptions {
   /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
   rateLimit?: RateLimiter | false;
   /**
+   * Limits on the routes anyone may call without credentials (`/health`, `/ready`,
+   * `/openapi.json`), per client address (see `trustProxy`); requests whose address is
+   * unknown are not counted. `false` leaves them to the host. Default
+   * `createMemoryRateLimiter({ default: { limit: 60, windowMs: 60_000 } })` (60/min/address).
+   */
+  publicRateLimit?: RateLimiter | false;
+  /**
    * Throttles failed authentication per client address: past the allowance, requests whose
    * credentials fail get 429 with `Retry-After` instead of 401, so a client stuck on a bad or
    * expired token backs off. Requests that authenticate are never refused by it (one address
@@ -106,6 +113,7 @@ export interface ResolvedOptions {
   queue: RunQueue;
   registry: NodeRegistry;
   rateLimit: RateLimiter | false;
+  publicRateLimit: RateLimiter | false;
   authFailureLimit: AuthFailureLimiter | false;
   trustProxy: boolean;
   logger: Logger;
@@ -144,6 +152,9 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
     queue: options.queue,
     registry: options.registry ?? createRegistry(builtinNodes),
     rateLimit: options.rateLimit ?? createMemoryRateLimiter(),
+    publicRateLimit:
+      options.publicRateLimit ??
+      createMemoryRateLimiter({ default: { limit: 60, windowMs: 60_000 } }),
     authFailureLimit: options.authFailureLimit ?? createMemoryAuthFailureLimiter(),
     trustProxy: options.trustProxy ?? false,
     logger: options.logger ?? pino({ name: 'galaxyflow' }),

@@ -23,6 +23,11 @@ export interface RunQueue {
   /** Starts taking work. */
   start(): Promise<void>;
   /**
+   * Throws when the queue cannot take work now (not started, stopping, its backend failing),
+   * for `GET /ready`. Optional: without it the queue counts as ready.
+   */
+  checkReady?(): Promise<void>;
+  /**
    * Stops taking work and starting nodes; nodes in flight finish up to the deadline (their
    * results kept), then the runs are handed back to resume elsewhere.
    */

@@ -58,7 +58,7 @@ describe('Trigger.dev queue behind the API', () => {
     registry = createRegistry([...builtinNodes, waitNode]);
     triggerDev = fakeTriggerDev();
     const handler = createGalaxyFetchHandler({
-      auth: tokenAuth({ tokens: { 'alice-token': 'user_alice' } }),
+      auth: tokenAuth({ tokens: { 'alice-token-0123456789': 'user_alice' } }),
       store,
       queue: createTriggerQueue({ store, client: triggerDev.client }),
       registry,
@@ -70,7 +70,10 @@ describe('Trigger.dev queue behind the API', () => {
       const response = await handler(
         new Request(`http://localhost/api${path}`, {
           method,
-          headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+          headers: {
+            authorization: 'Bearer alice-token-0123456789',
+            'content-type': 'application/json',
+          },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       );
@@ -165,7 +168,7 @@ describe('Trigger.dev queue behind the API', () => {
   it('answers 503 and ends the run FAILED when Trigger.dev cannot take it', async () => {
     triggerDev.client.trigger = vi.fn().mockRejectedValue(new Error('Trigger.dev is down'));
     const handler = createGalaxyFetchHandler({
-      auth: tokenAuth({ tokens: { 'alice-token': 'user_alice' } }),
+      auth: tokenAuth({ tokens: { 'alice-token-0123456789': 'user_alice' } }),
       store,
       queue: createTriggerQueue({ store, client: triggerDev.client }),
       registry,
@@ -175,7 +178,10 @@ describe('Trigger.dev queue behind the API', () => {
     const response = await handler(
       new Request('http://localhost/execute', {
         method: 'POST',
-        headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+        headers: {
+          authorization: 'Bearer alice-token-0123456789',
+          'content-type': 'application/json',
+        },
         body: JSON.stringify(greeting),
       }),
     );

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { clerkAuth } from '../auth/clerkAuth';
 import { createTriggerQueue } from '../queue/triggerQueue';
 import { triggerSdkClient } from '../queue/triggerSdkClient';
+import { addressOptions } from './address';
 import { readServerEnv } from './env';
 import { openStore } from './store';
 
@@ -26,11 +27,7 @@ export function galaxyHandler(): Promise<GalaxyFetchHandler> {
       store,
       queue: createTriggerQueue({ store, client: triggerSdkClient(), logger }),
       registry: createRegistry(builtinNodes),
-      basePath: '/api',
-      // Deployed behind Vercel or another proxy that sets X-Forwarded-For: its last entry is
-      // the caller's address, which throttles repeated failed sign-ins. A web Request carries
-      // no address of its own, so without this the fetch binding could not throttle them.
-      trustProxy: true,
+      ...addressOptions(env),
       logger,
     });
   })().catch((error: unknown) => {

@@ -1142,6 +1142,23 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       await access((db) => db.user.findFirst({ select: { id: true } }));
     },
 
+    async checkWritable() {
+      // An UPDATE needs write access even when it matches nothing (a read-only Postgres
+      // replica or SQLite file refuses it); the transaction is rolled back all the same.
+      const rollback = Symbol('rollback');
+      try {
+        await transaction(async (db) => {
+          await db.user.updateMany({
+            where: { id: 'galaxy:write-probe' },
+            data: { lastSeenAt: new Date(0) },
+          });
+          throw rollback;
+        });
+      } catch (error) {
+        if (error !== rollback) throw error;
+      }
+    },
+
     async close() {
       await prisma.$disconnect();
     },

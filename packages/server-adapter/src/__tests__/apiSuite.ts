@@ -73,10 +73,12 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       return res.body.runId as string;
     }
 
-    it('GET /health answers 200 without credentials', async () => {
+    it('GET /health and GET /ready answer 200 without credentials', async () => {
       const res = await api.request('GET', '/health', { token: null });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 'ok' });
+      const ready = await api.request('GET', '/ready', { token: null });
+      expect([ready.status, ready.body]).toEqual([200, { status: 'ok' }]);
     });
 
     it('GET /openapi.json documents every route', async () => {
@@ -87,6 +89,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         '/execute',
         '/health',
         '/openapi.json',
+        '/ready',
         '/runs',
         '/runs/{id}',
         '/runs/{id}/cancel',

@@ -103,7 +103,7 @@ describe('client against the API', () => {
     app.use(
       '/api',
       createGalaxyRouter({
-        auth: tokenAuth({ tokens: { 'alice-token': 'user-alice' } }),
+        auth: tokenAuth({ tokens: { 'alice-token-0123456789': 'user-alice' } }),
         store,
         queue,
         registry: scriptedRegistry,
@@ -114,7 +114,7 @@ describe('client against the API', () => {
     await new Promise<void>((done) => server.once('listening', () => done()));
     client = createGalaxyClient({
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
-      headers: { authorization: 'Bearer alice-token' },
+      headers: { authorization: 'Bearer alice-token-0123456789' },
     });
   });
   afterAll(async () => {

@@ -22,7 +22,7 @@ afterAll(async () => {
   await removeChildBundle();
   rmSync(dir, { recursive: true, force: true });
 });
-const TOKEN = 'crash-token';
+const TOKEN = 'crash-token-0123456789';
 const USER = 'user-crash';
 const NODES = ['a', 'b', 'c', 'd'];
 const LEASE_MS = 1000;

@@ -91,13 +91,14 @@ describe('Express behind express.json()', () => {
 });
 
 describe('Express mounting', () => {
-  it("passes paths it has no route for to the host's next handler", async () => {
+  it("with fallthrough, passes paths it has no route for to the host's next handler", async () => {
     const store = createMemoryStore();
     const app = express();
     app.use(
       '/api',
       createGalaxyRouter({
-        auth: tokenAuth({ tokens: { t: 'u' } }),
+        fallthrough: true,
+        auth: tokenAuth({ tokens: { 'host-token-0123456789': 'u' } }),
         store,
         queue: createInlineQueue({ store, registry: createRegistry(builtinNodes) }),
         logger: pino({ level: 'silent' }),

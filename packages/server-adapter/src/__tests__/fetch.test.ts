@@ -13,7 +13,7 @@ describeApi('fetch', makeHarnessFactory('fetch'));
 describe('fetch handler paths', () => {
   const store = createMemoryStore();
   const handler = createGalaxyFetchHandler({
-    auth: tokenAuth({ tokens: { t: 'u' } }),
+    auth: tokenAuth({ tokens: { 'host-token-0123456789': 'u' } }),
     store,
     queue: createInlineQueue({ store, registry: createRegistry(builtinNodes) }),
     logger: pino({ level: 'silent' }),
@@ -42,10 +42,12 @@ describe('fetch handler paths', () => {
     expect(await res.json()).toMatchObject({ status: 404, requestId: 'trace-unknown' });
   });
 
-  it('answers 503 from /health when the store is closed', async () => {
+  it('answers 503 from /ready, and still 200 from /health (liveness), when the store is closed', async () => {
     await store.close();
-    const res = await handler(new Request('http://h/api/health'));
+    const res = await handler(new Request('http://h/api/ready'));
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
     expect(((await res.json()) as { code: string }).code).toBe('E_UNAVAILABLE');
+    expect((await handler(new Request('http://h/api/health'))).status).toBe(200);
   });
 });

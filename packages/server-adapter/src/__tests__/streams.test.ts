@@ -19,8 +19,8 @@ import type { GalaxyStore } from '../store/types';
 import { count, scriptedRegistry, type StepSpec, stepGraph } from './fixtures/scriptedNodes';
 import { waitFor } from './fixtures/wait';
 
-const ALICE_TOKEN = 'alice-token';
-const BOB_TOKEN = 'bob-token';
+const ALICE_TOKEN = 'alice-token-0123456789';
+const BOB_TOKEN = 'bob-token-0123456789';
 const ALICE = 'user-alice';
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-streams-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -14,7 +14,7 @@ import { createSqliteStore } from '../store/sqlite/index';
 import { scriptedRegistry, stepGraph } from './fixtures/scriptedNodes';
 import { waitFor } from './fixtures/wait';
 
-const TOKEN = 'alice-token';
+const TOKEN = 'alice-token-0123456789';
 const ALICE = 'user-alice';
 const dir = mkdtempSync(join(tmpdir(), 'galaxy-two-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -94,7 +94,7 @@ export function buildOpenApi(
               },
             };
     }
-    const shared = route.auth ? [401, 405, 429, 500] : [405, 500];
+    const shared = route.auth ? [401, 405, 429, 500] : [405, 429, 500];
     for (const status of [...route.problems, ...shared]) {
       responses[String(status)] = {
         description: problemDescriptions[status] ?? 'Problem.',

@@ -686,6 +686,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       if (closed) throw hostError('E_STORE_CLOSED');
     },
 
+    async checkWritable() {
+      if (closed) throw hostError('E_STORE_CLOSED');
+    },
+
     async close() {
       closed = true;
     },

@@ -360,8 +360,14 @@ export interface RunStore {
 
 /** Everything the API keeps, behind one object. `createSqliteStore` is the default. */
 export interface GalaxyStore extends UserStore, WorkflowStore, RunStore {
-  /** Throws when the storage cannot answer (for `GET /health`). */
+  /** Throws when the storage cannot answer a read. */
   ping(): Promise<void>;
+  /**
+   * Throws when the storage cannot take a write (a read-only file or replica, a full disk, a
+   * lost connection), for `GET /ready` and start-up checks. Writes and rolls back, so it
+   * leaves nothing behind.
+   */
+  checkWritable(): Promise<void>;
   /** Releases the connection. */
   close(): Promise<void>;
 }

@@ -11,4 +11,13 @@ export function userRules(withStore: WithStore): void {
     assert.equal(again.createdAt, first.createdAt);
     assert.equal(again.lastSeenAt - first.lastSeenAt, 1000);
   });
+
+  withStore('checkWritable takes a write and leaves nothing behind', async (store) => {
+    const before = await store.ensureUser('user-carol');
+    await store.checkWritable();
+    await store.checkWritable();
+    const after = await store.ensureUser('user-carol');
+    assert.equal(after.createdAt, before.createdAt);
+    await store.ping();
+  });
 }

@@ -186,7 +186,7 @@ describe('client against the API', () => {
   it('reads a run a page at a time into a whole snapshot, and deletes it', async () => {
     const paged = createGalaxyClient({
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,
-      headers: { authorization: 'Bearer alice-token' },
+      headers: { authorization: 'Bearer alice-token-0123456789' },
       runPageSize: 2,
     });
     const debug = ['d1', 'd2', 'd3', 'd4', 'd5'];

@@ -221,13 +221,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     }
   }
 
-  function runningCount(ownerId: string): number {
-    let n = 0;
-    for (const r of runs.values())
-      if (r.record.ownerId === ownerId && r.record.status === 'RUNNING') n++;
-    return n;
-  }
-
   /**
    * Fair across owners, as every store claims: the owner with the fewest RUNNING runs goes
    * first (ties: whose run has waited longest), then that owner's oldest run.

@@ -35,7 +35,7 @@ export function createProgressWriter(
 ): ProgressWriter {
   // By node: a later result of a node replaces the one waiting (its RUNNING row) in place, so
   // rows keep their start order.
-  let nodeResults = new Map<string, NodeResultInput>();
+  const nodeResults = new Map<string, NodeResultInput>();
   let logs: LogInput[] = [];
   let events: RunEvent[] = [];
   let flushing: Promise<void> | null = null;

@@ -1,5 +1,11 @@
 #!/usr/bin/env node
-// Clears the previous run's test counts so the summary only adds up this run.
+// Clears the previous run's test counts and coverage so the summary only reports this run.
 import { rmSync } from 'node:fs';
 
 rmSync(new URL('../test-results/', import.meta.url), { recursive: true, force: true });
+for (const pkg of ['engine', 'server-adapter', 'react-editor']) {
+  rmSync(new URL(`../packages/${pkg}/coverage/`, import.meta.url), {
+    recursive: true,
+    force: true,
+  });
+}

@@ -46,8 +46,19 @@ if (rows.length === 0) {
   console.error('No test results were found under test-results/: did the tests run?');
   process.exit(1);
 }
+// Coverage each package measured (its `json-summary` report), printed above the total line.
+const coverage = [];
+for (const pkg of ['engine', 'server-adapter', 'react-editor']) {
+  const file = join(root, 'packages', pkg, 'coverage', 'coverage-summary.json');
+  if (!existsSync(file)) continue;
+  const { total: t } = JSON.parse(readFileSync(file, 'utf8'));
+  const pcts = ['lines', 'branches', 'statements', 'functions'].map((k) => `${k} ${t[k].pct.toFixed(1)} %`);
+  coverage.push(`  ${pkg.padEnd(44)} ${pcts.join('  ')}`);
+}
+
 const total = rows.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
 console.log('\nTest totals');
 for (const r of rows) console.log(`  ${r.name.padEnd(44)} ${String(r.passed).padStart(5)} passed  ${String(r.failed).padStart(3)} failed  ${String(r.skipped).padStart(3)} skipped`);
+if (coverage.length > 0) console.log(`\nCoverage\n${coverage.join('\n')}`);
 console.log(`\nTests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { GalaxyError } from './errors';
 import type { AnyNodeDefinition, NodeDefinition, PortMap, PortSpec, PortsDef } from './types';
 

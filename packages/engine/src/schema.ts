@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Ids of nodes and edges: short, printable, and never an object-prototype key. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { JsonValue, LogLevel, NodeMeta, NodeResult, RunEvent, RunEventType, RunSnapshot } from './model';
 
 export type { FinalNodeStatus, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeMetaFallback, NodeResult, NodeStatus, RunEvent, RunEventType, RunResult, RunSnapshot, RunStatus, RunSummary } from './model';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { inputPortsOf, outputPortsOf, portOf } from './defineNode';
 import type { ValidationIssue } from './errors';
 import { buildGraphIndex, findCycles, type GraphIndex, kahn, reachable, wouldCreateCycle } from './graph';

@@ -5,7 +5,7 @@ import {
   WorkflowNodeSchema,
   WorkflowSettingsSchema,
 } from '@galaxyflow/engine';
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemCodes } from './errors';
 import {
   cursorPageSchemaOf,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode } from '../defineNode';
 import { GalaxyError } from '../errors';
 import type { JsonValue } from '../types';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode } from '../defineNode';
 import { providerCatalog } from '../providers/catalog';
 import { getProviderSet, getUserId } from '../providers/context';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode, isValidPortName } from '../defineNode';
 import { GalaxyError } from '../errors';
 import type { PortMap } from '../types';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineNode } from '../defineNode';
 
 /** A piece of text the user types: the usual start of a workflow. */

@@ -1,5 +1,5 @@
 import type { RunEvent } from '@galaxyflow/engine';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { GalaxySchemas } from '../schemas';
 
 /** The API's records and bodies, typed from the same zod schemas the server parses with. */

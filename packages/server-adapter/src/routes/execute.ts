@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type ErrorInfo, stableStringify, validateWorkflow } from '@galaxyflow/engine';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteDefinition, RouteResult } from '../routeTypes';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ProblemIssue } from '../errors';
 
 /** A zod error as the `issues` of an `E_INVALID_BODY` / `E_INVALID_QUERY` problem. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ProblemError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteContext, RouteDefinition, RouteResult } from '../routeTypes';

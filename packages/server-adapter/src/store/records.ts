@@ -8,7 +8,7 @@ import {
   WorkflowNodeSchema,
   WorkflowSettingsSchema,
 } from '@galaxyflow/engine';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Records as stores return them and the API sends them, written once in zod and built from

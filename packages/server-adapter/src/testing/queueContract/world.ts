@@ -6,7 +6,7 @@ import {
   type RunStatus,
 } from '@galaxyflow/engine';
 import { test } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RunQueue } from '../../queue';
 import type { GalaxyStore, RunDetail, WorkflowGraph } from '../../store/types';
 import type { QueueContractHarness, QueueContractOptions } from './types';

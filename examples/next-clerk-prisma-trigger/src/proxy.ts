@@ -3,8 +3,8 @@ import { NextResponse } from 'next/server';
 
 const isDashboard = createRouteMatcher(['/dashboard(.*)']);
 const isApi = createRouteMatcher(['/api(.*)']);
-/** Answered without a session: load balancers and API tooling read them. */
-const isPublicApi = createRouteMatcher(['/api/health', '/api/openapi.json']);
+/** Answered without a session: load balancers, health checks and API tooling read them. */
+const isPublicApi = createRouteMatcher(['/api/health', '/api/ready', '/api/openapi.json']);
 
 /**
  * Clerk reads the session of every request. The dashboard sends signed-out visitors to sign

@@ -1,6 +1,9 @@
 /** Switches Clerk off for the end-to-end tests, which cannot reach Clerk. */
 export const TEST_AUTH_VARIABLE = 'GALAXY_TEST_AUTH';
 
+/** Where the test sign-in lives; it answers 404 unless `testAuthEnabled()`. */
+export const TEST_SIGN_IN_PATH = '/e2e-sign-in';
+
 /**
  * Whether the test sign-in replaces Clerk. Both conditions are needed, so a production
  * deployment cannot turn it on with one stray variable: `next start` and `next build` run with

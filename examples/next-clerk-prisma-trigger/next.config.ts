@@ -4,6 +4,8 @@ import type { NextConfig } from 'next';
 const workspaceRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const nextConfig: NextConfig = {
+  // A self-contained server (.next/standalone) for the Dockerfile: only the files it needs.
+  output: 'standalone',
   // The monorepo root holds the lockfile and the workspace packages.
   outputFileTracingRoot: workspaceRoot,
   turbopack: { root: workspaceRoot },

@@ -3,8 +3,9 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { runStoreContract } from '@galaxyflow/server-adapter/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { connectPostgres } from '../db/postgres';
-import { createPrismaStore } from '../store/prismaStore';
+import { createPrismaStore, type GalaxyPrismaClient } from '../store/prismaStore';
 import { migrationSql } from './databases';
+import { runHostDataSuite } from './hostData';
 
 // Postgres itself (compiled to WebAssembly) behind a loopback socket, so the production schema,
 // its migration SQL and the store run against the real SQL dialect through @prisma/adapter-pg.
@@ -26,20 +27,31 @@ afterAll(async () => {
   await pglite?.close();
 });
 
+/** A fresh database: the server serves one connection at a time, so wait for the last one to go. */
+async function freshClient(): Promise<GalaxyPrismaClient> {
+  while (server.getStats().activeConnections > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await pglite.exec(
+    'TRUNCATE users, workflows, workflow_versions, runs, node_results, execution_logs, run_events, idempotency_keys RESTART IDENTITY CASCADE',
+  );
+  // PGlite is one session: one pooled connection keeps each transaction to itself.
+  return connectPostgres({ connectionString, maxConnections: 1 });
+}
+
 describe('Prisma store on Postgres', () => {
   runStoreContract({
     test: it,
     makeStore: async ({ now }) => {
-      // The server serves one connection at a time: wait until the last store's has gone.
-      while (server.getStats().activeConnections > 0) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      await pglite.exec(
-        'TRUNCATE users, workflows, workflow_versions, runs, node_results, execution_logs, run_events, idempotency_keys RESTART IDENTITY CASCADE',
-      );
-      // PGlite is one session: one pooled connection keeps each transaction to itself.
-      const prisma = connectPostgres({ connectionString, maxConnections: 1 });
-      return createPrismaStore({ prisma, dialect: 'postgresql', now });
+      return createPrismaStore({ prisma: await freshClient(), dialect: 'postgresql', now });
     },
+  });
+});
+
+describe('Prisma store on Postgres, the host’s own data', () => {
+  runHostDataSuite(it, async () => {
+    const prisma = await freshClient();
+    const store = createPrismaStore({ prisma, dialect: 'postgresql' });
+    return { prisma, store, close: () => store.close() };
   });
 });

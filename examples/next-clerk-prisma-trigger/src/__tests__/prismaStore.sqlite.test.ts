@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectSqlite } from '../db/sqlite';
 import { createPrismaStore } from '../store/prismaStore';
 import { migratedSqliteFile, scratchDir } from './databases';
+import { runHostDataSuite } from './hostData';
 
 const scratch = scratchDir('galaxy-prisma-sqlite-');
 afterAll(scratch.remove);
@@ -81,5 +82,12 @@ describe('Prisma store on SQLite, beyond the contract', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('Prisma store on SQLite, the host’s own data', () => {
+  runHostDataSuite(it, async () => {
+    const { prisma, store } = await openStore();
+    return { prisma, store, close: () => store.close() };
   });
 });

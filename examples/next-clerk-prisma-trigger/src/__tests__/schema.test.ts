@@ -32,4 +32,14 @@ describe('Prisma schemas', () => {
     const mapped = [...models(schema('postgres')).matchAll(/@@map\("(\w+)"\)/g)].map((m) => m[1]);
     expect(tables(postgres)).toEqual(mapped.sort());
   });
+
+  it('index a run’s node results by status and keep Trigger.dev run ids unique', () => {
+    for (const dialect of ['postgres', 'sqlite'] as const) {
+      const sql = migrationSql(dialect).join('\n');
+      expect(sql).toContain(
+        'CREATE INDEX "node_results_run_status" ON "node_results"("run_id", "status")',
+      );
+      expect(sql).toContain('CREATE UNIQUE INDEX "runs_external_id" ON "runs"("external_id")');
+    }
+  });
 });

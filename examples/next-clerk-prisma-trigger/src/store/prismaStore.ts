@@ -68,6 +68,8 @@ type RunProgress = Parameters<GalaxyStore['recordRunProgress']>[2];
 const SEARCH_SEPARATOR = '\u001f';
 /** Attempts of an operation that lost a unique-key race to a concurrent writer (Postgres). */
 const CONFLICT_ATTEMPTS = 3;
+/** Runs whose node types the store keeps in memory; a run being executed stays among them. */
+const NODE_TYPE_CACHE_RUNS = 256;
 
 function countStatus(counts: RunCounts, status: NodeResultRecord['status']): void {
   counts.total += 1;
@@ -285,6 +287,8 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
       }
     }
   }
+
+  const nodeTypesByRun = new Map<string, Map<string, string>>();
 
   function findLiveWorkflow(db: Db, ownerId: string, workflowId: string) {
     return db.workflow.findFirst({ where: { id: workflowId, ownerId, deletedAt: null } });
@@ -525,12 +529,33 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
     };
   }
 
+  /**
+   * The type of a node in a run's graph, for the `nodeType` column: engine results name only the
+   * node. A run's graph never changes, so each run's types are read once and kept (a bounded cache).
+   */
+  async function nodeTypeOf(db: Db, runId: string, nodeId: string): Promise<string | null> {
+    let types = nodeTypesByRun.get(runId);
+    if (!types) {
+      const row = await db.workflowRun.findUnique({ where: { id: runId } });
+      if (!row) return null;
+      const graph = await graphOfRun(db, row);
+      types = new Map(graph.nodes.map((node) => [node.id, node.type]));
+      if (nodeTypesByRun.size >= NODE_TYPE_CACHE_RUNS) {
+        const oldest = nodeTypesByRun.keys().next().value;
+        if (oldest !== undefined) nodeTypesByRun.delete(oldest);
+      }
+      nodeTypesByRun.set(runId, types);
+    }
+    return types.get(nodeId) ?? null;
+  }
+
   async function writeNodeResult(db: Db, runId: string, result: NodeResultInput): Promise<void> {
     const columns = nodeResultColumns(result);
+    const nodeType = await nodeTypeOf(db, runId, result.nodeId);
     // The row keeps the `seq` of its first write, so results list in start order.
     await db.nodeResult.upsert({
       where: { runId_nodeId: { runId, nodeId: result.nodeId } },
-      create: { runId, nodeId: result.nodeId, ...columns },
+      create: { runId, nodeId: result.nodeId, nodeType, ...columns },
       update: columns,
     });
   }
@@ -1001,7 +1026,8 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
     },
 
     async setRunExternalId(runId, externalId) {
-      await access((db) =>
+      // Unique: a second run naming the same Trigger.dev run is refused (P2002), not stored.
+      await transaction((db) =>
         db.workflowRun.updateMany({ where: { id: runId }, data: { externalId } }),
       );
     },

@@ -1,6 +1,5 @@
 'use client';
 
-import { useAuth } from '@clerk/nextjs';
 import { builtinNodes, createRegistry } from '@galaxyflow/engine';
 import { WorkflowEditor } from '@galaxyflow/react-editor';
 import { createGalaxyClient, type GalaxyClient } from '@galaxyflow/server-adapter/client';
@@ -13,11 +12,17 @@ interface WorkflowRow {
   name: string;
 }
 
+export interface DashboardProps {
+  /**
+   * A bearer token for each API request, or null to rely on the session cookie alone. With
+   * Clerk, a fresh session token on every request and stream reconnect: Clerk's session tokens
+   * live about a minute, while an editor tab stays open for hours.
+   */
+  getToken: () => Promise<string | null>;
+}
+
 /** The signed-in user's workflows beside the editor of the one they opened. */
-export function Dashboard() {
-  const { getToken } = useAuth();
-  // A fresh Clerk session token on every request and stream reconnect: Clerk's session
-  // tokens live about a minute, while an editor tab stays open for hours.
+export function Dashboard({ getToken }: DashboardProps) {
   const client: GalaxyClient = useMemo(
     () =>
       createGalaxyClient({

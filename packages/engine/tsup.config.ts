@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
+export default defineConfig((options) => ({
   entry: {
     index: 'src/index.ts',
     'providers/gemini': 'src/providers/gemini.ts',
@@ -12,7 +12,9 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
-  clean: true,
+  // In watch mode (`pnpm dev`) a clean would leave dist/ half empty while it rebuilds, and
+  // the reference app watching it would load the gap.
+  clean: !options.watch,
   target: 'es2022',
   treeshake: true,
-});
+}));

@@ -14,7 +14,7 @@ function writeStylesheet(): void {
   writeFileSync(new URL('./dist/style.css', import.meta.url), `${base}\n${own}`);
 }
 
-export default defineConfig({
+export default defineConfig((options) => ({
   // `testing` (the EditorClient contract suite) is its own entry: the editor's bundle never
   // imports it, and without code splitting neither bundle loads a chunk of the other.
   entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
@@ -22,11 +22,13 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
-  clean: true,
+  // In watch mode (`pnpm dev`) a clean would leave dist/ half empty while it rebuilds, and
+  // the reference app watching it would load the gap.
+  clean: !options.watch,
   target: 'es2022',
   // Rollup's extra tree-shaking pass would strip the 'use client' directive; esbuild's is enough.
   treeshake: false,
   external: ['react', 'react-dom', 'react/jsx-runtime', 'vitest'],
   banner: { js: "'use client';" },
   onSuccess: async () => writeStylesheet(),
-});
+}));

@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
+export default defineConfig((options) => ({
   entry: {
     index: 'src/index.ts',
     'client/index': 'src/client/index.ts',
@@ -9,9 +9,11 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { customConditions: [] } },
   sourcemap: true,
-  clean: true,
+  // In watch mode (`pnpm dev`) a clean would leave dist/ half empty while it rebuilds, and
+  // the reference app watching it would load the gap.
+  clean: !options.watch,
   target: 'es2022',
   treeshake: true,
   // Optional peers and native modules stay external: the host installs them.
   external: ['express', 'better-sqlite3', 'vitest'],
-});
+}));

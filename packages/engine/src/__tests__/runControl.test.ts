@@ -439,42 +439,30 @@ describe('RunOptions.sliceMs', () => {
     };
   }
 
-  it('gives the event loop a turn during a long run of synchronous nodes', async () => {
-    const handle = startRun(fanOut(1_999), {
-      registry: testRegistry,
-      sliceMs: 1,
-      concurrency: Number.POSITIVE_INFINITY,
-    });
-    let finishedWhenTimerFired: boolean | undefined;
+  /**
+   * Starts a 2,000-node synchronous run with `sliceMs` beside a zero-delay timer; resolves with
+   * the result and whether the run had already finished when the timer fired.
+   */
+  async function raceTimer(sliceMs: number) {
+    const handle = startRun(fanOut(1_999), { registry: testRegistry, sliceMs, concurrency: Number.POSITIVE_INFINITY });
     let done = false;
     void handle.result.then(() => {
       done = true;
     });
-    setTimeout(() => {
-      finishedWhenTimerFired = done;
-    }, 0);
+    const timerFired = new Promise<boolean>((resolve) => setTimeout(() => resolve(done), 0));
     const result = await handle.result;
+    return { result, finishedWhenTimerFired: await timerFired };
+  }
+
+  it('gives the event loop a turn during a long run of synchronous nodes', async () => {
+    const { result, finishedWhenTimerFired } = await raceTimer(1);
     expect(result.status).toBe('SUCCESS');
     expect(Object.keys(result.nodes)).toHaveLength(2_000);
     expect(finishedWhenTimerFired).toBe(false);
   });
 
   it('with sliceMs 0 never yields: the run completes before a timer set beside it', async () => {
-    const handle = startRun(fanOut(1_999), {
-      registry: testRegistry,
-      sliceMs: 0,
-      concurrency: Number.POSITIVE_INFINITY,
-    });
-    let finishedWhenTimerFired: boolean | undefined;
-    let done = false;
-    void handle.result.then(() => {
-      done = true;
-    });
-    setTimeout(() => {
-      finishedWhenTimerFired = done;
-    }, 0);
-    await handle.result;
-    await wait(5);
+    const { finishedWhenTimerFired } = await raceTimer(0);
     expect(finishedWhenTimerFired).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { providerCatalog } from '@galaxyflow/engine';
+import { providerEnvIssues } from '@galaxyflow/engine';
 import { z } from 'zod';
 
 const port = z
@@ -35,7 +35,6 @@ const count = (name: string, example: string, fallback: number) =>
     .default(fallback);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const PROVIDER_NAMES = providerCatalog.map((info) => info.name);
 
 /**
  * What the app reads from its environment (and from `.env`, see `envFile.ts`): its own
@@ -115,37 +114,12 @@ export const EnvSchema = z
         message: `HEADERS_TIMEOUT_MS (${env.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS}): the headers are part of the request.`,
       });
     }
-    const set = (name: string) => (env as Record<string, unknown>)[name] !== undefined;
-    // A provider's extra settings without the variable that switches it on would be ignored
-    // in silence, and every run would fail later with "no provider".
-    for (const info of providerCatalog) {
-      if (set(info.requiredEnv)) continue;
-      for (const optional of info.optionalEnv.filter(set)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [info.requiredEnv],
-          message: `${optional} is set but ${info.requiredEnv} is not, so the ${info.label} provider stays off: set ${info.requiredEnv} too, or remove ${optional}.`,
-        });
-      }
-    }
-    // The engine skips fallback entries it does not know; a typo would switch fallback off unnoticed.
-    for (const item of (env.LLM_FALLBACK ?? '').split(',')) {
-      const name = item.split('=')[0]!.trim();
-      if (!name) continue;
-      const info = providerCatalog.find((candidate) => candidate.name === name);
-      if (!info) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['LLM_FALLBACK'],
-          message: `LLM_FALLBACK names "${name}", which is not a provider; use ${PROVIDER_NAMES.join(', ')}, e.g. LLM_FALLBACK=gemini,groq=llama-3.1-8b-instant.`,
-        });
-      } else if (!set(info.requiredEnv)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['LLM_FALLBACK'],
-          message: `LLM_FALLBACK names ${name}, but ${info.requiredEnv} is not set: set it, or take ${name} out of the list.`,
-        });
-      }
+    // Provider settings that would be ignored in silence: the engine's own check reads only
+    // the provider variables, which are all strings.
+    const strings: Record<string, string> = {};
+    for (const [name, value] of Object.entries(env)) if (typeof value === 'string') strings[name] = value;
+    for (const issue of providerEnvIssues(strings)) {
+      ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
     }
   });
 

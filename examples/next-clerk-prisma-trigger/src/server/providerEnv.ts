@@ -1,7 +1,5 @@
-import { providerCatalog } from '@galaxyflow/engine';
+import { providerCatalog, providerEnvIssues } from '@galaxyflow/engine';
 import { z } from 'zod';
-
-const PROVIDER_NAMES = providerCatalog.map((info) => info.name);
 
 /** An http(s) address; `localhost:11434` without a scheme parses as a URL too, so the scheme is checked. */
 const url = (name: string, example: string) =>
@@ -33,39 +31,10 @@ export const providerEnvShape = {
 
 type ProviderEnv = { [K in keyof typeof providerEnvShape]?: string | undefined };
 
-/** Adds an issue for each provider setting that would be ignored in silence. */
+/** Adds an issue for each provider setting that would be ignored in silence (the engine's check). */
 export function checkProviderEnv(env: ProviderEnv, ctx: z.RefinementCtx): void {
-  const set = (name: string) => (env as Record<string, unknown>)[name] !== undefined;
-  // A provider's extra settings without the variable that switches it on would be ignored,
-  // and every run would fail later with "no provider".
-  for (const info of providerCatalog) {
-    if (set(info.requiredEnv)) continue;
-    for (const optional of info.optionalEnv.filter(set)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [info.requiredEnv],
-        message: `${optional} is set but ${info.requiredEnv} is not, so the ${info.label} provider stays off: set ${info.requiredEnv} too, or remove ${optional}.`,
-      });
-    }
-  }
-  // The engine skips fallback entries it does not know; a typo would switch fallback off unnoticed.
-  for (const item of (env.LLM_FALLBACK ?? '').split(',')) {
-    const name = item.split('=')[0]?.trim();
-    if (!name) continue;
-    const info = providerCatalog.find((candidate) => candidate.name === name);
-    if (!info) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LLM_FALLBACK'],
-        message: `LLM_FALLBACK names "${name}", which is not a provider; use ${PROVIDER_NAMES.join(', ')}, e.g. LLM_FALLBACK=gemini,groq=llama-3.1-8b-instant.`,
-      });
-    } else if (!set(info.requiredEnv)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LLM_FALLBACK'],
-        message: `LLM_FALLBACK names ${name}, but ${info.requiredEnv} is not set: set it, or take ${name} out of the list.`,
-      });
-    }
+  for (const issue of providerEnvIssues(env)) {
+    ctx.addIssue({ code: 'custom', path: [issue.variable], message: issue.message });
   }
 }
 

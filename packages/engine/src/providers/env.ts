@@ -38,6 +38,53 @@ function refuseUrlCredentials(env: Env, factory: ProviderFactory): void {
   }
 }
 
+/** One provider setting that would be ignored in silence, and what to do about it. */
+export interface ProviderEnvIssue {
+  /** The variable to fix, e.g. `GEMINI_API_KEY` or `LLM_FALLBACK`. */
+  variable: string;
+  /** What is wrong and how to fix it. */
+  message: string;
+}
+
+/**
+ * Checks a host's provider variables before `createProvidersFromEnv` reads them, so a typo
+ * stops the start instead of failing every LLM node later: a provider's extra settings without
+ * the variable that switches it on, and `LLM_FALLBACK` entries that name an unknown or
+ * unconfigured provider (the engine skips them, so fallback would be off unnoticed). Blank
+ * values count as unset. Empty when all is well.
+ */
+export function providerEnvIssues(env: Env): ProviderEnvIssue[] {
+  const set = (name: string) => env[name] !== undefined && env[name]?.trim() !== '';
+  const issues: ProviderEnvIssue[] = [];
+  for (const info of providerCatalog) {
+    if (set(info.requiredEnv)) continue;
+    for (const optional of info.optionalEnv.filter(set)) {
+      issues.push({
+        variable: info.requiredEnv,
+        message: `${optional} is set but ${info.requiredEnv} is not, so the ${info.label} provider stays off: set ${info.requiredEnv} too, or remove ${optional}.`,
+      });
+    }
+  }
+  const names = providerCatalog.map((info) => info.name);
+  for (const item of (env.LLM_FALLBACK ?? '').split(',')) {
+    const name = item.split('=')[0]?.trim();
+    if (!name) continue;
+    const info = providerCatalog.find((candidate) => candidate.name === name);
+    if (!info) {
+      issues.push({
+        variable: 'LLM_FALLBACK',
+        message: `LLM_FALLBACK names "${name}", which is not a provider; use ${names.join(', ')}, e.g. LLM_FALLBACK=gemini,groq=llama-3.1-8b-instant.`,
+      });
+    } else if (!set(info.requiredEnv)) {
+      issues.push({
+        variable: 'LLM_FALLBACK',
+        message: `LLM_FALLBACK names ${name}, but ${info.requiredEnv} is not set: set it, or take ${name} out of the list.`,
+      });
+    }
+  }
+  return issues;
+}
+
 /**
  * Reads `LLM_FALLBACK`, an ordered list like `gemini,groq=llama-3.3-70b-versatile`: each
  * configured provider falls back to the configured ones after it, `=model` picking the model.

@@ -11,8 +11,8 @@ export type {
 } from './circuitBreaker';
 export { getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
 export type { LLMRunContext } from './context';
-export { createProvidersFromEnv, parseFallbackList } from './env';
-export type { ProvidersFromEnvOptions } from './env';
+export { createProvidersFromEnv, parseFallbackList, providerEnvIssues } from './env';
+export type { ProviderEnvIssue, ProvidersFromEnvOptions } from './env';
 export {
   classifyHttpFailure,
   isRetryableStatus,

@@ -4,6 +4,7 @@ import { type LLMStub, type StubApi, startLLMStub } from '../testing/index';
 import { createGeminiProvider } from './gemini';
 import { createGroqProvider } from './groq';
 import { createOpenAICompatibleProvider } from './openaiCompatible';
+import { providerEnvIssues } from './env';
 import type { GenerateChunk, GenerateRequest, LLMProvider } from './types';
 
 // One tiny PNG (1x1), as models receive it.
@@ -202,5 +203,34 @@ describe('provider configuration', () => {
     const error = await failure(drain(provider, { model: 'm', prompt: 'hi' }));
     expect(error).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', retryable: true });
     expect(error.message).toContain('connection refused');
+  });
+});
+
+describe('providerEnvIssues', () => {
+  it('names settings a provider would ignore and fallback entries that would be skipped', () => {
+    expect(providerEnvIssues({ GEMINI_API_KEY: 'k', LLM_FALLBACK: 'gemini' })).toEqual([]);
+    expect(
+      providerEnvIssues({ GROQ_BASE_URL: 'http://127.0.0.1:1', LLM_FALLBACK: 'gemni, groq' }),
+    ).toEqual([
+      {
+        variable: 'GROQ_API_KEY',
+        message:
+          'GROQ_BASE_URL is set but GROQ_API_KEY is not, so the Groq provider stays off: set GROQ_API_KEY too, or remove GROQ_BASE_URL.',
+      },
+      expect.objectContaining({
+        variable: 'LLM_FALLBACK',
+        message: expect.stringContaining('"gemni", which is not a provider'),
+      }),
+      expect.objectContaining({
+        variable: 'LLM_FALLBACK',
+        message: expect.stringContaining('LLM_FALLBACK names groq, but GROQ_API_KEY is not set'),
+      }),
+    ]);
+  });
+
+  it('reads a blank value as unset, as .env files mean it', () => {
+    expect(
+      providerEnvIssues({ GEMINI_API_KEY: '  ', GEMINI_BASE_URL: 'http://127.0.0.1:1' }),
+    ).toHaveLength(1);
   });
 });

@@ -2,16 +2,27 @@
 // Checks the three packages as a user receives them: builds, packs each into a temp dir,
 // then checks every tarball's manifest (no source-only condition, no src/ path, exports in
 // sync with publishConfig.exports, LICENSE shipped), runs publint and
-// @arethetypeswrong/cli (node16 profile) on it, and bundles one export per public entry point
+// @arethetypeswrong/cli (node16 profile) on it, type-checks a browser host against the
+// tarballs, and bundles one export per public entry point
 // with esbuild to hold a gzip size budget.
 //
 //   node scripts/check-packages.mjs                   build, pack, check
 //   node scripts/check-packages.mjs --no-build        reuse dist/ (when a build just ran)
 //   node scripts/check-packages.mjs --update-budgets  rewrite budgets as measured + 10 %
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -47,6 +58,7 @@ const entries = [
   { pkg: 'engine', subpath: './testing', name: 'startLLMStub', platform: 'node' },
   { pkg: 'react-editor', subpath: '.', name: 'WorkflowEditor', platform: 'browser' },
   { pkg: 'react-editor', subpath: '.', name: 'isConflictError', platform: 'browser' },
+  { pkg: 'react-editor', subpath: '.', name: 'createMemoryClient', platform: 'browser' },
   {
     pkg: 'react-editor',
     subpath: './testing',
@@ -136,6 +148,13 @@ function importTarget(manifest, subpath) {
   return target?.import?.default ?? target?.default;
 }
 
+// Peers the host brings for its own sake (React, Express, a provider SDK it chose) stay out of
+// the figure; the engine and zod are peers only so a host has one copy of each, and a host
+// importing the editor still ships them, so they are counted.
+const countedPeers = new Set(['@galaxyflow/engine', 'zod']);
+const hostOwned = (manifest) =>
+  Object.keys(manifest.peerDependencies ?? {}).filter((name) => !countedPeers.has(name));
+
 async function measure(entry, manifests) {
   const manifest = manifests[entry.pkg];
   const target = importTarget(manifest, entry.subpath);
@@ -156,12 +175,107 @@ async function measure(entry, manifests) {
     outdir: join(tmpdir(), 'galaxyflow-bundle'),
     logLevel: 'silent',
     define: entry.platform === 'browser' ? { 'process.env.NODE_ENV': '"production"' } : {},
-    external: [...Object.keys(manifest.peerDependencies ?? {}), 'react/jsx-runtime', ...native],
+    external: [...hostOwned(manifest), 'react/jsx-runtime', ...native],
   });
   const js = result.outputFiles.filter((f) => f.path.endsWith('.js'));
   const minified = js.reduce((sum, f) => sum + f.contents.byteLength, 0);
   const gzip = js.reduce((sum, f) => sum + gzipSync(f.contents, { level: 9 }).byteLength, 0);
   return { minified, gzip };
+}
+
+// Installed packages that do not support the running Node, each with why that is acceptable.
+const enginesAllowed = {
+  '@prisma/streams-local':
+    'reached only through `prisma dev` (a local database server), which nothing here runs',
+};
+
+/**
+ * Every installed package supports the running Node (CI runs the lowest version `engines`
+ * states, 20.19+, and the current LTS): tools that want a newer Node install without
+ * complaint and then fail at run time, so a dependency bump that raises the floor fails here.
+ */
+function checkEngines() {
+  // It exits non-zero when it finds any; the JSON on stdout says which.
+  const { stdout } = spawnSync('pnpm', ['audit', 'engines', '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  for (const entry of JSON.parse(stdout || '[]')) {
+    if (enginesAllowed[entry.name]) continue;
+    problems.push(
+      `${entry.name}@${entry.version} wants Node ${entry.wanted?.node}, not ${process.version} (via ${entry.via?.join(' > ')})`,
+    );
+  }
+}
+
+/**
+ * A browser host: no @types/node anywhere above it, `types: []`, `skipLibCheck: false`,
+ * DOM lib. It installs the tarballs (and the engine's zod and eventemitter3) and type-checks
+ * imports of the browser entry points, so a server-only type (node:http, pino) leaking into
+ * `@galaxyflow/server-adapter/client` or the editor fails here.
+ */
+/** A package's directory as Node would find it from `from` (some packages do not export package.json). */
+function packageDir(from, name) {
+  const found = from.resolve.paths(name).find((dir) => existsSync(join(dir, name, 'package.json')));
+  if (!found) throw new Error(`${name} is not installed`);
+  return realpathSync(join(found, name));
+}
+
+function checkBrowserTypes(tarballs, destination) {
+  const host = join(destination, 'browser-host');
+  const modules = join(host, 'node_modules');
+  for (const pkg of ['engine', 'server-adapter', 'react-editor']) {
+    const target = join(modules, '@galaxyflow', pkg);
+    mkdirSync(target, { recursive: true });
+    execFileSync('tar', ['-xzf', tarballs[pkg], '-C', target, '--strip-components=1']);
+  }
+  const fromEngine = createRequire(join(root, 'packages', 'engine', 'package.json'));
+  const fromEditor = createRequire(join(root, 'packages', 'react-editor', 'package.json'));
+  const linked = {
+    zod: fromEngine,
+    eventemitter3: fromEngine,
+    react: fromEditor,
+    '@types/react': fromEditor,
+    '@xyflow/react': fromEditor,
+    '@xyflow/system': createRequire(join(packageDir(fromEditor, '@xyflow/react'), 'package.json')),
+    zustand: fromEditor,
+    zundo: fromEditor,
+  };
+  for (const [name, from] of Object.entries(linked)) {
+    const target = join(modules, name);
+    mkdirSync(dirname(target), { recursive: true });
+    symlinkSync(packageDir(from, name), target, 'dir');
+  }
+  writeFileSync(
+    join(host, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'bundler',
+        jsx: 'react-jsx',
+      },
+      files: ['host.ts'],
+    }),
+  );
+  writeFileSync(
+    join(host, 'host.ts'),
+    [
+      "import { createGalaxyClient } from '@galaxyflow/server-adapter/client';",
+      "import { isConflictError, WorkflowEditor } from '@galaxyflow/react-editor';",
+      "import { validateWorkflow } from '@galaxyflow/engine';",
+      "const client = createGalaxyClient({ baseUrl: '/api' });",
+      'export const used = [client, isConflictError, WorkflowEditor, validateWorkflow];',
+      '',
+    ].join('\n'),
+  );
+  if (!run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', host]))
+    problems.push('a browser host (no @types/node, skipLibCheck off) fails to type-check');
 }
 
 const kB = (bytes) => (bytes / 1000).toFixed(1);
@@ -208,6 +322,9 @@ async function main() {
       }
     });
 
+    timed('browser types', () => checkBrowserTypes(tarballs, destination));
+    timed('engines', () => checkEngines());
+
     const budgets = JSON.parse(readFileSync(budgetsFile, 'utf8'));
     const measured = await timed('bundle sizes', () =>
       Promise.all(
@@ -236,7 +353,7 @@ async function main() {
 
     const width = Math.max(...rows.map((row) => row.label.length));
     console.log(
-      `\nBundle size per entry point (esbuild, minified; kB = 1000 bytes; peers external)`,
+      `\nBundle size per entry point (esbuild, minified; kB = 1000 bytes; React, Express and provider SDKs external)`,
     );
     console.log(
       `  ${'entry point and export'.padEnd(width)}  ${'min'.padStart(7)}  ${'gzip'.padStart(7)}  ${'budget'.padStart(7)}`,
@@ -264,7 +381,7 @@ async function main() {
   timings.push({ label: 'total', seconds: (performance.now() - startedAll) / 1000 });
   console.log('\nTimes');
   for (const { label, seconds } of timings)
-    console.log(`  ${label.padEnd(12)}  ${seconds.toFixed(1).padStart(6)} s`);
+    console.log(`  ${label.padEnd(13)}  ${seconds.toFixed(1).padStart(6)} s`);
 
   if (problems.length > 0) {
     console.error(`\n${problems.length} package problem(s):`);

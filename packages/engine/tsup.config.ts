@@ -10,7 +10,10 @@ export default defineConfig((options) => ({
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { customConditions: [] } },
+  // tsup 8's declaration build sets baseUrl, which TypeScript 6 deprecates. It compiles every
+  // entry in one program, so the Node-only `/node` and `/testing` entries need Node's types
+  // there; `pnpm typecheck` still holds the main entry to web-standard globals.
+  dts: { compilerOptions: { customConditions: [], ignoreDeprecations: '6.0', types: ['node'] } },
   sourcemap: true,
   // In watch mode (`pnpm dev`) a clean would leave dist/ half empty while it rebuilds, and
   // the reference app watching it would load the gap.

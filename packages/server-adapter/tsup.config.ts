@@ -7,7 +7,8 @@ export default defineConfig((options) => ({
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: { compilerOptions: { customConditions: [] } },
+  // tsup 8's declaration build sets baseUrl, which TypeScript 6 deprecates.
+  dts: { compilerOptions: { customConditions: [], ignoreDeprecations: '6.0' } },
   sourcemap: true,
   // In watch mode (`pnpm dev`) a clean would leave dist/ half empty while it rebuilds, and
   // the reference app watching it would load the gap.

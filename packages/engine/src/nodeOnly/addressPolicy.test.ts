@@ -107,4 +107,11 @@ describe('checkUrl', () => {
   it('can be narrowed to https only', () => {
     expect(checkUrl(new URL('http://example.com/a.png'), ['https:']).allowed).toBe(false);
   });
+
+  it('takes a string as well as a URL, and refuses one that is not an absolute URL instead of throwing', () => {
+    expect(checkUrl('https://example.com/cat.png')).toEqual({ allowed: true });
+    expect(checkUrl('http://[::1]/').allowed).toBe(false);
+    expect(checkUrl('/relative/cat.png')).toEqual({ allowed: false, reason: 'not a valid absolute URL' });
+    expect(checkUrl('not a url').allowed).toBe(false);
+  });
 });

@@ -143,9 +143,12 @@ const BLOCKED_NAMES = new Set(['localhost', 'metadata', 'metadata.google.interna
 /**
  * Decides whether a URL may be fetched before any connection: http(s) only, no
  * credentials, no IP literal outside the public ranges (in any numeric form), no local
- * names. Names that pass are checked again, per resolved address, when connecting.
+ * names. Names that pass are checked again, per resolved address, when connecting. Takes a
+ * `URL` or a string; a string that does not parse as an absolute URL is refused, not thrown.
  */
-export function checkUrl(url: URL, protocols: readonly string[] = ['http:', 'https:']): AddressVerdict {
+export function checkUrl(input: URL | string, protocols: readonly string[] = ['http:', 'https:']): AddressVerdict {
+  const url = typeof input === 'string' ? URL.parse(input) : input;
+  if (url === null) return deny('not a valid absolute URL');
   if (!protocols.includes(url.protocol)) return deny(`the ${url.protocol.replace(/:$/, '')}: scheme is not allowed (use ${protocols.map((p) => p.replace(/:$/, '')).join(' or ')})`);
   if (url.username || url.password) return deny('URLs with credentials are not allowed');
   const host = url.hostname.toLowerCase().replace(/\.$/, '');

@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const INPUTS = [
   'src',
+  'server',
+  'build-server.mjs',
   'index.html',
   'public',
   'package.json',
@@ -85,14 +87,18 @@ function fingerprint(dir, dependencyFingerprints) {
   return hash.digest('hex');
 }
 
-/** Paths, sizes and modification times of `dist/`: cheap, and changes on any rebuild. */
+/** What a build writes: `dist/`, and the reference app's bundled server. */
+const OUTPUTS = ['dist', 'dist-server'];
+
+/** Paths, sizes and modification times of the outputs: cheap, and changes on any rebuild. */
 function distSignature(dir) {
-  const dist = join(dir, 'dist');
-  if (!existsSync(dist)) return undefined;
+  if (!existsSync(join(dir, 'dist'))) return undefined;
   const hash = createHash('sha256');
-  for (const file of listFiles(dist).sort()) {
-    const { size, mtimeMs } = statSync(file);
-    hash.update(`${relative(dist, file)}\0${size}\0${mtimeMs}\0`);
+  for (const output of OUTPUTS) {
+    for (const file of listFiles(join(dir, output)).sort()) {
+      const { size, mtimeMs } = statSync(file);
+      hash.update(`${relative(dir, file)}\0${size}\0${mtimeMs}\0`);
+    }
   }
   return hash.digest('hex');
 }

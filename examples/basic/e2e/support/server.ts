@@ -13,7 +13,7 @@ export interface ServerOptions {
   env: Record<string, string>;
 }
 
-/** The app as `npm start` runs it: `server/main.ts` in its own Node process. */
+/** The app as `npm start` runs it: the built server (`dist-server/main.js`) in its own Node process. */
 export interface RunningServer {
   /** The address the server printed, e.g. `http://localhost:41234`. */
   readonly url: string;
@@ -44,7 +44,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // LLM_FALLBACK) must not reach the server under test.
   const envFile = join(dataDir, 'e2e.env');
   writeFileSync(envFile, '');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist-server/main.js'], {
     cwd: APP_DIR,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Bundles the server (server/main.ts and what it imports from this folder) into
+// dist-server/main.js, so `npm start` and the container run plain Node: no TypeScript loader
+// to start (about half the time to a healthy /api/health, and half the memory: `pnpm bench`).
+// Packages stay external and load from node_modules as they would for any host.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { main: 'server/main.ts' },
+  outdir: 'dist-server',
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+});

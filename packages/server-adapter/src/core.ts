@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ClientAbort, isJsonContentType, parseJsonBody } from './body';
 import { ProblemError, toProblemDocument } from './errors';
+import { type RateLimitScope, reportError } from './observe';
 import { type GalaxyOptions, resolveOptions } from './options';
 import type { RateLimiter } from './rateLimit';
 import type {
@@ -108,10 +109,13 @@ function matchSegments(pattern: string[], path: string[]): Record<string, string
   return params;
 }
 
+/** The route label of a request whose path was not valid: one label, not the path itself. */
+const INVALID_PATH_ROUTE = '(invalid path)';
+
 /** Builds the request pipeline every binding shares: route, auth, rate limit, handler, problem. */
 export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
   const options = resolveOptions(input);
-  const { auth, store, logger, limits } = options;
+  const { auth, store, logger, limits, metrics } = options;
   const { routes, openapi } = createRoutes(options);
   const compiled: CompiledRoute[] = routes.map((definition) => ({
     definition,
@@ -144,7 +148,12 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
         'x-request-id': requestId,
         ...result.headers,
       },
-      body: result.body === undefined ? null : JSON.stringify(result.body),
+      body:
+        result.text !== undefined
+          ? result.text
+          : result.body === undefined
+            ? null
+            : JSON.stringify(result.body),
     };
   }
 
@@ -173,15 +182,24 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     } catch (error) {
       const response = problem(error as ProblemError, path, requestId);
       logger.info({ requestId, method, path, status: response.status }, 'request');
+      metrics?.request({
+        route: INVALID_PATH_ROUTE,
+        method,
+        status: response.status,
+        seconds: (performance.now() - started) / 1000,
+      });
       return response;
     }
 
     let route: CompiledRoute | undefined;
     let params: Record<string, string> | undefined;
     const allowed: string[] = [];
+    /** The route pattern of this path, for logs and metrics (whatever the method). */
+    let pattern: string | undefined;
     for (const candidate of compiled) {
       const match = matchSegments(candidate.segments, segments);
       if (!match) continue;
+      pattern ??= candidate.definition.path;
       allowed.push(candidate.definition.method);
       if (candidate.definition.method === method) {
         route = candidate;
@@ -194,19 +212,22 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     let userId: string | undefined;
     let response: CoreResponse;
     let aborted = false;
+    /** What went wrong, when the answer is a 5xx: handed to the host's `onError`. */
+    let fault: { error: unknown; code: string } | undefined;
     try {
       if (!route || !params) {
         throw new ProblemError('E_METHOD_NOT_ALLOWED', { headers: { allow: allowed.join(', ') } });
       }
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
-      const limit = async (limiter: RateLimiter, key: string) => {
+      const limit = async (limiter: RateLimiter, key: string, scope: RateLimitScope) => {
         const decision = await limiter.consume(key, `${definition.method} ${definition.path}`);
         rateHeaders['ratelimit-limit'] = String(decision.limit);
         rateHeaders['ratelimit-remaining'] = String(decision.remaining);
         rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
         rateHeaders['ratelimit-policy'] = `${decision.limit};w=${decision.windowSeconds}`;
         if (!decision.allowed) {
+          metrics?.rateLimited(scope);
           throw new ProblemError('E_RATE_LIMITED', {
             headers: { ...rateHeaders, 'retry-after': String(decision.retryAfterSeconds) },
           });
@@ -215,7 +236,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       if (!definition.auth && options.publicRateLimit) {
         // Public routes have no user to count against: they count per client address.
         const clientKey = clientKeyOf(request, options.trustProxy);
-        if (clientKey !== null) await limit(options.publicRateLimit, clientKey);
+        if (clientKey !== null) await limit(options.publicRateLimit, clientKey, 'public');
       }
       if (definition.auth) {
         const identity = await auth.authenticate({
@@ -231,6 +252,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           if (failures && clientKey !== null) {
             const waitSeconds = await failures.check(clientKey);
             if (waitSeconds > 0) {
+              metrics?.rateLimited('sign_in');
               throw new ProblemError('E_RATE_LIMITED', {
                 detail: 'Too many requests from your address failed to sign in.',
                 headers: { 'retry-after': String(waitSeconds) },
@@ -246,7 +268,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           if (knownUsers.size >= KNOWN_USERS_CAP) knownUsers.clear();
           knownUsers.add(userId);
         }
-        if (options.rateLimit) await limit(options.rateLimit, userId);
+        if (options.rateLimit) await limit(options.rateLimit, userId, 'user');
       }
       let childLogger: Logger | undefined;
       const context: RouteContext = {
@@ -292,6 +314,8 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     } catch (error) {
       if (error instanceof ProblemError) {
         response = problem(error, path, requestId);
+        // A 5xx problem (an outage a route recognised) carries what caused it.
+        if (error.status >= 500) fault = { error: error.cause ?? error, code: error.code };
       } else if (error instanceof ClientAbort) {
         // Nobody is left to read an answer; 499 (as nginx logs it) keeps the log line honest.
         aborted = true;
@@ -299,16 +323,40 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       } else {
         logger.error({ err: error, requestId, method, path }, 'request failed');
         response = problem(new ProblemError('E_INTERNAL'), path, requestId);
+        fault = { error, code: 'E_INTERNAL' };
       }
     }
+    const durationMs = performance.now() - started;
     const line = {
       requestId,
       method,
-      route: route?.definition.path ?? path,
+      route: pattern ?? path,
       status: response.status,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: Math.round(durationMs * 1000) / 1000,
       userId,
     };
+    metrics?.request({
+      route: pattern ?? INVALID_PATH_ROUTE,
+      method,
+      status: response.status,
+      seconds: durationMs / 1000,
+    });
+    if (fault) {
+      reportError(
+        options.onError,
+        fault.error,
+        {
+          kind: 'request',
+          requestId,
+          method,
+          route: line.route,
+          status: response.status,
+          code: fault.code,
+          ...(userId === undefined ? {} : { userId }),
+        },
+        (details, message) => logger.error(details, message),
+      );
+    }
     if (aborted) logger.info({ ...line, clientAbort: true }, 'client aborted the request');
     else if (response.status >= 500) logger.error(line, 'request');
     else logger.info(line, 'request');

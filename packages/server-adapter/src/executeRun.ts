@@ -14,6 +14,7 @@ import {
 import { pino } from 'pino';
 import { type RunErrorCode, runErrorCodes } from './errors';
 import type { EventBus } from './events';
+import { type ErrorHook, reportError, type WorkerMetrics } from './observe';
 import { countStatus, emptyCounts } from './store/shared';
 import type {
   ClaimedRun,
@@ -101,6 +102,14 @@ export interface ExecuteRunDeps {
    * (`defaultWorkerLogger()`), so a failing worker is never silent.
    */
   logger?: WorkerLogger;
+  /**
+   * Hears of every run this worker ends or gives up by an internal fault (a failing store, a
+   * run interrupted too often, a graph the registry no longer runs), never of a node's own
+   * failure. Default none (faults are logged).
+   */
+  onError?: ErrorHook;
+  /** Where run, node, queue-wait and provider measurements go. Default none. */
+  metrics?: WorkerMetrics;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -178,6 +187,24 @@ export async function executeClaimedRun(
   const maxInterruptions = deps.maxInterruptions ?? DEFAULT_MAX_INTERRUPTIONS;
   const firstStart = run.startedAt ?? now();
   const interruptions = run.interruptions;
+  const { metrics } = deps;
+  // The first claim ends the run's wait in the queue; later ones are resumes.
+  if (run.attempts === 1)
+    metrics?.runClaimed({ waitSeconds: Math.max(0, firstStart - run.createdAt) / 1000 });
+
+  const fault = (error: unknown, code: string) =>
+    reportError(
+      deps.onError,
+      error,
+      { kind: 'run', runId, userId: run.ownerId, workflowId: run.workflowId, code, workerId },
+      (details, message) => logger.error(details, message),
+    );
+  /** Node types by id, for metrics; built on the first node that ends. */
+  let typeById: Map<string, string> | undefined;
+  const typeOf = (nodeId: string) => {
+    typeById ??= new Map(graph.nodes.map((node) => [node.id, node.type]));
+    return typeById.get(nodeId) ?? 'unknown';
+  };
 
   const publish = (records: readonly RunEventRecord[]) => {
     try {
@@ -194,8 +221,10 @@ export async function executeClaimedRun(
   let finishEvent: Extract<RunEvent, { type: 'run:finish' }> | undefined;
 
   const writer = createProgressWriter(store, runId, workerId, publish, (why, error) => {
-    if (why === 'failed') logger.error({ err: error, runId }, 'storing run progress failed');
-    else logger.warn({ runId, workerId }, 'the run was taken over by another worker');
+    if (why === 'failed') {
+      logger.error({ err: error, runId }, 'storing run progress failed');
+      fault(error, 'E_STORE_FAILED');
+    } else logger.warn({ runId, workerId }, 'the run was taken over by another worker');
     loseRun();
   });
 
@@ -256,6 +285,7 @@ export async function executeClaimedRun(
       logger.warn({ runId, workerId }, 'the run could not be finished: the lease was lost');
       return { outcome: 'lost', runId };
     }
+    metrics?.runFinished({ status: event.status, seconds: event.durationMs / 1000 });
     publish(await store.listRunEvents(runId, writer.lastSeq));
     return { outcome: 'finished', runId, status: event.status };
   }
@@ -299,6 +329,16 @@ export async function executeClaimedRun(
         break;
       case 'node:finish':
         writer.nodeResult(toNodeResultInput(event.nodeId, event.result));
+        metrics?.nodeFinished({
+          type: typeOf(event.nodeId),
+          status: event.result.status,
+          // Reused and skipped nodes did no work: no duration to count.
+          seconds:
+            event.result.attempts > 0 && event.result.durationMs !== undefined
+              ? event.result.durationMs / 1000
+              : undefined,
+          meta: event.result.meta,
+        });
         break;
       case 'log':
         writer.log(event.entry);
@@ -316,14 +356,12 @@ export async function executeClaimedRun(
       recorded.length > 0 ||
       (run.attempts > 1 && (await store.listRunEvents(runId, 0, 1)).length > 0);
     if (interruptions > maxInterruptions) {
-      return await endWithout(
-        'FAILED',
-        runError(
-          'E_RUN_INTERRUPTED',
-          `The run was interrupted ${interruptions} times (its worker crashed or lost the run) and was given up; run it again.`,
-        ),
-        recorded,
+      const error = runError(
+        'E_RUN_INTERRUPTED',
+        `The run was interrupted ${interruptions} times (its worker crashed or lost the run) and was given up; run it again.`,
       );
+      fault(new Error(error.message), error.code);
+      return await endWithout('FAILED', error, recorded);
     }
     // A cancel may have landed between the claim's read and now; after this read, the
     // queue's `cancel` reaches this run through `cancelSignal`.
@@ -384,7 +422,9 @@ export async function executeClaimedRun(
     } catch (error) {
       // The graph no longer validates (e.g. a node type the host removed), or the host's
       // engine options are invalid: retrying cannot help.
-      return await endWithout('FAILED', toErrorInfo(error), recorded);
+      const info = toErrorInfo(error);
+      fault(error, info.code);
+      return await endWithout('FAILED', info, recorded);
     }
     // Signals that fired while the run was being set up.
     if (deps.cancelSignal?.aborted) handle.cancel();
@@ -405,6 +445,7 @@ export async function executeClaimedRun(
   } catch (error) {
     // The store failed us: leave the lease to expire, and another attempt resumes the run.
     logger.error({ err: error, runId }, 'the run could not be executed');
+    fault(error, 'E_STORE_FAILED');
     loseRun();
     return { outcome: 'lost', runId };
   } finally {

@@ -8,6 +8,7 @@ import {
   executeClaimedRun,
   type WorkerLogger,
 } from './executeRun';
+import type { ErrorHook, WorkerMetrics } from './observe';
 import type { RunQueue } from './queue';
 import type { RunStore } from './store/types';
 
@@ -58,6 +59,10 @@ export interface InProcessQueueOptions {
    * logger at `warn` (`defaultWorkerLogger()`); pass the router's logger to keep one stream.
    */
   logger?: WorkerLogger;
+  /** Hears of every run ended or given up by an internal fault (`executeRun`'s `onError`). Default none. */
+  onError?: ErrorHook;
+  /** Where run, node and queue-wait measurements go, e.g. `createPrometheusMetrics()`. Default none. */
+  metrics?: WorkerMetrics;
 }
 
 /** The embedded durable queue. */
@@ -122,6 +127,8 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessQ
       ? { maxInterruptions: options.maxInterruptions }
       : {}),
     ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     logger,
   };
 

@@ -25,6 +25,16 @@ export type { GalaxyRouter, GalaxyRouterOptions } from './express';
 export { createGalaxyFetchHandler } from './fetch';
 export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
 export { createInProcessQueue } from './inProcessQueue';
+export type {
+  ErrorContext,
+  ErrorHook,
+  GalaxyMetrics,
+  RateLimitScope,
+  RequestErrorContext,
+  RunErrorContext,
+  ServerMetrics,
+  WorkerMetrics,
+} from './observe';
 export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
 export type { GalaxyLimits, GalaxyOptions } from './options';
 export type { EnqueueInfo, RunQueue } from './queue';

@@ -9,6 +9,7 @@ import { type Logger, pino } from 'pino';
 import type { AuthAdapter } from './auth';
 import { hostError } from './errors';
 import type { EventBus } from './events';
+import type { ErrorHook, GalaxyMetrics, ServerMetrics } from './observe';
 import type { RunQueue } from './queue';
 import {
   type AuthFailureLimiter,
@@ -104,6 +105,22 @@ export interface GalaxyOptions {
    * prunes nothing itself. Default: none (the refusal says only to delete runs).
    */
   retention?: RetentionPolicy;
+  /**
+   * Hears of every fault on the server's side (each 5xx answer, with the error behind it),
+   * for an error tracker; never of a caller's mistake. Default none (faults are logged).
+   */
+  onError?: ErrorHook;
+  /**
+   * Where request measurements go: `createPrometheusMetrics()` from
+   * `@galaxyflow/server-adapter/metrics`, or your own `ServerMetrics`. Default none.
+   */
+  metrics?: ServerMetrics | GalaxyMetrics;
+  /**
+   * Serves `GET /metrics` (the `metrics` exposition) to requests bearing this token, never to
+   * anyone else; at least 16 characters. Without it there is no `/metrics` route: serve
+   * `metrics.render()` on a private port of your own instead. Default none.
+   */
+  metricsToken?: string;
 }
 
 /** `GalaxyOptions` with every default filled in: what the core and the routes read. */
@@ -122,6 +139,33 @@ export interface ResolvedOptions {
   events: EventBus | undefined;
   streams: ResolvedStreamOptions;
   retention: RetentionPolicy | undefined;
+  onError: ErrorHook | undefined;
+  metrics: ServerMetrics | undefined;
+  /** How `GET /metrics` answers, when the host asked for it. */
+  metricsEndpoint: { token: string; render: NonNullable<GalaxyMetrics['render']> } | undefined;
+}
+
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function metricsEndpointOf(options: GalaxyOptions): ResolvedOptions['metricsEndpoint'] {
+  const { metricsToken: token, metrics } = options;
+  if (token === undefined) return undefined;
+  if (typeof token !== 'string' || token.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw hostError(
+      'E_INVALID_OPTION',
+      `Galaxy Flow API: \`metricsToken\` must be a string of at least ${MIN_METRICS_TOKEN_LENGTH} characters.`,
+      { options: ['metricsToken'] },
+    );
+  }
+  const render = metrics && 'render' in metrics ? metrics.render : undefined;
+  if (!render) {
+    throw hostError(
+      'E_INVALID_OPTION',
+      'Galaxy Flow API: `metricsToken` serves `GET /metrics`, which needs `metrics` that can render, e.g. `createPrometheusMetrics()`.',
+      { options: ['metricsToken', 'metrics'] },
+    );
+  }
+  return { token, render: render.bind(metrics) };
 }
 
 const REQUIRED = ['auth', 'store', 'queue'] as const;
@@ -181,6 +225,9 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
     events: options.events ?? options.queue.events,
     streams: resolveStreamOptions(options.streams),
     retention: options.retention,
+    onError: options.onError,
+    metrics: options.metrics,
+    metricsEndpoint: metricsEndpointOf(options),
   };
 }
 

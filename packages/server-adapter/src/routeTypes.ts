@@ -29,6 +29,8 @@ export interface RouteResult {
   headers?: Record<string, string>;
   /** A streamed body instead of `body`. */
   stream?: CoreStream;
+  /** A text body sent as it is instead of `body` as JSON; set its `content-type` in `headers`. */
+  text?: string;
 }
 
 /** What a route handler gets. */

@@ -2,6 +2,7 @@ import type { ResolvedOptions } from '../options';
 import type { RouteDefinition } from '../routeTypes';
 import { executeRoutes } from './execute';
 import { healthRoutes } from './health';
+import { metricsRoutes } from './metrics';
 import { buildOpenApi, openApiRoutes } from './openapi';
 import { runRoutes } from './runs';
 import { workflowRoutes } from './workflows';
@@ -13,6 +14,7 @@ export function createRoutes(options: ResolvedOptions): {
 } {
   const routes: RouteDefinition[] = [
     ...healthRoutes(options),
+    ...metricsRoutes(options),
     ...openApiRoutes(() => openapi),
     ...workflowRoutes(options),
     ...executeRoutes(options),

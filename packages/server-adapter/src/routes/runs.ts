@@ -34,6 +34,7 @@ export function runRoutes({
   events,
   streams,
   logger,
+  metrics,
 }: ResolvedOptions): RouteDefinition[] {
   // Open event streams per user, held from the 200 until the stream ends.
   const openStreams = new Map<string, number>();
@@ -200,6 +201,7 @@ export function runRoutes({
           });
         }
         openStreams.set(context.userId, open + 1);
+        metrics?.streams(1);
         const userId = context.userId;
         const stream = createRunEventStream({
           store,
@@ -209,6 +211,7 @@ export function runRoutes({
           afterSeq,
           options: streams,
           onClose() {
+            metrics?.streams(-1);
             const left = (openStreams.get(userId) ?? 1) - 1;
             if (left <= 0) openStreams.delete(userId);
             else openStreams.set(userId, left);

@@ -19,6 +19,7 @@ import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
 import { openWritableStore, prepareDataDir } from './dataDir';
+import { startObservability } from './observability';
 import { plainErrors } from './plainErrors';
 import { resolveTokens } from './tokens';
 
@@ -56,11 +57,15 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const registry = options.registry ?? createRegistry(builtinNodes);
   const store = await openWritableStore(dataDir);
   const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
+  const observability = await startObservability(config, logger);
+  const { onError, metrics } = observability;
   const queue = createInProcessQueue({
     store,
     registry,
     context: options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
     logger,
+    ...(onError ? { onError } : {}),
+    ...(metrics ? { metrics } : {}),
   });
 
   const retention = startRetention(config, store, logger);
@@ -91,6 +96,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       logger,
       limits,
       ...(retention ? { retention: retention.policy } : {}),
+      ...(onError ? { onError } : {}),
+      ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),
     }),
   );
 
@@ -120,6 +127,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       await retention?.stop();
       await queue.stop({ deadlineMs });
       await store.close();
+      await observability.flush();
     },
   };
 }

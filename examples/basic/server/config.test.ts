@@ -66,6 +66,13 @@ describe('start-up settings', () => {
     expect(startupError({ PUBLIC_URL: 'flow.example.com' })).toContain('PUBLIC_URL must be an http(s) URL');
   });
 
+  it('refuses a Sentry DSN the SDK would ignore, and a short metrics token', () => {
+    expect(startupError({ SENTRY_DSN: 'https://o0.ingest.sentry.io/42' })).toContain('SENTRY_DSN: SENTRY_DSN must be the DSN of a Sentry project');
+    expect(startupError({ SENTRY_DSN: 'https://public-key@o0.ingest.sentry.io/42' })).toContain('SENTRY_DSN must be');
+    expect(loadConfig({ SENTRY_DSN: 'https://abc123@o0.ingest.sentry.io/42' }).SENTRY_DSN).toBe('https://abc123@o0.ingest.sentry.io/42');
+    expect(startupError({ METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN must be at least 24 random characters');
+  });
+
   it('refuses sign-in tokens that are malformed or too short', () => {
     expect(startupError({ AUTH_TOKENS: 'alice' })).toContain('AUTH_TOKENS must be token=user pairs separated by commas');
     expect(startupError({ AUTH_TOKENS: 'short=alice' })).toContain('the token for "alice" is too short');

@@ -92,6 +92,19 @@ export const EnvSchema = z
     REQUEST_TIMEOUT_MS: ms('REQUEST_TIMEOUT_MS', 30000).default(30_000),
     /** The request headers; at most REQUEST_TIMEOUT_MS. */
     HEADERS_TIMEOUT_MS: ms('HEADERS_TIMEOUT_MS', 10000).default(10_000),
+    /** Reports every server fault to this Sentry project. */
+    SENTRY_DSN: z
+      .string()
+      .trim()
+      // The shape the Sentry SDK accepts; anything else it would ignore with a console line.
+      .regex(
+        /^https?:\/\/\w+(:\w*)?@[\w.-]+(:\d+)?\/.+$/,
+        'SENTRY_DSN must be the DSN of a Sentry project, e.g. SENTRY_DSN=https://<key>@o0.ingest.sentry.io/<project>.',
+      )
+      .optional(),
+    SENTRY_ENVIRONMENT: value('SENTRY_ENVIRONMENT', 'production'),
+    /** Serves Prometheus metrics at /api/metrics to this bearer token. */
+    METRICS_TOKEN: z.string().trim().min(24, 'METRICS_TOKEN must be at least 24 random characters (openssl rand -hex 16).').optional(),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, e.g. LOG_LEVEL=info.` })
       .default('info'),

@@ -1,0 +1,59 @@
+import type { ErrorHook } from '@galaxyflow/server-adapter';
+import type { PrometheusMetrics } from '@galaxyflow/server-adapter/metrics';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config';
+
+/** What the app reports to and exposes for operators: nothing unless the settings ask. */
+export interface Observability {
+  /** Sends faults to Sentry (`SENTRY_DSN`). */
+  onError: ErrorHook | undefined;
+  /** Prometheus metrics, served at `/api/metrics` to `METRICS_TOKEN`. */
+  metrics: PrometheusMetrics | undefined;
+  /** Sends what is still buffered (reports to Sentry), for up to `timeoutMs`. */
+  flush(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts error reporting and metrics as the settings say. Each is loaded only when switched
+ * on, so the default start pays for neither.
+ */
+export async function startObservability(
+  config: AppConfig,
+  logger: Logger,
+): Promise<Observability> {
+  let onError: ErrorHook | undefined;
+  let flush = async (_timeoutMs?: number) => {};
+  if (config.SENTRY_DSN) {
+    const Sentry = await import('@sentry/node');
+    Sentry.init({
+      dsn: config.SENTRY_DSN,
+      environment: config.SENTRY_ENVIRONMENT,
+      // Errors only: the SDK registers no OpenTelemetry tracer provider of its own (its
+      // default), so traces stay with the app's OpenTelemetry setup.
+      enableOpenTelemetrySetup: false,
+    });
+    onError = (error, context) => {
+      Sentry.captureException(error, {
+        tags: {
+          kind: context.kind,
+          code: context.code,
+          ...(context.kind === 'request'
+            ? { route: context.route, status: String(context.status) }
+            : {}),
+        },
+        contexts: { galaxyflow: { ...context } },
+        ...(context.userId ? { user: { id: context.userId } } : {}),
+      });
+    };
+    flush = async (timeoutMs = 2000) => {
+      await Sentry.flush(timeoutMs);
+    };
+    logger.info('errors are reported to Sentry');
+  }
+  let metrics: PrometheusMetrics | undefined;
+  if (config.METRICS_TOKEN) {
+    const { createPrometheusMetrics } = await import('@galaxyflow/server-adapter/metrics');
+    metrics = createPrometheusMetrics();
+  }
+  return { onError, metrics, flush };
+}

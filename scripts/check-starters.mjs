@@ -113,7 +113,15 @@ function copyStarter(name, destination, tarballs) {
   const settings = existsSync(workspaceFile) ? readFileSync(workspaceFile, 'utf8') : '';
   if (/^overrides:/m.test(settings))
     throw new Error('its pnpm-workspace.yaml has overrides of its own, which this check replaces');
+  const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8'));
+  const used = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter(
+    (dependency) => dependency.startsWith('@galaxyflow/'),
+  );
+  const unknown = used.filter((dependency) => !packages.some((pkg) => npmName(pkg) === dependency));
+  if (unknown.length > 0) throw new Error(`it depends on ${unknown.join(', ')}, not packed here`);
+  // Only what it lists: pnpm warns about an override that matches nothing.
   const overrides = packages
+    .filter((pkg) => used.includes(npmName(pkg)))
     .map((pkg) => `  '${npmName(pkg)}': 'file:${tarballs[pkg]}'`)
     .join('\n');
   writeFileSync(workspaceFile, `${settings.trimEnd()}\n\noverrides:\n${overrides}\n`.trimStart());

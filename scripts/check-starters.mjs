@@ -43,10 +43,11 @@ for (const name of named) {
 }
 const selected = named.length > 0 ? named : starters;
 
+const nodedir = nodeHeadersDir();
 const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: '1',
-  ...(nodeHeadersDir() ? { npm_config_nodedir: nodeHeadersDir() } : {}),
+  ...(nodedir ? { npm_config_nodedir: nodedir } : {}),
   ...(!process.env.CHROMIUM_PATH && existsSync(CHROMIUM) ? { CHROMIUM_PATH: CHROMIUM } : {}),
 };
 
@@ -79,6 +80,8 @@ function runLogged(command, commandArgs, { cwd, log }) {
       detached: true,
     });
     running = child;
+    // Not found or not executable: 'close' follows with no exit code.
+    child.once('error', (error) => out.write(`${error.message}\n`));
     child.stdout.pipe(out, { end: false });
     child.stderr.pipe(out, { end: false });
     let timedOut = false;
@@ -168,13 +171,13 @@ async function checkStarter(name, destination, tarballs) {
     }
     const ms = performance.now() - started;
     result.steps.push({ step, ms });
-    process.stdout.write(` ${step} ${seconds(ms)}`);
+    if (step !== 'copy') process.stdout.write(` ${step} ${seconds(ms)}`);
   }
   return result;
 }
 
 function report(results, { packMs, cleanupMs, totalMs }) {
-  const columns = ['copy', 'install', 'build', 'test'];
+  const columns = ['install', 'build', 'test'];
   const width = Math.max(...starters.map((name) => name.length), 'starter'.length);
   console.log('\nStarters, from the packed tarballs');
   console.log(

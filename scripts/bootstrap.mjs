@@ -5,7 +5,7 @@
 // step is skipped when it is already done.
 import { execSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { nodeHeadersDir } from './lib/nodeHeaders.mjs';
 
 const PNPM = 'pnpm@12';
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,16 +17,6 @@ function has(command) {
 function run(command, env = {}) {
   console.log(`\n> ${command}`);
   execSync(command, { stdio: 'inherit', env: { ...process.env, ...env } });
-}
-
-/** Where Node's C headers live, for node-gyp: next to this node binary, or the system's. */
-function nodeHeadersDir() {
-  if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
-  const prefix = dirname(dirname(process.execPath));
-  for (const dir of [prefix, '/usr', '/usr/local']) {
-    if (existsSync(join(dir, 'include', 'node', 'node.h'))) return dir;
-  }
-  return undefined;
 }
 
 if (!has('pnpm')) run(`npm install --global ${PNPM}`);

@@ -26,14 +26,12 @@ import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { packages, packAll, root } from './lib/pack.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const budgetsFile = join(root, 'scripts', 'bundle-budgets.json');
 const args = new Set(process.argv.slice(2));
 const sourceCondition = '@galaxyflow/source';
 const margin = 1.1;
-
-const packages = ['engine', 'react-editor', 'server-adapter'];
 
 // One row per public entry point, with the export a host is most likely to import alone;
 // a few more rows for the imports whose cost has regressed before (zod locales, editor
@@ -100,14 +98,6 @@ function withoutSourceCondition(value) {
       .filter(([key]) => key !== sourceCondition)
       .map(([key, inner]) => [key, withoutSourceCondition(inner)]),
   );
-}
-
-function pack(pkg, destination) {
-  const out = execFileSync('pnpm', ['pack', '--pack-destination', destination], {
-    cwd: join(root, 'packages', pkg),
-    encoding: 'utf8',
-  });
-  return out.trim().split('\n').at(-1).trim();
 }
 
 function tarballFiles(tarball) {
@@ -293,9 +283,7 @@ async function main() {
 
   const destination = mkdtempSync(join(tmpdir(), 'galaxyflow-pack-'));
   try {
-    const tarballs = timed('pack', () =>
-      Object.fromEntries(packages.map((pkg) => [pkg, pack(pkg, destination)])),
-    );
+    const tarballs = timed('pack', () => packAll(destination));
     const manifests = {};
     for (const pkg of packages) manifests[pkg] = checkManifest(pkg, tarballs[pkg]);
 

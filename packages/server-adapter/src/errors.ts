@@ -41,12 +41,12 @@ export function hostError(
   code: HostErrorCode,
   message?: string,
   details?: Record<string, unknown>,
+  cause?: unknown,
 ): GalaxyError {
-  return new GalaxyError(
-    code,
-    message ?? errorCodes[code].message,
-    details === undefined ? {} : { details },
-  );
+  return new GalaxyError(code, message ?? errorCodes[code].message, {
+    ...(details === undefined ? {} : { details }),
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 export interface ProblemOptions {

@@ -6,6 +6,7 @@ export default defineConfig((options) => ({
     'client/index': 'src/client/index.ts',
     'testing/index': 'src/testing/index.ts',
     'sqlite/index': 'src/sqlite.ts',
+    'postgres/index': 'src/postgres.ts',
   },
   format: ['esm', 'cjs'],
   // tsup 8's declaration build sets baseUrl, which TypeScript 6 deprecates.

@@ -49,6 +49,14 @@ export function hostError(
   });
 }
 
+/**
+ * True for a store's `E_STORE_UNAVAILABLE`: the database cannot be reached now, so the request
+ * may pass later (the API answers 503 with Retry-After).
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'E_STORE_UNAVAILABLE';
+}
+
 export interface ProblemOptions {
   /** What happened in this case. Default: none (the title says it). */
   detail?: string;

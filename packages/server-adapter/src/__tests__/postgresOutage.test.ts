@@ -8,6 +8,7 @@ import { tokenAuth } from '../auth';
 import { createGalaxyRouter } from '../express';
 import { createInProcessQueue } from '../inProcessQueue';
 import { createPostgresStore } from '../store/postgres/index';
+import { scriptedRegistry, stepGraph } from './fixtures/scriptedNodes';
 import { waitFor } from './fixtures/wait';
 import { startTestPostgres, type TestPostgres } from './support/postgres';
 
@@ -110,6 +111,76 @@ describe('Postgres going down and coming back', () => {
       await queue.stop({ deadlineMs: 0 });
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await store.close();
+    }
+  }, 60_000);
+
+  it('a run in flight when the database goes down resumes once it is back and ends SUCCESS', async () => {
+    const lines: string[] = [];
+    const store = await createPostgresStore({
+      connectionString: await server.createDatabase(),
+      connectionTimeoutMs: 1_000,
+    });
+    const queue = createInProcessQueue({
+      store,
+      registry: scriptedRegistry,
+      context: { journal: (line: string) => lines.push(line) },
+      leaseMs: 1_500,
+      heartbeatMs: 100,
+      pollMs: 50,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      await store.ensureUser('user-a');
+      const created = await store.createRun('user-a', {
+        workflowId: null,
+        workflowVersion: null,
+        graph: stepGraph([
+          { id: 'a', ms: 600 },
+          { id: 'b', after: 'a' },
+        ]),
+        scope: 'FULL',
+        targetNodeIds: null,
+        reuseRunId: null,
+      });
+      if (!created.ok) throw new Error('the run was not created');
+      const runId = created.run.id;
+      await queue.start();
+      await waitFor(() => lines.includes('start a 1'), 'node a to start');
+
+      // The database goes while node a runs: the worker cannot store its progress, lets the run
+      // go (stopping node a) and its lease runs out.
+      await server.stop();
+      await waitFor(
+        () => lines.some((line) => line === 'done a' || line.startsWith('aborted a')),
+        'node a to end',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await server.start();
+
+      const ended = await waitFor(
+        async () => {
+          const run = await store.getRunById(runId).catch(() => undefined);
+          return run && run.status !== 'QUEUED' && run.status !== 'RUNNING' ? run : undefined;
+        },
+        'the run to end',
+        20_000,
+      );
+      expect(ended.status).toBe('SUCCESS');
+      // The worker could not hand the run back (the database was down): the next claim took it
+      // over once its lease ran out.
+      expect(ended.interruptions).toBe(1);
+      const detail = await store.getRunDetail('user-a', runId);
+      expect(detail?.nodeResults.map((r) => [r.nodeId, r.status])).toEqual([
+        ['a', 'SUCCESS'],
+        ['b', 'SUCCESS'],
+      ]);
+      // Its events end with one run:finish, numbered without gaps.
+      const events = await store.listRunEvents(runId, 0);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(events.filter((e) => e.event.type === 'run:finish')).toHaveLength(1);
+    } finally {
+      await queue.stop({ deadlineMs: 0 });
       await store.close();
     }
   }, 60_000);

@@ -110,6 +110,9 @@ describe('Postgres store on a pool the host owns', () => {
       // The pool still answers, and the write probe left no row.
       const { rows } = await pool.query('SELECT id FROM users');
       expect(rows).toEqual([{ id: 'u' }]);
+      // The store itself is done: it says so instead of using a pool it no longer owns.
+      await expect(store.getRun('u', 'r')).rejects.toMatchObject({ code: 'E_STORE_CLOSED' });
+      await store.close();
     } finally {
       await pool.end();
     }

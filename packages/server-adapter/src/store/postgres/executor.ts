@@ -114,6 +114,8 @@ function storeError(error: unknown): unknown {
 export interface PostgresExecutorOptions {
   /** Name statements so Postgres prepares each once per connection. */
   prepare: boolean;
+  /** True once the store is closed: operations then fail with `E_STORE_CLOSED`. */
+  closed: () => boolean;
 }
 
 /**
@@ -142,6 +144,7 @@ export function createPostgresExecutor(pool: Pool, options: PostgresExecutorOpti
 
   /** Holds a connection for `use`; a connection that broke is dropped, not pooled. */
   async function withClient<T>(use: (client: PoolClient) => Promise<T>): Promise<T> {
+    if (options.closed()) throw hostError('E_STORE_CLOSED');
     let client: PoolClient;
     try {
       client = await pool.connect();

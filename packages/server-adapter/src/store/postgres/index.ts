@@ -84,8 +84,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     throw error;
   }
 
-  const db = createPostgresExecutor(pool, { prepare: options.preparedStatements ?? true });
   let closed = false;
+  const db = createPostgresExecutor(pool, {
+    prepare: options.preparedStatements ?? true,
+    closed: () => closed,
+  });
   const store = createSqlStore(
     { db, dialect: postgresDialect, now: options.now ?? Date.now },
     {

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../store/postgres/index';
@@ -95,6 +96,26 @@ describe('Postgres store migrations', () => {
     } finally {
       await pool.end();
     }
+  });
+});
+
+describe('Postgres store that cannot reach its database', () => {
+  it('fails to open with E_STORE_UNAVAILABLE, naming the cause', async () => {
+    // A loopback port nothing listens on.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const opening = createPostgresStore({
+      connectionString: `postgres://postgres@127.0.0.1:${port}/galaxy`,
+      connectionTimeoutMs: 1_000,
+    });
+    await expect(opening).rejects.toMatchObject({
+      code: 'E_STORE_UNAVAILABLE',
+      message: expect.stringMatching(/cannot be reached \(connect ECONNREFUSED/),
+    });
   });
 });
 

@@ -101,7 +101,7 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 /** The error a caller sees: unreachable databases as `E_STORE_UNAVAILABLE`, others as they are. */
-function storeError(error: unknown): unknown {
+export function storeError(error: unknown): unknown {
   if (!isUnavailable(error)) return error;
   return hostError(
     'E_STORE_UNAVAILABLE',

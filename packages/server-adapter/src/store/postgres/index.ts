@@ -2,7 +2,7 @@ import pg, { type Pool } from 'pg';
 import { get, run } from '../sql/query';
 import { createSqlStore } from '../sql/store';
 import type { GalaxyStore } from '../types';
-import { createPostgresExecutor, postgresDialect } from './executor';
+import { createPostgresExecutor, postgresDialect, storeError } from './executor';
 import { migratePostgres, type PostgresMigration, postgresMigrations } from './migrations';
 
 interface PostgresStoreCommonOptions {
@@ -81,7 +81,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await migratePostgres(pool, options.migrations ?? postgresMigrations);
   } catch (error) {
     if (owned) await pool.end();
-    throw error;
+    throw storeError(error);
   }
 
   let closed = false;

@@ -20,6 +20,7 @@ export const postgresDialect: SqlDialect = {
   ilike: 'ILIKE',
   forUpdate: ' FOR UPDATE',
   noLimit: null,
+  totalWithPage: true,
   lockRun: 'SELECT 1 AS locked FROM runs WHERE id = @id FOR UPDATE',
   oldestExpired: `SELECT id FROM runs WHERE status = 'RUNNING' AND lease_expires_at < @now
     ORDER BY lease_expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`,

@@ -72,6 +72,11 @@ export interface SqlDialect {
   /** The LIMIT value that means no limit: -1 in SQLite, NULL in Postgres. */
   noLimit: number | null;
   /**
+   * Reads a list's total in the statement that reads its page: worth it where each statement
+   * is a round trip to a server (Postgres); in-process SQLite is faster with two.
+   */
+  totalWithPage: boolean;
+  /**
    * Locks a run's row for the rest of the transaction, so writers of one run's results and
    * events take turns (`@id`); undefined where transactions already take turns (SQLite).
    */

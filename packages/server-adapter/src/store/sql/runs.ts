@@ -218,18 +218,23 @@ export function createSqlRuns(
         params.workflowId = query.workflowId;
       }
       const clause = where.join(' AND ');
-      // run_counts has the same columns as the filters (workflow_id '' for ad-hoc runs). The
-      // total rides along with the page, so a list is one round trip to a database server;
-      // only an empty page (past the end, or no runs) asks for it on its own.
+      // run_counts has the same columns as the filters (workflow_id '' for ad-hoc runs).
       const total = `SELECT COALESCE(SUM(n), 0) AS n FROM run_counts WHERE ${clause}`;
+      const page = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${clause}
+        ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`;
+      if (dialect.totalWithPage) {
+        // One round trip: the total rides along with the page, and only an empty page (past
+        // the end, or no runs) asks for it on its own.
+        const withTotal = page.replace(' FROM runs', `, (${total}) AS total FROM runs`);
+        return db.read(function* () {
+          const rows = yield* all(withTotal, params);
+          const n = rows[0]?.total ?? ((yield* get(total, params)) as { n: number }).n;
+          return pageOf(rows.map(toRun), n as number, query);
+        });
+      }
       return db.read(function* () {
-        const rows = yield* all(
-          `SELECT ${RUN_COLUMNS}, (${total}) AS total FROM runs WHERE ${clause}
-           ORDER BY created_at DESC, id DESC LIMIT @limit OFFSET @offset`,
-          params,
-        );
-        const n = rows[0]?.total ?? ((yield* get(total, params)) as { n: number }).n;
-        return pageOf(rows.map(toRun), n as number, query);
+        const { n } = (yield* get(total, params)) as { n: number };
+        return pageOf((yield* all(page, params)).map(toRun), n, query);
       });
     },
 

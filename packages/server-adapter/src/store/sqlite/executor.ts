@@ -14,6 +14,7 @@ export const sqliteDialect: SqlDialect = {
   ilike: 'LIKE',
   forUpdate: '',
   noLimit: -1,
+  totalWithPage: false,
   oldestExpired: `SELECT id FROM runs WHERE status = 'RUNNING' AND lease_expires_at < @now
     ORDER BY lease_expires_at LIMIT 1`,
   // The group by reads only QUEUED rows (runs_status_claim), and the count the

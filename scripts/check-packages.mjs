@@ -67,10 +67,17 @@ const entries = [
   { pkg: 'server-adapter', subpath: './client', name: 'createGalaxyClient', platform: 'browser' },
   { pkg: 'server-adapter', subpath: './testing', name: 'runStoreContract', platform: 'node' },
   { pkg: 'server-adapter', subpath: './metrics', name: 'createPrometheusMetrics', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './sqlite', name: 'createSqliteStore', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './postgres', name: 'createPostgresStore', platform: 'node' },
 ];
 
-// A native addon cannot be bundled: a host installs it next to the bundle.
-const native = ['better-sqlite3'];
+// Database drivers are optional peers behind their own entry points: a host on one store must
+// not load another's driver (a native addon it may not have built) by importing the root.
+const driverFree = [{ pkg: 'server-adapter', subpath: '.', drivers: ['better-sqlite3', 'pg'] }];
+
+// A native addon cannot be bundled, and a database driver is the host's to install next to
+// the bundle.
+const native = ['better-sqlite3', 'pg'];
 
 const timings = [];
 const problems = [];
@@ -269,6 +276,37 @@ function checkBrowserTypes(tarballs, destination) {
     problems.push('a browser host (no @types/node, skipLibCheck off) fails to type-check');
 }
 
+/** Bundles everything an entry point exports and lists the drivers the bundle would import. */
+async function checkDriverFree(entry, manifests) {
+  const target = importTarget(manifests[entry.pkg], entry.subpath);
+  const result = await build({
+    stdin: {
+      contents: `export * from ${JSON.stringify(join(root, 'packages', entry.pkg, target))};`,
+      resolveDir: root,
+      loader: 'js',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    external: [...hostOwned(manifests[entry.pkg]), ...native],
+  });
+  const imported = new Set(
+    Object.values(result.metafile.outputs).flatMap((output) =>
+      output.imports.filter((i) => i.external).map((i) => i.path),
+    ),
+  );
+  for (const driver of entry.drivers) {
+    if (imported.has(driver)) {
+      problems.push(
+        `@galaxyflow/${entry.pkg}${entry.subpath === '.' ? '' : entry.subpath.slice(1)} imports ${driver}: move its use behind a subpath`,
+      );
+    }
+  }
+}
+
 const kB = (bytes) => (bytes / 1000).toFixed(1);
 
 const labelOf = (entry) =>
@@ -313,6 +351,9 @@ async function main() {
 
     timed('browser types', () => checkBrowserTypes(tarballs, destination));
     timed('engines', () => checkEngines());
+    await timed('drivers', () =>
+      Promise.all(driverFree.map((entry) => checkDriverFree(entry, manifests))),
+    );
 
     const budgets = JSON.parse(readFileSync(budgetsFile, 'utf8'));
     const measured = await timed('bundle sizes', () =>

@@ -6,6 +6,8 @@ export default defineConfig((options) => ({
     'client/index': 'src/client/index.ts',
     'testing/index': 'src/testing/index.ts',
     'metrics/index': 'src/metrics/index.ts',
+    'sqlite/index': 'src/sqlite.ts',
+    'postgres/index': 'src/postgres.ts',
   },
   format: ['esm', 'cjs'],
   // tsup 8's declaration build sets baseUrl, which TypeScript 6 deprecates.
@@ -17,5 +19,5 @@ export default defineConfig((options) => ({
   target: 'es2022',
   treeshake: true,
   // Optional peers and native modules stay external: the host installs them.
-  external: ['express', 'better-sqlite3', 'vitest', 'prom-client'],
+  external: ['express', 'better-sqlite3', 'pg', 'prom-client', 'vitest'],
 }));

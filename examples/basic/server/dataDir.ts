@@ -1,10 +1,7 @@
 import { mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  createSqliteStore,
-  type GalaxyStore,
-  type SqliteStoreOptions,
-} from '@galaxyflow/server-adapter';
+import type { GalaxyStore } from '@galaxyflow/server-adapter';
+import { createSqliteStore, type SqliteStoreOptions } from '@galaxyflow/server-adapter/sqlite';
 import { ConfigError } from './config';
 
 /** `EACCES`, `ENOTDIR`, ...: the part of a system error a reader can look up. */

@@ -31,10 +31,10 @@ import {
   createGalaxyRouter,
   createInProcessQueue,
   createMemoryEventBus,
-  createSqliteStore,
   type EventBus,
   tokenAuth,
 } from '../src/index';
+import { createSqliteStore } from '../src/sqlite';
 
 const TOKEN = 'bench-token-0123456789';
 const USER = 'bench-user';

@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import express from 'express';
 import { pino } from 'pino';
-import { createGalaxyRouter, createSqliteStore, type RunQueue, tokenAuth } from '../src/index';
+import { createGalaxyRouter, type RunQueue, tokenAuth } from '../src/index';
+import { createSqliteStore } from '../src/sqlite';
 
 const RUNS = 100_000;
 const TOKEN = 'bench-token-0123456789';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ClientAbort, isJsonContentType, parseJsonBody } from './body';
-import { ProblemError, toProblemDocument } from './errors';
+import { isStoreUnavailable, ProblemError, toProblemDocument } from './errors';
 import { type RateLimitScope, reportError } from './observe';
 import { type GalaxyOptions, resolveOptions } from './options';
 import type { RateLimiter } from './rateLimit';
@@ -36,6 +36,8 @@ function requestIdOf(headers: CoreRequest['headers']): string {
   return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 const KNOWN_USERS_CAP = 10_000;
+/** Seconds a client is asked to wait when the database cannot be reached. */
+const STORE_RETRY_AFTER_SECONDS = 5;
 
 /** Who is asking, for the failed-authentication limit; null when nobody can tell. */
 function clientKeyOf(request: CoreRequest, trustProxy: boolean): string | null {
@@ -320,6 +322,19 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
         // Nobody is left to read an answer; 499 (as nginx logs it) keeps the log line honest.
         aborted = true;
         response = { status: 499, headers: { 'x-request-id': requestId }, body: null };
+      } else if (isStoreUnavailable(error)) {
+        // Not this request's fault, and over once the database answers: 503 tells clients and
+        // load balancers to come back, where a 500 would read as a bug.
+        logger.error({ err: error, requestId, method, path }, 'the database is unavailable');
+        response = problem(
+          new ProblemError('E_UNAVAILABLE', {
+            detail: 'The database cannot be reached. Try again shortly.',
+            headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) },
+          }),
+          path,
+          requestId,
+        );
+        fault = { error, code: 'E_UNAVAILABLE' };
       } else {
         logger.error({ err: error, requestId, method, path }, 'request failed');
         response = problem(new ProblemError('E_INTERNAL'), path, requestId);

@@ -146,6 +146,11 @@ export const errorCodes = {
     kind: 'host',
     message: 'The store was closed. Create a new one instead of reusing it.',
   },
+  E_STORE_UNAVAILABLE: {
+    kind: 'host',
+    message:
+      'The database cannot be reached or is not taking work now; the API answers 503 with Retry-After until it does.',
+  },
   E_STORE_SCHEMA_TOO_NEW: {
     kind: 'host',
     message:

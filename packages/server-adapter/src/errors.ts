@@ -41,12 +41,20 @@ export function hostError(
   code: HostErrorCode,
   message?: string,
   details?: Record<string, unknown>,
+  cause?: unknown,
 ): GalaxyError {
-  return new GalaxyError(
-    code,
-    message ?? errorCodes[code].message,
-    details === undefined ? {} : { details },
-  );
+  return new GalaxyError(code, message ?? errorCodes[code].message, {
+    ...(details === undefined ? {} : { details }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * True for a store's `E_STORE_UNAVAILABLE`: the database cannot be reached now, so the request
+ * may pass later (the API answers 503 with Retry-After).
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'E_STORE_UNAVAILABLE';
 }
 
 export interface ProblemOptions {

@@ -74,7 +74,6 @@ export {
   WorkflowVersionSummarySchema,
 } from './store/records';
 export type { MemoryStoreOptions } from './store/memoryStore';
-export { migrations } from './store/sqlite/migrations';
 export {
   ACTIVE_RUN_STATUSES,
   cursorAfter,
@@ -82,9 +81,6 @@ export {
   DEFAULT_PRUNE_LIMIT,
   queuedCancelError,
 } from './store/shared';
-export type { Migration } from './store/sqlite/migrations';
-export { createSqliteStore } from './store/sqlite/index';
-export type { SqliteStoreOptions } from './store/sqlite/index';
 export { finalRunStatuses, runStatuses } from './store/types';
 export type {
   CancelResult,

@@ -56,7 +56,8 @@ export interface GalaxyLimits {
 export interface GalaxyOptions {
   /** Who is calling. Required: there is no anonymous mode. */
   auth: AuthAdapter;
-  /** Where workflows and runs live. Required; `createSqliteStore({ path })` is the embedded one. */
+  /** Where workflows and runs live. Required; `createSqliteStore({ path })` from `@galaxyflow/server-adapter/sqlite` is the
+   * embedded one, `createPostgresStore` from `/postgres` the one for several instances. */
   store: GalaxyStore;
   /** Where `POST /execute` hands runs. Required. */
   queue: RunQueue;
@@ -175,7 +176,7 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
   if (missing.length > 0) {
     throw hostError(
       'E_INVALID_OPTION',
-      `Galaxy Flow API: \`auth\`, \`store\` and \`queue\` are required; pass ${missing.map((name) => `\`${name}\``).join(', ')}.`,
+      `Galaxy Flow API: \`auth\`, \`store\` and \`queue\` are required; pass ${missing.map((name) => `\`${name}\``).join(', ')}.${missing.includes('store') ? ' The embedded store is `createSqliteStore({ path })` from `@galaxyflow/server-adapter/sqlite` (install better-sqlite3).' : ''}`,
       { options: missing },
     );
   }

@@ -1,13 +1,8 @@
 import Database from 'better-sqlite3';
+import { createSqlStore } from '../sql/store';
 import type { GalaxyStore } from '../types';
-import { createSqliteContext } from './context';
-import { createProgressWriter, createSqliteEvents } from './events';
-import { createSqliteLeases } from './leases';
+import { createSqliteExecutor, sqliteDialect } from './executor';
 import { migrations as builtinMigrations, type Migration, migrate } from './migrations';
-import { createSqliteRetention } from './retention';
-import { createRunGraphReader, createSqliteRuns } from './runs';
-import { createSqliteUsers } from './users';
-import { createSqliteWorkflows } from './workflows';
 
 export interface SqliteStoreOptions {
   /** Database file; created with its folder's permissions if missing. `':memory:'` for a throwaway one. */
@@ -44,9 +39,6 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
   db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5_000)}`);
   if (!readonly) migrate(db, options.migrations ?? builtinMigrations);
 
-  const context = createSqliteContext(db, options.now ?? Date.now);
-  const writer = createProgressWriter(db);
-  const runGraph = createRunGraphReader(db);
   const ping = db.prepare('SELECT 1 AS ok');
   // A real row write, rolled back: BEGIN IMMEDIATE alone succeeds even on a read-only
   // connection. OR IGNORE: should a user ever have this id, the statement still needs the
@@ -59,14 +51,12 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     throw PROBE_ROLLBACK;
   });
 
-  return {
-    ...createSqliteUsers(context),
-    ...createSqliteWorkflows(context),
-    ...createSqliteRuns(context, writer, runGraph),
-    ...createSqliteLeases(context, writer, runGraph),
-    ...createSqliteEvents(context, writer),
-    ...createSqliteRetention(context),
-
+  const context = {
+    db: createSqliteExecutor(db),
+    dialect: sqliteDialect,
+    now: options.now ?? Date.now,
+  };
+  return createSqlStore(context, {
     async ping() {
       ping.get();
     },
@@ -82,5 +72,5 @@ export function createSqliteStore(options: SqliteStoreOptions): GalaxyStore {
     async close() {
       if (db.open) db.close();
     },
-  };
+  });
 }

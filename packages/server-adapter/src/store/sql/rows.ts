@@ -158,7 +158,8 @@ export function toNodeResult(row: Row): NodeResultRecord {
   setIfPresent(record, 'finishedAt', row.finished_at as number | null);
   setIfPresent(record, 'durationMs', row.duration_ms as number | null);
   setIfPresent(record, 'skippedBecause', row.skipped_because as string | null);
-  if (row.reused === 1) record.reused = true;
+  // SQLite stores the flag as 1, Postgres as a boolean.
+  if (row.reused === 1 || row.reused === true) record.reused = true;
   setIfPresent(record, 'hash', row.hash as string | null);
   setIfPresent(record, 'meta', parseOrNull<NodeResultRecord['meta']>(row.meta));
   return record;
@@ -220,12 +221,6 @@ export function logParams(runId: string, log: LogEntry) {
     metadata: jsonOrNull(log.data),
     at: log.at,
   };
-}
-
-/** The graph a run executes: its own (an unsaved one), or the workflow version it names. */
-export function graphOfRun(row: Row, version: () => Row): WorkflowGraph {
-  if (row.graph !== null) return parseGraph(row.graph);
-  return graphOf(toVersion(version()));
 }
 
 export function pageOf<T>(

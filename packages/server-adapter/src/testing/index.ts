@@ -8,3 +8,9 @@ export { runQueueContract } from './queueContract';
 export type { QueueContractHarness, QueueContractOptions } from './queueContract';
 export { runStoreContract } from './storeContract/index';
 export type { StoreContractOptions } from './storeContract/index';
+export { runRateLimiterContract } from './rateLimitContract';
+export type {
+  AuthFailureLimiterContractSettings,
+  RateLimiterContractOptions,
+  RateLimiterContractSettings,
+} from './rateLimitContract';

@@ -5,6 +5,7 @@ export default defineConfig((options) => ({
     index: 'src/index.ts',
     'client/index': 'src/client/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'redis/index': 'src/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   // tsup 8's declaration build sets baseUrl, which TypeScript 6 deprecates.
@@ -16,5 +17,5 @@ export default defineConfig((options) => ({
   target: 'es2022',
   treeshake: true,
   // Optional peers and native modules stay external: the host installs them.
-  external: ['express', 'better-sqlite3', 'vitest'],
+  external: ['express', 'better-sqlite3', 'vitest', 'ioredis'],
 }));

@@ -201,7 +201,19 @@ describe('createRedisEventBus', () => {
 
     await redis.start();
     await Promise.all([api.ready(), worker.ready()]);
-    await vi.waitFor(() => expect(api.checkReady()).resolves.toBeUndefined(), { timeout: 5_000 });
+    // Each connection comes back on its own schedule; publishing waits for the worker's.
+    for (const bus of [api, worker]) {
+      await expect
+        .poll(
+          () =>
+            bus.checkReady().then(
+              () => 'ready',
+              () => 'down',
+            ),
+          { timeout: 5_000 },
+        )
+        .toBe('ready');
+    }
     worker.publish('run-1', records('run-1', 4, 1));
     await vi.waitFor(() => expect(heard.seqs()).toEqual([1, 4]), { timeout: 5_000 });
     stop();

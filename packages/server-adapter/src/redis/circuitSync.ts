@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { CircuitChange, CircuitSync } from '@galaxyflow/engine';
-import { openRedisLink, type RedisConnectionOptions, redisCall } from './connection';
+import {
+  connected,
+  connectionLost,
+  openRedisLink,
+  type RedisConnectionOptions,
+  redisCall,
+} from './connection';
 
 export type RedisCircuitSyncOptions = RedisConnectionOptions;
 
 /** The Redis circuit sync, with what health checks, tests and shutdown need. */
 export interface RedisCircuitSync extends CircuitSync {
-  /** Resolves once this process hears the changes other processes publish. */
+  /** Resolves once this process hears the changes other processes publish, and can publish its own. */
   ready(): Promise<void>;
   /** Throws `E_REDIS_UNAVAILABLE` while Redis does not answer, for `GET /ready`. */
   checkReady(): Promise<void>;
@@ -59,7 +65,7 @@ export function createRedisCircuitSync(options: RedisCircuitSyncOptions): RedisC
 
   /** Tells the listeners about the breakers open right now: for newcomers and after an outage. */
   async function replayOpen(names: readonly string[], only?: Listener): Promise<void> {
-    if (names.length === 0 || link.command.status !== 'ready') return;
+    if (names.length === 0 || connectionLost(link.command)) return;
     let left: number[];
     try {
       const pipeline = link.command.pipeline();
@@ -120,7 +126,8 @@ export function createRedisCircuitSync(options: RedisCircuitSyncOptions): RedisC
 
   return {
     publish(name, change) {
-      if (closed || link.command.status !== 'ready') return;
+      // Lost while Redis is down: each process keeps its own breakers meanwhile.
+      if (closed || connectionLost(link.command)) return;
       const message = marker + JSON.stringify({ name, change } satisfies Message);
       const transaction = link.command.multi();
       if (change.state === 'open') {
@@ -139,10 +146,12 @@ export function createRedisCircuitSync(options: RedisCircuitSyncOptions): RedisC
         subscriptions.delete(own);
       };
     },
-    ready() {
-      if (subscribed) return Promise.resolve();
-      if (closed) return Promise.reject(new Error('createRedisCircuitSync: it is closed.'));
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    async ready() {
+      if (!subscribed) {
+        if (closed) throw new Error('createRedisCircuitSync: it is closed.');
+        await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+      }
+      await connected(link.command);
     },
     async checkReady() {
       await redisCall(link.command, 'sharing circuit breakers', link.commandTimeoutMs, () =>

@@ -53,9 +53,33 @@ export function redisUnavailable(what: string, client: Redis, reason: string, ca
   return error;
 }
 
+/** Clients that have been connected once: from then on, not connected means Redis was lost. */
+const connectedOnce = new WeakSet<Redis>();
+const FIRST_CONNECT = new Set(['wait', 'connecting', 'connect']);
+
+/** Remembers when `client` first connects, so `redisCall` can tell starting up from an outage. */
+export function watchConnection(client: Redis): void {
+  if (client.status === 'ready') connectedOnce.add(client);
+  else client.once('ready', () => connectedOnce.add(client));
+}
+
+/** True while a connection that was up has been lost (not while it is first being made). */
+export function connectionLost(client: Redis): boolean {
+  return (
+    client.status !== 'ready' && (connectedOnce.has(client) || !FIRST_CONNECT.has(client.status))
+  );
+}
+
+/** Resolves when `client` is connected (at once when it is). */
+export function connected(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => client.once('ready', () => resolve()));
+}
+
 /**
- * Runs one Redis call, failing at once while the connection is down (instead of queueing the
- * command until Redis returns) and after `timeoutMs` when Redis does not answer.
+ * Runs one Redis call, failing at once while the connection is lost (instead of queueing the
+ * command until Redis returns) and after `timeoutMs` when Redis does not answer. While a new
+ * connection is still being made, the call waits for it, within the same `timeoutMs`.
  */
 export async function redisCall<T>(
   client: Redis,
@@ -63,7 +87,7 @@ export async function redisCall<T>(
   timeoutMs: number,
   call: () => Promise<T>,
 ): Promise<T> {
-  if (client.status !== 'ready') {
+  if (connectionLost(client)) {
     throw redisUnavailable(what, client, `the connection is ${client.status}`);
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -162,6 +186,7 @@ export function openRedisLink(options: RedisConnectionOptions, factory: string):
     outageReporter(onError, command);
     owned.push(command);
   }
+  watchConnection(command);
   let subscriber: Redis | undefined;
   return {
     command,
@@ -178,6 +203,7 @@ export function openRedisLink(options: RedisConnectionOptions, factory: string):
           lazyConnect: false,
         });
         outageReporter(onError, subscriber);
+        watchConnection(subscriber);
         owned.push(subscriber);
       }
       return subscriber;

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus, RunEventListener } from '../events';
 import type { RunEventRecord } from '../store/types';
-import { openRedisLink, type RedisConnectionOptions, redisCall } from './connection';
+import {
+  connected,
+  connectionLost,
+  openRedisLink,
+  type RedisConnectionOptions,
+  redisCall,
+} from './connection';
 
 export interface RedisEventBusOptions extends RedisConnectionOptions {
   /** Called when a listener throws; the other listeners still run. Default `console.error`. */
@@ -12,7 +18,7 @@ export interface RedisEventBusOptions extends RedisConnectionOptions {
 export interface RedisEventBus extends EventBus {
   /** Listeners of one run in this process, or of every run when no id is given. */
   listenerCount(runId?: string): number;
-  /** Resolves once this process hears what other processes publish. */
+  /** Resolves once this process hears what other processes publish, and can publish to them. */
   ready(): Promise<void>;
   /** Throws `E_REDIS_UNAVAILABLE` while Redis cannot carry events, for `GET /ready`. */
   checkReady(): Promise<void>;
@@ -97,8 +103,9 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     publish(runId, records) {
       if (records.length === 0 || closed) return;
       deliver(runId, records);
-      // Dropped while Redis is down: the other processes' streams read the store meanwhile.
-      if (link.command.status !== 'ready') return;
+      // Dropped while Redis is lost: the other processes' streams read the store meanwhile.
+      // (While the first connection is made, ioredis holds them until it is up.)
+      if (connectionLost(link.command)) return;
       let message: string;
       try {
         message = marker + JSON.stringify(records);
@@ -133,10 +140,12 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     listenerCount(runId) {
       return runId === undefined ? total : (listeners.get(runId)?.size ?? 0);
     },
-    ready() {
-      if (subscribed) return Promise.resolve();
-      if (closed) return Promise.reject(new Error('createRedisEventBus: the bus is closed.'));
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    async ready() {
+      if (!subscribed) {
+        if (closed) throw new Error('createRedisEventBus: the bus is closed.');
+        await new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+      }
+      await connected(link.command);
     },
     async checkReady() {
       await redisCall(link.command, 'publishing run events', link.commandTimeoutMs, () =>

@@ -35,6 +35,8 @@ function requestIdOf(headers: CoreRequest['headers']): string {
   return incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 const KNOWN_USERS_CAP = 10_000;
+/** Seconds a client is asked to wait while the rate limiter's store does not answer. */
+const LIMITER_RETRY_AFTER_SECONDS = 5;
 
 /** Who is asking, for the failed-authentication limit; null when nobody can tell. */
 function clientKeyOf(request: CoreRequest, trustProxy: boolean): string | null {
@@ -194,6 +196,23 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     let userId: string | undefined;
     let response: CoreResponse;
     let aborted = false;
+    /**
+     * A limiter that cannot decide (its shared store is down) lets nothing through unchecked:
+     * the client is told to come back shortly, and the cause goes to the log.
+     */
+    const askLimiter = async <T>(ask: () => Promise<T> | T): Promise<T> => {
+      try {
+        return await ask();
+      } catch (cause) {
+        logger.error({ err: cause, requestId, method, path }, 'request limits unavailable');
+        throw new ProblemError('E_UNAVAILABLE', {
+          detail:
+            'Request limits cannot be checked right now, so nothing was done. Try again shortly.',
+          headers: { 'retry-after': String(LIMITER_RETRY_AFTER_SECONDS) },
+          cause,
+        });
+      }
+    };
     try {
       if (!route || !params) {
         throw new ProblemError('E_METHOD_NOT_ALLOWED', { headers: { allow: allowed.join(', ') } });
@@ -201,7 +220,9 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
       const limit = async (limiter: RateLimiter, key: string) => {
-        const decision = await limiter.consume(key, `${definition.method} ${definition.path}`);
+        const decision = await askLimiter(() =>
+          limiter.consume(key, `${definition.method} ${definition.path}`),
+        );
         rateHeaders['ratelimit-limit'] = String(decision.limit);
         rateHeaders['ratelimit-remaining'] = String(decision.remaining);
         rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
@@ -229,14 +250,14 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           const failures = options.authFailureLimit;
           const clientKey = failures ? clientKeyOf(request, options.trustProxy) : null;
           if (failures && clientKey !== null) {
-            const waitSeconds = await failures.check(clientKey);
+            const waitSeconds = await askLimiter(() => failures.check(clientKey));
             if (waitSeconds > 0) {
               throw new ProblemError('E_RATE_LIMITED', {
                 detail: 'Too many requests from your address failed to sign in.',
                 headers: { 'retry-after': String(waitSeconds) },
               });
             }
-            await failures.fail(clientKey);
+            await askLimiter(() => failures.fail(clientKey));
           }
           throw new ProblemError('E_UNAUTHORIZED', { headers: { 'www-authenticate': 'Bearer' } });
         }

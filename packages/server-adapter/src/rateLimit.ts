@@ -28,7 +28,10 @@ export interface RateLimitDecision {
  * e.g. `POST /execute`, so limiters can give expensive routes their own allowance.
  */
 export interface RateLimiter {
+  /** Decides one request. Throws when it cannot decide (its store is down): the router answers 503. */
   consume(key: string, route: string): Promise<RateLimitDecision> | RateLimitDecision;
+  /** Throws while the limiter cannot decide, for `GET /ready`. Optional: without it, it counts as ready. */
+  checkReady?(): Promise<void>;
 }
 
 /** The in-memory limiter decides synchronously. */
@@ -157,6 +160,8 @@ export interface AuthFailureLimiter {
   check(clientKey: string): Promise<number> | number;
   /** Counts one failed attempt of the client. */
   fail(clientKey: string): Promise<void> | void;
+  /** Throws while the limiter cannot decide, for `GET /ready`. Optional: without it, it counts as ready. */
+  checkReady?(): Promise<void>;
 }
 
 export interface MemoryAuthFailureLimiterOptions {

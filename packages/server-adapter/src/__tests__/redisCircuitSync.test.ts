@@ -3,7 +3,7 @@ import { createOpenAICompatibleProvider } from '@galaxyflow/engine/providers/ope
 import { type LLMStub, startLLMStub } from '@galaxyflow/engine/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createRedisCircuitSync, type RedisCircuitSync } from '../redis/index';
+import { createRedisCircuitSync } from '../redis/index';
 import { type RedisServer, startRedisServer } from './support/redis';
 
 let redis: RedisServer;

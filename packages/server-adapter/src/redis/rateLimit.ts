@@ -89,6 +89,7 @@ export interface RedisLimiterHandle {
 
 export interface RedisRateLimiter extends RateLimiter, RedisLimiterHandle {
   consume(key: string, route: string): Promise<RateLimitDecision>;
+  checkReady(): Promise<void>;
 }
 
 /** The `:`-free form of a name inside a key, so `route` and `key` can never run into each other. */
@@ -157,6 +158,7 @@ export interface RedisAuthFailureLimiterOptions extends RedisConnectionOptions {
 export interface RedisAuthFailureLimiter extends AuthFailureLimiter, RedisLimiterHandle {
   check(clientKey: string): Promise<number>;
   fail(clientKey: string): Promise<void>;
+  checkReady(): Promise<void>;
 }
 
 /**

@@ -40,7 +40,7 @@ const problemDescriptions: Record<number, string> = {
   422: 'The workflow cannot run; `issues` lists why.',
   428: 'The request must say which version it edits.',
   500: 'Server error.',
-  503: 'Unavailable.',
+  503: 'Unavailable: a backend (database, queue, shared request limits) does not answer; see `Retry-After`.',
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -94,7 +94,8 @@ export function buildOpenApi(
               },
             };
     }
-    const shared = route.auth ? [401, 405, 429, 500] : [405, 429, 500];
+    // 503: any route answers it while the request limits' shared store (Redis) is down.
+    const shared = route.auth ? [401, 405, 429, 500, 503] : [405, 429, 500, 503];
     for (const status of [...route.problems, ...shared]) {
       responses[String(status)] = {
         description: problemDescriptions[status] ?? 'Problem.',

@@ -4,6 +4,7 @@ import { type LLMStub, startLLMStub } from '@galaxyflow/engine/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisCircuitSync } from '../redis/index';
+import { runCircuitSyncContract } from '../testing/circuitSyncContract';
 import { type RedisServer, startRedisServer } from './support/redis';
 
 let redis: RedisServer;
@@ -57,6 +58,29 @@ async function open(providers: ProviderSet, name = 'local') {
   for (let i = 0; i < 2; i++) await rejection(providers.complete({ provider: name, prompt: 'x' }));
   expect(providers.circuitState(name)).toBe('open');
 }
+
+runCircuitSyncContract({
+  name: 'Redis',
+  async create() {
+    const prefix = `circuits-contract-${++prefixes}:`;
+    const made: ReturnType<typeof createRedisCircuitSync>[] = [];
+    const join = async () => {
+      const sync = createRedisCircuitSync({ connection: redis.url, prefix, onError: () => {} });
+      made.push(sync);
+      await sync.ready();
+      return sync;
+    };
+    const [a, b] = [await join(), await join()];
+    return {
+      a,
+      b,
+      join,
+      close: async () => {
+        await Promise.all(made.map((sync) => sync.close()));
+      },
+    };
+  },
+});
 
 describe('createRedisCircuitSync', () => {
   it('a provider that fails on instance A stops being called from instance B', async () => {

@@ -14,3 +14,5 @@ export type {
   RateLimiterContractOptions,
   RateLimiterContractSettings,
 } from './rateLimitContract';
+export { runCircuitSyncContract } from './circuitSyncContract';
+export type { CircuitSyncContractHarness, CircuitSyncContractOptions } from './circuitSyncContract';

@@ -68,6 +68,7 @@ const entries = [
   { pkg: 'server-adapter', subpath: '.', name: 'createGalaxyFetchHandler', platform: 'node' },
   { pkg: 'server-adapter', subpath: './client', name: 'createGalaxyClient', platform: 'browser' },
   { pkg: 'server-adapter', subpath: './testing', name: 'runStoreContract', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './redis', name: 'createRedisEventBus', platform: 'node' },
 ];
 
 // A native addon cannot be bundled: a host installs it next to the bundle.

@@ -69,6 +69,7 @@ const entries = [
   { pkg: 'server-adapter', subpath: './metrics', name: 'createPrometheusMetrics', platform: 'node' },
   { pkg: 'server-adapter', subpath: './sqlite', name: 'createSqliteStore', platform: 'node' },
   { pkg: 'server-adapter', subpath: './postgres', name: 'createPostgresStore', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './redis', name: 'createRedisEventBus', platform: 'node' },
 ];
 
 // Database drivers are optional peers behind their own entry points: a host on one store must

@@ -56,8 +56,10 @@ export {
 export type {
   CircuitBreaker,
   CircuitBreakerOptions,
+  CircuitChange,
   CircuitPermit,
   CircuitState,
+  CircuitSync,
   Completion,
   ConcurrencyLimiter,
   Env,

@@ -38,6 +38,8 @@ function requestIdOf(headers: CoreRequest['headers']): string {
 const KNOWN_USERS_CAP = 10_000;
 /** Seconds a client is asked to wait when the database cannot be reached. */
 const STORE_RETRY_AFTER_SECONDS = 5;
+/** Seconds a client is asked to wait while the rate limiter's store does not answer. */
+const LIMITER_RETRY_AFTER_SECONDS = 5;
 
 /** Who is asking, for the failed-authentication limit; null when nobody can tell. */
 function clientKeyOf(request: CoreRequest, trustProxy: boolean): string | null {
@@ -216,6 +218,23 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     let aborted = false;
     /** What went wrong, when the answer is a 5xx: handed to the host's `onError`. */
     let fault: { error: unknown; code: string } | undefined;
+    /**
+     * A limiter that cannot decide (its shared store is down) lets nothing through unchecked:
+     * the client is told to come back shortly, and the cause goes to the log.
+     */
+    const askLimiter = async <T>(ask: () => Promise<T> | T): Promise<T> => {
+      try {
+        return await ask();
+      } catch (cause) {
+        logger.error({ err: cause, requestId, method, path }, 'request limits unavailable');
+        throw new ProblemError('E_UNAVAILABLE', {
+          detail:
+            'Request limits cannot be checked right now, so nothing was done. Try again shortly.',
+          headers: { 'retry-after': String(LIMITER_RETRY_AFTER_SECONDS) },
+          cause,
+        });
+      }
+    };
     try {
       if (!route || !params) {
         throw new ProblemError('E_METHOD_NOT_ALLOWED', { headers: { allow: allowed.join(', ') } });
@@ -223,7 +242,9 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
       const { definition } = route;
       const rateHeaders: Record<string, string> = {};
       const limit = async (limiter: RateLimiter, key: string, scope: RateLimitScope) => {
-        const decision = await limiter.consume(key, `${definition.method} ${definition.path}`);
+        const decision = await askLimiter(() =>
+          limiter.consume(key, `${definition.method} ${definition.path}`),
+        );
         rateHeaders['ratelimit-limit'] = String(decision.limit);
         rateHeaders['ratelimit-remaining'] = String(decision.remaining);
         rateHeaders['ratelimit-reset'] = String(decision.resetSeconds);
@@ -252,7 +273,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           const failures = options.authFailureLimit;
           const clientKey = failures ? clientKeyOf(request, options.trustProxy) : null;
           if (failures && clientKey !== null) {
-            const waitSeconds = await failures.check(clientKey);
+            const waitSeconds = await askLimiter(() => failures.check(clientKey));
             if (waitSeconds > 0) {
               metrics?.rateLimited('sign_in');
               throw new ProblemError('E_RATE_LIMITED', {
@@ -260,7 +281,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
                 headers: { 'retry-after': String(waitSeconds) },
               });
             }
-            await failures.fail(clientKey);
+            await askLimiter(() => failures.fail(clientKey));
           }
           throw new ProblemError('E_UNAUTHORIZED', { headers: { 'www-authenticate': 'Bearer' } });
         }

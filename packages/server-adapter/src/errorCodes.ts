@@ -165,6 +165,11 @@ export const errorCodes = {
     message:
       "The workflow version a run refers to is missing from the store, so the run can't load.",
   },
+  E_REDIS_UNAVAILABLE: {
+    kind: 'host',
+    message:
+      'Redis did not answer, so shared limits and live events cannot be reached. Check that it runs and the URL points at it.',
+  },
 } as const satisfies Record<
   string,
   | { kind: 'problem'; status: number; title: string }

@@ -14,6 +14,11 @@ export interface EventBus {
   publish(runId: string, records: readonly RunEventRecord[]): void;
   /** Listens to one run; returns the function that stops listening. */
   subscribe(runId: string, listener: RunEventListener): () => void;
+  /**
+   * Throws while the bus cannot carry events (its backend is down), for `GET /ready`.
+   * Optional: without it the bus counts as ready.
+   */
+  checkReady?(): Promise<void>;
 }
 
 /** The in-process bus, with a count for health checks and tests. */

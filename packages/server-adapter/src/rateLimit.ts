@@ -28,7 +28,10 @@ export interface RateLimitDecision {
  * e.g. `POST /execute`, so limiters can give expensive routes their own allowance.
  */
 export interface RateLimiter {
+  /** Decides one request. Throws when it cannot decide (its store is down): the router answers 503. */
   consume(key: string, route: string): Promise<RateLimitDecision> | RateLimitDecision;
+  /** Throws while the limiter cannot decide, for `GET /ready`. Optional: without it, it counts as ready. */
+  checkReady?(): Promise<void>;
 }
 
 /** The in-memory limiter decides synchronously. */
@@ -61,16 +64,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   const fallback = options.default ?? { limit: 100, windowMs: 60_000 };
   const routes = options.routes ?? {};
   const maxBuckets = options.maxBuckets ?? 100_000;
-  for (const [name, rule] of [['default', fallback] as const, ...Object.entries(routes)]) {
-    if (!(rule.limit >= 1 && rule.windowMs >= 1)) {
-      const option = name === 'default' ? 'default' : `routes["${name}"]`;
-      throw hostError(
-        'E_INVALID_OPTION',
-        `createMemoryRateLimiter: limit and windowMs must be at least 1; ${option} has limit ${rule.limit} and windowMs ${rule.windowMs}.`,
-        { option, limit: rule.limit, windowMs: rule.windowMs },
-      );
-    }
-  }
+  checkRules('createMemoryRateLimiter', fallback, routes);
   const buckets = new Map<string, Bucket>();
 
   function prune(at: number): void {
@@ -104,16 +98,56 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       bucket.updatedAt = at;
       const allowed = bucket.tokens >= 1;
       if (allowed) bucket.tokens -= 1;
-      return {
-        allowed,
-        limit,
-        remaining: Math.floor(bucket.tokens),
-        resetSeconds: Math.ceil((limit - bucket.tokens) / perMs / 1000),
-        retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
-        windowSeconds: Math.ceil(windowMs / 1000),
-      };
+      return bucketDecision({ limit, windowMs }, bucket.tokens, allowed);
     },
   };
+}
+
+/**
+ * Throws E_INVALID_OPTION for a rule a token bucket cannot use, naming it. Shared by the
+ * limiters on other stores, so each refuses the same configuration with the same words.
+ */
+export function checkRules(
+  factory: string,
+  fallback: RateLimitRule,
+  routes: Readonly<Record<string, RateLimitRule>>,
+): void {
+  for (const [name, rule] of [['default', fallback] as const, ...Object.entries(routes)]) {
+    if (!(rule.limit >= 1 && rule.windowMs >= 1)) {
+      const option = name === 'default' ? 'default' : `routes["${name}"]`;
+      throw hostError(
+        'E_INVALID_OPTION',
+        `${factory}: limit and windowMs must be at least 1; ${option} has limit ${rule.limit} and windowMs ${rule.windowMs}.`,
+        { option, limit: rule.limit, windowMs: rule.windowMs },
+      );
+    }
+  }
+}
+
+/**
+ * The decision for a token bucket left with `tokens` after this request (already taken when
+ * `allowed`). One formula for every limiter, so their headers agree to the second.
+ */
+export function bucketDecision(
+  rule: RateLimitRule,
+  tokens: number,
+  allowed: boolean,
+): RateLimitDecision {
+  const { limit, windowMs } = rule;
+  const perMs = limit / windowMs;
+  return {
+    allowed,
+    limit,
+    remaining: Math.floor(tokens),
+    resetSeconds: Math.ceil((limit - tokens) / perMs / 1000),
+    retryAfterSeconds: allowed ? 0 : waitSeconds(rule, tokens),
+    windowSeconds: Math.ceil(windowMs / 1000),
+  };
+}
+
+/** Seconds until a bucket holding `tokens` (less than one) has a whole token again. */
+export function waitSeconds(rule: RateLimitRule, tokens: number): number {
+  return Math.max(1, Math.ceil((1 - tokens) / (rule.limit / rule.windowMs) / 1000));
 }
 
 /**
@@ -126,6 +160,8 @@ export interface AuthFailureLimiter {
   check(clientKey: string): Promise<number> | number;
   /** Counts one failed attempt of the client. */
   fail(clientKey: string): Promise<void> | void;
+  /** Throws while the limiter cannot decide, for `GET /ready`. Optional: without it, it counts as ready. */
+  checkReady?(): Promise<void>;
 }
 
 export interface MemoryAuthFailureLimiterOptions {
@@ -171,7 +207,7 @@ export function createMemoryAuthFailureLimiter(
   return {
     check(clientKey) {
       const tokens = tokensOf(clientKey, now());
-      return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / perMs / 1000));
+      return tokens >= 1 ? 0 : waitSeconds({ limit, windowMs }, tokens);
     },
     fail(clientKey) {
       const at = now();

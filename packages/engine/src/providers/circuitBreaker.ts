@@ -1,6 +1,32 @@
 /** `closed`: calls flow. `open`: calls fail at once. `half-open`: one trial call decides. */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** A change of one breaker, as other processes follow it. */
+export type CircuitChange =
+  /** The breaker opened: calls fail fast for `retryAfterMs`, then one trial call decides. */
+  | { state: 'open'; retryAfterMs: number }
+  /** A trial call succeeded: calls flow again. */
+  | { state: 'closed' };
+
+/**
+ * Shares breaker changes between processes, so a provider that keeps failing on one server
+ * is paused on every server. The engine holds no connection: a host plugs in a shared one
+ * (the server adapter's Redis one) through `createProviderSet({ circuitSync })`. Without
+ * one, each process keeps its own breakers.
+ */
+export interface CircuitSync {
+  /** Tells the other processes that this process's breaker `name` changed. Must not throw. */
+  publish(name: string, change: CircuitChange): void;
+  /**
+   * Hears the changes other processes publish for the breakers in `names`, and the
+   * breakers among them that are open right now. Returns the function that stops listening.
+   */
+  subscribe(
+    names: readonly string[],
+    listener: (name: string, change: CircuitChange) => void,
+  ): () => void;
+}
+
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. Default 5. */
   failureThreshold?: number;
@@ -8,6 +34,8 @@ export interface CircuitBreakerOptions {
   cooldownMs?: number;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** Hears this breaker open or close (not what it `follow`s), e.g. to publish it. Default none. */
+  onChange?: (change: CircuitChange) => void;
 }
 
 /** Outcome of asking the breaker for a call. */
@@ -32,26 +60,31 @@ export interface CircuitBreaker {
   failure(): void;
   /** The call ended without telling anything (canceled by the user). */
   release(): void;
+  /** Takes on a change another process made to its breaker of the same provider; not reported to `onChange`. */
+  follow(change: CircuitChange): void;
 }
 
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
   const threshold = options.failureThreshold ?? 5;
   const cooldownMs = options.cooldownMs ?? 30_000;
   const now = options.now ?? Date.now;
+  const onChange = options.onChange;
   let state: CircuitState = 'closed';
   let failures = 0;
-  let openedAt = 0;
+  // When an open circuit lets its trial call through: `cooldownMs` after it opened here, or
+  // what another process said was left of its cool-down.
+  let openUntil = 0;
   let trialInFlight = false;
 
   return {
     get state() {
-      if (state === 'open' && now() - openedAt >= cooldownMs) return 'half-open';
+      if (state === 'open' && now() >= openUntil) return 'half-open';
       return state;
     },
     acquire() {
       if (state === 'open') {
-        const waited = now() - openedAt;
-        if (waited < cooldownMs) return { allowed: false, retryAfterMs: cooldownMs - waited };
+        const left = openUntil - now();
+        if (left > 0) return { allowed: false, retryAfterMs: left };
         state = 'half-open';
       }
       if (state === 'half-open') {
@@ -64,18 +97,30 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     success() {
       trialInFlight = false;
       failures = 0;
+      if (state === 'closed') return;
       state = 'closed';
+      onChange?.({ state: 'closed' });
     },
     failure() {
       trialInFlight = false;
       failures++;
       if (state === 'half-open' || failures >= threshold) {
         state = 'open';
-        openedAt = now();
+        openUntil = now() + cooldownMs;
+        onChange?.({ state: 'open', retryAfterMs: cooldownMs });
       }
     },
     release() {
       trialInFlight = false;
+    },
+    follow(change) {
+      failures = 0;
+      if (change.state === 'closed') {
+        state = 'closed';
+        return;
+      }
+      state = 'open';
+      openUntil = now() + Math.max(0, change.retryAfterMs);
     },
   };
 }

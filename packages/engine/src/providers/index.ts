@@ -6,8 +6,10 @@ export { createCircuitBreaker } from './circuitBreaker';
 export type {
   CircuitBreaker,
   CircuitBreakerOptions,
+  CircuitChange,
   CircuitPermit,
   CircuitState,
+  CircuitSync,
 } from './circuitBreaker';
 export { getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
 export type { LLMRunContext } from './context';

@@ -8,6 +8,7 @@ import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitState,
+  type CircuitSync,
   createCircuitBreaker,
 } from './circuitBreaker';
 import { abortReason, providerError } from './errors';
@@ -36,7 +37,7 @@ export interface ResilienceOptions {
   /** Most calls in flight to this provider; the rest queue. Default 16. */
   maxConcurrency?: number;
   /** Circuit breaker settings, or `false` for none. Default `{ failureThreshold: 5, cooldownMs: 30000 }`. */
-  circuitBreaker?: Omit<CircuitBreakerOptions, 'now'> | false;
+  circuitBreaker?: Omit<CircuitBreakerOptions, 'now' | 'onChange'> | false;
 }
 
 /** A provider to try when the one before it failed for good; `model` defaults to that provider's default. */
@@ -69,6 +70,14 @@ export interface ProviderSetOptions {
    * run context's `userId`); calls without one are not capped. Default 4; `Infinity` for no cap.
    */
   perUserConcurrency?: number;
+  /**
+   * Shares the circuit breakers with other processes (the server adapter's Redis
+   * `createRedisCircuitSync`): a breaker that opens here opens in every process, one that a
+   * trial call closes closes everywhere, and a new process starts with the breakers that are
+   * open. Each process still counts its own consecutive failures. Default none: the breakers
+   * are this process's own.
+   */
+  circuitSync?: CircuitSync;
 }
 
 /** Something that happened on the way to an answer, for the node's log. */
@@ -147,6 +156,8 @@ export interface ProviderSet {
   generate(request: ProviderCallRequest): AsyncIterable<ProviderCallChunk>;
   /** Collects `generate` into one answer, handing each piece of text to `onText`. */
   complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion>;
+  /** Stops following other processes' breakers (`circuitSync`); calls go on. Safe to call more than once. */
+  close(): void;
 }
 
 const DEFAULT_RETRY: Partial<RetryPolicy> = {
@@ -274,10 +285,16 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       );
     }
     const guard = { ...options.resilience, ...options.perProvider?.[provider.name] };
+    const sync = options.circuitSync;
+    const name = provider.name;
     const breaker =
       guard.circuitBreaker === false
         ? undefined
-        : createCircuitBreaker({ ...guard.circuitBreaker, now });
+        : createCircuitBreaker({
+            ...guard.circuitBreaker,
+            now,
+            ...(sync ? { onChange: (change) => sync.publish(name, change) } : {}),
+          });
     entries.set(provider.name, {
       provider,
       policy: resolveRetryPolicy(
@@ -293,6 +310,13 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     });
   }
   const names = Object.freeze([...entries.keys()]);
+  const guarded = names.filter((name) => entries.get(name)?.breaker);
+  let unfollow: (() => void) | undefined =
+    options.circuitSync && guarded.length > 0
+      ? options.circuitSync.subscribe(guarded, (name, change) =>
+          entries.get(name)?.breaker?.follow(change),
+        )
+      : undefined;
   const chains = new Map<string, FallbackTarget[]>();
   for (const [primary, targets] of Object.entries(options.fallbacks ?? {})) {
     const chain = targets.map((t) => (typeof t === 'string' ? { provider: t } : t));
@@ -626,6 +650,11 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     circuitState: (name: string) => entries.get(name)?.breaker?.state,
     generate,
     complete,
+    close() {
+      const stop = unfollow;
+      unfollow = undefined;
+      stop?.();
+    },
   });
 }
 

@@ -7,11 +7,13 @@ const READY_RETRY_AFTER_SECONDS = 5;
 
 /**
  * `GET /health` (liveness: the process answers; restart it when this fails) and `GET /ready`
- * (readiness: the store takes a write and the queue takes work; send it no traffic while
- * this fails). Liveness touches nothing else, so a database outage does not get a healthy
+ * (readiness: the store takes a write, the queue takes work, and the bus and limiters that
+ * have a backend answer; send it no traffic while this fails). Liveness touches nothing else, so a database outage does not get a healthy
  * process restarted in a loop.
  */
-export function healthRoutes({ store, queue, schemas: s }: ResolvedOptions): RouteDefinition[] {
+export function healthRoutes(options: ResolvedOptions): RouteDefinition[] {
+  const { store, queue, events, schemas: s } = options;
+  const limiters = [options.rateLimit, options.publicRateLimit, options.authFailureLimit];
   return [
     {
       method: 'GET',
@@ -30,7 +32,8 @@ export function healthRoutes({ store, queue, schemas: s }: ResolvedOptions): Rou
       path: '/ready',
       auth: false,
       operationId: 'getReady',
-      summary: 'Readiness: the database accepts a write and the run queue takes work.',
+      summary:
+        'Readiness: the database accepts a write, the run queue takes work, and the event bus and request limits answer.',
       responses: { 200: { schema: s.Health, description: 'The service can serve requests.' } },
       problems: [503],
       async handler(context) {
@@ -50,6 +53,18 @@ export function healthRoutes({ store, queue, schemas: s }: ResolvedOptions): Rou
           await queue.checkReady?.();
         } catch (cause) {
           throw unavailable('The run queue is not taking work.', cause);
+        }
+        try {
+          await events?.checkReady?.();
+        } catch (cause) {
+          throw unavailable('The event bus does not carry live run events.', cause);
+        }
+        for (const limiter of limiters) {
+          try {
+            if (limiter) await limiter.checkReady?.();
+          } catch (cause) {
+            throw unavailable('Request limits cannot be checked.', cause);
+          }
         }
         return { status: 200, body: { status: 'ok' } };
       },

@@ -40,7 +40,7 @@ const problemDescriptions: Record<number, string> = {
   422: 'The workflow cannot run; `issues` lists why.',
   428: 'The request must say which version it edits.',
   500: 'Server error.',
-  503: 'Unavailable for now (the database or the run queue); see `Retry-After`.',
+  503: 'Unavailable: a backend (database, queue, shared request limits) does not answer; see `Retry-After`.',
 };
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -94,8 +94,9 @@ export function buildOpenApi(
               },
             };
     }
-    // Every signed-in route reads the store, so each can meet a database that is down.
-    const shared = route.auth ? [401, 405, 429, 500, 503] : [405, 429, 500];
+    // 503: a signed-in route reads the store, which can be down, and any route answers it
+    // while the request limits' shared store (Redis) is down.
+    const shared = route.auth ? [401, 405, 429, 500, 503] : [405, 429, 500, 503];
     for (const status of [...route.problems, ...shared]) {
       responses[String(status)] = {
         description: problemDescriptions[status] ?? 'Problem.',

@@ -8,3 +8,11 @@ export { runQueueContract } from './queueContract';
 export type { QueueContractHarness, QueueContractOptions } from './queueContract';
 export { runStoreContract } from './storeContract/index';
 export type { StoreContractOptions } from './storeContract/index';
+export { runRateLimiterContract } from './rateLimitContract';
+export type {
+  AuthFailureLimiterContractSettings,
+  RateLimiterContractOptions,
+  RateLimiterContractSettings,
+} from './rateLimitContract';
+export { runCircuitSyncContract } from './circuitSyncContract';
+export type { CircuitSyncContractHarness, CircuitSyncContractOptions } from './circuitSyncContract';

@@ -4,9 +4,9 @@ import { builtinNodes, createRegistry } from '@galaxyflow/engine';
 import {
   createGalaxyRouter,
   createInProcessQueue,
-  createSqliteStore,
   tokenAuth,
 } from '@galaxyflow/server-adapter';
+import { createSqliteStore } from '@galaxyflow/server-adapter/sqlite';
 import express from 'express';
 
 const token = process.env.GALAXY_TOKEN;

@@ -4,10 +4,10 @@ import { builtinNodes, createRegistry } from '@galaxyflow/engine';
 import {
   createGalaxyFetchHandler,
   createInProcessQueue,
-  createSqliteStore,
   type GalaxyFetchHandler,
   tokenAuth,
 } from '@galaxyflow/server-adapter';
+import { createSqliteStore } from '@galaxyflow/server-adapter/sqlite';
 
 export const runtime = 'nodejs'; // better-sqlite3 needs Node.js
 export const dynamic = 'force-dynamic'; // every answer depends on the caller

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBus, RunEventListener } from '../events';
+import { createMemoryEventBus, type EventBus } from '../events';
 import type { RunEventRecord } from '../store/types';
 import {
   connected,
@@ -44,30 +44,20 @@ function globEscape(text: string): string {
  */
 export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBus {
   const link = openRedisLink(options, 'createRedisEventBus');
-  const onListenerError =
-    options.onListenerError ??
-    ((error: unknown, runId: string) => console.error(`Run ${runId} event listener failed`, error));
+  // This process's own listeners: the in-process bus does the fan-out (a new one on close
+  // lets every listener go).
+  const localBus = () =>
+    createMemoryEventBus(
+      options.onListenerError ? { onListenerError: options.onListenerError } : {},
+    );
+  let local = localBus();
   const origin = randomUUID();
   const marker = `${origin}|`;
   const channelPrefix = `${link.prefix}run:`;
   const pattern = `${globEscape(channelPrefix)}*`;
-  const listeners = new Map<string, Set<RunEventListener>>();
-  let total = 0;
   let closed = false;
   let subscribed = false;
   const waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-
-  function deliver(runId: string, records: readonly RunEventRecord[]): void {
-    const set = listeners.get(runId);
-    if (!set) return;
-    for (const listener of [...set]) {
-      try {
-        listener(records);
-      } catch (error) {
-        onListenerError(error, runId);
-      }
-    }
-  }
 
   const subscriber = link.subscriber();
   function subscribe(): void {
@@ -87,7 +77,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
     const runId = channel.slice(channelPrefix.length);
     // Unread unless someone here listens, and never a second time for the process that sent it.
-    if (!listeners.has(runId) || message.startsWith(marker)) return;
+    if (local.listenerCount(runId) === 0 || message.startsWith(marker)) return;
     let records: RunEventRecord[];
     try {
       records = JSON.parse(message.slice(message.indexOf('|') + 1)) as RunEventRecord[];
@@ -95,14 +85,14 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       link.onError(error);
       return;
     }
-    deliver(runId, records);
+    local.publish(runId, records);
   });
   subscribe();
 
   return {
     publish(runId, records) {
       if (records.length === 0 || closed) return;
-      deliver(runId, records);
+      local.publish(runId, records);
       // Dropped while Redis is lost: the other processes' streams read the store meanwhile.
       // (While the first connection is made, ioredis holds them until it is up.)
       if (connectionLost(link.command)) return;
@@ -117,29 +107,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
         link.onError(error);
       });
     },
-    subscribe(runId, listener) {
-      let set = listeners.get(runId);
-      if (!set) {
-        set = new Set();
-        listeners.set(runId, set);
-      }
-      // Wrapped so one function subscribed twice counts, and unsubscribes, twice.
-      const entry: RunEventListener = (records) => listener(records);
-      set.add(entry);
-      total += 1;
-      let active = true;
-      return () => {
-        if (!active) return;
-        active = false;
-        total -= 1;
-        const current = listeners.get(runId);
-        current?.delete(entry);
-        if (current?.size === 0) listeners.delete(runId);
-      };
-    },
-    listenerCount(runId) {
-      return runId === undefined ? total : (listeners.get(runId)?.size ?? 0);
-    },
+    subscribe: (runId, listener) => local.subscribe(runId, listener),
+    listenerCount: (runId) => local.listenerCount(runId),
     async ready() {
       if (!subscribed) {
         if (closed) throw new Error('createRedisEventBus: the bus is closed.');
@@ -160,8 +129,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
     async close() {
       if (closed) return;
       closed = true;
-      listeners.clear();
-      total = 0;
+      local = localBus();
       for (const waiter of waiters.splice(0)) {
         waiter.reject(new Error('createRedisEventBus: the bus was closed before it was ready.'));
       }

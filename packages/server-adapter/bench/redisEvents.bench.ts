@@ -12,16 +12,16 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, get, request } from 'node:http';
+import { Agent, get, } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createRegistry, defineNode } from '@galaxyflow/engine';
+import { builtinNodes, createRegistry, } from '@galaxyflow/engine';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { z } from 'zod';
+import { startRedisServer } from '../src/__tests__/support/redis';
 import {
   createGalaxyRouter,
   createInProcessQueue,
@@ -29,45 +29,16 @@ import {
   type EventBus,
   tokenAuth,
 } from '../src/index';
-import { createSqliteStore } from '../src/sqlite';
 import { createRedisEventBus } from '../src/redis/index';
-import { startRedisServer } from '../src/__tests__/support/redis';
+import { createSqliteStore } from '../src/sqlite';
+import { percentile, postJson, TOKEN, tickerNode, USER } from './support';
 
-const TOKEN = 'bench-token-0123456789';
-const USER = 'bench-user';
 const SUBSCRIBERS = 1000;
 const SUBSCRIBER_PROCESSES = 2;
 const EVENTS_PER_SECOND = 10;
 const STREAM_SECONDS = 6;
 const TARGET_P99_MS = 100;
 const PREFIX = 'bench:';
-
-/** Streams one delta every `1000 / rate` ms for `seconds`, once `context.ready()` says so. */
-const tickerNode = defineNode({
-  type: 'ticker',
-  label: 'Ticker',
-  category: 'Bench',
-  inputs: {},
-  outputs: { out: { type: 'text' } },
-  data: z.object({ rate: z.number(), seconds: z.number(), waitMs: z.number() }),
-  async run({ data, emit, signal, context }) {
-    const ready = context.ready as () => boolean;
-    const giveUp = Date.now() + data.waitMs;
-    while (!ready() && Date.now() < giveUp) await new Promise((resolve) => setTimeout(resolve, 20));
-    // Let the last streams finish their replay before the first tick.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const total = data.rate * data.seconds;
-    const started = performance.now();
-    for (let i = 0; i < total && !signal.aborted; i++) {
-      const due = started + (i * 1000) / data.rate;
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
-      emit(`tick ${i}`);
-    }
-    // Closing 1,000 streams at once is harness cost, not delivery: keep it out of the last tick.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    return { out: 'done' };
-  },
-});
 
 const registry = createRegistry([...builtinNodes, tickerNode]);
 
@@ -136,39 +107,6 @@ async function serveWorker(dbPath: string, redisUrl: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 // Load generator
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function postJson(port: number, path: string, body: unknown): Promise<{ runId: string }> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve(JSON.parse(text) as { runId: string }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 function started<T>(child: ChildProcess): Promise<T> {
   return new Promise<T>((resolve, reject) => {

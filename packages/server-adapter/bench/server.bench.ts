@@ -17,12 +17,11 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import express from 'express';
 import { pino } from 'pino';
-import { createGalaxyRouter, type RunQueue, tokenAuth } from '../src/index';
+import { createGalaxyRouter, tokenAuth } from '../src/index';
 import { createSqliteStore } from '../src/sqlite';
+import { idleQueue, percentile, TOKEN, USER } from './support';
 
 const RUNS = 100_000;
-const TOKEN = 'bench-token-0123456789';
-const USER = 'bench-user';
 const RATE = 500;
 const RATE_SECONDS = 4;
 const THROUGHPUT_REQUESTS = 4_000;
@@ -38,12 +37,7 @@ interface Ports {
 
 async function serve(dbPath: string): Promise<void> {
   const store = createSqliteStore({ path: dbPath });
-  const queue: RunQueue = {
-    enqueue: async () => undefined,
-    cancel: async () => {},
-    start: async () => {},
-    stop: async () => {},
-  };
+  const queue = idleQueue();
   const api = express();
   api.use(
     '/api',
@@ -211,10 +205,6 @@ interface Stats {
   rps: number;
   p50: number;
   p99: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 function summarize(latencies: number[], seconds: number): Stats {

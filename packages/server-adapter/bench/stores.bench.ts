@@ -19,13 +19,12 @@ import express from 'express';
 import pg from 'pg';
 import { pino } from 'pino';
 import { startTestPostgres } from '../src/__tests__/support/postgres';
-import { createGalaxyRouter, type GalaxyStore, type RunQueue, tokenAuth } from '../src/index';
+import { createGalaxyRouter, type GalaxyStore, tokenAuth } from '../src/index';
 import { createPostgresStore } from '../src/postgres';
 import { createSqliteStore } from '../src/sqlite';
+import { idleQueue, percentile, TOKEN, USER } from './support';
 
 const RUNS = 100_000;
-const TOKEN = 'bench-token-0123456789';
-const USER = 'bench-user';
 const RATE = 500;
 const SLICES = 4;
 const TARGET_P99_MS = 20;
@@ -39,12 +38,7 @@ interface Ports {
 // Server side (child process)
 
 async function listen(store: GalaxyStore): Promise<number> {
-  const queue: RunQueue = {
-    enqueue: async () => undefined,
-    cancel: async () => {},
-    start: async () => {},
-    stop: async () => {},
-  };
+  const queue = idleQueue();
   const app = express();
   app.use(
     '/api',
@@ -168,9 +162,6 @@ async function oneSecond(call: () => Promise<number>): Promise<number[]> {
   await Promise.all(pending);
   return latencies;
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'galaxy-stores-bench-'));

@@ -1,15 +1,9 @@
 import type { Pool } from 'pg';
 import { hostError } from '../../errors';
+import type { Migration } from '../sql/query';
 
-/**
- * Versioned schema changes for Postgres, applied in order when a store opens. The table
- * `galaxy_migrations` records each one applied. Never edit a released migration: add the next.
- */
-export interface PostgresMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
+/** Postgres's schema changes; the table `galaxy_migrations` records each one applied. */
+export type PostgresMigration = Migration;
 
 /**
  * The columns and their meaning are SQLite's (so both stores share their SQL and row

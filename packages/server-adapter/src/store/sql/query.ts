@@ -9,6 +9,16 @@ import type { Row } from './rows';
  * parameters that both databases accept; what differs between them sits in `SqlDialect`.
  */
 
+/**
+ * One versioned schema change of a SQL store, applied in order when the store opens. Never
+ * edit a released migration: add the next.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
 /** Named parameters of a statement: `@name` in the SQL. */
 export type Params = Record<string, unknown>;
 

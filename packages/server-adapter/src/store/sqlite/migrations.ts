@@ -1,16 +1,10 @@
 import type Database from 'better-sqlite3';
 import { hostError } from '../../errors';
+import type { Migration } from '../sql/query';
 
-/**
- * Versioned schema changes, applied in order at open. `PRAGMA user_version` records the
- * last one applied. Never edit a released migration: add the next one.
- */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration };
 
+/** SQLite's schema changes; `PRAGMA user_version` records the last one applied. */
 export const migrations: readonly Migration[] = [
   {
     version: 1,

@@ -211,7 +211,8 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
         break;
       }
     }
-    if (allowed.length === 0) return undefined;
+    // No route has this path: the binding answers it.
+    if (pattern === undefined) return undefined;
 
     let userId: string | undefined;
     let response: CoreResponse;
@@ -366,13 +367,13 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
     const line = {
       requestId,
       method,
-      route: pattern ?? path,
+      route: pattern,
       status: response.status,
       durationMs: Math.round(durationMs * 1000) / 1000,
       userId,
     };
     metrics?.request({
-      route: pattern ?? INVALID_PATH_ROUTE,
+      route: pattern,
       method,
       status: response.status,
       seconds: durationMs / 1000,

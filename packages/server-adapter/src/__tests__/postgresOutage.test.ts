@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { builtinNodes, createRegistry } from '@galaxyflow/engine';
 import express from 'express';
 import { pino } from 'pino';
@@ -184,4 +184,73 @@ describe('Postgres going down and coming back', () => {
       await store.close();
     }
   }, 60_000);
+});
+
+/**
+ * A server on its way down can accept a connection and, in the same packet, say it is ready and
+ * that it is terminating the connection. This one does exactly that, every time.
+ */
+async function startDyingServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const message = (type: string, body: Buffer) => {
+    const head = Buffer.alloc(5);
+    head.write(type, 0, 'latin1');
+    head.writeInt32BE(body.length + 4, 1);
+    return Buffer.concat([head, body]);
+  };
+  const authOk = message('R', Buffer.from([0, 0, 0, 0]));
+  const ready = message('Z', Buffer.from('I', 'latin1'));
+  const fields = [
+    'SFATAL',
+    'VFATAL',
+    'C57P01',
+    'Mterminating connection due to administrator command',
+  ];
+  const terminating = message('E', Buffer.from(`${fields.join('\0')}\0\0`, 'utf8'));
+  const sockets = new Set<import('node:net').Socket>();
+  const tcp = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    // The startup message is the first thing a client sends; answer it with all three at once.
+    socket.once('data', () => {
+      socket.end(Buffer.concat([authOk, ready, terminating]));
+    });
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const { port } = tcp.address() as AddressInfo;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/galaxy`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        tcp.close(() => resolve());
+      }),
+  };
+}
+
+describe('a connection the server ends as it opens', () => {
+  it('fails the operation with E_STORE_UNAVAILABLE instead of crashing the process', async () => {
+    const dying = await startDyingServer();
+    const store = await createPostgresStore({ connectionString: dying.url, migrate: false });
+    try {
+      // Without a listener on the fresh connection, its `error` event is an uncaught exception
+      // (vitest fails the run on it); with one, each attempt is refused like any outage.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(store.ping()).rejects.toMatchObject({ code: 'E_STORE_UNAVAILABLE' });
+      }
+    } finally {
+      await store.close();
+      await dying.close();
+    }
+  });
+
+  it('refuses to open on it, reporting the outage, when migrations run at start', async () => {
+    const dying = await startDyingServer();
+    try {
+      await expect(createPostgresStore({ connectionString: dying.url })).rejects.toMatchObject({
+        code: 'E_STORE_UNAVAILABLE',
+      });
+    } finally {
+      await dying.close();
+    }
+  });
 });

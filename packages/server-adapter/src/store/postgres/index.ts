@@ -76,6 +76,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     // the next operation opens a new one and reports the outage itself if it lasts.
     pool.on('error', () => {});
   }
+  // A server shutting down can send "ready" and "terminating connection" in one packet: the pool
+  // hands the connection out on the first and the client reports the second as an `error` event
+  // before whoever asked for it can listen, crashing the process. Every connection gets a listener
+  // of its own as it opens; the statement that next uses it fails and reports the outage.
+  pool.on('connect', keepConnectionErrors);
   try {
     if (options.migrate ?? true)
       await migratePostgres(pool, options.migrations ?? postgresMigrations);
@@ -115,4 +120,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
   );
   return Object.assign(store, { pool });
+}
+
+function keepConnectionErrors(client: pg.PoolClient): void {
+  client.on('error', () => {});
 }

@@ -66,15 +66,23 @@ const entries = [
   { pkg: 'server-adapter', subpath: '.', name: 'createGalaxyFetchHandler', platform: 'node' },
   { pkg: 'server-adapter', subpath: './client', name: 'createGalaxyClient', platform: 'browser' },
   { pkg: 'server-adapter', subpath: './testing', name: 'runStoreContract', platform: 'node' },
-  { pkg: 'server-adapter', subpath: './metrics', name: 'createPrometheusMetrics', platform: 'node' },
+  {
+    pkg: 'server-adapter',
+    subpath: './metrics',
+    name: 'createPrometheusMetrics',
+    platform: 'node',
+  },
   { pkg: 'server-adapter', subpath: './sqlite', name: 'createSqliteStore', platform: 'node' },
   { pkg: 'server-adapter', subpath: './postgres', name: 'createPostgresStore', platform: 'node' },
   { pkg: 'server-adapter', subpath: './redis', name: 'createRedisEventBus', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './bullmq', name: 'createBullMQWorker', platform: 'node' },
 ];
 
 // Database drivers are optional peers behind their own entry points: a host on one store must
 // not load another's driver (a native addon it may not have built) by importing the root.
-const driverFree = [{ pkg: 'server-adapter', subpath: '.', drivers: ['better-sqlite3', 'pg'] }];
+const driverFree = [
+  { pkg: 'server-adapter', subpath: '.', drivers: ['better-sqlite3', 'pg', 'ioredis', 'bullmq'] },
+];
 
 // A native addon cannot be bundled, and a database driver is the host's to install next to
 // the bundle.

@@ -66,6 +66,7 @@ const entries = [
   { pkg: 'server-adapter', subpath: '.', name: 'createGalaxyFetchHandler', platform: 'node' },
   { pkg: 'server-adapter', subpath: './client', name: 'createGalaxyClient', platform: 'browser' },
   { pkg: 'server-adapter', subpath: './testing', name: 'runStoreContract', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './testing/servers', name: 'startTestPostgres', platform: 'node' },
   {
     pkg: 'server-adapter',
     subpath: './metrics',

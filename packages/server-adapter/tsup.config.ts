@@ -5,6 +5,7 @@ export default defineConfig((options) => ({
     index: 'src/index.ts',
     'client/index': 'src/client/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'testing/servers/index': 'src/testing/servers/index.ts',
     'metrics/index': 'src/metrics/index.ts',
     'sqlite/index': 'src/sqlite.ts',
     'postgres/index': 'src/postgres.ts',

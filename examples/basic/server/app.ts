@@ -8,7 +8,6 @@ import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
 import {
   createGalaxyRouter,
-  createInProcessQueue,
   type GalaxyLimits,
   type GalaxyStore,
   type RunRetention,
@@ -18,7 +17,8 @@ import {
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config';
-import { openWritableStore, prepareDataDir } from './dataDir';
+import { openShared, type Runner } from './backend';
+import { prepareDataDir } from './dataDir';
 import { startObservability } from './observability';
 import { plainErrors } from './plainErrors';
 import { resolveTokens } from './tokens';
@@ -48,24 +48,31 @@ export interface AppOptions {
   clientDir?: string;
 }
 
-/** The whole reference app: API on the embedded defaults plus the built editor page. */
+/**
+ * The whole reference app: API and editor page on the embedded defaults, or in cluster mode
+ * (DATABASE_URL and REDIS_URL) the API, a worker or both as `ROLE` says.
+ */
 export async function createApp(config: AppConfig, options: AppOptions): Promise<App> {
   const dataDir = prepareDataDir(config.DATA_DIR);
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
 
   const registry = options.registry ?? createRegistry(builtinNodes);
-  const store = await openWritableStore(dataDir);
-  const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
+  const shared = await openShared(config, dataDir, logger);
+  const { store } = shared;
+  const providers = createProvidersFromEnv(
+    options.env,
+    [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv],
+    shared.circuitSync ? { circuitSync: shared.circuitSync } : {},
+  );
   const observability = await startObservability(config, logger);
   const { onError, metrics } = observability;
-  const queue = createInProcessQueue({
-    store,
+  const runner: Runner = shared.runner({
     registry,
     context: options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
     logger,
-    ...(onError ? { onError } : {}),
-    ...(metrics ? { metrics } : {}),
+    onError,
+    metrics,
   });
 
   const retention = startRetention(config, store, logger);
@@ -86,37 +93,32 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
-  app.use(
-    '/api',
-    createGalaxyRouter({
-      auth: tokenAuth({ tokens }),
-      store,
-      queue,
-      registry,
-      logger,
-      limits,
-      ...(retention ? { retention: retention.policy } : {}),
-      ...(onError ? { onError } : {}),
-      ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),
-    }),
-  );
-
-  const clientDir = options.clientDir ?? CLIENT_DIR;
-  if (existsSync(join(clientDir, 'index.html'))) {
-    app.use('/assets', express.static(join(clientDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
-    app.use(express.static(clientDir, { index: false }));
-    app.get('/{*path}', (_req, res) => {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(join(clientDir, 'index.html'));
-    });
+  if (runner.queue) {
+    app.use(
+      '/api',
+      createGalaxyRouter({
+        auth: tokenAuth({ tokens }),
+        store,
+        queue: runner.queue,
+        registry,
+        logger,
+        limits,
+        ...(runner.events ? { events: runner.events } : {}),
+        ...(shared.limits ?? {}),
+        ...(retention ? { retention: retention.policy } : {}),
+        ...(onError ? { onError } : {}),
+        ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),
+      }),
+    );
   } else {
-    app.get('/', (_req, res) => {
-      res.status(503).type('text').send('The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.');
-    });
+    // A worker-only process serves no API: liveness and readiness for the orchestrator.
+    app.use('/api', workerHealth(store, runner, logger));
   }
+
+  if (runner.queue) serveEditor(app, options.clientDir ?? CLIENT_DIR);
   app.use(plainErrors(logger));
 
-  await queue.start();
+  await runner.worker?.start();
   let closed = false;
   return {
     app,
@@ -125,8 +127,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       if (closed) return;
       closed = true;
       await retention?.stop();
-      await queue.stop({ deadlineMs });
-      await store.close();
+      await runner.close(deadlineMs);
+      await shared.close();
       await observability.flush();
     },
   };
@@ -144,4 +146,42 @@ function startRetention(config: AppConfig, store: GalaxyStore, logger: Logger): 
     intervalMs: config.RUN_RETENTION_INTERVAL_MINUTES * 60 * 1000,
     logger,
   });
+}
+
+function serveEditor(app: Express, clientDir: string): void {
+  if (existsSync(join(clientDir, 'index.html'))) {
+    app.use('/assets', express.static(join(clientDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+    app.use(express.static(clientDir, { index: false }));
+    app.get('/{*path}', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(join(clientDir, 'index.html'));
+    });
+  } else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text').send('The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.');
+    });
+  }
+}
+
+/** `/health` (alive) and `/ready` (the database takes a write and the worker takes work) for a worker-only process. */
+function workerHealth(store: GalaxyStore, runner: Runner, logger: Logger): express.Router {
+  const router = express.Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/ready', async (_req, res) => {
+    try {
+      await store.checkWritable();
+      await runner.worker?.checkReady();
+      res.json({ status: 'ok' });
+    } catch (error) {
+      logger.error({ err: error }, 'readiness check failed');
+      res
+        .status(503)
+        .setHeader('Retry-After', '5')
+        .type('application/problem+json')
+        .send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'E_UNAVAILABLE', detail: 'This worker cannot take work now.' }));
+    }
+  });
+  return router;
 }

@@ -4,7 +4,7 @@ import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, EnvSchema, loadConfig } from './config';
+import { ConfigError, EnvSchema, isClusterMode, loadConfig } from './config';
 
 /** The start-up message for an environment, or undefined when it is valid. */
 function startupError(env: Record<string, string>): string | undefined {
@@ -130,6 +130,37 @@ describe('every variable is declared and documented', () => {
 
   it.each(Object.keys(EnvSchema.shape))('.env.example has a line for %s', (name) => {
     expect(documented).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  });
+});
+
+describe('cluster mode settings', () => {
+  const cluster = { DATABASE_URL: 'postgres://galaxy:secret@db:5432/galaxy', REDIS_URL: 'redis://redis:6379' };
+
+  it('runs on the embedded defaults unless both DATABASE_URL and REDIS_URL are set', () => {
+    expect(isClusterMode(loadConfig({}))).toBe(false);
+    const config = loadConfig({ ...cluster, ROLE: 'worker' });
+    expect(isClusterMode(config)).toBe(true);
+    expect(config.ROLE).toBe('worker');
+    expect(loadConfig(cluster).ROLE).toBe('all');
+  });
+
+  it('refuses half a cluster, a role without one, and URLs of the wrong kind, naming the variable', () => {
+    expect(startupError({ DATABASE_URL: cluster.DATABASE_URL })).toContain('Cluster mode needs both DATABASE_URL and REDIS_URL; REDIS_URL is not set');
+    expect(startupError({ REDIS_URL: cluster.REDIS_URL })).toContain('DATABASE_URL is not set');
+    expect(startupError({ ROLE: 'api' })).toContain('ROLE=api splits the API and the workers into processes, which needs cluster mode');
+    expect(startupError({ ...cluster, ROLE: 'scheduler' })).toContain('ROLE must be one of all, api, worker');
+    expect(startupError({ ...cluster, DATABASE_URL: 'mysql://db/galaxy' })).toContain('DATABASE_URL must be a postgres:// URL');
+    expect(startupError({ ...cluster, REDIS_URL: 'http://redis:6379' })).toContain('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(startupError({ WORKER_CONCURRENCY: '0' })).toContain('WORKER_CONCURRENCY must be at least 1');
+  });
+
+  it('docker-compose.yml sets only variables the app reads', () => {
+    const compose = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8');
+    const environment = [...compose.matchAll(/^ {4}([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]);
+    const inline = [...compose.matchAll(/\{ <<: \*env, ([A-Z_]+):/g)].map((match) => match[1]);
+    const named = [...new Set([...environment, ...inline])].filter((name) => !name?.startsWith('POSTGRES_'));
+    expect(named).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'ROLE', 'AUTH_TOKENS']));
+    expect(Object.keys(EnvSchema.shape)).toEqual(expect.arrayContaining(named));
   });
 });
 

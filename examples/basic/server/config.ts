@@ -34,6 +34,8 @@ const count = (name: string, example: string, fallback: number) =>
     .transform(Number)
     .default(fallback);
 
+const ROLES = ['all', 'api', 'worker'] as const;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -105,6 +107,38 @@ export const EnvSchema = z
     SENTRY_ENVIRONMENT: value('SENTRY_ENVIRONMENT', 'production'),
     /** Serves Prometheus metrics at /api/metrics to this bearer token. */
     METRICS_TOKEN: z.string().trim().min(24, 'METRICS_TOKEN must be at least 24 random characters (openssl rand -hex 16).').optional(),
+    /** Cluster mode: runs, workflows and users in this PostgreSQL database instead of DATA_DIR's SQLite file. */
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'DATABASE_URL must be a postgres:// URL, e.g. DATABASE_URL=postgres://galaxy:secret@db:5432/galaxy.')
+      .optional(),
+    /** Cluster mode: the run queue (BullMQ), live events, rate limits and circuit breakers on this Redis. */
+    REDIS_URL: z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\/\S+$/, 'REDIS_URL must be a redis:// or rediss:// URL, e.g. REDIS_URL=redis://redis:6379.')
+      .optional(),
+    /** What this process does in cluster mode: serve the API (and editor), execute runs, or both. */
+    ROLE: z.enum(ROLES, { error: `ROLE must be one of ${ROLES.join(', ')}, e.g. ROLE=worker.` }).default('all'),
+    /** Runs this process executes at once (workers). */
+    WORKER_CONCURRENCY: count('WORKER_CONCURRENCY', '4', 4).pipe(
+      z.number().min(1, 'WORKER_CONCURRENCY must be at least 1, e.g. WORKER_CONCURRENCY=4.'),
+    ),
+    /**
+     * How long a worker's hold on a run lasts without renewal: when a worker dies, another takes
+     * its runs over this long after it last renewed (they resume; finished nodes are kept).
+     */
+    RUN_LEASE_MS: ms('RUN_LEASE_MS', 30000).default(30_000),
+    /**
+     * Takeovers after a worker died that a run survives; one more ends it FAILED
+     * (E_RUN_INTERRUPTED), so a run that crashes every worker it lands on stops doing so.
+     */
+    RUN_MAX_INTERRUPTIONS: count('RUN_MAX_INTERRUPTIONS', '2', 2),
+    /** Runs one user may have executing at once, across every worker. */
+    MAX_RUNS_PER_USER: count('MAX_RUNS_PER_USER', '2', 2).pipe(
+      z.number().min(1, 'MAX_RUNS_PER_USER must be at least 1, e.g. MAX_RUNS_PER_USER=2.'),
+    ),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, e.g. LOG_LEVEL=info.` })
       .default('info'),
@@ -125,6 +159,21 @@ export const EnvSchema = z
         code: 'custom',
         path: ['HEADERS_TIMEOUT_MS'],
         message: `HEADERS_TIMEOUT_MS (${env.HEADERS_TIMEOUT_MS}) must not exceed REQUEST_TIMEOUT_MS (${env.REQUEST_TIMEOUT_MS}): the headers are part of the request.`,
+      });
+    }
+    // Half a cluster would split the work between two places that cannot see each other.
+    if ((env.DATABASE_URL === undefined) !== (env.REDIS_URL === undefined)) {
+      const missing = env.DATABASE_URL === undefined ? 'DATABASE_URL' : 'REDIS_URL';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `Cluster mode needs both DATABASE_URL and REDIS_URL; ${missing} is not set. Set it, or unset the other to run on the embedded defaults.`,
+      });
+    } else if (env.DATABASE_URL === undefined && env.ROLE !== 'all') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ROLE'],
+        message: `ROLE=${env.ROLE} splits the API and the workers into processes, which needs cluster mode: set DATABASE_URL and REDIS_URL, or unset ROLE.`,
       });
     }
     // Provider settings that would be ignored in silence: the engine's own check reads only
@@ -151,4 +200,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || 'environment'}: ${issue.message}`);
   throw new ConfigError(`The app cannot start; fix these settings (see .env.example):\n${lines.join('\n')}`);
+}
+
+/** True when the app runs on PostgreSQL + Redis + BullMQ instead of the embedded defaults. */
+export function isClusterMode(config: AppConfig): config is AppConfig & { DATABASE_URL: string; REDIS_URL: string } {
+  return config.DATABASE_URL !== undefined && config.REDIS_URL !== undefined;
 }

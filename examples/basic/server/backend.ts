@@ -119,14 +119,6 @@ export async function openShared(
     };
   }
 
-  let store: GalaxyStore;
-  try {
-    store = await createPostgresStore({ connectionString: config.DATABASE_URL });
-  } catch (error) {
-    throw new ConfigError(
-      `The app cannot start: the PostgreSQL database at DATABASE_URL (${redact(config.DATABASE_URL)}) cannot be used (${(error as Error).message}). Start it, or set DATABASE_URL to a database that runs.`,
-    );
-  }
   let redis: Awaited<ReturnType<typeof connectRedis>>;
   try {
     redis = await connectRedis({
@@ -135,8 +127,16 @@ export async function openShared(
       onError: (error) => logger.error({ err: error }, 'Redis connection trouble; reconnecting'),
     });
   } catch (error) {
-    await store.close();
     throw new ConfigError(`The app cannot start: ${(error as Error).message}`);
+  }
+  let store: GalaxyStore;
+  try {
+    store = await createPostgresStore({ connectionString: config.DATABASE_URL });
+  } catch (error) {
+    redis.disconnect();
+    throw new ConfigError(
+      `The app cannot start: the PostgreSQL database at DATABASE_URL (${redact(config.DATABASE_URL)}) cannot be used (${(error as Error).message}). Start it, or set DATABASE_URL to a database that runs.`,
+    );
   }
   const quiet = (what: string) => (error: unknown) =>
     logger.warn({ err: error }, `${what}: Redis trouble`);

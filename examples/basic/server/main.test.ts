@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRedisServer } from '@galaxyflow/server-adapter/testing/servers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -23,7 +24,14 @@ function start(env: Record<string, string>) {
   writeFileSync(emptyEnvFile, '');
   return spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: APP_DIR,
-    env: { PATH: process.env.PATH, HOME: dir, DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent', ENV_FILE: emptyEnvFile, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      DATA_DIR: join(dir, 'data'),
+      LOG_LEVEL: 'silent',
+      ENV_FILE: emptyEnvFile,
+      ...env,
+    },
     encoding: 'utf8',
     timeout: 20_000,
   });
@@ -56,7 +64,9 @@ describe('server/main.ts start-up errors', () => {
     it('says the port is in use and what to set, instead of claiming to run', () => {
       const child = start({ HOST: '127.0.0.1', PORT: String(port) });
       expect(child.status, child.stderr).toBe(1);
-      expect(child.stderr).toContain(`The app cannot start: port ${port} is in use. Set PORT to another port (PORT=0 picks a free one)`);
+      expect(child.stderr).toContain(
+        `The app cannot start: port ${port} is in use. Set PORT to another port (PORT=0 picks a free one)`,
+      );
       expect(child.stdout).not.toContain('Galaxy Flow is running');
     });
   });
@@ -80,28 +90,97 @@ describe('server/main.ts start-up errors', () => {
   it('DATA_DIR is a file', () => {
     const file = join(dir, 'not-a-folder');
     writeFileSync(file, 'x');
-    expectOneLine(start({ DATA_DIR: file }), `DATA_DIR=${file}`, 'is a file, not a folder', 'Point DATA_DIR at a folder');
+    expectOneLine(
+      start({ DATA_DIR: file }),
+      `DATA_DIR=${file}`,
+      'is a file, not a folder',
+      'Point DATA_DIR at a folder',
+    );
   });
 
   it('DATA_DIR cannot be created (a parent is a file)', () => {
     writeFileSync(join(dir, 'file'), 'x');
     const target = join(dir, 'file', 'data');
-    expectOneLine(start({ DATA_DIR: target }), `DATA_DIR=${target}`, 'cannot be created (ENOTDIR)', 'point DATA_DIR at a folder');
+    expectOneLine(
+      start({ DATA_DIR: target }),
+      `DATA_DIR=${target}`,
+      'cannot be created (ENOTDIR)',
+      'point DATA_DIR at a folder',
+    );
   });
 
   it.skipIf(!existsSync('/sys/kernel'))('DATA_DIR is not writable', () => {
-    expectOneLine(start({ DATA_DIR: '/sys/kernel' }), 'DATA_DIR=/sys/kernel', 'is not writable by this user', 'write access');
+    expectOneLine(
+      start({ DATA_DIR: '/sys/kernel' }),
+      'DATA_DIR=/sys/kernel',
+      'is not writable by this user',
+      'write access',
+    );
   });
 
   it('the login token file cannot be written', () => {
     const data = join(dir, 'data');
     mkdirSync(join(data, 'auth-token'), { recursive: true });
-    expectOneLine(start({ DATA_DIR: data }), `${join(data, 'auth-token')} (in DATA_DIR)`, 'set AUTH_TOKENS');
+    expectOneLine(
+      start({ DATA_DIR: data }),
+      `${join(data, 'auth-token')} (in DATA_DIR)`,
+      'set AUTH_TOKENS',
+    );
   });
 
   it('the database cannot be written', () => {
     const data = join(dir, 'data');
     mkdirSync(join(data, 'galaxy.db'), { recursive: true });
-    expectOneLine(start({ DATA_DIR: data }), `the database ${join(data, 'galaxy.db')} (in DATA_DIR)`, 'writable by this user');
+    expectOneLine(
+      start({ DATA_DIR: data }),
+      `the database ${join(data, 'galaxy.db')} (in DATA_DIR)`,
+      'writable by this user',
+    );
+  });
+
+  describe('in cluster mode', () => {
+    /** A loopback port nothing listens on. */
+    async function closedPort(): Promise<number> {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as { port: number };
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+
+    it('Redis does not answer: names REDIS_URL and exits', async () => {
+      const port = await closedPort();
+      const child = start({
+        DATABASE_URL: 'postgres://galaxy@127.0.0.1:1/galaxy',
+        REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`,
+      });
+      expectOneLine(
+        child,
+        `Redis at redis://:***@127.0.0.1:${port}`,
+        '(REDIS_URL) did not answer',
+        'set REDIS_URL to a server that runs',
+      );
+      // The password never reaches the output.
+      expect(child.stderr).not.toContain('hunter2');
+    });
+
+    it('the database does not answer: names DATABASE_URL and exits', async () => {
+      const redis = await startRedisServer();
+      try {
+        const port = await closedPort();
+        const child = start({
+          DATABASE_URL: `postgres://galaxy:hunter2@127.0.0.1:${port}/galaxy`,
+          REDIS_URL: redis.url,
+        });
+        expectOneLine(
+          child,
+          `DATABASE_URL (postgres://galaxy:***@127.0.0.1:${port}/galaxy) cannot be used`,
+          'set DATABASE_URL to a database that runs',
+        );
+        expect(child.stderr).not.toContain('hunter2');
+      } finally {
+        await redis.close();
+      }
+    });
   });
 });

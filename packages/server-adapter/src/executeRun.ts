@@ -126,6 +126,11 @@ export type ExecuteRunOutcome =
   | { outcome: 'lost'; runId: string };
 
 const DEFAULT_LEASE_MS = 30_000;
+const ADMITTED = {
+  maxNodes: Number.MAX_SAFE_INTEGER,
+  maxEdges: Number.MAX_SAFE_INTEGER,
+  maxBytes: Number.MAX_SAFE_INTEGER,
+} as const;
 const DEFAULT_RUN_TIMEOUT_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_INTERRUPTIONS = 2;
 
@@ -414,6 +419,10 @@ export async function executeClaimedRun(
           }
         },
         context: { ...deps.context, userId: run.ownerId },
+        // Size limits are the API's to apply when it accepts a run (the router's
+        // `limits.workflow`, which a host may raise); the worker still checks the graph against
+        // its registry, but does not refuse a run the API admitted for being large.
+        limits: ADMITTED,
         now,
         ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
         ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),

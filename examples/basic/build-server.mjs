@@ -5,9 +5,8 @@
 // Packages stay external and load from node_modules as they would for any host.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: { main: 'server/main.ts' },
-  outdir: 'dist-server',
+/** How the server is bundled; the cluster test builds a copy of its own the same way. */
+export const serverBuild = {
   bundle: true,
   packages: 'external',
   platform: 'node',
@@ -15,4 +14,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-});
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await build({ ...serverBuild, entryPoints: { main: 'server/main.ts' }, outdir: 'dist-server' });
+}

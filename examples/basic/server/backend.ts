@@ -1,11 +1,16 @@
-import type { CircuitSync, NodeRegistry, RunContext } from '@galaxyflow/engine';
 import {
+  type CircuitSync,
+  type NodeRegistry,
+  type RunContext,
+  redactUrls,
+} from '@galaxyflow/engine';
+import {
+  type AuthFailureLimiter,
   createInProcessQueue,
   type ErrorHook,
   type EventBus,
   type GalaxyStore,
   type RateLimiter,
-  type AuthFailureLimiter,
   type RunQueue,
   type WorkerMetrics,
 } from '@galaxyflow/server-adapter';
@@ -67,17 +72,6 @@ export interface Runner {
   close(deadlineMs: number): Promise<void>;
 }
 
-/** `postgres://user:***@host/db`: the URL as logs and messages may show it. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an unparseable URL)';
-  }
-}
-
 export async function openShared(
   config: AppConfig,
   dataDir: string,
@@ -135,7 +129,7 @@ export async function openShared(
   } catch (error) {
     redis.disconnect();
     throw new ConfigError(
-      `The app cannot start: the PostgreSQL database at DATABASE_URL (${redact(config.DATABASE_URL)}) cannot be used (${(error as Error).message}). Start it, or set DATABASE_URL to a database that runs.`,
+      `The app cannot start: the PostgreSQL database at DATABASE_URL (${redactUrls(config.DATABASE_URL)}) cannot be used (${(error as Error).message}). Start it, or set DATABASE_URL to a database that runs.`,
     );
   }
   const quiet = (what: string) => (error: unknown) =>

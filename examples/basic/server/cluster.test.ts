@@ -15,6 +15,7 @@ import {
 import { build } from 'esbuild';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverBuild } from '../build-server.mjs';
 
 /**
  * The reference app in cluster mode, as real processes: 2 API instances and 2 workers on one
@@ -51,17 +52,7 @@ beforeAll(async () => {
   // The server as `npm start` ships it (see build-server.mjs), built here from this checkout's
   // sources into a folder of its own, so it starts in a fraction of a second when a test
   // restarts a killed worker.
-  await build({
-    entryPoints: [join(APP_DIR, 'server/main.ts')],
-    outfile: SERVER,
-    bundle: true,
-    packages: 'external',
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  await build({ ...serverBuild, entryPoints: [join(APP_DIR, 'server/main.ts')], outfile: SERVER });
   [postgres, redis, llm] = await Promise.all([
     startTestPostgres(),
     startRedisServer(),

@@ -174,7 +174,7 @@ describe('server/main.ts start-up errors', () => {
         });
         expectOneLine(
           child,
-          `DATABASE_URL (postgres://galaxy:***@127.0.0.1:${port}/galaxy) cannot be used`,
+          `DATABASE_URL (postgres://***@127.0.0.1:${port}/galaxy) cannot be used`,
           'set DATABASE_URL to a database that runs',
         );
         expect(child.stderr).not.toContain('hunter2');

@@ -4,7 +4,13 @@ import { hostError } from '../errors';
 import type { EventBus } from '../events';
 import { defaultWorkerLogger } from '../executeRun';
 import type { EnqueueInfo, RunQueue } from '../queue';
-import { connected, redisCall, watchConnection } from '../redis/connection';
+import {
+  connected,
+  outageReporter,
+  quitClients,
+  redisCall,
+  watchConnection,
+} from '../redis/connection';
 import { createRunPool, type RunPoolOptions } from '../worker/runPool';
 
 /** How the BullMQ queue and worker reach Redis, and where their keys live. */
@@ -116,31 +122,12 @@ function links(options: BullMQConnectionOptions, factory: string): Links {
         : typeof connection === 'string'
           ? new Redis(connection, settings)
           : new Redis({ ...connection, ...settings });
-      let down = false;
-      redis.on('error', (error: unknown) => {
-        if (down) return;
-        down = true;
-        onError(error);
-      });
-      redis.on('ready', () => {
-        down = false;
-      });
+      outageReporter(onError, redis);
       watchConnection(redis);
       owned.push(redis);
       return redis;
     },
-    async close() {
-      await Promise.all(
-        owned.splice(0).map(async (redis) => {
-          try {
-            if (redis.status === 'ready') await redis.quit();
-            else redis.disconnect();
-          } catch {
-            redis.disconnect();
-          }
-        }),
-      );
-    },
+    close: () => quitClients(owned.splice(0)),
   };
 }
 

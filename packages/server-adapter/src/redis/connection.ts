@@ -130,7 +130,7 @@ export function redisScript(source: string): RedisScript {
 }
 
 /** Logs an outage once, and its end; what the adapters do unless given `onError`. */
-function outageReporter(onError: (error: unknown) => void, client: Redis) {
+export function outageReporter(onError: (error: unknown) => void, client: Redis) {
   let down = false;
   client.on('error', (error: unknown) => {
     if (down) return;
@@ -208,19 +208,22 @@ export function openRedisLink(options: RedisConnectionOptions, factory: string):
       }
       return subscriber;
     },
-    async close() {
-      await Promise.all(
-        owned.splice(0).map(async (client) => {
-          try {
-            if (client.status === 'ready') await client.quit();
-            else client.disconnect();
-          } catch {
-            client.disconnect();
-          }
-        }),
-      );
-    },
+    close: () => quitClients(owned.splice(0)),
   };
+}
+
+/** Closes connections: politely (QUIT) when connected, at once otherwise. */
+export async function quitClients(clients: readonly Redis[]): Promise<void> {
+  await Promise.all(
+    clients.map(async (client) => {
+      try {
+        if (client.status === 'ready') await client.quit();
+        else client.disconnect();
+      } catch {
+        client.disconnect();
+      }
+    }),
+  );
 }
 
 export interface ConnectRedisOptions {

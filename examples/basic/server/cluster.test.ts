@@ -227,6 +227,19 @@ describe('the reference app as a cluster: 2 API instances, 2 workers, PostgreSQL
         .slice(0, 12)
         .map((run) => ({ run, events: follow(apis[1 - run.via]!, run.user, run.runId) }));
 
+      // The per-user cap (MAX_RUNS_PER_USER=3) holds across both workers: sampled throughout.
+      let mostRunning = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const { rows } = await db.query<{ n: string }>(
+            "SELECT count(*) AS n FROM runs WHERE status = 'RUNNING' GROUP BY owner_id ORDER BY n DESC LIMIT 1",
+          );
+          mostRunning = Math.max(mostRunning, Number(rows[0]?.n ?? 0));
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+
       // Kill a worker three times while runs are in flight, and start it again each time.
       for (let k = 0; k < 3; k++) {
         await new Promise((resolve) => setTimeout(resolve, 1_200));
@@ -242,6 +255,10 @@ describe('the reference app as a cluster: 2 API instances, 2 workers, PostgreSQL
         await new Promise((resolve) => setTimeout(resolve, 250));
         counts = await statusCounts();
       }
+      sampling = false;
+      await sampler;
+      expect(mostRunning).toBeGreaterThan(1);
+      expect(mostRunning).toBeLessThanOrEqual(3);
       // Every run ended SUCCESS: none lost, none left QUEUED or RUNNING.
       const failed = await db.query<{
         id: string;

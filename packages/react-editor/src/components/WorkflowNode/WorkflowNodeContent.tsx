@@ -1,25 +1,15 @@
 import { inputPortsOf, outputPortsOf, type PortMap } from '@galaxyflow/engine';
-import {
-  Handle,
-  type NodeProps,
-  Position,
-  type ReactFlowState,
-  useStore as useFlowStore,
-  useUpdateNodeInternals,
-} from '@xyflow/react';
+import { Handle, type NodeProps, Position, useUpdateNodeInternals } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
-import { useEditorContext } from '../../hooks/useEditorContext';
-import { useEditorState } from '../../hooks/useEditorState';
 import { parsedDataOf } from '../../store/nodeData';
 import type { EditorNode } from '../../types';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
+import { useNodeCanvas } from './useNodeCanvas';
+import { useNodeSlice } from './useNodeSlice';
 
 const NO_PORTS: PortMap = {};
-/** Below this zoom a node drops its form and preview, which are unreadable there anyway. */
-const COMPACT_ZOOM = 0.45;
-const selectCompact = (state: ReactFlowState) => state.transform[2] < COMPACT_ZOOM;
 
 function portSignature(inputs: PortMap, outputs: PortMap): string {
   return `${Object.keys(inputs).join(',')}|${Object.keys(outputs).join(',')}`;
@@ -31,25 +21,17 @@ function categoryClass(category: string): string {
 
 /**
  * What a node shows, drawn from its definition: header with label and status, typed
- * handles, the generated settings form and the last output. Rendered only inside
- * `WorkflowNode`'s error boundary, hooks included, so nothing here can take the canvas down.
+ * handles, the generated settings form and the last output; zoomed too far out to read
+ * those, a light card of title, status and ports (selected nodes stay whole). Rendered only
+ * inside `WorkflowNode`, its own error boundary, hooks included, so nothing here can take the
+ * canvas down. Reads the canvas context and one keyed feed: no store subscription of its own.
  */
 export function WorkflowNodeContent({ id, type, data, selected, height }: NodeProps<EditorNode>) {
-  // Zoomed far out, a thousand forms cost far more to paint than they show: the node keeps
-  // its size and handles but draws only its header and ports.
-  const compact = useFlowStore(selectCompact);
-  const { controller } = useEditorContext();
-  const definition = useEditorState((state) => state.registry.get(type));
-  const runState = useEditorState((state) => state.run?.nodes[id]);
-  const issues = useEditorState((state) => state.issuesByNode[id]);
-  const readOnly = useEditorState((state) => state.readOnly);
-  const running = useEditorState(
-    (state) =>
-      state.run !== null &&
-      state.run.origin === 'live' &&
-      (state.run.phase === 'running' || state.run.phase === 'starting'),
-  );
-  const actions = useEditorState((state) => state.actions);
+  const canvas = useNodeCanvas();
+  const { controller, readOnly, running, actions } = canvas;
+  const compact = canvas.compact && !selected;
+  const definition = canvas.registry.get(type);
+  const { runState, issues } = useNodeSlice(canvas.feed, id);
   const updateNodeInternals = useUpdateNodeInternals();
 
   const { inputs, outputs } = useMemo(() => {
@@ -108,7 +90,7 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
           attempt={runState?.attempt ?? 1}
           reused={runState?.reused ?? false}
         />
-        {issues && (
+        {issues && !compact && (
           <span
             className="gf-node__issue-flag"
             role="img"
@@ -118,7 +100,7 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
             !
           </span>
         )}
-        {definition && controller.client && (
+        {definition && controller.client && !compact && (
           <button
             type="button"
             className="gf-icon-button gf-node__run nodrag"

@@ -13,6 +13,7 @@ import {
   type EdgeTypes,
   useReactFlow,
   useStore as useFlowStore,
+  useUpdateNodeInternals,
 } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
@@ -31,14 +32,29 @@ import type { CanvasProps } from './types';
 
 export type { CanvasProps } from './types';
 
-const edgeTypes: EdgeTypes = { default: RunEdge };
+// Without a run, edges are React Flow's own; with one, they show the data flowing.
+const edgeTypes: EdgeTypes = { run: RunEdge };
+const runEdges = new WeakMap<EditorEdge, EditorEdge>();
+/** The same edge drawn as a run edge: one copy per edge object, so unchanged edges stay unchanged. */
+function asRunEdge(edge: EditorEdge): EditorEdge {
+  let copy = runEdges.get(edge);
+  if (!copy) {
+    copy = { ...edge, type: 'run' };
+    runEdges.set(edge, copy);
+  }
+  return copy;
+}
 const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
 const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 2;
 const MULTI_SELECT_KEYS = ['Meta', 'Control'];
 /** Below this zoom a node's form and preview are unreadable: nodes draw as light cards. */
 const COMPACT_ZOOM = 0.45;
-/** Above this many nodes only those in view are drawn. */
+/**
+ * Above this many nodes, and zoomed in enough to draw whole nodes, only those in view are
+ * drawn. Zoomed out, most nodes are in view anyway, and sorting them out again on every pan
+ * frame (mounting and unmounting those at the edge) costs more than their light cards.
+ */
 const VISIBLE_ONLY_FROM = 200;
 
 const selectZoomedOut = (state: ReactFlowState) => state.transform[2] < COMPACT_ZOOM;
@@ -83,6 +99,8 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const flow = useReactFlow<EditorNode, EditorEdge>();
   const viewEpoch = useEditorState((state) => state.viewEpoch);
   const running = useEditorState(selectRunning);
+  const hasRun = useEditorState((state) => state.run !== null);
+  const flowEdges = useMemo(() => (hasRun ? edges.map(asRunEdge) : edges), [edges, hasRun]);
   const zoomedOut = useFlowStore(selectZoomedOut);
   const viewReady = useFlowStore(selectViewReady);
 
@@ -123,9 +141,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   }, [viewEpoch, flow]);
 
   const [feed] = useState(() => createNodeFeed(store));
+  const updateNodeInternals = useUpdateNodeInternals();
   const nodeCanvas = useMemo<NodeCanvasContextValue>(
-    () => ({ registry, readOnly, running, compact, actions, controller, feed }),
-    [registry, readOnly, running, compact, actions, controller, feed],
+    () => ({ registry, readOnly, running, compact, actions, controller, feed, updateNodeInternals }),
+    [registry, readOnly, running, compact, actions, controller, feed, updateNodeInternals],
   );
 
   // Every registered type draws with the same component; `default` catches unknown types.
@@ -189,7 +208,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       <NodeCanvasContext.Provider value={nodeCanvas}>
         <ReactFlow<EditorNode, EditorEdge>
           nodes={nodes}
-          edges={edges}
+          edges={flowEdges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
           onNodesChange={actions.onNodesChange}
@@ -215,7 +234,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           fitViewOptions={FIT_VIEW}
           onDragOver={onDragOver}
           onDrop={onDrop}
-          onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_FROM}
+          onlyRenderVisibleElements={!compact && nodes.length > VISIBLE_ONLY_FROM}
           onError={onFlowError}
         >
           {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}

@@ -20,6 +20,8 @@ export interface NodeCanvasContextValue {
   controller: EditorController;
   /** Per-node run state and issues, one store subscription for the whole canvas. */
   feed: NodeFeed;
+  /** Measures a node's handles again, after ports appeared or vanished. */
+  updateNodeInternals: (id: string) => void;
 }
 
 export const NodeCanvasContext = createContext<NodeCanvasContextValue | null>(null);

@@ -1,52 +1,31 @@
-import { inputPortsOf, outputPortsOf, type PortMap } from '@galaxyflow/engine';
-import { Handle, type NodeProps, Position, useUpdateNodeInternals } from '@xyflow/react';
-import { useEffect, useMemo, useRef } from 'react';
-import { parsedDataOf } from '../../store/nodeData';
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { useEffect, useRef } from 'react';
+import { nodePortsOf } from '../../store/nodeData';
+import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
+import { nodeClassName } from './nodeClassName';
 import { useNodeCanvas } from './useNodeCanvas';
-import { useNodeSlice } from './useNodeSlice';
 
-const NO_PORTS: PortMap = {};
-
-function portSignature(inputs: PortMap, outputs: PortMap): string {
-  return `${Object.keys(inputs).join(',')}|${Object.keys(outputs).join(',')}`;
-}
-
-function categoryClass(category: string): string {
-  return `gf-node--cat-${category.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-}
+export type WorkflowNodeContentProps = NodeProps<EditorNode> & {
+  /** The node's run state and issues, which `WorkflowNode` follows. */
+  slice: NodeSlice | undefined;
+};
 
 /**
- * What a node shows, drawn from its definition: header with label and status, typed
- * handles, the generated settings form and the last output; zoomed too far out to read
- * those, a light card of title, status and ports (selected nodes stay whole). Rendered only
- * inside `WorkflowNode`, its own error boundary, hooks included, so nothing here can take the
- * canvas down. Reads the canvas context and one keyed feed: no store subscription of its own.
+ * A whole node, drawn from its definition: header with label and status, typed handles,
+ * the generated settings form and the last output. Rendered only inside `WorkflowNode`, its
+ * own error boundary, hooks included, so nothing here can take the canvas down. Reads the
+ * canvas context; no store subscription of its own.
  */
-export function WorkflowNodeContent({ id, type, data, selected, height }: NodeProps<EditorNode>) {
-  const canvas = useNodeCanvas();
-  const { controller, readOnly, running, actions } = canvas;
-  const compact = canvas.compact && !selected;
-  const definition = canvas.registry.get(type);
-  const { runState, issues } = useNodeSlice(canvas.feed, id);
-  const updateNodeInternals = useUpdateNodeInternals();
-
-  const { inputs, outputs } = useMemo(() => {
-    if (!definition) return { inputs: NO_PORTS, outputs: NO_PORTS };
-    const parsed = parsedDataOf(definition, data);
-    try {
-      return {
-        inputs: inputPortsOf(definition, parsed),
-        outputs: outputPortsOf(definition, parsed),
-      };
-    } catch {
-      return { inputs: NO_PORTS, outputs: NO_PORTS };
-    }
-  }, [definition, data]);
-  const signature = portSignature(inputs, outputs);
+export function WorkflowNodeContent({ id, type, data, selected, slice }: WorkflowNodeContentProps) {
+  const { controller, readOnly, running, actions, registry, updateNodeInternals } = useNodeCanvas();
+  const runState = slice?.runState;
+  const issues = slice?.issues;
+  const definition = registry.get(type);
+  const { inputs, outputs, signature } = nodePortsOf(definition, data);
   const measuredSignature = useRef(signature);
   // Handles that appear or vanish (template placeholders) must be re-measured. Not on
   // mount: React Flow measures new nodes itself, and a call per node would force a layout
@@ -64,23 +43,10 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
   const rows = Math.max(inputRows.length, outputRows.length);
   const previewPort = definition?.previewOutput ?? outputRows[0]?.[0];
   const status = runState?.status;
-  const className = [
-    'gf-node',
-    definition ? categoryClass(definition.category) : 'gf-node--unknown',
-    status ? `gf-node--${status}` : '',
-    issues ? 'gf-node--invalid' : '',
-    selected ? 'gf-node--selected' : '',
-    compact ? 'gf-node--compact' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  const className = nodeClassName(definition, status, issues !== undefined, selected, false);
 
   return (
-    <div
-      className={className}
-      data-testid={`gf-node-${id}`}
-      style={compact && height ? { height } : undefined}
-    >
+    <div className={className} data-testid={`gf-node-${id}`}>
       <header className="gf-node__header">
         <span className="gf-node__title" title={definition?.description}>
           {label}
@@ -90,7 +56,7 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
           attempt={runState?.attempt ?? 1}
           reused={runState?.reused ?? false}
         />
-        {issues && !compact && (
+        {issues && (
           <span
             className="gf-node__issue-flag"
             role="img"
@@ -100,7 +66,7 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
             !
           </span>
         )}
-        {definition && controller.client && !compact && (
+        {definition && controller.client && (
           <button
             type="button"
             className="gf-icon-button gf-node__run nodrag"
@@ -160,17 +126,15 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
           })}
         </div>
       )}
-      {definition && !compact && (
+      {definition && (
         <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />
       )}
-      {!compact && (
-        <OutputPreview
-          state={runState}
-          port={previewPort}
-          portType={previewPort ? outputs[previewPort]?.type : undefined}
-          onShowError={() => actions.showError(id)}
-        />
-      )}
+      <OutputPreview
+        state={runState}
+        port={previewPort}
+        portType={previewPort ? outputs[previewPort]?.type : undefined}
+        onShowError={() => actions.showError(id)}
+      />
     </div>
   );
 }

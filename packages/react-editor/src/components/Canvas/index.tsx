@@ -124,19 +124,25 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     let frame = 0;
     let tries = 0;
     let live = true;
+    let fallback = 0;
     const attempt = () => {
       const nodes = flow.getNodes();
       const measured = nodes.length > 0 && nodes.every((node) => flow.getInternalNode(node.id)?.measured.width);
       if (measured || tries++ > 60) {
-        void flow.fitView(FIT_VIEW).then(() => {
+        // From then on the zoom decides. React Flow resolves the fit once nodes are measured;
+        // should that never come, the zoom still takes over, a moment later.
+        const framed = () => {
           if (live) setFramedEpoch(viewEpoch);
-        });
+        };
+        void flow.fitView(FIT_VIEW).then(framed);
+        fallback = window.setTimeout(framed, 2_000);
       } else frame = requestAnimationFrame(attempt);
     };
     frame = requestAnimationFrame(attempt);
     return () => {
       live = false;
       cancelAnimationFrame(frame);
+      window.clearTimeout(fallback);
     };
   }, [viewEpoch, flow]);
 

@@ -1,6 +1,9 @@
 // The editor under load, in Debian's headless Chromium against a production build of
-// bench/page (the editor on a 1,000-node, 1,000-edge graph). Prints the figures.
+// bench/page: first the editor side by side with bare React Flow on the same 1,000-node,
+// 1,000-edge graph (interleaved rounds, medians, ratios against the targets), then the
+// editor's own figures (drag at 100 %, renders per frame, heap after edits, package size).
 //   pnpm --filter @galaxyflow/react-editor bench
+//   BENCH_ROUNDS=7 (default 5), BENCH_DETAILS=0 to print the comparison only
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -11,6 +14,23 @@ import { serveStatic } from './serve.mjs';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 const NODES = Number(process.env.BENCH_NODES ?? 1_000);
 const STEPS = 90;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DETAILS = process.env.BENCH_DETAILS !== '0';
+/** Editor / bare React Flow, at most. */
+const TARGETS = { script: 1.3, heap: 1.3, pan: 1.1, drag: 1.1 };
+/**
+ * What the editor's extra cost buys, printed under a missed target. Measured by turning each
+ * part off in a scratch build of the page (1,000 nodes): keep these in step when that changes.
+ */
+const COST_NOTES = {
+  script:
+    'buys the palette, toolbar, minimap (1,000 more SVG nodes), validation of the graph on load and a title and typed ports per card',
+  heap: 'buys the minimap (about 2.5 MB) and the editor, engine and zod modules (about 1.8 MB with no graph at all)',
+  pan: 'buys the minimap (redrawn on every pan frame: about a frame of p95) and richer cards than default nodes',
+  drag: 'buys the minimap and richer cards than default nodes',
+};
+const VIEWPORT = { width: 1440, height: 900 };
+const TWO_FRAMES = 2_000 / 60;
 
 function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,8 +83,119 @@ async function drag(page, from, dx, dy) {
   await page.mouse.up();
 }
 
-function summary(frames) {
-  return `p50 ${ms(percentile(frames, 50))}, p95 ${ms(percentile(frames, 95))}, max ${ms(Math.max(...frames))} over ${frames.length} frames`;
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Every node of the graph on the page, measured (none hidden), and its edges drawn. */
+function waitForGraph(page) {
+  return page.waitForFunction(
+    (count) =>
+      document.querySelectorAll('.react-flow__node').length === count &&
+      !document.querySelector('.react-flow__node[style*="visibility: hidden"]') &&
+      document.querySelectorAll('.react-flow__edge').length > 0,
+    NODES,
+    { timeout: 120_000, polling: 100 },
+  );
+}
+
+/** The JS heap after three rounds of garbage collection. */
+async function idleHeap(page) {
+  return page.evaluate(async () => {
+    for (let i = 0; i < 3; i++) {
+      window.gc?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return performance.memory.usedJSHeapSize;
+  });
+}
+
+/** The centre of a node well inside the pane, so dragging there moves that node. */
+async function nodeInView(page) {
+  return page.evaluate(() => {
+    const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
+    for (const element of document.querySelectorAll('.react-flow__node')) {
+      const box = element.getBoundingClientRect();
+      const x = box.left + box.width / 2;
+      const y = box.top + box.height / 2;
+      if (x > pane.left + 200 && x < pane.right - 300 && y > pane.top + 200 && y < pane.bottom - 200) return { x, y };
+    }
+    return null;
+  });
+}
+
+/**
+ * One page load in a fresh browser context: script CPU time until the whole graph is drawn
+ * (Chromium's own ScriptDuration), the idle heap, then pan and drag frame times.
+ */
+async function measurePage(browser, url) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('page error:', error.message));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.goto(url);
+    await waitForGraph(page);
+    const wall = await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())))),
+    );
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const script = (metrics.find((metric) => metric.name === 'ScriptDuration')?.value ?? Number.NaN) * 1_000;
+    await page.waitForTimeout(1_000);
+    const heap = await idleHeap(page);
+    const pan = await recordFrames(page, async () => drag(page, await emptyPanePoint(page), 300, 160));
+    await page.waitForTimeout(300);
+    const moved = await recordFrames(page, async () => drag(page, await nodeInView(page), 120, 60));
+    return { script, wall, heap, pan: percentile(pan, 95), drag: percentile(moved, 95) };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The editor and bare React Flow, alternately first, in fresh contexts of one browser. */
+async function compare(browser, baseUrl) {
+  const runs = { editor: [], bare: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['bare', 'editor'] : ['editor', 'bare'];
+    for (const name of order) {
+      const page = name === 'editor' ? 'index' : 'bare';
+      runs[name].push(await measurePage(browser, `${baseUrl}/${page}.html?nodes=${NODES}`));
+    }
+  }
+  const pick = (name, key) => median(runs[name].map((run) => run[key]));
+  const row = (key) => {
+    const editor = pick('editor', key);
+    const bare = pick('bare', key);
+    const ratio = editor / bare;
+    return { editor, bare, ratio, ok: ratio <= TARGETS[key], spread: runs.editor.map((run) => run[key]) };
+  };
+  return { script: row('script'), wall: { editor: pick('editor', 'wall'), bare: pick('bare', 'wall') }, heap: row('heap'), pan: row('pan'), drag: row('drag') };
+}
+
+function printComparison(result) {
+  const mb = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  const line = (label, key, format) => {
+    const { editor, bare, ratio, ok } = result[key];
+    const verdict = ok ? 'ok' : 'MISSED';
+    console.log(`${label.padEnd(34)} editor ${format(editor)}, bare ${format(bare)}: ${ratio.toFixed(2)}× (target ≤ ${TARGETS[key]}×) ${verdict}`);
+    if (!ok) console.log(`${''.padEnd(34)} the rest ${COST_NOTES[key]}`);
+  };
+  console.log(`Editor vs bare React Flow — ${NODES} nodes, ${NODES} edges, median of ${ROUNDS} interleaved rounds, Chromium headless (no GPU)`);
+  line('first render, script CPU:', 'script', ms);
+  console.log(`${'first render, wall clock:'.padEnd(34)} editor ${ms(result.wall.editor)}, bare ${ms(result.wall.bare)} from navigation (not a target)`);
+  line('idle JS heap after GC:', 'heap', mb);
+  line('pan p95, whole graph in view:', 'pan', ms);
+  line('drag p95, whole graph in view:', 'drag', ms);
+}
+
+function summary(frames, targetP95) {
+  const p95 = percentile(frames, 95);
+  // Frame times come in whole vsyncs: "two frames" is 33.3 ms, give or take the timer's jitter.
+  const verdict = targetP95 === undefined ? '' : `  (target p95 ≤ ${ms(targetP95)}) ${p95 <= targetP95 + 0.5 ? 'ok' : 'MISSED'}`;
+  return `p50 ${ms(percentile(frames, 50))}, p95 ${ms(p95)}, max ${ms(Math.max(...frames))} over ${frames.length} frames${verdict}`;
 }
 
 async function packageSizes() {
@@ -93,9 +224,23 @@ async function packageSizes() {
 
 const server = await serveStatic(here('./dist'));
 const browser = await launchChromium();
+try {
+  printComparison(await compare(browser, server.url));
+} catch (error) {
+  await browser.close();
+  server.close();
+  throw error;
+}
+if (!DETAILS) {
+  await browser.close();
+  server.close();
+  process.exit(0);
+}
+console.log('');
+
 const figures = {};
 try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage({ viewport: VIEWPORT });
   page.on('pageerror', (error) => console.error('page error:', error.message));
 
   // 0. The machine's own noise: frame times of an idle page (no editor yet).
@@ -103,15 +248,8 @@ try {
   figures.idle = await recordFrames(page, () => page.waitForTimeout(2_000));
 
   // 1. First render.
-  await page.goto(`${server.url}/index.html?nodes=${NODES}`);
-  await page.waitForFunction(
-    (count) =>
-      document.querySelectorAll('.react-flow__node').length === count &&
-      !document.querySelector('.react-flow__node[style*="visibility: hidden"]') &&
-      document.querySelectorAll('.react-flow__edge').length > 0,
-    NODES,
-    { timeout: 120_000, polling: 50 },
-  );
+  await page.goto(`${server.url}/index.html?nodes=${NODES}&renders`);
+  await waitForGraph(page);
   const firstRender = await page.evaluate(
     () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve({ sinceNavigation: performance.now(), sinceScript: performance.now() - window.__gf.startedAt, edges: document.querySelectorAll('.react-flow__edge').length })))),
   );
@@ -123,16 +261,7 @@ try {
   figures.panAll = await recordFrames(page, () => drag(page, spot, 300, 160));
 
   // 2b. Dragging one node with the whole graph in view (every node mounted, compact cards).
-  const farNode = await page.evaluate(() => {
-    const pane = document.querySelector('.react-flow__pane').getBoundingClientRect();
-    for (const element of document.querySelectorAll('.react-flow__node')) {
-      const box = element.getBoundingClientRect();
-      const x = box.left + box.width / 2;
-      const y = box.top + box.height / 2;
-      if (x > pane.left + 200 && x < pane.right - 300 && y > pane.top + 200 && y < pane.bottom - 200) return { x, y };
-    }
-    return null;
-  });
+  const farNode = await nodeInView(page);
   figures.dragAll = await recordFrames(page, () => drag(page, farNode, 120, 60));
   await page.waitForTimeout(300);
 
@@ -219,12 +348,12 @@ const growth = (heap.after - heap.before) / (1024 * 1024);
 console.log(`Galaxy Flow editor bench — ${NODES} nodes, ${firstRender.edges} edges in view, Chromium headless (no GPU)`);
 console.log(`idle page (noise floor):           ${summary(figures.idle)}`);
 console.log(`first render (all nodes measured): ${ms(firstRender.sinceNavigation)} from navigation, ${ms(firstRender.sinceScript)} from script start`);
-console.log(`pan, whole graph in view:          ${summary(panAll)}  (target p95 ≤ 33 ms)`);
-console.log(`drag one node, whole graph in view: ${summary(figures.dragAll)}  (target p95 ≤ 33 ms)`);
+console.log(`pan, whole graph in view:          ${summary(panAll, TWO_FRAMES)}`);
+console.log(`drag one node, whole graph in view: ${summary(figures.dragAll, TWO_FRAMES)}`);
 console.log(`pan, 100% zoom:                    ${summary(pan100)}`);
-console.log(`drag one node (${renders.mounted} nodes mounted): ${summary(dragFrames)}  (target p95 ≤ 33 ms)`);
+console.log(`drag one node (${renders.mounted} nodes mounted): ${summary(dragFrames, TWO_FRAMES)}`);
 console.log(`React renders during the drag:     ${renders.commits} commits; per frame: WorkflowNode ${perFrame('WorkflowNode')}, RunEdge ${perFrame('RunEdge')}; busiest: ${top}`);
 console.log(`undo steps after the drag:         ${figures.dragSteps} (one gesture = one step)`);
-console.log(`heap after 2,000 edits:            ${(heap.before / 1048576).toFixed(1)} MB -> ${(heap.after / 1048576).toFixed(1)} MB, growth ${growth.toFixed(2)} MB (target ≤ 5 MB); ${heap.history} undo steps kept; ${ms(heap.elapsed)} for the edits`);
+console.log(`heap after 2,000 edits:            ${(heap.before / 1048576).toFixed(1)} MB -> ${(heap.after / 1048576).toFixed(1)} MB, growth ${growth.toFixed(2)} MB (target ≤ 5 MB) ${growth <= 5 ? 'ok' : 'MISSED'}; ${heap.history} undo steps kept; ${ms(heap.elapsed)} for the edits`);
 console.log(`package size:                      dist/index.js ${kb(size.own)} (${kb(size.ownGzip)} gzip), style.css ${kb(size.css)} (${kb(size.cssGzip)} gzip)`);
 console.log(`with its dependencies, minified:   ${kb(size.bundled)} (${kb(size.bundledGzip)} gzip), React excluded`);

@@ -12,14 +12,21 @@ function installDomStandIns(): void {
    */
   class ResizeObserverStub {
     private readonly callback: ResizeObserverCallback;
+    private pending: Element[] = [];
     constructor(callback: ResizeObserverCallback) {
       this.callback = callback;
     }
     observe(target: Element): void {
-      // Asynchronous like the real one: React Flow expects the first report after mount.
+      // Asynchronous like the real one (React Flow expects the first report after mount), and
+      // like it, one report for everything observed since the last: React Flow fits the view
+      // to the nodes of the first report.
+      this.pending.push(target);
+      if (this.pending.length > 1) return;
       setTimeout(() => {
+        const targets = this.pending;
+        this.pending = [];
         this.callback(
-          [{ target, contentRect: target.getBoundingClientRect() } as unknown as ResizeObserverEntry],
+          targets.map((element) => ({ target: element, contentRect: element.getBoundingClientRect() }) as unknown as ResizeObserverEntry),
           this as unknown as ResizeObserver,
         );
       });

@@ -2,6 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { describe, expect, it, vi } from 'vitest';
 import type { Workflow } from '@galaxyflow/engine';
 import { createMemoryClient } from '../client/createMemoryClient';
+import { largeWorkflow } from '../fixtures/workflows';
 import { chain, nodeElement, registry, renderEditor } from './kit';
 
 describe('node forms', () => {
@@ -284,6 +285,26 @@ describe('drafts', () => {
   });
 });
 
+/**
+ * Records every whole (not compact) node card the page inserts from now on. Checked as they
+ * arrive, so a test does not depend on how fast the machine renders: a whole node drawn even
+ * once, then thrown away, is caught.
+ */
+function watchForWholeNodes() {
+  const nodes: string[] = [];
+  const observer = new MutationObserver((records) => {
+    for (const record of records) {
+      for (const added of record.addedNodes) {
+        if (!(added instanceof HTMLElement)) continue;
+        const cards = added.classList.contains('gf-node') ? [added] : [...added.querySelectorAll<HTMLElement>('.gf-node')];
+        for (const card of cards) if (!card.classList.contains('gf-node--compact')) nodes.push(card.dataset.testid ?? '?');
+      }
+    }
+  });
+  observer.observe(document.body, { childList: true, subtree: true });
+  return { nodes, stop: () => observer.disconnect() };
+}
+
 describe('zoom', () => {
   it('draws far-zoomed-out nodes as compact cards that keep their ports, and restores forms on zoom in', async () => {
     const { user, container } = renderEditor({ initialWorkflow: chain });
@@ -294,5 +315,44 @@ describe('zoom', () => {
     expect(nodeElement(container, 'topic').querySelector('.react-flow__handle[data-handleid="text"]')).not.toBeNull();
     for (let i = 0; i < 6; i++) await user.click(screen.getByRole('button', { name: 'Zoom In' }));
     await node().findByRole('textbox', { name: 'Text' });
+  });
+
+  it('draws a large graph as compact cards from its first render, and a selected card whole', async () => {
+    // A graph far wider than the pane: its fitted view is too far out to read a form.
+    const workflow = largeWorkflow(60);
+    const whole = watchForWholeNodes();
+    try {
+      const { user, container } = renderEditor({ initialWorkflow: workflow });
+      await waitFor(() => expect(container.querySelectorAll('.gf-node--compact')).toHaveLength(60), { timeout: 20_000 });
+      expect(whole.nodes).toEqual([]);
+      // A card keeps its node's ports, so edges still meet them; its form is not drawn.
+      const template = nodeElement(container, 'c0_tpl');
+      expect(template.querySelectorAll('.react-flow__handle.target')).toHaveLength(2);
+      expect(template.querySelectorAll('.react-flow__handle.source')).toHaveLength(1);
+      expect(within(template).queryByRole('textbox')).toBeNull();
+      expect(container.querySelectorAll('.react-flow__edge')).toHaveLength(workflow.edges.length);
+
+      // Selected, a node is drawn whole, form included, however far out the view is.
+      whole.stop();
+      nodeElement(container, 'c0_text').closest<HTMLElement>('.react-flow__node')!.focus();
+      await user.keyboard('{Enter}');
+      const text = await within(nodeElement(container, 'c0_text')).findByRole('textbox', { name: 'Text' }, { timeout: 10_000 });
+      expect(text).toHaveValue('Chain 0');
+      expect(nodeElement(container, 'c1_text')).toHaveClass('gf-node--compact');
+    } finally {
+      whole.stop();
+    }
+  });
+
+  it('draws a large graph loaded from the server as compact cards from the moment it arrives', async () => {
+    const client = createMemoryClient({ registry, workflows: [{ id: 'big', version: 1, workflow: largeWorkflow(60) }] });
+    const whole = watchForWholeNodes();
+    try {
+      const { container } = renderEditor({ client, workflowId: 'big' });
+      await waitFor(() => expect(container.querySelectorAll('.gf-node--compact')).toHaveLength(60), { timeout: 20_000 });
+      expect(whole.nodes).toEqual([]);
+    } finally {
+      whole.stop();
+    }
   });
 });

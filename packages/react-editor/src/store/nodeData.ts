@@ -1,4 +1,4 @@
-import { type AnyNodeDefinition, CommonNodeDataSchema } from '@galaxyflow/engine';
+import { type AnyNodeDefinition, CommonNodeDataSchema, inputPortsOf, outputPortsOf, type PortMap } from '@galaxyflow/engine';
 import type { EditorNodeData } from '../types';
 
 const COMMON_KEYS = new Set(Object.keys(CommonNodeDataSchema.shape));
@@ -29,4 +29,36 @@ export function parsedDataOf(definition: AnyNodeDefinition, data: EditorNodeData
   const result = parsed.success ? parsed.data : own;
   parsedCache.set(data, result);
   return result;
+}
+
+/** A node's ports as its definition resolves them for its data. */
+export interface NodePorts {
+  inputs: PortMap;
+  outputs: PortMap;
+  /** Changes exactly when a port appears or vanishes: its handles must be measured again. */
+  signature: string;
+}
+
+const NO_PORTS: NodePorts = { inputs: {}, outputs: {}, signature: '|' };
+const portsCache = new WeakMap<EditorNodeData, { definition: AnyNodeDefinition; ports: NodePorts }>();
+
+/**
+ * The ports a node of this definition has with this data (template placeholders add inputs),
+ * once per data object; none while the definition cannot resolve them.
+ */
+export function nodePortsOf(definition: AnyNodeDefinition | undefined, data: EditorNodeData): NodePorts {
+  if (!definition) return NO_PORTS;
+  const cached = portsCache.get(data);
+  if (cached?.definition === definition) return cached.ports;
+  let ports = NO_PORTS;
+  try {
+    const parsed = parsedDataOf(definition, data);
+    const inputs = inputPortsOf(definition, parsed);
+    const outputs = outputPortsOf(definition, parsed);
+    ports = { inputs, outputs, signature: `${Object.keys(inputs).join(',')}|${Object.keys(outputs).join(',')}` };
+  } catch {
+    // A definition that cannot resolve its ports draws the node without handles.
+  }
+  portsCache.set(data, { definition, ports });
+  return ports;
 }

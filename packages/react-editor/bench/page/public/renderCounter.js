@@ -1,6 +1,8 @@
 // Counts React component renders per commit through the hook React DevTools uses; the
-// bench reads window.__renders. Loaded before React so React finds the hook.
+// bench reads window.__renders. Loaded before React so React finds the hook. Only with
+// `?renders` in the URL: walking the fibers of every commit would weigh on the timed runs.
 (() => {
+  if (!new URLSearchParams(location.search).has('renders')) return;
   const PERFORMED_WORK = 1;
   const COMPONENT_TAGS = new Set([0, 1, 11, 14, 15]);
   let counts = {};

@@ -9,25 +9,66 @@ import {
   MiniMap,
   type NodeTypes,
   ReactFlow,
+  type ReactFlowState,
   type EdgeTypes,
   useReactFlow,
+  useStore as useFlowStore,
+  useUpdateNodeInternals,
 } from '@xyflow/react';
-import { type DragEvent, useCallback, useEffect, useMemo } from 'react';
+import { type DragEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
+import type { EditorState } from '../../store/createEditorStore';
+import { createNodeFeed } from '../../store/nodeFeed';
 import { validateConnectionFor } from '../../store/validation';
 import type { EditorEdge, EditorNode } from '../../types';
 import { ConnectionHint } from '../ConnectionHint';
 import { PALETTE_MIME } from '../Palette/dragData';
 import { RunEdge } from '../RunEdge';
 import { WorkflowNode } from '../WorkflowNode';
+import { NodeCanvasContext, type NodeCanvasContextValue } from '../WorkflowNode/NodeCanvasContext';
+import { predictFitViewport } from './predictFitViewport';
 import type { CanvasProps } from './types';
 
 export type { CanvasProps } from './types';
 
-const edgeTypes: EdgeTypes = { default: RunEdge };
+// Without a run, edges are React Flow's own; with one, they show the data flowing.
+const edgeTypes: EdgeTypes = { run: RunEdge };
+const runEdges = new WeakMap<EditorEdge, EditorEdge>();
+/** The same edge drawn as a run edge: one copy per edge object, so unchanged edges stay unchanged. */
+function asRunEdge(edge: EditorEdge): EditorEdge {
+  let copy = runEdges.get(edge);
+  if (!copy) {
+    copy = { ...edge, type: 'run' };
+    runEdges.set(edge, copy);
+  }
+  return copy;
+}
 const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 2;
 const MULTI_SELECT_KEYS = ['Meta', 'Control'];
+/** Below this zoom a node's form and preview are unreadable: nodes draw as light cards. */
+const COMPACT_ZOOM = 0.45;
+/**
+ * Above this many nodes, and zoomed in enough to draw whole nodes, only those in view are
+ * drawn. Zoomed out, most nodes are in view anyway, and sorting them out again on every pan
+ * frame (mounting and unmounting those at the edge) costs more than their light cards.
+ */
+const VISIBLE_ONLY_FROM = 200;
+
+const selectZoomedOut = (state: ReactFlowState) => state.transform[2] < COMPACT_ZOOM;
+// React Flow sets the view it starts from once its pane is up; until then its zoom is a placeholder.
+const selectViewReady = (state: ReactFlowState) => state.panZoom !== null;
+const selectRunning = (state: EditorState) =>
+  state.run !== null && state.run.origin === 'live' && (state.run.phase === 'running' || state.run.phase === 'starting');
+
+/** The view that fitting these nodes will give, judged from the window before anything is measured. */
+function predictedView(nodes: readonly EditorNode[]) {
+  const width = typeof window === 'undefined' ? 0 : window.innerWidth;
+  const height = typeof window === 'undefined' ? 0 : window.innerHeight;
+  return predictFitViewport(nodes, width, height, { minZoom: MIN_ZOOM, maxZoom: FIT_VIEW.maxZoom, padding: FIT_VIEW.padding });
+}
 
 function toInput(connection: Connection | Edge): ConnectionInput {
   return {
@@ -54,9 +95,26 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const registry = useEditorState((state) => state.registry);
   const readOnly = useEditorState((state) => state.readOnly);
   const actions = useEditorState((state) => state.actions);
-  const { store } = useEditorContext();
+  const { store, controller } = useEditorContext();
   const flow = useReactFlow<EditorNode, EditorEdge>();
   const viewEpoch = useEditorState((state) => state.viewEpoch);
+  const running = useEditorState(selectRunning);
+  const hasRun = useEditorState((state) => state.run !== null);
+  const flowEdges = useMemo(() => (hasRun ? edges.map(asRunEdge) : edges), [edges, hasRun]);
+  const zoomedOut = useFlowStore(selectZoomedOut);
+  const viewReady = useFlowStore(selectViewReady);
+
+  // The first view is the predicted fit, so the first render already draws nodes the way the
+  // fitted view shows them; `fitView` then corrects it from measured sizes. A document that
+  // arrives later (load, import) is drawn at its predicted fit until it has been framed.
+  const [initialView] = useState(() => predictedView(store.getState().nodes));
+  const [framing, setFraming] = useState({ epoch: 0, compact: initialView.zoom < COMPACT_ZOOM });
+  if (framing.epoch !== viewEpoch) {
+    // Adjusting state while rendering: this render and its nodes already use the prediction.
+    setFraming({ epoch: viewEpoch, compact: predictedView(nodes).zoom < COMPACT_ZOOM });
+  }
+  const [framedEpoch, setFramedEpoch] = useState(0);
+  const compact = !viewReady || framedEpoch !== viewEpoch ? framing.compact : zoomedOut;
 
   // A loaded or imported workflow is framed whole, once React Flow has measured its nodes
   // (nodes outside the view may never be measured when only visible ones render: give up
@@ -65,15 +123,35 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     if (viewEpoch === 0) return;
     let frame = 0;
     let tries = 0;
+    let live = true;
+    let fallback = 0;
     const attempt = () => {
       const nodes = flow.getNodes();
       const measured = nodes.length > 0 && nodes.every((node) => flow.getInternalNode(node.id)?.measured.width);
-      if (measured || tries++ > 60) void flow.fitView(FIT_VIEW);
-      else frame = requestAnimationFrame(attempt);
+      if (measured || tries++ > 60) {
+        // From then on the zoom decides. React Flow resolves the fit once nodes are measured;
+        // should that never come, the zoom still takes over, a moment later.
+        const framed = () => {
+          if (live) setFramedEpoch(viewEpoch);
+        };
+        void flow.fitView(FIT_VIEW).then(framed);
+        fallback = window.setTimeout(framed, 2_000);
+      } else frame = requestAnimationFrame(attempt);
     };
     frame = requestAnimationFrame(attempt);
-    return () => cancelAnimationFrame(frame);
+    return () => {
+      live = false;
+      cancelAnimationFrame(frame);
+      window.clearTimeout(fallback);
+    };
   }, [viewEpoch, flow]);
+
+  const [feed] = useState(() => createNodeFeed(store));
+  const updateNodeInternals = useUpdateNodeInternals();
+  const nodeCanvas = useMemo<NodeCanvasContextValue>(
+    () => ({ registry, readOnly, running, compact, actions, controller, feed, updateNodeInternals }),
+    [registry, readOnly, running, compact, actions, controller, feed, updateNodeInternals],
+  );
 
   // Every registered type draws with the same component; `default` catches unknown types.
   const nodeTypes = useMemo<NodeTypes>(
@@ -133,49 +211,52 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
 
   return (
     <div className="gf-canvas">
-      <ReactFlow<EditorNode, EditorEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={actions.onNodesChange}
-        onEdgesChange={actions.onEdgesChange}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
-        onNodeDragStart={onDragStart}
-        onNodeDragStop={actions.endGesture}
-        onSelectionDragStart={onDragStart}
-        onSelectionDragStop={actions.endGesture}
-        nodesDraggable={!readOnly}
-        nodesConnectable={!readOnly}
-        edgesReconnectable={false}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={MULTI_SELECT_KEYS}
-        colorMode={colorMode}
-        minZoom={0.05}
-        maxZoom={2}
-        fitView
-        fitViewOptions={FIT_VIEW}
-        onDragOver={onDragOver}
-        onDrop={onDrop}
-        onlyRenderVisibleElements={nodes.length > 200}
-        onError={onFlowError}
-      >
-        {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
-        {showControls && <Controls showInteractive={false} position="bottom-left" />}
-        {showMiniMap && (
-          <MiniMap<EditorNode>
-            pannable
-            zoomable
-            nodeColor={minimapColor}
-            ariaLabel="Minimap of the workflow"
-            position="bottom-right"
-          />
-        )}
-        <ConnectionHint />
-      </ReactFlow>
+      <NodeCanvasContext.Provider value={nodeCanvas}>
+        <ReactFlow<EditorNode, EditorEdge>
+          nodes={nodes}
+          edges={flowEdges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={actions.onNodesChange}
+          onEdgesChange={actions.onEdgesChange}
+          onConnect={onConnect}
+          onConnectEnd={onConnectEnd}
+          isValidConnection={isValidConnection}
+          onNodeDragStart={onDragStart}
+          onNodeDragStop={actions.endGesture}
+          onSelectionDragStart={onDragStart}
+          onSelectionDragStop={actions.endGesture}
+          nodesDraggable={!readOnly}
+          nodesConnectable={!readOnly}
+          edgesReconnectable={false}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={MULTI_SELECT_KEYS}
+          colorMode={colorMode}
+          minZoom={MIN_ZOOM}
+          maxZoom={MAX_ZOOM}
+          defaultViewport={initialView}
+          fitView
+          fitViewOptions={FIT_VIEW}
+          onDragOver={onDragOver}
+          onDrop={onDrop}
+          onlyRenderVisibleElements={!compact && nodes.length > VISIBLE_ONLY_FROM}
+          onError={onFlowError}
+        >
+          {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
+          {showControls && <Controls showInteractive={false} position="bottom-left" />}
+          {showMiniMap && (
+            <MiniMap<EditorNode>
+              pannable
+              zoomable
+              nodeColor={minimapColor}
+              ariaLabel="Minimap of the workflow"
+              position="bottom-right"
+            />
+          )}
+          <ConnectionHint />
+        </ReactFlow>
+      </NodeCanvasContext.Provider>
     </div>
   );
 }

@@ -1,20 +1,39 @@
 import { BaseEdge, type EdgeProps, getBezierPath } from '@xyflow/react';
-import { memo } from 'react';
-import { useEditorState } from '../../hooks/useEditorState';
+import { memo, useCallback, useSyncExternalStore } from 'react';
+import type { NodeFeed } from '../../store/nodeFeed';
+import { useNodeCanvas } from '../WorkflowNode/useNodeCanvas';
 
-/** An edge that animates while data flows along it: its source or target is running. */
+type Flow = 'idle' | 'active' | 'done' | 'broken';
+
+function flowOf(feed: NodeFeed, source: string, target: string): Flow {
+  const from = feed.slice(source).runState?.status;
+  const to = feed.slice(target).runState?.status;
+  if (to === 'running' || to === 'retrying' || from === 'running') return 'active';
+  if (from === 'success' && (to === 'success' || to === 'queued')) return 'done';
+  if (to === 'skipped' || from === 'failed') return 'broken';
+  return 'idle';
+}
+
+/**
+ * An edge that animates while data flows along it: its source or target is running. It
+ * listens to its two nodes through the canvas's keyed feed, not to the whole store.
+ */
 export const RunEdge = memo(function RunEdge(props: EdgeProps) {
   const { id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, markerEnd } = props;
-  const flow = useEditorState((state) => {
-    const nodes = state.run?.nodes;
-    if (!nodes) return 'idle';
-    const from = nodes[source]?.status;
-    const to = nodes[target]?.status;
-    if (to === 'running' || to === 'retrying' || from === 'running') return 'active';
-    if (from === 'success' && (to === 'success' || to === 'queued')) return 'done';
-    if (to === 'skipped' || from === 'failed') return 'broken';
-    return 'idle';
-  });
+  const { feed } = useNodeCanvas();
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const fromSource = feed.subscribe(source, listener);
+      const fromTarget = feed.subscribe(target, listener);
+      return () => {
+        fromSource();
+        fromTarget();
+      };
+    },
+    [feed, source, target],
+  );
+  const read = () => flowOf(feed, source, target);
+  const flow = useSyncExternalStore(subscribe, read, read);
   const [path] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   return (
     <BaseEdge

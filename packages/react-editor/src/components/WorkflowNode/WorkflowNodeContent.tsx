@@ -1,70 +1,31 @@
-import { inputPortsOf, outputPortsOf, type PortMap } from '@galaxyflow/engine';
-import {
-  Handle,
-  type NodeProps,
-  Position,
-  type ReactFlowState,
-  useStore as useFlowStore,
-  useUpdateNodeInternals,
-} from '@xyflow/react';
-import { useEffect, useMemo, useRef } from 'react';
-import { useEditorContext } from '../../hooks/useEditorContext';
-import { useEditorState } from '../../hooks/useEditorState';
-import { parsedDataOf } from '../../store/nodeData';
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { useEffect, useRef } from 'react';
+import { nodePortsOf } from '../../store/nodeData';
+import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
+import { nodeClassName } from './nodeClassName';
+import { useNodeCanvas } from './useNodeCanvas';
 
-const NO_PORTS: PortMap = {};
-/** Below this zoom a node drops its form and preview, which are unreadable there anyway. */
-const COMPACT_ZOOM = 0.45;
-const selectCompact = (state: ReactFlowState) => state.transform[2] < COMPACT_ZOOM;
-
-function portSignature(inputs: PortMap, outputs: PortMap): string {
-  return `${Object.keys(inputs).join(',')}|${Object.keys(outputs).join(',')}`;
-}
-
-function categoryClass(category: string): string {
-  return `gf-node--cat-${category.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-}
+export type WorkflowNodeContentProps = NodeProps<EditorNode> & {
+  /** The node's run state and issues, which `WorkflowNode` follows. */
+  slice: NodeSlice | undefined;
+};
 
 /**
- * What a node shows, drawn from its definition: header with label and status, typed
- * handles, the generated settings form and the last output. Rendered only inside
- * `WorkflowNode`'s error boundary, hooks included, so nothing here can take the canvas down.
+ * A whole node, drawn from its definition: header with label and status, typed handles,
+ * the generated settings form and the last output. Rendered only inside `WorkflowNode`, its
+ * own error boundary, hooks included, so nothing here can take the canvas down. Reads the
+ * canvas context; no store subscription of its own.
  */
-export function WorkflowNodeContent({ id, type, data, selected, height }: NodeProps<EditorNode>) {
-  // Zoomed far out, a thousand forms cost far more to paint than they show: the node keeps
-  // its size and handles but draws only its header and ports.
-  const compact = useFlowStore(selectCompact);
-  const { controller } = useEditorContext();
-  const definition = useEditorState((state) => state.registry.get(type));
-  const runState = useEditorState((state) => state.run?.nodes[id]);
-  const issues = useEditorState((state) => state.issuesByNode[id]);
-  const readOnly = useEditorState((state) => state.readOnly);
-  const running = useEditorState(
-    (state) =>
-      state.run !== null &&
-      state.run.origin === 'live' &&
-      (state.run.phase === 'running' || state.run.phase === 'starting'),
-  );
-  const actions = useEditorState((state) => state.actions);
-  const updateNodeInternals = useUpdateNodeInternals();
-
-  const { inputs, outputs } = useMemo(() => {
-    if (!definition) return { inputs: NO_PORTS, outputs: NO_PORTS };
-    const parsed = parsedDataOf(definition, data);
-    try {
-      return {
-        inputs: inputPortsOf(definition, parsed),
-        outputs: outputPortsOf(definition, parsed),
-      };
-    } catch {
-      return { inputs: NO_PORTS, outputs: NO_PORTS };
-    }
-  }, [definition, data]);
-  const signature = portSignature(inputs, outputs);
+export function WorkflowNodeContent({ id, type, data, selected, slice }: WorkflowNodeContentProps) {
+  const { controller, readOnly, running, actions, registry, updateNodeInternals } = useNodeCanvas();
+  const runState = slice?.runState;
+  const issues = slice?.issues;
+  const definition = registry.get(type);
+  const { inputs, outputs, signature } = nodePortsOf(definition, data);
   const measuredSignature = useRef(signature);
   // Handles that appear or vanish (template placeholders) must be re-measured. Not on
   // mount: React Flow measures new nodes itself, and a call per node would force a layout
@@ -82,23 +43,10 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
   const rows = Math.max(inputRows.length, outputRows.length);
   const previewPort = definition?.previewOutput ?? outputRows[0]?.[0];
   const status = runState?.status;
-  const className = [
-    'gf-node',
-    definition ? categoryClass(definition.category) : 'gf-node--unknown',
-    status ? `gf-node--${status}` : '',
-    issues ? 'gf-node--invalid' : '',
-    selected ? 'gf-node--selected' : '',
-    compact ? 'gf-node--compact' : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  const className = nodeClassName(definition, status, issues !== undefined, selected, false);
 
   return (
-    <div
-      className={className}
-      data-testid={`gf-node-${id}`}
-      style={compact && height ? { height } : undefined}
-    >
+    <div className={className} data-testid={`gf-node-${id}`}>
       <header className="gf-node__header">
         <span className="gf-node__title" title={definition?.description}>
           {label}
@@ -178,17 +126,15 @@ export function WorkflowNodeContent({ id, type, data, selected, height }: NodePr
           })}
         </div>
       )}
-      {definition && !compact && (
+      {definition && (
         <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />
       )}
-      {!compact && (
-        <OutputPreview
-          state={runState}
-          port={previewPort}
-          portType={previewPort ? outputs[previewPort]?.type : undefined}
-          onShowError={() => actions.showError(id)}
-        />
-      )}
+      <OutputPreview
+        state={runState}
+        port={previewPort}
+        portType={previewPort ? outputs[previewPort]?.type : undefined}
+        onShowError={() => actions.showError(id)}
+      />
     </div>
   );
 }

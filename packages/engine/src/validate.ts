@@ -15,6 +15,7 @@ import {
 } from './schema';
 import { parseWorkflowFast, parseWorkflowFastMeasured, utf8Length } from './parseFast';
 import type { AnyNodeDefinition, PortMap, PortSpec, PortType } from './types';
+import { markValidated, type ValidatedWorkflow } from './validated';
 
 export interface ValidateOptions {
   /** Size limits. Default `defaultLimits`. */
@@ -27,7 +28,7 @@ export interface ValidateOptions {
 }
 
 export type ValidationResult =
-  | { ok: true; workflow: Workflow; issues: [] }
+  | { ok: true; workflow: ValidatedWorkflow; issues: [] }
   | { ok: false; workflow?: Workflow; issues: ValidationIssue[] };
 
 /** One node after validation, with what the scheduler needs precomputed. */
@@ -63,6 +64,8 @@ export interface Analysis {
   issues: ValidationIssue[];
   workflow?: Workflow;
   compiled?: CompiledWorkflow;
+  /** UTF-8 bytes of the document's JSON once measured, or an upper bound of them when the limit did not need the exact count. */
+  bytes?: number;
 }
 
 /** Whether a value of type `from` may flow into an input of type `to`. */
@@ -176,8 +179,10 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   // A well-formed document is measured while it is parsed; anything else is serialized for real.
   const measured = parseWorkflowFastMeasured(input);
   let bytes: number;
+  let bytesBound: number;
   if (measured) {
     bytes = measured.bytes;
+    bytesBound = bytes;
   } else {
     let serialized: string | undefined;
     try {
@@ -188,6 +193,8 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     // A UTF-16 unit is 1 to 3 UTF-8 bytes: count exactly only when the bounds do not decide.
     const units = serialized?.length ?? 0;
     bytes = units > limits.maxBytes || units * 3 > limits.maxBytes ? utf8Length(serialized ?? '') : units;
+    // Counted exactly only when it decided; otherwise the bound that decided is what a run checks again.
+    bytesBound = bytes === units ? units * 3 : bytes;
   }
   if (bytes > limits.maxBytes) {
     return { issues: [{ code: 'E_LIMIT_BYTES', message: `The workflow is ${bytes} bytes; at most ${limits.maxBytes} are allowed.`, path: [] }] };
@@ -368,7 +375,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     }
   }
 
-  if (issues.length > 0 || !compile) return { issues, workflow };
+  if (issues.length > 0 || !compile) return { issues, workflow, bytes: bytesBound };
   const compiled: CompiledNode[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const node = nodes[i]!;
@@ -388,17 +395,22 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       requiredInputs: inputs.required,
     };
   }
-  return { issues, workflow, compiled: { workflow, graph, level, scope, nodes: compiled } };
+  return { issues, workflow, bytes: bytesBound, compiled: { workflow, graph, level, scope, nodes: compiled } };
 }
 
 /**
  * Checks a workflow against the registry: schema, ids, node types and data, edges and
  * port types, single-valued inputs, required inputs, cycles and size limits. The editor
  * runs it while the user works and the server on every request: one set of rules.
+ * A workflow it accepts comes back as a `ValidatedWorkflow`: frozen, and run without a second
+ * validation when handed to `runWorkflow` or `startRun` with the same registry.
  */
 export function validateWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
-  const { issues, workflow } = analyzeWorkflow(input, registry, options, false);
-  if (issues.length === 0 && workflow) return { ok: true, workflow, issues: [] };
+  const { issues, workflow, compiled, bytes } = analyzeWorkflow(input, registry, options);
+  if (issues.length === 0 && workflow && compiled) {
+    const whole = !options.targetNodeIds || options.targetNodeIds.length === 0;
+    return { ok: true, workflow: markValidated(workflow, registry, compiled, bytes!, whole), issues: [] };
+  }
   return workflow ? { ok: false, workflow, issues } : { ok: false, issues };
 }
 

@@ -23,6 +23,7 @@ import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT
 import type { FailureMode, RetryPolicy } from '../schema';
 import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
 import { analyzeWorkflow, type CompiledNode } from '../validate';
+import { validatedFor } from '../validated';
 import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, SOURCE, signalProperty, withHash } from './attempt';
 import { createEventDelivery } from './eventDelivery';
 import type { DrainOptions, RunHandle } from './handle';
@@ -58,9 +59,13 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const validateOptions: Parameters<typeof analyzeWorkflow>[2] = {};
   if (options.limits) validateOptions.limits = options.limits;
   if (options.targetNodeIds) validateOptions.targetNodeIds = options.targetNodeIds;
-  const analysis = analyzeWorkflow(workflow, options.registry, validateOptions);
-  if (!analysis.compiled) throw new WorkflowValidationError(analysis.issues);
-  const { nodes, graph, level, scope, workflow: parsed } = analysis.compiled;
+  let compiled = validatedFor(workflow, options.registry, options.limits, options.targetNodeIds);
+  if (!compiled) {
+    const analysis = analyzeWorkflow(workflow, options.registry, validateOptions);
+    if (!analysis.compiled) throw new WorkflowValidationError(analysis.issues);
+    compiled = analysis.compiled;
+  }
+  const { nodes, graph, level, scope, workflow: parsed } = compiled;
   const edges = parsed.edges;
 
   const resume = options.resume;

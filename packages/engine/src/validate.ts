@@ -99,7 +99,10 @@ function splitData(data: Record<string, unknown>): { own: Record<string, unknown
     if (COMMON_DATA_KEYS.includes(key)) {
       common ??= {};
       common[key] = data[key];
-    } else Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
+    } else if (key === '__proto__') {
+      // Defined, not assigned: assigning would set the prototype instead of a key.
+      Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
+    } else own[key] = data[key];
   }
   return { own, common };
 }
@@ -118,11 +121,25 @@ interface PortIndex {
   readonly multiple: readonly string[];
   /** The `required` ports, in declaration order. */
   readonly required: PortList;
+  /** Each port's position in `list`, by name; nothing inherited, so `toString` is no port. */
+  readonly slot: Readonly<Record<string, number>>;
 }
+
+/** A record with no prototype that V8 keeps in fast mode (see `Inputs` in run/nodeIO.ts). */
+const Slots = function Slots() {} as unknown as new () => Record<string, number>;
+Slots.prototype = Object.create(null);
 
 function indexPorts(map: PortMap): PortIndex {
   const list = Object.entries(map);
-  return { map, list, multiple: list.filter(([, spec]) => spec.multiple).map(([name]) => name), required: list.filter(([, spec]) => spec.required) };
+  const slot = new Slots();
+  for (let p = 0; p < list.length; p++) slot[list[p]![0]] = p;
+  return { map, list, multiple: list.filter(([, spec]) => spec.multiple).map(([name]) => name), required: list.filter(([, spec]) => spec.required), slot };
+}
+
+/** The position of a port in its node's list, or -1 when the node has no such port. */
+function slotOf(ports: PortIndex, name: string): number {
+  const p = ports.slot[name];
+  return p === undefined ? -1 : p;
 }
 
 /**
@@ -142,10 +159,10 @@ function portsOfNode(definition: AnyNodeDefinition, kind: 'inputs' | 'outputs', 
 
 const NO_PORT_INDEX = indexPorts(NO_PORTS);
 
-function hasInEdge(graph: GraphIndex, edges: readonly { targetHandle: string }[], accepted: Uint8Array, node: number, handle: string): boolean {
+function hasInEdge(graph: GraphIndex, inSlot: Int32Array, accepted: Uint8Array, node: number, slot: number): boolean {
   for (let k = graph.inStart[node]!, end = graph.inStart[node + 1]!; k < end; k++) {
     const e = graph.inEdge[k]!;
-    if (accepted[e] && edges[e]!.targetHandle === handle) return true;
+    if (accepted[e] && inSlot[e] === slot) return true;
   }
   return false;
 }
@@ -301,6 +318,9 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
 
   // Edges. Checked per target node, so no per-edge keys or arrays are allocated.
   const accepted = new Uint8Array(edges.length);
+  // The ports of each accepted edge by position, so edges are compared as integers, not names.
+  const outSlot = new Int32Array(edges.length);
+  const inSlot = new Int32Array(edges.length);
   const { edgeSource, edgeTarget, inStart, inEdge } = graph;
   for (let e = 0; e < edges.length; e++) {
     const edge = edges[e]!;
@@ -318,8 +338,12 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     const sourceDefinition = definitions[s];
     const targetDefinition = definitions[t];
     if (!sourceDefinition || !targetDefinition) continue; // already reported as unknown type
-    const out = portOf(outputPorts[s]!.map, edge.sourceHandle);
-    const inp = portOf(inputPorts[t]!.map, edge.targetHandle);
+    const sourcePorts = outputPorts[s]!;
+    const targetPorts = inputPorts[t]!;
+    const op = slotOf(sourcePorts, edge.sourceHandle);
+    const ip = slotOf(targetPorts, edge.targetHandle);
+    const out = op < 0 ? undefined : sourcePorts.list[op]![1];
+    const inp = ip < 0 ? undefined : targetPorts.list[ip]![1];
     if (!out) {
       issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${sourceDefinition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
       continue;
@@ -333,34 +357,36 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       continue;
     }
     // Earlier accepted edges into the same node, in workflow order.
+    // Same source node index means the same source id: indices are of an id's first occurrence.
     let duplicate = false;
-    let takenBy: string | undefined;
+    let takenBy = -1;
     for (let k = inStart[t]!, end = inStart[t + 1]!; k < end; k++) {
       const other = inEdge[k]!;
       if (other >= e) break;
-      if (!accepted[other]) continue;
-      const prior = edges[other]!;
-      if (prior.targetHandle !== edge.targetHandle) continue;
-      if (prior.source === edge.source && prior.sourceHandle === edge.sourceHandle) duplicate = true;
-      takenBy ??= prior.id;
+      if (!accepted[other] || inSlot[other] !== ip) continue;
+      if (edgeSource[other] === s && outSlot[other] === op) duplicate = true;
+      if (takenBy < 0) takenBy = other;
     }
     if (duplicate) {
       issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of "${edge.source}" is already connected to input "${edge.targetHandle}" of "${edge.target}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
-    if (takenBy !== undefined && !inp.multiple) {
-      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${takenBy}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+    if (takenBy >= 0 && !inp.multiple) {
+      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${edges[takenBy]!.id}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
     accepted[e] = 1;
+    outSlot[e] = op;
+    inSlot[e] = ip;
   }
 
   // Required inputs.
   for (let i = 0; i < n; i++) {
     const definition = definitions[i];
     if (!scope[i] || !definition) continue;
-    for (const [name, spec] of inputPorts[i]!.required) {
-      if (!hasInEdge(graph, edges, accepted, i, name)) {
+    const ports = inputPorts[i]!;
+    for (const [name, spec] of ports.required) {
+      if (!hasInEdge(graph, inSlot, accepted, i, ports.slot[name]!)) {
         const node = nodes[i]!;
         issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
       }

@@ -24,7 +24,7 @@ import type { FailureMode, RetryPolicy } from '../schema';
 import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
 import { analyzeWorkflow, type CompiledNode } from '../validate';
 import { validatedFor } from '../validated';
-import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, SOURCE, signalProperty, withHash } from './attempt';
+import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, RunArgs, ranResult } from './attempt';
 import { createEventDelivery } from './eventDelivery';
 import type { DrainOptions, RunHandle } from './handle';
 import { afterTurn, formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
@@ -364,24 +364,27 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       }
     }
     const attempt = new Attempt(host, job, performance.now() + job.timeoutMs);
-    const args: Record<string | symbol, unknown> = { nodeId: node.id, inputs: job.inputs, data: node.data };
-    Object.defineProperty(args, 'signal', signalProperty);
-    args.attempt = attemptNo;
-    args.emit = (delta: string) => {
-      if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
-        emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
-      }
-    };
-    // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
-    args.log = (logLevel: LogLevel, message: string, data?: JsonValue) => {
-      if (!attempt.settled) addLog(logLevel, message, node.id, data);
-    };
-    args.setMeta = (meta: NodeMeta) => {
-      if (attempt.settled) return;
-      job.meta = { ...job.meta, ...plainMeta(node, meta) };
-    };
-    args.context = context;
-    Object.defineProperty(args, SOURCE, { value: attempt });
+    const args = new RunArgs(
+      node.id,
+      job.inputs,
+      node.data,
+      attemptNo,
+      (delta: string) => {
+        if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
+          emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
+        }
+      },
+      // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
+      (logLevel: LogLevel, message: string, data?: JsonValue) => {
+        if (!attempt.settled) addLog(logLevel, message, node.id, data);
+      },
+      (meta: NodeMeta) => {
+        if (attempt.settled) return;
+        job.meta = { ...job.meta, ...plainMeta(node, meta) };
+      },
+      context,
+      attempt,
+    );
     const outer = current;
     current = attempt;
     let value: unknown;
@@ -418,7 +421,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       onError(job, error);
       return;
     }
-    complete(job, withHash(job, { status: 'SUCCESS', output, input: job.inputs, attempts: job.attempts }));
+    complete(job, ranResult(job, 'SUCCESS', output, undefined));
   }
 
   function onError(job: Job, error: unknown): void {
@@ -430,7 +433,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const info = toErrorInfo(error, node.id);
     job.policy ??= policyFor(node);
     if (!isRetryable(error) || job.attempts >= job.policy.maxAttempts) {
-      complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: info }));
+      complete(job, ranResult(job, 'FAILED', undefined, info));
       return;
     }
     // A server's hint may lengthen a wait up to the policy's cap, never past it: a node parked
@@ -438,7 +441,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     // would only be refused again, so the error is final instead, saying when to try again.
     const hintMs = retryAfterOf(error);
     if (hintMs > job.policy.maxBackoffMs) {
-      complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: waitRefused(info, hintMs, job.policy.maxBackoffMs) }));
+      complete(job, ranResult(job, 'FAILED', undefined, waitRefused(info, hintMs, job.policy.maxBackoffMs)));
       return;
     }
     if (draining) {

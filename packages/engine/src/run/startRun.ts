@@ -17,12 +17,12 @@ import {
   WorkflowValidationError,
 } from '../errors';
 import { hashNodeRun } from '../hash';
-import { IndexHeap } from '../heap';
+import { IntHeap } from '../heap';
 import { computeBackoff, resolveRetryPolicy } from '../retry';
 import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
 import type { FailureMode, RetryPolicy } from '../schema';
 import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
-import { analyzeWorkflow, type CompiledNode } from '../validate';
+import { analyzeWorkflow, type CompiledNode, type CompiledWorkflow } from '../validate';
 import { validatedFor } from '../validated';
 import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, RunArgs, ranResult } from './attempt';
 import { createEventDelivery } from './eventDelivery';
@@ -47,6 +47,30 @@ interface StopReason {
 const DEFAULT_SLICE_MS = 10;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A compiled workflow's start order and each node's rank in it, by node index. */
+interface StartRanks {
+  readonly order: readonly number[];
+  readonly position: Int32Array;
+}
+
+/**
+ * Start orders of compiled workflows. A validated workflow keeps its compiled form from run to
+ * run, so its ids are sorted once, not on every run; weak, so they go with it.
+ */
+const ranksOf = new WeakMap<CompiledWorkflow, StartRanks>();
+
+function startRanks(compiled: CompiledWorkflow): StartRanks {
+  let ranks = ranksOf.get(compiled);
+  if (!ranks) {
+    const order = startOrder(compiled.nodes, compiled.level, compiled.scope);
+    const position = new Int32Array(compiled.nodes.length);
+    for (let k = 0; k < order.length; k++) position[order[k]!] = k;
+    ranks = { order, position };
+    ranksOf.set(compiled, ranks);
+  }
+  return ranks;
+}
 
 /**
  * Starts a run and returns at once. Checks first: options the engine cannot use throw
@@ -101,12 +125,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const state = new Uint8Array(n);
   const pending = new Int32Array(n);
   const results: (NodeResult | undefined)[] = new Array(n);
-  const order = startOrder(nodes, level, scope);
   // Ties start by topological level, then by id: the same graph always starts in the same order.
-  const position = new Int32Array(n);
-  for (let k = 0; k < order.length; k++) position[order[k]!] = k;
-  const before = (a: number, b: number) => position[a]! < position[b]!;
-  const heap = new IndexHeap(before);
+  const { order, position } = startRanks(compiled);
+  /** Ready nodes by their `position`: the heap compares integers, not ids. */
+  const heap = new IntHeap(order.length);
   for (const i of order) pending[i] = inStart[i + 1]! - inStart[i]!;
 
   const logs: LogEntry[] = [];
@@ -191,7 +213,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       const v = outList[k]!;
       if (scope[v] && --pending[v]! === 0 && state[v] === WAITING) {
         state[v] = READY;
-        heap.push(v);
+        heap.push(position[v]!);
       }
     }
   }
@@ -238,7 +260,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
         }
       }
     }
-    skipped.sort((a, b) => (before(a, b) ? -1 : 1));
+    skipped.sort((a, b) => position[a]! - position[b]!);
     const at = now();
     for (const v of skipped) {
       settle(v, {
@@ -542,7 +564,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     if (sliceMs !== Number.POSITIVE_INFINITY && overSlice()) return;
     pumping = true;
     while (!stopReason && !draining && running < concurrency && heap.size > 0) {
-      launch(heap.pop()!);
+      launch(order[heap.pop()]!);
       // Synchronous executors complete inside launch: a long burst of them is cut into slices too.
       if (sliceMs !== Number.POSITIVE_INFINITY && performance.now() - sliceStart > sliceMs) {
         yieldSlice();
@@ -707,7 +729,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     for (const i of order) {
       if (pending[i] === 0 && state[i] === WAITING) {
         state[i] = READY;
-        heap.push(i);
+        heap.push(position[i]!);
       }
     }
     pump();

@@ -89,7 +89,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     if (!analysis.compiled) throw new WorkflowValidationError(analysis.issues);
     compiled = analysis.compiled;
   }
-  const { nodes, graph, level, scope, workflow: parsed } = compiled;
+  const { nodes, graph, scope, workflow: parsed } = compiled;
   const edges = parsed.edges;
 
   const resume = options.resume;

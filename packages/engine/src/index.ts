@@ -177,3 +177,4 @@ export type {
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
 export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';
+export type { ValidatedWorkflow } from './validated';

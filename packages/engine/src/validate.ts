@@ -15,6 +15,7 @@ import {
 } from './schema';
 import { parseWorkflowFast, parseWorkflowFastMeasured, utf8Length } from './parseFast';
 import type { AnyNodeDefinition, PortMap, PortSpec, PortType } from './types';
+import { markValidated, type ValidatedWorkflow } from './validated';
 
 export interface ValidateOptions {
   /** Size limits. Default `defaultLimits`. */
@@ -27,7 +28,7 @@ export interface ValidateOptions {
 }
 
 export type ValidationResult =
-  | { ok: true; workflow: Workflow; issues: [] }
+  | { ok: true; workflow: ValidatedWorkflow; issues: [] }
   | { ok: false; workflow?: Workflow; issues: ValidationIssue[] };
 
 /** One node after validation, with what the scheduler needs precomputed. */
@@ -63,6 +64,8 @@ export interface Analysis {
   issues: ValidationIssue[];
   workflow?: Workflow;
   compiled?: CompiledWorkflow;
+  /** UTF-8 bytes of the document's JSON once measured, or an upper bound of them when the limit did not need the exact count. */
+  bytes?: number;
 }
 
 /** Whether a value of type `from` may flow into an input of type `to`. */
@@ -96,7 +99,10 @@ function splitData(data: Record<string, unknown>): { own: Record<string, unknown
     if (COMMON_DATA_KEYS.includes(key)) {
       common ??= {};
       common[key] = data[key];
-    } else Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
+    } else if (key === '__proto__') {
+      // Defined, not assigned: assigning would set the prototype instead of a key.
+      Object.defineProperty(own, key, { value: data[key], enumerable: true, writable: true, configurable: true });
+    } else own[key] = data[key];
   }
   return { own, common };
 }
@@ -115,11 +121,25 @@ interface PortIndex {
   readonly multiple: readonly string[];
   /** The `required` ports, in declaration order. */
   readonly required: PortList;
+  /** Each port's position in `list`, by name; nothing inherited, so `toString` is no port. */
+  readonly slot: Readonly<Record<string, number>>;
 }
+
+/** A record with no prototype that V8 keeps in fast mode (see `Inputs` in run/nodeIO.ts). */
+const Slots = function Slots() {} as unknown as new () => Record<string, number>;
+Slots.prototype = Object.create(null);
 
 function indexPorts(map: PortMap): PortIndex {
   const list = Object.entries(map);
-  return { map, list, multiple: list.filter(([, spec]) => spec.multiple).map(([name]) => name), required: list.filter(([, spec]) => spec.required) };
+  const slot = new Slots();
+  for (let p = 0; p < list.length; p++) slot[list[p]![0]] = p;
+  return { map, list, multiple: list.filter(([, spec]) => spec.multiple).map(([name]) => name), required: list.filter(([, spec]) => spec.required), slot };
+}
+
+/** The position of a port in its node's list, or -1 when the node has no such port. */
+function slotOf(ports: PortIndex, name: string): number {
+  const p = ports.slot[name];
+  return p === undefined ? -1 : p;
 }
 
 /**
@@ -139,12 +159,47 @@ function portsOfNode(definition: AnyNodeDefinition, kind: 'inputs' | 'outputs', 
 
 const NO_PORT_INDEX = indexPorts(NO_PORTS);
 
-function hasInEdge(graph: GraphIndex, edges: readonly { targetHandle: string }[], accepted: Uint8Array, node: number, handle: string): boolean {
+function hasInEdge(graph: GraphIndex, inSlot: Int32Array, accepted: Uint8Array, node: number, slot: number): boolean {
   for (let k = graph.inStart[node]!, end = graph.inStart[node + 1]!; k < end; k++) {
     const e = graph.inEdge[k]!;
-    if (accepted[e] && edges[e]!.targetHandle === handle) return true;
+    if (accepted[e] && inSlot[e] === slot) return true;
   }
   return false;
+}
+
+/**
+ * Indices of the items whose id appeared at an earlier index, ascending. An open-addressing
+ * table of FNV-1a hashes in one preallocated `Int32Array`, rather than a `Set` of the ids:
+ * the set grew by rehashing and cost three times as much at 300,000 edges. Ids are compared
+ * as strings whenever their hashes match, so a collision never hides or invents a duplicate.
+ */
+function repeatedIds(items: readonly { id: string }[]): number[] {
+  const m = items.length;
+  let size = 2;
+  while (size < m * 2) size *= 2;
+  const mask = size - 1;
+  // Pairs of (hash, index + 1); index 0 marks an empty slot.
+  const table = new Int32Array(size * 2);
+  const repeated: number[] = [];
+  for (let e = 0; e < m; e++) {
+    const id = items[e]!.id;
+    let h = 0x811c9dc5;
+    for (let c = 0; c < id.length; c++) h = Math.imul(h ^ id.charCodeAt(c), 0x01000193);
+    for (let slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * 2;
+      const stored = table[at + 1]!;
+      if (stored === 0) {
+        table[at] = h;
+        table[at + 1] = e + 1;
+        break;
+      }
+      if (table[at] === h && items[stored - 1]!.id === id) {
+        repeated.push(e);
+        break;
+      }
+    }
+  }
+  return repeated;
 }
 
 function safePorts(resolve: () => PortMap): PortMap {
@@ -176,8 +231,10 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   // A well-formed document is measured while it is parsed; anything else is serialized for real.
   const measured = parseWorkflowFastMeasured(input);
   let bytes: number;
+  let bytesBound: number;
   if (measured) {
     bytes = measured.bytes;
+    bytesBound = bytes;
   } else {
     let serialized: string | undefined;
     try {
@@ -188,6 +245,8 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     // A UTF-16 unit is 1 to 3 UTF-8 bytes: count exactly only when the bounds do not decide.
     const units = serialized?.length ?? 0;
     bytes = units > limits.maxBytes || units * 3 > limits.maxBytes ? utf8Length(serialized ?? '') : units;
+    // Counted exactly only when it decided; otherwise the bound that decided is what a run checks again.
+    bytesBound = bytes === units ? units * 3 : bytes;
   }
   if (bytes > limits.maxBytes) {
     return { issues: [{ code: 'E_LIMIT_BYTES', message: `The workflow is ${bytes} bytes; at most ${limits.maxBytes} are allowed.`, path: [] }] };
@@ -221,15 +280,9 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     const id = nodes[i]!.id;
     issues.push({ code: 'E_DUPLICATE_NODE_ID', message: `Node id "${id}" is used more than once.`, nodeId: id, path: ['nodes', i, 'id'] });
   }
-  const seenEdges = new Set<string>();
-  for (let e = 0; e < edges.length; e++) {
+  for (const e of repeatedIds(edges)) {
     const id = edges[e]!.id;
-    // One hash lookup instead of has() then add(): the set grows only for a new id.
-    const size = seenEdges.size;
-    seenEdges.add(id);
-    if (seenEdges.size === size) {
-      issues.push({ code: 'E_DUPLICATE_EDGE_ID', message: `Edge id "${id}" is used more than once.`, edgeId: id, path: ['edges', e, 'id'] });
-    }
+    issues.push({ code: 'E_DUPLICATE_EDGE_ID', message: `Edge id "${id}" is used more than once.`, edgeId: id, path: ['edges', e, 'id'] });
   }
 
   // Scope of a partial run.
@@ -294,6 +347,9 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
 
   // Edges. Checked per target node, so no per-edge keys or arrays are allocated.
   const accepted = new Uint8Array(edges.length);
+  // The ports of each accepted edge by position, so edges are compared as integers, not names.
+  const outSlot = new Int32Array(edges.length);
+  const inSlot = new Int32Array(edges.length);
   const { edgeSource, edgeTarget, inStart, inEdge } = graph;
   for (let e = 0; e < edges.length; e++) {
     const edge = edges[e]!;
@@ -311,8 +367,12 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     const sourceDefinition = definitions[s];
     const targetDefinition = definitions[t];
     if (!sourceDefinition || !targetDefinition) continue; // already reported as unknown type
-    const out = portOf(outputPorts[s]!.map, edge.sourceHandle);
-    const inp = portOf(inputPorts[t]!.map, edge.targetHandle);
+    const sourcePorts = outputPorts[s]!;
+    const targetPorts = inputPorts[t]!;
+    const op = slotOf(sourcePorts, edge.sourceHandle);
+    const ip = slotOf(targetPorts, edge.targetHandle);
+    const out = op < 0 ? undefined : sourcePorts.list[op]![1];
+    const inp = ip < 0 ? undefined : targetPorts.list[ip]![1];
     if (!out) {
       issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${sourceDefinition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
       continue;
@@ -326,34 +386,36 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       continue;
     }
     // Earlier accepted edges into the same node, in workflow order.
+    // Same source node index means the same source id: indices are of an id's first occurrence.
     let duplicate = false;
-    let takenBy: string | undefined;
+    let takenBy = -1;
     for (let k = inStart[t]!, end = inStart[t + 1]!; k < end; k++) {
       const other = inEdge[k]!;
       if (other >= e) break;
-      if (!accepted[other]) continue;
-      const prior = edges[other]!;
-      if (prior.targetHandle !== edge.targetHandle) continue;
-      if (prior.source === edge.source && prior.sourceHandle === edge.sourceHandle) duplicate = true;
-      takenBy ??= prior.id;
+      if (!accepted[other] || inSlot[other] !== ip) continue;
+      if (edgeSource[other] === s && outSlot[other] === op) duplicate = true;
+      if (takenBy < 0) takenBy = other;
     }
     if (duplicate) {
       issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of "${edge.source}" is already connected to input "${edge.targetHandle}" of "${edge.target}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
-    if (takenBy !== undefined && !inp.multiple) {
-      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${takenBy}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+    if (takenBy >= 0 && !inp.multiple) {
+      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${edges[takenBy]!.id}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
     accepted[e] = 1;
+    outSlot[e] = op;
+    inSlot[e] = ip;
   }
 
   // Required inputs.
   for (let i = 0; i < n; i++) {
     const definition = definitions[i];
     if (!scope[i] || !definition) continue;
-    for (const [name, spec] of inputPorts[i]!.required) {
-      if (!hasInEdge(graph, edges, accepted, i, name)) {
+    const ports = inputPorts[i]!;
+    for (const [name, spec] of ports.required) {
+      if (!hasInEdge(graph, inSlot, accepted, i, ports.slot[name]!)) {
         const node = nodes[i]!;
         issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
       }
@@ -368,7 +430,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     }
   }
 
-  if (issues.length > 0 || !compile) return { issues, workflow };
+  if (issues.length > 0 || !compile) return { issues, workflow, bytes: bytesBound };
   const compiled: CompiledNode[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const node = nodes[i]!;
@@ -388,17 +450,22 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       requiredInputs: inputs.required,
     };
   }
-  return { issues, workflow, compiled: { workflow, graph, level, scope, nodes: compiled } };
+  return { issues, workflow, bytes: bytesBound, compiled: { workflow, graph, level, scope, nodes: compiled } };
 }
 
 /**
  * Checks a workflow against the registry: schema, ids, node types and data, edges and
  * port types, single-valued inputs, required inputs, cycles and size limits. The editor
  * runs it while the user works and the server on every request: one set of rules.
+ * A workflow it accepts comes back as a `ValidatedWorkflow`: frozen, and run without a second
+ * validation when handed to `runWorkflow` or `startRun` with the same registry.
  */
 export function validateWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}): ValidationResult {
-  const { issues, workflow } = analyzeWorkflow(input, registry, options, false);
-  if (issues.length === 0 && workflow) return { ok: true, workflow, issues: [] };
+  const { issues, workflow, compiled, bytes } = analyzeWorkflow(input, registry, options);
+  if (issues.length === 0 && workflow && compiled) {
+    const whole = !options.targetNodeIds || options.targetNodeIds.length === 0;
+    return { ok: true, workflow: markValidated(workflow, registry, compiled, bytes!, whole), issues: [] };
+  }
   return workflow ? { ok: false, workflow, issues } : { ok: false, issues };
 }
 

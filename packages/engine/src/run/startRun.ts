@@ -17,13 +17,14 @@ import {
   WorkflowValidationError,
 } from '../errors';
 import { hashNodeRun } from '../hash';
-import { IndexHeap } from '../heap';
+import { IntHeap } from '../heap';
 import { computeBackoff, resolveRetryPolicy } from '../retry';
 import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
 import type { FailureMode, RetryPolicy } from '../schema';
 import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
-import { analyzeWorkflow, type CompiledNode } from '../validate';
-import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, SOURCE, signalProperty, withHash } from './attempt';
+import { analyzeWorkflow, type CompiledNode, type CompiledWorkflow } from '../validate';
+import { validatedFor } from '../validated';
+import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, RunArgs, ranResult } from './attempt';
 import { createEventDelivery } from './eventDelivery';
 import type { DrainOptions, RunHandle } from './handle';
 import { afterTurn, formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
@@ -47,6 +48,30 @@ const DEFAULT_SLICE_MS = 10;
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A compiled workflow's start order and each node's rank in it, by node index. */
+interface StartRanks {
+  readonly order: readonly number[];
+  readonly position: Int32Array;
+}
+
+/**
+ * Start orders of compiled workflows. A validated workflow keeps its compiled form from run to
+ * run, so its ids are sorted once, not on every run; weak, so they go with it.
+ */
+const ranksOf = new WeakMap<CompiledWorkflow, StartRanks>();
+
+function startRanks(compiled: CompiledWorkflow): StartRanks {
+  let ranks = ranksOf.get(compiled);
+  if (!ranks) {
+    const order = startOrder(compiled.nodes, compiled.level, compiled.scope);
+    const position = new Int32Array(compiled.nodes.length);
+    for (let k = 0; k < order.length; k++) position[order[k]!] = k;
+    ranks = { order, position };
+    ranksOf.set(compiled, ranks);
+  }
+  return ranks;
+}
+
 /**
  * Starts a run and returns at once. Checks first: options the engine cannot use throw
  * `RunOptionsError`, an invalid workflow throws `WorkflowValidationError`, both synchronously.
@@ -58,9 +83,13 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const validateOptions: Parameters<typeof analyzeWorkflow>[2] = {};
   if (options.limits) validateOptions.limits = options.limits;
   if (options.targetNodeIds) validateOptions.targetNodeIds = options.targetNodeIds;
-  const analysis = analyzeWorkflow(workflow, options.registry, validateOptions);
-  if (!analysis.compiled) throw new WorkflowValidationError(analysis.issues);
-  const { nodes, graph, level, scope, workflow: parsed } = analysis.compiled;
+  let compiled = validatedFor(workflow, options.registry, options.limits, options.targetNodeIds);
+  if (!compiled) {
+    const analysis = analyzeWorkflow(workflow, options.registry, validateOptions);
+    if (!analysis.compiled) throw new WorkflowValidationError(analysis.issues);
+    compiled = analysis.compiled;
+  }
+  const { nodes, graph, scope, workflow: parsed } = compiled;
   const edges = parsed.edges;
 
   const resume = options.resume;
@@ -96,12 +125,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const state = new Uint8Array(n);
   const pending = new Int32Array(n);
   const results: (NodeResult | undefined)[] = new Array(n);
-  const order = startOrder(nodes, level, scope);
   // Ties start by topological level, then by id: the same graph always starts in the same order.
-  const position = new Int32Array(n);
-  for (let k = 0; k < order.length; k++) position[order[k]!] = k;
-  const before = (a: number, b: number) => position[a]! < position[b]!;
-  const heap = new IndexHeap(before);
+  const { order, position } = startRanks(compiled);
+  /** Ready nodes by their `position`: the heap compares integers, not ids. */
+  const heap = new IntHeap(order.length);
   for (const i of order) pending[i] = inStart[i + 1]! - inStart[i]!;
 
   const logs: LogEntry[] = [];
@@ -186,7 +213,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       const v = outList[k]!;
       if (scope[v] && --pending[v]! === 0 && state[v] === WAITING) {
         state[v] = READY;
-        heap.push(v);
+        heap.push(position[v]!);
       }
     }
   }
@@ -233,7 +260,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
         }
       }
     }
-    skipped.sort((a, b) => (before(a, b) ? -1 : 1));
+    skipped.sort((a, b) => position[a]! - position[b]!);
     const at = now();
     for (const v of skipped) {
       settle(v, {
@@ -359,24 +386,27 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       }
     }
     const attempt = new Attempt(host, job, performance.now() + job.timeoutMs);
-    const args: Record<string | symbol, unknown> = { nodeId: node.id, inputs: job.inputs, data: node.data };
-    Object.defineProperty(args, 'signal', signalProperty);
-    args.attempt = attemptNo;
-    args.emit = (delta: string) => {
-      if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
-        emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
-      }
-    };
-    // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
-    args.log = (logLevel: LogLevel, message: string, data?: JsonValue) => {
-      if (!attempt.settled) addLog(logLevel, message, node.id, data);
-    };
-    args.setMeta = (meta: NodeMeta) => {
-      if (attempt.settled) return;
-      job.meta = { ...job.meta, ...plainMeta(node, meta) };
-    };
-    args.context = context;
-    Object.defineProperty(args, SOURCE, { value: attempt });
+    const args = new RunArgs(
+      node.id,
+      job.inputs,
+      node.data,
+      attemptNo,
+      (delta: string) => {
+        if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
+          emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
+        }
+      },
+      // Like emit and setMeta: an attempt that has ended (timed out, stopped) writes nothing more.
+      (logLevel: LogLevel, message: string, data?: JsonValue) => {
+        if (!attempt.settled) addLog(logLevel, message, node.id, data);
+      },
+      (meta: NodeMeta) => {
+        if (attempt.settled) return;
+        job.meta = { ...job.meta, ...plainMeta(node, meta) };
+      },
+      context,
+      attempt,
+    );
     const outer = current;
     current = attempt;
     let value: unknown;
@@ -413,7 +443,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       onError(job, error);
       return;
     }
-    complete(job, withHash(job, { status: 'SUCCESS', output, input: job.inputs, attempts: job.attempts }));
+    complete(job, ranResult(job, 'SUCCESS', output, undefined));
   }
 
   function onError(job: Job, error: unknown): void {
@@ -425,7 +455,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const info = toErrorInfo(error, node.id);
     job.policy ??= policyFor(node);
     if (!isRetryable(error) || job.attempts >= job.policy.maxAttempts) {
-      complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: info }));
+      complete(job, ranResult(job, 'FAILED', undefined, info));
       return;
     }
     // A server's hint may lengthen a wait up to the policy's cap, never past it: a node parked
@@ -433,7 +463,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     // would only be refused again, so the error is final instead, saying when to try again.
     const hintMs = retryAfterOf(error);
     if (hintMs > job.policy.maxBackoffMs) {
-      complete(job, withHash(job, { status: 'FAILED', input: job.inputs, attempts: job.attempts, error: waitRefused(info, hintMs, job.policy.maxBackoffMs) }));
+      complete(job, ranResult(job, 'FAILED', undefined, waitRefused(info, hintMs, job.policy.maxBackoffMs)));
       return;
     }
     if (draining) {
@@ -534,7 +564,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     if (sliceMs !== Number.POSITIVE_INFINITY && overSlice()) return;
     pumping = true;
     while (!stopReason && !draining && running < concurrency && heap.size > 0) {
-      launch(heap.pop()!);
+      launch(order[heap.pop()]!);
       // Synchronous executors complete inside launch: a long burst of them is cut into slices too.
       if (sliceMs !== Number.POSITIVE_INFINITY && performance.now() - sliceStart > sliceMs) {
         yieldSlice();
@@ -699,7 +729,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     for (const i of order) {
       if (pending[i] === 0 && state[i] === WAITING) {
         state[i] = READY;
-        heap.push(i);
+        heap.push(position[i]!);
       }
     }
     pump();

@@ -36,7 +36,16 @@ export type {
   WorkerMetrics,
 } from './observe';
 export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
-export type { GalaxyLimits, GalaxyOptions } from './options';
+export type { FileOptions, GalaxyLimits, GalaxyOptions } from './options';
+export { createDiskBlobStore } from './blobs/diskBlobStore';
+export type { DiskBlobStoreOptions } from './blobs/diskBlobStore';
+export type {
+  BlobInfo,
+  BlobObject,
+  BlobPutOptions,
+  BlobStore,
+  SignedUrlOptions,
+} from './blobs/types';
 export type { EnqueueInfo, RunQueue } from './queue';
 export { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from './rateLimit';
 export type {

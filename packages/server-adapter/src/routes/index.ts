@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from '../options';
 import type { RouteDefinition } from '../routeTypes';
+import { blobRoutes } from './blobs';
 import { executeRoutes } from './execute';
 import { healthRoutes } from './health';
 import { metricsRoutes } from './metrics';
@@ -19,6 +20,7 @@ export function createRoutes(options: ResolvedOptions): {
     ...workflowRoutes(options),
     ...executeRoutes(options),
     ...runRoutes(options),
+    ...blobRoutes(options),
   ];
   const openapi = buildOpenApi(routes, options.schemas.Problem);
   return { routes, openapi };

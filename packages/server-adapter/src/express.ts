@@ -103,7 +103,9 @@ async function* nodeBodyStream(req: MaybeParsed): AsyncGenerator<Uint8Array> {
     return;
   }
   try {
-    for await (const chunk of req) yield chunk as Buffer;
+    // Not destroyed when the reader stops early (a refused upload): the answer must still
+    // reach the client over this connection.
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
   } catch (error) {
     throw req.complete ? error : new ClientAbort(error);
   }

@@ -39,6 +39,8 @@ export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
 export type { FileOptions, GalaxyLimits, GalaxyOptions } from './options';
 export { createDiskBlobStore } from './blobs/diskBlobStore';
 export type { DiskBlobStoreOptions } from './blobs/diskBlobStore';
+export { imageTypes } from './files/inspectImage';
+export type { ImageType } from './files/inspectImage';
 export type {
   BlobInfo,
   BlobObject,
@@ -68,6 +70,7 @@ export {
   CursorSchema,
   cursorPageSchemaOf,
   ExecutionLogRecordSchema,
+  FileRecordSchema,
   NodeResultRecordSchema,
   pageSchemaOf,
   RunCountsSchema,
@@ -95,12 +98,17 @@ export type {
   CancelResult,
   ClaimedRun,
   ClaimOptions,
+  CreateFileInput,
+  CreateFileResult,
   CreateRunInput,
   CreateRunResult,
   CursorPage,
   CursorQuery,
+  DeleteFileResult,
   DeleteRunResult,
   ExecutionLogRecord,
+  FileRecord,
+  FileStore,
   FinalRunStatus,
   FinishRunInput,
   GalaxyStore,
@@ -110,6 +118,8 @@ export type {
   NodeResultRecord,
   Page,
   PageQuery,
+  PruneFilesInput,
+  PruneFilesResult,
   PruneRunsInput,
   PruneRunsResult,
   RetentionPolicy,

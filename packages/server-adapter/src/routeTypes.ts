@@ -72,7 +72,10 @@ export interface RouteDefinition {
   body?: { schema: z.ZodType; optional?: boolean };
   query?: z.ZodType;
   /** Success responses by status. Problems are added from `problems`. */
-  responses: Record<number, { schema: z.ZodType; description: string; mediaType?: string }>;
+  responses: Record<
+    number,
+    { schema: z.ZodType; description: string; mediaType?: string | readonly string[] }
+  >;
   /** Problem statuses the route may answer with, besides those every route shares. */
   problems: number[];
   handler(context: RouteContext): Promise<RouteResult>;

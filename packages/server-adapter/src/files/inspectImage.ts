@@ -12,7 +12,10 @@ export interface ImageInfo {
 }
 
 export interface InspectOptions {
-  /** The type the client declared (`Content-Type`); an image type that disagrees with the bytes is refused. */
+  /**
+   * The type the client declared (`Content-Type`): none or `application/octet-stream` leaves
+   * the type to the bytes; any other that disagrees with them is refused.
+   */
   declaredType: string | null;
   /** Largest width times height accepted. */
   maxPixels: number;
@@ -221,7 +224,7 @@ export async function* inspectImage(
     });
   }
   const declared = options.declaredType?.split(';')[0]?.trim().toLowerCase();
-  if (declared?.startsWith('image/') && declared !== type) {
+  if (declared && declared !== 'application/octet-stream' && declared !== type) {
     throw new ProblemError('E_FILE_TYPE_NOT_ALLOWED', {
       detail: `The file was sent as ${declared} but its bytes are ${type}.`,
     });

@@ -82,6 +82,10 @@ export function createMemoryFiles(context: MemoryFilesContext): FileStore {
       return { ok: true, file: { ...file.record }, blobInUse: sameBytes(file.record.sha256) };
     },
 
+    async blobInUse(sha256) {
+      return sameBytes(sha256);
+    },
+
     async fileUsage(ownerId) {
       return usage(ownerId);
     },

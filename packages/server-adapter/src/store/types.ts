@@ -415,6 +415,8 @@ export interface FileStore {
   listFiles(ownerId: string, query: PageQuery): Promise<Page<FileRecord>>;
   /** Deletes the owner's file whoever refers to it (the owner's choice). */
   deleteFile(ownerId: string, fileId: string): Promise<DeleteFileResult>;
+  /** Whether any file row (any owner's) has these bytes, so their blob must stay. */
+  blobInUse(sha256: string): Promise<boolean>;
   /** Bytes and count of the owner's files. */
   fileUsage(ownerId: string): Promise<{ bytes: number; count: number }>;
   /** Deletes old files no workflow (not deleted) and no run refers to; never a referenced one. */

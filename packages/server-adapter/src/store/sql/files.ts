@@ -155,6 +155,10 @@ export function createSqlFiles({ db, dialect, now }: SqlContext): FileStore {
       });
     },
 
+    async blobInUse(sha256) {
+      return (await db.single(() => get(SAME_BYTES, { sha256 }))) !== undefined;
+    },
+
     async fileUsage(ownerId) {
       const row = (await db.single(() => get(USAGE, { ownerId }))) as Row;
       return { bytes: Number(row.bytes), count: Number(row.n) };

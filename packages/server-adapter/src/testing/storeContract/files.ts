@@ -75,6 +75,8 @@ export function fileRules(withStore: WithStore): void {
     const files = filesOf(store);
     const mine = await create(files, ALICE);
     const bobs = await create(files, BOB);
+    assert.equal(await files.blobInUse('a'.repeat(64)), true);
+    assert.equal(await files.blobInUse('b'.repeat(64)), false);
     const deleted = await files.deleteFile(ALICE, mine.id);
     assert.deepEqual(deleted, { ok: true, file: mine, blobInUse: true });
     assert.deepEqual(await files.deleteFile(ALICE, mine.id), { ok: false, reason: 'not_found' });

@@ -1,7 +1,9 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { hostError } from '../errors';
 import { BLOB_KEY, type BlobInfo, type BlobStore } from './types';
 
@@ -83,7 +85,11 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): BlobStore {
       const temp = join(tmpDir, randomUUID());
       const hash = createHash('sha256');
       let size = 0;
-      const file = await open(temp, 'wx');
+      // A write stream queues chunks and writes them together, where awaiting each write
+      // would cost a round trip to the thread pool per chunk.
+      const file = createWriteStream(temp, { flags: 'wx' });
+      const failed = new Promise<never>((_, reject) => file.once('error', reject));
+      failed.catch(() => undefined);
       try {
         for await (const chunk of body) {
           size += chunk.byteLength;
@@ -91,11 +97,13 @@ export function createDiskBlobStore(options: DiskBlobStoreOptions): BlobStore {
             throw hostError('E_BLOB_TOO_LARGE', undefined, { maxBytes });
           }
           hash.update(chunk);
-          await file.write(chunk);
+          if (!file.write(chunk)) await Promise.race([once(file, 'drain'), failed]);
         }
-        await file.close();
+        file.end();
+        await Promise.race([finished(file), failed]);
       } catch (error) {
-        await file.close().catch(() => undefined);
+        file.destroy();
+        await finished(file).catch(() => undefined);
         await rm(temp, { force: true });
         throw error;
       }

@@ -267,8 +267,11 @@ export async function* inspectImage(
     const next = await iterator.next();
     if (next.done) break;
     total += next.value.byteLength;
-    tail = concat(tail, next.value);
-    tail = tail.subarray(Math.max(0, tail.byteLength - TAIL));
+    // Only the last bytes are kept, and a full chunk is never copied for them.
+    tail =
+      next.value.byteLength >= TAIL
+        ? next.value.subarray(next.value.byteLength - TAIL)
+        : concat(tail, next.value).subarray(-TAIL);
     yield next.value;
   }
 

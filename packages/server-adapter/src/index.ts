@@ -40,6 +40,8 @@ export type { FileOptions, GalaxyLimits, GalaxyOptions } from './options';
 export { createDiskBlobStore } from './blobs/diskBlobStore';
 export type { DiskBlobStoreOptions } from './blobs/diskBlobStore';
 export { imageTypes } from './files/inspectImage';
+export { createFileLoader } from './files/fileLoader';
+export type { FileLoaderOptions } from './files/fileLoader';
 export { startFileRetention } from './files/retention';
 export type { FileRetention, FileRetentionOptions } from './files/retention';
 export type { ImageType } from './files/inspectImage';

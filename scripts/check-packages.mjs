@@ -77,12 +77,17 @@ const entries = [
   { pkg: 'server-adapter', subpath: './postgres', name: 'createPostgresStore', platform: 'node' },
   { pkg: 'server-adapter', subpath: './redis', name: 'createRedisEventBus', platform: 'node' },
   { pkg: 'server-adapter', subpath: './bullmq', name: 'createBullMQWorker', platform: 'node' },
+  { pkg: 'server-adapter', subpath: './s3', name: 'createS3BlobStore', platform: 'node' },
 ];
 
 // Database drivers are optional peers behind their own entry points: a host on one store must
 // not load another's driver (a native addon it may not have built) by importing the root.
 const driverFree = [
-  { pkg: 'server-adapter', subpath: '.', drivers: ['better-sqlite3', 'pg', 'ioredis', 'bullmq'] },
+  {
+    pkg: 'server-adapter',
+    subpath: '.',
+    drivers: ['better-sqlite3', 'pg', 'ioredis', 'bullmq', '@aws-sdk/client-s3'],
+  },
 ];
 
 // A native addon cannot be bundled, and a database driver is the host's to install next to

@@ -11,6 +11,7 @@ export default defineConfig((options) => ({
     'postgres/index': 'src/postgres.ts',
     'redis/index': 'src/redis/index.ts',
     'bullmq/index': 'src/bullmq/index.ts',
+    's3/index': 'src/s3/index.ts',
   },
   format: ['esm', 'cjs'],
   // tsup 8's declaration build sets baseUrl, which TypeScript 6 deprecates.
@@ -22,5 +23,15 @@ export default defineConfig((options) => ({
   target: 'es2022',
   treeshake: true,
   // Optional peers and native modules stay external: the host installs them.
-  external: ['express', 'better-sqlite3', 'bullmq', 'ioredis', 'pg', 'prom-client', 'vitest'],
+  external: [
+    'express',
+    'better-sqlite3',
+    'bullmq',
+    'ioredis',
+    'pg',
+    'prom-client',
+    'vitest',
+    '@aws-sdk/client-s3',
+    '@aws-sdk/s3-request-presigner',
+  ],
 }));

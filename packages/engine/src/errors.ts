@@ -59,6 +59,8 @@ export const errorMessages = {
   E_IMAGE_FETCH_UNAVAILABLE: 'This host cannot download image URLs.',
   E_IMAGE_TOO_LARGE: 'The image is larger than allowed.',
   E_IMAGE_TYPE: 'The image type is not supported.',
+  E_IMAGE_FILE_UNAVAILABLE: 'This host cannot read uploaded files.',
+  E_IMAGE_FILE_NOT_FOUND: 'The uploaded file does not exist, or belongs to someone else.',
   // SSRF guard (the Node-only image fetcher)
   E_SSRF_BLOCKED: 'The image URL points to an address that may not be fetched.',
   // Testing helpers (`@galaxyflow/engine/testing`)

@@ -144,6 +144,14 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
         stream: result.stream,
       };
     }
+    if (result.bytes) {
+      return {
+        status: result.status,
+        headers: { 'x-request-id': requestId, ...result.headers },
+        body: null,
+        bytes: result.bytes,
+      };
+    }
     return {
       status: result.status,
       headers: {
@@ -325,6 +333,7 @@ export function createGalaxyCore(input: GalaxyOptions): GalaxyCore {
           }
           return parsed.data;
         },
+        bodyStream: () => request.bodyStream(),
         parseQuery(schema) {
           const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
           if (!parsed.success) {

@@ -25,6 +25,7 @@ export const errorCodes = {
     title: 'The workflow version does not exist.',
   },
   E_RUN_NOT_FOUND: { kind: 'problem', status: 404, title: 'The run does not exist.' },
+  E_FILE_NOT_FOUND: { kind: 'problem', status: 404, title: 'The file does not exist.' },
   E_METHOD_NOT_ALLOWED: {
     kind: 'problem',
     status: 405,
@@ -82,6 +83,21 @@ export const errorCodes = {
     kind: 'problem',
     status: 413,
     title: 'The request body is larger than allowed.',
+  },
+  E_FILE_TOO_LARGE: {
+    kind: 'problem',
+    status: 413,
+    title: 'The file is larger than this server accepts.',
+  },
+  E_FILE_TYPE_NOT_ALLOWED: {
+    kind: 'problem',
+    status: 415,
+    title: 'The file is not of a type this server accepts (PNG, JPEG, WebP or GIF).',
+  },
+  E_FILE_INVALID: {
+    kind: 'problem',
+    status: 422,
+    title: 'The file is empty, truncated, or not the image it claims to be.',
   },
   E_UNSUPPORTED_MEDIA_TYPE: {
     kind: 'problem',
@@ -164,6 +180,14 @@ export const errorCodes = {
     kind: 'host',
     message:
       "The workflow version a run refers to is missing from the store, so the run can't load.",
+  },
+  E_BLOB_TOO_LARGE: {
+    kind: 'host',
+    message: 'The blob is larger than the limit it was stored with, so nothing was stored.',
+  },
+  E_BLOB_STORE_UNAVAILABLE: {
+    kind: 'host',
+    message: 'The blob store cannot be reached. Check that it runs and the options point at it.',
   },
   E_REDIS_UNAVAILABLE: {
     kind: 'host',

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { bodyTooLarge, ClientAbort } from './body';
 import { createGalaxyCore } from './core';
 import type { GalaxyOptions } from './options';
@@ -90,6 +92,26 @@ function readNodeBody(req: MaybeParsed, maxBytes: number): Promise<Uint8Array | 
   });
 }
 
+/** The request body as it arrives; a connection lost mid-body is the client's doing. */
+async function* nodeBodyStream(req: MaybeParsed): AsyncGenerator<Uint8Array> {
+  if (req.readableEnded || !req.readable) {
+    // A host body parser read it first (express.raw()): what it kept is the body.
+    const parsed = preParsedBody(req);
+    if (parsed !== undefined && parsed !== '') {
+      yield typeof parsed === 'string' ? Buffer.from(parsed) : parsed;
+    }
+    return;
+  }
+  try {
+    // Not destroyed when the reader stops early (a refused upload): the answer must still
+    // reach the client over this connection.
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+  } catch (error) {
+    throw req.complete ? error : new ClientAbort(error);
+  }
+  if (!req.complete) throw new ClientAbort();
+}
+
 /** Streams an SSE body to a Node response; the client leaving frees the stream at once. */
 function pipeStream(stream: CoreStream, res: ServerResponse): void {
   if (res.destroyed || res.socket?.destroyed) {
@@ -149,6 +171,7 @@ export function createGalaxyRouter(options: GalaxyRouterOptions): GalaxyRouter {
         },
       },
       readBody: (maxBytes) => readNodeBody(req, maxBytes),
+      bodyStream: () => nodeBodyStream(req),
       clientAddress: req.socket?.remoteAddress ?? null,
     };
     core.handle(request).then(
@@ -166,6 +189,13 @@ export function createGalaxyRouter(options: GalaxyRouterOptions): GalaxyRouter {
         res.writeHead(response.status, headers);
         if (response.stream) {
           pipeStream(response.stream, res);
+          return;
+        }
+        if (response.bytes) {
+          // A read that fails mid-file can only cut the connection: the status is sent.
+          pipeline(Readable.from(response.bytes, { objectMode: false }), res).catch(() => {
+            res.destroy();
+          });
           return;
         }
         res.end(response.body ?? undefined);

@@ -50,6 +50,41 @@ async function readWebBody(request: Request, maxBytes: number): Promise<Uint8Arr
   return body;
 }
 
+/** The request body as it arrives; a request aborted mid-body is the client's doing. */
+async function* webBodyStream(request: Request): AsyncGenerator<Uint8Array> {
+  if (!request.body) return;
+  const reader = request.body.getReader();
+  try {
+    for (;;) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        throw request.signal?.aborted ? new ClientAbort(error) : error;
+      }
+      if (chunk.done) return;
+      yield chunk.value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** A byte body as a web stream, pulled as the client reads. */
+function toByteStream(bytes: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const iterator = bytes[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
 /**
  * The API as `(Request) => Promise<Response>`. In a Next.js app:
  * `const handler = createGalaxyFetchHandler({ ..., basePath: '/api' }); export { handler as GET, handler as POST, handler as PUT, handler as DELETE };`
@@ -71,10 +106,17 @@ export function createGalaxyFetchHandler(options: GalaxyFetchOptions): GalaxyFet
       url: `${path}${url.search}`,
       headers: request.headers,
       readBody: (maxBytes) => readWebBody(request, maxBytes),
+      bodyStream: () => webBodyStream(request),
       clientAddress: options.clientAddress?.(request) ?? null,
     };
     const response = await core.handle(coreRequest);
     if (response?.stream) return toStreamResponse(response, response.stream, request.signal);
+    if (response?.bytes) {
+      return new Response(toByteStream(response.bytes), {
+        status: response.status,
+        headers: response.headers,
+      });
+    }
     return toResponse(response ?? core.notFound(path, request.headers));
   };
 }

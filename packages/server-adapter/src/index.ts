@@ -36,7 +36,22 @@ export type {
   WorkerMetrics,
 } from './observe';
 export type { InProcessQueue, InProcessQueueOptions } from './inProcessQueue';
-export type { GalaxyLimits, GalaxyOptions } from './options';
+export type { FileOptions, GalaxyLimits, GalaxyOptions } from './options';
+export { createDiskBlobStore } from './blobs/diskBlobStore';
+export type { DiskBlobStoreOptions } from './blobs/diskBlobStore';
+export { imageTypes } from './files/inspectImage';
+export { createFileLoader } from './files/fileLoader';
+export type { FileLoaderOptions } from './files/fileLoader';
+export { startFileRetention } from './files/retention';
+export type { FileRetention, FileRetentionOptions } from './files/retention';
+export type { ImageType } from './files/inspectImage';
+export type {
+  BlobInfo,
+  BlobObject,
+  BlobPutOptions,
+  BlobStore,
+  SignedUrlOptions,
+} from './blobs/types';
 export type { EnqueueInfo, RunQueue } from './queue';
 export { createMemoryAuthFailureLimiter, createMemoryRateLimiter } from './rateLimit';
 export type {
@@ -59,6 +74,7 @@ export {
   CursorSchema,
   cursorPageSchemaOf,
   ExecutionLogRecordSchema,
+  FileRecordSchema,
   NodeResultRecordSchema,
   pageSchemaOf,
   RunCountsSchema,
@@ -86,12 +102,17 @@ export type {
   CancelResult,
   ClaimedRun,
   ClaimOptions,
+  CreateFileInput,
+  CreateFileResult,
   CreateRunInput,
   CreateRunResult,
   CursorPage,
   CursorQuery,
+  DeleteFileResult,
   DeleteRunResult,
   ExecutionLogRecord,
+  FileRecord,
+  FileStore,
   FinalRunStatus,
   FinishRunInput,
   GalaxyStore,
@@ -101,6 +122,8 @@ export type {
   NodeResultRecord,
   Page,
   PageQuery,
+  PruneFilesInput,
+  PruneFilesResult,
   PruneRunsInput,
   PruneRunsResult,
   RetentionPolicy,

@@ -7,6 +7,7 @@ import {
 } from '@galaxyflow/engine';
 import { type Logger, pino } from 'pino';
 import type { AuthAdapter } from './auth';
+import type { BlobStore } from './blobs/types';
 import { hostError } from './errors';
 import type { EventBus } from './events';
 import type { ErrorHook, GalaxyMetrics, ServerMetrics } from './observe';
@@ -52,6 +53,24 @@ export interface GalaxyLimits {
   maxWorkflowsPerUser?: number;
 }
 
+/** How `/files` takes uploads. */
+export interface FileOptions {
+  /** Largest upload, in bytes: larger ones answer 413 and nothing is stored. Default 10 MiB (10,485,760). */
+  maxBytes?: number;
+  /**
+   * Bytes of files one user may keep: an upload past it answers 409 `E_STORAGE_QUOTA_EXCEEDED`
+   * and nothing is stored. Default: no cap.
+   */
+  maxBytesPerUser?: number;
+  /** Largest image accepted, in pixels (width times height): a guard against decompression bombs. Default 40,000,000. */
+  maxPixels?: number;
+  /**
+   * Keeps JPEG EXIF metadata (GPS position, camera, time) as uploaded. By default it is
+   * stripped, keeping only the orientation so the picture still shows upright. Default false.
+   */
+  keepExif?: boolean;
+}
+
 /** Options of `createGalaxyRouter` and `createGalaxyFetchHandler`. */
 export interface GalaxyOptions {
   /** Who is calling. Required: there is no anonymous mode. */
@@ -90,6 +109,15 @@ export interface GalaxyOptions {
   trustProxy?: boolean;
   /** Size limits. Defaults per field. */
   limits?: GalaxyLimits;
+  /**
+   * Where file bytes live: `createDiskBlobStore({ dir })`, or `createS3BlobStore` from
+   * `@galaxyflow/server-adapter/s3`. With it, and a store that keeps files (`store.files`),
+   * the router serves `/files`; a store whose signed URLs the router serves (the disk one)
+   * also gets `GET /blobs/:key`. Default none (no file routes).
+   */
+  blobs?: BlobStore;
+  /** How `/files` takes uploads. Defaults per field. */
+  files?: FileOptions;
   /** Structured logger; one line per request carries its request id. Default `pino()`. */
   logger?: Logger;
   /**
@@ -137,6 +165,8 @@ export interface ResolvedOptions {
   logger: Logger;
   limits: Required<Omit<GalaxyLimits, 'workflow'>> & { workflow: WorkflowLimits };
   schemas: GalaxySchemas;
+  blobs: BlobStore | undefined;
+  files: Required<Omit<FileOptions, 'maxBytesPerUser'>> & { maxBytesPerUser: number };
   events: EventBus | undefined;
   streams: ResolvedStreamOptions;
   retention: RetentionPolicy | undefined;
@@ -223,6 +253,18 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
       workflow,
     },
     schemas: createSchemas({ workflow, maxPageSize, runPageSize, maxRunPageSize }),
+    blobs: options.blobs,
+    files: {
+      maxBytes: countOption('files.maxBytes', options.files?.maxBytes, 10 * 1024 * 1024, ''),
+      maxBytesPerUser: countOption(
+        'files.maxBytesPerUser',
+        options.files?.maxBytesPerUser,
+        Number.POSITIVE_INFINITY,
+        '',
+      ),
+      maxPixels: countOption('files.maxPixels', options.files?.maxPixels, 40_000_000, ''),
+      keepExif: options.files?.keepExif ?? false,
+    },
     events: options.events ?? options.queue.events,
     streams: resolveStreamOptions(options.streams),
     retention: options.retention,
@@ -233,13 +275,18 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
 }
 
 /** A count limit: a whole number of at least 1, or the default when unset. */
-function countOption(name: string, value: number | undefined, fallback: number): number {
+function countOption(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  prefix = 'limits.',
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw hostError(
       'E_INVALID_OPTION',
-      `Galaxy Flow API: \`limits.${name}\` must be a whole number of at least 1; got ${String(value)}.`,
-      { options: [`limits.${name}`] },
+      `Galaxy Flow API: \`${prefix}${name}\` must be a whole number of at least 1; got ${String(value)}.`,
+      { options: [`${prefix}${name}`] },
     );
   }
   return value;

@@ -10,6 +10,11 @@ export interface CoreRequest {
   headers: { get(name: string): string | null };
   /** Reads the whole body; throws `E_BODY_TOO_LARGE` past `maxBytes`. */
   readBody(maxBytes: number): Promise<Uint8Array | string>;
+  /**
+   * The body as it arrives, for routes that stream it elsewhere (file uploads) instead of
+   * holding it; a client that leaves mid-body makes it throw `ClientAbort`.
+   */
+  bodyStream(): AsyncIterable<Uint8Array>;
   /** The client's address as the connection saw it, when the binding knows it. */
   clientAddress?: string | null;
 }
@@ -20,6 +25,8 @@ export interface CoreResponse {
   body: string | null;
   /** A body produced over time (Server-Sent Events); `body` is then null. */
   stream?: CoreStream;
+  /** A byte body read as it is sent (a stored file); `body` is then null. */
+  bytes?: AsyncIterable<Uint8Array>;
 }
 
 /** What a route handler returns. */
@@ -31,6 +38,8 @@ export interface RouteResult {
   stream?: CoreStream;
   /** A text body sent as it is instead of `body` as JSON; set its `content-type` in `headers`. */
   text?: string;
+  /** A byte body streamed as it is instead of `body`; set its `content-type` in `headers`. */
+  bytes?: AsyncIterable<Uint8Array>;
 }
 
 /** What a route handler gets. */
@@ -43,6 +52,8 @@ export interface RouteContext {
   log: Logger;
   /** Parses the body as JSON against `schema`; an empty body parses as `{}` when `optional`. */
   body<S extends z.ZodType>(schema: S, options?: { optional?: boolean }): Promise<z.output<S>>;
+  /** The raw body as it arrives, for routes that stream it (file uploads); read it once. */
+  bodyStream(): AsyncIterable<Uint8Array>;
   /** Parses the query string against `schema`. */
   parseQuery<S extends z.ZodType>(schema: S): z.output<S>;
 }
@@ -61,7 +72,10 @@ export interface RouteDefinition {
   body?: { schema: z.ZodType; optional?: boolean };
   query?: z.ZodType;
   /** Success responses by status. Problems are added from `problems`. */
-  responses: Record<number, { schema: z.ZodType; description: string; mediaType?: string }>;
+  responses: Record<
+    number,
+    { schema: z.ZodType; description: string; mediaType?: string | readonly string[] }
+  >;
   /** Problem statuses the route may answer with, besides those every route shares. */
   problems: number[];
   handler(context: RouteContext): Promise<RouteResult>;

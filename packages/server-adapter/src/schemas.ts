@@ -10,6 +10,7 @@ import { problemCodes } from './errors';
 import {
   cursorPageSchemaOf,
   ExecutionLogRecordSchema,
+  FileRecordSchema,
   NodeResultRecordSchema,
   pageSchemaOf,
   RunDetailSchema,
@@ -177,6 +178,12 @@ export function createSchemas(limits: SchemaLimits) {
     ExecuteAccepted,
     Health,
     Problem,
+    File: FileRecordSchema,
+    FilePage: pageSchemaOf(FileRecordSchema),
+    FileUploadQuery: z.object({
+      /** The name downloads get. Default `upload` with the type's extension. */
+      name: z.string().min(1).max(255).optional(),
+    }),
   };
 }
 

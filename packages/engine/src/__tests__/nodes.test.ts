@@ -116,4 +116,11 @@ describe('image', () => {
     expect(script.issues[0]).toMatchObject({ code: 'E_INVALID_DATA', message: expect.stringContaining('https://') });
     expect(validateWorkflow(one('https://example.com/cat.png'), registry).ok).toBe(true);
   });
+
+  it('passes an uploaded file on as a file reference, with or without a URL', async () => {
+    const file = { nodes: [{ id: 'i', type: 'image', data: { fileId: 'f-1' } }], edges: [] };
+    expect(validateWorkflow(file, registry).ok).toBe(true);
+    const result = await runWorkflow(file, { registry });
+    expect(result.nodes.i!.output).toEqual({ image: 'galaxy-file:f-1' });
+  });
 });

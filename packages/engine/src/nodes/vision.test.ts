@@ -5,7 +5,7 @@ import { llmContext } from '../providers/context';
 import { providerError } from '../providers/errors';
 import { createGeminiProvider } from '../providers/gemini';
 import { createGroqProvider } from '../providers/groq';
-import type { ImageFetcher } from '../providers/images';
+import type { FileLoader, ImageFetcher } from '../providers/images';
 import { createProviderSet } from '../providers/providerSet';
 import { createRegistry } from '../registry';
 import { runWorkflow } from '../run';
@@ -106,6 +106,34 @@ describe('vision node', () => {
     expect(result.nodes.look?.error?.code).toBe('E_IMAGE_TYPE');
     result = await runWorkflow(workflow(['file:///etc/passwd']), { registry, context: llmContext({ providers: providers() }) });
     expect(result.nodes.look?.error?.code).toBe('E_IMAGE_INVALID');
+    expect(stub.requests).toHaveLength(0);
+  });
+
+  it('reads uploaded files through the host file loader as the run owner, never the URL fetcher', async () => {
+    const loaded: [string, string | undefined][] = [];
+    const loadFile: FileLoader = async (fileId, { userId }) => {
+      loaded.push([fileId, userId]);
+      return { mimeType: 'image/jpeg', base64: JPEG };
+    };
+    const fetchImage: ImageFetcher = async () => {
+      throw new Error('a file reference reached the URL fetcher');
+    };
+    const graph = {
+      nodes: [
+        { id: 'pic', type: 'image', data: { fileId: 'file-1' } },
+        { id: 'look', type: 'vision', data: { provider: 'groq', retryPolicy: { maxAttempts: 1 } } },
+      ],
+      edges: [{ id: 'e', source: 'pic', sourceHandle: 'image', target: 'look', targetHandle: 'image' }],
+    };
+    const result = await runWorkflow(graph, { registry, context: llmContext({ providers: providers(), fetchImage, loadFile, userId: 'alice' }) });
+    expect(result.status).toBe('SUCCESS');
+    expect(result.nodes.pic?.output).toEqual({ image: 'galaxy-file:file-1' });
+    expect(loaded).toEqual([['file-1', 'alice']]);
+    expect(stub.requests[0]?.images).toEqual([{ mimeType: 'image/jpeg', base64: JPEG }]);
+
+    stub.reset();
+    const refused = await runWorkflow(graph, { registry, context: llmContext({ providers: providers(), fetchImage }) });
+    expect(refused.nodes.look?.error?.code).toBe('E_IMAGE_FILE_UNAVAILABLE');
     expect(stub.requests).toHaveLength(0);
   });
 

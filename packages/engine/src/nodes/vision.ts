@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { defineNode } from '../defineNode';
-import { getImageFetcher } from '../providers/context';
+import { getFileLoader, getImageFetcher, getUserId } from '../providers/context';
 import { providerError } from '../providers/errors';
-import { isDataUrl, parseImageDataUrl } from '../providers/images';
+import { fileIdOf, isDataUrl, parseImageDataUrl } from '../providers/images';
 import type { ProviderCallRequest } from '../providers/providerSet';
 import type { ImageData } from '../providers/types';
 import type { RunContext } from '../types';
@@ -21,7 +21,9 @@ const DEFAULT_PROMPT = 'Describe this image in detail.';
 
 /**
  * Turns image inputs into bytes a model accepts: data URLs are read here (any runtime),
- * http(s) URLs go to the host's `context.fetchImage`, which guards against SSRF.
+ * uploaded files (`galaxy-file:<id>`) go to the host's `context.loadFile` as the run's owner
+ * (never to the URL fetcher), http(s) URLs to the host's `context.fetchImage`, which guards
+ * against SSRF.
  */
 export async function loadImages(
   values: readonly unknown[],
@@ -40,6 +42,17 @@ export async function loadImages(
         throw providerError('E_IMAGE_INVALID', `Image ${index + 1} is not a URL or a data URL.`);
       }
       if (isDataUrl(value)) return parseImageDataUrl(value);
+      const fileId = fileIdOf(value.trim());
+      if (fileId !== undefined) {
+        const loadFile = getFileLoader(context);
+        if (!loadFile) {
+          throw providerError(
+            'E_IMAGE_FILE_UNAVAILABLE',
+            'This host cannot read uploaded files: give runWorkflow a context.loadFile (createFileLoader from @galaxyflow/server-adapter).',
+          );
+        }
+        return loadFile(fileId, { signal, userId: getUserId(context) });
+      }
       if (!/^https?:\/\//i.test(value.trim())) {
         throw providerError(
           'E_IMAGE_INVALID',

@@ -1,5 +1,5 @@
 import type { RunContext } from '../types';
-import type { ImageFetcher } from './images';
+import type { FileLoader, ImageFetcher } from './images';
 import type { ProviderSet } from './providerSet';
 
 /** The host services the LLM and Vision nodes read from `runWorkflow`'s `context`. */
@@ -8,6 +8,11 @@ export interface LLMRunContext {
   providers?: ProviderSet;
   /** Downloads image URLs for the Vision node (`createImageFetcher` from `@galaxyflow/engine/node`). Default: URLs are refused, data URLs work. */
   fetchImage?: ImageFetcher;
+  /**
+   * Reads uploaded files (`galaxy-file:<id>` image values) for the Vision node, as the run's
+   * owner (`userId`). Default: file references are refused.
+   */
+  loadFile?: FileLoader;
   /**
    * Whom the run is for. The LLM and Vision nodes pass it with each call, and the provider set
    * caps each user's calls in flight per provider (`perUserConcurrency`), so one user's burst
@@ -44,6 +49,11 @@ export function getImageFetcher(context: RunContext): ImageFetcher | undefined {
   return typeof context.fetchImage === 'function'
     ? (context.fetchImage as ImageFetcher)
     : undefined;
+}
+
+/** The file loader in a run's context, or undefined. */
+export function getFileLoader(context: RunContext): FileLoader | undefined {
+  return typeof context.loadFile === 'function' ? (context.loadFile as FileLoader) : undefined;
 }
 
 /** The user a run is for, or undefined when the host named none. */

@@ -30,6 +30,36 @@ export interface ImageLimits {
  */
 export type ImageFetcher = (url: string, options?: { signal?: AbortSignal }) => Promise<ImageData>;
 
+/**
+ * How an uploaded file travels on an `image` port: `galaxy-file:<fileId>`. A string, like every
+ * image value, so each consumer of image ports keeps working; only the host's file loader
+ * (`context.loadFile`) turns it into bytes, never the URL fetcher.
+ */
+export const FILE_REF_PREFIX = 'galaxy-file:';
+
+/** The image value that refers to an uploaded file. */
+export function fileRef(fileId: string): string {
+  return `${FILE_REF_PREFIX}${fileId}`;
+}
+
+/** The file id an image value refers to, or undefined when it is a URL or data URL. */
+export function fileIdOf(value: string): string | undefined {
+  if (!value.startsWith(FILE_REF_PREFIX)) return undefined;
+  const id = value.slice(FILE_REF_PREFIX.length).trim();
+  return id === '' ? undefined : id;
+}
+
+/**
+ * Reads an uploaded file for the Vision node: the host provides one through `runWorkflow`'s
+ * `context.loadFile` (the server adapter's `createFileLoader`), which reads only files of
+ * `userId` (the run's owner). Rejects with `E_IMAGE_FILE_NOT_FOUND` for a file that is not
+ * there or not theirs.
+ */
+export type FileLoader = (
+  fileId: string,
+  options: { signal?: AbortSignal; userId: string | undefined },
+) => Promise<ImageData>;
+
 /** The real type of image bytes, read from their first bytes; undefined when not a known image. */
 export function sniffImageType(bytes: Uint8Array): string | undefined {
   const at = (i: number) => bytes[i] ?? -1;

@@ -11,7 +11,7 @@ export type {
   CircuitState,
   CircuitSync,
 } from './circuitBreaker';
-export { getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
+export { getFileLoader, getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
 export type { LLMRunContext } from './context';
 export { createProvidersFromEnv, parseFallbackList, providerEnvIssues } from './env';
 export type { ProviderEnvIssue, ProvidersFromEnvOptions } from './env';
@@ -26,12 +26,15 @@ export {
   bytesToBase64,
   checkImageBytes,
   DEFAULT_MAX_IMAGE_BYTES,
+  FILE_REF_PREFIX,
+  fileIdOf,
+  fileRef,
   IMAGE_MIME_TYPES,
   isDataUrl,
   parseImageDataUrl,
   sniffImageType,
 } from './images';
-export type { ImageFetcher, ImageLimits } from './images';
+export type { FileLoader, ImageFetcher, ImageLimits } from './images';
 export { createConcurrencyLimiter } from './limiter';
 export type { ConcurrencyLimiter } from './limiter';
 export { createProviderSet, providerNotConfigured } from './providerSet';

@@ -26,6 +26,8 @@ export interface TestResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
+  /** The body's bytes as sent (for file downloads). */
+  bytes: Buffer;
   // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies freely
   body: any;
 }
@@ -214,19 +216,20 @@ export function makeHarnessFactory(
           (requestOptions.json === undefined ? undefined : JSON.stringify(requestOptions.json));
         // Ask for the raw text whatever the type, so every binding's body is parsed the same way.
         test = test.buffer(true).parse((res, callback) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            data += chunk;
+          const data: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            data.push(chunk);
           });
-          res.on('end', () => callback(null, data));
+          res.on('end', () => callback(null, Buffer.concat(data)));
         });
         const res = payload === undefined ? await test : await test.send(payload);
-        const text = typeof res.body === 'string' ? res.body : '';
+        const bytes = Buffer.isBuffer(res.body) ? res.body : Buffer.alloc(0);
+        const text = bytes.toString('utf8');
         return {
           status: res.status,
           headers: res.headers as Record<string, string>,
           text,
+          bytes,
           body: parseBody(text),
         };
       };
@@ -249,11 +252,13 @@ export function makeHarnessFactory(
             ...(payload === undefined ? {} : { body: payload }),
           }),
         );
-        const text = await response.text();
+        const bytes = Buffer.from(await response.arrayBuffer());
+        const text = bytes.toString('utf8');
         return {
           status: response.status,
           headers: Object.fromEntries(response.headers),
           text,
+          bytes,
           body: parseBody(text),
         };
       };

@@ -37,7 +37,11 @@ async function freshStore(options: { now?: () => number; max?: number } = {}) {
 }
 
 describe('Postgres store', () => {
-  runStoreContract({ test: it, makeStore: ({ now }) => freshStore({ now, max: 4 }) });
+  runStoreContract({
+    test: it,
+    makeStore: ({ now }) => freshStore({ now, max: 4 }),
+    files: true,
+  });
 });
 
 describe('Postgres store migrations', () => {

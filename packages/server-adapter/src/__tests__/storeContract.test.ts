@@ -16,6 +16,7 @@ describe('SQLite store', () => {
   runStoreContract({
     test: it,
     makeStore: ({ now }) => createSqliteStore({ path: join(dir, `contract-${++files}.db`), now }),
+    files: true,
   });
 
   it('opens in WAL mode with foreign keys on and the schema at the latest migration', async () => {
@@ -30,13 +31,16 @@ describe('SQLite store', () => {
       .all();
     expect(tables.map((t) => (t as { name: string }).name)).toEqual([
       'execution_logs',
+      'files',
       'idempotency_keys',
       'node_results',
       'run_counts',
       'run_events',
+      'run_file_refs',
       'runs',
       'sqlite_sequence',
       'users',
+      'workflow_file_refs',
       'workflow_versions',
       'workflows',
     ]);
@@ -211,5 +215,5 @@ describe('SQLite store upgrades', () => {
 });
 
 describe('memory store', () => {
-  runStoreContract({ test: it, makeStore: ({ now }) => createMemoryStore({ now }) });
+  runStoreContract({ test: it, makeStore: ({ now }) => createMemoryStore({ now }), files: true });
 });

@@ -17,6 +17,8 @@ import { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 import type {
   CreateWorkflowInput,
   ExecuteOptions,
+  FilePage,
+  FileRecord,
   GetRunOptions,
   LogPage,
   NodeResultPage,
@@ -29,6 +31,7 @@ import type {
   SubscribeOptions,
   SubscriptionState,
   UpdateWorkflowInput,
+  UploadFileOptions,
   WorkflowListParams,
   WorkflowPage,
   WorkflowRecord,
@@ -105,6 +108,19 @@ export interface GalaxyClient {
     versions(id: string, query?: PageParams): Promise<WorkflowVersionPage>;
     version(id: string, version: number): Promise<WorkflowVersion>;
     restore(id: string, version: number, expectedVersion?: number): Promise<WorkflowRecord>;
+  };
+  readonly files: {
+    /**
+     * Uploads an image (PNG, JPEG, WebP or GIF): a browser `File` or `Blob`, or bytes. The
+     * server reads the type from the bytes; refusals reject with `E_FILE_TOO_LARGE` (413),
+     * `E_FILE_TYPE_NOT_ALLOWED` (415), `E_FILE_INVALID` (422) or `E_STORAGE_QUOTA_EXCEEDED` (409).
+     */
+    upload(file: Blob | ArrayBuffer | Uint8Array, options?: UploadFileOptions): Promise<FileRecord>;
+    list(query?: PageParams): Promise<FilePage>;
+    get(id: string): Promise<FileRecord>;
+    /** The file's bytes, e.g. for `URL.createObjectURL` (an `<img>` cannot send the auth header). */
+    content(id: string, options?: { signal?: AbortSignal }): Promise<Blob>;
+    delete(id: string): Promise<void>;
   };
   readonly runs: {
     list(query?: RunListParams): Promise<RunPage>;
@@ -234,17 +250,24 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
   async function send(
     method: string,
     path: string,
-    init: { json?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+    init: {
+      json?: unknown;
+      /** A raw body (an upload), sent as it is with its own `content-type` in `headers`. */
+      body?: Blob | ArrayBuffer | Uint8Array;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<Response> {
     const extra: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (init.json !== undefined) extra['content-type'] = 'application/json';
+    const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
     let response: Response;
     try {
       response = await fetchImpl(`${base}${path}`, {
         method,
         headers: await headersFor(extra),
         credentials,
-        ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+        ...(body === undefined ? {} : { body: body as NonNullable<RequestInit['body']> }),
         ...(init.signal ? { signal: init.signal } : {}),
       });
     } catch (cause) {
@@ -285,6 +308,32 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       call('POST', `/workflows/${id(workflowId)}/versions/${version}/restore`, {
         json: expectedVersion === undefined ? {} : { expectedVersion },
       }),
+  };
+
+  const files: GalaxyClient['files'] = {
+    upload(file, uploadOptions = {}) {
+      const type =
+        uploadOptions.contentType ??
+        (file instanceof Blob && file.type !== '' ? file.type : 'application/octet-stream');
+      const name =
+        uploadOptions.name ??
+        (typeof File !== 'undefined' && file instanceof File ? file.name : undefined);
+      return call('POST', `/files${queryString({ name })}`, {
+        body: file,
+        headers: { 'content-type': type },
+        ...(uploadOptions.signal ? { signal: uploadOptions.signal } : {}),
+      });
+    },
+    list: (query) => call('GET', `/files${queryString(query)}`),
+    get: (fileId) => call('GET', `/files/${id(fileId)}`),
+    async content(fileId, contentOptions = {}) {
+      const response = await send('GET', `/files/${id(fileId)}/content`, {
+        headers: { accept: '*/*' },
+        ...(contentOptions.signal ? { signal: contentOptions.signal } : {}),
+      });
+      return response.blob();
+    },
+    delete: (fileId) => call('DELETE', `/files/${id(fileId)}`),
   };
 
   /** Every item after `next`, one page after another. */
@@ -464,6 +513,7 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
 
   return {
     workflows,
+    files,
     runs,
     execute(input, executeOptions = {}) {
       return call('POST', '/execute', {

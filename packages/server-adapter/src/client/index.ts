@@ -7,6 +7,8 @@ export type { GalaxyApiErrorInit } from './GalaxyApiError';
 export type {
   CreateWorkflowInput,
   ExecuteOptions,
+  FilePage,
+  FileRecord,
   GetRunOptions,
   LogPage,
   NodeResultPage,
@@ -20,6 +22,7 @@ export type {
   SubscribeOptions,
   SubscriptionState,
   UpdateWorkflowInput,
+  UploadFileOptions,
   WorkflowListParams,
   WorkflowPage,
   WorkflowRecord,

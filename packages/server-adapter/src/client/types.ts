@@ -22,6 +22,19 @@ export type RunPage = Out<'RunPage'>;
  * the cursors of the rest, or every one (and null cursors) as `client.runs.get` returns it.
  */
 export type RunDetail = Out<'RunDetail'>;
+/** An uploaded or generated file's record (`GET /files/:id`). */
+export type FileRecord = Out<'File'>;
+export type FilePage = Out<'FilePage'>;
+
+export interface UploadFileOptions {
+  /** The name downloads get. Default the `File`'s name, else `upload.<ext>`. */
+  name?: string;
+  /** Sent as `Content-Type`; the server checks it against the bytes. Default the `Blob`'s type, else `application/octet-stream`. */
+  contentType?: string;
+  /** Aborts the upload. */
+  signal?: AbortSignal;
+}
+
 /** A page of a run's node results (`GET /runs/:id/nodes`). */
 export type NodeResultPage = Out<'NodeResultPage'>;
 /** A page of a run's log lines (`GET /runs/:id/logs`). */

@@ -59,6 +59,11 @@ export function healthRoutes(options: ResolvedOptions): RouteDefinition[] {
         } catch (cause) {
           throw unavailable('The event bus does not carry live run events.', cause);
         }
+        try {
+          await options.blobs?.ping();
+        } catch (cause) {
+          throw unavailable('The blob store cannot be reached.', cause);
+        }
         for (const limiter of limiters) {
           try {
             if (limiter) await limiter.checkReady?.();

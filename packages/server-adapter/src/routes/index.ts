@@ -1,6 +1,8 @@
 import type { ResolvedOptions } from '../options';
 import type { RouteDefinition } from '../routeTypes';
+import { blobRoutes } from './blobs';
 import { executeRoutes } from './execute';
+import { fileRoutes } from './files';
 import { healthRoutes } from './health';
 import { metricsRoutes } from './metrics';
 import { buildOpenApi, openApiRoutes } from './openapi';
@@ -19,6 +21,8 @@ export function createRoutes(options: ResolvedOptions): {
     ...workflowRoutes(options),
     ...executeRoutes(options),
     ...runRoutes(options),
+    ...fileRoutes(options),
+    ...blobRoutes(options),
   ];
   const openapi = buildOpenApi(routes, options.schemas.Problem);
   return { routes, openapi };

@@ -83,15 +83,18 @@ export function buildOpenApi(
     const responses: Record<string, unknown> = {};
     for (const [status, response] of Object.entries(route.responses)) {
       responses[status] =
-        status === '204'
+        status === '204' || status === '304'
           ? { description: response.description }
           : {
               description: response.description,
-              content: {
-                [response.mediaType ?? 'application/json']: {
-                  schema: jsonSchema(response.schema, 'output'),
-                },
-              },
+              content: Object.fromEntries(
+                [response.mediaType ?? 'application/json']
+                  .flat()
+                  .map((mediaType) => [
+                    mediaType,
+                    { schema: jsonSchema(response.schema, 'output') },
+                  ]),
+              ),
             };
     }
     // 503: a signed-in route reads the store, which can be down, and any route answers it

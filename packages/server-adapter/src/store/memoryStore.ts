@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GalaxyError, RunEvent } from '@galaxyflow/engine';
 import { hostError } from '../errors';
+import { createMemoryFiles } from './memoryFiles';
 import {
   ACTIVE_RUN_STATUSES,
   closeOpenResults,
@@ -8,6 +9,7 @@ import {
   cursorPageOf,
   DEFAULT_PRUNE_LIMIT,
   emptyCounts,
+  fileIdsOf,
   graphOf,
   matchesQuery,
   mergeContent,
@@ -248,7 +250,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
     return best;
   }
 
+  const files = createMemoryFiles({
+    now,
+    isReferenced(file, producedBy) {
+      for (const runId of producedBy) if (runs.has(runId)) return true;
+      for (const run of runs.values()) {
+        if (run.record.ownerId !== file.ownerId) continue;
+        // A run of a saved workflow refers to what any version of it named, as in SQL.
+        const graphs = run.graph ? [run.graph] : (versions.get(run.record.workflowId ?? '') ?? []);
+        if (graphs.some((graph) => fileIdsOf(graph).includes(file.id))) return true;
+      }
+      for (const workflow of workflows.values()) {
+        if (workflow.deleted || workflow.ownerId !== file.ownerId) continue;
+        const graphs = versions.get(workflow.id) ?? [];
+        if (graphs.some((graph) => fileIdsOf(graph).includes(file.id))) return true;
+      }
+      return false;
+    },
+  });
+
   const store: GalaxyStore = {
+    files,
+
     async ensureUser(userId) {
       const at = now();
       const user = users.get(userId) ?? { id: userId, createdAt: at, lastSeenAt: at };

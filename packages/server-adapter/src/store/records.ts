@@ -172,6 +172,26 @@ export const RunDetailSchema = z.object({
   logsNext: CursorSchema,
 });
 
+/**
+ * An uploaded or generated file: its bytes live in the blob store under `sha256`; the type is
+ * the one its bytes showed, never the client's word.
+ */
+export const FileRecordSchema = z.object({
+  id: z.string(),
+  ownerId: z.string(),
+  /** The name it was uploaded with (or the node that made it), for downloads. */
+  name: z.string(),
+  contentType: z.string(),
+  /** Bytes. */
+  size: Count,
+  /** Lowercase hex sha256 of the bytes: the blob's key and the file's ETag. */
+  sha256: z.string(),
+  /** Pixels, for images; null when unknown. */
+  width: Count.nullable(),
+  height: Count.nullable(),
+  createdAt: EpochMsSchema,
+});
+
 /** A page of a list, numbered from 1. */
 export function pageSchemaOf<T extends z.ZodType>(item: T) {
   return z.object({
@@ -196,6 +216,7 @@ export type RunRecord = z.infer<typeof RunRecordSchema>;
 export type NodeResultRecord = z.infer<typeof NodeResultRecordSchema>;
 export type ExecutionLogRecord = z.infer<typeof ExecutionLogRecordSchema>;
 export type RunDetail = z.infer<typeof RunDetailSchema>;
+export type FileRecord = z.infer<typeof FileRecordSchema>;
 /** A page of a run's node results or logs; `next` is the cursor of the page after it. */
 export type CursorPage<T> = { items: T[]; next: string | null };
 /** A page of a list, numbered from 1. */

@@ -144,3 +144,28 @@ export function cursorPageOf<T>(
 
 /** Statuses a run can still change from: retention and deletion never touch such a run. */
 export const ACTIVE_RUN_STATUSES = ['QUEUED', 'RUNNING'] as const;
+
+/** The most file references one graph records. */
+export const MAX_FILE_REFS = 500;
+
+/**
+ * The ids of the files a graph's nodes name: every string `fileId` in a node's data, at any
+ * depth (an Image node's `{ fileId }`, a list of them), deduplicated, at most `MAX_FILE_REFS`.
+ */
+export function fileIdsOf(graph: Pick<WorkflowGraph, 'nodes'>): string[] {
+  const ids = new Set<string>();
+  const stack: unknown[] = graph.nodes.map((node) => node.data);
+  while (stack.length > 0 && ids.size < MAX_FILE_REFS) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      stack.push(...value);
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (key === 'fileId' && typeof item === 'string' && item !== '') ids.add(item);
+      else if (typeof item === 'object') stack.push(item);
+    }
+  }
+  return [...ids];
+}

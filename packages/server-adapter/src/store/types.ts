@@ -2,6 +2,7 @@ import type { ErrorInfo, FinalRunStatus, LogEntry, RunEvent, RunStatus } from '@
 import type {
   CursorPage,
   ExecutionLogRecord,
+  FileRecord,
   NodeResultRecord,
   Page,
   RunCounts,
@@ -28,6 +29,7 @@ export { finalRunStatuses, runStatuses } from '@galaxyflow/engine';
 export type {
   CursorPage,
   ExecutionLogRecord,
+  FileRecord,
   NodeResultRecord,
   Page,
   RunCounts,
@@ -359,7 +361,71 @@ export interface RunStore {
 }
 
 /** Everything the API keeps, behind one object. `createSqliteStore` is the default. */
+/** What a new file row holds; its bytes are already in the blob store under `sha256`. */
+export interface CreateFileInput {
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  /** The run that produced it (a generated image): the run then refers to it. Default none. */
+  runId?: string;
+  /** Refuses the file when the owner's files would then total more bytes. Default: no cap. */
+  maxBytesPerOwner?: number;
+}
+
+export type CreateFileResult =
+  | { ok: true; file: FileRecord }
+  /** The owner's files already take `usedBytes`; this one would pass the cap. Nothing was written. */
+  | { ok: false; reason: 'quota'; usedBytes: number };
+
+/** `blobInUse`: another file row still has the same bytes, so the blob must stay. */
+export type DeleteFileResult =
+  | { ok: true; file: FileRecord; blobInUse: boolean }
+  | { ok: false; reason: 'not_found' };
+
+export interface PruneFilesInput {
+  /** Files created longer ago than this, in ms, that nothing refers to are deleted. */
+  olderThanMs: number;
+  /** Clock in epoch ms. Default the store's. */
+  now?: number;
+  /** Files deleted at most per call. Default 500. */
+  limit?: number;
+}
+
+export interface PruneFilesResult {
+  /** The file rows deleted. */
+  deleted: FileRecord[];
+  /** Blob keys no file row has any more: delete them from the blob store. */
+  orphanedBlobs: string[];
+}
+
+/**
+ * Files and who refers to them. A workflow refers to the files its graph names (`fileId` in a
+ * node's data) from the save that named them until the workflow is deleted; a run refers to
+ * the files of the graph it ran and those it produced until the run is deleted. Both are
+ * recorded in the transaction that saves the workflow or creates the run.
+ */
+export interface FileStore {
+  /** Records a file, within the owner's byte cap checked in the same transaction. */
+  createFile(ownerId: string, input: CreateFileInput): Promise<CreateFileResult>;
+  getFile(ownerId: string, fileId: string): Promise<FileRecord | undefined>;
+  /** Newest first. */
+  listFiles(ownerId: string, query: PageQuery): Promise<Page<FileRecord>>;
+  /** Deletes the owner's file whoever refers to it (the owner's choice). */
+  deleteFile(ownerId: string, fileId: string): Promise<DeleteFileResult>;
+  /** Whether any file row (any owner's) has these bytes, so their blob must stay. */
+  blobInUse(sha256: string): Promise<boolean>;
+  /** Bytes and count of the owner's files. */
+  fileUsage(ownerId: string): Promise<{ bytes: number; count: number }>;
+  /** Deletes old files no workflow (not deleted) and no run refers to; never a referenced one. */
+  pruneFiles(input: PruneFilesInput): Promise<PruneFilesResult>;
+}
+
 export interface GalaxyStore extends UserStore, WorkflowStore, RunStore {
+  /** Files, when the store keeps them: the `/files` routes need it. Default none. */
+  files?: FileStore;
   /** Throws when the storage cannot answer a read. */
   ping(): Promise<void>;
   /**

@@ -16,3 +16,5 @@ export type {
 } from './rateLimitContract';
 export { runCircuitSyncContract } from './circuitSyncContract';
 export type { CircuitSyncContractHarness, CircuitSyncContractOptions } from './circuitSyncContract';
+export { runBlobStoreContract } from './blobStoreContract';
+export type { BlobStoreContractOptions } from './blobStoreContract';

@@ -9,6 +9,7 @@ import {
   queuedCancelError,
 } from '../shared';
 import type { CreateRunResult, RunStore, WorkflowGraph } from '../types';
+import { recordFileRefs, recordRunRefsFromWorkflow } from './files';
 import type { ProgressWriter } from './events';
 import { all, get, RetryTransaction, run, type Sql, type SqlContext } from './query';
 import {
@@ -159,6 +160,12 @@ export function createSqlRuns(
           // A concurrent request with the same key committed first: this run is rolled
           // back, and the retry answers with that request's run.
           if (inserted !== 1) throw new RetryTransaction();
+        }
+        const runId = row.id as string;
+        if (input.graph !== null) {
+          yield* recordFileRefs(dialect, { table: 'run_file_refs', runId }, ownerId, input.graph);
+        } else if (input.workflowId !== null) {
+          yield* recordRunRefsFromWorkflow(runId, input.workflowId);
         }
         return { ok: true, run: toRun(row), replayed: false };
       });

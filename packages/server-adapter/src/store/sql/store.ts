@@ -1,5 +1,6 @@
 import type { GalaxyStore } from '../types';
 import { createProgressWriter, createSqlEvents } from './events';
+import { createSqlFiles } from './files';
 import { createSqlLeases } from './leases';
 import type { SqlContext } from './query';
 import { createSqlRetention } from './retention';
@@ -21,5 +22,6 @@ export function createSqlStore(context: SqlContext, connection: SqlStoreConnecti
     ...createSqlEvents(context, writer),
     ...createSqlRetention(context),
     ...connection,
+    files: createSqlFiles(context),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { likePattern, mergeContent } from '../shared';
 import type { SaveResult, WorkflowContent, WorkflowStore } from '../types';
+import { recordFileRefs } from './files';
 import { all, get, RetryTransaction, run, type Sql, type SqlContext } from './query';
 import {
   contentParams,
@@ -80,6 +81,7 @@ export function createSqlWorkflows({ db, dialect, now }: SqlContext): WorkflowSt
     if (!updated) throw new RetryTransaction();
     const workflow = toWorkflow(updated);
     yield* writeVersion(workflowId, workflow.version, content, restoredFrom, at);
+    yield* recordFileRefs(dialect, { table: 'workflow_file_refs', workflowId }, ownerId, content);
     return { ok: true, workflow };
   }
 
@@ -96,6 +98,12 @@ export function createSqlWorkflows({ db, dialect, now }: SqlContext): WorkflowSt
           ...contentParams(content),
         });
         yield* writeVersion(id, 1, content, null, at);
+        yield* recordFileRefs(
+          dialect,
+          { table: 'workflow_file_refs', workflowId: id },
+          ownerId,
+          content,
+        );
         return toWorkflow(row as Row);
       });
     },

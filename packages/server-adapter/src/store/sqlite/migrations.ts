@@ -205,6 +205,41 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX idempotency_keys_run ON idempotency_keys (run_id);
     `,
   },
+  {
+    version: 7,
+    name: 'files',
+    // Files and who refers to them. A reference goes with the workflow or run holding it;
+    // deleting a file removes its references (its owner chose to). Retention reads files by
+    // age, and each file's references by file id.
+    sql: /* sql */ `
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX files_owner_created ON files (owner_id, created_at);
+      CREATE INDEX files_created ON files (created_at);
+      CREATE INDEX files_sha256 ON files (sha256);
+      CREATE TABLE workflow_file_refs (
+        workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+        file_id TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        PRIMARY KEY (workflow_id, file_id)
+      );
+      CREATE INDEX workflow_file_refs_file ON workflow_file_refs (file_id);
+      CREATE TABLE run_file_refs (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        file_id TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        PRIMARY KEY (run_id, file_id)
+      );
+      CREATE INDEX run_file_refs_file ON run_file_refs (file_id);
+    `,
+  },
 ];
 
 /**

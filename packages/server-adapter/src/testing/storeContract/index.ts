@@ -1,6 +1,7 @@
 import type { GalaxyStore } from '../../store/types';
 import { cancelRules } from './cancel';
 import { claimRules } from './claims';
+import { fileRules } from './files';
 import { ALICE, BOB, type Clock } from './fixtures';
 import { idempotencyRules } from './idempotency';
 import { pageRules } from './pages';
@@ -16,13 +17,15 @@ export interface StoreContractOptions {
   test: (name: string, fn: () => Promise<void>) => void;
   /** Makes a fresh, empty store that reads time from `now`. Closed after each test. */
   makeStore: (options: { now: () => number }) => GalaxyStore | Promise<GalaxyStore>;
+  /** Also checks `store.files`, for stores that keep files. Default false. */
+  files?: boolean;
 }
 
 /**
  * The rules every `GalaxyStore` keeps. A store for another database (Prisma, Postgres, ...)
  * runs this suite unchanged: `runStoreContract({ test: it, makeStore })`.
  */
-export function runStoreContract({ test, makeStore }: StoreContractOptions): void {
+export function runStoreContract({ test, makeStore, files }: StoreContractOptions): void {
   function withStore(name: string, fn: (store: GalaxyStore, clock: Clock) => Promise<void>) {
     test(name, async () => {
       const clock = { ms: Date.UTC(2025, 0, 1) };
@@ -47,4 +50,5 @@ export function runStoreContract({ test, makeStore }: StoreContractOptions): voi
   progressRules(withStore);
   pageRules(withStore);
   retentionRules(withStore);
+  if (files) fileRules(withStore);
 }

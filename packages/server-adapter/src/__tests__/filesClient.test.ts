@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtinNodes, createRegistry } from '@galaxyflow/engine';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenAuth } from '../auth';
+import { createDiskBlobStore } from '../blobs/diskBlobStore';
+import { createGalaxyClient, GalaxyApiError } from '../client/index';
+import { createGalaxyRouter } from '../express';
+import { createSqliteStore } from '../store/sqlite/index';
+import type { GalaxyStore } from '../store/types';
+import { createInlineQueue } from '../testing/inlineQueue';
+import { makeGif, makePng } from './fixtures/images';
+
+const TOKEN = 'files-client-token-0123';
+const dir = mkdtempSync(join(tmpdir(), 'galaxy-files-client-'));
+let server: Server;
+let store: GalaxyStore;
+let baseUrl = '';
+
+beforeAll(async () => {
+  store = createSqliteStore({ path: join(dir, 'db.sqlite') });
+  const router = createGalaxyRouter({
+    auth: tokenAuth({ tokens: { [TOKEN]: 'alice' } }),
+    store,
+    queue: createInlineQueue({ store, registry: createRegistry(builtinNodes) }),
+    blobs: createDiskBlobStore({ dir: join(dir, 'blobs') }),
+    files: { maxBytes: 50_000 },
+    logger: pino({ level: 'silent' }),
+  });
+  server = createServer((req, res) => {
+    req.url = req.url!.replace(/^\/api/, '');
+    router(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('client.files', () => {
+  it('uploads a Blob and bytes, lists, reads back and deletes them', async () => {
+    const client = createGalaxyClient({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
+    const png = makePng(5, 7);
+    const fromBlob = await client.files.upload(new Blob([png], { type: 'image/png' }), {
+      name: 'dot.png',
+    });
+    expect(fromBlob).toMatchObject({
+      name: 'dot.png',
+      contentType: 'image/png',
+      width: 5,
+      height: 7,
+    });
+    const fromBytes = await client.files.upload(new Uint8Array(makeGif(2, 3)));
+    expect(fromBytes).toMatchObject({ name: 'upload.gif', contentType: 'image/gif' });
+
+    expect((await client.files.list({ limit: 10 })).total).toBe(2);
+    expect(await client.files.get(fromBlob.id)).toEqual(fromBlob);
+    const content = await client.files.content(fromBlob.id);
+    expect(content.type).toBe('image/png');
+    expect(Buffer.from(await content.arrayBuffer()).equals(png)).toBe(true);
+
+    await client.files.delete(fromBytes.id);
+    await expect(client.files.get(fromBytes.id)).rejects.toMatchObject({
+      status: 404,
+      code: 'E_FILE_NOT_FOUND',
+    });
+  });
+
+  it('rejects a refused upload with the problem’s code', async () => {
+    const client = createGalaxyClient({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
+    const html = new Blob(['<html></html>'], { type: 'text/html' });
+    const refused = await client.files.upload(html).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GalaxyApiError);
+    expect(refused).toMatchObject({ status: 415, code: 'E_FILE_TYPE_NOT_ALLOWED' });
+    await expect(client.files.upload(makePng(200, 200))).rejects.toMatchObject({
+      status: 413,
+      code: 'E_FILE_TOO_LARGE',
+    });
+  });
+});

@@ -11,6 +11,7 @@ export type {
   LogPage,
   NodeResultPage,
   PageParams,
+  ProviderList,
   RunDetail,
   RunItemsParams,
   RunEvent,

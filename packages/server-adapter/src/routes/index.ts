@@ -4,6 +4,7 @@ import { executeRoutes } from './execute';
 import { healthRoutes } from './health';
 import { metricsRoutes } from './metrics';
 import { buildOpenApi, openApiRoutes } from './openapi';
+import { providerRoutes } from './providers';
 import { runRoutes } from './runs';
 import { workflowRoutes } from './workflows';
 
@@ -19,6 +20,7 @@ export function createRoutes(options: ResolvedOptions): {
     ...workflowRoutes(options),
     ...executeRoutes(options),
     ...runRoutes(options),
+    ...providerRoutes(options),
   ];
   const openapi = buildOpenApi(routes, options.schemas.Problem);
   return { routes, openapi };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
+import { builtinNodes, createProvidersFromEnv, createRegistry, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
@@ -57,6 +57,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const registry = options.registry ?? createRegistry(builtinNodes);
   const store = await openWritableStore(dataDir);
   const providers = createProvidersFromEnv(options.env, [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv]);
+  // What `GET /providers` describes is what the workers run with, injected context included.
+  const runProviders = options.context ? getProviderSet(options.context) : providers;
   const observability = await startObservability(config, logger);
   const { onError, metrics } = observability;
   const queue = createInProcessQueue({
@@ -95,6 +97,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       registry,
       logger,
       limits,
+      ...(runProviders ? { providers: runProviders } : {}),
       ...(retention ? { retention: retention.policy } : {}),
       ...(onError ? { onError } : {}),
       ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),

@@ -93,6 +93,7 @@ export type {
   ResilienceOptions,
   Usage,
 } from './providers/index';
+export { nodeTitle, quotedTitle } from './nodeTitle';
 export { parseJsonPath, pickJsonPath } from './nodes/json';
 export { renderTemplate, templateVariables } from './nodes/template';
 export { createRegistry } from './registry';

@@ -1,4 +1,5 @@
 import { type GalaxyError, TimeoutError } from '../errors';
+import { titleOf } from '../nodeTitle';
 import { hashNodeRun } from '../hash';
 import type { RetryPolicy } from '../schema';
 import type { FinalNodeStatus, NodeMeta, NodeResult } from '../types';
@@ -88,7 +89,7 @@ export class Attempt implements Flight {
   }
 
   expire(): void {
-    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs));
+    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs, titleOf(this.job.node)));
   }
 
   abandon(reason: GalaxyError): void {

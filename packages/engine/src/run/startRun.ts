@@ -18,6 +18,7 @@ import {
 } from '../errors';
 import { hashNodeRun } from '../hash';
 import { IndexHeap } from '../heap';
+import { titleOf } from '../nodeTitle';
 import { computeBackoff, resolveRetryPolicy } from '../retry';
 import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
 import type { FailureMode, RetryPolicy } from '../schema';
@@ -156,7 +157,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function policyFor(node: CompiledNode): RetryPolicy {
     const own = capRetryLayer(node.common.retryPolicy, caps);
-    for (const lowered of own.lowered) lowerLog(`Node "${node.id}"`, `data.${lowered.field}`, lowered, node.id);
+    for (const lowered of own.lowered) lowerLog(titleOf(node), `data.${lowered.field}`, lowered, node.id);
     return capPolicy(resolveRetryPolicy(options.retry, settingsRetry.layer, own.layer), caps);
   }
 
@@ -165,7 +166,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const asked = node.common.timeoutMs;
     if (asked === undefined) return runTimeoutMs;
     if (asked <= timeoutCap) return asked;
-    lowerLog(`Node "${node.id}"`, 'data.timeoutMs', { field: 'timeoutMs', asked, cap: timeoutCap }, node.id);
+    lowerLog(titleOf(node), 'data.timeoutMs', { field: 'timeoutMs', asked, cap: timeoutCap }, node.id);
     return timeoutCap;
   }
 
@@ -206,7 +207,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function onFailure(i: number, error: ErrorInfo): void {
     const node = nodes[i]!;
-    addLog('error', `Node "${node.id}" failed: ${error.message}`, node.id, { code: error.code });
+    addLog('error', `${titleOf(node)} failed: ${error.message}`, node.id, { code: error.code });
     decideFailure(i, error);
   }
 
@@ -216,7 +217,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const node = nodes[i]!;
     const mode = node.common.failureMode ?? runFailureMode;
     if (mode === 'fail_fast') {
-      stop('fail_fast', { code: 'E_CANCELED', message: `Canceled because node "${node.id}" failed.`, retryable: false });
+      stop('fail_fast', { code: 'E_CANCELED', message: `Canceled because ${titleOf(node)} failed.`, retryable: false });
       return;
     }
     // fail_safe: every descendant is skipped; a descendant cannot have started yet.
@@ -241,7 +242,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
         attempts: 0,
         finishedAt: at,
         skippedBecause: node.id,
-        error: { code: 'E_UPSTREAM_FAILED', message: `Skipped because "${node.id}" failed.`, retryable: false, nodeId: nodes[v]!.id },
+        error: { code: 'E_UPSTREAM_FAILED', message: `Skipped because ${titleOf(node)} failed.`, retryable: false, nodeId: nodes[v]!.id },
       });
     }
   }
@@ -443,7 +444,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
     const delayMs = Math.max(computeBackoff(job.policy, job.attempts, random), hintMs);
     emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: job.attempts, delayMs, error: info });
-    addLog('warn', `Attempt ${job.attempts} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
+    addLog('warn', `Attempt ${job.attempts} of ${titleOf(node)} failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
     // A node:retry listener may have stopped the run already.
     if (stopReason) {
       onError(job, error);
@@ -508,7 +509,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const inputs = gatherInputs(io, i, node);
     const missing = missingInput(node, inputs);
     if (missing !== undefined) {
-      const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `Node "${node.id}" needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
+      const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `${titleOf(node)} needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
       const at = now();
       settle(i, { status: 'FAILED', attempts: 0, error, input: inputs, startedAt: at, finishedAt: at, durationMs: 0 });
       onFailure(i, error);

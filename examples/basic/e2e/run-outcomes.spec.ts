@@ -38,7 +38,7 @@ test('a provider failing with HTTP 500 fails the LLM node, skips what depends on
   await expect(answer.getByText('E_PROVIDER_UNAVAILABLE')).toBeVisible();
   const show = canvasNode(page, 'Show');
   await expect(statusOf(show, 'Skipped')).toBeVisible();
-  await expect(show.getByText('Skipped because "answer" failed.')).toBeVisible();
+  await expect(show.getByText('Skipped because "Answer" failed.')).toBeVisible();
   await snap(page, 'provider-failed');
 
   await answer.getByRole('button', { name: 'Error details' }).click();

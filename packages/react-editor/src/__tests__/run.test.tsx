@@ -80,7 +80,7 @@ describe('live runs', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
     await user.click(screen.getByRole('button', { name: 'Run' }));
     await screen.findByText('Run failed');
-    expect(within(nodeElement(container, 'show')).getByText(/Skipped because "prompt" failed/)).toBeInTheDocument();
+    expect(within(nodeElement(container, 'show')).getByText('Skipped because "Template" failed.')).toBeInTheDocument();
 
     await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Error details' }));
     const panel = screen.getByRole('complementary', { name: 'Error in Template' });

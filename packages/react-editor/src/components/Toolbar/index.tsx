@@ -30,6 +30,7 @@ export function Toolbar({ title }: ToolbarProps) {
   const readOnly = useEditorState((state) => state.readOnly);
   const panel = useEditorState((state) => state.panel);
   const issueCount = useEditorState((state) => state.issues.length);
+  const firstIssueNode = useEditorState((state) => state.issues[0]?.nodeId);
   const workflowId = useEditorState((state) => state.workflowId);
   const actions = useEditorState((state) => state.actions);
   const history = useHistory();
@@ -139,7 +140,7 @@ export function Toolbar({ title }: ToolbarProps) {
         ) : (
           <>
             {run.blockedReason && controller.client && (
-              <span id={reasonId} className="gf-run-reason">
+              <span id={reasonId} className="gf-run-reason" title={firstIssueNode ? `${run.blockedReason}\nNode id: ${firstIssueNode}` : run.blockedReason}>
                 {run.blockedReason}
               </span>
             )}

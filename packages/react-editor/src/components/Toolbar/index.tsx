@@ -6,6 +6,7 @@ import { useHistory } from '../../hooks/useHistory';
 import { useRun } from '../../hooks/useRun';
 import { selectDirty } from '../../hooks/useWorkflowEditor';
 import type { EditorPanel } from '../../store/createEditorStore';
+import { RunFailure } from '../RunFailure';
 
 export interface ToolbarProps {
   /** The workflow's name, shown at the left. Default none. */
@@ -128,6 +129,7 @@ export function Toolbar({ title }: ToolbarProps) {
             {PHASE_TEXT[phase] ?? phase}
           </span>
         )}
+        <RunFailure />
         {run.run && !run.isRunning && (
           <button type="button" className="gf-button gf-button--ghost" onClick={run.clear}>
             Clear run

@@ -39,6 +39,8 @@ export interface Job {
   policy: RetryPolicy | undefined;
   /** What the current attempt reported through `setMeta`; cleared when an attempt starts. */
   meta: NodeMeta | undefined;
+  /** Text the current attempt streamed (`emit`), kept as a partial answer if the run stops it. */
+  streamed: string;
 }
 
 /** What an attempt calls back into: its run's scheduler. */

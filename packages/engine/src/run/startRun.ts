@@ -32,6 +32,8 @@ import { checkOutput, gatherInputs, missingInput, type NodeIO, plainMeta } from 
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
 const MAX_LOG_ENTRIES = 10_000;
+/** Most streamed characters a stopped node keeps as its partial answer. */
+const MAX_PARTIAL_CHARS = 200_000;
 
 const WAITING = 0;
 const READY = 1;
@@ -344,6 +346,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const node = job.node;
     const attemptNo = ++job.attempts;
     job.meta = undefined;
+    job.streamed = '';
     // With a gate, the node really starts now, not when it was launched.
     if (attemptNo === 1 && options.beforeNodeStart) job.startedAt = now();
     const at = attemptNo === 1 ? job.startedAt : now();
@@ -365,6 +368,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     args.attempt = attemptNo;
     args.emit = (delta: string) => {
       if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
+        if (job.streamed.length < MAX_PARTIAL_CHARS) job.streamed += delta.slice(0, MAX_PARTIAL_CHARS - job.streamed.length);
         emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
       }
     };
@@ -420,6 +424,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function onError(job: Job, error: unknown): void {
     const node = job.node;
     if (stopReason) {
+      // What it streamed before the stop stays, marked partial in its meta.
+      if (job.streamed) job.meta = { ...job.meta, partialText: job.streamed };
       complete(job, { status: 'CANCELED', input: job.inputs, attempts: job.attempts, error: { ...stopReason.error, nodeId: node.id } });
       return;
     }
@@ -527,7 +533,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       return;
     }
     running++;
-    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: timeoutFor(node) });
+    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, streamed: '', timeoutMs: timeoutFor(node) });
   }
 
   function pump(): void {

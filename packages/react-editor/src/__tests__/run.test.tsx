@@ -48,6 +48,21 @@ describe('live runs', () => {
     expect(onRunFinish).toHaveBeenCalledWith(expect.objectContaining({ phase: 'SUCCESS' }));
   });
 
+  it('keeps the text a node streamed before Cancel, marked partial', async () => {
+    const client = createMemoryClient({ registry, script: () => streamingScript() });
+    const { user, container } = renderEditor({ initialWorkflow: chain, client });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    const prompt = within(nodeElement(container, 'prompt'));
+    await waitFor(() => expect(prompt.getByRole('log', { name: 'Streaming output' })).toHaveTextContent('Facts about'));
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    await screen.findByText('Run canceled');
+    expect(prompt.getByText('Canceled')).toBeInTheDocument();
+    expect(prompt.getByRole('region', { name: 'Partial output' })).toHaveTextContent('Facts about');
+    expect(prompt.getByText(/^Partial: /)).toBeInTheDocument();
+    expect(prompt.queryByRole('region', { name: 'Output' })).toBeNull();
+  });
+
   it('cancels a run: unfinished nodes end canceled and the server is told', async () => {
     const client = createMemoryClient({ registry, script: () => streamingScript(5_000) });
     const { user, container } = renderEditor({ initialWorkflow: chain, client });

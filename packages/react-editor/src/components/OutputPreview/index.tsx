@@ -84,7 +84,18 @@ export function OutputPreview({ state, port, portType, onShowError }: OutputPrev
   }
   if (status === 'canceled') {
     // A node stopped because another failed (fail_fast) says which one, in the engine's words.
-    return <div className="gf-preview gf-preview--muted">{state.error?.message ?? 'Canceled.'}</div>;
+    const why = state.error?.message ?? 'Canceled.';
+    const partial = state.meta?.partialText || state.streamed;
+    if (!partial) return <div className="gf-preview gf-preview--muted">{why}</div>;
+    // What it streamed before the stop stays, marked as a partial answer.
+    return (
+      <>
+        <section className="gf-preview gf-preview--partial" aria-label="Partial output">
+          <pre className="gf-preview__text">{clip(partial)}</pre>
+        </section>
+        <p className="gf-preview__caption">Partial: {why}</p>
+      </>
+    );
   }
   if (status !== 'success' || !state.output) return null;
   const key = port !== undefined && port in state.output ? port : Object.keys(state.output)[0];

@@ -12,7 +12,7 @@ import {
   type EdgeTypes,
   useReactFlow,
 } from '@xyflow/react';
-import { type DragEvent, useCallback, useEffect, useMemo } from 'react';
+import { type DragEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import { validateConnectionFor } from '../../store/validation';
@@ -28,6 +28,8 @@ export type { CanvasProps } from './types';
 const edgeTypes: EdgeTypes = { default: RunEdge };
 const FIT_VIEW = { padding: 0.15, maxZoom: 1 };
 const MULTI_SELECT_KEYS = ['Meta', 'Control'];
+/** Where the pointer holds a dropped node: screen pixels from its top-left corner. */
+export const DROP_GRIP = { x: 16, y: 12 };
 
 function toInput(connection: Connection | Edge): ConnectionInput {
   return {
@@ -57,6 +59,9 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const { store } = useEditorContext();
   const flow = useReactFlow<EditorNode, EditorEdge>();
   const viewEpoch = useEditorState((state) => state.viewEpoch);
+  // Frame what the canvas opens with; an empty canvas keeps its view, so the first node
+  // dropped on it stays where it was dropped instead of the view jumping to frame it.
+  const [fitOnInit] = useState(() => nodes.length > 0);
 
   // A loaded or imported workflow is framed whole, once React Flow has measured its nodes
   // (nodes outside the view may never be measured when only visible ones render: give up
@@ -125,8 +130,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       const type = event.dataTransfer.getData(PALETTE_MIME);
       if (!type) return;
       event.preventDefault();
-      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      actions.addNode(type, { x: position.x - 120, y: position.y - 20 });
+      // The pointer lands on the new node's header, a fixed few screen pixels in from its corner,
+      // whatever the zoom: where the user let go is where the node is.
+      const position = flow.screenToFlowPosition({ x: event.clientX - DROP_GRIP.x, y: event.clientY - DROP_GRIP.y });
+      actions.addNode(type, position);
     },
     [actions, flow],
   );
@@ -156,7 +163,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
         colorMode={colorMode}
         minZoom={0.05}
         maxZoom={2}
-        fitView
+        fitView={fitOnInit}
         fitViewOptions={FIT_VIEW}
         onDragOver={onDragOver}
         onDrop={onDrop}

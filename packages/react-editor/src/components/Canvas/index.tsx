@@ -68,6 +68,9 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   // waiting after about a second).
   useEffect(() => {
     if (viewEpoch === 0) return;
+    // An empty workflow has nothing to frame: the view stays, so a node dropped while the
+    // frame would still be pending lands where it was dropped.
+    if (store.getState().nodes.length === 0) return;
     let frame = 0;
     let tries = 0;
     const attempt = () => {
@@ -78,7 +81,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     };
     frame = requestAnimationFrame(attempt);
     return () => cancelAnimationFrame(frame);
-  }, [viewEpoch, flow]);
+  }, [viewEpoch, flow, store]);
 
   // Every registered type draws with the same component; `default` catches unknown types.
   const nodeTypes = useMemo<NodeTypes>(

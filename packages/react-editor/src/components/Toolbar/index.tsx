@@ -38,6 +38,12 @@ export function Toolbar({ title }: ToolbarProps) {
   const run = useRun();
   const reasonId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
+  const menu = useRef<HTMLDetailsElement>(null);
+  // Lower-priority actions sit in a menu, so the toolbar stays one row at any width.
+  const closeMenu = (action: () => void) => {
+    if (menu.current) menu.current.open = false;
+    action();
+  };
 
   const toggle = (name: EditorPanel) => actions.openPanel(panel === name ? null : name);
   const saving = saveStatus === 'saving';
@@ -93,22 +99,27 @@ export function Toolbar({ title }: ToolbarProps) {
           </button>
         </div>
       )}
-      <div className="gf-toolbar__group">
-        <button type="button" className="gf-button gf-button--ghost" onClick={() => void flow.fitView({ padding: 0.15, duration: 250 })}>
-          Fit view
-        </button>
-        {!readOnly && (
-          <>
-            <button type="button" className="gf-button gf-button--ghost" onClick={() => fileInput.current?.click()}>
-              Import
-            </button>
-            <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => void importJson(e)} aria-label="Import a workflow file" />
-          </>
-        )}
-        <button type="button" className="gf-button gf-button--ghost" onClick={exportJson}>
-          Export
-        </button>
-      </div>
+      <details className="gf-toolbar__group gf-menu" ref={menu}>
+        <summary className="gf-button gf-button--ghost" aria-label="More actions" title="Fit view, import, export">
+          More
+        </summary>
+        <div className="gf-menu__list">
+          <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => void flow.fitView({ padding: 0.15, duration: 250 }))}>
+            Fit view
+          </button>
+          {!readOnly && (
+            <>
+              <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => fileInput.current?.click())}>
+                Import
+              </button>
+              <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => void importJson(e)} aria-label="Import a workflow file" />
+            </>
+          )}
+          <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(exportJson)}>
+            Export
+          </button>
+        </div>
+      </details>
       <div className="gf-toolbar__group">
         <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'issues'} onClick={() => toggle('issues')}>
           Issues{issueCount > 0 && <span className="gf-count">{issueCount}</span>}

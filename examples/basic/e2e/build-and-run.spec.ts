@@ -25,11 +25,11 @@ test('a person builds Text → LLM → Debug, saves, runs it with the answer str
   const workflowUrl = page.url();
 
   await test.step('drag Text, LLM and Debug from the palette and connect them', async () => {
-    // Text first, at the centre: a blank canvas frames its first node, so that one stays put.
-    // LLM (a tall node) to its right, Debug below it.
-    await dragFromPalette(page, 'Text', { x: 0, y: -60 });
-    await dragFromPalette(page, 'LLM', { x: 310, y: -340 });
-    await dragFromPalette(page, 'Debug', { x: 0, y: 220 });
+    // Each node lands where it is dropped, the pointer on its header.
+    // Text left of the centre, LLM (a tall node) at it, Debug to its right.
+    await dragFromPalette(page, 'Text', { x: -340, y: -60 });
+    await dragFromPalette(page, 'LLM', { x: 0, y: -340 });
+    await dragFromPalette(page, 'Debug', { x: 340, y: -60 });
     await expect(canvasNodes(page)).toHaveCount(3);
     await connect(page, { node: 'Text', output: 'Text' }, { node: 'LLM', input: 'Prompt' });
     await connect(page, { node: 'LLM', output: 'Text' }, { node: 'Debug', input: 'Value' });

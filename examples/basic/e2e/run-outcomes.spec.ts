@@ -38,8 +38,14 @@ test('a provider failing with HTTP 500 fails the LLM node, skips what depends on
   await expect(answer.getByText('E_PROVIDER_UNAVAILABLE')).toBeVisible();
   const show = canvasNode(page, 'Show');
   await expect(statusOf(show, 'Skipped')).toBeVisible();
-  await expect(show.getByText('Skipped because "answer" failed.')).toBeVisible();
+  await expect(show.getByText('Skipped because "Answer" failed.')).toBeVisible();
+  // The toolbar names the failed node by title with its message; a click opens its detail.
+  const failure = toolbar(page).getByRole('button', { name: /^"Answer" failed: .*HTTP 500/ });
+  await expect(failure).toBeVisible();
   await snap(page, 'provider-failed');
+  await failure.click();
+  await expect(page.getByRole('complementary', { name: 'Error in Answer' })).toBeVisible();
+  await page.getByRole('button', { name: 'Close Error in Answer' }).click();
 
   await answer.getByRole('button', { name: 'Error details' }).click();
   const detail = page.getByRole('complementary', { name: 'Error in Answer' });
@@ -85,7 +91,10 @@ test('canceling a long run stops the model mid-answer and shows the run canceled
 
   await expect(toolbar(page).getByText('Run canceled')).toBeVisible();
   await expect(statusOf(answer, 'Canceled')).toBeVisible();
-  await expect(answer.getByText('Canceled.')).toBeVisible();
+  // The words already streamed stay on the node, marked as a partial answer.
+  const partial = answer.getByRole('region', { name: 'Partial output' });
+  await expect(partial).toContainText('word1');
+  await expect(answer.getByText(/^Partial: /)).toBeVisible();
   await expect(statusOf(canvasNode(page, 'Show'), 'Done')).toHaveCount(0);
   await expect(toolbar(page).getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
   await snap(page, 'run-canceled');
@@ -100,6 +109,15 @@ test('canceling a long run stops the model mid-answer and shows the run canceled
       .getByRole('complementary', { name: 'Run history' })
       .getByRole('button', { name: /^canceled: open run / }),
   ).toHaveCount(1);
+
+  // The server kept them too: the canceled run, opened from the history after a reload, shows them.
+  await page.reload();
+  await toolbar(page).getByRole('button', { name: 'History' }).click();
+  await page
+    .getByRole('complementary', { name: 'Run history' })
+    .getByRole('button', { name: /^canceled: open run / })
+    .click();
+  await expect(canvasNode(page, 'Answer').getByRole('region', { name: 'Partial output' })).toContainText('word1');
 });
 
 test('Run with unsaved edits runs what is on the canvas, and saves it first', async ({

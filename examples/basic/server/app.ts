@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
+import { builtinNodes, createProvidersFromEnv, createRegistry, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
@@ -65,6 +65,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     [geminiFromEnv, groqFromEnv, openaiCompatibleFromEnv],
     shared.circuitSync ? { circuitSync: shared.circuitSync } : {},
   );
+  // What `GET /providers` describes is what the workers run with, injected context included.
+  const runProviders = options.context ? getProviderSet(options.context) : providers;
   const observability = await startObservability(config, logger);
   const { onError, metrics } = observability;
   const runner: Runner = shared.runner({
@@ -105,6 +107,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
         limits,
         ...(runner.events ? { events: runner.events } : {}),
         ...(shared.limits ?? {}),
+        ...(runProviders ? { providers: runProviders } : {}),
         ...(retention ? { retention: retention.policy } : {}),
         ...(onError ? { onError } : {}),
         ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),

@@ -1,4 +1,7 @@
-import { builtinNodes, createRegistry, runWorkflow, validateWorkflow } from '@galaxyflow/engine';
+import { builtinNodes, createProvidersFromEnv, createRegistry, llmContext, runWorkflow, validateWorkflow } from '@galaxyflow/engine';
+import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
+import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
+import { startLLMStub } from '@galaxyflow/engine/testing';
 import { describe, expect, it } from 'vitest';
 import { templates } from '../src/templates';
 
@@ -21,5 +24,20 @@ describe('starter templates', () => {
     const result = await runWorkflow(template.workflow, { registry, failureMode: 'fail_safe' });
     expect(result.nodes.summarize).toMatchObject({ status: 'FAILED', error: { message: expect.stringContaining('GEMINI_API_KEY') } });
     expect(result.nodes.show!.status).toBe('SKIPPED');
+  });
+
+  it('the LLM template runs on the only provider the server has (no Gemini key needed)', async () => {
+    const stub = await startLLMStub();
+    try {
+      stub.enqueue({ type: 'text', text: '- one\n- two\n- three' });
+      const providers = createProvidersFromEnv({ OPENAI_COMPATIBLE_BASE_URL: `${stub.url}/v1` }, [geminiFromEnv, openaiCompatibleFromEnv]);
+      const template = templates.find((t) => t.id === 'summarize')!;
+      const result = await runWorkflow(template.workflow, { registry, context: llmContext({ providers }) });
+      expect(result.status).toBe('SUCCESS');
+      expect(result.nodes.show!.output).toEqual({ value: '- one\n- two\n- three' });
+      expect(stub.requests[0]?.api).toBe('openai');
+    } finally {
+      await stub.close();
+    }
   });
 });

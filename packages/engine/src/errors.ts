@@ -129,8 +129,9 @@ export class RetryableError extends GalaxyError {
 /** A node exceeded its time limit. Retryable: a slow provider often answers the next time. */
 export class TimeoutError extends GalaxyError {
   override name = 'TimeoutError';
-  constructor(nodeId: string, timeoutMs: number) {
-    super('E_TIMEOUT', `Node "${nodeId}" did not finish within ${timeoutMs} ms.`, {
+  /** `title` names the node in the message (its label); default its id. */
+  constructor(nodeId: string, timeoutMs: number, title: string = `"${nodeId}"`) {
+    super('E_TIMEOUT', `${title} did not finish within ${timeoutMs} ms.`, {
       nodeId,
       retryable: true,
       details: { timeoutMs },

@@ -50,6 +50,12 @@ export {
   parseFallbackList,
   parseImageDataUrl,
   parseRetryAfter,
+  catalogProviderList,
+  defaultProviderOf,
+  describeProviders,
+  ProviderListSchema,
+  ProviderSummarySchema,
+  providerIssues,
   providerCatalog,
   providerEnvIssues,
   providerError,
@@ -84,12 +90,15 @@ export type {
   ProviderErrorCode,
   ProviderFactory,
   ProviderInfo,
+  ProviderList,
+  ProviderSummary,
   ProviderSet,
   ProviderSetOptions,
   ProvidersFromEnvOptions,
   ResilienceOptions,
   Usage,
 } from './providers/index';
+export { nodeTitle, quotedTitle } from './nodeTitle';
 export { parseJsonPath, pickJsonPath } from './nodes/json';
 export { renderTemplate, templateVariables } from './nodes/template';
 export { createRegistry } from './registry';

@@ -125,6 +125,11 @@ export const NodeMetaSchema = z.looseObject({
   finishReason: z.string().optional(),
   /** llm, vision: the providers that failed before the one that answered, in order; empty when the first answered. */
   fallbacks: z.array(NodeMetaFallbackSchema).optional(),
+  /**
+   * A CANCELED node that had streamed text: what it streamed before the run stopped it (at most
+   * 200,000 characters), a partial answer rather than an output.
+   */
+  partialText: z.string().optional(),
 });
 export type NodeMeta = z.infer<typeof NodeMetaSchema>;
 

@@ -66,6 +66,11 @@ export interface FieldSpec {
   options?: readonly (string | { value: string; label: string })[];
   /** For `select`: also accept a typed-in value. Default false. */
   allowCustom?: boolean;
+  /**
+   * For `select`: the editor lists the providers the server configured (`GET /providers`)
+   * instead of `options`, and flags a value the server does not have. Default: `options`.
+   */
+  optionsFrom?: 'providers';
   /** For `number`. */
   min?: number;
   /** For `number`. */

@@ -2,6 +2,7 @@ import type * as z from 'zod';
 import { inputPortsOf, outputPortsOf, portOf } from './defineNode';
 import type { ValidationIssue } from './errors';
 import { buildGraphIndex, findCycles, type GraphIndex, kahn, reachable, wouldCreateCycle } from './graph';
+import { quotedTitle } from './nodeTitle';
 import type { NodeRegistry } from './registry';
 import {
   COMMON_DATA_KEYS,
@@ -313,7 +314,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     const definition = registry.get(node.type);
     definitions[i] = definition;
     if (!definition) {
-      issues.push({ code: 'E_UNKNOWN_NODE_TYPE', message: `Node "${node.id}" has type "${node.type}", which is not registered.`, nodeId: node.id, path: ['nodes', i, 'type'] });
+      issues.push({ code: 'E_UNKNOWN_NODE_TYPE', message: `${quotedTitle(node.data, node.type)} has type "${node.type}", which is not registered.`, nodeId: node.id, path: ['nodes', i, 'type'] });
       datas[i] = node.data;
       commons[i] = NO_COMMON;
       inputPorts[i] = NO_PORT_INDEX;
@@ -330,12 +331,12 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     if (scope[i]) {
       if (!ownParsed.success) {
         for (const issue of zodIssues(ownParsed.error, ['nodes', i, 'data'], node.id)) {
-          issues.push({ ...issue, code: 'E_INVALID_DATA', message: `Node "${node.id}" (${definition.label}): ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.') || 'data'}: `)}` });
+          issues.push({ ...issue, code: 'E_INVALID_DATA', message: `${quotedTitle(node.data, definition.label)}: ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.') || 'data'}: `)}` });
         }
       }
       if (commonParsed && !commonParsed.success) {
         for (const issue of zodIssues(commonParsed.error, ['nodes', i, 'data'], node.id)) {
-          issues.push({ ...issue, code: 'E_INVALID_DATA', message: `Node "${node.id}": ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.')}: `)}` });
+          issues.push({ ...issue, code: 'E_INVALID_DATA', message: `${quotedTitle(node.data, definition.label)}: ${issue.message.replace(/^[^:]*: /, `${issue.path!.slice(3).join('.')}: `)}` });
         }
       }
     }
@@ -344,6 +345,16 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     inputPorts[i] = portsOfNode(definition, 'inputs', data, portCache);
     outputPorts[i] = portsOfNode(definition, 'outputs', data, portCache);
   }
+
+  /** The title of the node at index `i`, quoted, for messages. */
+  const titleAt = (i: number) => quotedTitle(nodes[i]!.data, definitions[i]?.label ?? nodes[i]!.type);
+
+  /** A cycle by titles, each with its id when two on it share a title (nothing else tells them apart). */
+  const cycleText = (cycle: readonly string[]) => {
+    const titles = cycle.map((id) => titleAt(graph.indexOf.get(id)!));
+    const named = new Set(titles).size === titles.length ? titles : titles.map((title, k) => `${title} (${cycle[k]})`);
+    return [...named, named[0]].join(' → ');
+  };
 
   // Edges. Checked per target node, so no per-edge keys or arrays are allocated.
   const accepted = new Uint8Array(edges.length);
@@ -361,7 +372,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       continue;
     }
     if (s === t) {
-      issues.push({ code: 'E_SELF_LOOP', message: `Edge "${edge.id}" connects node "${edge.source}" to itself.`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e] });
+      issues.push({ code: 'E_SELF_LOOP', message: `An edge connects ${titleAt(s)} to itself.`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e] });
       continue;
     }
     const sourceDefinition = definitions[s];
@@ -374,15 +385,15 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     const out = op < 0 ? undefined : sourcePorts.list[op]![1];
     const inp = ip < 0 ? undefined : targetPorts.list[ip]![1];
     if (!out) {
-      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.source}" (${sourceDefinition.label}) has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
+      issues.push({ code: 'E_MISSING_HANDLE', message: `${titleAt(s)} has no output "${edge.sourceHandle}".`, edgeId: edge.id, nodeId: edge.source, path: ['edges', e, 'sourceHandle'] });
       continue;
     }
     if (!inp) {
-      issues.push({ code: 'E_MISSING_HANDLE', message: `Node "${edge.target}" (${targetDefinition.label}) has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e, 'targetHandle'] });
+      issues.push({ code: 'E_MISSING_HANDLE', message: `${titleAt(t)} has no input "${edge.targetHandle}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e, 'targetHandle'] });
       continue;
     }
     if (!portTypesCompatible(out.type, inp.type)) {
-      issues.push({ code: 'E_PORT_TYPE_MISMATCH', message: `Output "${edge.sourceHandle}" of "${edge.source}" is ${out.type}, but input "${edge.targetHandle}" of "${edge.target}" takes ${inp.type}.`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+      issues.push({ code: 'E_PORT_TYPE_MISMATCH', message: `Output "${edge.sourceHandle}" of ${titleAt(s)} is ${out.type}, but input "${edge.targetHandle}" of ${titleAt(t)} takes ${inp.type}.`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
     // Earlier accepted edges into the same node, in workflow order.
@@ -397,11 +408,11 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
       if (takenBy < 0) takenBy = other;
     }
     if (duplicate) {
-      issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of "${edge.source}" is already connected to input "${edge.targetHandle}" of "${edge.target}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+      issues.push({ code: 'E_DUPLICATE_EDGE', message: `Output "${edge.sourceHandle}" of ${titleAt(s)} is already connected to input "${edge.targetHandle}" of ${titleAt(t)}.`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
     if (takenBy >= 0 && !inp.multiple) {
-      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of "${edge.target}" takes one connection and already has edge "${edges[takenBy]!.id}".`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
+      issues.push({ code: 'E_INPUT_TAKEN', message: `Input "${edge.targetHandle}" of ${titleAt(t)} takes one connection and already has one.`, edgeId: edge.id, nodeId: edge.target, path: ['edges', e] });
       continue;
     }
     accepted[e] = 1;
@@ -417,7 +428,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
     for (const [name, spec] of ports.required) {
       if (!hasInEdge(graph, inSlot, accepted, i, ports.slot[name]!)) {
         const node = nodes[i]!;
-        issues.push({ code: 'E_MISSING_INPUT', message: `Node "${node.id}" (${definition.label}) needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
+        issues.push({ code: 'E_MISSING_INPUT', message: `${quotedTitle(node.data, definition.label)} needs its "${spec.label ?? name}" input connected.`, nodeId: node.id, path: ['nodes', i] });
       }
     }
   }
@@ -426,7 +437,7 @@ export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options:
   const { level, acyclic } = kahn(graph);
   if (!acyclic) {
     for (const cycle of findCycles(graph)) {
-      issues.push({ code: 'E_CYCLE', message: `These nodes form a cycle: ${[...cycle, cycle[0]].join(' → ')}.`, nodeIds: cycle, nodeId: cycle[0]!, path: ['edges'] });
+      issues.push({ code: 'E_CYCLE', message: `These nodes form a cycle: ${cycleText(cycle)}.`, nodeIds: cycle, nodeId: cycle[0]!, path: ['edges'] });
     }
   }
 

@@ -3,6 +3,7 @@ import {
   createRegistry,
   defaultLimits,
   type NodeRegistry,
+  type ProviderSet,
   type WorkflowLimits,
 } from '@galaxyflow/engine';
 import { type Logger, pino } from 'pino';
@@ -82,6 +83,12 @@ export interface GalaxyOptions {
   queue: RunQueue;
   /** Node types workflows may use. Default `createRegistry(builtinNodes)`. */
   registry?: NodeRegistry;
+  /**
+   * The model providers the workers run with (the set passed in `llmContext({ providers })`),
+   * described by `GET /providers` so editors offer those and no others. Default none: the route
+   * answers an empty list.
+   */
+  providers?: ProviderSet;
   /** Per-user request limits, or `false` to leave them to the host. Default `createMemoryRateLimiter()` (100/min/user). */
   rateLimit?: RateLimiter | false;
   /**
@@ -158,6 +165,7 @@ export interface ResolvedOptions {
   store: GalaxyStore;
   queue: RunQueue;
   registry: NodeRegistry;
+  providers: ProviderSet | undefined;
   rateLimit: RateLimiter | false;
   publicRateLimit: RateLimiter | false;
   authFailureLimit: AuthFailureLimiter | false;
@@ -226,6 +234,7 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
     store: options.store,
     queue: options.queue,
     registry: options.registry ?? createRegistry(builtinNodes),
+    providers: options.providers,
     rateLimit: options.rateLimit ?? createMemoryRateLimiter(),
     publicRateLimit:
       options.publicRateLimit ??

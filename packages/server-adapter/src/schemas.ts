@@ -1,4 +1,5 @@
 import {
+  ProviderListSchema,
   RunStatusSchema,
   type WorkflowLimits,
   WorkflowEdgeSchema,
@@ -176,6 +177,7 @@ export function createSchemas(limits: SchemaLimits) {
     NodeResultPage: cursorPageSchemaOf(NodeResultRecordSchema),
     LogPage: cursorPageSchemaOf(ExecutionLogRecordSchema),
     ExecuteAccepted,
+    ProviderList: ProviderListSchema,
     Health,
     Problem,
     File: FileRecordSchema,

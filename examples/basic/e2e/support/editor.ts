@@ -39,7 +39,7 @@ export function statusOf(
 
 /**
  * Drags a node type from the palette and drops it on the canvas, `offset` pixels from the
- * canvas's centre (where a new node lands with its header's left part under the pointer).
+ * canvas's centre; the node lands with the pointer on its header, near its top-left corner.
  */
 export async function dragFromPalette(
   page: Page,

@@ -194,7 +194,7 @@ describe('runWorkflow: failure modes', () => {
     expect(result.status).toBe('FAILED');
     expect(statuses(result.nodes)).toEqual({ bad: 'FAILED', slow: 'CANCELED', after: 'CANCELED', later: 'CANCELED' });
     expect(trace.aborted).toEqual(['slow']);
-    expect(result.nodes.slow!.error).toMatchObject({ code: 'E_CANCELED', message: expect.stringContaining('"bad" failed') });
+    expect(result.nodes.slow!.error).toMatchObject({ code: 'E_CANCELED', message: expect.stringContaining('"Step" failed') });
     expect(result.error).toMatchObject({ code: 'E_NODE_FAILED', nodeId: 'bad' });
   });
 

@@ -3,6 +3,7 @@ import { defineNode } from '../defineNode';
 import { providerCatalog } from '../providers/catalog';
 import { getProviderSet, getUserId } from '../providers/context';
 import { providerError } from '../providers/errors';
+import { defaultProviderOf } from '../providers/listing';
 import { MAX_MODEL_ID_LENGTH, modelIdGrammarOf, modelIdProblem } from '../providers/modelId';
 import {
   type Completion,
@@ -39,13 +40,19 @@ export function fillPrompt(
   return prompt.trim();
 }
 
-/** Editor choices for the provider field: the built-ins, and any name a host registered. */
+/**
+ * Editor choices for the provider field: "Server default" and the built-ins. A connected editor
+ * lists the server's configured providers instead (`optionsFrom`).
+ */
 export const providerField: FieldSpec = {
   kind: 'select',
   label: 'Provider',
-  options: providerCatalog.map((info) => ({ value: info.name, label: info.label })),
-  allowCustom: true,
-  help: 'Which service answers. The server must be configured for it (e.g. GEMINI_API_KEY).',
+  options: [
+    { value: '', label: 'Server default' },
+    ...providerCatalog.map((info) => ({ value: info.name, label: info.label })),
+  ],
+  optionsFrom: 'providers',
+  help: 'Which service answers; "Server default" is whichever the server has.',
 };
 
 /** Editor choices for a model field, grouped by provider in the labels. */
@@ -67,7 +74,8 @@ export function modelField(kind: 'models' | 'visionModels'): FieldSpec {
 
 /** Settings every model-calling node shares. */
 export const modelCallData = {
-  provider: z.string().trim().min(1).max(64).default('gemini'),
+  /** The provider to ask; empty for the server's default (its first configured provider). */
+  provider: z.string().trim().max(64).default(''),
   model: z.string().trim().max(MAX_MODEL_ID_LENGTH).default(''),
   system: z.string().max(100_000).default(''),
   temperature: z.number().min(0).max(2).optional(),
@@ -165,8 +173,18 @@ export async function callModel(
   { emit, log, setMeta }: ModelCallIO,
 ): Promise<Completion> {
   const providers = getProviderSet(context);
-  if (!providers) throw providerNotConfigured(request.provider, []);
-  const call: ProviderCallRequest = { ...request, onEvent: logProviderEvent(log) };
+  const images = (request.images?.length ?? 0) > 0;
+  const provider =
+    request.provider || (providers && defaultProviderOf(providers, { images })) || '';
+  if (!providers || provider === '') {
+    throw provider === ''
+      ? providerError(
+          'E_PROVIDER_NOT_CONFIGURED',
+          'This server has no model provider configured: set GEMINI_API_KEY, GROQ_API_KEY or OPENAI_COMPATIBLE_BASE_URL on it.',
+        )
+      : providerNotConfigured(provider, []);
+  }
+  const call: ProviderCallRequest = { ...request, provider, onEvent: logProviderEvent(log) };
   const userId = getUserId(context);
   if (userId !== undefined) call.userId = userId;
   const completion = await providers.complete(call, emit);

@@ -57,3 +57,12 @@ export type {
   ProviderFactory,
   Usage,
 } from './types';
+export {
+  catalogProviderList,
+  defaultProviderOf,
+  describeProviders,
+  ProviderListSchema,
+  ProviderSummarySchema,
+  providerIssues,
+} from './listing';
+export type { ProviderList, ProviderSummary } from './listing';

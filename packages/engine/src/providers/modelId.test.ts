@@ -125,7 +125,7 @@ describe('model ids on the way to a provider', () => {
         const issue = result.issues.find((i) => i.code === 'E_INVALID_DATA');
         expect(issue).toMatchObject({ nodeId: 'ask', path: ['nodes', 1, 'data', 'model'] });
         expect(issue?.message).toMatch(
-          /^Node "ask" \((LLM|Vision)\): model: ".*" is not an? .* model id/,
+          /^"(LLM|Vision)": model: ".*" is not an? .* model id/,
         );
       }
     }

@@ -1,4 +1,5 @@
 import { type ErrorInfo, type GalaxyError, TimeoutError } from '../errors';
+import { titleOf } from '../nodeTitle';
 import { hashNodeRun } from '../hash';
 import type { RetryPolicy } from '../schema';
 import type { FinalNodeStatus, JsonValue, LogLevel, NodeMeta, NodeResult } from '../types';
@@ -38,6 +39,8 @@ export interface Job {
   policy: RetryPolicy | undefined;
   /** What the current attempt reported through `setMeta`; cleared when an attempt starts. */
   meta: NodeMeta | undefined;
+  /** Text the current attempt streamed (`emit`), kept as a partial answer if the run stops it. */
+  streamed: string;
 }
 
 /** What an attempt calls back into: its run's scheduler. */
@@ -88,7 +91,7 @@ export class Attempt implements Flight {
   }
 
   expire(): void {
-    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs));
+    this.abort(new TimeoutError(this.job.node.id, this.job.timeoutMs, titleOf(this.job.node)));
   }
 
   abandon(reason: GalaxyError): void {

@@ -1,5 +1,6 @@
 import { portOf } from '../defineNode';
 import { GalaxyError } from '../errors';
+import { titleOf } from '../nodeTitle';
 import type { WorkflowEdge } from '../schema';
 import type { NodeMeta, NodeResult } from '../types';
 import type { CompiledNode } from '../validate';
@@ -38,10 +39,10 @@ export function plainMeta(node: CompiledNode, meta: NodeMeta): NodeMeta {
   try {
     copy = JSON.parse(JSON.stringify(meta));
   } catch (error) {
-    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" reported meta that is not plain JSON: ${(error as Error).message}`, { nodeId: node.id, cause: error });
+    throw new GalaxyError('E_INVALID_OUTPUT', `${titleOf(node)} reported meta that is not plain JSON: ${(error as Error).message}`, { nodeId: node.id, cause: error });
   }
   if (copy === null || typeof copy !== 'object' || Array.isArray(copy)) {
-    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" reported meta that is not an object.`, { nodeId: node.id });
+    throw new GalaxyError('E_INVALID_OUTPUT', `${titleOf(node)} reported meta that is not an object.`, { nodeId: node.id });
   }
   return copy as NodeMeta;
 }
@@ -109,7 +110,7 @@ export function missingInput(node: CompiledNode, inputs: Record<string, unknown>
 export function checkOutput(node: CompiledNode, raw: unknown): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" returned ${Array.isArray(raw) ? 'an array' : typeof raw}; a node returns an object keyed by output port.`, { nodeId: node.id });
+    throw new GalaxyError('E_INVALID_OUTPUT', `${titleOf(node)} returned ${Array.isArray(raw) ? 'an array' : typeof raw}; a node returns an object keyed by output port.`, { nodeId: node.id });
   }
   const output: Record<string, unknown> = {};
   const ports = node.outputList;
@@ -120,7 +121,7 @@ export function checkOutput(node: CompiledNode, raw: unknown): Record<string, un
     if (value === undefined) continue;
     const fits = spec.type === 'text' || spec.type === 'image' ? typeof value === 'string' : spec.type === 'json' ? isJsonLike(value) : true;
     if (!fits) {
-      throw new GalaxyError('E_INVALID_OUTPUT', `Node "${node.id}" returned ${typeof value} for its ${spec.type} output "${name}".`, { nodeId: node.id });
+      throw new GalaxyError('E_INVALID_OUTPUT', `${titleOf(node)} returned ${typeof value} for its ${spec.type} output "${name}".`, { nodeId: node.id });
     }
     output[name] = value;
   }

@@ -18,6 +18,7 @@ import {
 } from '../errors';
 import { hashNodeRun } from '../hash';
 import { IntHeap } from '../heap';
+import { titleOf } from '../nodeTitle';
 import { computeBackoff, resolveRetryPolicy } from '../retry';
 import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
 import type { FailureMode, RetryPolicy } from '../schema';
@@ -32,6 +33,8 @@ import { checkOutput, gatherInputs, missingInput, type NodeIO, plainMeta } from 
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
 const MAX_LOG_ENTRIES = 10_000;
+/** Most streamed characters a stopped node keeps as its partial answer. */
+const MAX_PARTIAL_CHARS = 200_000;
 
 const WAITING = 0;
 const READY = 1;
@@ -183,7 +186,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function policyFor(node: CompiledNode): RetryPolicy {
     const own = capRetryLayer(node.common.retryPolicy, caps);
-    for (const lowered of own.lowered) lowerLog(`Node "${node.id}"`, `data.${lowered.field}`, lowered, node.id);
+    for (const lowered of own.lowered) lowerLog(titleOf(node), `data.${lowered.field}`, lowered, node.id);
     return capPolicy(resolveRetryPolicy(options.retry, settingsRetry.layer, own.layer), caps);
   }
 
@@ -192,7 +195,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const asked = node.common.timeoutMs;
     if (asked === undefined) return runTimeoutMs;
     if (asked <= timeoutCap) return asked;
-    lowerLog(`Node "${node.id}"`, 'data.timeoutMs', { field: 'timeoutMs', asked, cap: timeoutCap }, node.id);
+    lowerLog(titleOf(node), 'data.timeoutMs', { field: 'timeoutMs', asked, cap: timeoutCap }, node.id);
     return timeoutCap;
   }
 
@@ -233,7 +236,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function onFailure(i: number, error: ErrorInfo): void {
     const node = nodes[i]!;
-    addLog('error', `Node "${node.id}" failed: ${error.message}`, node.id, { code: error.code });
+    addLog('error', `${titleOf(node)} failed: ${error.message}`, node.id, { code: error.code });
     decideFailure(i, error);
   }
 
@@ -243,7 +246,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const node = nodes[i]!;
     const mode = node.common.failureMode ?? runFailureMode;
     if (mode === 'fail_fast') {
-      stop('fail_fast', { code: 'E_CANCELED', message: `Canceled because node "${node.id}" failed.`, retryable: false });
+      stop('fail_fast', { code: 'E_CANCELED', message: `Canceled because ${titleOf(node)} failed.`, retryable: false });
       return;
     }
     // fail_safe: every descendant is skipped; a descendant cannot have started yet.
@@ -268,7 +271,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
         attempts: 0,
         finishedAt: at,
         skippedBecause: node.id,
-        error: { code: 'E_UPSTREAM_FAILED', message: `Skipped because "${node.id}" failed.`, retryable: false, nodeId: nodes[v]!.id },
+        error: { code: 'E_UPSTREAM_FAILED', message: `Skipped because ${titleOf(node)} failed.`, retryable: false, nodeId: nodes[v]!.id },
       });
     }
   }
@@ -370,6 +373,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const node = job.node;
     const attemptNo = ++job.attempts;
     job.meta = undefined;
+    job.streamed = '';
     // With a gate, the node really starts now, not when it was launched.
     if (attemptNo === 1 && options.beforeNodeStart) job.startedAt = now();
     const at = attemptNo === 1 ? job.startedAt : now();
@@ -393,6 +397,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       attemptNo,
       (delta: string) => {
         if (!attempt.settled && typeof delta === 'string' && delta.length > 0) {
+          if (job.streamed.length < MAX_PARTIAL_CHARS) job.streamed += delta.slice(0, MAX_PARTIAL_CHARS - job.streamed.length);
           emit({ type: 'node:delta', runId, at: now(), nodeId: node.id, delta });
         }
       },
@@ -449,6 +454,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   function onError(job: Job, error: unknown): void {
     const node = job.node;
     if (stopReason) {
+      // What it streamed before the stop stays, marked partial in its meta.
+      if (job.streamed) job.meta = { ...job.meta, partialText: job.streamed };
       complete(job, { status: 'CANCELED', input: job.inputs, attempts: job.attempts, error: { ...stopReason.error, nodeId: node.id } });
       return;
     }
@@ -473,7 +480,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     }
     const delayMs = Math.max(computeBackoff(job.policy, job.attempts, random), hintMs);
     emit({ type: 'node:retry', runId, at: now(), nodeId: node.id, attempt: job.attempts, delayMs, error: info });
-    addLog('warn', `Attempt ${job.attempts} of "${node.id}" failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
+    addLog('warn', `Attempt ${job.attempts} of ${titleOf(node)} failed (${info.code}: ${info.message}); retrying in ${delayMs} ms.`, node.id);
     // A node:retry listener may have stopped the run already.
     if (stopReason) {
       onError(job, error);
@@ -538,7 +545,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const inputs = gatherInputs(io, i, node);
     const missing = missingInput(node, inputs);
     if (missing !== undefined) {
-      const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `Node "${node.id}" needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
+      const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `${titleOf(node)} needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
       const at = now();
       settle(i, { status: 'FAILED', attempts: 0, error, input: inputs, startedAt: at, finishedAt: at, durationMs: 0 });
       onFailure(i, error);
@@ -556,7 +563,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       return;
     }
     running++;
-    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, timeoutMs: timeoutFor(node) });
+    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, streamed: '', timeoutMs: timeoutFor(node) });
   }
 
   function pump(): void {

@@ -48,6 +48,21 @@ describe('live runs', () => {
     expect(onRunFinish).toHaveBeenCalledWith(expect.objectContaining({ phase: 'SUCCESS' }));
   });
 
+  it('keeps the text a node streamed before Cancel, marked partial', async () => {
+    const client = createMemoryClient({ registry, script: () => streamingScript() });
+    const { user, container } = renderEditor({ initialWorkflow: chain, client });
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'Run' }));
+    const prompt = within(nodeElement(container, 'prompt'));
+    await waitFor(() => expect(prompt.getByRole('log', { name: 'Streaming output' })).toHaveTextContent('Facts about'));
+    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    await screen.findByText('Run canceled');
+    expect(prompt.getByText('Canceled')).toBeInTheDocument();
+    expect(prompt.getByRole('region', { name: 'Partial output' })).toHaveTextContent('Facts about');
+    expect(prompt.getByText(/^Partial: /)).toBeInTheDocument();
+    expect(prompt.queryByRole('region', { name: 'Output' })).toBeNull();
+  });
+
   it('cancels a run: unfinished nodes end canceled and the server is told', async () => {
     const client = createMemoryClient({ registry, script: () => streamingScript(5_000) });
     const { user, container } = renderEditor({ initialWorkflow: chain, client });
@@ -80,7 +95,7 @@ describe('live runs', () => {
     await waitFor(() => expect(screen.getByRole('button', { name: 'Run' })).toBeEnabled());
     await user.click(screen.getByRole('button', { name: 'Run' }));
     await screen.findByText('Run failed');
-    expect(within(nodeElement(container, 'show')).getByText(/Skipped because "prompt" failed/)).toBeInTheDocument();
+    expect(within(nodeElement(container, 'show')).getByText('Skipped because "Template" failed.')).toBeInTheDocument();
 
     await user.click(within(nodeElement(container, 'prompt')).getByRole('button', { name: 'Error details' }));
     const panel = screen.getByRole('complementary', { name: 'Error in Template' });

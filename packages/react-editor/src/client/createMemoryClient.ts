@@ -1,5 +1,7 @@
 import {
+  catalogProviderList,
   type NodeRegistry,
+  type ProviderList,
   type NodeResult,
   type RunEvent,
   type RunHandle,
@@ -39,6 +41,8 @@ export interface MemoryClientOptions {
   latencyMs?: number;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** What `listProviders` answers, as a server's `GET /providers` would. Default every built-in provider, Gemini the default. */
+  providers?: ProviderList;
 }
 
 /** The in-memory client, with a few handles tests and stories use to stage situations. */
@@ -326,6 +330,10 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         if (!entry) throw new EditorError('E_RUN_NOT_FOUND', `There is no run "${runId}".`, { status: 404, details: { runId } });
         return structuredClone(entry.record);
       });
+    },
+    listProviders() {
+      calls.push({ method: 'listProviders', args: [] });
+      return settle(() => structuredClone(options.providers ?? catalogProviderList()));
     },
   };
   return client;

@@ -1,6 +1,7 @@
 import type {
   ExecuteInput,
   ListRunsQuery,
+  ProviderList,
   RunEvent,
   RunSnapshot,
   RunSummaryPage,
@@ -23,4 +24,10 @@ export interface EditorClient {
   cancel(runId: string): Promise<unknown>;
   listRuns(query: ListRunsQuery & { workflowId: string }): Promise<RunSummaryPage>;
   getRun(runId: string): Promise<RunSnapshot>;
+  /**
+   * The model providers the server configured (`GET /providers`). The Provider field then lists
+   * exactly those, and a node naming another is flagged before Run. Optional: without it the
+   * field lists the built-in providers and nothing is flagged.
+   */
+  listProviders?(): Promise<ProviderList>;
 }

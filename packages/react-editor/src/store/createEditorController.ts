@@ -1,5 +1,6 @@
 import {
   type ExecuteInput,
+  providerIssues,
   type RunEvent,
   stableStringify,
   validateWorkflow,
@@ -102,7 +103,26 @@ export function createEditorController(options: EditorControllerOptions): Editor
       actions().setIssues([]);
       return;
     }
-    actions().setIssues(validateWorkflow(toWorkflow(state), state.registry).issues);
+    actions().setIssues(issuesOf(toWorkflow(state)));
+  };
+
+  /** The engine's issues, and nodes naming a provider the server lacks (once it said which it has). */
+  function issuesOf(workflow: Workflow, targetNodeIds?: string[]) {
+    const state = store.getState();
+    const { issues } = validateWorkflow(workflow, state.registry, targetNodeIds ? { targetNodeIds } : {});
+    return state.providers ? [...issues, ...providerIssues(workflow, state.registry, state.providers)] : issues;
+  }
+
+  const loadProviders = async () => {
+    if (!client?.listProviders) return;
+    try {
+      const providers = await client.listProviders();
+      if (disposed) return;
+      actions().patch({ providers });
+      if (store.getState().nodes.length > 0) validateNow();
+    } catch {
+      // Without the list the field offers the built-ins and Run reports a missing provider itself.
+    }
   };
 
   const isDirty = () => {
@@ -309,9 +329,9 @@ export function createEditorController(options: EditorControllerOptions): Editor
       if (isRunActive(state.run)) return;
       const workflow = toWorkflow(state);
       const targetNodeIds = runOptions?.targetNodeId ? [runOptions.targetNodeId] : undefined;
-      const result = validateWorkflow(workflow, state.registry, targetNodeIds ? { targetNodeIds } : {});
-      if (!result.ok) {
-        actions().setIssues(result.issues);
+      const issues = issuesOf(workflow, targetNodeIds);
+      if (issues.length > 0) {
+        actions().setIssues(issues);
         actions().openPanel('issues');
         return;
       }
@@ -473,6 +493,7 @@ export function createEditorController(options: EditorControllerOptions): Editor
       unsubscribeStore?.();
       unsubscribeStore = store.subscribe(onStoreChange);
       const stopFlushing = flushDraftWhenLeaving();
+      if (store.getState().providers === undefined) void loadProviders();
       return () => {
         stopFlushing();
         // A pending draft is written now: an editor closed in the page must not lose the last edits.

@@ -4,6 +4,7 @@ import {
   inputPortsOf,
   type NodeRegistry,
   outputPortsOf,
+  type ProviderList,
   type RunEvent,
   type ValidationIssue,
 } from '@galaxyflow/engine';
@@ -57,6 +58,8 @@ export interface EditorState extends EditorDocument {
   draftOffer: Draft | null;
   issues: ValidationIssue[];
   issuesByNode: Record<string, ValidationIssue[]>;
+  /** The providers the server configured, once the client said; undefined before, or without a client. */
+  providers: ProviderList | undefined;
   run: RunView | null;
   notice: Notice | null;
   panel: EditorPanel | null;
@@ -507,6 +510,7 @@ export function createEditorStore(options: EditorStoreOptions) {
           draftOffer: null,
           issues: [],
           issuesByNode: {},
+          providers: undefined,
           run: null,
           notice: null,
           panel: null,

@@ -81,6 +81,11 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
       expect([ready.status, ready.body]).toEqual([200, { status: 'ok' }]);
     });
 
+    it('GET /providers answers an empty list when the host configured no providers', async () => {
+      const res = await api.request('GET', '/providers');
+      expect([res.status, res.body]).toEqual([200, { providers: [], defaultProvider: null }]);
+    });
+
     it('GET /openapi.json documents every route', async () => {
       const res = await api.request('GET', '/openapi.json', { token: null });
       expect(res.status).toBe(200);
@@ -89,6 +94,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         '/execute',
         '/health',
         '/openapi.json',
+        '/providers',
         '/ready',
         '/runs',
         '/runs/{id}',
@@ -972,7 +978,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         fallbacks: { local: ['backup'] },
         resilience: { retry: { maxAttempts: 1 }, circuitBreaker: false },
       });
-      api = await makeHarness({ context: llmContext({ providers }) });
+      api = await makeHarness({ context: llmContext({ providers }), providers });
     });
     afterAll(async () => {
       await api.close();
@@ -1001,6 +1007,36 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         },
       ],
     };
+
+    it('GET /providers lists the configured providers and the default, nothing secret, to signed-in users only', async () => {
+      const res = await api.request('GET', '/providers');
+      expect(res.status).toBe(200);
+      expect(res.body.defaultProvider).toBe('local');
+      expect(
+        res.body.providers.map((p: { name: string; models: string[]; default: boolean }) => [
+          p.name,
+          p.models[0],
+          p.default,
+        ]),
+      ).toEqual([
+        ['local', 'small-model', true],
+        ['backup', 'big-model', false],
+      ]);
+      expect(res.text).not.toContain(stub.url);
+      expect((await api.request('GET', '/providers', { token: null })).status).toBe(401);
+    });
+
+    it('runs a node left on "Server default" with the default provider', async () => {
+      stub.enqueue({ type: 'text', text: 'From the default.', match: { model: 'small-model' } });
+      const runId = await executeAndWait({
+        ...ask,
+        nodes: [ask.nodes[0], { id: 'ask', type: 'llm', data: {} }],
+      });
+      const run = await api.request('GET', `/runs/${runId}`);
+      expect(run.body.run.status).toBe('SUCCESS');
+      const result = run.body.nodeResults.find((r: { nodeId: string }) => r.nodeId === 'ask');
+      expect(result.meta).toMatchObject({ provider: 'local', model: 'small-model' });
+    });
 
     it('GET /runs/:id says which provider and model answered, as the node:finish event did', async () => {
       stub.enqueue(

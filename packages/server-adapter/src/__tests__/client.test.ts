@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createProviderSet } from '@galaxyflow/engine';
+import { createOpenAICompatibleProvider } from '@galaxyflow/engine/providers/openai-compatible';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +110,15 @@ describe('client against the API', () => {
         queue,
         registry: scriptedRegistry,
         logger: pino({ level: 'silent' }),
+        providers: createProviderSet({
+          providers: [
+            createOpenAICompatibleProvider({
+              baseUrl: 'http://127.0.0.1:9/v1',
+              apiKey: 'sk-never-shown',
+              defaultModel: 'qwen2.5',
+            }),
+          ],
+        }),
       }),
     );
     server = app.listen(0, '127.0.0.1');
@@ -122,6 +133,15 @@ describe('client against the API', () => {
     await new Promise((done) => server.close(done));
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists the providers the server configured, without their key or address', async () => {
+    const list = await client.listProviders();
+    expect(list.defaultProvider).toBe('openai-compatible');
+    expect(list.providers.map((p) => [p.label, p.models[0], p.default])).toEqual([
+      ['OpenAI-compatible server', 'qwen2.5', true],
+    ]);
+    expect(JSON.stringify(list)).not.toMatch(/sk-never-shown|127\.0\.0\.1:9/);
   });
 
   it('saves as the editor does, and refuses a stale save with the current version', async () => {

@@ -23,6 +23,7 @@ import type {
   LogPage,
   NodeResultPage,
   PageParams,
+  ProviderList,
   RunDetail,
   RunItemsParams,
   RunListParams,
@@ -97,6 +98,8 @@ export interface GalaxyClient {
    * one (read a page at a time).
    */
   getRun(runId: string): Promise<RunSnapshot>;
+  /** The model providers the server configured (`GET /providers`), the default flagged. */
+  listProviders(): Promise<ProviderList>;
 
   readonly workflows: {
     list(query?: WorkflowListParams): Promise<WorkflowPage>;
@@ -526,6 +529,7 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
     },
     subscribe,
     cancel: (runId) => runs.cancel(runId),
+    listProviders: () => call<ProviderList>('GET', '/providers'),
     async getWorkflow(workflowId) {
       return storedWorkflowOf(await workflows.get(workflowId));
     },

@@ -13,6 +13,7 @@ export type {
   LogPage,
   NodeResultPage,
   PageParams,
+  ProviderList,
   RunDetail,
   RunItemsParams,
   RunEvent,

@@ -51,6 +51,9 @@ export interface GetRunOptions {
   pages?: 'all' | 'first';
 }
 
+/** `GET /providers`: the providers the server configured, the default flagged. */
+export type ProviderList = Out<'ProviderList'>;
+
 /** `POST /workflows` body. */
 export type CreateWorkflowInput = In<'WorkflowCreateBody'>;
 /** `PUT /workflows/:id` body: the fields to change and the version they were based on. */

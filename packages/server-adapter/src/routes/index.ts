@@ -6,6 +6,7 @@ import { fileRoutes } from './files';
 import { healthRoutes } from './health';
 import { metricsRoutes } from './metrics';
 import { buildOpenApi, openApiRoutes } from './openapi';
+import { providerRoutes } from './providers';
 import { runRoutes } from './runs';
 import { workflowRoutes } from './workflows';
 
@@ -23,6 +24,7 @@ export function createRoutes(options: ResolvedOptions): {
     ...runRoutes(options),
     ...fileRoutes(options),
     ...blobRoutes(options),
+    ...providerRoutes(options),
   ];
   const openapi = buildOpenApi(routes, options.schemas.Problem);
   return { routes, openapi };

@@ -70,6 +70,9 @@ function predictedView(nodes: readonly EditorNode[]) {
   return predictFitViewport(nodes, width, height, { minZoom: MIN_ZOOM, maxZoom: FIT_VIEW.maxZoom, padding: FIT_VIEW.padding });
 }
 
+/** Where the pointer holds a dropped node: screen pixels from its top-left corner. */
+export const DROP_GRIP = { x: 16, y: 12 };
+
 function toInput(connection: Connection | Edge): ConnectionInput {
   return {
     source: connection.source,
@@ -115,12 +118,18 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   }
   const [framedEpoch, setFramedEpoch] = useState(0);
   const compact = !viewReady || framedEpoch !== viewEpoch ? framing.compact : zoomedOut;
+  // Frame what the canvas opens with; an empty canvas keeps its view, so the first node
+  // dropped on it stays where it was dropped instead of the view jumping to frame it.
+  const [fitOnInit] = useState(() => nodes.length > 0);
 
   // A loaded or imported workflow is framed whole, once React Flow has measured its nodes
   // (nodes outside the view may never be measured when only visible ones render: give up
   // waiting after about a second).
   useEffect(() => {
     if (viewEpoch === 0) return;
+    // An empty workflow has nothing to frame: the view stays, so a node dropped while the
+    // frame would still be pending lands where it was dropped.
+    if (store.getState().nodes.length === 0) return;
     let frame = 0;
     let tries = 0;
     let live = true;
@@ -144,7 +153,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       cancelAnimationFrame(frame);
       window.clearTimeout(fallback);
     };
-  }, [viewEpoch, flow]);
+  }, [viewEpoch, flow, store]);
 
   const [feed] = useState(() => createNodeFeed(store));
   const updateNodeInternals = useUpdateNodeInternals();
@@ -203,8 +212,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       const type = event.dataTransfer.getData(PALETTE_MIME);
       if (!type) return;
       event.preventDefault();
-      const position = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      actions.addNode(type, { x: position.x - 120, y: position.y - 20 });
+      // The pointer lands on the new node's header, a fixed few screen pixels in from its corner,
+      // whatever the zoom: where the user let go is where the node is.
+      const position = flow.screenToFlowPosition({ x: event.clientX - DROP_GRIP.x, y: event.clientY - DROP_GRIP.y });
+      actions.addNode(type, position);
     },
     [actions, flow],
   );
@@ -236,7 +247,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           minZoom={MIN_ZOOM}
           maxZoom={MAX_ZOOM}
           defaultViewport={initialView}
-          fitView
+          fitView={fitOnInit}
           fitViewOptions={FIT_VIEW}
           onDragOver={onDragOver}
           onDrop={onDrop}

@@ -1,3 +1,4 @@
+import { nodeTitle } from '@galaxyflow/engine';
 import { useEditorState } from '../../hooks/useEditorState';
 import { answeredBy, fallbacksOf } from '../../store/nodeMeta';
 import { SidePanel } from '../SidePanel';
@@ -18,7 +19,7 @@ export function ErrorDetail() {
   const runState = useEditorState((state) => (nodeId ? state.run?.nodes[nodeId] : undefined));
   const logs = useEditorState((state) => state.run?.logs);
   if (!nodeId) return null;
-  const label = (typeof node?.data.label === 'string' && node.data.label) || definition?.label || nodeId;
+  const label = node ? nodeTitle(node.data, definition?.label ?? node.type) : nodeId;
   const nodeLogs = (logs ?? []).filter((entry) => entry.nodeId === nodeId);
   const error = runState?.error;
   const answered = answeredBy(runState?.meta);

@@ -1,5 +1,6 @@
 import type { FieldSpec } from '@galaxyflow/engine';
 import { useEffect, useState } from 'react';
+import { ProviderSelect } from '../ProviderSelect';
 
 export interface FieldControlProps {
   /** The DOM id the label points at. */
@@ -113,6 +114,17 @@ export function FieldControl(props: FieldControlProps) {
     case 'select': {
       const options = optionsOf(spec);
       const current = typeof value === 'string' ? value : '';
+      if (spec.optionsFrom === 'providers') {
+        return (
+          <ProviderSelect
+            id={id}
+            spec={spec}
+            value={current}
+            readOnly={readOnly}
+            onChange={(next) => onChange(next, false)}
+          />
+        );
+      }
       if (spec.allowCustom) {
         return (
           <>

@@ -19,6 +19,7 @@ export function IssuesPanel() {
               <button
                 type="button"
                 className="gf-issues__item"
+                title={issue.nodeId === undefined ? undefined : `Node id: ${issue.nodeId}`}
                 disabled={issue.nodeId === undefined}
                 onClick={() => {
                   if (issue.nodeId === undefined) return;

@@ -1,4 +1,5 @@
 import type { PortType } from '@galaxyflow/engine';
+import { useNodeTitle } from '../../hooks/useNodeTitle';
 import { answeredBy, fallbacksOf } from '../../store/nodeMeta';
 import type { NodeRunState } from '../../types';
 
@@ -36,6 +37,16 @@ function Value({ value, type }: { value: unknown; type: PortType | undefined }) 
   return <pre className="gf-preview__json">{clip(json)}</pre>;
 }
 
+/** Why a node was skipped, naming the failed node by its title (its id on hover). */
+function SkippedNote({ because }: { because: string }) {
+  const title = useNodeTitle(because);
+  return (
+    <div className="gf-preview gf-preview--muted" title={`Node id: ${because}`}>
+      Skipped because "{title}" failed.
+    </div>
+  );
+}
+
 /** The last output of a node, or its live stream of tokens, or why it has none. */
 export function OutputPreview({ state, port, portType, onShowError }: OutputPreviewProps) {
   if (!state) return null;
@@ -65,13 +76,27 @@ export function OutputPreview({ state, port, portType, onShowError }: OutputPrev
     );
   }
   if (status === 'skipped') {
-    return (
-      <div className="gf-preview gf-preview--muted">
-        Skipped{state.skippedBecause ? ` because "${state.skippedBecause}" failed` : ''}.
-      </div>
+    return state.skippedBecause ? (
+      <SkippedNote because={state.skippedBecause} />
+    ) : (
+      <div className="gf-preview gf-preview--muted">Skipped.</div>
     );
   }
-  if (status === 'canceled') return <div className="gf-preview gf-preview--muted">Canceled.</div>;
+  if (status === 'canceled') {
+    // A node stopped because another failed (fail_fast) says which one, in the engine's words.
+    const why = state.error?.message ?? 'Canceled.';
+    const partial = state.meta?.partialText || state.streamed;
+    if (!partial) return <div className="gf-preview gf-preview--muted">{why}</div>;
+    // What it streamed before the stop stays, marked as a partial answer.
+    return (
+      <>
+        <section className="gf-preview gf-preview--partial" aria-label="Partial output">
+          <pre className="gf-preview__text">{clip(partial)}</pre>
+        </section>
+        <p className="gf-preview__caption">Partial: {why}</p>
+      </>
+    );
+  }
   if (status !== 'success' || !state.output) return null;
   const key = port !== undefined && port in state.output ? port : Object.keys(state.output)[0];
   if (key === undefined) return null;

@@ -1,7 +1,9 @@
 import type { AnyNodeDefinition } from '@galaxyflow/engine';
 import { useStoreApi } from '@xyflow/react';
-import { type DragEvent, useId, useMemo, useRef, useState } from 'react';
+import { type DragEvent, useId, useMemo, useState } from 'react';
+import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
+import { placeNewNode } from '../../layout/placeNode';
 import { PALETTE_MIME } from './dragData';
 import type { PaletteProps } from './types';
 
@@ -19,10 +21,10 @@ export function Palette({ onAdd, defaultCollapsed = false }: PaletteProps) {
   const readOnly = useEditorState((state) => state.readOnly);
   const actions = useEditorState((state) => state.actions);
   const flowStore = useStoreApi();
+  const { store: editorStore } = useEditorContext();
   const [query, setQuery] = useState('');
   const [collapsed, setCollapsed] = useState(defaultCollapsed);
   const searchId = useId();
-  const added = useRef(0);
 
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -42,9 +44,10 @@ export function Palette({ onAdd, defaultCollapsed = false }: PaletteProps) {
     const { width, height, transform } = flowStore.getState();
     const [tx, ty, zoom] = transform;
     const centre = { x: (width / 2 - tx) / zoom, y: (height / 2 - ty) / zoom };
-    // Successive clicks fan out instead of stacking on one spot.
-    const step = added.current++ % 6;
-    actions.addNode(type, { x: centre.x - 120 + step * 24, y: centre.y - 60 + step * 24 });
+    // Right of the selected node and wired to it when the ports fit, else free space near the centre.
+    const placement = placeNewNode(editorStore.getState(), registry, type, centre);
+    const id = actions.addNode(type, placement.position);
+    if (id && placement.connectFrom) actions.connect({ ...placement.connectFrom, target: id });
   };
 
   const onDragStart = (event: DragEvent, type: string) => {

@@ -6,6 +6,7 @@ import { useHistory } from '../../hooks/useHistory';
 import { useRun } from '../../hooks/useRun';
 import { selectDirty } from '../../hooks/useWorkflowEditor';
 import type { EditorPanel } from '../../store/createEditorStore';
+import { RunFailure } from '../RunFailure';
 
 export interface ToolbarProps {
   /** The workflow's name, shown at the left. Default none. */
@@ -30,12 +31,19 @@ export function Toolbar({ title }: ToolbarProps) {
   const readOnly = useEditorState((state) => state.readOnly);
   const panel = useEditorState((state) => state.panel);
   const issueCount = useEditorState((state) => state.issues.length);
+  const firstIssueNode = useEditorState((state) => state.issues[0]?.nodeId);
   const workflowId = useEditorState((state) => state.workflowId);
   const actions = useEditorState((state) => state.actions);
   const history = useHistory();
   const run = useRun();
   const reasonId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
+  const menu = useRef<HTMLDetailsElement>(null);
+  // Lower-priority actions sit in a menu, so the toolbar stays one row at any width.
+  const closeMenu = (action: () => void) => {
+    if (menu.current) menu.current.open = false;
+    action();
+  };
 
   const toggle = (name: EditorPanel) => actions.openPanel(panel === name ? null : name);
   const saving = saveStatus === 'saving';
@@ -91,22 +99,27 @@ export function Toolbar({ title }: ToolbarProps) {
           </button>
         </div>
       )}
-      <div className="gf-toolbar__group">
-        <button type="button" className="gf-button gf-button--ghost" onClick={() => void flow.fitView({ padding: 0.15, duration: 250 })}>
-          Fit view
-        </button>
-        {!readOnly && (
-          <>
-            <button type="button" className="gf-button gf-button--ghost" onClick={() => fileInput.current?.click()}>
-              Import
-            </button>
-            <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => void importJson(e)} aria-label="Import a workflow file" />
-          </>
-        )}
-        <button type="button" className="gf-button gf-button--ghost" onClick={exportJson}>
-          Export
-        </button>
-      </div>
+      <details className="gf-toolbar__group gf-menu" ref={menu}>
+        <summary className="gf-button gf-button--ghost" aria-label="More actions" title="Fit view, import, export">
+          More
+        </summary>
+        <div className="gf-menu__list">
+          <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => void flow.fitView({ padding: 0.15, duration: 250 }))}>
+            Fit view
+          </button>
+          {!readOnly && (
+            <>
+              <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => fileInput.current?.click())}>
+                Import
+              </button>
+              <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => void importJson(e)} aria-label="Import a workflow file" />
+            </>
+          )}
+          <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(exportJson)}>
+            Export
+          </button>
+        </div>
+      </details>
       <div className="gf-toolbar__group">
         <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'issues'} onClick={() => toggle('issues')}>
           Issues{issueCount > 0 && <span className="gf-count">{issueCount}</span>}
@@ -127,6 +140,7 @@ export function Toolbar({ title }: ToolbarProps) {
             {PHASE_TEXT[phase] ?? phase}
           </span>
         )}
+        <RunFailure />
         {run.run && !run.isRunning && (
           <button type="button" className="gf-button gf-button--ghost" onClick={run.clear}>
             Clear run
@@ -139,7 +153,7 @@ export function Toolbar({ title }: ToolbarProps) {
         ) : (
           <>
             {run.blockedReason && controller.client && (
-              <span id={reasonId} className="gf-run-reason">
+              <span id={reasonId} className="gf-run-reason" title={firstIssueNode ? `${run.blockedReason}\nNode id: ${firstIssueNode}` : run.blockedReason}>
                 {run.blockedReason}
               </span>
             )}

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { providerRules } from './providers';
 import { runRules } from './runs';
 import type { EditorClientContractOptions } from './types';
 import { workflowRules } from './workflows';
@@ -16,5 +17,6 @@ export function runEditorClientContract(options: EditorClientContractOptions): v
   describe(`EditorClient contract: ${options.name}`, () => {
     workflowRules(options);
     runRules(options);
+    providerRules(options);
   });
 }

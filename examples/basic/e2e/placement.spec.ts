@@ -1,0 +1,100 @@
+import type { Page } from '@playwright/test';
+import { canvasEdges, canvasNode, canvasNodes, toolbar } from './support/editor';
+import { expect, test } from './support/fixtures';
+
+test.use({ viewport: { width: 1280, height: 800 } });
+
+/** The pointer holds a dropped node this far in from its top-left corner (the editor's DROP_GRIP). */
+const GRIP = { x: 16, y: 12 };
+
+async function dropAt(page: Page, label: string, point: { x: number; y: number }) {
+  const canvas = page.getByRole('application');
+  const box = (await canvas.boundingBox())!;
+  await page
+    .getByRole('navigation', { name: 'Node palette' })
+    .getByRole('button', { name: `Add ${label} node` })
+    .dragTo(canvas, { targetPosition: { x: point.x - box.x, y: point.y - box.y } });
+}
+
+async function corner(page: Page, label: string) {
+  const box = (await canvasNode(page, label).boundingBox())!;
+  return { x: box.x, y: box.y };
+}
+
+async function blankWorkflow(page: Page) {
+  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: /^Blank workflow/ }).click();
+  await expect(page).toHaveURL(/\/w\/[^/]+$/);
+  await expect(page.getByRole('application')).toBeVisible();
+  await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
+}
+
+test('nodes dropped on the canvas land under the pointer, the first on an empty canvas too', async ({
+  page,
+  signIn,
+  snap,
+}) => {
+  await signIn(page);
+  await blankWorkflow(page);
+  const canvas = (await page.getByRole('application').boundingBox())!;
+
+  const first = { x: canvas.x + 180, y: canvas.y + 120 };
+  await dropAt(page, 'Text', first);
+  await expect(canvasNodes(page)).toHaveCount(1);
+  const text = await corner(page, 'Text');
+  expect(Math.abs(text.x - (first.x - GRIP.x))).toBeLessThanOrEqual(8);
+  expect(Math.abs(text.y - (first.y - GRIP.y))).toBeLessThanOrEqual(8);
+
+  const second = { x: canvas.x + 620, y: canvas.y + 200 };
+  await dropAt(page, 'Debug', second);
+  await expect(canvasNodes(page)).toHaveCount(2);
+  const debug = await corner(page, 'Debug');
+  expect(Math.abs(debug.x - (second.x - GRIP.x))).toBeLessThanOrEqual(8);
+  expect(Math.abs(debug.y - (second.y - GRIP.y))).toBeLessThanOrEqual(8);
+  // The view did not move: the first node is still where it was dropped.
+  expect(await corner(page, 'Text')).toEqual(text);
+  await snap(page, 'dropped');
+});
+
+test('palette clicks place nodes apart, and right of the selected node wired to it when the ports fit', async ({
+  page,
+  signIn,
+  snap,
+}) => {
+  await signIn(page);
+  await blankWorkflow(page);
+  const palette = page.getByRole('navigation', { name: 'Node palette' });
+
+  await palette.getByRole('button', { name: 'Add Text node' }).click();
+  await expect(canvasNodes(page)).toHaveCount(1);
+  // The new node is selected: the next click goes to its right, connected.
+  await palette.getByRole('button', { name: 'Add LLM node' }).click();
+  await expect(canvasNodes(page)).toHaveCount(2);
+  await expect(canvasEdges(page)).toHaveCount(1);
+  const text = (await canvasNode(page, 'Text').boundingBox())!;
+  const llm = (await canvasNode(page, 'LLM').boundingBox())!;
+  expect(llm.x).toBeGreaterThan(text.x + text.width);
+
+  // Nothing selected: clicks fill free space near the centre, never on top of each other.
+  await page.getByRole('application').click({ position: { x: 40, y: 40 } });
+  await palette.getByRole('button', { name: 'Add Debug node' }).click();
+  await page.getByRole('application').click({ position: { x: 40, y: 40 } });
+  await palette.getByRole('button', { name: 'Add Debug node' }).click();
+  await expect(canvasNodes(page)).toHaveCount(4);
+  const boxes = await Promise.all(
+    (await canvasNodes(page).all()).map((node) => node.boundingBox()),
+  );
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i]!;
+      const b = boxes[j]!;
+      const apart =
+        a.x + a.width <= b.x ||
+        b.x + b.width <= a.x ||
+        a.y + a.height <= b.y ||
+        b.y + b.height <= a.y;
+      expect(apart, `nodes ${i} and ${j} overlap`).toBe(true);
+    }
+  }
+  await snap(page, 'placed');
+});

@@ -11,8 +11,23 @@ const databaseUrl = z
     error: 'DATABASE_URL must start with postgres://, postgresql:// or file:.',
   });
 
+/**
+ * Several instances (serverless functions, Trigger.dev workers): live run events, request limits
+ * and the providers' circuit breakers on this Redis, shared by all of them. Unset: each process
+ * keeps its own, and event streams read the store every second.
+ */
+const redisUrl = z
+  .string()
+  .trim()
+  .regex(
+    /^rediss?:\/\/\S+$/,
+    'REDIS_URL must be a redis:// or rediss:// URL, e.g. REDIS_URL=redis://localhost:6379 (or unset it to run one instance without Redis).',
+  )
+  .optional();
+
 const serverEnvShape = {
   DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
   /** Per-user cap on runs executing at once, enforced by the Trigger.dev queue's concurrency. */
   GALAXY_MAX_RUNNING_PER_USER: z.coerce.number().int().positive().default(2),
   /**
@@ -117,7 +132,7 @@ function crossChecks(env: RawEnv): string[] {
 }
 
 const workerEnvSchema = z
-  .object({ DATABASE_URL: databaseUrl, ...providerEnvShape })
+  .object({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...providerEnvShape })
   .superRefine((env, ctx) => checkProviderEnv(env, ctx));
 
 /** What the Next.js app runs on, and what it should say at start-up without refusing to start. */
@@ -170,7 +185,7 @@ export function readAppEnv(env: RawEnv = process.env): AppEnv {
   return { ...data, warnings };
 }
 
-/** What the Trigger.dev worker reads: the database and the LLM providers. */
+/** What the Trigger.dev worker reads: the database, Redis when set, and the LLM providers. */
 export function readWorkerEnv(env: RawEnv = process.env): WorkerEnv {
   const data = parse(workerEnvSchema, env);
   const noProvider = missingProviderWarning(data);

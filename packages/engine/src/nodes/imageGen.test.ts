@@ -142,6 +142,30 @@ describe('image generation node', () => {
     expect(sniffImageType(base64ToBytes(image.split(',')[1]!))).toBe('image/png');
   });
 
+  it('names the type the bytes show when the server sends a JPEG', async () => {
+    const jpeg = Uint8Array.from(
+      atob(
+        '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=',
+      ),
+      (c) => c.charCodeAt(0),
+    );
+    const jpegStub = await startLLMStub({ image: jpeg });
+    try {
+      const set = createProviderSet({
+        providers: [createOpenAICompatibleProvider({ baseUrl: jpegStub.url })],
+      });
+      const result = await runWorkflow(workflow({}), {
+        registry,
+        context: llmContext({ providers: set }),
+      });
+      expect((result.nodes.draw!.output as { image: string }).image).toMatch(
+        /^data:image\/jpeg;base64,\/9j\//,
+      );
+    } finally {
+      await jpegStub.close();
+    }
+  });
+
   it('"Server default" takes the first provider that can draw, passing over one that cannot', async () => {
     const result = await runWorkflow(workflow({}), {
       registry,

@@ -9,8 +9,9 @@ import {
   parseRetryAfter,
   providerError,
 } from './errors';
-import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { base64ToBytes, sniffImageType } from './images';
 import { assertModelId } from './modelId';
+import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
 import type {
   Env,
   GeneratedImages,
@@ -294,8 +295,11 @@ export function createOpenAICompatibleProvider(
     const images: ImageData[] = (parsed.data ?? [])
       .map((item) => item.b64_json)
       .filter((data): data is string => typeof data === 'string' && data !== '')
-      // The type is read from the bytes by whoever stores them; PNG is what these APIs send.
-      .map((base64) => ({ mimeType: 'image/png', base64 }));
+      // The JSON names no type: the first bytes do (PNG unless they say otherwise).
+      .map((base64) => ({
+        mimeType: sniffImageType(base64ToBytes(base64.slice(0, 24))) ?? 'image/png',
+        base64,
+      }));
     if (images.length === 0) {
       throw providerError(
         'E_PROVIDER_RESPONSE',

@@ -199,6 +199,24 @@ describe('image generation node', () => {
     expect(stub.requests).toHaveLength(0);
   });
 
+  it("retries a failed image call under the provider set's guards, and logs it", async () => {
+    stub.enqueue({ type: 'error', status: 503, message: 'overloaded' });
+    const set = createProviderSet({
+      providers: [createOpenAICompatibleProvider({ baseUrl: stub.url })],
+      resilience: { retry: { maxAttempts: 2, backoffMs: 1, jitter: false } },
+    });
+    const result = await runWorkflow(workflow({}), {
+      registry,
+      context: llmContext({ providers: set }),
+    });
+    expect(result.status).toBe('SUCCESS');
+    expect(stub.requests).toHaveLength(2);
+    expect(result.nodes.draw?.meta).toMatchObject({ provider: 'openai-compatible', attempts: 2 });
+    expect(result.logs.map((entry) => entry.message).join('\n')).toContain(
+      'attempt 1 failed (E_PROVIDER_UNAVAILABLE); retrying',
+    );
+  });
+
   it('reports the provider refusing the request as a typed error', async () => {
     stub.enqueue({
       type: 'error',

@@ -52,6 +52,7 @@ export const errorMessages = {
   E_MODEL_NOT_FOUND: 'The model does not exist or is not available to this API key.',
   E_CONTENT_BLOCKED: 'The provider blocked the prompt or the answer.',
   E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
+  E_PROVIDER_NO_IMAGE_GENERATION: 'The provider cannot generate images.',
   E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
   // Images (the Vision node's inputs)
   E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',

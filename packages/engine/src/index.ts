@@ -24,10 +24,12 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
+export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
 export { fillPrompt } from './nodes/llm';
+export { MAX_GENERATED_IMAGES } from './nodes/imageGen';
 export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';
 export {
+  base64ToBytes,
   bytesToBase64,
   checkImageBytes,
   classifyHttpFailure,
@@ -40,13 +42,16 @@ export {
   fileIdOf,
   fileRef,
   getFileLoader,
+  getFileSaver,
   getImageFetcher,
   getProviderSet,
+  getRunId,
   getUserId,
   IMAGE_MIME_TYPES,
   isDataUrl,
   isRetryableStatus,
   llmContext,
+  noImageGeneration,
   parseFallbackList,
   parseImageDataUrl,
   parseRetryAfter,
@@ -74,11 +79,17 @@ export type {
   ConcurrencyLimiter,
   Env,
   FallbackTarget,
+  GeneratedImages,
   GenerateChunk,
+  GenerateImageRequest,
   GenerateRequest,
   FileLoader,
+  FileSaver,
+  FileToSave,
   HttpFailure,
   ImageData,
+  ImageCallRequest,
+  ImageCompletion,
   ImageFetcher,
   ImageLimits,
   LLMProvider,

@@ -418,7 +418,7 @@ export async function executeClaimedRun(
             logger.warn({ err: error, runId }, 'checking for a cancel request failed');
           }
         },
-        context: { ...deps.context, userId: run.ownerId },
+        context: { ...deps.context, userId: run.ownerId, runId },
         // Size limits are the API's to apply when it accepts a run (the router's
         // `limits.workflow`, which a host may raise); the worker still checks the graph against
         // its registry, but does not refuse a run the API admitted for being large.

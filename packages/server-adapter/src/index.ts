@@ -42,6 +42,8 @@ export type { DiskBlobStoreOptions } from './blobs/diskBlobStore';
 export { imageTypes } from './files/inspectImage';
 export { createFileLoader } from './files/fileLoader';
 export type { FileLoaderOptions } from './files/fileLoader';
+export { createFileSaver } from './files/fileSaver';
+export type { FileSaverOptions } from './files/fileSaver';
 export { startFileRetention } from './files/retention';
 export type { FileRetention, FileRetentionOptions } from './files/retention';
 export type { ImageType } from './files/inspectImage';

@@ -1,6 +1,7 @@
 import type { AnyNodeDefinition } from '../types';
 import { debugNode } from './debug';
 import { imageNode } from './image';
+import { imageGenNode } from './imageGen';
 import { jsonNode } from './json';
 import { llmNode } from './llm';
 import { templateNode } from './template';
@@ -14,8 +15,18 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   templateNode,
   llmNode,
   visionNode,
+  imageGenNode,
   jsonNode,
   debugNode,
 ]);
 
-export { debugNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode };
+export {
+  debugNode,
+  imageGenNode,
+  imageNode,
+  jsonNode,
+  llmNode,
+  templateNode,
+  textNode,
+  visionNode,
+};

@@ -56,7 +56,7 @@ export const providerField: FieldSpec = {
 };
 
 /** Editor choices for a model field, grouped by provider in the labels. */
-export function modelField(kind: 'models' | 'visionModels'): FieldSpec {
+export function modelField(kind: 'models' | 'visionModels' | 'imageModels'): FieldSpec {
   return {
     kind: 'select',
     label: 'Model',

@@ -12,6 +12,8 @@ export interface ProviderInfo {
   models: readonly string[];
   /** Suggested models that accept images, the first being the default. */
   visionModels: readonly string[];
+  /** Suggested models that generate images, the first being the default; empty when it cannot. */
+  imageModels: readonly string[];
 }
 
 /** Built-in providers, in the order the editor lists them. */
@@ -23,6 +25,7 @@ export const providerCatalog: readonly ProviderInfo[] = Object.freeze([
     optionalEnv: ['GEMINI_BASE_URL'],
     models: ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-2.0-flash', 'gemini-2.0-flash-lite'],
     visionModels: ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite', 'gemini-2.0-flash'],
+    imageModels: ['gemini-2.5-flash-image', 'gemini-2.0-flash-preview-image-generation'],
   },
   {
     name: 'groq',
@@ -39,6 +42,7 @@ export const providerCatalog: readonly ProviderInfo[] = Object.freeze([
       'qwen/qwen3-32b',
     ],
     visionModels: ['meta-llama/llama-4-scout-17b-16e-instruct', 'meta-llama/llama-4-maverick-17b-128e-instruct'],
+    imageModels: [],
   },
   {
     name: 'openai-compatible',
@@ -47,6 +51,7 @@ export const providerCatalog: readonly ProviderInfo[] = Object.freeze([
     optionalEnv: ['OPENAI_COMPATIBLE_API_KEY', 'OPENAI_COMPATIBLE_MODEL', 'OPENAI_COMPATIBLE_VISION_MODEL'],
     models: ['llama3.2', 'qwen2.5', 'mistral', 'gemma3'],
     visionModels: ['llama3.2-vision', 'qwen2.5vl', 'llava', 'gemma3'],
+    imageModels: ['gpt-image-1', 'dall-e-3'],
   },
 ]);
 

@@ -1,5 +1,5 @@
 import type { RunContext } from '../types';
-import type { FileLoader, ImageFetcher } from './images';
+import type { FileLoader, FileSaver, ImageFetcher } from './images';
 import type { ProviderSet } from './providerSet';
 
 /** The host services the LLM and Vision nodes read from `runWorkflow`'s `context`. */
@@ -13,6 +13,14 @@ export interface LLMRunContext {
    * owner (`userId`). Default: file references are refused.
    */
   loadFile?: FileLoader;
+  /**
+   * Stores generated images for the image generation node as files of the run's owner
+   * (`createFileSaver` from `@galaxyflow/server-adapter`). Default: generated images flow on as
+   * data URLs.
+   */
+  saveFile?: FileSaver;
+  /** The run's id, recorded on files the run makes. Servers set it (the server adapter's worker does). Default: none. */
+  runId?: string;
   /**
    * Whom the run is for. The LLM and Vision nodes pass it with each call, and the provider set
    * caps each user's calls in flight per provider (`perUserConcurrency`), so one user's burst
@@ -59,4 +67,14 @@ export function getFileLoader(context: RunContext): FileLoader | undefined {
 /** The user a run is for, or undefined when the host named none. */
 export function getUserId(context: RunContext): string | undefined {
   return typeof context.userId === 'string' && context.userId !== '' ? context.userId : undefined;
+}
+
+/** The file saver in a run's context, or undefined. */
+export function getFileSaver(context: RunContext): FileSaver | undefined {
+  return typeof context.saveFile === 'function' ? (context.saveFile as FileSaver) : undefined;
+}
+
+/** The run id the host put in the context, or undefined. */
+export function getRunId(context: RunContext): string | undefined {
+  return typeof context.runId === 'string' && context.runId !== '' ? context.runId : undefined;
 }

@@ -21,8 +21,11 @@ import {
 import { assertModelId, encodePathSegments } from './modelId';
 import type {
   Env,
+  GeneratedImages,
   GenerateChunk,
+  GenerateImageRequest,
   GenerateRequest,
+  ImageData,
   LLMProvider,
   ProviderFactory,
   Usage,
@@ -52,6 +55,23 @@ export interface GeminiProviderOptions {
   defaultModel?: string;
   /** Model used for images when a node names none. Default `gemini-2.5-flash`. */
   defaultVisionModel?: string;
+  /** Model that draws images when a node names none. Default `gemini-2.5-flash-image`. */
+  defaultImageModel?: string;
+}
+
+/** Aspect ratios Gemini's image models take (`imageConfig.aspectRatio`). */
+const GEMINI_ASPECT_RATIOS = new Set(['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9']);
+
+/** `1024x768` as Gemini's `4:3`; undefined when Gemini has no such ratio. */
+export function aspectRatioOf(size: string): string | undefined {
+  const match = /^(\d+)x(\d+)$/.exec(size);
+  if (!match) return undefined;
+  let [a, b] = [Number(match[1]), Number(match[2])];
+  const w = a;
+  const h = b;
+  while (b !== 0) [a, b] = [b, a % b];
+  const ratio = `${w / a}:${h / a}`;
+  return GEMINI_ASPECT_RATIOS.has(ratio) ? ratio : undefined;
 }
 
 interface GoogleErrorDetail {
@@ -92,6 +112,17 @@ function usageOf(response: GenerateContentResponse): Usage | undefined {
   if (typeof meta.candidatesTokenCount === 'number') usage.outputTokens = meta.candidatesTokenCount;
   if (typeof meta.totalTokenCount === 'number') usage.totalTokens = meta.totalTokenCount;
   return usage;
+}
+
+function sumUsage(usages: readonly (Usage | undefined)[]): Usage | undefined {
+  const known = usages.filter((usage): usage is Usage => usage !== undefined);
+  if (known.length === 0) return undefined;
+  const total: Usage = {};
+  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
+    const values = known.map((usage) => usage[key]).filter((v): v is number => v !== undefined);
+    if (values.length > 0) total[key] = values.reduce((a, b) => a + b, 0);
+  }
+  return total;
 }
 
 /** Text and images on Gemini through the official `@google/generative-ai` SDK, streaming. */
@@ -247,13 +278,72 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
     yield finish;
   }
 
+  /** One image per call, as Gemini's image models answer: `count` calls side by side. */
+  async function generateImage(request: GenerateImageRequest): Promise<GeneratedImages> {
+    assertModelId('gemini', request.model, name);
+    const modelPath = encodePathSegments(
+      request.model.includes('/') ? request.model : `models/${request.model}`,
+    );
+    // Not in the SDK's types (0.24), but sent as given: the API reads them.
+    const config: Record<string, unknown> = { responseModalities: ['TEXT', 'IMAGE'] };
+    if (request.size !== undefined) {
+      const aspectRatio = aspectRatioOf(request.size);
+      if (!aspectRatio) {
+        throw providerError(
+          'E_PROVIDER_BAD_REQUEST',
+          `Gemini draws images in the aspect ratios ${[...GEMINI_ASPECT_RATIOS].join(', ')}; ${request.size} is none of them.`,
+          { details: { provider: name, size: request.size } },
+        );
+      }
+      config.imageConfig = { aspectRatio };
+    }
+    const model = client.getGenerativeModel(
+      { model: modelPath, generationConfig: config as GenerationConfig },
+      { baseUrl, apiVersion } satisfies RequestOptions,
+    );
+    const callOptions = request.signal ? { signal: request.signal } : {};
+    const asText = { model: request.model, prompt: request.prompt, ...(request.signal ? { signal: request.signal } : {}) };
+    const one = async (): Promise<{ images: ImageData[]; usage: Usage | undefined }> => {
+      try {
+        const { response } = await model.generateContent(
+          { contents: [{ role: 'user', parts: [{ text: request.prompt }] }] },
+          callOptions,
+        );
+        checkBlocked(response);
+        const images: ImageData[] = [];
+        for (const part of response.candidates?.[0]?.content?.parts ?? []) {
+          if (part.inlineData?.data)
+            images.push({ mimeType: part.inlineData.mimeType, base64: part.inlineData.data });
+        }
+        return { images, usage: usageOf(response) };
+      } catch (error) {
+        throw classify(error, asText);
+      }
+    };
+    const answers = await Promise.all(Array.from({ length: request.count }, one));
+    const images = answers.flatMap((answer) => answer.images);
+    if (images.length === 0) {
+      throw providerError(
+        'E_PROVIDER_RESPONSE',
+        `Gemini answered without an image: check that ${request.model} is an image model (e.g. ${INFO.imageModels[0]}).`,
+        { details: { provider: name, model: request.model } },
+      );
+    }
+    const result: GeneratedImages = { images };
+    const usage = sumUsage(answers.map((answer) => answer.usage));
+    if (usage) result.usage = usage;
+    return result;
+  }
+
   return Object.freeze({
     name,
     label: INFO.label,
     defaultModel: options.defaultModel ?? INFO.models[0]!,
     defaultVisionModel: options.defaultVisionModel ?? INFO.visionModels[0]!,
+    defaultImageModel: options.defaultImageModel ?? INFO.imageModels[0]!,
     supportsImages: true,
     generate,
+    generateImage,
   });
 }
 

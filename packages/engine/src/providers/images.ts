@@ -49,6 +49,26 @@ export function fileIdOf(value: string): string | undefined {
   return id === '' ? undefined : id;
 }
 
+/** A generated image to store, as the image generation node hands it to the host. */
+export interface FileToSave {
+  bytes: Uint8Array;
+  /** The type the provider declared; the host reads the real one from the bytes. */
+  mimeType: string;
+  /** File name shown in listings, e.g. `generated-1.png`. */
+  name: string;
+}
+
+/**
+ * Stores a generated image for the image generation node and resolves with its reference
+ * (`galaxy-file:<id>`): the host provides one through `runWorkflow`'s `context.saveFile` (the
+ * server adapter's `createFileSaver`), owned by `userId` (the run's owner) and recorded as made
+ * by `runId`. Without one, the node returns data URLs.
+ */
+export type FileSaver = (
+  file: FileToSave,
+  options: { signal?: AbortSignal; userId: string | undefined; runId: string | undefined },
+) => Promise<string>;
+
 /**
  * Reads an uploaded file for the Vision node: the host provides one through `runWorkflow`'s
  * `context.loadFile` (the server adapter's `createFileLoader`), which reads only files of
@@ -74,6 +94,14 @@ export function sniffImageType(bytes: Uint8Array): string | undefined {
     if (['mif1', 'msf1', 'heif'].includes(brand)) return 'image/heif';
   }
   return undefined;
+}
+
+/** Bytes of base64 text (no `data:` prefix), in any runtime. */
+export function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64.replace(/\s+/g, ''));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 /** Base64 of bytes, in chunks so large images do not overflow the call stack. */

@@ -11,7 +11,15 @@ export type {
   CircuitState,
   CircuitSync,
 } from './circuitBreaker';
-export { getFileLoader, getImageFetcher, getProviderSet, getUserId, llmContext } from './context';
+export {
+  getFileLoader,
+  getFileSaver,
+  getImageFetcher,
+  getProviderSet,
+  getRunId,
+  getUserId,
+  llmContext,
+} from './context';
 export type { LLMRunContext } from './context';
 export { createProvidersFromEnv, parseFallbackList, providerEnvIssues } from './env';
 export type { ProviderEnvIssue, ProvidersFromEnvOptions } from './env';
@@ -23,6 +31,7 @@ export {
 } from './errors';
 export type { HttpFailure, ProviderErrorCode } from './errors';
 export {
+  base64ToBytes,
   bytesToBase64,
   checkImageBytes,
   DEFAULT_MAX_IMAGE_BYTES,
@@ -34,13 +43,15 @@ export {
   parseImageDataUrl,
   sniffImageType,
 } from './images';
-export type { FileLoader, ImageFetcher, ImageLimits } from './images';
+export type { FileLoader, FileSaver, FileToSave, ImageFetcher, ImageLimits } from './images';
 export { createConcurrencyLimiter } from './limiter';
 export type { ConcurrencyLimiter } from './limiter';
-export { createProviderSet, providerNotConfigured } from './providerSet';
+export { createProviderSet, noImageGeneration, providerNotConfigured } from './providerSet';
 export type {
   Completion,
   FallbackTarget,
+  ImageCallRequest,
+  ImageCompletion,
   ProviderCallChunk,
   ProviderCallEvent,
   ProviderCallRequest,
@@ -50,7 +61,9 @@ export type {
 } from './providerSet';
 export type {
   Env,
+  GeneratedImages,
   GenerateChunk,
+  GenerateImageRequest,
   GenerateRequest,
   ImageData,
   LLMProvider,

@@ -9,9 +9,19 @@ import {
   parseRetryAfter,
   providerError,
 } from './errors';
-import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { base64ToBytes, sniffImageType } from './images';
 import { assertModelId } from './modelId';
-import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
+import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import type {
+  Env,
+  GeneratedImages,
+  GenerateChunk,
+  GenerateImageRequest,
+  GenerateRequest,
+  ImageData,
+  LLMProvider,
+  ProviderFactory,
+} from './types';
 
 const INFO = providerInfo('openai-compatible')!;
 
@@ -33,6 +43,12 @@ export interface OpenAICompatibleProviderOptions {
   defaultVisionModel?: string;
   /** Whether the server's models accept images. Default true. */
   supportsImages?: boolean;
+  /**
+   * Image model used when a node names none; set to `false` when the server has no
+   * `/images/generations` endpoint, so the image generation node refuses it up front.
+   * Default `gpt-image-1`.
+   */
+  defaultImageModel?: string | false;
   /** Extra headers on every request. */
   headers?: Readonly<Record<string, string>>;
   /** The `fetch` to use. Default: the global one. */
@@ -47,6 +63,11 @@ export function chatCompletionsUrl(baseUrl: string): string {
   if (/\/chat\/completions$/.test(url)) return url;
   if (/\/v\d+[a-z]*$/i.test(url)) return `${url}/chat/completions`;
   return `${url}/v1/chat/completions`;
+}
+
+/** The image-generations URL of a base URL, beside its chat-completions URL. */
+export function imageGenerationsUrl(baseUrl: string): string {
+  return chatCompletionsUrl(baseUrl).replace(/\/chat\/completions$/, '/images/generations');
 }
 
 function errorMessageOf(text: string): string {
@@ -211,6 +232,88 @@ export function createOpenAICompatibleProvider(
     yield reader.finish({ stream: isSse, done });
   }
 
+  const imagesEndpoint = new URL(imageGenerationsUrl(options.baseUrl)).toString();
+
+  /** OpenAI's `/images/generations`, all `count` images in one call, as base64 (`b64_json`). */
+  async function generateImage(request: GenerateImageRequest): Promise<GeneratedImages> {
+    assertModelId('openai-compatible', request.model, name);
+    const body: Record<string, unknown> = {
+      model: request.model,
+      prompt: request.prompt,
+      n: request.count,
+      response_format: 'b64_json',
+    };
+    if (request.size !== undefined) body.size = request.size;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...options.headers,
+    };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    let response: Response;
+    let text: string;
+    try {
+      const init: RequestInit = { method: 'POST', headers, body: JSON.stringify(body) };
+      if (request.signal) init.signal = request.signal;
+      response = await doFetch(imagesEndpoint, init);
+      text = await response.text();
+    } catch (error) {
+      if (request.signal?.aborted) throw abortReason(request.signal);
+      throw networkFailure(name, server, error, baseUrlEnv);
+    }
+    if (!response.ok) {
+      const message = errorMessageOf(text);
+      if (response.status === 404 && !/model/i.test(message)) {
+        throw providerError(
+          'E_PROVIDER_NO_IMAGE_GENERATION',
+          `${label} has no image-generations endpoint (HTTP 404): pick a provider that draws images.`,
+          { details: { provider: name, status: 404 } },
+        );
+      }
+      const failure: HttpFailure = {
+        provider: name,
+        label,
+        status: response.status,
+        message,
+        model: request.model,
+        apiKeyEnv,
+      };
+      const retryAfterMs = parseRetryAfter(response.headers);
+      if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
+      throw classifyHttpFailure(failure);
+    }
+    let parsed: { data?: { b64_json?: unknown }[] };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch (error) {
+      throw providerError(
+        'E_PROVIDER_RESPONSE',
+        `${label} answered with something that is not JSON: ${text.slice(0, 200)}`,
+        { retryable: true, cause: error, details: { provider: name } },
+      );
+    }
+    const images: ImageData[] = (parsed.data ?? [])
+      .map((item) => item.b64_json)
+      .filter((data): data is string => typeof data === 'string' && data !== '')
+      // The JSON names no type: the first bytes do (PNG unless they say otherwise).
+      .map((base64) => ({
+        mimeType: sniffImageType(base64ToBytes(base64.slice(0, 24))) ?? 'image/png',
+        base64,
+      }));
+    if (images.length === 0) {
+      throw providerError(
+        'E_PROVIDER_RESPONSE',
+        `${label} answered without an image (no data[].b64_json).`,
+        { details: { provider: name, model: request.model } },
+      );
+    }
+    return { images };
+  }
+
+  const imageModel =
+    options.defaultImageModel === false
+      ? undefined
+      : (options.defaultImageModel ?? INFO.imageModels[0]!);
   const provider: LLMProvider = {
     name,
     label,
@@ -218,6 +321,7 @@ export function createOpenAICompatibleProvider(
     defaultVisionModel: options.defaultVisionModel ?? INFO.visionModels[0]!,
     supportsImages: options.supportsImages ?? true,
     generate,
+    ...(imageModel !== undefined ? { defaultImageModel: imageModel, generateImage } : {}),
   };
   return Object.freeze(provider);
 }

@@ -13,7 +13,15 @@ import {
 } from './circuitBreaker';
 import { abortReason, providerError } from './errors';
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './limiter';
-import type { GenerateRequest, LLMProvider, Usage } from './types';
+import type {
+  GeneratedImages,
+  GenerateChunk,
+  GenerateImageRequest,
+  GenerateRequest,
+  ImageData,
+  LLMProvider,
+  Usage,
+} from './types';
 
 /** How calls to one provider are guarded. Every field has a default. */
 export interface ResilienceOptions {
@@ -144,6 +152,43 @@ export interface Completion {
   fallbacks: NodeMetaFallback[];
 }
 
+/** One image generation call through the set. */
+export interface ImageCallRequest {
+  /** The provider to ask; it must have `generateImage`. */
+  provider: string;
+  /** Image model id. Default: the provider's `defaultImageModel`. */
+  model?: string;
+  prompt: string;
+  /** How many images, 1 to 4. */
+  count: number;
+  /** `WIDTHxHEIGHT`. Default: the model's. */
+  size?: string;
+  signal?: AbortSignal;
+  /** Sees retries as they happen. */
+  onEvent?: (event: ProviderCallEvent) => void;
+  /** Who the call is for (`perUserConcurrency`). */
+  userId?: string;
+}
+
+/** Generated images and who drew them. */
+export interface ImageCompletion {
+  images: ImageData[];
+  provider: string;
+  model: string;
+  usage?: Usage;
+  /** Attempts made, retries included. */
+  attempts: number;
+}
+
+/** The error for a provider that cannot draw, raised before any call is made. */
+export function noImageGeneration(provider: LLMProvider): GalaxyError {
+  return providerError(
+    'E_PROVIDER_NO_IMAGE_GENERATION',
+    `${provider.label} cannot generate images: pick a provider that can (Gemini, or an OpenAI-compatible server with /images/generations).`,
+    { details: { provider: provider.name } },
+  );
+}
+
 /** The providers a host configured, with retries, timeouts, breakers, limits and fallback around them. */
 export interface ProviderSet {
   /** Provider names, in the order given. */
@@ -156,6 +201,12 @@ export interface ProviderSet {
   generate(request: ProviderCallRequest): AsyncIterable<ProviderCallChunk>;
   /** Collects `generate` into one answer, handing each piece of text to `onText`. */
   complete(request: ProviderCallRequest, onText?: (text: string) => void): Promise<Completion>;
+  /**
+   * Generates images on one provider, under the same breaker, limits, timeout and retries as
+   * `generate` (no fallback: another provider would draw another picture). A provider without
+   * `generateImage` is refused before any call (`E_PROVIDER_NO_IMAGE_GENERATION`).
+   */
+  generateImages(request: ImageCallRequest): Promise<ImageCompletion>;
   /** Stops following other processes' breakers (`circuitSync`); calls go on. Safe to call more than once. */
   close(): void;
 }
@@ -366,6 +417,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     request: GenerateRequest,
     signal: AbortSignal | undefined,
     userId: string | undefined,
+    invoke: Invoke | undefined,
   ) {
     const { provider, breaker } = entry;
     const circuitOpen = (retryAfterMs: number) =>
@@ -412,7 +464,10 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       }
       try {
         let finished = false;
-        for await (const chunk of provider.generate({ ...request, signal: controller.signal })) {
+        const chunks = invoke
+          ? invoke(controller.signal)
+          : provider.generate({ ...request, signal: controller.signal });
+        for await (const chunk of chunks) {
           // The caller may stop reading once it has the finish chunk: the call counts as done then.
           if (chunk.type === 'finish') {
             outcome = 'success';
@@ -483,6 +538,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     request: ProviderCallRequest,
     model: string,
     stats: { attempts: number },
+    invoke?: Invoke,
   ) {
     const { signal, onEvent, userId, provider: _name, model: _model, ...rest } = request;
     const call: GenerateRequest = { ...rest, model };
@@ -492,7 +548,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       stats.attempts = attempt;
       let streamed = false;
       try {
-        for await (const chunk of attemptOnce(entry, call, signal, userId)) {
+        for await (const chunk of attemptOnce(entry, call, signal, userId, invoke)) {
           if (chunk.type === 'text') streamed = true;
           yield chunk;
         }
@@ -644,8 +700,52 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     );
   }
 
+  async function generateImages(request: ImageCallRequest): Promise<ImageCompletion> {
+    const entry = entries.get(request.provider);
+    if (!entry) throw providerNotConfigured(request.provider, names);
+    const { provider } = entry;
+    const generateImage = provider.generateImage?.bind(provider);
+    if (!generateImage) throw noImageGeneration(provider);
+    const model = request.model || provider.defaultImageModel || provider.defaultModel;
+    let result: GeneratedImages | undefined;
+    // The image call rides the text call's guards as one call that yields only its finish.
+    async function* invoke(signal: AbortSignal): AsyncGenerator<GenerateChunk> {
+      const call: GenerateImageRequest = {
+        model,
+        prompt: request.prompt,
+        count: request.count,
+        signal,
+      };
+      if (request.size !== undefined) call.size = request.size;
+      result = await generateImage!(call);
+      yield { type: 'finish' };
+    }
+    const { count: _count, size: _size, ...rest } = request;
+    const stats = { attempts: 0 };
+    try {
+      for await (const _chunk of tryProvider(entry, rest, model, stats, invoke)) {
+        // Nothing streams: the images arrive whole in `result`.
+      }
+    } catch (error) {
+      if (request.signal?.aborted) throw abortReason(request.signal);
+      throw finalError(
+        [{ provider: provider.name, model, attempts: stats.attempts, error: toGalaxyError(error) }],
+        false,
+      );
+    }
+    const completion: ImageCompletion = {
+      images: result?.images ?? [],
+      provider: provider.name,
+      model,
+      attempts: stats.attempts,
+    };
+    if (result?.usage) completion.usage = result.usage;
+    return completion;
+  }
+
   return Object.freeze({
     names,
+    generateImages,
     get: (name: string) => entries.get(name)?.provider,
     circuitState: (name: string) => entries.get(name)?.breaker?.state,
     generate,
@@ -657,6 +757,9 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     },
   });
 }
+
+/** A call made in place of `provider.generate`, under the same guards. */
+type Invoke = (signal: AbortSignal) => AsyncIterable<GenerateChunk>;
 
 /** One error for a whole chain that failed: the last provider's code and retryability, every provider's reason. */
 function chainFailure(failed: readonly Failed[]): GalaxyError {

@@ -42,6 +42,26 @@ export type GenerateChunk =
   /** The call completed. */
   | { type: 'finish'; usage?: Usage; finishReason?: string };
 
+/** One call for images: a prompt, how many, and at what size. */
+export interface GenerateImageRequest {
+  /** Image model id as the provider names it, e.g. `gemini-2.5-flash-image`. */
+  model: string;
+  /** What to draw. */
+  prompt: string;
+  /** How many images, 1 to 4. */
+  count: number;
+  /** `WIDTHxHEIGHT`, e.g. `1024x1024`. Default: the model's. */
+  size?: string;
+  /** Aborts the HTTP request. */
+  signal?: AbortSignal;
+}
+
+/** The images one call produced, in order. */
+export interface GeneratedImages {
+  images: ImageData[];
+  usage?: Usage;
+}
+
 /**
  * A model provider. Implementations classify their failures into `GalaxyError`s with the
  * provider codes (`E_PROVIDER_RATE_LIMIT`, `E_MODEL_NOT_FOUND`, ...) and abort their HTTP
@@ -61,6 +81,13 @@ export interface LLMProvider {
   readonly supportsImages: boolean;
   /** Streams one answer. */
   generate(request: GenerateRequest): AsyncIterable<GenerateChunk>;
+  /** Image model used when a node names none. Set when `generateImage` is. */
+  readonly defaultImageModel?: string;
+  /**
+   * Generates images in one HTTP call (or one per image where the API makes one at a time).
+   * Absent: the provider cannot generate images, and the image generation node refuses it.
+   */
+  generateImage?(request: GenerateImageRequest): Promise<GeneratedImages>;
 }
 
 /** Environment variables as a host reads them (`process.env` fits). */

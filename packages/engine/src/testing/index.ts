@@ -1,3 +1,4 @@
+export { createPng } from './png';
 export { startLLMStub, wordChunks } from './llmStub';
 export type {
   LLMStub,

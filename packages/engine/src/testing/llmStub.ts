@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { GalaxyError } from '../errors';
+import { createPng } from './png';
 
 /** The API a request spoke: Gemini, Groq (`/openai/v1/chat/completions`) or a generic OpenAI-style server (`/v1/chat/completions`). */
 export type StubApi = 'gemini' | 'groq' | 'openai';
@@ -95,6 +96,11 @@ export interface StubRequest {
   system: string | undefined;
   /** Inline images in the request, in order. */
   images: { mimeType: string; base64: string }[];
+  /**
+   * What the request asked for: `image` for OpenAI's `/images/generations` and Gemini calls
+   * whose `responseModalities` include `IMAGE`; those are answered with a small PNG.
+   */
+  kind: 'text' | 'image';
   /** Epoch ms when the request arrived. */
   receivedAt: number;
   /** True once the client closed the connection before the reply was complete. */
@@ -127,6 +133,8 @@ export interface LLMStubOptions {
   reply?: (request: StubRequest) => StubReply;
   /** When set, requests carrying another key are refused the way each API refuses them. Default: any key. */
   apiKey?: string;
+  /** The image every image request gets (each image of it). Default: a 2×2 PNG (`createPng()`). */
+  image?: Uint8Array;
 }
 
 /**
@@ -172,7 +180,9 @@ export function wordChunks(text: string): string[] {
   return text.match(/\s*\S+|\s+$/g) ?? (text ? [text] : []);
 }
 
-function routeOf(path: string): { api: StubApi; model?: string; stream?: boolean } | undefined {
+function routeOf(
+  path: string,
+): { api: StubApi; model?: string; stream?: boolean; images?: boolean } | undefined {
   const gemini = GEMINI_PATH.exec(path);
   if (gemini)
     return {
@@ -182,17 +192,22 @@ function routeOf(path: string): { api: StubApi; model?: string; stream?: boolean
     };
   if (path === '/openai/v1/chat/completions') return { api: 'groq' };
   if (path.endsWith('/v1/chat/completions')) return { api: 'openai' };
+  if (path.endsWith('/v1/images/generations')) return { api: 'openai', images: true };
   return undefined;
 }
 
 interface GeminiBody {
   contents?: { parts?: { text?: string; inlineData?: { mimeType: string; data: string } }[] }[];
   systemInstruction?: string | { parts?: { text?: string }[] };
+  generationConfig?: { responseModalities?: string[] };
 }
 interface OpenAIBody {
   model?: string;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
+  /** `/images/generations`: the prompt and the number of images. */
+  prompt?: string;
+  n?: number;
   messages?: {
     role: string;
     content: string | { type: string; text?: string; image_url?: { url: string } }[];
@@ -258,6 +273,7 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
   const arrivalWaiters = new Set<() => void>();
   const sockets = new Set<Socket>();
   let nextId = 1;
+  const image = Buffer.from(options.image ?? createPng()).toString('base64');
   let open = 0;
   let peak = 0;
 
@@ -382,6 +398,13 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
     }
     const isGemini = route.api === 'gemini';
     const parsed = isGemini ? readGemini(body as GeminiBody) : readOpenAI(body as OpenAIBody);
+    const kind =
+      route.images === true ||
+      (isGemini &&
+        (body as GeminiBody).generationConfig?.responseModalities?.includes('IMAGE') === true)
+        ? 'image'
+        : 'text';
+    if (route.images) parsed.prompt = String((body as OpenAIBody).prompt ?? '');
     let resolveClosed!: (value: { byClient: boolean }) => void;
     const request: StubRequest = {
       id: nextId++,
@@ -394,6 +417,7 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       prompt: parsed.prompt,
       system: parsed.system,
       images: parsed.images,
+      kind,
       receivedAt: Date.now(),
       abortedByClient: false,
       closedAt: undefined,
@@ -486,9 +510,12 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
 
     if (!request.stream) {
       const text = chunks.join('');
-      const payload = isGemini
-        ? geminiPayload(text, finishReason ?? 'STOP', usage, request.model)
-        : openAICompletion(text, finishReason ?? 'stop', usage, request);
+      const payload =
+        request.kind === 'image'
+          ? imagePayload(request, text, finishReason, usage, image)
+          : isGemini
+            ? geminiPayload(text, finishReason ?? 'STOP', usage, request.model)
+            : openAICompletion(text, finishReason ?? 'stop', usage, request);
       if (reply.type === 'truncate') {
         // No content-length: the body just ends early, as when a proxy drops the upstream.
         const json = JSON.stringify(payload);
@@ -674,6 +701,32 @@ function geminiPayload(
     };
   }
   return payload;
+}
+
+/** The answer to an image request: a Gemini candidate with the image inline, or OpenAI's `data[].b64_json`. */
+function imagePayload(
+  request: StubRequest,
+  text: string,
+  finishReason: string | undefined,
+  usage: StubUsage,
+  base64: string,
+) {
+  if (request.api === 'gemini') {
+    const payload = geminiPayload(text, finishReason ?? 'STOP', usage, request.model);
+    const candidate = (payload.candidates as { content: { parts: unknown[] } }[])[0]!;
+    candidate.content.parts = [
+      ...(text ? [{ text }] : []),
+      { inlineData: { mimeType: 'image/png', data: base64 } },
+    ];
+    return payload;
+  }
+  const n = Number((request.body as OpenAIBody).n ?? 1);
+  return {
+    created: Math.floor(request.receivedAt / 1000),
+    data: Array.from({ length: Number.isInteger(n) && n > 0 ? Math.min(n, 10) : 1 }, () => ({
+      b64_json: base64,
+    })),
+  };
 }
 
 function openAIUsage(usage: StubUsage) {

@@ -1,16 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createProvidersFromEnv, createRegistry, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
+import { builtinNodes, createProvidersFromEnv, createRegistry, type FileLoader, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
 import {
+  type BlobStore,
+  createDiskBlobStore,
+  createFileLoader,
   createGalaxyRouter,
+  type FileRetention,
   type GalaxyLimits,
   type GalaxyStore,
   type RunRetention,
+  startFileRetention,
   startRunRetention,
   tokenAuth,
 } from '@galaxyflow/server-adapter';
@@ -69,15 +74,22 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const runProviders = options.context ? getProviderSet(options.context) : providers;
   const observability = await startObservability(config, logger);
   const { onError, metrics } = observability;
+  // Uploaded images live beside the database: content-addressed files under DATA_DIR/blobs.
+  const blobs = createDiskBlobStore({ dir: join(dataDir, 'blobs') });
+  const loadFile = store.files ? createFileLoader({ files: store.files, blobs }) : undefined;
   const runner: Runner = shared.runner({
     registry,
-    context: options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
+    context: withFileLoader(
+      options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
+      loadFile,
+    ),
     logger,
     onError,
     metrics,
   });
 
   const retention = startRetention(config, store, logger);
+  const fileRetention = startUploadRetention(config, store, blobs, logger);
   const limits: GalaxyLimits = {
     ...(config.MAX_STORED_RUNS_PER_USER > 0 ? { maxStoredRunsPerUser: config.MAX_STORED_RUNS_PER_USER } : {}),
     ...(config.MAX_WORKFLOWS_PER_USER > 0 ? { maxWorkflowsPerUser: config.MAX_WORKFLOWS_PER_USER } : {}),
@@ -105,6 +117,11 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
         registry,
         logger,
         limits,
+        blobs,
+        files: {
+          maxBytes: config.MAX_UPLOAD_BYTES,
+          ...(config.FILE_QUOTA_BYTES > 0 ? { maxBytesPerUser: config.FILE_QUOTA_BYTES } : {}),
+        },
         ...(runner.events ? { events: runner.events } : {}),
         ...(shared.limits ?? {}),
         ...(runProviders ? { providers: runProviders } : {}),
@@ -130,6 +147,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       if (closed) return;
       closed = true;
       await retention?.stop();
+      await fileRetention?.stop();
       await runner.close(deadlineMs);
       await shared.close();
       await observability.flush();
@@ -147,6 +165,31 @@ function startRetention(config: AppConfig, store: GalaxyStore, logger: Logger): 
     ...(days > 0 ? { olderThanMs: days * 24 * 60 * 60 * 1000 } : {}),
     ...(perWorkflow > 0 ? { keepPerWorkflow: perWorkflow } : {}),
     intervalMs: config.RUN_RETENTION_INTERVAL_MINUTES * 60 * 1000,
+    logger,
+  });
+}
+
+/** Vision nodes read uploads through the store, never a URL; a test's own loader wins. */
+function withFileLoader(context: RunContext, loadFile: FileLoader | undefined): RunContext {
+  if (!loadFile || context.loadFile !== undefined) return context;
+  return { ...context, loadFile };
+}
+
+/**
+ * Removes uploads nothing refers to after `FILE_RETENTION_HOURS` (0 keeps them). Runs where
+ * the API runs: a worker-only process serves no uploads.
+ */
+function startUploadRetention(
+  config: AppConfig,
+  store: GalaxyStore,
+  blobs: BlobStore,
+  logger: Logger,
+): FileRetention | undefined {
+  if (!store.files || config.FILE_RETENTION_HOURS === 0 || config.ROLE === 'worker') return undefined;
+  return startFileRetention({
+    files: store.files,
+    blobs,
+    olderThanMs: config.FILE_RETENTION_HOURS * 60 * 60 * 1000,
     logger,
   });
 }

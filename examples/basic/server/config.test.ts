@@ -52,6 +52,13 @@ describe('start-up settings', () => {
     expect(startupError({ REQUEST_TIMEOUT_MS: '5000' })).toContain('HEADERS_TIMEOUT_MS (10000) must not exceed REQUEST_TIMEOUT_MS (5000)');
   });
 
+  it('reads the upload cap, quota and retention, and says what to set when one is wrong', () => {
+    expect(loadConfig({})).toMatchObject({ MAX_UPLOAD_BYTES: 10_485_760, FILE_QUOTA_BYTES: 1_073_741_824, FILE_RETENTION_HOURS: 24 });
+    expect(loadConfig({ FILE_QUOTA_BYTES: '5000000000', FILE_RETENTION_HOURS: '0' })).toMatchObject({ FILE_QUOTA_BYTES: 5e9, FILE_RETENTION_HOURS: 0 });
+    expect(startupError({ MAX_UPLOAD_BYTES: '10MB' })).toContain('MAX_UPLOAD_BYTES must be a number of bytes, e.g. MAX_UPLOAD_BYTES=10485760.');
+    expect(startupError({ MAX_UPLOAD_BYTES: '0' })).toContain('MAX_UPLOAD_BYTES must be at least 1');
+  });
+
   it('names the allowed log levels', () => {
     expect(startupError({ LOG_LEVEL: 'loud' })).toContain(
       'LOG_LEVEL: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, e.g. LOG_LEVEL=info.',

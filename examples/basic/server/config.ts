@@ -34,6 +34,15 @@ const count = (name: string, example: string, fallback: number) =>
     .transform(Number)
     .default(fallback);
 
+/** A size in bytes, digits only (up to 15: past a petabyte is a typo); 0 switches a cap off. */
+const bytes = (name: string, example: string, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,15}$/, `${name} must be a number of bytes, e.g. ${name}=${example}.`)
+    .transform(Number)
+    .default(fallback);
+
 const ROLES = ['all', 'api', 'worker'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -90,6 +99,14 @@ export const EnvSchema = z
     MAX_STORED_RUNS_PER_USER: count('MAX_STORED_RUNS_PER_USER', '1000', 1000),
     /** Workflows one user may keep; 0 for no cap. */
     MAX_WORKFLOWS_PER_USER: count('MAX_WORKFLOWS_PER_USER', '500', 500),
+    /** Largest image upload, in bytes; a larger one answers 413 and nothing is stored. */
+    MAX_UPLOAD_BYTES: bytes('MAX_UPLOAD_BYTES', '10485760', 10 * 1024 * 1024).pipe(
+      z.number().min(1, 'MAX_UPLOAD_BYTES must be at least 1, e.g. MAX_UPLOAD_BYTES=10485760.'),
+    ),
+    /** Bytes of uploaded files one user may keep; 0 for no cap. */
+    FILE_QUOTA_BYTES: bytes('FILE_QUOTA_BYTES', '1073741824', 1024 * 1024 * 1024),
+    /** Hours an uploaded file that no workflow or run refers to is kept; a referenced file is never removed. */
+    FILE_RETENTION_HOURS: count('FILE_RETENTION_HOURS', '24', 24),
     /** The whole request, body included; a slower upload is cut off with 408. */
     REQUEST_TIMEOUT_MS: ms('REQUEST_TIMEOUT_MS', 30000).default(30_000),
     /** The request headers; at most REQUEST_TIMEOUT_MS. */

@@ -17,6 +17,11 @@ export const editorErrorMessages = {
   E_EXECUTE: 'The run could not be started.',
   E_NO_RUNNER:
     'The in-memory client has neither a registry nor a script to run with: pass one of them.',
+  // Files: the in-memory client answers as the server does
+  E_FILE_TYPE_NOT_ALLOWED: 'Only PNG, JPEG, WebP and GIF images can be uploaded.',
+  E_FILE_TOO_LARGE: 'The file is larger than uploads may be.',
+  E_FILE_NOT_FOUND: 'The file does not exist.',
+  E_NO_FILES: 'This editor’s host takes no files: link the image by URL instead.',
   // Editing
   E_READ_ONLY: 'This workflow is read-only.',
   // Embedding

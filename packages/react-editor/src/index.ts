@@ -2,7 +2,7 @@ export { conflictOf, isConflictError, WorkflowConflictError } from './client/con
 export type { ConflictInfo } from './client/conflict';
 export { createMemoryClient } from './client/createMemoryClient';
 export type { MemoryClient, MemoryClientOptions, ScriptedEvent } from './client/createMemoryClient';
-export type { EditorClient } from './client/types';
+export type { EditorClient, EditorFile, EditorFileClient, EditorUploadOptions } from './client/types';
 export { Canvas } from './components/Canvas';
 export type { CanvasProps } from './components/Canvas';
 export { HistoryPanel } from './components/HistoryPanel';

@@ -5,6 +5,7 @@ import {
   type NodeResult,
   type RunEvent,
   type RunHandle,
+  sniffImageType,
   startRun,
   type Workflow,
 } from '@galaxyflow/engine';
@@ -18,7 +19,7 @@ import type {
   SaveWorkflowInput,
   StoredWorkflow,
 } from '@galaxyflow/engine';
-import type { EditorClient } from './types';
+import type { EditorClient, EditorFile } from './types';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -43,6 +44,8 @@ export interface MemoryClientOptions {
   now?: () => number;
   /** What `listProviders` answers, as a server's `GET /providers` would. Default every built-in provider, Gemini the default. */
   providers?: ProviderList;
+  /** Largest file `files.upload` takes, in bytes, as a server's upload cap. Default 10 MiB. */
+  maxFileBytes?: number;
 }
 
 /** The in-memory client, with a few handles tests and stories use to stage situations. */
@@ -52,7 +55,9 @@ export interface MemoryClient extends EditorClient {
   /** The stored workflow, or undefined. */
   peek(id: string): StoredWorkflow | undefined;
   /** Every call made, in order, by method name. */
-  readonly calls: { method: keyof EditorClient; args: unknown[] }[];
+  readonly calls: { method: keyof EditorClient | 'files.upload' | 'files.content'; args: unknown[] }[];
+  /** Files kept in memory: what `files.upload` stored. */
+  files: NonNullable<EditorClient['files']>;
 }
 
 interface RunEntry {
@@ -125,6 +130,8 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
   }
   let sequence = 0;
   const calls: MemoryClient['calls'] = [];
+  const files = new Map<string, { record: EditorFile; bytes: Blob }>();
+  const maxFileBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
 
   const settle = <T>(value: () => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
@@ -330,6 +337,41 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         if (!entry) throw new EditorError('E_RUN_NOT_FOUND', `There is no run "${runId}".`, { status: 404, details: { runId } });
         return structuredClone(entry.record);
       });
+    },
+    files: {
+      async upload(file, uploadOptions = {}) {
+        calls.push({ method: 'files.upload', args: [file, uploadOptions] });
+        // Checked as the server checks: by size, then by the bytes, never the declared type.
+        if (file.size > maxFileBytes) {
+          throw new EditorError('E_FILE_TOO_LARGE', `The file is ${file.size} bytes; uploads may be at most ${maxFileBytes}.`, {
+            status: 413,
+            details: { size: file.size, maxBytes: maxFileBytes },
+          });
+        }
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        const contentType = sniffImageType(bytes);
+        if (!contentType) throw new EditorError('E_FILE_TYPE_NOT_ALLOWED', undefined, { status: 415 });
+        // Progress in quarters, spread over the simulated latency.
+        for (let part = 1; part <= 4; part++) {
+          uploadOptions.signal?.throwIfAborted();
+          if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency / 4));
+          uploadOptions.onProgress?.((file.size * part) / 4, file.size);
+        }
+        sequence += 1;
+        const id = `file_${now().toString(36)}_${sequence}`;
+        const name = uploadOptions.name ?? ((file as { name?: unknown }).name as string | undefined) ?? 'upload';
+        const record: EditorFile = { id, name, contentType, size: file.size };
+        files.set(id, { record, bytes: new Blob([bytes], { type: contentType }) });
+        return { ...record };
+      },
+      content(id) {
+        calls.push({ method: 'files.content', args: [id] });
+        return settle(() => {
+          const entry = files.get(id);
+          if (!entry) throw new EditorError('E_FILE_NOT_FOUND', `There is no file "${id}".`, { status: 404, details: { fileId: id } });
+          return entry.bytes;
+        });
+      },
     },
     listProviders() {
       calls.push({ method: 'listProviders', args: [] });

@@ -30,4 +30,37 @@ export interface EditorClient {
    * field lists the built-in providers and nothing is flagged.
    */
   listProviders?(): Promise<ProviderList>;
+  /**
+   * Where dropped and pasted images go (the server's `/files`). Optional: without it, dropping
+   * a file on the canvas says the host takes no files, and Image nodes take URLs only.
+   */
+  files?: EditorFileClient;
+}
+
+/** An uploaded file as the editor shows it; the server's file record has at least these fields. */
+export interface EditorFile {
+  id: string;
+  name: string;
+  contentType: string;
+  /** Bytes. */
+  size: number;
+}
+
+export interface EditorUploadOptions {
+  /** The name downloads get. */
+  name?: string;
+  signal?: AbortSignal;
+  /**
+   * Called as bytes go out, when the client can tell; the editor shows a bar that fills.
+   * A client that cannot (a `fetch` upload) never calls it, and the bar runs without a measure.
+   */
+  onProgress?: (loaded: number, total: number) => void;
+}
+
+/** The file methods of an `EditorClient`: `@galaxyflow/server-adapter/client`'s `files` fits. */
+export interface EditorFileClient {
+  /** Stores an image; rejects with the server's problem (type, size, quota) when refused. */
+  upload(file: Blob, options?: EditorUploadOptions): Promise<EditorFile>;
+  /** The file's bytes, for a thumbnail (an `<img>` cannot send the auth header). */
+  content(id: string, options?: { signal?: AbortSignal }): Promise<Blob>;
 }

@@ -19,6 +19,7 @@ import { type DragEvent, useCallback, useEffect, useMemo, useState } from 'react
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import type { EditorState } from '../../store/createEditorStore';
+import { createFileUploads } from '../../store/fileUploads';
 import { createNodeFeed } from '../../store/nodeFeed';
 import { validateConnectionFor } from '../../store/validation';
 import type { EditorEdge, EditorNode } from '../../types';
@@ -156,10 +157,61 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   }, [viewEpoch, flow, store]);
 
   const [feed] = useState(() => createNodeFeed(store));
+  const [uploads] = useState(() =>
+    createFileUploads({
+      client: () => controller.client,
+      onUploaded: (nodeId, file) => store.getState().actions.updateNodeData(nodeId, { fileId: file.id, url: '' }),
+      onFailed: (_nodeId, message) => store.getState().actions.notify('error', `The image was not uploaded: ${message}`),
+    }),
+  );
+  useEffect(() => () => uploads.destroy(), [uploads]);
+
+  /** Image nodes for image files, from `at` down and to the right; says why when none can be made. */
+  const addImages = useCallback(
+    (files: readonly File[], at: { x: number; y: number }) => {
+      const images = files.filter((file) => file.type.startsWith('image/') || file.type === '');
+      if (images.length === 0) {
+        actions.notify('error', 'Only image files (PNG, JPEG, WebP, GIF) can be dropped on the canvas.');
+        return;
+      }
+      if (!store.getState().registry.get('image')) {
+        actions.notify('error', 'This editor has no Image node type to put the picture in.');
+        return;
+      }
+      if (!controller.client?.files) {
+        actions.notify('error', 'This editor’s host takes no files: add an Image node and link the image by URL instead.');
+        return;
+      }
+      images.forEach((file, index) => {
+        const nodeId = actions.addNode('image', { x: at.x + index * 40, y: at.y + index * 40 });
+        if (nodeId) uploads.start(nodeId, file);
+      });
+    },
+    [actions, controller, store, uploads],
+  );
+
+  // Pasted pictures land in the middle of the view; text fields keep their own paste.
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      if (store.getState().readOnly) return;
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      const files = [...(event.clipboardData?.files ?? [])].filter((file) => file.type.startsWith('image/'));
+      if (files.length === 0) return;
+      event.preventDefault();
+      const pane = document.querySelector('.gf-canvas')?.getBoundingClientRect();
+      const center = pane
+        ? { x: pane.left + pane.width / 2, y: pane.top + pane.height / 2 }
+        : { x: window.innerWidth / 2, y: window.innerHeight / 2 };
+      addImages(files, flow.screenToFlowPosition(center));
+    };
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
+  }, [addImages, flow, store]);
   const updateNodeInternals = useUpdateNodeInternals();
   const nodeCanvas = useMemo<NodeCanvasContextValue>(
-    () => ({ registry, readOnly, running, compact, actions, controller, feed, updateNodeInternals }),
-    [registry, readOnly, running, compact, actions, controller, feed, updateNodeInternals],
+    () => ({ registry, readOnly, running, compact, actions, controller, feed, uploads, updateNodeInternals }),
+    [registry, readOnly, running, compact, actions, controller, feed, uploads, updateNodeInternals],
   );
 
   // Every registered type draws with the same component; `default` catches unknown types.
@@ -202,22 +254,25 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const onDragStart = useCallback(() => actions.beginGesture('drag'), [actions]);
 
   const onDragOver = useCallback((event: DragEvent) => {
-    if (!event.dataTransfer.types.includes(PALETTE_MIME)) return;
+    const types = event.dataTransfer.types;
+    if (!types.includes(PALETTE_MIME) && !(types.includes('Files') && !store.getState().readOnly)) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = 'copy';
-  }, []);
+  }, [store]);
 
   const onDrop = useCallback(
     (event: DragEvent) => {
       const type = event.dataTransfer.getData(PALETTE_MIME);
-      if (!type) return;
+      const files = type ? [] : [...event.dataTransfer.files];
+      if (!type && files.length === 0) return;
       event.preventDefault();
       // The pointer lands on the new node's header, a fixed few screen pixels in from its corner,
       // whatever the zoom: where the user let go is where the node is.
       const position = flow.screenToFlowPosition({ x: event.clientX - DROP_GRIP.x, y: event.clientY - DROP_GRIP.y });
-      actions.addNode(type, position);
+      if (type) actions.addNode(type, position);
+      else if (!store.getState().readOnly) addImages(files, position);
     },
-    [actions, flow],
+    [actions, addImages, flow, store],
   );
 
   return (

@@ -1,7 +1,9 @@
-import type { PortType } from '@galaxyflow/engine';
+import { fileIdOf, type PortType } from '@galaxyflow/engine';
 import { useNodeTitle } from '../../hooks/useNodeTitle';
 import { answeredBy, fallbacksOf } from '../../store/nodeMeta';
+import type { FileUploads } from '../../store/fileUploads';
 import type { NodeRunState } from '../../types';
+import { FileThumbnail } from '../FileThumbnail';
 
 export interface OutputPreviewProps {
   /** The node's run state; nothing renders without one. */
@@ -12,6 +14,8 @@ export interface OutputPreviewProps {
   portType?: PortType | undefined;
   /** Opens the error detail of a failed node. */
   onShowError?: (() => void) | undefined;
+  /** Loads stored files (`galaxy-file:` values) as thumbnails. Default: such values show as text. */
+  uploads?: FileUploads | undefined;
 }
 
 const MAX_TEXT = 4_000;
@@ -21,7 +25,9 @@ function clip(text: string): string {
   return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 }
 
-function Value({ value, type }: { value: unknown; type: PortType | undefined }) {
+function Value({ value, type, uploads }: { value: unknown; type: PortType | undefined; uploads: FileUploads | undefined }) {
+  const fileId = typeof value === 'string' && uploads ? fileIdOf(value) : undefined;
+  if (fileId !== undefined && uploads) return <FileThumbnail uploads={uploads} fileId={fileId} alt="Output image" />;
   if (typeof value === 'string' && (type === 'image' || IMAGE_URL.test(value))) {
     return <img className="gf-preview__image" src={value} alt="Output" loading="lazy" />;
   }
@@ -48,7 +54,7 @@ function SkippedNote({ because }: { because: string }) {
 }
 
 /** The last output of a node, or its live stream of tokens, or why it has none. */
-export function OutputPreview({ state, port, portType, onShowError }: OutputPreviewProps) {
+export function OutputPreview({ state, port, portType, onShowError, uploads }: OutputPreviewProps) {
   if (!state) return null;
   const { status } = state;
   if ((status === 'running' || status === 'retrying') && state.streamed) {
@@ -106,7 +112,7 @@ export function OutputPreview({ state, port, portType, onShowError }: OutputPrev
   return (
     <>
       <section className="gf-preview" aria-label="Output">
-        <Value value={state.output[key]} type={portType} />
+        <Value value={state.output[key]} type={portType} uploads={uploads} />
       </section>
       {answered && (
         <p className="gf-preview__caption">

@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { createMemoryClient } from '../../client/createMemoryClient';
 import { ConnectedEditor } from '../../fixtures/ConnectedEditor';
 import { demoRegistry } from '../../fixtures/demoRegistry';
 import { failedRunScript, largeWorkflow, sampleHistory, sampleRunScript, sampleWorkflow } from '../../fixtures/workflows';
@@ -83,5 +84,48 @@ export const History: Story = {
     const open = await canvas.findAllByRole('button', { name: /open run/ }, { timeout: 5_000 });
     await userEvent.click(open[2]!);
     await canvas.findByText(/Past run/, {}, { timeout: 5_000 });
+  },
+};
+
+/** A 1 x 1 purple PNG, the picture the image story stores. */
+const DOT_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+/** An editor whose in-memory client already holds an uploaded picture that an Image node uses. */
+function ImageFilesEditor({ theme }: { theme: 'light' | 'dark' }) {
+  const [ready, setReady] = useState<{ client: ReturnType<typeof createMemoryClient>; fileId: string } | null>(null);
+  useEffect(() => {
+    const client = createMemoryClient({ registry: demoRegistry });
+    const bytes = Uint8Array.from(atob(DOT_PNG), (ch) => ch.charCodeAt(0));
+    void client.files
+      .upload(new Blob([bytes], { type: 'image/png' }), { name: 'dot.png' })
+      .then((file) => setReady({ client, fileId: file.id }));
+  }, []);
+  if (!ready) return null;
+  return (
+    <WorkflowEditor
+      registry={demoRegistry}
+      client={ready.client}
+      theme={theme}
+      style={{ height: '100vh' }}
+      initialWorkflow={{
+        nodes: [{ id: 'pic', type: 'image', position: { x: 0, y: 0 }, data: { label: 'Picture', fileId: ready.fileId } }],
+        edges: [],
+      }}
+    />
+  );
+}
+
+/**
+ * Uploaded images: drop a picture on the canvas or paste one; the Image node shows it with
+ * Replace and Remove, and its run output shows it too. Files stay in the page's memory.
+ */
+export const ImageFiles: Story = {
+  render: (args) => <ImageFilesEditor theme={args.theme === 'dark' ? 'dark' : 'light'} />,
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('img', { name: 'Uploaded image' }, { timeout: 5_000 });
+    await runToSuccess({ canvasElement });
+    await canvas.findByRole('img', { name: 'Output image' }, { timeout: 5_000 });
   },
 };

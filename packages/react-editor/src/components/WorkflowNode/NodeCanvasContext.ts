@@ -2,6 +2,7 @@ import type { NodeRegistry } from '@galaxyflow/engine';
 import { createContext } from 'react';
 import type { EditorController } from '../../store/createEditorController';
 import type { EditorActions } from '../../store/createEditorStore';
+import type { FileUploads } from '../../store/fileUploads';
 import type { NodeFeed } from '../../store/nodeFeed';
 
 /**
@@ -20,6 +21,8 @@ export interface NodeCanvasContextValue {
   controller: EditorController;
   /** Per-node run state and issues, one store subscription for the whole canvas. */
   feed: NodeFeed;
+  /** Uploads of dropped and pasted images per node, and thumbnails of stored files. */
+  uploads: FileUploads;
   /** Measures a node's handles again, after ports appeared or vanished. */
   updateNodeInternals: (id: string) => void;
 }

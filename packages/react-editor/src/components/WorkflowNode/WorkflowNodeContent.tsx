@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
+import { ImageFileField } from '../ImageFileField';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
@@ -21,7 +22,7 @@ export type WorkflowNodeContentProps = NodeProps<EditorNode> & {
  * canvas context; no store subscription of its own.
  */
 export function WorkflowNodeContent({ id, type, data, selected, slice }: WorkflowNodeContentProps) {
-  const { controller, readOnly, running, actions, registry, updateNodeInternals } = useNodeCanvas();
+  const { controller, readOnly, running, actions, registry, updateNodeInternals, uploads } = useNodeCanvas();
   const runState = slice?.runState;
   const issues = slice?.issues;
   const definition = registry.get(type);
@@ -126,6 +127,16 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
           })}
         </div>
       )}
+      {definition?.type === 'image' && (
+        <ImageFileField
+          nodeId={id}
+          fileId={typeof data.fileId === 'string' ? data.fileId : undefined}
+          uploads={uploads}
+          canUpload={controller.client?.files !== undefined}
+          readOnly={readOnly}
+          onRemove={() => actions.updateNodeData(id, { fileId: undefined })}
+        />
+      )}
       {definition && (
         <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />
       )}
@@ -134,6 +145,7 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
         port={previewPort}
         portType={previewPort ? outputs[previewPort]?.type : undefined}
         onShowError={() => actions.showError(id)}
+        uploads={uploads}
       />
     </div>
   );

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createProvidersFromEnv, createRegistry, type FileLoader, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
+import { builtinNodes, createProvidersFromEnv, createRegistry, type FileLoader, type FileSaver, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
@@ -10,6 +10,7 @@ import {
   type BlobStore,
   createDiskBlobStore,
   createFileLoader,
+  createFileSaver,
   createGalaxyRouter,
   type FileRetention,
   type GalaxyLimits,
@@ -76,12 +77,23 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const { onError, metrics } = observability;
   // Uploaded images live beside the database: content-addressed files under DATA_DIR/blobs.
   const blobs = createDiskBlobStore({ dir: join(dataDir, 'blobs') });
-  const loadFile = store.files ? createFileLoader({ files: store.files, blobs }) : undefined;
+  const fileAccess = store.files
+    ? {
+        loadFile: createFileLoader({ files: store.files, blobs }),
+        // Generated images are checked and counted against the owner's quota as uploads are.
+        saveFile: createFileSaver({
+          files: store.files,
+          blobs,
+          maxBytes: config.MAX_UPLOAD_BYTES,
+          ...(config.FILE_QUOTA_BYTES > 0 ? { maxBytesPerUser: config.FILE_QUOTA_BYTES } : {}),
+        }),
+      }
+    : undefined;
   const runner: Runner = shared.runner({
     registry,
     context: withFileLoader(
       options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
-      loadFile,
+      fileAccess,
     ),
     logger,
     onError,
@@ -169,10 +181,20 @@ function startRetention(config: AppConfig, store: GalaxyStore, logger: Logger): 
   });
 }
 
-/** Vision nodes read uploads through the store, never a URL; a test's own loader wins. */
-function withFileLoader(context: RunContext, loadFile: FileLoader | undefined): RunContext {
-  if (!loadFile || context.loadFile !== undefined) return context;
-  return { ...context, loadFile };
+/**
+ * Vision nodes read uploads through the store, never a URL, and image generation stores its
+ * pictures there; a test's own loader or saver wins.
+ */
+function withFileLoader(
+  context: RunContext,
+  access: { loadFile: FileLoader; saveFile: FileSaver } | undefined,
+): RunContext {
+  if (!access) return context;
+  return {
+    ...context,
+    ...(context.loadFile === undefined ? { loadFile: access.loadFile } : {}),
+    ...(context.saveFile === undefined ? { saveFile: access.saveFile } : {}),
+  };
 }
 
 /**

@@ -117,6 +117,54 @@ describe('uploads in the reference app', () => {
     ]);
   });
 
+  it('keeps generated images as files of the run owner, served as PNG downloads', async () => {
+    stub.enqueue({ type: 'text', text: 'ignored for image requests' });
+    const started = await fetch(`${base}/execute`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        nodes: [
+          {
+            id: 'draw',
+            type: 'image-gen',
+            data: { provider: 'local', prompt: 'a red square', count: 1 },
+          },
+        ],
+        edges: [],
+      }),
+    });
+    expect(started.status).toBe(202);
+    const { runId } = (await started.json()) as { runId: string };
+    type Detail = { run: { status: string }; nodeResults: { nodeId: string; output?: unknown }[] };
+    let detail: Detail = { run: { status: 'QUEUED' }, nodeResults: [] };
+    for (let i = 0; i < 100 && !['SUCCESS', 'FAILED', 'PARTIAL'].includes(detail.run.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      detail = (await (await fetch(`${base}/runs/${runId}`, { headers: auth })).json()) as Detail;
+    }
+    expect(detail.run.status).toBe('SUCCESS');
+    const output = JSON.stringify(detail.nodeResults.find((r) => r.nodeId === 'draw')?.output);
+    const id = /galaxy-file:([A-Za-z0-9_-]+)/.exec(output)?.[1];
+    expect(id, output).toBeDefined();
+
+    const meta = (await (await fetch(`${base}/files/${id}`, { headers: auth })).json()) as {
+      contentType: string;
+      width: number;
+    };
+    expect(meta.contentType).toBe('image/png');
+    expect(meta.width).toBeGreaterThan(0);
+    const download = await fetch(`${base}/files/${id}/content`, { headers: auth });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect(bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
+    // It is listed among the user's files, so retention treats it like an upload.
+    const listed = (await (await fetch(`${base}/files`, { headers: auth })).json()) as {
+      items: { id: string }[];
+    };
+    expect(listed.items.map((f) => f.id)).toContain(id);
+  });
+
   it('refuses an upload past MAX_UPLOAD_BYTES with 413, and one past FILE_QUOTA_BYTES with 409', async () => {
     const big = makePng(64);
     expect(big.byteLength).toBeGreaterThan(4000);

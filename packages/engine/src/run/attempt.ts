@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api';
+import type { ProviderCallTrace } from '../tracing';
 import { type ErrorInfo, type GalaxyError, TimeoutError } from '../errors';
 import { titleOf } from '../nodeTitle';
 import { hashNodeRun } from '../hash';
@@ -62,6 +64,10 @@ export class Attempt implements Flight {
   async = false;
   private controller: AbortController | undefined = undefined;
   private abortedWith: GalaxyError | undefined = undefined;
+  /** The attempt's span, when the run is traced by a recording SDK. */
+  span: Span | undefined = undefined;
+  /** What the attempt's provider calls need to be its span's children. */
+  trace: ProviderCallTrace | undefined = undefined;
 
   constructor(
     private readonly host: AttemptHost,

@@ -132,7 +132,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       await retention?.stop();
       await runner.close(deadlineMs);
       await shared.close();
-      await observability.flush();
+      await observability.close();
     },
   };
 }

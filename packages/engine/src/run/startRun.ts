@@ -6,7 +6,6 @@
  * Events go out through `eventDelivery.ts`, inputs and outputs through `nodeIO.ts`, and
  * each attempt is an `Attempt` from `attempt.ts`.
  */
-import { trace } from '@opentelemetry/api';
 import {
   asSentence,
   CanceledError,
@@ -407,7 +406,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
         'galaxyflow.node.attempt': attemptNo,
       });
       attempt.span = span;
-      attempt.trace = { parent: trace.setSpan(tracing.context, span), tracer: tracing.tracer, recordContent: tracing.recordContent };
+      attempt.tracing = tracing;
     }
     const args = new RunArgs(
       node.id,

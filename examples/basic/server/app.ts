@@ -1,7 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinNodes, createProvidersFromEnv, createRegistry, type FileLoader, type FileSaver, getProviderSet, llmContext, type NodeRegistry, type RunContext } from '@galaxyflow/engine';
+import {
+  builtinNodes,
+  createProvidersFromEnv,
+  createRegistry,
+  type FileLoader,
+  type FileSaver,
+  getProviderSet,
+  llmContext,
+  type NodeRegistry,
+  type RunContext,
+} from '@galaxyflow/engine';
 import { createImageFetcher } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
@@ -22,8 +32,8 @@ import {
 } from '@galaxyflow/server-adapter';
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
-import type { AppConfig } from './config';
 import { openShared, type Runner } from './backend';
+import type { AppConfig } from './config';
 import { prepareDataDir } from './dataDir';
 import { startObservability } from './observability';
 import { plainErrors } from './plainErrors';
@@ -103,8 +113,12 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const retention = startRetention(config, store, logger);
   const fileRetention = startUploadRetention(config, store, blobs, logger);
   const limits: GalaxyLimits = {
-    ...(config.MAX_STORED_RUNS_PER_USER > 0 ? { maxStoredRunsPerUser: config.MAX_STORED_RUNS_PER_USER } : {}),
-    ...(config.MAX_WORKFLOWS_PER_USER > 0 ? { maxWorkflowsPerUser: config.MAX_WORKFLOWS_PER_USER } : {}),
+    ...(config.MAX_STORED_RUNS_PER_USER > 0
+      ? { maxStoredRunsPerUser: config.MAX_STORED_RUNS_PER_USER }
+      : {}),
+    ...(config.MAX_WORKFLOWS_PER_USER > 0
+      ? { maxWorkflowsPerUser: config.MAX_WORKFLOWS_PER_USER }
+      : {}),
   };
 
   const app = express();
@@ -162,13 +176,17 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       await fileRetention?.stop();
       await runner.close(deadlineMs);
       await shared.close();
-      await observability.flush();
+      await observability.close();
     },
   };
 }
 
 /** Prunes finished runs as the settings say (`RUN_RETENTION_*`); undefined when both rules are off. */
-function startRetention(config: AppConfig, store: GalaxyStore, logger: Logger): RunRetention | undefined {
+function startRetention(
+  config: AppConfig,
+  store: GalaxyStore,
+  logger: Logger,
+): RunRetention | undefined {
   const days = config.RUN_RETENTION_DAYS;
   const perWorkflow = config.RUN_RETENTION_PER_WORKFLOW;
   if (days === 0 && perWorkflow === 0) return undefined;
@@ -207,7 +225,8 @@ function startUploadRetention(
   blobs: BlobStore,
   logger: Logger,
 ): FileRetention | undefined {
-  if (!store.files || config.FILE_RETENTION_HOURS === 0 || config.ROLE === 'worker') return undefined;
+  if (!store.files || config.FILE_RETENTION_HOURS === 0 || config.ROLE === 'worker')
+    return undefined;
   return startFileRetention({
     files: store.files,
     blobs,
@@ -218,7 +237,14 @@ function startUploadRetention(
 
 function serveEditor(app: Express, clientDir: string): void {
   if (existsSync(join(clientDir, 'index.html'))) {
-    app.use('/assets', express.static(join(clientDir, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }));
+    app.use(
+      '/assets',
+      express.static(join(clientDir, 'assets'), {
+        immutable: true,
+        maxAge: '1y',
+        fallthrough: false,
+      }),
+    );
     app.use(express.static(clientDir, { index: false }));
     app.get('/{*path}', (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
@@ -226,7 +252,12 @@ function serveEditor(app: Express, clientDir: string): void {
     });
   } else {
     app.get('/', (_req, res) => {
-      res.status(503).type('text').send('The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.');
+      res
+        .status(503)
+        .type('text')
+        .send(
+          'The editor page is not built yet: run `pnpm --filter @galaxyflow/example-basic build`.',
+        );
     });
   }
 }
@@ -248,7 +279,15 @@ function workerHealth(store: GalaxyStore, runner: Runner, logger: Logger): expre
         .status(503)
         .setHeader('Retry-After', '5')
         .type('application/problem+json')
-        .send(JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, code: 'E_UNAVAILABLE', detail: 'This worker cannot take work now.' }));
+        .send(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Service Unavailable',
+            status: 503,
+            code: 'E_UNAVAILABLE',
+            detail: 'This worker cannot take work now.',
+          }),
+        );
     }
   });
   return router;

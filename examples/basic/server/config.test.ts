@@ -77,6 +77,8 @@ describe('start-up settings', () => {
     expect(startupError({ SENTRY_DSN: 'https://o0.ingest.sentry.io/42' })).toContain('SENTRY_DSN: SENTRY_DSN must be the DSN of a Sentry project');
     expect(startupError({ SENTRY_DSN: 'https://public-key@o0.ingest.sentry.io/42' })).toContain('SENTRY_DSN must be');
     expect(loadConfig({ SENTRY_DSN: 'https://abc123@o0.ingest.sentry.io/42' }).SENTRY_DSN).toBe('https://abc123@o0.ingest.sentry.io/42');
+    expect(startupError({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' })).toContain('OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL');
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://collector:4318');
     expect(startupError({ METRICS_TOKEN: 'short' })).toContain('METRICS_TOKEN must be at least 24 random characters');
   });
 

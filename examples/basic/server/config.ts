@@ -122,6 +122,10 @@ export const EnvSchema = z
       )
       .optional(),
     SENTRY_ENVIRONMENT: value('SENTRY_ENVIRONMENT', 'production'),
+    /** Exports traces over OTLP/HTTP (JSON) to this collector, at its `/v1/traces`. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318'),
+    /** The `service.name` traces are exported under. Default `galaxyflow`. */
+    OTEL_SERVICE_NAME: value('OTEL_SERVICE_NAME', 'galaxyflow'),
     /** Serves Prometheus metrics at /api/metrics to this bearer token. */
     METRICS_TOKEN: z.string().trim().min(24, 'METRICS_TOKEN must be at least 24 random characters (openssl rand -hex 16).').optional(),
     /** Cluster mode: runs, workflows and users in this PostgreSQL database instead of DATA_DIR's SQLite file. */

@@ -118,3 +118,69 @@ describe('error reporting to Sentry when SENTRY_DSN is set', () => {
     }
   });
 });
+
+/** A local OTLP/HTTP collector: it records the JSON body of every `POST /v1/traces`. */
+async function startOtlpRecorder() {
+  const exports: { path: string; contentType: string; body: OtlpTraces }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let raw = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      exports.push({ path: req.url ?? '', contentType: String(req.headers['content-type']), body: JSON.parse(raw.toString('utf8')) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, exports, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: { key: string; value: { stringValue?: string } }[];
+}
+interface OtlpTraces {
+  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
+
+describe('traces exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set', () => {
+  it("exports a run's spans to the collector, continuing the caller's trace", async () => {
+    const collector = await startOtlpRecorder();
+    const running = await startTestApp({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_SERVICE_NAME: 'galaxy-test' });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpanId = '00f067aa0ba902b7';
+    try {
+      const res = await fetch(`http://127.0.0.1:${running.port}/api/execute`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', traceparent: `00-${traceId}-${callerSpanId}-01` },
+        body: JSON.stringify({ nodes: [{ id: 'greeting', type: 'text', data: { text: 'Hello' } }], edges: [] }),
+      });
+      expect(res.status).toBe(202);
+      const { runId } = (await res.json()) as { runId: string };
+      for (let i = 0; i < 200; i++) {
+        const run = await fetch(`http://127.0.0.1:${running.port}/api/runs/${runId}`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+        if (((await run.json()) as { run: { finishedAt: number | null } }).run.finishedAt) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Closing the app flushes the spans still batched.
+      await running.close();
+      expect(collector.exports.map((e) => [e.path, e.contentType])).toContainEqual(['/v1/traces', 'application/json']);
+      const resources = collector.exports.flatMap((e) => e.body.resourceSpans);
+      expect(resources[0]?.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'galaxy-test' } });
+      const spans = resources.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+      const run = spans.find((s) => s.name === 'galaxyflow.run');
+      expect(run).toMatchObject({ traceId, parentSpanId: callerSpanId });
+      expect(run?.attributes).toContainEqual({ key: 'galaxyflow.run.id', value: { stringValue: runId } });
+      const node = spans.find((s) => s.name === 'galaxyflow.node');
+      expect(node).toMatchObject({ traceId, parentSpanId: run?.spanId });
+    } finally {
+      await running.close();
+      await collector.close();
+    }
+  });
+});

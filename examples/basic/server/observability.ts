@@ -9,8 +9,10 @@ export interface Observability {
   onError: ErrorHook | undefined;
   /** Prometheus metrics, served at `/api/metrics` to `METRICS_TOKEN`. */
   metrics: PrometheusMetrics | undefined;
-  /** Sends what is still buffered (reports to Sentry), for up to `timeoutMs`. */
+  /** Sends what is still buffered (reports to Sentry, spans), for up to `timeoutMs`. */
   flush(timeoutMs?: number): Promise<void>;
+  /** Flushes, then stops exporting traces. */
+  close(): Promise<void>;
 }
 
 /**
@@ -55,5 +57,51 @@ export async function startObservability(
     const { createPrometheusMetrics } = await import('@galaxyflow/server-adapter/metrics');
     metrics = createPrometheusMetrics();
   }
-  return { onError, metrics, flush };
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? await startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT, config.OTEL_SERVICE_NAME ?? 'galaxyflow')
+    : undefined;
+  if (tracing) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'traces are exported over OTLP');
+  const flushAll = async (timeoutMs?: number) => {
+    await Promise.all([flush(timeoutMs), tracing?.flush()]);
+  };
+  return {
+    onError,
+    metrics,
+    flush: flushAll,
+    async close() {
+      await flushAll();
+      await tracing?.close();
+    },
+  };
+}
+
+/**
+ * Registers an OpenTelemetry tracer provider exporting to an OTLP/HTTP collector. The SDK is
+ * imported only here, so an app without `OTEL_EXPORTER_OTLP_ENDPOINT` never loads it and the
+ * engine's spans stay no-ops.
+ */
+async function startTracing(endpoint: string, serviceName: string) {
+  const [api, { NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] =
+    await Promise.all([
+      import('@opentelemetry/api'),
+      import('@opentelemetry/sdk-trace-node'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/resources'),
+    ]);
+  const exporter = new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` });
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  // Also the context manager and the W3C propagator, for the host's own spans.
+  provider.register();
+  return {
+    flush: () => provider.forceFlush(),
+    async close() {
+      await provider.shutdown();
+      api.trace.disable();
+      api.context.disable();
+      api.propagation.disable();
+    },
+  };
 }

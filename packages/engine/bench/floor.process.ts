@@ -5,7 +5,9 @@
  *
  *   floor.process.ts run <dag10k|chain1k|dag100k> <rounds>
  *   floor.process.ts validate <dag100k> <rounds>
+ *   floor.process.ts otel <dag10k> <rounds>   (the engine traced by an OpenTelemetry SDK vs the no-op API)
  */
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
 // The built package, as a host gets it (the bench script builds it first).
 import {
@@ -162,6 +164,47 @@ async function main() {
   const validation = validateWorkflow(workflow, registry, { limits });
   if (!validation.ok) throw new Error(`bench graph invalid: ${validation.issues[0]?.message}`);
   const validated = validation.workflow;
+  if (mode === 'otel') {
+    // No SDK registered globally: the untraced side is what a host without one runs. The traced
+    // side hands the engine a tracer of an SDK exporting every span to memory through the batch
+    // processor production setups use, its queue large enough that no span is dropped.
+    const exporter = new InMemorySpanExporter();
+    const processor = new BatchSpanProcessor(exporter, { maxQueueSize: 100_000, maxExportBatchSize: 1024, scheduledDelayMillis: 1 });
+    const provider = new BasicTracerProvider({ spanProcessors: [processor] });
+    const tracer = provider.getTracer('bench');
+    const run = (traced: boolean) => async () => {
+      const result = await runWorkflow(validated, {
+        registry,
+        concurrency: CONCURRENCY,
+        limits,
+        retry: { maxAttempts: 1 },
+        ...(traced ? { trace: { tracer } } : {}),
+      });
+      if (result.status !== 'SUCCESS') throw new Error(`bench run ended ${result.status}`);
+    };
+    const noopMs: number[] = [];
+    const tracedMs: number[] = [];
+    let spans = 0;
+    for (let r = 0; r < rounds + 3; r++) {
+      let n: number;
+      let t: number;
+      if (r % 2 === 0) {
+        n = await cpu(run(false));
+        t = await cpu(run(true));
+      } else {
+        t = await cpu(run(true));
+        n = await cpu(run(false));
+      }
+      await processor.forceFlush();
+      spans = exporter.getFinishedSpans().length;
+      exporter.reset();
+      if (r < 3) continue;
+      noopMs.push(n);
+      tracedMs.push(t);
+    }
+    console.log(JSON.stringify({ graph: graphName, nodes: workflow.nodes.length, spans, noop: noopMs, traced: tracedMs }));
+    return;
+  }
   const engine = async () => {
     for (let k = 0; k < repeat; k++) {
       const result = await runWorkflow(validated, {

@@ -203,3 +203,5 @@ export type {
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
 export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';
 export type { ValidatedWorkflow } from './validated';
+export { activeTraceparent, contextFromTraceparent, TRACER_NAME, traceparentOf } from './tracing';
+export type { ProviderCallTrace, RunTraceOptions } from './tracing';

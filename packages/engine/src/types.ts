@@ -306,4 +306,10 @@ export interface RunOptions {
   random?: () => number;
   /** Clock in epoch ms, for timestamps. Default `Date.now`. */
   now?: () => number;
+  /**
+   * OpenTelemetry spans for the run, its node attempts and provider calls, through
+   * `@opentelemetry/api`: recorded only when the host installs an SDK. Default: the active
+   * span is the parent, prompts and answers are not recorded.
+   */
+  trace?: import('./tracing').RunTraceOptions;
 }

@@ -36,11 +36,13 @@ import {
 /**
  * Engine settings a queue applies to every run. A workflow's own settings may lower
  * `concurrency` and choose its failure mode; its retry policy and time limits are held to
- * `caps` (the engine's defaults when not given).
+ * `caps` (the engine's defaults when not given). `trace` sets the tracer and whether prompts
+ * are recorded; each run's span takes its parent (the request that made it) and workflow id
+ * from the store.
  */
 export type EngineDefaults = Pick<
   RunOptions,
-  'concurrency' | 'nodeTimeoutMs' | 'retry' | 'failureMode' | 'caps' | 'sliceMs'
+  'concurrency' | 'nodeTimeoutMs' | 'retry' | 'failureMode' | 'caps' | 'sliceMs' | 'trace'
 >;
 
 /** Where a worker reports what went wrong around a run (never a node's own failure). */
@@ -419,6 +421,12 @@ export async function executeClaimedRun(
           }
         },
         context: { ...deps.context, userId: run.ownerId, runId },
+        // The run span continues the trace of the request that made the run, in this process or another.
+        trace: {
+          ...deps.engine?.trace,
+          ...(claimed.traceparent ? { parent: claimed.traceparent } : {}),
+          ...(run.workflowId !== null ? { workflowId: run.workflowId } : {}),
+        },
         // Size limits are the API's to apply when it accepts a run (the router's
         // `limits.workflow`, which a host may raise); the worker still checks the graph against
         // its registry, but does not refuse a run the API admitted for being large.

@@ -805,6 +805,7 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
               reuseRunId: input.reuseRunId,
               counts: json(emptyCounts()),
               createdAt: at,
+              traceparent: input.traceparent ?? null,
             },
             omit: WITHOUT_GRAPH,
           });
@@ -1077,6 +1078,7 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
           return {
             run: toRun(row),
             graph: await graphOfRun(db, row),
+            traceparent: row.traceparent,
             leaseOwner: claim.workerId,
             leaseExpiresAt: leaseExpiresAt.getTime(),
           };

@@ -10,6 +10,7 @@ import {
   providerNotConfigured,
 } from '../providers/providerSet';
 import type { ImageData } from '../providers/types';
+import { type Attempt, SOURCE } from '../run/attempt';
 import type { RunContext } from '../types';
 import { checkModelId, fillPrompt, logProviderEvent, modelField, providerField } from './llm';
 
@@ -139,7 +140,8 @@ export const imageGenNode = defineNode({
     },
   },
   previewOutput: 'image',
-  run: async ({ inputs, data, signal, log, setMeta, context }) => {
+  run: async (args) => {
+    const { inputs, data, signal, log, setMeta, context } = args;
     const prompt = fillPrompt(data.prompt, inputs.prompt);
     if (prompt === '') {
       throw providerError(
@@ -163,6 +165,9 @@ export const imageGenNode = defineNode({
     if (data.size) request.size = data.size;
     const userId = getUserId(context);
     if (userId !== undefined) request.userId = userId;
+    // The attempt's span is the parent of the provider call's, as for LLM and Vision nodes.
+    const callTrace = (args as { [SOURCE]?: Attempt })[SOURCE]?.trace;
+    if (callTrace) request.trace = callTrace;
     const completion = await providers.generateImages(request);
     const meta: Record<string, string | number | { [key: string]: number }> = {
       provider: completion.provider,

@@ -12,6 +12,7 @@ import {
   providerNotConfigured,
 } from '../providers/providerSet';
 import type { FieldSpec, JsonValue, LogLevel, NodeMeta, RunContext } from '../types';
+import { type Attempt, SOURCE } from '../run/attempt';
 import { renderTemplate } from './template';
 
 const INPUT = /\{\{\s*input\s*\}\}/;
@@ -170,8 +171,9 @@ export interface ModelCallIO {
 export async function callModel(
   context: RunContext,
   request: ProviderCallRequest,
-  { emit, log, setMeta }: ModelCallIO,
+  io: ModelCallIO,
 ): Promise<Completion> {
+  const { emit, log, setMeta } = io;
   const providers = getProviderSet(context);
   const images = (request.images?.length ?? 0) > 0;
   const provider =
@@ -185,6 +187,9 @@ export async function callModel(
       : providerNotConfigured(provider, []);
   }
   const call: ProviderCallRequest = { ...request, provider, onEvent: logProviderEvent(log) };
+  // The node's run arguments carry its attempt, whose span is the parent of the provider calls.
+  const callTrace = (io as { [SOURCE]?: Attempt })[SOURCE]?.trace;
+  if (callTrace) call.trace = callTrace;
   const userId = getUserId(context);
   if (userId !== undefined) call.userId = userId;
   const completion = await providers.complete(call, emit);
@@ -310,7 +315,8 @@ export const llmNode = defineNode({
     },
   },
   previewOutput: 'text',
-  run: async ({ nodeId, inputs, data, signal, emit, log, setMeta, context }) => {
+  run: async (args) => {
+    const { nodeId, inputs, data, signal, context } = args;
     const schema = data.jsonMode ? compileSchema(data.jsonSchema) : undefined;
     const systemParts = [data.system.trim(), inputs.system?.trim() ?? ''];
     if (data.jsonMode) {
@@ -332,7 +338,7 @@ export const llmNode = defineNode({
     if (data.temperature !== undefined) request.temperature = data.temperature;
     if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
 
-    const completion = await callModel(context, request, { emit, log, setMeta });
+    const completion = await callModel(context, request, args);
     if (!data.jsonMode) return { text: completion.text };
 
     let json: JsonValue;

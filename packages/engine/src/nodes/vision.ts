@@ -121,7 +121,8 @@ export const visionNode = defineNode({
     },
     maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true },
   },
-  run: async ({ inputs, data, signal, emit, log, setMeta, context }) => {
+  run: async (args) => {
+    const { inputs, data, signal, context } = args;
     const images = await loadImages(inputs.image, context, signal);
     const request: ProviderCallRequest = {
       provider: data.provider,
@@ -133,7 +134,7 @@ export const visionNode = defineNode({
     if (data.model) request.model = data.model;
     if (data.temperature !== undefined) request.temperature = data.temperature;
     if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
-    const completion = await callModel(context, request, { emit, log, setMeta });
+    const completion = await callModel(context, request, args);
     return { text: completion.text };
   },
 });

@@ -1,7 +1,9 @@
+import { trace } from '@opentelemetry/api';
 import { asSentence, type ErrorInfo, GalaxyError, toErrorInfo } from '../errors';
 import { redactUrls } from '../redact';
 import { computeBackoff, resolveRetryPolicy, sleep } from '../retry';
 import type { RetryPolicy } from '../schema';
+import { type ProviderCallTrace, startProviderSpan } from '../tracing';
 import type { NodeMetaFallback } from '../types';
 import { providerInfo } from './catalog';
 import {
@@ -14,8 +16,8 @@ import {
 import { abortReason, providerError } from './errors';
 import { type ConcurrencyLimiter, createConcurrencyLimiter } from './limiter';
 import type {
-  GeneratedImages,
   GenerateChunk,
+  GeneratedImages,
   GenerateImageRequest,
   GenerateRequest,
   ImageData,
@@ -112,6 +114,8 @@ export interface ProviderCallRequest extends Omit<GenerateRequest, 'model'> {
   onEvent?: (event: ProviderCallEvent) => void;
   /** Who the call is for: a user's calls share `perUserConcurrency` slots per provider. Default: nobody in particular (not capped). */
   userId?: string;
+  /** The span each provider call is a child of (the LLM and Vision nodes pass their attempt's). Default: the active context. */
+  trace?: ProviderCallTrace;
 }
 
 /** What a call through the set yields: text as it arrives, then one `finish` naming who answered. */
@@ -168,6 +172,8 @@ export interface ImageCallRequest {
   onEvent?: (event: ProviderCallEvent) => void;
   /** Who the call is for (`perUserConcurrency`). */
   userId?: string;
+  /** The span the call is a child of (the image-gen node passes its attempt's). Default: the active context. */
+  trace?: ProviderCallTrace;
 }
 
 /** Generated images and who drew them. */
@@ -538,24 +544,52 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     request: ProviderCallRequest,
     model: string,
     stats: { attempts: number },
+    fallbackFrom: readonly string[],
     invoke?: Invoke,
   ) {
-    const { signal, onEvent, userId, provider: _name, model: _model, ...rest } = request;
+    const {
+      signal,
+      onEvent,
+      userId,
+      provider: _name,
+      model: _model,
+      trace: callTrace,
+      ...rest
+    } = request;
     const call: GenerateRequest = { ...rest, model };
     const label = entry.provider.label;
     let previous: GalaxyError | undefined;
     for (let attempt = 1; ; attempt++) {
       stats.attempts = attempt;
       let streamed = false;
+      const span = startProviderSpan(callTrace, {
+        operation: invoke ? 'generate_content' : 'chat',
+        provider: entry.provider.name,
+        model,
+        attempt,
+        fallbackFrom,
+        temperature: call.temperature,
+        maxTokens: call.maxTokens,
+        prompt: call.prompt,
+        system: call.system,
+      });
       try {
         for await (const chunk of attemptOnce(entry, call, signal, userId, invoke)) {
-          if (chunk.type === 'text') streamed = true;
+          if (chunk.type === 'text') {
+            streamed = true;
+            span?.text(chunk.text);
+          } else span?.finish(chunk.usage, chunk.finishReason);
           yield chunk;
         }
         return;
       } catch (error) {
-        if (signal?.aborted) throw abortReason(signal);
+        if (signal?.aborted) {
+          const reason = abortReason(signal);
+          span?.fail(toGalaxyError(reason).toJSON());
+          throw reason;
+        }
         const failure = toGalaxyError(error);
+        span?.fail(failure.toJSON());
         if (failure.code === 'E_CIRCUIT_OPEN' && previous) {
           // This call's own failures opened the circuit: the reason to show is the last real one.
           stats.attempts = attempt - 1;
@@ -580,6 +614,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         if (attempt >= entry.policy.maxAttempts) throw failure;
         previous = failure;
         const delayMs = Math.max(computeBackoff(entry.policy, attempt, random), hinted ?? 0);
+        span?.retrying(delayMs);
         onEvent?.({
           type: 'retry',
           provider: entry.provider.name,
@@ -588,7 +623,10 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
           delayMs,
           error: failure.toJSON(),
         });
+        span?.end();
         await sleep(delayMs, signal);
+      } finally {
+        span?.end();
       }
     }
   }
@@ -635,7 +673,13 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
       const stats = { attempts: 0 };
       let streamed = false;
       try {
-        for await (const chunk of tryProvider(entry, request, model, stats)) {
+        for await (const chunk of tryProvider(
+          entry,
+          request,
+          model,
+          stats,
+          failed.map((f) => f.provider),
+        )) {
           if (chunk.type === 'text') {
             streamed = true;
             yield chunk;
@@ -666,6 +710,14 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
         const next = chain[i + 1];
         const movable = failure.retryable || failure.code === 'E_CIRCUIT_OPEN';
         if (streamed || !movable || !next) throw finalError(failed, streamed);
+        if (request.trace) {
+          trace.getSpan(request.trace.parent)?.addEvent('galaxyflow.provider.fallback', {
+            'galaxyflow.provider.from': entry.provider.name,
+            'galaxyflow.provider.to': next.entry.provider.name,
+            'gen_ai.request.model': next.model,
+            'error.type': failure.code,
+          });
+        }
         request.onEvent?.({
           type: 'fallback',
           from: entry.provider.name,
@@ -723,7 +775,7 @@ export function createProviderSet(options: ProviderSetOptions): ProviderSet {
     const { count: _count, size: _size, ...rest } = request;
     const stats = { attempts: 0 };
     try {
-      for await (const _chunk of tryProvider(entry, rest, model, stats, invoke)) {
+      for await (const _chunk of tryProvider(entry, rest, model, stats, [], invoke)) {
         // Nothing streams: the images arrive whole in `result`.
       }
     } catch (error) {

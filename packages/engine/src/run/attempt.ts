@@ -1,3 +1,5 @@
+import { type Span, trace } from '@opentelemetry/api';
+import type { ProviderCallTrace, RunTracing } from '../tracing';
 import { type ErrorInfo, type GalaxyError, TimeoutError } from '../errors';
 import { titleOf } from '../nodeTitle';
 import { hashNodeRun } from '../hash';
@@ -62,12 +64,26 @@ export class Attempt implements Flight {
   async = false;
   private controller: AbortController | undefined = undefined;
   private abortedWith: GalaxyError | undefined = undefined;
+  /** The attempt's span, when the run is traced by a recording SDK. */
+  span: Span | undefined = undefined;
+  /** The run's tracing, set with `span`. */
+  tracing: RunTracing | undefined = undefined;
 
   constructor(
     private readonly host: AttemptHost,
     readonly job: Job,
     readonly deadline: number,
   ) {}
+
+  /**
+   * What the attempt's provider calls need to be its span's children. Made on first read: a
+   * context holding the span costs a copy of the context's map, and most nodes call no model.
+   */
+  get trace(): ProviderCallTrace | undefined {
+    const { span, tracing } = this;
+    if (!span || !tracing) return undefined;
+    return { parent: trace.setSpan(tracing.context, span), tracer: tracing.tracer, recordContent: tracing.recordContent };
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {

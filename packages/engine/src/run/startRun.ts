@@ -24,6 +24,7 @@ import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT
 import type { FailureMode, RetryPolicy } from '../schema';
 import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
 import { analyzeWorkflow, type CompiledNode, type CompiledWorkflow } from '../validate';
+import { endNodeSpan, endRunSpan, type RunTracing, startNodeSpan, startRunSpan } from '../tracing';
 import { validatedFor } from '../validated';
 import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, RunArgs, ranResult } from './attempt';
 import { createEventDelivery } from './eventDelivery';
@@ -165,6 +166,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   let runTimer: ReturnType<typeof setTimeout> | undefined;
   let firstFailure: ErrorInfo | undefined;
   let startedAt = 0;
+  /** Set in `begin` when a recording SDK traces the run: without one, no node span is ever made. */
+  let tracing: RunTracing | undefined;
   let resolveResult!: (result: RunSnapshot) => void;
   const result = new Promise<RunSnapshot>((resolve) => {
     resolveResult = resolve;
@@ -305,11 +308,16 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   const host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void } = {
     ended(attempt, ok, value) {
       if (attempt.async) inflight.delete(attempt);
+      if (attempt.span) endNodeSpan(attempt.span, ok ? undefined : toErrorInfo(value, attempt.job.node.id));
       if (ok) onValue(attempt.job, value);
       else onError(attempt.job, value);
     },
     abandoned(flight) {
       inflight.delete(flight);
+      if (flight instanceof Attempt && flight.span) {
+        flight.span.setAttribute('galaxyflow.node.abandoned', true);
+        flight.span.end();
+      }
       abandon(flight.job);
     },
     stopped(hold, reason) {
@@ -390,6 +398,16 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       }
     }
     const attempt = new Attempt(host, job, performance.now() + job.timeoutMs);
+    if (tracing) {
+      const span = startNodeSpan(tracing, {
+        'galaxyflow.run.id': runId,
+        'galaxyflow.node.id': node.id,
+        'galaxyflow.node.type': node.type,
+        'galaxyflow.node.attempt': attemptNo,
+      });
+      attempt.span = span;
+      attempt.tracing = tracing;
+    }
     const args = new RunArgs(
       node.id,
       job.inputs,
@@ -648,6 +666,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const finishedAt = now();
     const durationMs = finishedAt - startedAt;
     emit(error ? { type: 'run:finish', runId, at: finishedAt, status, durationMs, error } : { type: 'run:finish', runId, at: finishedAt, status, durationMs });
+    if (tracing) endRunSpan(tracing, status, error);
     const runResult: RunResult = { runId, status, startedAt, finishedAt, durationMs, nodes: settledResults(), logs };
     if (error) runResult.error = error;
     close(runResult);
@@ -656,6 +675,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   /** Ends a drained run here without finishing it: the snapshot resumes it elsewhere. */
   function suspend(): void {
     release();
+    if (tracing) endRunSpan(tracing, 'QUEUED', undefined);
     close({ runId, status: 'QUEUED', startedAt, nodes: settledResults(), logs });
   }
 
@@ -716,6 +736,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function begin(): void {
     const at = now();
+    tracing = startRunSpan(options.trace, { 'galaxyflow.run.id': runId, 'galaxyflow.run.resumed': resume !== undefined });
     if (resume) {
       // A snapshot of a run drained before it began has no start: it starts now.
       startedAt = resume.startedAt ?? at;

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type ErrorInfo, stableStringify, validateWorkflow } from '@galaxyflow/engine';
+import {
+  activeTraceparent,
+  contextFromTraceparent,
+  type ErrorInfo,
+  stableStringify,
+  traceparentOf,
+  validateWorkflow,
+} from '@galaxyflow/engine';
 import * as z from 'zod';
 import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from '../errors';
 import type { ResolvedOptions } from '../options';
@@ -25,6 +32,18 @@ function runError(code: RunErrorCode): ErrorInfo {
   return { code, message: runErrorCodes[code], retryable: code === 'E_ENQUEUE_FAILED' };
 }
 
+/**
+ * The trace the run continues: the host's span for this request when its instrumentation made
+ * one (it already continues an incoming `traceparent`), else the caller's `traceparent` header.
+ * A malformed header is ignored, as W3C Trace Context says, never refused.
+ */
+function requestTraceparent(headers: { get(name: string): string | null }): string | null {
+  const active = activeTraceparent();
+  if (active !== undefined) return active;
+  const header = headers.get('traceparent');
+  const remote = header === null ? undefined : contextFromTraceparent(header);
+  return (remote && traceparentOf(remote)) ?? null;
+}
 /** `POST /execute`: validates a saved or unsaved graph, records the run and queues it. */
 export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
   const { store, queue, registry, schemas: s, limits } = options;
@@ -126,6 +145,7 @@ export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
           scope: body.targetNodeIds ? 'PARTIAL' : 'FULL',
           targetNodeIds: body.targetNodeIds ?? null,
           reuseRunId: body.reuseRunId ?? null,
+          traceparent: requestTraceparent(context.headers),
           ...(key === null || requestHash === undefined
             ? {}
             : { idempotency: { key, requestHash, ttlMs: limits.idempotencyTtlMs } }),

@@ -47,6 +47,7 @@ interface StoredWorkflow extends WorkflowRecord {
 interface StoredRun {
   record: RunRecord;
   graph: WorkflowGraph | null;
+  traceparent: string | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
   nodeResults: Map<string, NodeResultRecord>;
@@ -428,6 +429,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       runs.set(record.id, {
         record,
         graph: input.graph ? copy(input.graph) : null,
+        traceparent: input.traceparent ?? null,
         leaseOwner: null,
         leaseExpiresAt: null,
         nodeResults: new Map(),
@@ -627,6 +629,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       const claimed: ClaimedRun = {
         run: copy(run.record),
         graph: copy(runGraph(run)),
+        traceparent: run.traceparent,
         leaseOwner: options.workerId,
         leaseExpiresAt: expiresAt,
       };

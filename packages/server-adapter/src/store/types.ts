@@ -130,6 +130,11 @@ export interface CreateRunInput {
   scope: RunScope;
   targetNodeIds: string[] | null;
   reuseRunId: string | null;
+  /**
+   * The W3C `traceparent` of the request that made the run: the worker's run span continues
+   * that trace, in whatever process it runs. Default: none, the run starts its own trace.
+   */
+  traceparent?: string | null;
   /** Makes a retried request answer with the run the first one made. */
   idempotency?: { key: string; requestHash: string; ttlMs: number };
 }
@@ -150,6 +155,8 @@ export type CreateRunResult =
 export interface ClaimedRun {
   run: RunRecord;
   graph: WorkflowGraph;
+  /** The `traceparent` the run was created with (`CreateRunInput.traceparent`), if any. */
+  traceparent?: string | null;
   leaseOwner: string;
   /** Epoch ms; the lease must be renewed before then or another worker may take the run. */
   leaseExpiresAt: number;

@@ -214,6 +214,14 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX run_file_refs_file ON run_file_refs (file_id);
     `,
   },
+  {
+    version: 3,
+    name: 'run_traceparent',
+    // The W3C traceparent of the request that made a run: the worker continues its trace.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN traceparent TEXT;
+    `,
+  },
 ];
 
 /** The first key of every advisory lock the store takes: "GFLW". */

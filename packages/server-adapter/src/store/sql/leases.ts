@@ -78,6 +78,7 @@ export function createSqlLeases(
         return {
           run: toRun(row),
           graph: yield* runGraph(row),
+          traceparent: (row.traceparent as string | null) ?? null,
           leaseOwner: options.workerId,
           leaseExpiresAt: expiresAt,
         };

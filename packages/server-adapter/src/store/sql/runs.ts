@@ -26,9 +26,9 @@ import {
 } from './rows';
 
 const INSERT_RUN = `INSERT INTO runs (id, owner_id, workflow_id, workflow_version, graph, status, scope, target_node_ids,
-    reuse_run_id, counts, created_at)
+    reuse_run_id, counts, created_at, traceparent)
   VALUES (@id, @ownerId, @workflowId, @workflowVersion, @graph, 'QUEUED', @scope, @targetNodeIds,
-    @reuseRunId, @counts, @now)
+    @reuseRunId, @counts, @now, @traceparent)
   RETURNING *`;
 const GET_RUN = 'SELECT * FROM runs WHERE id = @id AND owner_id = @ownerId';
 const GET_RUN_ROW = 'SELECT * FROM runs WHERE id = @id';
@@ -148,6 +148,7 @@ export function createSqlRuns(
           reuseRunId: input.reuseRunId,
           counts: json(emptyCounts()),
           now: at,
+          traceparent: input.traceparent ?? null,
         })) as Row;
         if (idempotency) {
           const inserted = yield* run(INSERT_IDEMPOTENCY, {

@@ -240,6 +240,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX run_file_refs_file ON run_file_refs (file_id);
     `,
   },
+  {
+    version: 8,
+    name: 'run_traceparent',
+    // The W3C traceparent of the request that made a run: the worker continues its trace.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN traceparent TEXT;
+    `,
+  },
 ];
 
 /**

@@ -223,7 +223,7 @@ function checkEngines() {
 
 /**
  * A browser host: no @types/node anywhere above it, `types: []`, `skipLibCheck: false`,
- * DOM lib. It installs the tarballs (and the engine's zod and eventemitter3) and type-checks
+ * DOM lib. It installs the tarballs (and the engine's zod, eventemitter3 and @opentelemetry/api) and type-checks
  * imports of the browser entry points, so a server-only type (node:http, pino) leaking into
  * `@galaxyflow/server-adapter/client` or the editor fails here.
  */
@@ -247,6 +247,7 @@ function checkBrowserTypes(tarballs, destination) {
   const linked = {
     zod: fromEngine,
     eventemitter3: fromEngine,
+    '@opentelemetry/api': fromEngine,
     react: fromEditor,
     '@types/react': fromEditor,
     '@xyflow/react': fromEditor,

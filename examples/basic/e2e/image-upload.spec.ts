@@ -12,9 +12,8 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return Buffer.concat([length, body, crc]);
 }
 
-/** A valid 16 x 16 RGB PNG, a red and blue gradient. */
-function makePng(): Buffer {
-  const size = 16;
+/** A valid `size` x `size` RGB PNG, a red and blue gradient (stored, not compressed, when `stored`). */
+function makePng(size = 16, stored = false): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
@@ -23,13 +22,13 @@ function makePng(): Buffer {
   const rows: Buffer[] = [];
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(1 + size * 3);
-    for (let x = 0; x < size; x++) row.set([x * 16, 0, y * 16], 1 + x * 3);
+    for (let x = 0; x < size; x++) row.set([(x * 16) & 255, 0, (y * 16) & 255], 1 + x * 3);
     rows.push(row);
   }
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IDAT', deflateSync(Buffer.concat(rows), { level: stored ? 0 : 6 })),
     chunk('IEND', new Uint8Array(0)),
   ]);
 }
@@ -120,4 +119,48 @@ test('a file that is not an image is refused with the server’s reason on the n
   await expect(canvasNode(page, 'Image').getByRole('img', { name: 'Uploaded image' })).toHaveCount(
     0,
   );
+});
+
+test('a large upload shows how far it got, and its thumbnail when it is in', async ({
+  page,
+  signIn,
+}) => {
+  await signIn(page);
+  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: /^Blank workflow/ }).click();
+  await expect(page.getByRole('application')).toBeVisible();
+
+  // About 3 MB, sent at 1.5 MB/s: two seconds in which the bar must fill by measure.
+  const png = makePng(1000, true);
+  expect(png.byteLength).toBeGreaterThan(2_900_000);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 1_500_000,
+  });
+  await dropFile(page, 'large.png', png, { x: 0, y: 0 });
+  const image = canvasNode(page, 'Image');
+  const bar = image.getByRole('progressbar', { name: 'Uploading large.png' });
+  // A determinate bar part way: the browser reports the bytes sent, not just "busy".
+  await expect
+    .poll(async () => Number((await bar.getAttribute('value').catch(() => null)) ?? 'NaN'), {
+      timeout: 10_000,
+      intervals: [50],
+    })
+    .toBeGreaterThan(0);
+  const partWay = Number(await bar.getAttribute('value').catch(() => '1'));
+  expect(partWay).toBeLessThan(1);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  const thumbnail = image.getByRole('img', { name: 'Uploaded image' });
+  await expect(thumbnail).toBeVisible({ timeout: 20_000 });
+  await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1000);
+  await expect(bar).toHaveCount(0);
 });

@@ -46,6 +46,27 @@ afterAll(async () => {
 });
 
 describe('client.files', () => {
+  it('reports an upload as wholly sent once the server answers when it cannot watch the bytes (no XMLHttpRequest)', async () => {
+    const client = createGalaxyClient({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
+    const png = makePng(3, 3);
+    const calls: [number, number][] = [];
+    const stored = await client.files.upload(new Blob([png], { type: 'image/png' }), {
+      onProgress: (loaded, total) => calls.push([loaded, total]),
+    });
+    expect(stored.size).toBe(png.byteLength);
+    expect(calls).toEqual([[png.byteLength, png.byteLength]]);
+    // A refused upload reports no progress and rejects with the server's problem.
+    calls.length = 0;
+    const refused = await client.files
+      .upload(new Uint8Array([1, 2, 3]), {
+        onProgress: (loaded, total) => calls.push([loaded, total]),
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GalaxyApiError);
+    expect(calls).toEqual([]);
+    await client.files.delete(stored.id);
+  });
+
   it('uploads a Blob and bytes, lists, reads back and deletes them', async () => {
     const client = createGalaxyClient({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
     const png = makePng(5, 7);

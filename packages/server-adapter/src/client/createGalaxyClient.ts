@@ -233,6 +233,90 @@ function executeBody(input: ExecuteInput): Record<string, unknown> {
   };
 }
 
+/** The part of the browser's `XMLHttpRequest` an upload with progress uses (no DOM types needed). */
+interface ProgressRequest {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  getAllResponseHeaders(): string;
+  send(body?: unknown): void;
+  abort(): void;
+  withCredentials: boolean;
+  responseType: string;
+  readonly status: number;
+  readonly response: unknown;
+  readonly upload: { onprogress: ((event: { loaded: number; total: number }) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  onabort: (() => void) | null;
+}
+
+function xhrConstructor(): (new () => ProgressRequest) | undefined {
+  const found = (globalThis as { XMLHttpRequest?: new () => ProgressRequest }).XMLHttpRequest;
+  return typeof found === 'function' ? found : undefined;
+}
+
+/**
+ * A request through `XMLHttpRequest`, the one browser API that reports upload progress, given
+ * back as a `Response` so errors and bodies are read as for `fetch`.
+ */
+function sendWithProgress(
+  XHR: new () => ProgressRequest,
+  url: string,
+  init: {
+    method: string;
+    headers: Headers;
+    credentials: RequestInit['credentials'];
+    body?: unknown;
+    signal?: AbortSignal;
+  },
+  onProgress: (loaded: number, total: number) => void,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const signal = init.signal;
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const request = new XHR();
+    request.open(init.method, url);
+    init.headers.forEach((value, name) => request.setRequestHeader(name, value));
+    request.withCredentials = init.credentials === 'include';
+    request.responseType = 'arraybuffer';
+    const onAbort = () => request.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => signal?.removeEventListener('abort', onAbort);
+    request.upload.onprogress = (event) => onProgress(event.loaded, event.total);
+    request.onload = () => {
+      done();
+      const headers = new Headers();
+      for (const line of request
+        .getAllResponseHeaders()
+        .trim()
+        .split(/[\r\n]+/)) {
+        const at = line.indexOf(':');
+        if (at > 0) headers.append(line.slice(0, at).trim(), line.slice(at + 1).trim());
+      }
+      // A 204 or 304 has no body, and a Response refuses one for them.
+      const empty = request.status === 204 || request.status === 304;
+      resolve(
+        new Response(empty ? null : (request.response as ArrayBuffer), {
+          status: request.status,
+          headers,
+        }),
+      );
+    };
+    request.onerror = () => {
+      done();
+      reject(new TypeError('The upload failed: the network or the server dropped it.'));
+    };
+    request.onabort = () => {
+      done();
+      reject(signal?.reason ?? new DOMException('The upload was aborted.', 'AbortError'));
+    };
+    request.send(init.body);
+  });
+}
+
 /** Creates the client. */
 export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -259,20 +343,27 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       body?: Blob | ArrayBuffer | Uint8Array;
       headers?: Record<string, string>;
       signal?: AbortSignal;
+      /** Upload progress; through `XMLHttpRequest` when the browser has it (see `UploadFileOptions`). */
+      onProgress?: (loaded: number, total: number) => void;
     } = {},
   ): Promise<Response> {
     const extra: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (init.json !== undefined) extra['content-type'] = 'application/json';
     const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
+    const xhr = init.onProgress && options.fetch === undefined ? xhrConstructor() : undefined;
     let response: Response;
     try {
-      response = await fetchImpl(`${base}${path}`, {
+      const request = {
         method,
         headers: await headersFor(extra),
         credentials,
         ...(body === undefined ? {} : { body: body as NonNullable<RequestInit['body']> }),
         ...(init.signal ? { signal: init.signal } : {}),
-      });
+      };
+      response =
+        xhr && init.onProgress
+          ? await sendWithProgress(xhr, `${base}${path}`, request, init.onProgress)
+          : await fetchImpl(`${base}${path}`, request);
     } catch (cause) {
       if (init.signal?.aborted) throw cause;
       throw new GalaxyApiError({ status: 0, code: 'E_NETWORK', cause });
@@ -321,10 +412,19 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       const name =
         uploadOptions.name ??
         (typeof File !== 'undefined' && file instanceof File ? file.name : undefined);
-      return call('POST', `/files${queryString({ name })}`, {
+      const { onProgress } = uploadOptions;
+      const upload = call<FileRecord>('POST', `/files${queryString({ name })}`, {
         body: file,
         headers: { 'content-type': type },
         ...(uploadOptions.signal ? { signal: uploadOptions.signal } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      if (!onProgress || (options.fetch === undefined && xhrConstructor())) return upload;
+      // A fetch upload cannot tell how far it got: all of it went once the server answered.
+      const size = file instanceof Blob ? file.size : file.byteLength;
+      return upload.then((stored) => {
+        onProgress(size, size);
+        return stored;
       });
     },
     list: (query) => call('GET', `/files${queryString(query)}`),

@@ -33,6 +33,12 @@ export interface UploadFileOptions {
   contentType?: string;
   /** Aborts the upload. */
   signal?: AbortSignal;
+  /**
+   * Called as the bytes go out, with bytes sent and the total. In a browser, with the client's
+   * own `fetch` (no `fetch` option), the upload goes through `XMLHttpRequest`, which can tell;
+   * elsewhere it is called once, with everything sent, when the server has answered.
+   */
+  onProgress?: (loaded: number, total: number) => void;
 }
 
 /** A page of a run's node results (`GET /runs/:id/nodes`). */

@@ -131,8 +131,8 @@ async function execute(instance: Instance, graph: unknown): Promise<Response> {
   });
 }
 
-/** Reads a run's event stream to its end: each event's id and type. */
-async function stream(instance: Instance, runId: string, lastEventId?: number) {
+/** Opens a run's event stream: resolves once the server has answered with its headers. */
+async function openStream(instance: Instance, runId: string, lastEventId?: number) {
   const response = await fetch(`${instance.base}/runs/${runId}/events`, {
     headers: {
       ...headers,
@@ -140,6 +140,15 @@ async function stream(instance: Instance, runId: string, lastEventId?: number) {
     },
   });
   expect(response.status).toBe(200);
+  return response;
+}
+
+/** Reads a run's event stream to its end: each event's id and type. */
+async function stream(instance: Instance, runId: string, lastEventId?: number) {
+  return readEvents(await openStream(instance, runId, lastEventId));
+}
+
+async function readEvents(response: Response) {
   const events: { seq: number; type: RunEvent['type']; at: number }[] = [];
   for await (const message of readSse(response.body!)) {
     const event = JSON.parse(message.data) as RunEvent;
@@ -228,7 +237,8 @@ describe('two instances on one Redis', () => {
       const executed = await execute(cluster.b, stepGraph([{ id: 'slow', ms: 800 }]));
       expect(executed.status).toBe(202);
       const { runId } = (await executed.json()) as { runId: string };
-      const watching = stream(cluster.a, runId);
+      // The stream is open (past auth and the rate limit) before Redis goes away.
+      const watching = readEvents(await openStream(cluster.a, runId));
       await waitFor(
         async () => (await cluster.b.store.getRun(ALICE, runId))?.status === 'RUNNING',
         'the run to start on B',

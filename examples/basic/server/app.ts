@@ -18,7 +18,6 @@ import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
 import {
   type BlobStore,
-  createDiskBlobStore,
   createFileLoader,
   createFileSaver,
   createGalaxyRouter,
@@ -33,6 +32,7 @@ import {
 import express, { type Express } from 'express';
 import pino, { type Logger } from 'pino';
 import { openShared, type Runner } from './backend';
+import { openBlobStore } from './blobs';
 import type { AppConfig } from './config';
 import { prepareDataDir } from './dataDir';
 import { startObservability } from './observability';
@@ -74,7 +74,13 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
 
   const registry = options.registry ?? createRegistry(builtinNodes);
-  const shared = await openShared(config, dataDir, logger);
+  // First, so a bucket that cannot be used stops start-up before anything else is open.
+  const blobStore = await openBlobStore(config, dataDir);
+  const { blobs } = blobStore;
+  const shared = await openShared(config, dataDir, logger).catch((error: unknown) => {
+    blobStore.close();
+    throw error;
+  });
   const { store } = shared;
   const providers = createProvidersFromEnv(
     options.env,
@@ -85,8 +91,6 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   const runProviders = options.context ? getProviderSet(options.context) : providers;
   const observability = await startObservability(config, logger);
   const { onError, metrics } = observability;
-  // Uploaded images live beside the database: content-addressed files under DATA_DIR/blobs.
-  const blobs = createDiskBlobStore({ dir: join(dataDir, 'blobs') });
   const fileAccess = store.files
     ? {
         loadFile: createFileLoader({ files: store.files, blobs }),
@@ -176,6 +180,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       await fileRetention?.stop();
       await runner.close(deadlineMs);
       await shared.close();
+      blobStore.close();
       await observability.close();
     },
   };

@@ -107,6 +107,25 @@ export const EnvSchema = z
     FILE_QUOTA_BYTES: bytes('FILE_QUOTA_BYTES', '1073741824', 1024 * 1024 * 1024),
     /** Hours an uploaded file that no workflow or run refers to is kept; a referenced file is never removed. */
     FILE_RETENTION_HOURS: count('FILE_RETENTION_HOURS', '24', 24),
+    /**
+     * Uploads and generated images in this S3-compatible bucket (AWS S3, Cloudflare R2, MinIO)
+     * instead of DATA_DIR/blobs: the choice for API and worker processes on several machines.
+     * The bucket must exist. Credentials: S3_ACCESS_KEY_ID + S3_SECRET_ACCESS_KEY, or the AWS
+     * SDK's own chain (AWS_* variables, an instance role) when both are unset.
+     */
+    S3_BUCKET: value('S3_BUCKET', 'galaxy-files'),
+    /** The S3 API's address for R2 or MinIO; unset for AWS S3. */
+    S3_ENDPOINT: url('S3_ENDPOINT', 'http://minio:9000'),
+    S3_REGION: value('S3_REGION', 'us-east-1').default('us-east-1'),
+    S3_ACCESS_KEY_ID: value('S3_ACCESS_KEY_ID', '<access key id>'),
+    S3_SECRET_ACCESS_KEY: value('S3_SECRET_ACCESS_KEY', '<secret access key>'),
+    /** Path-style addressing (`endpoint/bucket/key`), which MinIO needs. */
+    S3_FORCE_PATH_STYLE: z
+      .enum(['true', 'false'], { error: 'S3_FORCE_PATH_STYLE must be true or false, e.g. S3_FORCE_PATH_STYLE=true.' })
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** Prepended to every object key, e.g. `galaxy/`. */
+    S3_PREFIX: z.string().trim().default(''),
     /** The whole request, body included; a slower upload is cut off with 408. */
     REQUEST_TIMEOUT_MS: ms('REQUEST_TIMEOUT_MS', 30000).default(30_000),
     /** The request headers; at most REQUEST_TIMEOUT_MS. */
@@ -195,6 +214,25 @@ export const EnvSchema = z
         code: 'custom',
         path: ['ROLE'],
         message: `ROLE=${env.ROLE} splits the API and the workers into processes, which needs cluster mode: set DATABASE_URL and REDIS_URL, or unset ROLE.`,
+      });
+    }
+    // S3 settings without a bucket, or half a key pair, would be ignored in silence.
+    if (env.S3_BUCKET === undefined) {
+      for (const name of ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+        if (env[name] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `${name} is set but S3_BUCKET is not: set S3_BUCKET to keep files in that bucket, or unset ${name} to keep them under DATA_DIR/blobs.`,
+          });
+        }
+      }
+    } else if ((env.S3_ACCESS_KEY_ID === undefined) !== (env.S3_SECRET_ACCESS_KEY === undefined)) {
+      const missing = env.S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `S3 credentials come in pairs; ${missing} is not set. Set both, or neither to use the AWS SDK's own credentials.`,
       });
     }
     // Provider settings that would be ignored in silence: the engine's own check reads only

@@ -279,7 +279,7 @@ function sendWithProgress(
     }
     const request = new XHR();
     request.open(init.method, url);
-    init.headers.forEach((value, name) => request.setRequestHeader(name, value));
+    for (const [name, value] of init.headers) request.setRequestHeader(name, value);
     request.withCredentials = init.credentials === 'include';
     request.responseType = 'arraybuffer';
     const onAbort = () => request.abort();

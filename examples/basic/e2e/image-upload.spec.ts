@@ -1,6 +1,6 @@
 import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from '@playwright/test';
-import { canvasNode, connect, dragFromPalette, statusOf, toolbar } from './support/editor';
+import { canvasNode, connect, dragFromPalette, openBlankWorkflow, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 function chunk(type: string, data: Uint8Array): Buffer {
@@ -62,9 +62,7 @@ test('a PNG dropped on the canvas shows as a thumbnail, and a Vision node wired 
   snap,
 }) => {
   await signIn(page);
-  await page.getByRole('button', { name: 'New' }).click();
-  await page.getByRole('button', { name: /^Blank workflow/ }).click();
-  await expect(page.getByRole('application')).toBeVisible();
+  await openBlankWorkflow(page);
 
   const png = makePng();
   await dropFile(page, 'gradient.png', png, { x: -300, y: -100 });
@@ -100,9 +98,7 @@ test('a file that is not an image is refused with the server’s reason on the n
   signIn,
 }) => {
   await signIn(page);
-  await page.getByRole('button', { name: 'New' }).click();
-  await page.getByRole('button', { name: /^Blank workflow/ }).click();
-  await expect(page.getByRole('application')).toBeVisible();
+  await openBlankWorkflow(page);
 
   await dropFile(page, 'not-really.png', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), {
     x: 0,
@@ -126,9 +122,7 @@ test('a large upload shows how far it got, and its thumbnail when it is in', asy
   signIn,
 }) => {
   await signIn(page);
-  await page.getByRole('button', { name: 'New' }).click();
-  await page.getByRole('button', { name: /^Blank workflow/ }).click();
-  await expect(page.getByRole('application')).toBeVisible();
+  await openBlankWorkflow(page);
 
   // About 3 MB, sent at 1.5 MB/s: two seconds in which the bar must fill by measure.
   const png = makePng(1000, true);

@@ -105,7 +105,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     : undefined;
   const runner: Runner = shared.runner({
     registry,
-    context: withFileLoader(
+    context: withFileAccess(
       options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
       fileAccess,
     ),
@@ -208,7 +208,7 @@ function startRetention(
  * Vision nodes read uploads through the store, never a URL, and image generation stores its
  * pictures there; a test's own loader or saver wins.
  */
-function withFileLoader(
+function withFileAccess(
   context: RunContext,
   access: { loadFile: FileLoader; saveFile: FileSaver } | undefined,
 ): RunContext {

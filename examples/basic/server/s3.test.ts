@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createPng } from '@galaxyflow/engine/testing';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
@@ -15,31 +15,6 @@ let s3: S3rver;
 let endpoint = '';
 let running: RunningApp;
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
-
-/** A valid 4 x 4 grey PNG. */
-function makePng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.byteLength);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(4, 0);
-  ihdr.writeUInt32BE(4, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 0;
-  const rows = Buffer.alloc(4 * 5, 0x80);
-  for (let y = 0; y < 4; y++) rows[y * 5] = 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const s3Env = () => ({
   S3_BUCKET: BUCKET,
@@ -71,7 +46,7 @@ afterAll(async () => {
 
 describe('the reference app on an S3-compatible bucket (S3_BUCKET)', () => {
   it('keeps uploads in the bucket under S3_PREFIX, not under DATA_DIR, and serves them back', async () => {
-    const png = makePng();
+    const png = Buffer.from(createPng(4, 4));
     const base = `http://127.0.0.1:${running.port}/api`;
     const uploaded = await fetch(`${base}/files`, {
       method: 'POST',

@@ -1,5 +1,12 @@
 import type { WorkflowInput } from '@galaxyflow/engine';
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** From the workflow list, a new blank workflow open in the editor. */
+export async function openBlankWorkflow(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'New' }).click();
+  await page.getByRole('button', { name: /^Blank workflow/ }).click();
+  await expect(page.getByRole('application')).toBeVisible();
+}
 
 /**
  * A node on the canvas, found by its label. Canvas nodes have the role `group` but no

@@ -122,6 +122,21 @@ export function createOpenAICompatibleProvider(
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const apiKeyEnv = options.apiKeyEnv ?? 'OPENAI_COMPATIBLE_API_KEY';
 
+  /** The typed error of an answer that is not 2xx (rate limits keep their Retry-After). */
+  function httpFailure(response: Response, message: string, model: string): GalaxyError {
+    const failure: HttpFailure = {
+      provider: name,
+      label,
+      status: response.status,
+      message,
+      model,
+      apiKeyEnv,
+    };
+    const retryAfterMs = parseRetryAfter(response.headers);
+    if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
+    return classifyHttpFailure(failure);
+  }
+
   async function* generate(request: GenerateRequest): AsyncGenerator<GenerateChunk> {
     assertModelId('openai-compatible', request.model, name);
     const stream = request.stream ?? true;
@@ -166,17 +181,7 @@ export function createOpenAICompatibleProvider(
           { details: { provider: name, status: 404 } },
         );
       }
-      const failure: HttpFailure = {
-        provider: name,
-        label,
-        status: response.status,
-        message,
-        model: request.model,
-        apiKeyEnv,
-      };
-      const retryAfterMs = parseRetryAfter(response.headers);
-      if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
-      throw classifyHttpFailure(failure);
+      throw httpFailure(response, message, request.model);
     }
 
     const reader = createCompletionReader(label, name);
@@ -270,17 +275,7 @@ export function createOpenAICompatibleProvider(
           { details: { provider: name, status: 404 } },
         );
       }
-      const failure: HttpFailure = {
-        provider: name,
-        label,
-        status: response.status,
-        message,
-        model: request.model,
-        apiKeyEnv,
-      };
-      const retryAfterMs = parseRetryAfter(response.headers);
-      if (retryAfterMs !== undefined) failure.retryAfterMs = retryAfterMs;
-      throw classifyHttpFailure(failure);
+      throw httpFailure(response, message, request.model);
     }
     let parsed: { data?: { b64_json?: unknown }[] };
     try {

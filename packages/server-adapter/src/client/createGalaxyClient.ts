@@ -413,17 +413,25 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
         uploadOptions.name ??
         (typeof File !== 'undefined' && file instanceof File ? file.name : undefined);
       const { onProgress } = uploadOptions;
+      let reported = false;
       const upload = call<FileRecord>('POST', `/files${queryString({ name })}`, {
         body: file,
         headers: { 'content-type': type },
         ...(uploadOptions.signal ? { signal: uploadOptions.signal } : {}),
-        ...(onProgress ? { onProgress } : {}),
+        ...(onProgress
+          ? {
+              onProgress: (loaded: number, total: number) => {
+                reported = true;
+                onProgress(loaded, total);
+              },
+            }
+          : {}),
       });
-      if (!onProgress || (options.fetch === undefined && xhrConstructor())) return upload;
+      if (!onProgress) return upload;
       // A fetch upload cannot tell how far it got: all of it went once the server answered.
       const size = file instanceof Blob ? file.size : file.byteLength;
       return upload.then((stored) => {
-        onProgress(size, size);
+        if (!reported) onProgress(size, size);
         return stored;
       });
     },

@@ -2,6 +2,7 @@ import { type FileSaver, fileRef, GalaxyError, providerError } from '@galaxyflow
 import type { BlobStore } from '../blobs/types';
 import { ProblemError } from '../errors';
 import type { FileStore } from '../store/types';
+import { resumed } from './chunks';
 import { type ImageInfo, inspectImage } from './inspectImage';
 
 export interface FileSaverOptions {
@@ -21,19 +22,6 @@ export interface FileSaverOptions {
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
-}
-
-/** `first`, then the rest of `iterator`. */
-async function* resumed(
-  first: Uint8Array,
-  iterator: AsyncIterator<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  yield first;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) return;
-    yield next.value;
-  }
 }
 
 const IMAGE_CODES: Record<string, 'E_IMAGE_TOO_LARGE' | 'E_IMAGE_TYPE' | 'E_IMAGE_INVALID'> = {

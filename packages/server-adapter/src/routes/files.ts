@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ProblemError } from '../errors';
+import { resumed } from '../files/chunks';
 import { type ImageInfo, imageTypes, inspectImage } from '../files/inspectImage';
 import type { ResolvedOptions } from '../options';
 import type { RouteContext, RouteDefinition } from '../routeTypes';
@@ -29,19 +30,6 @@ async function* capped(
     size += chunk.byteLength;
     if (size > maxBytes) throw tooLarge(maxBytes);
     yield chunk;
-  }
-}
-
-/** `first`, then the rest of `iterator`. */
-async function* resumed(
-  first: Uint8Array,
-  iterator: AsyncIterator<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  yield first;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) return;
-    yield next.value;
   }
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinNodes, createRegistry } from '@galaxyflow/engine';
+import { JSDOM } from 'jsdom';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenAuth } from '../auth';
@@ -65,6 +66,70 @@ describe('client.files', () => {
     expect(refused).toBeInstanceOf(GalaxyApiError);
     expect(calls).toEqual([]);
     await client.files.delete(stored.id);
+  });
+
+  it('reports upload progress through XMLHttpRequest in a browser, ending at the whole file', async () => {
+    // A DOM of the API's origin, so its XMLHttpRequest sends real requests to the loopback server.
+    const { window } = new JSDOM('', { url: new URL(baseUrl).origin });
+    const previous = (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest;
+    (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = window.XMLHttpRequest;
+    try {
+      const client = createGalaxyClient({ baseUrl, headers: { authorization: `Bearer ${TOKEN}` } });
+      const png = makePng(40, 40);
+      const calls: [number, number][] = [];
+      const stored = await client.files.upload(png, {
+        contentType: 'image/png',
+        name: 'watched.png',
+        onProgress: (loaded, total) => calls.push([loaded, total]),
+      });
+      expect(stored).toMatchObject({ name: 'watched.png', size: png.byteLength, width: 40 });
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.at(-1)).toEqual([png.byteLength, png.byteLength]);
+      expect(calls.every(([loaded], i) => i === 0 || loaded >= calls[i - 1]![0])).toBe(true);
+
+      // The server's refusal comes back as its problem, headers and all, not as a network error.
+      const refused = await client.files
+        .upload(new Uint8Array([1, 2, 3]), { onProgress: () => {} })
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(GalaxyApiError);
+      expect(refused).toMatchObject({ status: 415, code: 'E_FILE_TYPE_NOT_ALLOWED' });
+
+      // A cancelled upload rejects with the signal's reason, even while the server has not answered.
+      const silent = createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const slowOrigin = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+        const { window: slowWindow } = new JSDOM('', { url: slowOrigin });
+        (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = slowWindow.XMLHttpRequest;
+        const slow = createGalaxyClient({ baseUrl: `${slowOrigin}/api` });
+        const controller = new AbortController();
+        const reason = new Error('user cancelled');
+        const received = new Promise((resolve) => silent.once('request', resolve));
+        const aborted = slow.files
+          .upload(png, {
+            contentType: 'image/png',
+            signal: controller.signal,
+            onProgress: () => {},
+          })
+          .catch((error: unknown) => error);
+        await received;
+        controller.abort(reason);
+        expect(await aborted).toBe(reason);
+        // A signal already aborted never opens a request.
+        await expect(
+          slow.files.upload(png, { signal: controller.signal, onProgress: () => {} }),
+        ).rejects.toBe(reason);
+        slowWindow.close();
+      } finally {
+        silent.closeAllConnections();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+
+      await client.files.delete(stored.id);
+    } finally {
+      (globalThis as { XMLHttpRequest?: unknown }).XMLHttpRequest = previous;
+      window.close();
+    }
   });
 
   it('uploads a Blob and bytes, lists, reads back and deletes them', async () => {

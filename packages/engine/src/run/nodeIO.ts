@@ -103,20 +103,21 @@ export function isBranchSkip(result: NodeResult): boolean {
 /**
  * Whether a node's inputs say it stands on a branch that was not taken: the position in the
  * node's in-edge rows (`inList`/`inEdge`) of the untaken edge that decides it, or -1 when the
- * node runs. An edge is untaken when its source settled without a value on that output (left
+ * node runs. `missing` is `missingInput(node, inputs)`, which the caller has already. An edge is untaken when its source settled without a value on that output (left
  * unset, or skipped itself). The node is skipped when a required input got no value, or when
  * it has in-edges and none of them brought one; a node with no in-edges always runs.
  */
-export function untakenEdge(io: NodeIO, i: number, node: CompiledNode, inputs: Record<string, unknown>): number {
+export function untakenEdge(io: NodeIO, i: number, node: CompiledNode, inputs: Record<string, unknown>, missing: string | undefined): number {
   const start = io.inStart[i]!;
   const end = io.inStart[i + 1]!;
   if (start === end) return -1;
-  const missing = missingInput(node, inputs);
   const { edges, inEdge } = io;
   if (missing !== undefined) {
     for (let k = start; k < end; k++) if (edges[inEdge[k]!]!.targetHandle === missing) return k;
     return -1;
   }
+  // One `multiple` input and nothing else (a collector, a merge): it lists every taken value.
+  if (node.inputList.length === 1 && node.multipleInputs.length === 1 && (inputs[node.multipleInputs[0]!] as unknown[]).length > 0) return -1;
   let first = -1;
   for (let k = start; k < end; k++) {
     const edge = edges[inEdge[k]!]!;

@@ -602,12 +602,12 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     const node = nodes[i]!;
     state[i] = RUNNING;
     const inputs = gatherInputs(io, i, node);
-    const untaken = untakenEdge(io, i, node, inputs);
+    const missing = missingInput(node, inputs);
+    const untaken = untakenEdge(io, i, node, inputs, missing);
     if (untaken >= 0) {
       skipUntaken(i, untaken);
       return;
     }
-    const missing = missingInput(node, inputs);
     if (missing !== undefined) {
       const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `${titleOf(node)} needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
       const at = now();

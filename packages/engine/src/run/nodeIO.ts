@@ -103,9 +103,10 @@ export function isBranchSkip(result: NodeResult): boolean {
 /**
  * Whether a node's inputs say it stands on a branch that was not taken: the position in the
  * node's in-edge rows (`inList`/`inEdge`) of the untaken edge that decides it, or -1 when the
- * node runs. `missing` is `missingInput(node, inputs)`, which the caller has already. An edge is untaken when its source settled without a value on that output (left
+ * node runs. An edge is untaken when its source settled without a value on that output (left
  * unset, or skipped itself). The node is skipped when a required input got no value, or when
- * it has in-edges and none of them brought one; a node with no in-edges always runs.
+ * it has in-edges and none of them brought one; a node with no in-edges always runs. `missing`
+ * is `missingInput(node, inputs)`, which the caller has already.
  */
 export function untakenEdge(io: NodeIO, i: number, node: CompiledNode, inputs: Record<string, unknown>, missing: string | undefined): number {
   const start = io.inStart[i]!;

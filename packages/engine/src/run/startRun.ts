@@ -16,6 +16,7 @@ import {
   toErrorInfo,
   WorkflowValidationError,
 } from '../errors';
+import { portOf } from '../defineNode';
 import { hashNodeRun } from '../hash';
 import { IntHeap } from '../heap';
 import { titleOf } from '../nodeTitle';
@@ -238,7 +239,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       if (typeof port === 'string') branchPort = port;
     }
     const branch = nodes[graph.indexOf.get(branchId) ?? u]!;
-    const portLabel = branch.outputs[branchPort]?.label ?? branchPort;
+    const portLabel = portOf(branch.outputs, branchPort)?.label ?? branchPort;
     const at = now();
     settle(i, {
       status: 'SKIPPED',

@@ -41,6 +41,8 @@ export const errorMessages = {
   E_CANCELED: 'The run was canceled.',
   E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
   E_UPSTREAM_FAILED: 'An upstream node failed, so this node was skipped.',
+  E_BRANCH_NOT_TAKEN: 'An input this node needs comes from a branch that was not taken, so it was skipped.',
+  E_CONDITION: 'A condition could not be checked.',
   // LLM providers (calls made through a provider set)
   E_PROVIDER_NOT_CONFIGURED: 'The LLM provider is not configured.',
   E_PROVIDER_AUTH: 'The provider rejected the API key.',

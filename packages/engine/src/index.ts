@@ -24,7 +24,21 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
+export { builtinNodes, debugNode, ifNode, imageGenNode, imageNode, jsonNode, llmNode, mergeNode, switchNode, templateNode, textNode, visionNode } from './nodes/index';
+export {
+  CombineSchema,
+  ConditionOperatorSchema,
+  ConditionSchema,
+  conditionOperatorLabels,
+  evaluateCondition,
+  evaluateConditions,
+  MAX_CONDITIONS,
+  operatorTakesRight,
+} from './conditions/conditions';
+export type { Combine, Condition, ConditionInput, ConditionOperator, ConditionOptions } from './conditions/conditions';
+export { compileSafeRegex, MAX_PATTERN_LENGTH, MAX_REGEX_INPUT, UnsafePatternError } from './conditions/safeRegex';
+export type { SafeRegex } from './conditions/safeRegex';
+export { SWITCH_DEFAULT } from './nodes/switch';
 export { fillPrompt } from './nodes/llm';
 export { MAX_GENERATED_IMAGES } from './nodes/imageGen';
 export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';

@@ -150,7 +150,11 @@ export const NodeResultSchema = z.object({
   finishedAt: EpochMsSchema.optional(),
   /** Wall time from the first start to the end, retries and backoff included. */
   durationMs: z.number().min(0).optional(),
-  /** For SKIPPED: the id of the failed upstream node. */
+  /**
+   * For SKIPPED: the node that decided it. `E_UPSTREAM_FAILED`: the failed upstream node.
+   * `E_BRANCH_NOT_TAKEN`: the branching node whose output was left unset (the first one on the
+   * untaken path, so a skip several nodes down still names the If or Switch that chose).
+   */
   skippedBecause: z.string().optional(),
   /** Output reused from an earlier run instead of running again. */
   reused: z.boolean().optional(),
@@ -213,6 +217,19 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     attempt: z.number().int().min(1),
     delayMs: z.number().min(0),
     error: ErrorInfoSchema,
+  }),
+  /**
+   * A node will not run and ends SKIPPED (its `node:finish` follows). `code` is the reason:
+   * `E_BRANCH_NOT_TAKEN` (an input it needs came from an output left unset: a branch not
+   * taken; not a failure) or `E_UPSTREAM_FAILED` (fail_safe, after an upstream failure).
+   * `skippedBecause` is the node that decided it, as in the result.
+   */
+  z.object({
+    type: z.literal('node:skip'),
+    ...eventBase,
+    nodeId: z.string(),
+    code: z.string(),
+    skippedBecause: z.string().optional(),
   }),
   /** A node reached its final state. */
   z.object({

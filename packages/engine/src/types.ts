@@ -57,7 +57,7 @@ type PortsOfData<D> = { ports(data: D): PortMap }['ports'];
 /** How the editor draws one field of a node's settings form. */
 export interface FieldSpec {
   /** The widget. */
-  kind: 'text' | 'textarea' | 'number' | 'select' | 'boolean' | 'json' | 'code';
+  kind: 'text' | 'textarea' | 'number' | 'select' | 'boolean' | 'json' | 'code' | 'conditions';
   /** The field's label. Default: the key. */
   label?: string;
   /** Placeholder text. */
@@ -81,6 +81,11 @@ export interface FieldSpec {
   help?: string;
   /** Shown only when another field has one of these values, e.g. `{ mode: ['pick'] }`. */
   showWhen?: Record<string, readonly unknown[]>;
+  /**
+   * For `conditions`: each row also has a `name` (a Switch case, which names an output).
+   * Rows are `{ left, operator, right }` (`ConditionSchema`). Default false.
+   */
+  named?: boolean;
   /** Tucked into an "advanced" section. Default false. */
   advanced?: boolean;
 }

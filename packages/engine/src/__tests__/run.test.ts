@@ -232,7 +232,7 @@ describe('runWorkflow: failure modes', () => {
     expect(statuses(strict.nodes)).toEqual({ hard: 'FAILED', other: 'CANCELED' });
   });
 
-  it('never runs a node whose required input got no value', async () => {
+  it('never runs a node whose required input got no value: an unset output is a branch not taken', async () => {
     const silent = defineNode({
       ...textSource('silent', 'Silent'),
       run: () => ({}),
@@ -256,7 +256,8 @@ describe('runWorkflow: failure modes', () => {
       { registry },
     );
     expect(ran).toBe(false);
-    expect(result.nodes.k).toMatchObject({ status: 'FAILED', attempts: 0, error: { code: 'E_INPUT_UNAVAILABLE' } });
+    expect(result.nodes.k).toMatchObject({ status: 'SKIPPED', attempts: 0, skippedBecause: 's', error: { code: 'E_BRANCH_NOT_TAKEN' } });
+    expect(result.status).toBe('SUCCESS');
   });
 
   it('refuses outputs that do not match the port types', async () => {
@@ -592,10 +593,10 @@ describe('runWorkflow: port keys', () => {
     // The unconnected `toString` input is absent, not Object.prototype.toString.
     expect(seen[0]!.toString).toBeUndefined();
     expect(Object.keys(seen[0]!)).toEqual(['text']);
-    // `p` returned no `valueOf`: Debug gets no value, not Object.prototype.valueOf.
+    // `p` returned no `valueOf`: Debug gets no value, not Object.prototype.valueOf, so it never runs.
     expect(result.nodes.p).toMatchObject({ status: 'SUCCESS', output: { text: 'hi' } });
     expect(Object.keys(result.nodes.p!.output!)).toEqual(['text']);
-    expect(result.nodes.d).toMatchObject({ status: 'FAILED', error: { code: 'E_INPUT_UNAVAILABLE' } });
+    expect(result.nodes.d).toMatchObject({ status: 'SKIPPED', error: { code: 'E_BRANCH_NOT_TAKEN', details: { branchNodeId: 'p', branchPort: 'valueOf' } } });
     expect(JSON.parse(JSON.stringify(result.nodes.p))).toEqual(result.nodes.p);
   });
 });

@@ -1,9 +1,12 @@
 import type { AnyNodeDefinition } from '../types';
 import { debugNode } from './debug';
+import { ifNode } from './if';
 import { imageNode } from './image';
 import { imageGenNode } from './imageGen';
 import { jsonNode } from './json';
 import { llmNode } from './llm';
+import { mergeNode } from './merge';
+import { switchNode } from './switch';
 import { templateNode } from './template';
 import { textNode } from './text';
 import { visionNode } from './vision';
@@ -17,15 +20,21 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   visionNode,
   imageGenNode,
   jsonNode,
+  ifNode,
+  switchNode,
+  mergeNode,
   debugNode,
 ]);
 
 export {
   debugNode,
+  ifNode,
   imageGenNode,
   imageNode,
   jsonNode,
   llmNode,
+  mergeNode,
+  switchNode,
   templateNode,
   textNode,
   visionNode,

@@ -95,6 +95,41 @@ function gatherInto(io: NodeIO, inputs: Record<string, unknown>, name: string, n
   return inputs;
 }
 
+/** Whether a result is a skip for a branch not taken: like a success, it settles its dependents, which see its outputs as unset. */
+export function isBranchSkip(result: NodeResult): boolean {
+  return result.status === 'SKIPPED' && result.error?.code === 'E_BRANCH_NOT_TAKEN';
+}
+
+/**
+ * Whether a node's inputs say it stands on a branch that was not taken: the position in the
+ * node's in-edge rows (`inList`/`inEdge`) of the untaken edge that decides it, or -1 when the
+ * node runs. An edge is untaken when its source settled without a value on that output (left
+ * unset, or skipped itself). The node is skipped when a required input got no value, or when
+ * it has in-edges and none of them brought one; a node with no in-edges always runs. `missing`
+ * is `missingInput(node, inputs)`, which the caller has already.
+ */
+export function untakenEdge(io: NodeIO, i: number, node: CompiledNode, inputs: Record<string, unknown>, missing: string | undefined): number {
+  const start = io.inStart[i]!;
+  const end = io.inStart[i + 1]!;
+  if (start === end) return -1;
+  const { edges, inEdge } = io;
+  if (missing !== undefined) {
+    for (let k = start; k < end; k++) if (edges[inEdge[k]!]!.targetHandle === missing) return k;
+    return -1;
+  }
+  // One `multiple` input and nothing else (a collector, a merge): it lists every taken value.
+  if (node.inputList.length === 1 && node.multipleInputs.length === 1 && (inputs[node.multipleInputs[0]!] as unknown[]).length > 0) return -1;
+  let first = -1;
+  for (let k = start; k < end; k++) {
+    const edge = edges[inEdge[k]!]!;
+    if (!portOf(node.inputs, edge.targetHandle)) continue;
+    if (first < 0) first = k;
+    const output = io.results[io.inList[k]!]?.output;
+    if (output && Object.hasOwn(output, edge.sourceHandle) && output[edge.sourceHandle] !== undefined) return -1;
+  }
+  return first;
+}
+
 /** The first required input that got no value, if any. */
 export function missingInput(node: CompiledNode, inputs: Record<string, unknown>): string | undefined {
   const required = node.requiredInputs;

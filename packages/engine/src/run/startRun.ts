@@ -16,13 +16,14 @@ import {
   toErrorInfo,
   WorkflowValidationError,
 } from '../errors';
+import { portOf } from '../defineNode';
 import { hashNodeRun } from '../hash';
 import { IntHeap } from '../heap';
 import { titleOf } from '../nodeTitle';
 import { computeBackoff, resolveRetryPolicy } from '../retry';
 import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT_NODE_TIMEOUT_MS, type Lowered, resolveCaps, timeLimit } from '../runOptions';
 import type { FailureMode, RetryPolicy } from '../schema';
-import type { FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
+import type { EventOf, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
 import { analyzeWorkflow, type CompiledNode, type CompiledWorkflow } from '../validate';
 import { endNodeSpan, endRunSpan, type RunTracing, startNodeSpan, startRunSpan } from '../tracing';
 import { validatedFor } from '../validated';
@@ -30,7 +31,7 @@ import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job,
 import { createEventDelivery } from './eventDelivery';
 import type { DrainOptions, RunHandle } from './handle';
 import { afterTurn, formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
-import { checkOutput, gatherInputs, missingInput, type NodeIO, plainMeta } from './nodeIO';
+import { checkOutput, gatherInputs, isBranchSkip, missingInput, type NodeIO, plainMeta, untakenEdge } from './nodeIO';
 
 /** Most log lines one run keeps; a node that logs in a loop cannot exhaust memory. */
 const MAX_LOG_ENTRIES = 10_000;
@@ -210,8 +211,49 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     state[i] = DONE;
     results[i] = nodeResult;
     const at = nodeResult.finishedAt ?? now();
+    if (nodeResult.status === 'SKIPPED' && heard('node:skip')) {
+      const skip: EventOf<'node:skip'> = { type: 'node:skip', runId, at, nodeId: nodes[i]!.id, code: nodeResult.error?.code ?? 'E_UPSTREAM_FAILED' };
+      if (nodeResult.skippedBecause !== undefined) skip.skippedBecause = nodeResult.skippedBecause;
+      emit(skip);
+    }
     if (heard('node:finish')) emit({ type: 'node:finish', runId, at, nodeId: nodes[i]!.id, result: nodeResult });
-    if (nodeResult.status === 'SUCCESS') readyDependents(i);
+    if (nodeResult.status === 'SUCCESS' || isBranchSkip(nodeResult)) readyDependents(i);
+  }
+
+  /**
+   * Ends a node SKIPPED because it stands on a branch that was not taken; `k` is the untaken
+   * in-edge that decides it. The skip names the node that left its output unset: when that
+   * edge comes from a node skipped the same way, the branch that node named, so a skip far down
+   * an untaken path still points at the If or Switch that chose.
+   */
+  function skipUntaken(i: number, k: number): void {
+    const node = nodes[i]!;
+    const u = graph.inList[k]!;
+    const edge = edges[graph.inEdge[k]!]!;
+    const upstream = results[u]!;
+    let branchId = nodes[u]!.id;
+    let branchPort = edge.sourceHandle;
+    if (isBranchSkip(upstream) && upstream.skippedBecause !== undefined) {
+      branchId = upstream.skippedBecause;
+      const port = upstream.error?.details?.branchPort;
+      if (typeof port === 'string') branchPort = port;
+    }
+    const branch = nodes[graph.indexOf.get(branchId) ?? u]!;
+    const portLabel = portOf(branch.outputs, branchPort)?.label ?? branchPort;
+    const at = now();
+    settle(i, {
+      status: 'SKIPPED',
+      attempts: 0,
+      finishedAt: at,
+      skippedBecause: branchId,
+      error: {
+        code: 'E_BRANCH_NOT_TAKEN',
+        message: `Not taken: ${titleOf(branch)} left its "${portLabel}" output unset, so ${titleOf(node)} did not run.`,
+        retryable: false,
+        nodeId: node.id,
+        details: { branchNodeId: branchId, branchPort },
+      },
+    });
   }
 
   function readyDependents(i: number): void {
@@ -562,6 +604,11 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     state[i] = RUNNING;
     const inputs = gatherInputs(io, i, node);
     const missing = missingInput(node, inputs);
+    const untaken = untakenEdge(io, i, node, inputs, missing);
+    if (untaken >= 0) {
+      skipUntaken(i, untaken);
+      return;
+    }
     if (missing !== undefined) {
       const error: ErrorInfo = { code: 'E_INPUT_UNAVAILABLE', message: `${titleOf(node)} needs its "${node.inputs[missing]?.label ?? missing}" input, but the upstream node produced no value for it.`, retryable: false, nodeId: node.id };
       const at = now();
@@ -785,7 +832,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       state[i] = DONE;
       results[i] = snapshot.nodes[nodes[i]!.id]!;
     }
-    for (const i of kept) if (results[i]!.status === 'SUCCESS') readyDependents(i);
+    for (const i of kept) if (results[i]!.status === 'SUCCESS' || isBranchSkip(results[i]!)) readyDependents(i);
     for (const i of kept) {
       const previous = results[i]!;
       if (previous.status === 'FAILED' && previous.error) decideFailure(i, previous.error);

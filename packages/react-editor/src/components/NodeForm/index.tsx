@@ -3,6 +3,7 @@ import { memo, useId } from 'react';
 import { useEditorState } from '../../hooks/useEditorState';
 import { parsedDataOf } from '../../store/nodeData';
 import type { EditorNodeData } from '../../types';
+import { ConditionsField, type RowIssue } from '../ConditionsField';
 import { FieldControl } from '../FieldControl';
 
 export interface NodeFormProps {
@@ -11,6 +12,28 @@ export interface NodeFormProps {
   data: EditorNodeData;
   /** Shows values without allowing edits. Default false. */
   readOnly?: boolean;
+}
+
+/**
+ * What the node type's own schema says about the condition fields, by field: the messages the
+ * server would answer with, shown under the row they concern while the user edits.
+ */
+function conditionIssuesOf(definition: AnyNodeDefinition, data: EditorNodeData): Map<string, { rows: RowIssue[]; list: string[] }> {
+  const byField = new Map<string, { rows: RowIssue[]; list: string[] }>();
+  const checked = definition.data.safeParse(data);
+  if (checked.success) return byField;
+  for (const issue of checked.error.issues) {
+    const [field, row, key] = issue.path;
+    if (typeof field !== 'string') continue;
+    let entry = byField.get(field);
+    if (!entry) {
+      entry = { rows: [], list: [] };
+      byField.set(field, entry);
+    }
+    if (typeof row === 'number') entry.rows.push({ row, field: typeof key === 'string' ? key : undefined, message: issue.message });
+    else entry.list.push(issue.message);
+  }
+  return byField;
 }
 
 function visible(spec: FieldSpec, values: Record<string, unknown>): boolean {
@@ -30,9 +53,31 @@ export const NodeForm = memo(function NodeForm({ nodeId, definition, data, readO
     ...(typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}),
     ...data,
   };
+  const conditionIssues = fields.some(([, spec]) => spec.kind === 'conditions') ? conditionIssuesOf(definition, data) : undefined;
   const render = ([name, spec]: [string, FieldSpec]) => {
     if (!visible(spec, values)) return null;
     const id = `${baseId}-${name}`;
+    if (spec.kind === 'conditions') {
+      const found = conditionIssues?.get(name);
+      return (
+        <div className="gf-field gf-field--conditions" key={name}>
+          <span className="gf-field__label">{spec.label ?? name}</span>
+          <ConditionsField
+            id={id}
+            spec={spec}
+            value={values[name]}
+            readOnly={readOnly}
+            issues={found?.rows ?? []}
+            listIssues={found?.list ?? []}
+            onChange={(value, typing) =>
+              actions.updateNodeData(nodeId, { [name]: value }, typing ? { burst: name } : undefined)
+            }
+            onCommit={actions.endBurst}
+          />
+          {spec.help && <span className="gf-field__help">{spec.help}</span>}
+        </div>
+      );
+    }
     const control = (
       <FieldControl
         id={id}

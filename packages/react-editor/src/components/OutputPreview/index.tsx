@@ -1,5 +1,6 @@
 import { fileIdOf, type PortType } from '@galaxyflow/engine';
 import { useNodeTitle } from '../../hooks/useNodeTitle';
+import { notTakenText, useBranchNode } from './notTaken';
 import { answeredBy, fallbacksOf } from '../../store/nodeMeta';
 import type { FileUploads } from '../../store/fileUploads';
 import type { NodeRunState } from '../../types';
@@ -53,6 +54,16 @@ function SkippedNote({ because }: { because: string }) {
   );
 }
 
+/** Why a node did not run: the branch that was not taken, named by its node's title. */
+function NotTakenNote({ because, port }: { because: string; port: string | undefined }) {
+  const branch = useBranchNode(because);
+  return (
+    <div className="gf-preview gf-preview--muted gf-preview--not-taken" title={`Node id: ${because}`}>
+      {notTakenText(branch, port)}
+    </div>
+  );
+}
+
 /** The last output of a node, or its live stream of tokens, or why it has none. */
 export function OutputPreview({ state, port, portType, onShowError, uploads }: OutputPreviewProps) {
   if (!state) return null;
@@ -82,6 +93,10 @@ export function OutputPreview({ state, port, portType, onShowError, uploads }: O
     );
   }
   if (status === 'skipped') {
+    if (state.error?.code === 'E_BRANCH_NOT_TAKEN' && state.skippedBecause) {
+      const port = state.error.details?.branchPort;
+      return <NotTakenNote because={state.skippedBecause} port={typeof port === 'string' ? port : undefined} />;
+    }
     return state.skippedBecause ? (
       <SkippedNote because={state.skippedBecause} />
     ) : (

@@ -102,6 +102,39 @@ export const ImageOutput: Story = {
   },
 };
 
+/** The condition builder: a row with a message from the node's schema under it. */
+export const IfConditions: Story = {
+  args: {
+    type: 'if',
+    data: {
+      label: 'Check',
+      conditions: [
+        { left: '{{value.status}}', operator: 'equals', right: 'paid' },
+        { left: '{{value.total}}', operator: 'gt', right: 'ten' },
+      ],
+    },
+  },
+  play: async ({ canvasElement }) => {
+    const second = await within(canvasElement).findByRole('group', { name: 'Condition 2' });
+    await expect(within(second).getByRole('alert')).toHaveTextContent('"is greater than" compares numbers');
+  },
+};
+
+/** Switch cases: each named case is an output, plus default. */
+export const SwitchCases: Story = {
+  args: {
+    type: 'switch',
+    data: {
+      label: 'Route',
+      mode: 'first',
+      cases: [
+        { name: 'refund', left: '{{value}}', operator: 'contains', right: 'refund' },
+        { name: 'urgent', left: '{{value}}', operator: 'matches', right: '\\burgent\\b' },
+      ],
+    },
+  },
+};
+
 export const UnknownType: Story = { args: { type: 'missing_plugin' } };
 
 /** A plugin whose definition throws while its node renders: the node's error boundary shows a card in its place. */

@@ -54,6 +54,18 @@ export const errorMessages = {
   E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
   E_PROVIDER_NO_IMAGE_GENERATION: 'The provider cannot generate images.',
   E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
+  E_STRUCTURED_OUTPUT_INVALID: 'The answer does not match the JSON Schema, even after a repair request.',
+  E_ROUTER_INVALID_ROUTE: "The model's answer names no route of the router, even after a repair request.",
+  // HTTP Request node
+  E_HTTP_UNAVAILABLE: 'This host cannot make HTTP requests for workflows (they run on the server only).',
+  E_HTTP_INVALID_REQUEST: 'The HTTP request could not be built from the node settings and inputs.',
+  E_HTTP_SECRET_MISSING: 'The secret the HTTP Request node names is not configured on the server.',
+  E_HTTP_BLOCKED: 'The URL points to an address the server may not call.',
+  E_HTTP_FETCH: 'The HTTP request failed.',
+  E_HTTP_STATUS: 'The server answered with an error status.',
+  E_HTTP_TIMEOUT: 'The HTTP request did not finish within its time limit.',
+  E_HTTP_TOO_LARGE: 'The response is larger than the node allows.',
+  E_HTTP_RESPONSE: 'The response could not be read.',
   // Images (the Vision node's inputs)
   E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',
   E_IMAGE_FETCH: 'The image could not be downloaded.',

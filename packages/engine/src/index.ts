@@ -26,6 +26,19 @@ export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
 export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
 export { fillPrompt } from './nodes/llm';
+export { callStructured } from './nodes/structured';
+export type { StructuredAnswer, StructuredCallOptions } from './nodes/structured';
+export {
+  compileJsonSchema,
+  isFieldSchema,
+  MAX_SCHEMA_BYTES,
+  readJsonSchema,
+  SCHEMA_FIELD_TYPES,
+  schemaFields,
+  schemaFromFields,
+  schemaOutputPorts,
+} from './jsonSchema';
+export type { JsonSchema, JsonSchemaValidator, SchemaField, SchemaFieldType } from './jsonSchema';
 export { MAX_GENERATED_IMAGES } from './nodes/imageGen';
 export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';
 export {
@@ -107,6 +120,7 @@ export type {
   ProviderSetOptions,
   ProvidersFromEnvOptions,
   ResilienceOptions,
+  ResponseSchema,
   Usage,
 } from './providers/index';
 export { nodeTitle, quotedTitle } from './nodeTitle';

@@ -24,7 +24,9 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
+export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, llmRouterNode, templateNode, textNode, visionNode } from './nodes/index';
+export { MAX_ROUTES, routeChoiceSchema } from './nodes/router';
+export type { Route } from './nodes/router';
 export { fillPrompt } from './nodes/llm';
 export { callStructured } from './nodes/structured';
 export type { StructuredAnswer, StructuredCallOptions } from './nodes/structured';

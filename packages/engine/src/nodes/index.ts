@@ -4,6 +4,7 @@ import { imageNode } from './image';
 import { imageGenNode } from './imageGen';
 import { jsonNode } from './json';
 import { llmNode } from './llm';
+import { llmRouterNode } from './router';
 import { templateNode } from './template';
 import { textNode } from './text';
 import { visionNode } from './vision';
@@ -14,6 +15,7 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   imageNode,
   templateNode,
   llmNode,
+  llmRouterNode,
   visionNode,
   imageGenNode,
   jsonNode,
@@ -26,6 +28,7 @@ export {
   imageNode,
   jsonNode,
   llmNode,
+  llmRouterNode,
   templateNode,
   textNode,
   visionNode,

@@ -24,8 +24,10 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, llmRouterNode, templateNode, textNode, visionNode } from './nodes/index';
+export { builtinNodes, debugNode, httpNode, imageGenNode, imageNode, jsonNode, llmNode, llmRouterNode, templateNode, textNode, visionNode } from './nodes/index';
 export { MAX_ROUTES, routeChoiceSchema } from './nodes/router';
+export { getHttpRequester, getSecret, HTTP_METHODS, httpVariables, SECRET_NAME } from './nodes/http';
+export type { HttpRequest, HttpRequester, HttpResponse, HttpRunContext, SecretSource } from './nodes/http';
 export type { Route } from './nodes/router';
 export { fillPrompt } from './nodes/llm';
 export { callStructured } from './nodes/structured';

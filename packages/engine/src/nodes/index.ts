@@ -1,5 +1,6 @@
 import type { AnyNodeDefinition } from '../types';
 import { debugNode } from './debug';
+import { httpNode } from './http';
 import { imageNode } from './image';
 import { imageGenNode } from './imageGen';
 import { jsonNode } from './json';
@@ -19,11 +20,13 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   visionNode,
   imageGenNode,
   jsonNode,
+  httpNode,
   debugNode,
 ]);
 
 export {
   debugNode,
+  httpNode,
   imageGenNode,
   imageNode,
   jsonNode,

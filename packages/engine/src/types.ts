@@ -68,9 +68,7 @@ export interface FieldSpec {
     /** A JSON Schema, edited as fields (name, type, description, required) or as JSON text. */
     | 'schema'
     /** A list of named routes (`{ name, description }`), each an output of the node. */
-    | 'routes'
-    /** A map of header names to values (`{{name}}` templates allowed). */
-    | 'headers';
+    | 'routes';
   /** The field's label. Default: the key. */
   label?: string;
   /** Placeholder text. */

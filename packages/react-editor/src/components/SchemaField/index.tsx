@@ -167,7 +167,7 @@ export function SchemaField({
                   onBlur={onCommit}
                 />
                 <select
-                  className={`gf-field__input ${INTERACTIVE}`}
+                  className={`gf-field__input gf-schema__type ${INTERACTIVE}`}
                   aria-label={`Field ${n} type`}
                   value={row.type}
                   disabled={readOnly}
@@ -181,6 +181,24 @@ export function SchemaField({
                     </option>
                   ))}
                 </select>
+                <input
+                  className={`gf-field__input gf-schema__description ${INTERACTIVE}`}
+                  aria-label={`Field ${n} description`}
+                  placeholder="What the model should put here"
+                  value={row.description ?? ''}
+                  readOnly={readOnly}
+                  onChange={(event) => {
+                    const { description: _old, ...rest } = row;
+                    const next: SchemaFieldRow = event.target.value
+                      ? { ...rest, description: event.target.value }
+                      : rest;
+                    writeRows(
+                      rows.map((r, i) => (i === index ? next : r)),
+                      true,
+                    );
+                  }}
+                  onBlur={onCommit}
+                />
                 <label className="gf-field__inline">
                   <input
                     type="checkbox"
@@ -206,24 +224,6 @@ export function SchemaField({
                 >
                   ×
                 </button>
-                <input
-                  className={`gf-field__input gf-schema__description ${INTERACTIVE}`}
-                  aria-label={`Field ${n} description`}
-                  placeholder="What the model should put here"
-                  value={row.description ?? ''}
-                  readOnly={readOnly}
-                  onChange={(event) => {
-                    const { description: _old, ...rest } = row;
-                    const next: SchemaFieldRow = event.target.value
-                      ? { ...rest, description: event.target.value }
-                      : rest;
-                    writeRows(
-                      rows.map((r, i) => (i === index ? next : r)),
-                      true,
-                    );
-                  }}
-                  onBlur={onCommit}
-                />
                 {problem && <span className="gf-field__error">{problem}</span>}
               </div>
             );

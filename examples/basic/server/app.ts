@@ -75,6 +75,8 @@ export interface AppOptions {
  * (DATABASE_URL and REDIS_URL) the API, a worker or both as `ROLE` says.
  */
 export async function createApp(config: AppConfig, options: AppOptions): Promise<App> {
+  // First, so a secret without its hosts stops the start before anything opens.
+  const secrets = secretsFromEnv(options.env);
   const dataDir = prepareDataDir(config.DATA_DIR);
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
@@ -106,10 +108,11 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
       }
     : undefined;
   // HTTP Request nodes call out through the SSRF guard, with credentials named by workflows
-  // and held here (GALAXY_SECRET_<NAME>); an injected context may bring its own of either.
+  // and held here (GALAXY_SECRET_<NAME>, bound to GALAXY_SECRET_HOSTS_<NAME>); an injected
+  // context may bring its own of either.
   const http = {
     httpRequest: createHttpRequester(options.httpRequester),
-    secrets: secretsFromEnv(options.env),
+    secrets,
   };
   const runner: Runner = shared.runner({
     registry,

@@ -27,7 +27,10 @@ beforeAll(async () => {
   // Loopback is exempt from the SSRF guard in this test only; the app never passes this option.
   running = await startTestApp(
     {},
-    { env: { GALAXY_SECRET_API_TOKEN: SECRET }, httpRequester: { allowAddresses: ['127.0.0.1'] } },
+    {
+      env: { GALAXY_SECRET_API_TOKEN: SECRET, GALAXY_SECRET_HOSTS_API_TOKEN: '127.0.0.1' },
+      httpRequester: { allowAddresses: ['127.0.0.1'] },
+    },
   );
   base = `http://127.0.0.1:${running.port}/api`;
 });
@@ -38,6 +41,7 @@ afterAll(async () => {
 
 async function execute(
   url: string,
+  withSecret = true,
 ): Promise<{ runId: string; run: { status: string; nodes?: unknown } }> {
   const started = await fetch(`${base}/execute`, {
     method: 'POST',
@@ -47,7 +51,11 @@ async function execute(
         {
           id: 'call',
           type: 'http',
-          data: { url, auth: { secret: 'API_TOKEN' }, retryPolicy: { maxAttempts: 1 } },
+          data: {
+            url,
+            ...(withSecret ? { auth: { secret: 'API_TOKEN' } } : {}),
+            retryPolicy: { maxAttempts: 1 },
+          },
         },
         { id: 'show', type: 'debug', data: {} },
       ],
@@ -70,16 +78,39 @@ async function execute(
 }
 
 describe('HTTP Request nodes in the reference app', () => {
-  it('reads secrets from GALAXY_SECRET_<NAME> variables only', () => {
+  it('reads secrets from GALAXY_SECRET_<NAME>, each bound to the hosts in GALAXY_SECRET_HOSTS_<NAME>', () => {
     expect(
       secretsFromEnv({
         GALAXY_SECRET_GITHUB_TOKEN: 'x',
-        GALAXY_SECRET_lower: 'y',
+        GALAXY_SECRET_HOSTS_GITHUB_TOKEN: 'api.github.com, uploads.github.com',
+        GALAXY_SECRET_LOCAL: 'y',
+        GALAXY_SECRET_HOSTS_LOCAL: '*',
         GALAXY_SECRET_EMPTY: '',
         OTHER: 'z',
       }),
     ).toEqual({
-      GITHUB_TOKEN: 'x',
+      GITHUB_TOKEN: { value: 'x', hosts: ['api.github.com', 'uploads.github.com'] },
+      LOCAL: { value: 'y' },
+    });
+    expect(() => secretsFromEnv({ GALAXY_SECRET_GITHUB_TOKEN: 'x' })).toThrow(
+      'GALAXY_SECRET_GITHUB_TOKEN needs GALAXY_SECRET_HOSTS_GITHUB_TOKEN: the host names it may be sent to',
+    );
+    expect(() =>
+      secretsFromEnv({ GALAXY_SECRET_lower: 'x', GALAXY_SECRET_HOSTS_lower: '*' }),
+    ).toThrow('a secret name is capitals');
+    expect(() => secretsFromEnv({ GALAXY_SECRET_HOSTS_GONE: 'a.example' })).toThrow(
+      'a secret that is not set (GALAXY_SECRET_GONE)',
+    );
+  });
+
+  it('refuses to send a secret to a host it is not bound to', async () => {
+    const { runId } = await execute(`http://localhost.example:${apiPort}/whoami`);
+    const detail = (await (await fetch(`${base}/runs/${runId}`, { headers: auth })).json()) as {
+      nodeResults: { nodeId: string; status: string; error?: { code: string } }[];
+    };
+    expect(detail.nodeResults.find((result) => result.nodeId === 'call')).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'E_HTTP_SECRET_HOST' },
     });
   });
 
@@ -101,7 +132,7 @@ describe('HTTP Request nodes in the reference app', () => {
   });
 
   it('refuses private addresses (only the test loopback is exempt)', async () => {
-    const { runId, run } = await execute('http://10.20.30.40/admin');
+    const { runId, run } = await execute('http://10.20.30.40/admin', false);
     expect(run.status).toBe('FAILED');
     const detail = (await (await fetch(`${base}/runs/${runId}`, { headers: auth })).json()) as {
       nodeResults: { nodeId: string; status: string; error?: { code: string } }[];

@@ -60,6 +60,7 @@ export const errorMessages = {
   E_HTTP_UNAVAILABLE: 'This host cannot make HTTP requests for workflows (they run on the server only).',
   E_HTTP_INVALID_REQUEST: 'The HTTP request could not be built from the node settings and inputs.',
   E_HTTP_SECRET_MISSING: 'The secret the HTTP Request node names is not configured on the server.',
+  E_HTTP_SECRET_HOST: 'The secret may not be sent to this host.',
   E_HTTP_BLOCKED: 'The URL points to an address the server may not call.',
   E_HTTP_FETCH: 'The HTTP request failed.',
   E_HTTP_STATUS: 'The server answered with an error status.',

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inputPortsOf } from '../defineNode';
 import { builtinNodes } from '../nodes/index';
-import { httpNode } from '../nodes/http';
+import { hostAllowed, httpNode } from '../nodes/http';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
 import type { RunEvent } from '../types';
@@ -260,6 +260,26 @@ describe('http node: named secrets', () => {
     expect(node.error).toMatchObject({ code: 'E_HTTP_STATUS', details: { status: 401 } });
     expect(JSON.stringify(result)).not.toContain(SECRET);
     expect(JSON.stringify(events)).not.toContain(SECRET);
+  });
+
+  it('sends a host-bound secret only to its hosts, so a workflow cannot hand it to another server', async () => {
+    const secrets = { GITHUB_TOKEN: { value: SECRET, hosts: ['api.test'] } };
+    const allowed = await run({ url: `http://api.test:${port}/echo`, auth }, {}, { secrets });
+    expect(allowed.node.status).toBe('SUCCESS');
+    expect(seen).toHaveLength(1);
+    const refused = await run({ url: `http://other.test:${port}/echo`, auth }, {}, { secrets });
+    expect(refused.node.error).toMatchObject({
+      code: 'E_HTTP_SECRET_HOST',
+      details: { host: 'other.test' },
+    });
+    expect(refused.node.error?.message).toBe(
+      'The secret GITHUB_TOKEN may only be sent to api.test, not to other.test.',
+    );
+    expect(seen).toHaveLength(1);
+    expect(hostAllowed('uploads.example.com', ['*.example.com'])).toBe(true);
+    expect(hostAllowed('example.com', ['*.example.com'])).toBe(false);
+    expect(hostAllowed('evilexample.com', ['*.example.com'])).toBe(false);
+    expect(hostAllowed('API.test.', ['api.test'])).toBe(true);
   });
 
   it('fails when the server has no secret by that name', async () => {

@@ -46,12 +46,24 @@ export interface HttpResponse {
 export type HttpRequester = (request: HttpRequest) => Promise<HttpResponse>;
 
 /**
- * Named secrets a workflow may use without holding them: a map of name to value, or a lookup
- * (e.g. per run owner). Workflows name a secret (`auth.secret`); the value never leaves the server.
+ * A secret and where it may go. With `hosts`, the HTTP Request node sends it only to URLs on
+ * those host names (`api.github.com`, or `*.example.com` for any subdomain), so a workflow
+ * cannot hand it to a server of its author's choosing.
+ */
+export interface SecretEntry {
+  value: string;
+  /** Host names the secret may be sent to. Default: any host (only for a single-user server). */
+  hosts?: readonly string[];
+}
+
+/**
+ * Named secrets a workflow may use without holding them: a map of name to value (or
+ * `SecretEntry`), or a lookup (e.g. per run owner). Workflows name a secret (`auth.secret`);
+ * the value never leaves the server except in the request header.
  */
 export type SecretSource =
-  | Readonly<Record<string, string>>
-  | ((name: string) => string | undefined);
+  | Readonly<Record<string, string | SecretEntry>>
+  | ((name: string) => string | SecretEntry | undefined);
 
 /** The host services the HTTP Request node reads from `runWorkflow`'s `context`. */
 export interface HttpRunContext {
@@ -68,18 +80,35 @@ export function getHttpRequester(context: RunContext): HttpRequester | undefined
     : undefined;
 }
 
+function entryOf(value: unknown): SecretEntry | undefined {
+  if (typeof value === 'string') return value !== '' ? { value } : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { value: secret, hosts } = value as { value?: unknown; hosts?: unknown };
+  if (typeof secret !== 'string' || secret === '') return undefined;
+  return Array.isArray(hosts)
+    ? { value: secret, hosts: hosts.filter((h): h is string => typeof h === 'string') }
+    : { value: secret };
+}
+
 /** A named secret from a run's context, or undefined when the host has none by that name. */
-export function getSecret(context: RunContext, name: string): string | undefined {
+export function getSecret(context: RunContext, name: string): SecretEntry | undefined {
   const source = context.secrets;
-  if (typeof source === 'function') {
-    const value = (source as (name: string) => unknown)(name);
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  }
+  if (typeof source === 'function') return entryOf((source as (name: string) => unknown)(name));
   if (typeof source === 'object' && source !== null && Object.hasOwn(source, name)) {
-    const value = (source as Record<string, unknown>)[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
+    return entryOf((source as Record<string, unknown>)[name]);
   }
   return undefined;
+}
+
+/** Whether a host name is one of `hosts` (exactly, or under a `*.` wildcard), case-insensitively. */
+export function hostAllowed(hostname: string, hosts: readonly string[]): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  return hosts.some((pattern) => {
+    const p = pattern.trim().toLowerCase().replace(/\.$/, '');
+    return p.startsWith('*.')
+      ? host.endsWith(p.slice(1)) && host.length > p.length - 1
+      : host === p;
+  });
 }
 
 /** Secret names: capitals, digits and `_`, as environment variables are written. */
@@ -366,8 +395,8 @@ export const httpNode = defineNode({
 
     let secret: string | undefined;
     if (data.auth) {
-      secret = getSecret(context, data.auth.secret);
-      if (secret === undefined) {
+      const entry = getSecret(context, data.auth.secret);
+      if (entry === undefined) {
         throw new GalaxyError(
           'E_HTTP_SECRET_MISSING',
           `This server has no secret named ${data.auth.secret}: ask its administrator to configure it.`,
@@ -377,6 +406,14 @@ export const httpNode = defineNode({
           },
         );
       }
+      if (entry.hosts && !hostAllowed(parsedUrl.hostname, entry.hosts)) {
+        throw new GalaxyError(
+          'E_HTTP_SECRET_HOST',
+          `The secret ${data.auth.secret} may only be sent to ${entry.hosts.join(', ')}, not to ${parsedUrl.hostname}.`,
+          { nodeId, details: { secret: data.auth.secret, host: parsedUrl.hostname } },
+        );
+      }
+      secret = entry.value;
       if (/[\r\n\0]/.test(secret))
         throw invalid(
           nodeId,

@@ -65,6 +65,8 @@ beforeAll(async () => {
         res
           .writeHead(401, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: `bad token ${req.headers.authorization}` }));
+      } else if (path === '/boom') {
+        res.writeHead(500).end('internal');
       } else if (path === '/busy') {
         res.writeHead(503, { 'retry-after': '1' }).end('try later');
       } else if (path === '/huge') {
@@ -202,6 +204,40 @@ describe('http node: requests', () => {
     });
     const passed = await run({ url: `http://api.test:${port}/missing`, failOnErrorStatus: false });
     expect(passed.node.output).toMatchObject({ status: 404, body: '' });
+  });
+
+  it('does not repeat a POST whose outcome is unknown, but repeats a GET', async () => {
+    const post = await run({
+      method: 'POST',
+      url: `http://api.test:${port}/slow`,
+      bodyType: 'text',
+      body: 'charge',
+      requestTimeoutMs: 150,
+    });
+    expect(post.node.error).toMatchObject({ code: 'E_HTTP_TIMEOUT', retryable: false });
+    expect(post.node.error?.message).toContain(
+      'Not retried: a POST may already have taken effect.',
+    );
+    const failed = await run({
+      method: 'POST',
+      url: `http://api.test:${port}/boom`,
+      bodyType: 'text',
+      body: 'x',
+    });
+    expect(failed.node.error).toMatchObject({
+      code: 'E_HTTP_STATUS',
+      retryable: false,
+      details: { status: 500 },
+    });
+    const busy = await run({
+      method: 'POST',
+      url: `http://api.test:${port}/busy`,
+      bodyType: 'text',
+      body: 'x',
+    });
+    expect(busy.node.error).toMatchObject({ code: 'E_HTTP_STATUS', retryable: true });
+    const get = await run({ url: `http://api.test:${port}/slow`, requestTimeoutMs: 150 });
+    expect(get.node.error).toMatchObject({ code: 'E_HTTP_TIMEOUT', retryable: true });
   });
 
   it('stops reading a response past the size cap and closes the connection', async () => {

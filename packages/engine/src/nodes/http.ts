@@ -111,6 +111,9 @@ export function hostAllowed(hostname: string, hosts: readonly string[]): boolean
   });
 }
 
+/** Methods a retry cannot make take effect twice. */
+const IDEMPOTENT = new Set<string>(['GET', 'HEAD', 'PUT', 'DELETE']);
+
 /** Secret names: capitals, digits and `_`, as environment variables are written. */
 export const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
@@ -437,14 +440,23 @@ export const httpNode = defineNode({
     try {
       response = await request(call);
     } catch (error) {
+      if (!(error instanceof GalaxyError)) throw error;
       // The requester never sees the secret outside its header, but a message is checked all the same.
-      if (secret && error instanceof GalaxyError && error.message.includes(secret)) {
-        throw new GalaxyError(error.code, hide(error.message, secret), {
+      const message = hide(error.message, secret);
+      // A POST or PATCH that timed out or lost its connection may have taken effect: not repeated.
+      const retryable = error.retryable && IDEMPOTENT.has(data.method);
+      if (message === error.message && retryable === error.retryable) throw error;
+      throw new GalaxyError(
+        error.code,
+        retryable === error.retryable
+          ? message
+          : `${message} Not retried: a ${data.method} may already have taken effect.`,
+        {
           nodeId,
-          retryable: error.retryable,
-        });
-      }
-      throw error;
+          retryable,
+          ...(error.details ? { details: error.details } : {}),
+        },
+      );
     }
 
     const responseHeaders: Record<string, string> = {};
@@ -495,7 +507,11 @@ export const httpNode = defineNode({
       const retryAfter = Number(responseHeaders['retry-after']);
       throw new GalaxyError('E_HTTP_STATUS', `The server answered HTTP ${response.status}.`, {
         nodeId,
-        retryable: response.status === 429 || response.status === 408 || response.status >= 500,
+        // 429 and 503 say the request was not handled; other failures repeat only idempotent methods.
+        retryable:
+          response.status === 429 ||
+          response.status === 503 ||
+          (IDEMPOTENT.has(data.method) && (response.status === 408 || response.status >= 500)),
         details: { status: response.status, body: text.slice(0, 500) },
         ...(Number.isFinite(retryAfter) && retryAfter >= 0
           ? { retryAfterMs: retryAfter * 1000 }

@@ -12,7 +12,7 @@ import {
   type NodeRegistry,
   type RunContext,
 } from '@galaxyflow/engine';
-import { createImageFetcher } from '@galaxyflow/engine/node';
+import { createHttpRequester, createImageFetcher, type HttpRequesterOptions } from '@galaxyflow/engine/node';
 import { geminiFromEnv } from '@galaxyflow/engine/providers/gemini';
 import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
@@ -37,6 +37,7 @@ import type { AppConfig } from './config';
 import { prepareDataDir } from './dataDir';
 import { startObservability } from './observability';
 import { plainErrors } from './plainErrors';
+import { secretsFromEnv } from './secrets';
 import { resolveTokens } from './tokens';
 
 const CLIENT_DIR = fileURLToPath(new URL('../dist', import.meta.url));
@@ -62,6 +63,11 @@ export interface AppOptions {
   registry?: NodeRegistry;
   /** The built editor page (`index.html` and `assets/`). Default `dist` beside the server. */
   clientDir?: string;
+  /**
+   * The HTTP Request node's guarded client. Tests exempt their loopback server here
+   * (`allowAddresses: ['127.0.0.1']`); the app itself never does. Default: the SSRF policy as is.
+   */
+  httpRequester?: HttpRequesterOptions;
 }
 
 /**
@@ -69,6 +75,8 @@ export interface AppOptions {
  * (DATABASE_URL and REDIS_URL) the API, a worker or both as `ROLE` says.
  */
 export async function createApp(config: AppConfig, options: AppOptions): Promise<App> {
+  // First, so a secret without its hosts stops the start before anything opens.
+  const secrets = secretsFromEnv(options.env);
   const dataDir = prepareDataDir(config.DATA_DIR);
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL });
   const { tokens, generated } = resolveTokens(dataDir, config.AUTH_TOKENS);
@@ -103,10 +111,17 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
         }),
       }
     : undefined;
+  // HTTP Request nodes call out through the SSRF guard, with credentials named by workflows
+  // and held here (GALAXY_SECRET_<NAME>, bound to GALAXY_SECRET_HOSTS_<NAME>); an injected
+  // context may bring its own of either.
+  const http = {
+    httpRequest: createHttpRequester(options.httpRequester),
+    secrets,
+  };
   const runner: Runner = shared.runner({
     registry,
     context: withFileAccess(
-      options.context ?? llmContext({ providers, fetchImage: createImageFetcher() }),
+      { ...http, ...(options.context ?? llmContext({ providers, fetchImage: createImageFetcher() })) },
       fileAccess,
     ),
     logger,

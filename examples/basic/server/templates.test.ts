@@ -40,4 +40,19 @@ describe('starter templates', () => {
       await stub.close();
     }
   });
+
+  it('the extraction template wires schema fields into its card', async () => {
+    const stub = await startLLMStub();
+    try {
+      stub.enqueue({ type: 'json', value: { summary: 'Fast, weak battery.', score: 4, complaints: ['battery'] } });
+      const providers = createProvidersFromEnv({ OPENAI_COMPATIBLE_BASE_URL: `${stub.url}/v1` }, [geminiFromEnv, openaiCompatibleFromEnv]);
+      const template = templates.find((t) => t.id === 'extract-fields')!;
+      const result = await runWorkflow(template.workflow, { registry, context: llmContext({ providers }) });
+      expect(result.status).toBe('SUCCESS');
+      expect(result.nodes.show!.output).toEqual({ value: '4/5: Fast, weak battery.' });
+      expect(stub.requests[0]?.responseFormat).toMatchObject({ type: 'json_schema', schema: { required: ['summary', 'score'] } });
+    } finally {
+      await stub.close();
+    }
+  });
 });

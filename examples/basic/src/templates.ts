@@ -87,6 +87,49 @@ export const templates: readonly Template[] = [
     },
   },
   {
+    id: 'extract-fields',
+    name: 'Extract fields from a review',
+    description: 'Text → LLM with an output schema → Template: each schema field is an output of its own.',
+    needsProvider: true,
+    workflow: {
+      nodes: [
+        {
+          id: 'review',
+          type: 'text',
+          position: { x: 0, y: 40 },
+          data: { label: 'Review', text: 'Lovely screen and fast, but the battery barely lasts a day. Would buy again.' },
+        },
+        {
+          id: 'extract',
+          type: 'llm',
+          position: { x: 340, y: 0 },
+          data: {
+            label: 'Extract',
+            prompt: 'Read this product review and fill in the fields.\n\n{{input}}',
+            jsonMode: true,
+            jsonSchema: {
+              type: 'object',
+              properties: {
+                summary: { type: 'string', description: 'The review in one short sentence.' },
+                score: { type: 'integer', description: 'How happy the reviewer is, 1 to 5.' },
+                complaints: { type: 'array', description: 'What the reviewer disliked, a few words each.' },
+              },
+              required: ['summary', 'score'],
+            },
+          },
+        },
+        { id: 'card', type: 'template', position: { x: 760, y: 20 }, data: { label: 'Card', template: '{{score}}/5: {{summary}}' } },
+        { id: 'show', type: 'debug', position: { x: 1080, y: 40 }, data: { label: 'Show' } },
+      ],
+      edges: [
+        edge('review', 'text', 'extract', 'prompt'),
+        edge('extract', 'summary', 'card', 'summary'),
+        edge('extract', 'score', 'card', 'score'),
+        edge('card', 'text', 'show', 'value'),
+      ],
+    },
+  },
+  {
     id: 'three-drafts',
     name: 'Three drafts in parallel, then pick the best',
     description: 'One brief fans out to three LLM drafts that run at once; a judge picks the best.',

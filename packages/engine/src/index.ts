@@ -12,7 +12,13 @@ export {
   toErrorInfo,
   WorkflowValidationError,
 } from './errors';
-export type { ErrorCode, ErrorInfo, GalaxyErrorOptions, KnownErrorCode, ValidationIssue } from './errors';
+export type {
+  ErrorCode,
+  ErrorInfo,
+  GalaxyErrorOptions,
+  KnownErrorCode,
+  ValidationIssue,
+} from './errors';
 export { redactUrls } from './redact';
 export {
   ancestorsOf,
@@ -24,7 +30,22 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, ifNode, imageGenNode, imageNode, jsonNode, llmNode, mergeNode, switchNode, templateNode, textNode, visionNode } from './nodes/index';
+export {
+  builtinNodes,
+  debugNode,
+  httpNode,
+  ifNode,
+  imageGenNode,
+  imageNode,
+  jsonNode,
+  llmNode,
+  llmRouterNode,
+  mergeNode,
+  switchNode,
+  templateNode,
+  textNode,
+  visionNode,
+} from './nodes/index';
 export {
   CombineSchema,
   ConditionOperatorSchema,
@@ -35,11 +56,53 @@ export {
   MAX_CONDITIONS,
   operatorTakesRight,
 } from './conditions/conditions';
-export type { Combine, Condition, ConditionInput, ConditionOperator, ConditionOptions } from './conditions/conditions';
-export { compileSafeRegex, MAX_PATTERN_LENGTH, MAX_REGEX_INPUT, UnsafePatternError } from './conditions/safeRegex';
+export type {
+  Combine,
+  Condition,
+  ConditionInput,
+  ConditionOperator,
+  ConditionOptions,
+} from './conditions/conditions';
+export {
+  compileSafeRegex,
+  MAX_PATTERN_LENGTH,
+  MAX_REGEX_INPUT,
+  UnsafePatternError,
+} from './conditions/safeRegex';
 export type { SafeRegex } from './conditions/safeRegex';
 export { SWITCH_DEFAULT } from './nodes/switch';
+export { MAX_ROUTES, routeChoiceSchema } from './nodes/router';
+export {
+  getHttpRequester,
+  getSecret,
+  HTTP_METHODS,
+  hostAllowed,
+  httpVariables,
+  SECRET_NAME,
+} from './nodes/http';
+export type {
+  HttpRequest,
+  HttpRequester,
+  HttpResponse,
+  HttpRunContext,
+  SecretEntry,
+  SecretSource,
+} from './nodes/http';
+export type { Route } from './nodes/router';
 export { fillPrompt } from './nodes/llm';
+export { callStructured } from './nodes/structured';
+export type { StructuredAnswer, StructuredCallOptions } from './nodes/structured';
+export {
+  compileJsonSchema,
+  isFieldSchema,
+  MAX_SCHEMA_BYTES,
+  readJsonSchema,
+  SCHEMA_FIELD_TYPES,
+  schemaFields,
+  schemaFromFields,
+  schemaOutputPorts,
+} from './jsonSchema';
+export type { JsonSchema, JsonSchemaValidator, SchemaField, SchemaFieldType } from './jsonSchema';
 export { MAX_GENERATED_IMAGES } from './nodes/imageGen';
 export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';
 export {
@@ -121,6 +184,7 @@ export type {
   ProviderSetOptions,
   ProvidersFromEnvOptions,
   ResilienceOptions,
+  ResponseSchema,
   Usage,
 } from './providers/index';
 export { nodeTitle, quotedTitle } from './nodeTitle';
@@ -151,7 +215,13 @@ export {
   runEventTypes,
   runStatuses,
 } from './model';
-export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow } from './workflowClient';
+export type {
+  ExecuteInput,
+  ListRunsQuery,
+  RunSummaryPage,
+  SaveWorkflowInput,
+  StoredWorkflow,
+} from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
 export { defaultRunCaps } from './runOptions';
@@ -215,7 +285,12 @@ export type {
   RunSummary,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
-export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';
+export type {
+  ConnectionCheck,
+  ConnectionInput,
+  ValidateOptions,
+  ValidationResult,
+} from './validate';
 export type { ValidatedWorkflow } from './validated';
 export { activeTraceparent, contextFromTraceparent, TRACER_NAME, traceparentOf } from './tracing';
 export type { ProviderCallTrace, RunTraceOptions } from './tracing';

@@ -125,6 +125,12 @@ export const NodeMetaSchema = z.looseObject({
   finishReason: z.string().optional(),
   /** llm, vision: the providers that failed before the one that answered, in order; empty when the first answered. */
   fallbacks: z.array(NodeMetaFallbackSchema).optional(),
+  /** llm (structured output), llm-router: repair requests made after an answer missed its schema (0 or 1); usage counts both calls. */
+  repairs: z.number().int().optional(),
+  /** llm-router: the route the model chose. */
+  route: z.string().optional(),
+  /** llm-router: the model's reason for choosing it. */
+  reason: z.string().optional(),
   /**
    * A CANCELED node that had streamed text: what it streamed before the run stopped it (at most
    * 200,000 characters), a partial answer rather than an output.

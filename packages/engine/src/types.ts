@@ -57,7 +57,19 @@ type PortsOfData<D> = { ports(data: D): PortMap }['ports'];
 /** How the editor draws one field of a node's settings form. */
 export interface FieldSpec {
   /** The widget. */
-  kind: 'text' | 'textarea' | 'number' | 'select' | 'boolean' | 'json' | 'code' | 'conditions';
+  kind:
+    | 'text'
+    | 'textarea'
+    | 'number'
+    | 'select'
+    | 'boolean'
+    | 'json'
+    | 'code'
+    | 'conditions'
+    /** A JSON Schema, edited as fields (name, type, description, required) or as JSON text. */
+    | 'schema'
+    /** A list of named routes (`{ name, description }`), each an output of the node. */
+    | 'routes';
   /** The field's label. Default: the key. */
   label?: string;
   /** Placeholder text. */

@@ -295,7 +295,7 @@ describe('registry and definitions', () => {
 
   it('lists categories in first-seen order and extends immutably', () => {
     const registry = createRegistry(builtinNodes);
-    expect(registry.categories()).toEqual(['Input', 'Text', 'AI', 'Transform', 'Flow', 'Output']);
+    expect(registry.categories()).toEqual(['Input', 'Text', 'AI', 'Transform', 'Flow', 'Integrations', 'Output']);
     const extended = registry.extend([testRegistry.get('step')!]);
     expect(extended.has('step')).toBe(true);
     expect(registry.has('step')).toBe(false);

@@ -1,15 +1,12 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 import { GalaxyError } from '../errors';
 import { abortReason, providerError } from '../providers/errors';
 import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, IMAGE_MIME_TYPES, type ImageFetcher, type ImageLimits } from '../providers/images';
 import type { ImageData } from '../providers/types';
-import { type AddressVerdict, checkAddress, checkUrl } from './addressPolicy';
+import { createAddressGuard, type HostResolver } from './guard';
 
-/** Resolves a host name to addresses, like `dns.lookup` with `{ all: true }`. */
-export type HostResolver = (hostname: string, family: 0 | 4 | 6) => Promise<LookupAddress[]>;
+export type { HostResolver } from './guard';
 
 export interface ImageFetcherOptions extends ImageLimits {
   /** Time limit of one download, redirects included, in ms. Default 15,000. */
@@ -28,11 +25,6 @@ export interface ImageFetcherOptions extends ImageLimits {
   /** `User-Agent` header. Default `GalaxyFlow-ImageFetcher`. */
   userAgent?: string;
 }
-
-const systemResolve: HostResolver = (hostname, family) =>
-  new Promise((resolve, reject) => {
-    dnsLookup(hostname, { all: true, family }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
-  });
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -56,44 +48,16 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
   const protocols = options.protocols ?? ['https:', 'http:'];
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   const allowedTypes = options.allowedTypes ?? IMAGE_MIME_TYPES;
-  const resolve = options.resolve ?? systemResolve;
-  const exempt = new Set(options.allowAddresses ?? []);
   const limits: ImageLimits = { maxBytes, allowedTypes };
 
   const blocked = (target: string, reason: string) =>
     providerError('E_SSRF_BLOCKED', `The image URL may not be fetched: ${reason}.`, { details: { url: target } });
-
-  const permitted = (address: string): AddressVerdict => (exempt.has(address) ? { allowed: true } : checkAddress(address));
-
-  /** The connect-time check: every address the name resolves to must be allowed. */
-  const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
-    const family = (lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0) as 0 | 4 | 6;
-    resolve(hostname, family).then(
-      (addresses) => {
-        if (addresses.length === 0) {
-          callback(Object.assign(new Error(`${hostname} has no addresses`), { code: 'ENOTFOUND' }), '', 4);
-          return;
-        }
-        for (const { address } of addresses) {
-          const verdict = permitted(address);
-          if (!verdict.allowed) {
-            callback(blocked(hostname, `${hostname} resolves to ${verdict.reason}`) as unknown as NodeJS.ErrnoException, '', 4);
-            return;
-          }
-        }
-        if (lookupOptions.all) callback(null, addresses);
-        else callback(null, addresses[0]!.address, addresses[0]!.family);
-      },
-      (error: NodeJS.ErrnoException) => callback(error, '', 4),
-    );
-  };
-
-  function checkHop(url: URL): void {
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    if (exempt.has(host) && protocols.includes(url.protocol as 'http:')) return;
-    const verdict = checkUrl(url, protocols);
-    if (!verdict.allowed) throw blocked(url.href, verdict.reason);
-  }
+  const { checkHop, lookup: guardedLookup } = createAddressGuard({
+    protocols,
+    resolve: options.resolve,
+    allowAddresses: options.allowAddresses,
+    blocked,
+  });
 
   function get(url: URL, signal: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolvePromise, reject) => {

@@ -1,11 +1,13 @@
 import type { AnyNodeDefinition } from '../types';
 import { debugNode } from './debug';
+import { httpNode } from './http';
 import { ifNode } from './if';
 import { imageNode } from './image';
 import { imageGenNode } from './imageGen';
 import { jsonNode } from './json';
 import { llmNode } from './llm';
 import { mergeNode } from './merge';
+import { llmRouterNode } from './router';
 import { switchNode } from './switch';
 import { templateNode } from './template';
 import { textNode } from './text';
@@ -17,22 +19,26 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   imageNode,
   templateNode,
   llmNode,
+  llmRouterNode,
   visionNode,
   imageGenNode,
   jsonNode,
   ifNode,
   switchNode,
   mergeNode,
+  httpNode,
   debugNode,
 ]);
 
 export {
   debugNode,
+  httpNode,
   ifNode,
   imageGenNode,
   imageNode,
   jsonNode,
   llmNode,
+  llmRouterNode,
   mergeNode,
   switchNode,
   templateNode,

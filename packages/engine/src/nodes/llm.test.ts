@@ -202,16 +202,16 @@ describe('llm node JSON mode', () => {
     expect(Object.keys(outputPortsOf(llmNode, { jsonMode: false }))).toEqual(['text']);
   });
 
-  it('retries, then fails with the schema violations, when the answer does not match', async () => {
+  it('asks once more with the problems, then fails with them, when the answer does not match', async () => {
     stub.enqueue({ type: 'text', text: '{"name": 1}' }, { type: 'text', text: 'not json' });
     const wf = workflow({ provider: 'gemini', jsonMode: true, jsonSchema: schema, retryPolicy: { maxAttempts: 2 } });
     const result = await runWorkflow(wf, { registry, context: llmContext({ providers: providers() }) });
-    expect(result.nodes.ask).toMatchObject({ status: 'FAILED', attempts: 2 });
-    expect(result.nodes.ask?.error).toMatchObject({ code: 'E_LLM_INVALID_JSON', retryable: true });
+    // The repair request is the retry: the node's own retry policy adds no calls.
+    expect(result.nodes.ask).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(result.nodes.ask?.error).toMatchObject({ code: 'E_STRUCTURED_OUTPUT_INVALID', retryable: false });
     expect(result.nodes.ask?.error?.message).toContain('not valid JSON');
     expect(stub.requests).toHaveLength(2);
-    const firstRetry = result.logs.find((l) => l.message.includes('Attempt 1'));
-    expect(firstRetry?.message).toContain('title');
+    expect(stub.requests[1]?.prompt).toContain('title');
   });
 
   it('rejects an unusable JSON Schema before the run starts', () => {

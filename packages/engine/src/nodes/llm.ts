@@ -11,8 +11,10 @@ import {
   type ProviderCallRequest,
   providerNotConfigured,
 } from '../providers/providerSet';
-import type { FieldSpec, JsonValue, LogLevel, NodeMeta, RunContext } from '../types';
+import { type JsonSchema, MAX_SCHEMA_BYTES, readJsonSchema, schemaFields, schemaOutputPorts } from '../jsonSchema';
+import type { FieldSpec, JsonValue, LogLevel, NodeMeta, PortMap, RunContext } from '../types';
 import { type Attempt, SOURCE } from '../run/attempt';
+import { callStructured } from './structured';
 import { renderTemplate } from './template';
 
 const INPUT = /\{\{\s*input\s*\}\}/;
@@ -205,23 +207,24 @@ export async function callModel(
   return completion;
 }
 
-function compileSchema(text: string): z.ZodType | undefined {
-  if (!text.trim()) return undefined;
-  return z.fromJSONSchema(JSON.parse(text));
-}
+const RESERVED_OUTPUTS = ['text', 'json'];
 
-const JsonSchemaText = z
-  .string()
-  .max(100_000)
+/**
+ * A node's JSON Schema setting: an object (what the schema builder writes) or JSON text (how
+ * older workflows kept it); empty means none. Refused when it is not a schema the engine can
+ * check answers against, or when a property would shadow the node's own outputs.
+ */
+export const JsonSchemaSetting = z
+  .union([z.string().max(MAX_SCHEMA_BYTES), z.record(z.string(), z.unknown())])
   .default('')
-  .superRefine((text, ctx) => {
-    try {
-      compileSchema(text);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `Not a usable JSON Schema: ${(error as Error).message}`,
-      });
+  .superRefine((value, ctx) => {
+    const { schema, problem } = readJsonSchema(value);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return;
+    }
+    if (schema && JSON.stringify(schema).length > MAX_SCHEMA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `The schema is larger than ${MAX_SCHEMA_BYTES} bytes.` });
     }
   });
 
@@ -239,10 +242,29 @@ const LLMData = z
     prompt: z.string().max(1_000_000).default('{{input}}'),
     /** Ask for JSON and check the answer parses (and matches `jsonSchema` when given). */
     jsonMode: z.boolean().default(false),
-    /** A JSON Schema the answer must match, in JSON Mode. */
-    jsonSchema: JsonSchemaText,
+    /**
+     * Structured output, in JSON mode: a JSON Schema the answer must match, sent in the
+     * provider's native mode. Its top-level properties become outputs of their own.
+     */
+    jsonSchema: JsonSchemaSetting,
   })
-  .superRefine(checkModelId);
+  .superRefine(checkModelId)
+  .superRefine((data, ctx) => {
+    if (!data.jsonMode) return;
+    for (const field of schemaFields(readJsonSchema(data.jsonSchema).schema)) {
+      if (RESERVED_OUTPUTS.includes(field.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jsonSchema'],
+          message: `The property "${field.name}" would hide the node's own ${field.name} output: rename it.`,
+        });
+      }
+    }
+  });
+
+function schemaOf(data: { jsonMode?: boolean; jsonSchema?: unknown }): JsonSchema | undefined {
+  return data.jsonMode ? readJsonSchema(data.jsonSchema).schema : undefined;
+}
 
 /** Calls a language model with a prompt; streams its answer token by token. */
 export const llmNode = defineNode({
@@ -265,9 +287,13 @@ export const llmNode = defineNode({
       description: 'Fills {{context}}; appended when the template does not use it.',
     },
   },
-  outputs: (data: z.output<typeof LLMData>) =>
+  outputs: (data: z.output<typeof LLMData>): PortMap =>
     data.jsonMode
-      ? { text: { type: 'text', label: 'Text' }, json: { type: 'json', label: 'JSON' } }
+      ? {
+          text: { type: 'text', label: 'Text' },
+          json: { type: 'json', label: 'JSON', description: 'The whole answer.' },
+          ...schemaOutputPorts(schemaOf(data), RESERVED_OUTPUTS),
+        }
       : { text: { type: 'text', label: 'Text' } },
   data: LLMData,
   fields: {
@@ -307,29 +333,22 @@ export const llmNode = defineNode({
       help: 'Ask for JSON and check the answer; adds a JSON output.',
     },
     jsonSchema: {
-      kind: 'code',
-      label: 'JSON Schema',
-      placeholder: '{ "type": "object", "required": ["title"] }',
+      kind: 'schema',
+      label: 'Output schema',
       showWhen: { jsonMode: [true] },
-      help: 'Optional: the answer must match it.',
+      help: 'Optional: the answer must match it; each field becomes an output.',
     },
   },
   previewOutput: 'text',
   run: async (args) => {
     const { nodeId, inputs, data, signal, context } = args;
-    const schema = data.jsonMode ? compileSchema(data.jsonSchema) : undefined;
+    const schema = schemaOf(data);
     const systemParts = [data.system.trim(), inputs.system?.trim() ?? ''];
-    if (data.jsonMode) {
-      systemParts.push(
-        schema
-          ? `Answer with one JSON value and nothing else. It must match this JSON Schema:\n${data.jsonSchema.trim()}`
-          : 'Answer with one JSON value and nothing else.',
-      );
-    }
+    // With a schema the provider asks in its own way (native mode, or the schema in the prompt).
+    if (data.jsonMode && !schema) systemParts.push('Answer with one JSON value and nothing else.');
     const request: ProviderCallRequest = {
       provider: data.provider,
       prompt: fillPrompt(data.prompt, inputs.prompt, inputs.context ?? []),
-      json: data.jsonMode,
       signal,
     };
     const system = systemParts.filter(Boolean).join('\n\n');
@@ -338,45 +357,14 @@ export const llmNode = defineNode({
     if (data.temperature !== undefined) request.temperature = data.temperature;
     if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
 
-    const completion = await callModel(context, request, args);
-    if (!data.jsonMode) return { text: completion.text };
-
-    let json: JsonValue;
-    try {
-      json = extractJson(completion.text);
-    } catch (error) {
-      // Models often get it right on a second try: retryable.
-      throw providerError(
-        'E_LLM_INVALID_JSON',
-        `The answer is not valid JSON (${(error as Error).message}).`,
-        {
-          nodeId,
-          retryable: true,
-          cause: error,
-          details: { provider: completion.provider, model: completion.model },
-        },
-      );
+    if (!data.jsonMode) return { text: (await callModel(context, request, args)).text };
+    const answer = await callStructured(context, request, args, schema ? { nodeId, schema } : { nodeId });
+    const outputs: Record<string, unknown> = { text: answer.completion.text, json: answer.value };
+    const record = answer.value !== null && typeof answer.value === 'object' && !Array.isArray(answer.value) ? answer.value : {};
+    for (const name of Object.keys(schemaOutputPorts(schema, RESERVED_OUTPUTS))) {
+      // An optional field the model left out flows on as null, so the nodes after it still run.
+      outputs[name] = Object.hasOwn(record, name) ? record[name] : null;
     }
-    if (schema) {
-      const checked = schema.safeParse(json);
-      if (!checked.success) {
-        const issues = checked.error.issues
-          .slice(0, 5)
-          .map(
-            (issue) =>
-              `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`,
-          );
-        throw providerError(
-          'E_LLM_INVALID_JSON',
-          `The answer does not match the JSON Schema: ${issues.join('; ')}.`,
-          {
-            nodeId,
-            retryable: true,
-            details: { provider: completion.provider, model: completion.model, issues },
-          },
-        );
-      }
-    }
-    return { text: completion.text, json };
+    return outputs;
   },
 });

@@ -7,6 +7,7 @@ import {
   type GenerationConfig,
   type Part,
   type RequestOptions,
+  type ResponseSchema as GeminiSchema,
 } from '@google/generative-ai';
 import { GalaxyError } from '../errors';
 import { withoutUrls } from '../redact';
@@ -32,6 +33,53 @@ import type {
 } from './types';
 
 const INFO = providerInfo('gemini')!;
+
+const GEMINI_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
+
+/**
+ * A JSON Schema in the OpenAPI subset Gemini's `responseSchema` takes: types (a `null` in a type
+ * list becomes `nullable`), descriptions, string enums, properties, required, items and the
+ * bounds Gemini knows. What it cannot express is left out (undefined when nothing is left);
+ * the engine still checks the answer against the whole schema.
+ */
+export function toGeminiSchema(schema: unknown): GeminiSchema | undefined {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+  const source = schema as Record<string, unknown>;
+  const types = Array.isArray(source.type) ? source.type : [source.type];
+  const type = types.find((entry) => entry !== 'null');
+  if (typeof type !== 'string' || !GEMINI_TYPES.has(type)) return undefined;
+  const out: Record<string, unknown> = { type };
+  if (types.includes('null')) out.nullable = true;
+  if (typeof source.description === 'string') out.description = source.description;
+  if (type === 'string' && Array.isArray(source.enum) && source.enum.every((v) => typeof v === 'string')) {
+    out.format = 'enum';
+    out.enum = source.enum;
+  }
+  for (const key of ['minimum', 'maximum', 'minItems', 'maxItems'] as const) {
+    if (typeof source[key] === 'number') out[key] = source[key];
+  }
+  if (type === 'array') {
+    const items = toGeminiSchema(source.items);
+    if (!items) return undefined;
+    out.items = items;
+  }
+  if (type === 'object') {
+    const properties: Record<string, GeminiSchema> = {};
+    const given = source.properties;
+    if (typeof given === 'object' && given !== null) {
+      for (const [name, property] of Object.entries(given)) {
+        const converted = toGeminiSchema(property);
+        if (converted) properties[name] = converted;
+      }
+    }
+    // Gemini refuses an object without properties.
+    if (Object.keys(properties).length === 0) return undefined;
+    out.properties = properties;
+    const required = Array.isArray(source.required) ? source.required.filter((name) => typeof name === 'string' && name in properties) : [];
+    if (required.length > 0) out.required = required;
+  }
+  return out as unknown as GeminiSchema;
+}
 const DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 const BLOCKING_FINISH = new Set([
   'SAFETY',
@@ -218,7 +266,9 @@ export function createGeminiProvider(options: GeminiProviderOptions): LLMProvide
     const generationConfig: GenerationConfig = {};
     if (request.temperature !== undefined) generationConfig.temperature = request.temperature;
     if (request.maxTokens !== undefined) generationConfig.maxOutputTokens = request.maxTokens;
-    if (request.json) generationConfig.responseMimeType = 'application/json';
+    if (request.json || request.responseSchema) generationConfig.responseMimeType = 'application/json';
+    const responseSchema = request.responseSchema && toGeminiSchema(request.responseSchema.schema);
+    if (responseSchema) generationConfig.responseSchema = responseSchema;
     const model = client.getGenerativeModel(
       {
         model: modelPath,

@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   providerError,
 } from './errors';
-import { createCompletionReader, type RawCompletion, toChatMessages } from './openaiChat';
+import { createCompletionReader, type RawCompletion, toChatMessages, withSchemaInSystem } from './openaiChat';
 import { assertModelId } from './modelId';
 import type { Env, GenerateChunk, GenerateRequest, LLMProvider, ProviderFactory } from './types';
 
@@ -93,10 +93,10 @@ export function createGroqProvider(options: GroqProviderOptions): LLMProvider {
     const stream = request.stream ?? true;
     const body = {
       model: request.model,
-      messages: toChatMessages(request),
+      messages: toChatMessages(withSchemaInSystem(request)),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
-      ...(request.json ? { response_format: { type: 'json_object' as const } } : {}),
+      ...(request.json || request.responseSchema ? { response_format: { type: 'json_object' as const } } : {}),
     };
     const requestOptions = request.signal ? { signal: request.signal } : {};
     const reader = createCompletionReader(INFO.label, name);

@@ -68,6 +68,7 @@ export type {
   ImageData,
   LLMProvider,
   ProviderFactory,
+  ResponseSchema,
   Usage,
 } from './types';
 export {

@@ -11,6 +11,16 @@ export type ChatMessage =
         | ({ type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } })[];
     };
 
+/**
+ * The request with its response schema written into the system prompt, for APIs whose JSON mode
+ * takes no schema (Groq's `json_object`): the answer is then checked against it by the caller.
+ */
+export function withSchemaInSystem(request: GenerateRequest): GenerateRequest {
+  if (!request.responseSchema) return request;
+  const rule = `Answer with one JSON value and nothing else. It must match this JSON Schema:\n${JSON.stringify(request.responseSchema.schema)}`;
+  return { ...request, system: request.system ? `${request.system}\n\n${rule}` : rule };
+}
+
 /** The messages of a request: an optional system message, then the prompt with its images. */
 export function toChatMessages(request: GenerateRequest): ChatMessage[] {
   const messages: ChatMessage[] = [];

@@ -148,7 +148,12 @@ export function createOpenAICompatibleProvider(
     if (stream) body.stream_options = { include_usage: true };
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
-    if (request.json) body.response_format = { type: 'json_object' };
+    if (request.responseSchema) {
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: { name: request.responseSchema.name, schema: request.responseSchema.schema, strict: false },
+      };
+    } else if (request.json) body.response_format = { type: 'json_object' };
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: stream ? 'text/event-stream' : 'application/json',

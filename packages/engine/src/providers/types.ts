@@ -6,6 +6,13 @@ export interface ImageData {
   base64: string;
 }
 
+/** A JSON Schema for structured output, with a name for APIs that want one. */
+export interface ResponseSchema {
+  /** Letters, digits, `_` and `-`, as OpenAI's `json_schema.name` allows. */
+  name: string;
+  schema: import('../jsonSchema').JsonSchema;
+}
+
 /** Token counts a provider reported for one call. Absent fields were not reported. */
 export interface Usage {
   inputTokens?: number;
@@ -29,6 +36,12 @@ export interface GenerateRequest {
   maxTokens?: number;
   /** Ask for a single JSON value as the answer. Default false. */
   json?: boolean;
+  /**
+   * Structured output: the answer must be JSON matching this schema, asked for in the
+   * provider's native mode (Gemini `responseSchema`, OpenAI `response_format: json_schema`,
+   * Groq JSON mode with the schema in the system prompt). Implies `json`. Default none.
+   */
+  responseSchema?: ResponseSchema;
   /** Stream the answer token by token. Default true. */
   stream?: boolean;
   /** Aborts the HTTP request. */

@@ -7,6 +7,7 @@ export type {
   StubMatch,
   StubReply,
   StubRequest,
+  StubResponseFormat,
   StubStrayRequest,
   StubUsage,
 } from './llmStub';

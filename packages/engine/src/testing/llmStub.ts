@@ -65,6 +65,19 @@ export type StubReply =
       chunkDelayMs?: number;
       match?: StubMatch;
     }
+  /**
+   * A structured answer: `value` as JSON text, streamed in word chunks like `text`. Script an
+   * invalid value (or a `text` reply that is not JSON) to exercise a repair retry.
+   */
+  | {
+      type: 'json';
+      value: unknown;
+      delayMs?: number;
+      chunkDelayMs?: number;
+      usage?: StubUsage;
+      finishReason?: string;
+      match?: StubMatch;
+    }
   /** Never answers; the request stays open until the client gives up. */
   | { type: 'hang'; match?: StubMatch }
   /** Exactly these bytes. */
@@ -76,6 +89,18 @@ export type StubReply =
       delayMs?: number;
       match?: StubMatch;
     };
+
+/**
+ * What a request asked the answer to look like, whatever the API's spelling: OpenAI's and Groq's
+ * `response_format`, Gemini's `responseMimeType` and `responseSchema`.
+ */
+export type StubResponseFormat =
+  /** Free text (no response format asked for). */
+  | { type: 'text' }
+  /** Any JSON value (`json_object`, or Gemini's JSON MIME type without a schema). */
+  | { type: 'json_object' }
+  /** JSON matching `schema` (OpenAI's `json_schema`, or Gemini's `responseSchema`). */
+  | { type: 'json_schema'; schema: unknown; name?: string; strict?: boolean };
 
 /** One request the stub received. */
 export interface StubRequest {
@@ -96,6 +121,8 @@ export interface StubRequest {
   system: string | undefined;
   /** Inline images in the request, in order. */
   images: { mimeType: string; base64: string }[];
+  /** The answer format the request asked for. */
+  responseFormat: StubResponseFormat;
   /**
    * What the request asked for: `image` for OpenAI's `/images/generations` and Gemini calls
    * whose `responseModalities` include `IMAGE`; those are answered with a small PNG.
@@ -199,7 +226,11 @@ function routeOf(
 interface GeminiBody {
   contents?: { parts?: { text?: string; inlineData?: { mimeType: string; data: string } }[] }[];
   systemInstruction?: string | { parts?: { text?: string }[] };
-  generationConfig?: { responseModalities?: string[] };
+  generationConfig?: {
+    responseModalities?: string[];
+    responseMimeType?: string;
+    responseSchema?: unknown;
+  };
 }
 interface OpenAIBody {
   model?: string;
@@ -208,6 +239,10 @@ interface OpenAIBody {
   /** `/images/generations`: the prompt and the number of images. */
   prompt?: string;
   n?: number;
+  response_format?: {
+    type?: string;
+    json_schema?: { name?: string; schema?: unknown; strict?: boolean };
+  };
   messages?: {
     role: string;
     content: string | { type: string; text?: string; image_url?: { url: string } }[];
@@ -252,6 +287,24 @@ function readOpenAI(body: OpenAIBody) {
     system: systems.length > 0 ? systems.join('\n') : undefined,
     images,
   };
+}
+
+function responseFormatOf(api: StubApi, body: unknown): StubResponseFormat {
+  if (api === 'gemini') {
+    const config = (body as GeminiBody).generationConfig;
+    if (config?.responseSchema !== undefined)
+      return { type: 'json_schema', schema: config.responseSchema };
+    return config?.responseMimeType === 'application/json' ? { type: 'json_object' } : { type: 'text' };
+  }
+  const format = (body as OpenAIBody).response_format;
+  if (format?.type === 'json_schema') {
+    const spec = format.json_schema ?? {};
+    const result: StubResponseFormat = { type: 'json_schema', schema: spec.schema };
+    if (spec.name !== undefined) result.name = spec.name;
+    if (spec.strict !== undefined) result.strict = spec.strict;
+    return result;
+  }
+  return format?.type === 'json_object' ? { type: 'json_object' } : { type: 'text' };
 }
 
 function usageFor(request: StubRequest, chunks: readonly string[], usage?: StubUsage): StubUsage {
@@ -417,6 +470,7 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       prompt: parsed.prompt,
       system: parsed.system,
       images: parsed.images,
+      responseFormat: responseFormatOf(route.api, body),
       kind,
       receivedAt: Date.now(),
       abortedByClient: false,
@@ -473,7 +527,9 @@ export async function startLLMStub(options: LLMStubOptions = {}): Promise<LLMStu
       return;
     }
 
-    const reply = takeReply(request);
+    const taken = takeReply(request);
+    const reply: Exclude<StubReply, { type: 'json' }> =
+      taken.type === 'json' ? { ...taken, type: 'text', text: JSON.stringify(taken.value) } : taken;
     if (reply.type === 'hang') return;
     await pause(reply.delayMs ?? options.latencyMs ?? 0);
     if (gone()) return;

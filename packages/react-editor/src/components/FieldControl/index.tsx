@@ -1,6 +1,8 @@
 import type { FieldSpec } from '@galaxyflow/engine';
 import { useEffect, useState } from 'react';
 import { ProviderSelect } from '../ProviderSelect';
+import { RoutesField } from '../RoutesField';
+import { SchemaField } from '../SchemaField';
 
 export interface FieldControlProps {
   /** The DOM id the label points at. */
@@ -167,6 +169,28 @@ export function FieldControl(props: FieldControlProps) {
     }
     case 'json':
       return <JsonField {...props} />;
+    case 'schema':
+      return (
+        <SchemaField
+          id={id}
+          label={spec.label ?? props.name}
+          value={value}
+          onChange={onChange}
+          onCommit={onCommit}
+          readOnly={readOnly}
+        />
+      );
+    case 'routes':
+      return (
+        <RoutesField
+          id={id}
+          label={spec.label ?? props.name}
+          value={value}
+          onChange={onChange}
+          onCommit={onCommit}
+          readOnly={readOnly}
+        />
+      );
     default:
       return (
         <input

@@ -77,6 +77,60 @@ export const LlmStreaming: Story = {
   },
 };
 
+/** Structured output: the schema builder, and one output per field. */
+export const LlmStructuredOutput: Story = {
+  args: {
+    type: 'llm',
+    data: {
+      jsonMode: true,
+      jsonSchema: {
+        type: 'object',
+        properties: { title: { type: 'string', description: 'A short headline.' }, score: { type: 'integer' } },
+        required: ['title', 'score'],
+      },
+    },
+    state: {
+      status: 'success',
+      attempt: 1,
+      streamed: '',
+      output: { text: '{"title":"Great, weak battery","score":4}', json: { title: 'Great, weak battery', score: 4 }, title: 'Great, weak battery', score: 4 },
+    },
+  },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('textbox', { name: 'Field 2 name' })).toHaveValue('score');
+  },
+};
+
+/** The routes editor; only the chosen route carries the input on. */
+export const LlmRouter: Story = {
+  args: {
+    type: 'llm-router',
+    data: {
+      routes: [
+        { name: 'billing', description: 'Invoices, refunds, payment problems.' },
+        { name: 'bug', description: 'Something in the product is broken.' },
+        { name: 'other', description: 'Anything else.' },
+      ],
+    },
+    state: {
+      status: 'success',
+      attempt: 1,
+      streamed: '',
+      output: { billing: 'I was charged twice this month.' },
+      meta: { route: 'billing', reason: 'A double charge is a payment problem.' },
+    },
+  },
+};
+
+export const HttpRequest: Story = {
+  args: {
+    type: 'http',
+    data: { url: 'https://api.github.com/repos/{{repo}}', auth: { secret: 'GITHUB_TOKEN' } },
+    state: { status: 'success', attempt: 1, streamed: '', output: { body: { full_name: 'galaxy/flow', stargazers_count: 42 }, status: 200, headers: {} } },
+  },
+};
+
 export const VisionFailed: Story = {
   args: {
     type: 'vision',

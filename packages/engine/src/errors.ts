@@ -41,6 +41,17 @@ export const errorMessages = {
   E_CANCELED: 'The run was canceled.',
   E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
   E_UPSTREAM_FAILED: 'An upstream node failed, so this node was skipped.',
+  // Map and sub-workflows
+  E_MAP_NOT_A_LIST: "The Map node's items input is not a list.",
+  E_MAP_TOO_MANY_ITEMS: 'The list has more items than this host lets one Map node run.',
+  E_MAP_ITEM_FAILED: 'An item of the Map node failed, so the rest were canceled.',
+  E_MAP_NODE_TYPE: 'The Map node cannot run the node type it was given.',
+  E_SUBWORKFLOWS_UNAVAILABLE: 'This host cannot load saved workflows for Workflow and Map nodes.',
+  E_WORKFLOW_NOT_FOUND: 'The referenced workflow or version does not exist, or belongs to someone else.',
+  E_WORKFLOW_CYCLE: 'The workflow calls itself through its Workflow or Map nodes.',
+  E_WORKFLOW_DEPTH: 'Workflows call each other more levels deep than allowed.',
+  E_WORKFLOW_INPUT_MISSING: 'A required workflow input got no value.',
+  E_SUBWORKFLOW_FAILED: 'The sub-workflow did not succeed.',
   // LLM providers (calls made through a provider set)
   E_PROVIDER_NOT_CONFIGURED: 'The LLM provider is not configured.',
   E_PROVIDER_AUTH: 'The provider rejected the API key.',

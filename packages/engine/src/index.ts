@@ -24,7 +24,24 @@ export {
 } from './graph';
 export type { GraphIndex } from './graph';
 export { hashNodeRun, stableStringify } from './hash';
-export { builtinNodes, debugNode, imageGenNode, imageNode, jsonNode, llmNode, templateNode, textNode, visionNode } from './nodes/index';
+export {
+  builtinNodes,
+  debugNode,
+  imageGenNode,
+  imageNode,
+  inputNode,
+  jsonNode,
+  llmNode,
+  mapNode,
+  outputNode,
+  templateNode,
+  textNode,
+  visionNode,
+  workflowNode,
+} from './nodes/index';
+export type { MapItemResult } from './nodes/map';
+export { checkWorkflowReferences, portMapOf, workflowInterface, workflowReferences } from './workflowInterface';
+export type { CheckReferencesOptions, WorkflowInterface, WorkflowPort, WorkflowReference } from './workflowInterface';
 export { fillPrompt } from './nodes/llm';
 export { MAX_GENERATED_IMAGES } from './nodes/imageGen';
 export { loadImages, MAX_VISION_IMAGES } from './nodes/vision';
@@ -117,6 +134,7 @@ export type { NodeRegistry } from './registry';
 export { computeBackoff, resolveRetryPolicy, sleep } from './retry';
 export type { RetryPolicyLayer } from './retry';
 export {
+  ChildNodeEventSchema,
   EpochMsSchema,
   ErrorInfoSchema,
   FinalNodeStatusSchema,
@@ -168,6 +186,7 @@ export { readSse } from './sse';
 export type { ReadSseOptions, SseEvent } from './sse';
 export type {
   AnyNodeDefinition,
+  ChildNodeEvent,
   EventOf,
   FieldSpec,
   FinalNodeStatus,
@@ -199,6 +218,8 @@ export type {
   RunSnapshot,
   RunStatus,
   RunSummary,
+  WorkflowLoader,
+  WorkflowRef,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
 export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';

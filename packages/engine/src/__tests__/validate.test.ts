@@ -295,7 +295,7 @@ describe('registry and definitions', () => {
 
   it('lists categories in first-seen order and extends immutably', () => {
     const registry = createRegistry(builtinNodes);
-    expect(registry.categories()).toEqual(['Input', 'Text', 'AI', 'Transform', 'Output']);
+    expect(registry.categories()).toEqual(['Input', 'Text', 'AI', 'Transform', 'Output', 'Workflow']);
     const extended = registry.extend([testRegistry.get('step')!]);
     expect(extended.has('step')).toBe(true);
     expect(registry.has('step')).toBe(false);

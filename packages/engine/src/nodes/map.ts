@@ -3,6 +3,8 @@ import { defineNode } from '../defineNode';
 import { type ErrorInfo, GalaxyError } from '../errors';
 import { frameOf } from '../run/attempt';
 import type { RunFrame } from '../run/frame';
+import type { RunHandle } from '../run/handle';
+import { afterTurn } from '../run/helpers';
 import { loadChildWorkflow, startChildRun } from '../run/nested';
 import type { JsonValue, NodeResult, RunSnapshot } from '../types';
 import { validatedFor } from '../validated';
@@ -51,6 +53,8 @@ interface ItemPlan {
   label: string;
 }
 
+/** Longest stretch, in ms, the Map starts items without giving the event loop a turn. */
+const SLICE_MS = 10;
 const ITEM = 'item';
 const NODE = 'node';
 
@@ -251,9 +255,17 @@ export const mapNode = defineNode({
     const results: unknown[] = new Array(total).fill(null);
     const meta: MapItemResult[] = new Array(total);
     const errors: { index: number; code: string; message: string }[] = [];
-    // Items stop with the node, and on the first failure when `stop`.
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal.reason);
+    // Items in flight stop with the node, and on the first failure when `stop`: canceled through
+    // their handles, where a signal per item would cost an AbortController and a listener each.
+    const inFlight = new Set<RunHandle>();
+    let stopped: string | undefined;
+    const stopAll = (reason: string): void => {
+      if (stopped !== undefined) return;
+      stopped = reason;
+      for (const handle of inFlight) handle.cancel(reason);
+    };
+    const onAbort = () =>
+      stopAll(signal.reason instanceof Error ? signal.reason.message : 'The Map node was stopped.');
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     // One progress event per percent at most: a list of thousands must not flood the stream.
@@ -265,10 +277,21 @@ export const mapNode = defineNode({
     let failure: { index: number; error: ErrorInfo } | undefined;
     args.progress(0, total);
     const clock = frame.options.now ?? Date.now;
+    /** When the current stretch of starting items began: items of quick nodes end in microtasks, so the loop yields now and then. */
+    let stretch = performance.now();
 
     await new Promise<void>((resolve) => {
       const pump = (): void => {
-        while (running < limit && next < total && !controller.signal.aborted) start(next++);
+        while (running < limit && next < total && stopped === undefined) {
+          if (performance.now() - stretch > SLICE_MS) {
+            afterTurn(() => {
+              stretch = performance.now();
+              pump();
+            });
+            return;
+          }
+          start(next++);
+        }
         if (running === 0) resolve();
       };
       const start = (index: number): void => {
@@ -277,10 +300,11 @@ export const mapNode = defineNode({
         const handle = startChildRun(frame, attempt, plan.workflow, {
           runId: `${frame.runId}/${nodeId}/${index}`,
           inputs: plan.inputsOf(items[index], index),
-          signal: controller.signal,
           depth: plan.depth,
         });
+        inFlight.add(handle);
         void handle.result.then((snapshot) => {
+          inFlight.delete(handle);
           running--;
           done++;
           const entry: MapItemResult = {
@@ -296,20 +320,15 @@ export const mapNode = defineNode({
           if (entry.status === 'SUCCESS') {
             results[index] = plan.valueOf(snapshot) ?? null;
           } else {
-            const error =
-              snapshot.status === 'SUCCESS'
-                ? undefined
-                : plan.keepNodes
-                  ? childFailure(plan.label, snapshot, nodeId).toJSON()
-                  : snapshot.error;
+            const error = plan.keepNodes
+              ? childFailure(plan.label, snapshot, nodeId).toJSON()
+              : snapshot.error;
             if (error) entry.error = error;
             if (entry.status === 'FAILED' && error) {
               errors.push({ index, code: error.code, message: error.message });
               if (stopOnError && !failure) {
                 failure = { index, error };
-                controller.abort(
-                  new GalaxyError('E_CANCELED', `Canceled because item ${index + 1} failed.`),
-                );
+                stopAll(`Canceled because item ${index + 1} failed.`);
               }
             }
           }

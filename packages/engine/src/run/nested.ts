@@ -13,8 +13,8 @@ export interface ChildRun {
   runId: string;
   /** Values of the child's Input nodes by name. */
   inputs?: Record<string, unknown>;
-  /** Stops the child: the node's own signal, or one the node aborts itself. */
-  signal: AbortSignal;
+  /** Stops the child (the node's own signal); without it, the node cancels the child's handle itself. */
+  signal?: AbortSignal;
   /** Sub-workflow levels below the host's run: the parent's for a Map item, one more for a sub-workflow. */
   depth: number;
   /** Where the child's node events go in the parent's stream (`node:child`); omitted: nowhere. */
@@ -38,8 +38,8 @@ export function startChildRun(
   const options: RunOptions = {
     registry: parent.registry,
     runId: child.runId,
-    signal: child.signal,
   };
+  if (child.signal !== undefined) options.signal = child.signal;
   if (parent.concurrency !== undefined) options.concurrency = parent.concurrency;
   if (parent.failureMode !== undefined) options.failureMode = parent.failureMode;
   if (parent.retry !== undefined) options.retry = parent.retry;

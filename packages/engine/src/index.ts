@@ -155,7 +155,7 @@ export {
   runEventTypes,
   runStatuses,
 } from './model';
-export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow } from './workflowClient';
+export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow, WorkflowChoice } from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
 export { defaultRunCaps } from './runOptions';

@@ -61,6 +61,8 @@ export function workflowInterface(workflow: unknown): WorkflowInterface {
 /** A workflow's ports as a `PortMap`, for a Workflow node's handles. */
 export function portMapOf(ports: readonly WorkflowPort[], kind: 'inputs' | 'outputs'): PortMap {
   const map: PortMap = {};
+  // Ports may be asked of data that did not parse (a node just dropped): no list, no ports.
+  if (!Array.isArray(ports)) return map;
   for (const port of ports) {
     if (!isValidPortName(port.name) || Object.hasOwn(map, port.name)) continue;
     map[port.name] =

@@ -198,7 +198,7 @@ export const mapNode = defineNode({
         { value: 'workflow', label: 'A saved workflow' },
       ],
     },
-    nodeType: { kind: 'text', label: 'Node type', showWhen: { mode: ['node'] } },
+    // The node type, its own fields and the saved workflow are picked in the editor's Map form.
     itemPort: {
       kind: 'text',
       label: 'Item goes to input',

@@ -13,11 +13,15 @@ const WorkflowPortSchema = z.object({
   required: z.boolean().optional(),
 });
 
+// A node just dropped on the canvas has neither: the editor says what to do, not what zod expected.
 export const WorkflowRefDataSchema = z.object({
   /** The saved workflow to run. */
-  workflowId: z.string().min(1, 'Pick a workflow.').max(128),
+  workflowId: z.preprocess(
+    (value) => value ?? '',
+    z.string().min(1, 'Pick a workflow to run.').max(128),
+  ),
   /** Its version: a Workflow node always runs the version it was pinned to. */
-  version: z.number().int().min(1),
+  version: z.preprocess((value) => value ?? 0, z.number().int().min(1, 'Pick the version to run.')),
 });
 
 const WorkflowData = WorkflowRefDataSchema.extend({

@@ -45,6 +45,8 @@ export interface NodeRunState {
   skippedBecause?: string;
   /** What the node reported about how it got its result, e.g. which provider and model answered. */
   meta?: NodeMeta;
+  /** How far a node that works through items (a Map) has got, from `node:progress` events. */
+  progress?: { done: number; total: number };
 }
 
 /** Where a run shown on the canvas comes from. */

@@ -76,8 +76,17 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
       const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: event.attempt, streamed: '' };
       return withNode(run, event.nodeId, { ...previous, status: 'retrying', attempt: event.attempt, error: event.error });
     }
-    case 'node:finish':
-      return withNode(run, event.nodeId, fromResult(event.result, run.nodes[event.nodeId]));
+    case 'node:progress': {
+      const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: 1, streamed: '' };
+      return withNode(run, event.nodeId, { ...previous, progress: { done: event.done, total: event.total } });
+    }
+    case 'node:finish': {
+      const state = fromResult(event.result, run.nodes[event.nodeId]);
+      // The last count stays beside a failure (7/20 when it stopped); a success shows its items.
+      const progress = run.nodes[event.nodeId]?.progress;
+      if (progress && event.result.status !== 'SUCCESS') state.progress = progress;
+      return withNode(run, event.nodeId, state);
+    }
     case 'log': {
       const logs = run.logs.length >= MAX_LOGS ? run.logs.slice(1 - MAX_LOGS) : run.logs.slice();
       logs.push(event.entry);

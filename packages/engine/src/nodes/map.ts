@@ -277,17 +277,24 @@ export const mapNode = defineNode({
     let failure: { index: number; error: ErrorInfo } | undefined;
     args.progress(0, total);
     const clock = frame.options.now ?? Date.now;
-    /** When the current stretch of starting items began: items of quick nodes end in microtasks, so the loop yields now and then. */
-    let stretch = performance.now();
+    /**
+     * When the current stretch of starting items began, -1 once the event loop has had a turn
+     * since: items of quick nodes end in microtasks, so a long list would never let it have one.
+     */
+    let stretch = -1;
+    const endStretch = (): void => {
+      stretch = -1;
+    };
 
     await new Promise<void>((resolve) => {
       const pump = (): void => {
         while (running < limit && next < total && stopped === undefined) {
-          if (performance.now() - stretch > SLICE_MS) {
-            afterTurn(() => {
-              stretch = performance.now();
-              pump();
-            });
+          const at = performance.now();
+          if (stretch < 0) {
+            stretch = at;
+            afterTurn(endStretch);
+          } else if (at - stretch > SLICE_MS) {
+            afterTurn(pump);
             return;
           }
           start(next++);
@@ -301,6 +308,7 @@ export const mapNode = defineNode({
           runId: `${frame.runId}/${nodeId}/${index}`,
           inputs: plan.inputsOf(items[index], index),
           depth: plan.depth,
+          unsliced: !plan.keepNodes,
         });
         inFlight.add(handle);
         void handle.result.then((snapshot) => {

@@ -19,6 +19,8 @@ export interface ChildRun {
   depth: number;
   /** Where the child's node events go in the parent's stream (`node:child`); omitted: nowhere. */
   path?: readonly string[];
+  /** The child never yields to the event loop on its own (its parent does between children). Default false. */
+  unsliced?: boolean;
   /** Where the child's log lines go; omitted: nowhere. */
   log?: (level: LogLevel, message: string, data?: JsonValue) => void;
 }
@@ -44,7 +46,9 @@ export function startChildRun(
   if (parent.failureMode !== undefined) options.failureMode = parent.failureMode;
   if (parent.retry !== undefined) options.retry = parent.retry;
   if (parent.nodeTimeoutMs !== undefined) options.nodeTimeoutMs = parent.nodeTimeoutMs;
-  if (parent.sliceMs !== undefined) options.sliceMs = parent.sliceMs;
+  // A Map item's run is two nodes and the Map yields between items itself: no slicing of its own.
+  if (child.unsliced) options.sliceMs = 0;
+  else if (parent.sliceMs !== undefined) options.sliceMs = parent.sliceMs;
   if (parent.caps !== undefined) options.caps = parent.caps;
   if (parent.context !== undefined) options.context = parent.context;
   if (parent.limits !== undefined) options.limits = parent.limits;

@@ -204,6 +204,38 @@ describe('Workflow node', () => {
   });
 });
 
+describe("the host's beforeNodeStart", () => {
+  it("is asked for a sub-workflow's nodes, and once for a Map node rather than per item", async () => {
+    const asked: string[] = [];
+    const beforeNodeStart = ({ runId, nodeId }: { runId: string; nodeId: string }) => {
+      asked.push(`${runId.split('/').slice(1).join('/')}:${nodeId}`);
+    };
+    await runWorkflow(caller('child', 1), {
+      registry,
+      runId: 'r',
+      beforeNodeStart,
+      context: { loadWorkflow: loaderOf({ 'child@1': child }) },
+    });
+    expect(asked).toEqual([':src', ':w', 'w:in', 'w:t', 'w:out']);
+    asked.length = 0;
+    const mapped = {
+      nodes: [
+        { id: 'list', type: 'input', data: { name: 'items', default: ['a', 'b', 'c'] } },
+        {
+          id: 'm',
+          type: 'map',
+          data: { nodeType: 'template', nodeData: { template: '{{item}}' } },
+        },
+      ],
+      edges: [
+        { id: 'e', source: 'list', sourceHandle: 'value', target: 'm', targetHandle: 'items' },
+      ],
+    };
+    await runWorkflow(mapped, { registry, runId: 'r', beforeNodeStart });
+    expect(asked).toEqual([':list', ':m']);
+  });
+});
+
 describe('checkWorkflowReferences', () => {
   const calls = (...refs: [string, number][]) => ({
     nodes: refs.map(([workflowId, version], i) => ({

@@ -308,7 +308,7 @@ export const mapNode = defineNode({
           runId: `${frame.runId}/${nodeId}/${index}`,
           inputs: plan.inputsOf(items[index], index),
           depth: plan.depth,
-          unsliced: !plan.keepNodes,
+          mapItem: !plan.keepNodes,
         });
         inFlight.add(handle);
         void handle.result.then((snapshot) => {

@@ -19,8 +19,12 @@ export interface ChildRun {
   depth: number;
   /** Where the child's node events go in the parent's stream (`node:child`); omitted: nowhere. */
   path?: readonly string[];
-  /** The child never yields to the event loop on its own (its parent does between children). Default false. */
-  unsliced?: boolean;
+  /**
+   * A Map item of one node: it never yields to the event loop on its own (the Map does between
+   * items), and the host's `beforeNodeStart` is not asked again for it (it was asked for the Map
+   * node; a store read per item would cost more than the item). Default false.
+   */
+  mapItem?: boolean;
   /** Where the child's log lines go; omitted: nowhere. */
   log?: (level: LogLevel, message: string, data?: JsonValue) => void;
 }
@@ -47,7 +51,7 @@ export function startChildRun(
   if (parent.retry !== undefined) options.retry = parent.retry;
   if (parent.nodeTimeoutMs !== undefined) options.nodeTimeoutMs = parent.nodeTimeoutMs;
   // A Map item's run is two nodes and the Map yields between items itself: no slicing of its own.
-  if (child.unsliced) options.sliceMs = 0;
+  if (child.mapItem) options.sliceMs = 0;
   else if (parent.sliceMs !== undefined) options.sliceMs = parent.sliceMs;
   if (parent.caps !== undefined) options.caps = parent.caps;
   if (parent.context !== undefined) options.context = parent.context;
@@ -55,7 +59,8 @@ export function startChildRun(
   if (parent.random !== undefined) options.random = parent.random;
   if (parent.now !== undefined) options.now = parent.now;
   // The host's gate (cancel requests, budgets) sees the child's nodes too.
-  if (parent.beforeNodeStart !== undefined) options.beforeNodeStart = parent.beforeNodeStart;
+  if (parent.beforeNodeStart !== undefined && !child.mapItem)
+    options.beforeNodeStart = parent.beforeNodeStart;
   if (child.inputs !== undefined) options.inputs = child.inputs;
   const { path, log } = child;
   if (path || log) {

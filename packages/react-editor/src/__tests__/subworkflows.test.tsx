@@ -107,6 +107,80 @@ describe('Workflow node', () => {
   });
 });
 
+describe('sub-workflow events', () => {
+  it("paint the child's nodes under the Workflow node while it runs", async () => {
+    const wired: Workflow = {
+      nodes: [
+        parent.nodes[0]!,
+        {
+          id: 'w',
+          type: 'workflow',
+          position: { x: 300, y: 0 },
+          data: { workflowId: 'child', version: 1, inputs: [{ name: 'topic' }], outputs: [] },
+        },
+      ],
+      edges: [{ id: 'e', source: 'src', sourceHandle: 'text', target: 'w', targetHandle: 'topic' }],
+    };
+    const at = 1;
+    const client = createMemoryClient({
+      registry,
+      script: () => [
+        { type: 'run:start', nodeIds: ['src', 'w'] },
+        { type: 'node:start', nodeId: 'w', nodeType: 'workflow', attempt: 1 },
+        {
+          type: 'node:child',
+          nodeId: 'w',
+          path: ['w'],
+          event: {
+            type: 'node:start',
+            runId: 'c',
+            at,
+            nodeId: 'in',
+            nodeType: 'input',
+            attempt: 1,
+          },
+        },
+        {
+          type: 'node:child',
+          nodeId: 'w',
+          path: ['w'],
+          event: {
+            type: 'node:finish',
+            runId: 'c',
+            at,
+            nodeId: 'in',
+            result: { status: 'SUCCESS', attempts: 1, output: { value: 'Saturn' } },
+          },
+        },
+        {
+          type: 'node:child',
+          nodeId: 'w',
+          path: ['w'],
+          event: {
+            type: 'node:start',
+            runId: 'c',
+            at,
+            nodeId: 't',
+            nodeType: 'template',
+            attempt: 1,
+          },
+        },
+        { type: 'run:finish', status: 'SUCCESS', durationMs: 5, afterMs: 2_000 },
+      ],
+    });
+    const { user, container } = renderEditor({ initialWorkflow: wired, client });
+    const run = screen.getByRole('button', { name: 'Run' });
+    await waitFor(() => expect(run).toBeEnabled());
+    await user.click(run);
+    const node = within(nodeElement(container, 'w'));
+    await waitFor(() =>
+      expect(node.getByText('Sub-workflow: 1 of 2 nodes done')).toBeInTheDocument(),
+    );
+    // The parent's own nodes are untouched by the child's events.
+    expect(within(nodeElement(container, 'src')).queryByText('Running')).toBeNull();
+  });
+});
+
 describe('Map node', () => {
   const mapped: Workflow = {
     nodes: [

@@ -1,8 +1,11 @@
-import type { NodeMeta } from '@galaxyflow/engine';
+import type { NodeRunState } from '../../types';
 
 export interface NestedResultsProps {
-  /** The node's meta: a Map node's `items`, a Workflow node's `child`. Nothing renders without either. */
-  meta: NodeMeta | undefined;
+  /**
+   * The node's run state: a Map node's `meta.items`, a Workflow node's `meta.child` or, while
+   * it runs, its sub-workflow's live `children`. Nothing renders without any of them.
+   */
+  state: NodeRunState | undefined;
 }
 
 interface ItemEntry {
@@ -28,7 +31,8 @@ function statusClass(status: string): string {
  * What a node that ran others did, under its output: a Map node's items (status, time, error)
  * and a Workflow node's sub-workflow run (each of its nodes' status), folded by default.
  */
-export function NestedResults({ meta }: NestedResultsProps) {
+export function NestedResults({ state }: NestedResultsProps) {
+  const meta = state?.meta;
   const items = Array.isArray(meta?.items) ? (meta.items as (ItemEntry | null)[]) : undefined;
   const child =
     meta?.child !== null && typeof meta?.child === 'object' ? (meta.child as ChildRun) : undefined;
@@ -85,6 +89,26 @@ export function NestedResults({ meta }: NestedResultsProps) {
               <span className="gf-nested__key">{id}</span>
               <span className={statusClass(result.status)}>{result.status.toLowerCase()}</span>
               {result.error && <span className="gf-nested__error">{result.error.message}</span>}
+            </li>
+          ))}
+        </ul>
+      </details>
+    );
+  }
+  if (state?.children) {
+    const nodes = Object.entries(state.children);
+    return (
+      <details className="gf-nested nodrag nowheel" open>
+        <summary>
+          Sub-workflow: {nodes.filter(([, child]) => child.status === 'success').length} of{' '}
+          {nodes.length} nodes done
+        </summary>
+        <ul className="gf-nested__list">
+          {nodes.slice(0, MAX_ROWS).map(([id, child]) => (
+            <li key={id} className="gf-nested__row">
+              <span className="gf-nested__key">{id}</span>
+              <span className={statusClass(child.status)}>{child.status}</span>
+              {child.error && <span className="gf-nested__error">{child.error.message}</span>}
             </li>
           ))}
         </ul>

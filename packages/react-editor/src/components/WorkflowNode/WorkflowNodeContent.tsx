@@ -161,7 +161,7 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
         onShowError={() => actions.showError(id)}
         uploads={uploads}
       />
-      <NestedResults meta={runState?.meta} />
+      <NestedResults state={runState} />
     </div>
   );
 }

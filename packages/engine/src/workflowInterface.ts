@@ -86,9 +86,17 @@ export function workflowReferences(workflow: unknown): WorkflowReference[] {
   for (const raw of nodes) {
     const node = record(raw);
     const data = record(node.data);
-    const calls = node.type === 'workflow' || (node.type === 'map' && data.mode === 'workflow');
+    // A Map calls a workflow per item directly, or through the Workflow node it runs per item.
+    const through =
+      node.type === 'map' && data.mode !== 'workflow' && data.nodeType === 'workflow'
+        ? record(data.nodeData)
+        : undefined;
+    const calls =
+      node.type === 'workflow' ||
+      (node.type === 'map' && data.mode === 'workflow') ||
+      through !== undefined;
     if (!calls || typeof node.id !== 'string') continue;
-    const { workflowId, version } = data;
+    const { workflowId, version } = through ?? data;
     if (
       typeof workflowId !== 'string' ||
       workflowId === '' ||

@@ -3,7 +3,11 @@ import { builtinNodes } from '../nodes/index';
 import { createRegistry } from '../registry';
 import { runWorkflow } from '../run';
 import type { RunEvent, WorkflowLoader } from '../types';
-import { checkWorkflowReferences, workflowInterface } from '../workflowInterface';
+import {
+  checkWorkflowReferences,
+  workflowInterface,
+  workflowReferences,
+} from '../workflowInterface';
 
 const registry = createRegistry(builtinNodes);
 
@@ -270,6 +274,31 @@ describe('checkWorkflowReferences', () => {
       self: { workflowId: 'a', version: 2 },
     });
     expect(direct[0]).toMatchObject({ code: 'E_WORKFLOW_CYCLE' });
+  });
+
+  it('follows calls made by Map nodes, directly or through the Workflow node they run per item', async () => {
+    const load = loaderOf({ 'b@1': calls(['a', 1]), 'c@1': calls() });
+    const mapped = {
+      nodes: [
+        { id: 'direct', type: 'map', data: { mode: 'workflow', workflowId: 'c', version: 1 } },
+        {
+          id: 'through',
+          type: 'map',
+          data: { nodeType: 'workflow', nodeData: { workflowId: 'b', version: 1 } },
+        },
+      ],
+      edges: [],
+    };
+    expect(
+      workflowReferences(mapped).map((r) => `${r.nodeId}:${r.workflowId}@${r.version}`),
+    ).toEqual(['direct:c@1', 'through:b@1']);
+    const issues = await checkWorkflowReferences(mapped, {
+      load,
+      self: { workflowId: 'a', version: 1 },
+    });
+    expect(issues).toEqual([
+      expect.objectContaining({ code: 'E_WORKFLOW_CYCLE', nodeId: 'through' }),
+    ]);
   });
 
   it('accepts a diamond of calls, and an older version of itself', async () => {

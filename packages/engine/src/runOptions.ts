@@ -39,6 +39,10 @@ export function checkRunOptions(options: RunOptions): void {
     check(isNumber(options.sliceMs) && options.sliceMs >= 0, 'sliceMs', options.sliceMs, 'a number of ms of 0 or more (0 or Infinity: never yield)');
   }
   if (beforeNodeStart !== undefined) check(typeof beforeNodeStart === 'function', 'beforeNodeStart', beforeNodeStart, 'a function');
+  if (options.inputs !== undefined) {
+    const { inputs } = options;
+    check(inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs), 'inputs', inputs, "an object of the Input nodes' values by name");
+  }
   if (resume !== undefined) {
     const parsed = RunSnapshotSchema.safeParse(resume);
     const issue = parsed.error?.issues[0];

@@ -68,6 +68,9 @@ describe('Input and Output nodes', () => {
     });
     const missing = await runWorkflow(child, { registry });
     expect(missing.nodes.in!.error).toMatchObject({ code: 'E_WORKFLOW_INPUT_MISSING' });
+    await expect(runWorkflow(child, { registry, inputs: ['owls'] as never })).rejects.toMatchObject(
+      { code: 'E_INVALID_RUN_OPTION' },
+    );
   });
 });
 

@@ -43,6 +43,16 @@ const parent: Workflow = {
   edges: [],
 };
 
+describe('palette', () => {
+  it('offers Input, Output, Workflow and Map in a Workflow group', async () => {
+    renderEditor({ initialWorkflow: parent });
+    const group = within(await screen.findByRole('region', { name: 'Workflow' }));
+    for (const label of ['Input', 'Output', 'Workflow', 'Map']) {
+      expect(group.getByRole('button', { name: `Add ${label} node` })).toBeInTheDocument();
+    }
+  });
+});
+
 describe('Workflow node', () => {
   it('picks a saved workflow and version, takes its ports and opens it', async () => {
     const client = createMemoryClient({

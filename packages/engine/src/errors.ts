@@ -41,8 +41,21 @@ export const errorMessages = {
   E_CANCELED: 'The run was canceled.',
   E_RUN_TIMEOUT: 'The run took longer than its time limit and was stopped.',
   E_UPSTREAM_FAILED: 'An upstream node failed, so this node was skipped.',
-  E_BRANCH_NOT_TAKEN: 'An input this node needs comes from a branch that was not taken, so it was skipped.',
+  E_BRANCH_NOT_TAKEN:
+    'An input this node needs comes from a branch that was not taken, so it was skipped.',
   E_CONDITION: 'A condition could not be checked.',
+  // Map and sub-workflows
+  E_MAP_NOT_A_LIST: "The Map node's items input is not a list.",
+  E_MAP_TOO_MANY_ITEMS: 'The list has more items than this host lets one Map node run.',
+  E_MAP_ITEM_FAILED: 'An item of the Map node failed, so the rest were canceled.',
+  E_MAP_NODE_TYPE: 'The Map node cannot run the node type it was given.',
+  E_SUBWORKFLOWS_UNAVAILABLE: 'This host cannot load saved workflows for Workflow and Map nodes.',
+  E_WORKFLOW_NOT_FOUND:
+    'The referenced workflow or version does not exist, or belongs to someone else.',
+  E_WORKFLOW_CYCLE: 'The workflow calls itself through its Workflow or Map nodes.',
+  E_WORKFLOW_DEPTH: 'Workflows call each other more levels deep than allowed.',
+  E_WORKFLOW_INPUT_MISSING: 'A required workflow input got no value.',
+  E_SUBWORKFLOW_FAILED: 'The sub-workflow did not succeed.',
   // LLM providers (calls made through a provider set)
   E_PROVIDER_NOT_CONFIGURED: 'The LLM provider is not configured.',
   E_PROVIDER_AUTH: 'The provider rejected the API key.',
@@ -56,10 +69,13 @@ export const errorMessages = {
   E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
   E_PROVIDER_NO_IMAGE_GENERATION: 'The provider cannot generate images.',
   E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
-  E_STRUCTURED_OUTPUT_INVALID: 'The answer does not match the JSON Schema, even after a repair request.',
-  E_ROUTER_INVALID_ROUTE: "The model's answer names no route of the router, even after a repair request.",
+  E_STRUCTURED_OUTPUT_INVALID:
+    'The answer does not match the JSON Schema, even after a repair request.',
+  E_ROUTER_INVALID_ROUTE:
+    "The model's answer names no route of the router, even after a repair request.",
   // HTTP Request node
-  E_HTTP_UNAVAILABLE: 'This host cannot make HTTP requests for workflows (they run on the server only).',
+  E_HTTP_UNAVAILABLE:
+    'This host cannot make HTTP requests for workflows (they run on the server only).',
   E_HTTP_INVALID_REQUEST: 'The HTTP request could not be built from the node settings and inputs.',
   E_HTTP_SECRET_MISSING: 'The secret the HTTP Request node names is not configured on the server.',
   E_HTTP_SECRET_HOST: 'The secret may not be sent to this host.',
@@ -137,7 +153,10 @@ export class GalaxyError extends Error {
  */
 export class RetryableError extends GalaxyError {
   override name = 'RetryableError';
-  constructor(message: string, options: Omit<GalaxyErrorOptions, 'retryable'> & { code?: ErrorCode } = {}) {
+  constructor(
+    message: string,
+    options: Omit<GalaxyErrorOptions, 'retryable'> & { code?: ErrorCode } = {},
+  ) {
     super(options.code ?? 'E_NODE_FAILED', message, { ...options, retryable: true });
   }
 }
@@ -173,8 +192,13 @@ export class RunOptionsError extends GalaxyError {
   /** The option, as a path such as `nodeTimeoutMs` or `caps.maxAttempts`. */
   readonly option: string;
   constructor(option: string, value: unknown, expected: string) {
-    const shown = typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value) ?? String(value);
-    super('E_INVALID_RUN_OPTION', `Run option "${option}" is ${shown}; it must be ${expected}.`, { details: { option, expected } });
+    const shown =
+      typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : (JSON.stringify(value) ?? String(value));
+    super('E_INVALID_RUN_OPTION', `Run option "${option}" is ${shown}; it must be ${expected}.`, {
+      details: { option, expected },
+    });
     this.option = option;
   }
 }
@@ -226,7 +250,10 @@ export function isRetryable(error: unknown): boolean {
  * host may load two copies of the engine (ESM and CJS, or two bundles), and an error
  * from one must keep its code and retryability in the other.
  */
-export function isGalaxyErrorLike(error: unknown): error is Pick<GalaxyError, 'code' | 'message' | 'retryable'> & {
+export function isGalaxyErrorLike(error: unknown): error is Pick<
+  GalaxyError,
+  'code' | 'message' | 'retryable'
+> & {
   nodeId?: string;
   details?: Record<string, unknown>;
   retryAfterMs?: number;
@@ -242,7 +269,11 @@ export function isGalaxyErrorLike(error: unknown): error is Pick<GalaxyError, 'c
 
 /** A server-suggested wait before retrying, in ms, if the error carries one. */
 export function retryAfterOf(error: unknown): number {
-  return isRecord(error) && typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) ? Math.max(0, error.retryAfterMs) : 0;
+  return isRecord(error) &&
+    typeof error.retryAfterMs === 'number' &&
+    Number.isFinite(error.retryAfterMs)
+    ? Math.max(0, error.retryAfterMs)
+    : 0;
 }
 
 /** Ends a message with a full stop, so another sentence can follow it. Internal. */
@@ -258,7 +289,11 @@ export function asSentence(text: string): string {
  */
 export function toErrorInfo(error: unknown, nodeId?: string): ErrorInfo {
   if (isGalaxyErrorLike(error)) {
-    const info: ErrorInfo = { code: error.code, message: redactUrls(error.message), retryable: error.retryable };
+    const info: ErrorInfo = {
+      code: error.code,
+      message: redactUrls(error.message),
+      retryable: error.retryable,
+    };
     const id = typeof error.nodeId === 'string' ? error.nodeId : nodeId;
     if (id !== undefined) info.nodeId = id;
     if (isRecord(error.details)) info.details = redactUrlsDeep(error.details);
@@ -266,7 +301,9 @@ export function toErrorInfo(error: unknown, nodeId?: string): ErrorInfo {
   }
   const info: ErrorInfo = {
     code: 'E_NODE_FAILED',
-    message: redactUrls(error instanceof Error ? error.message : typeof error === 'string' ? error : 'Unknown error'),
+    message: redactUrls(
+      error instanceof Error ? error.message : typeof error === 'string' ? error : 'Unknown error',
+    ),
     retryable: isRetryable(error),
   };
   if (isRecord(error) && typeof error.code === 'string' && /^E_[A-Z0-9_]+$/.test(error.code)) {

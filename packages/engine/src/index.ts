@@ -37,14 +37,18 @@ export {
   ifNode,
   imageGenNode,
   imageNode,
+  inputNode,
   jsonNode,
   llmNode,
   llmRouterNode,
+  mapNode,
   mergeNode,
+  outputNode,
   switchNode,
   templateNode,
   textNode,
   visionNode,
+  workflowNode,
 } from './nodes/index';
 export {
   CombineSchema,
@@ -89,6 +93,19 @@ export type {
   SecretSource,
 } from './nodes/http';
 export type { Route } from './nodes/router';
+export type { MapItemResult } from './nodes/map';
+export {
+  checkWorkflowReferences,
+  portMapOf,
+  workflowInterface,
+  workflowReferences,
+} from './workflowInterface';
+export type {
+  CheckReferencesOptions,
+  WorkflowInterface,
+  WorkflowPort,
+  WorkflowReference,
+} from './workflowInterface';
 export { fillPrompt } from './nodes/llm';
 export { callStructured } from './nodes/structured';
 export type { StructuredAnswer, StructuredCallOptions } from './nodes/structured';
@@ -195,6 +212,7 @@ export type { NodeRegistry } from './registry';
 export { computeBackoff, resolveRetryPolicy, sleep } from './retry';
 export type { RetryPolicyLayer } from './retry';
 export {
+  ChildNodeEventSchema,
   EpochMsSchema,
   ErrorInfoSchema,
   FinalNodeStatusSchema,
@@ -221,6 +239,7 @@ export type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  WorkflowChoice,
 } from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
@@ -252,6 +271,7 @@ export { readSse } from './sse';
 export type { ReadSseOptions, SseEvent } from './sse';
 export type {
   AnyNodeDefinition,
+  ChildNodeEvent,
   EventOf,
   FieldSpec,
   FinalNodeStatus,
@@ -283,6 +303,8 @@ export type {
   RunSnapshot,
   RunStatus,
   RunSummary,
+  WorkflowLoader,
+  WorkflowRef,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
 export type {

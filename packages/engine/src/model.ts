@@ -185,6 +185,63 @@ export type LogEntry = z.infer<typeof LogEntrySchema>;
 
 const eventBase = { runId: z.string(), at: EpochMsSchema };
 
+const NodeStartEventSchema = z.object({
+  type: z.literal('node:start'),
+  ...eventBase,
+  nodeId: z.string(),
+  nodeType: z.string(),
+  attempt: z.number().int().min(1),
+});
+const NodeDeltaEventSchema = z.object({ type: z.literal('node:delta'), ...eventBase, nodeId: z.string(), delta: z.string() });
+const NodeRetryEventSchema = z.object({
+  type: z.literal('node:retry'),
+  ...eventBase,
+  nodeId: z.string(),
+  attempt: z.number().int().min(1),
+  delayMs: z.number().min(0),
+  error: ErrorInfoSchema,
+});
+const NodeProgressEventSchema = z.object({
+  type: z.literal('node:progress'),
+  ...eventBase,
+  nodeId: z.string(),
+  /** Items finished so far, failed ones included. */
+  done: z.number().int().min(0),
+  /** Items in all. */
+  total: z.number().int().min(0),
+});
+const NodeFinishEventSchema = z.object({
+  type: z.literal('node:finish'),
+  ...eventBase,
+  nodeId: z.string(),
+  result: NodeResultSchema.extend({ status: FinalNodeStatusSchema }),
+});
+
+/**
+ * A node will not run and ends SKIPPED (its `node:finish` follows). `code` is the reason:
+ * `E_BRANCH_NOT_TAKEN` (an input it needs came from an output left unset: a branch not
+ * taken; not a failure) or `E_UPSTREAM_FAILED` (fail_safe, after an upstream failure).
+ * `skippedBecause` is the node that decided it, as in the result.
+ */
+export const NodeSkipEventSchema = z.object({
+  type: z.literal('node:skip'),
+  ...eventBase,
+  nodeId: z.string(),
+  code: z.string(),
+  skippedBecause: z.string().optional(),
+});
+
+/** The node events of a child run, as `node:child` carries them; `runId` is the child run's. */
+export const ChildNodeEventSchema = z.discriminatedUnion('type', [
+  NodeStartEventSchema,
+  NodeDeltaEventSchema,
+  NodeRetryEventSchema,
+  NodeSkipEventSchema,
+  NodeProgressEventSchema,
+  NodeFinishEventSchema,
+]);
+export type ChildNodeEvent = z.infer<typeof ChildNodeEventSchema>;
+
 /**
  * Every event of a run. One shape feeds `onEvent`, the emitter, the store, Server-Sent Events
  * and the editor: plain JSON. A run emits `run:start` (or `run:resume` when it continues from a
@@ -206,43 +263,30 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     keptNodeIds: z.array(z.string()),
   }),
   /** A node began an attempt: its executor is running. */
-  z.object({
-    type: z.literal('node:start'),
-    ...eventBase,
-    nodeId: z.string(),
-    nodeType: z.string(),
-    attempt: z.number().int().min(1),
-  }),
+  NodeStartEventSchema,
   /** A node streamed a chunk of output (e.g. LLM tokens). */
-  z.object({ type: z.literal('node:delta'), ...eventBase, nodeId: z.string(), delta: z.string() }),
+  NodeDeltaEventSchema,
   /** A node failed with a retryable error and will try again after `delayMs`. */
-  z.object({
-    type: z.literal('node:retry'),
-    ...eventBase,
-    nodeId: z.string(),
-    attempt: z.number().int().min(1),
-    delayMs: z.number().min(0),
-    error: ErrorInfoSchema,
-  }),
+  NodeRetryEventSchema,
+  /** A node will not run and ends SKIPPED, with its reason (see `NodeSkipEventSchema`). */
+  NodeSkipEventSchema,
+  /** A node that works through many items (a Map) finished `done` of its `total`. */
+  NodeProgressEventSchema,
+  /** A node reached its final state. */
+  NodeFinishEventSchema,
   /**
-   * A node will not run and ends SKIPPED (its `node:finish` follows). `code` is the reason:
-   * `E_BRANCH_NOT_TAKEN` (an input it needs came from an output left unset: a branch not
-   * taken; not a failure) or `E_UPSTREAM_FAILED` (fail_safe, after an upstream failure).
-   * `skippedBecause` is the node that decided it, as in the result.
+   * A node of a child run (a Workflow node's sub-workflow) did something: `event` is the child
+   * run's own node event, `path` the ids of the nodes it sits under, from this run's `nodeId`
+   * down (one id per level of nesting). Node events of this run never carry child node ids.
    */
   z.object({
-    type: z.literal('node:skip'),
+    type: z.literal('node:child'),
     ...eventBase,
+    /** The node of this run the child run belongs to (`path[0]`). */
     nodeId: z.string(),
-    code: z.string(),
-    skippedBecause: z.string().optional(),
-  }),
-  /** A node reached its final state. */
-  z.object({
-    type: z.literal('node:finish'),
-    ...eventBase,
-    nodeId: z.string(),
-    result: NodeResultSchema.extend({ status: FinalNodeStatusSchema }),
+    /** Node ids from this run's node down to the child run's parent node. */
+    path: z.array(z.string()).min(1),
+    event: ChildNodeEventSchema,
   }),
   /** A log line was written. */
   z.object({ type: z.literal('log'), ...eventBase, entry: LogEntrySchema }),

@@ -11,9 +11,12 @@ export const DEFAULT_NODE_TIMEOUT_MS = 300_000;
  * The caps a run applies when the host names none (`RunOptions.caps`). The node time-limit cap
  * has no fixed default: it is the host's own `nodeTimeoutMs`.
  */
-export const defaultRunCaps: Readonly<Pick<RunCaps, 'maxAttempts' | 'maxBackoffMs'>> = Object.freeze({
+export const defaultRunCaps: Readonly<Omit<RunCaps, 'nodeTimeoutMs'>> = Object.freeze({
   maxAttempts: 10,
   maxBackoffMs: 60_000,
+  mapItems: 1_000,
+  mapConcurrency: 16,
+  workflowDepth: 4,
 });
 
 const isWhole = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
@@ -36,6 +39,10 @@ export function checkRunOptions(options: RunOptions): void {
     check(isNumber(options.sliceMs) && options.sliceMs >= 0, 'sliceMs', options.sliceMs, 'a number of ms of 0 or more (0 or Infinity: never yield)');
   }
   if (beforeNodeStart !== undefined) check(typeof beforeNodeStart === 'function', 'beforeNodeStart', beforeNodeStart, 'a function');
+  if (options.inputs !== undefined) {
+    const { inputs } = options;
+    check(inputs !== null && typeof inputs === 'object' && !Array.isArray(inputs), 'inputs', inputs, "an object of the Input nodes' values by name");
+  }
   if (resume !== undefined) {
     const parsed = RunSnapshotSchema.safeParse(resume);
     const issue = parsed.error?.issues[0];
@@ -65,6 +72,10 @@ export function checkRunOptions(options: RunOptions): void {
     }
     if (maxBackoffMs !== undefined) check(isNumber(maxBackoffMs) && maxBackoffMs >= 0, 'caps.maxBackoffMs', maxBackoffMs, 'a number of ms of 0 or more, or Infinity for no cap');
     if (timeoutCap !== undefined) check(isNumber(timeoutCap) && timeoutCap > 0, 'caps.nodeTimeoutMs', timeoutCap, 'a number of ms above 0, or Infinity for no cap');
+    for (const key of ['mapItems', 'mapConcurrency', 'workflowDepth'] as const) {
+      const value = caps[key];
+      if (value !== undefined) check(isWhole(value) && value >= (key === 'workflowDepth' ? 0 : 1), `caps.${key}`, value, key === 'workflowDepth' ? 'a whole number of 0 or more' : 'a whole number of 1 or more');
+    }
   }
 }
 
@@ -83,6 +94,9 @@ export function resolveCaps(options: RunOptions): RunCaps {
     maxAttempts: options.caps?.maxAttempts ?? Math.max(defaultRunCaps.maxAttempts, retry.maxAttempts ?? 0),
     maxBackoffMs: options.caps?.maxBackoffMs ?? Math.max(defaultRunCaps.maxBackoffMs, retry.maxBackoffMs ?? 0, retry.backoffMs ?? 0),
     nodeTimeoutMs: options.caps?.nodeTimeoutMs ?? timeLimit(options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS),
+    mapItems: options.caps?.mapItems ?? defaultRunCaps.mapItems,
+    mapConcurrency: options.caps?.mapConcurrency ?? defaultRunCaps.mapConcurrency,
+    workflowDepth: options.caps?.workflowDepth ?? defaultRunCaps.workflowDepth,
   };
 }
 

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import type { JsonValue, LogLevel, NodeMeta, NodeResult, RunEvent, RunEventType, RunSnapshot } from './model';
 
-export type { FinalNodeStatus, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeMetaFallback, NodeResult, NodeStatus, RunEvent, RunEventType, RunResult, RunSnapshot, RunStatus, RunSummary } from './model';
+export type { ChildNodeEvent, FinalNodeStatus, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeMetaFallback, NodeResult, NodeStatus, RunEvent, RunEventType, RunResult, RunSnapshot, RunStatus, RunSummary } from './model';
 
 /** The kinds of value that flow along edges. `any` connects to every other kind. */
 export type PortType = 'text' | 'image' | 'json' | 'any';
@@ -104,8 +104,23 @@ export interface FieldSpec {
 
 /** Host services handed to every node through `runWorkflow`'s `context`. */
 export interface RunContext {
+  /**
+   * Loads a saved workflow version for Workflow and Map nodes, as the run's owner may see it:
+   * a workflow of someone else must read as absent (throw `E_WORKFLOW_NOT_FOUND`). Without it
+   * those nodes fail with `E_SUBWORKFLOWS_UNAVAILABLE`.
+   */
+  loadWorkflow?: WorkflowLoader;
   [key: string]: unknown;
 }
+
+/** Which saved workflow version a Workflow or Map node runs. */
+export interface WorkflowRef {
+  workflowId: string;
+  version: number;
+}
+
+/** Loads a saved workflow version's graph (`{ nodes, edges, settings }`); see `RunContext.loadWorkflow`. */
+export type WorkflowLoader = (ref: WorkflowRef & { signal?: AbortSignal }) => Promise<unknown>;
 
 /**
  * What a node's `run` receives. An attempt ends the moment it times out or the run stops,
@@ -136,6 +151,11 @@ export interface NodeRunArgs<I extends PortMap, D> {
   setMeta: (meta: NodeMeta) => void;
   /** Host services (providers, fetch, ...). */
   context: RunContext;
+  /**
+   * Reports how far a node that works through many items has got, as a `node:progress` event
+   * (`done` of `total`), while the attempt lasts.
+   */
+  progress: (done: number, total: number) => void;
 }
 
 /** A node type: its ports, its settings schema, its editor metadata and what it does. */
@@ -217,6 +237,18 @@ export interface RunCaps {
    * only the schema's bound (24 h) applies to what a workflow asks.
    */
   nodeTimeoutMs: number;
+  /**
+   * Most items one Map node runs; a longer list fails the node with `E_MAP_TOO_MANY_ITEMS`
+   * before any item runs. Default 1,000.
+   */
+  mapItems: number;
+  /** Most items of one Map node running at once, whatever its `concurrency` asks. Default 16. */
+  mapConcurrency: number;
+  /**
+   * Most levels of sub-workflows (Workflow and Map nodes running saved workflows) below a run;
+   * a deeper call fails its node with `E_WORKFLOW_DEPTH`. Default 4.
+   */
+  workflowDepth: number;
 }
 
 /**
@@ -311,8 +343,13 @@ export interface RunOptions {
    * `run:finish` come after the log is closed and are dropped. An error this function throws is ignored.
    */
   onListenerError?: (error: unknown, event: RunEvent) => void;
-  /** Host services handed to every node (providers, fetch, ...). Default `{}`. */
+  /** Host services handed to every node (providers, fetch, `loadWorkflow`, ...). Default `{}`. */
   context?: RunContext;
+  /**
+   * Values of the workflow's Input nodes, keyed by their `name`. An Input node without one
+   * uses its default. Default `{}`.
+   */
+  inputs?: Readonly<Record<string, unknown>>;
   /** Run only these nodes and their ancestors. Default: every node. */
   targetNodeIds?: readonly string[];
   /** An earlier run's node results: unchanged nodes (same hash) reuse their output. Target nodes always run. */

@@ -19,6 +19,9 @@ export interface StoredWorkflow {
   updatedAt?: number;
 }
 
+/** A saved workflow as a picker lists it (the Workflow node's): no graph, its current version. */
+export type WorkflowChoice = Pick<StoredWorkflow, 'id' | 'name' | 'version' | 'updatedAt'>;
+
 /** What an editor asks the server to save. */
 export interface SaveWorkflowInput {
   id: string;

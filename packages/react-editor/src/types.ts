@@ -45,6 +45,14 @@ export interface NodeRunState {
   skippedBecause?: string;
   /** What the node reported about how it got its result, e.g. which provider and model answered. */
   meta?: NodeMeta;
+  /** How far a node that works through items (a Map) has got, from `node:progress` events. */
+  progress?: { done: number; total: number };
+  /**
+   * While a Workflow node runs: its sub-workflow's nodes as their `node:child` events paint
+   * them, keyed by node id (`a › b` for a node of a sub-workflow's sub-workflow). Once the node
+   * ends, its `meta.child` holds the final results instead.
+   */
+  children?: Record<string, NodeRunState>;
 }
 
 /** Where a run shown on the canvas comes from. */

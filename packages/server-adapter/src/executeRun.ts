@@ -24,8 +24,10 @@ import type {
   RunCounts,
   RunEventRecord,
   RunStore,
+  WorkflowStore,
 } from './store/types';
 import { createProgressWriter } from './worker/progressWriter';
+import { ownerLoader } from './workflowLoader';
 import {
   snapshotFromRecords,
   startedNodeInput,
@@ -55,6 +57,12 @@ export interface WorkerLogger {
 export interface ExecuteRunDeps {
   /** Where the run lives. Required. */
   store: RunStore;
+  /**
+   * Where Workflow and Map nodes load the saved versions they call, as the run's owner. Default
+   * the store itself when it keeps workflows too (every `GalaxyStore` does); with neither, such
+   * nodes fail with `E_SUBWORKFLOWS_UNAVAILABLE`.
+   */
+  workflows?: Pick<WorkflowStore, 'getWorkflowVersion'>;
   /** Node types the run may use. Required. */
   registry: NodeRegistry;
   /** Host services handed to every node, e.g. `llmContext({ providers })`. Default `{}`. */
@@ -195,6 +203,11 @@ export async function executeClaimedRun(
   const firstStart = run.startedAt ?? now();
   const interruptions = run.interruptions;
   const { metrics } = deps;
+  const workflows =
+    deps.workflows ??
+    (typeof (store as Partial<WorkflowStore>).getWorkflowVersion === 'function'
+      ? (store as unknown as Pick<WorkflowStore, 'getWorkflowVersion'>)
+      : undefined);
   // The first claim ends the run's wait in the queue; later ones are resumes.
   if (run.attempts === 1)
     metrics?.runClaimed({ waitSeconds: Math.max(0, firstStart - run.createdAt) / 1000 });
@@ -420,7 +433,14 @@ export async function executeClaimedRun(
             logger.warn({ err: error, runId }, 'checking for a cancel request failed');
           }
         },
-        context: { ...deps.context, userId: run.ownerId, runId },
+        // Workflow and Map nodes load saved versions as the run's owner: another user's
+        // workflow reads as absent, as it does through the API.
+        context: {
+          ...deps.context,
+          userId: run.ownerId,
+          runId,
+          ...(workflows ? { loadWorkflow: ownerLoader(workflows, run.ownerId) } : {}),
+        },
         // The run span continues the trace of the request that made the run, in this process or another.
         trace: {
           ...deps.engine?.trace,

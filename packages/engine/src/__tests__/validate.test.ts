@@ -17,27 +17,57 @@ describe('validateWorkflow', () => {
     const result = validateWorkflow(
       {
         nodes: [
-          { id: 'a', type: 'text', data: { text: 'hi' }, position: { x: 1, y: 2 }, selected: true, measured: { width: 10 } },
+          {
+            id: 'a',
+            type: 'text',
+            data: { text: 'hi' },
+            position: { x: 1, y: 2 },
+            selected: true,
+            measured: { width: 10 },
+          },
           { id: 'b', type: 'debug' },
         ],
-        edges: [{ id: 'e', source: 'a', sourceHandle: 'text', target: 'b', targetHandle: 'value', animated: true }],
+        edges: [
+          {
+            id: 'e',
+            source: 'a',
+            sourceHandle: 'text',
+            target: 'b',
+            targetHandle: 'value',
+            animated: true,
+          },
+        ],
       },
       testRegistry,
     );
     expect(result.ok).toBe(true);
     expect(result.issues).toEqual([]);
     if (!result.ok) return;
-    expect(result.workflow.nodes[0]).toEqual({ id: 'a', type: 'text', data: { text: 'hi' }, position: { x: 1, y: 2 } });
+    expect(result.workflow.nodes[0]).toEqual({
+      id: 'a',
+      type: 'text',
+      data: { text: 'hi' },
+      position: { x: 1, y: 2 },
+    });
     expect(result.workflow.nodes[1]!.data).toEqual({});
   });
 
   it('reports schema errors with a path and the node id', () => {
-    const result = validateWorkflow({ nodes: [{ id: 'a', type: 'text', position: { x: 'left' } }], edges: [] }, testRegistry);
+    const result = validateWorkflow(
+      { nodes: [{ id: 'a', type: 'text', position: { x: 'left' } }], edges: [] },
+      testRegistry,
+    );
     expect(result.ok).toBe(false);
-    expect(result.issues[0]).toMatchObject({ code: 'E_SCHEMA', path: ['nodes', 0, 'position', 'x'], nodeId: 'a' });
+    expect(result.issues[0]).toMatchObject({
+      code: 'E_SCHEMA',
+      path: ['nodes', 0, 'position', 'x'],
+      nodeId: 'a',
+    });
     expect(codes(null)).toEqual(['E_SCHEMA']);
     expect(codes({ nodes: 'x', edges: [] })).toEqual(['E_SCHEMA']);
-    expect(codes({ nodes: [{ id: 'a', type: 'text', position: { x: Number.NaN, y: 0 } }], edges: [] })).toEqual(['E_SCHEMA']);
+    expect(
+      codes({ nodes: [{ id: 'a', type: 'text', position: { x: Number.NaN, y: 0 } }], edges: [] }),
+    ).toEqual(['E_SCHEMA']);
   });
 
   it('finds duplicate node and edge ids', () => {
@@ -46,25 +76,67 @@ describe('validateWorkflow', () => {
     wf.edges.push({ ...wf.edges[0]!, targetHandle: 'in' });
     const issues = validateWorkflow(wf, testRegistry).issues;
     expect(issues.map((i) => i.code)).toContain('E_DUPLICATE_NODE_ID');
-    expect(issues.find((i) => i.code === 'E_DUPLICATE_EDGE_ID')).toMatchObject({ edgeId: 'a-b', path: ['edges', 1, 'id'] });
+    expect(issues.find((i) => i.code === 'E_DUPLICATE_EDGE_ID')).toMatchObject({
+      edgeId: 'a-b',
+      path: ['edges', 1, 'id'],
+    });
   });
 
   it('names unknown node types', () => {
-    const result = validateWorkflow({ nodes: [{ id: 'x', type: 'teleport' }], edges: [] }, testRegistry);
-    expect(result.issues).toEqual([expect.objectContaining({ code: 'E_UNKNOWN_NODE_TYPE', nodeId: 'x', path: ['nodes', 0, 'type'] })]);
+    const result = validateWorkflow(
+      { nodes: [{ id: 'x', type: 'teleport' }], edges: [] },
+      testRegistry,
+    );
+    expect(result.issues).toEqual([
+      expect.objectContaining({
+        code: 'E_UNKNOWN_NODE_TYPE',
+        nodeId: 'x',
+        path: ['nodes', 0, 'type'],
+      }),
+    ]);
     expect(result.issues[0]!.message).toContain('teleport');
   });
 
   it('finds edges to missing nodes and missing handles', () => {
     const wf = steps(['a', 'b'], []);
-    wf.edges.push({ id: 'ghost', source: 'a', sourceHandle: 'out', target: 'nobody', targetHandle: 'in' });
-    wf.edges.push({ id: 'bad-out', source: 'a', sourceHandle: 'nope', target: 'b', targetHandle: 'in' });
-    wf.edges.push({ id: 'bad-in', source: 'a', sourceHandle: 'out', target: 'b', targetHandle: 'nope' });
+    wf.edges.push({
+      id: 'ghost',
+      source: 'a',
+      sourceHandle: 'out',
+      target: 'nobody',
+      targetHandle: 'in',
+    });
+    wf.edges.push({
+      id: 'bad-out',
+      source: 'a',
+      sourceHandle: 'nope',
+      target: 'b',
+      targetHandle: 'in',
+    });
+    wf.edges.push({
+      id: 'bad-in',
+      source: 'a',
+      sourceHandle: 'out',
+      target: 'b',
+      targetHandle: 'nope',
+    });
     const issues = validateWorkflow(wf, testRegistry).issues;
     expect(issues).toEqual([
-      expect.objectContaining({ code: 'E_MISSING_NODE', edgeId: 'ghost', path: ['edges', 0, 'target'] }),
-      expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'bad-out', path: ['edges', 1, 'sourceHandle'] }),
-      expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'bad-in', path: ['edges', 2, 'targetHandle'] }),
+      expect.objectContaining({
+        code: 'E_MISSING_NODE',
+        edgeId: 'ghost',
+        path: ['edges', 0, 'target'],
+      }),
+      expect.objectContaining({
+        code: 'E_MISSING_HANDLE',
+        edgeId: 'bad-out',
+        path: ['edges', 1, 'sourceHandle'],
+      }),
+      expect.objectContaining({
+        code: 'E_MISSING_HANDLE',
+        edgeId: 'bad-in',
+        path: ['edges', 2, 'targetHandle'],
+      }),
     ]);
   });
 
@@ -83,7 +155,10 @@ describe('validateWorkflow', () => {
       ],
     };
     const issues = validateWorkflow(wf, testRegistry).issues;
-    expect(issues.find((i) => i.edgeId === 'wrong')).toMatchObject({ code: 'E_PORT_TYPE_MISMATCH', nodeId: 'n2' });
+    expect(issues.find((i) => i.edgeId === 'wrong')).toMatchObject({
+      code: 'E_PORT_TYPE_MISMATCH',
+      nodeId: 'n2',
+    });
     expect(issues.find((i) => i.edgeId === 'wrong')!.message).toMatch(/image.*text/);
     expect(issues.some((i) => i.edgeId === 'any' || i.edgeId === 'ok')).toBe(false);
   });
@@ -126,26 +201,50 @@ describe('validateWorkflow', () => {
     const wf = {
       nodes: [
         { id: 'n', type: 'needs_text', data: { size: 0 } },
-        { id: 's', type: 'step', data: { timeoutMs: -5, failureMode: 'explode', retryPolicy: { maxAttempts: 3 } } },
+        {
+          id: 's',
+          type: 'step',
+          data: { timeoutMs: -5, failureMode: 'explode', retryPolicy: { maxAttempts: 3 } },
+        },
         { id: 't', type: 'text' },
       ],
       edges: [{ id: 'e', source: 't', sourceHandle: 'text', target: 'n', targetHandle: 'text' }],
     };
     const issues = validateWorkflow(wf, testRegistry).issues;
     expect(issues).toEqual([
-      expect.objectContaining({ code: 'E_INVALID_DATA', nodeId: 'n', path: ['nodes', 0, 'data', 'size'] }),
-      expect.objectContaining({ code: 'E_INVALID_DATA', nodeId: 's', path: ['nodes', 1, 'data', 'failureMode'] }),
-      expect.objectContaining({ code: 'E_INVALID_DATA', nodeId: 's', path: ['nodes', 1, 'data', 'timeoutMs'] }),
+      expect.objectContaining({
+        code: 'E_INVALID_DATA',
+        nodeId: 'n',
+        path: ['nodes', 0, 'data', 'size'],
+      }),
+      expect.objectContaining({
+        code: 'E_INVALID_DATA',
+        nodeId: 's',
+        path: ['nodes', 1, 'data', 'failureMode'],
+      }),
+      expect.objectContaining({
+        code: 'E_INVALID_DATA',
+        nodeId: 's',
+        path: ['nodes', 1, 'data', 'timeoutMs'],
+      }),
     ]);
     expect(issues[0]!.message).toContain('size');
   });
 
   it('reports each cycle with the node ids on it, and self loops', () => {
-    const issues = validateWorkflow(steps(['a', 'b', 'c', 'x', 'y', 'z'], ['a>b', 'b>c', 'c>a', 'x>y', 'y>x', 'c>z']), testRegistry).issues;
+    const issues = validateWorkflow(
+      steps(['a', 'b', 'c', 'x', 'y', 'z'], ['a>b', 'b>c', 'c>a', 'x>y', 'y>x', 'c>z']),
+      testRegistry,
+    ).issues;
     const cycles = issues.filter((i) => i.code === 'E_CYCLE').map((i) => [...i.nodeIds!].sort());
-    expect(cycles).toEqual([['a', 'b', 'c'], ['x', 'y']]);
+    expect(cycles).toEqual([
+      ['a', 'b', 'c'],
+      ['x', 'y'],
+    ]);
     // Unlabeled nodes of one type share a title, so the cycle tells them apart by id.
-    expect(issues.find((i) => i.code === 'E_CYCLE')!.message).toContain('"Step" (a) → "Step" (b) → "Step" (c) → "Step" (a)');
+    expect(issues.find((i) => i.code === 'E_CYCLE')!.message).toContain(
+      '"Step" (a) → "Step" (b) → "Step" (c) → "Step" (a)',
+    );
     expect(codes(steps(['a'], ['a>a']))).toEqual(['E_SELF_LOOP']);
   });
 
@@ -174,7 +273,9 @@ describe('validateWorkflow', () => {
     );
     const result = validateWorkflow(hostile, testRegistry);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(result.issues).toEqual([expect.objectContaining({ code: 'E_SCHEMA', path: ['nodes', 1, 'id'] })]);
+    expect(result.issues).toEqual([
+      expect.objectContaining({ code: 'E_SCHEMA', path: ['nodes', 1, 'id'] }),
+    ]);
     const ok = validateWorkflow({ nodes: [hostile.nodes[0]], edges: [] }, testRegistry);
     expect(ok.ok).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -191,10 +292,22 @@ describe('validateWorkflow', () => {
     });
     for (const key of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
       expect(validateWorkflow(edge(key, 'value'), testRegistry).issues).toEqual(
-        expect.arrayContaining([expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'e', path: ['edges', 0, 'sourceHandle'] })]),
+        expect.arrayContaining([
+          expect.objectContaining({
+            code: 'E_MISSING_HANDLE',
+            edgeId: 'e',
+            path: ['edges', 0, 'sourceHandle'],
+          }),
+        ]),
       );
       expect(validateWorkflow(edge('text', key), testRegistry).issues).toEqual(
-        expect.arrayContaining([expect.objectContaining({ code: 'E_MISSING_HANDLE', edgeId: 'e', path: ['edges', 0, 'targetHandle'] })]),
+        expect.arrayContaining([
+          expect.objectContaining({
+            code: 'E_MISSING_HANDLE',
+            edgeId: 'e',
+            path: ['edges', 0, 'targetHandle'],
+          }),
+        ]),
       );
     }
   });
@@ -208,7 +321,11 @@ describe('validateWorkflow', () => {
       edges: [{ id: 'e', source: 't', sourceHandle: 'text', target: 'tpl', targetHandle: 'name' }],
     };
     expect(validateWorkflow(wf, testRegistry).issues).toEqual([
-      expect.objectContaining({ code: 'E_MISSING_INPUT', nodeId: 'tpl', message: expect.stringContaining('day') }),
+      expect.objectContaining({
+        code: 'E_MISSING_INPUT',
+        nodeId: 'tpl',
+        message: expect.stringContaining('day'),
+      }),
     ]);
   });
 });
@@ -227,7 +344,11 @@ describe('validateConnection', () => {
     ],
   };
   const check = (source: string, sourceHandle: string, target: string, targetHandle: string) => {
-    const result = validateConnection(wf, { source, sourceHandle, target, targetHandle }, testRegistry);
+    const result = validateConnection(
+      wf,
+      { source, sourceHandle, target, targetHandle },
+      testRegistry,
+    );
     return result.ok ? 'ok' : result.issue.code;
   };
 
@@ -251,20 +372,36 @@ describe('validateConnection', () => {
   });
 
   it('refuses a connection that would close a cycle', () => {
-    const chain = { ...wf, edges: [...wf.edges, { id: 'e3', source: 'd', sourceHandle: 'value', target: 'd2', targetHandle: 'value' }] };
-    const result = validateConnection(chain, { source: 'd2', sourceHandle: 'value', target: 'n', targetHandle: 'extra' }, testRegistry);
+    const chain = {
+      ...wf,
+      edges: [
+        ...wf.edges,
+        { id: 'e3', source: 'd', sourceHandle: 'value', target: 'd2', targetHandle: 'value' },
+      ],
+    };
+    const result = validateConnection(
+      chain,
+      { source: 'd2', sourceHandle: 'value', target: 'n', targetHandle: 'extra' },
+      testRegistry,
+    );
     expect(result).toEqual({ ok: false, issue: expect.objectContaining({ code: 'E_CYCLE' }) });
   });
 
   it('refuses an image output into a text input with the reason', () => {
-    const result = validateConnection(wf, { source: 'n', sourceHandle: 'image', target: 'd2', targetHandle: 'value' }, testRegistry);
+    const result = validateConnection(
+      wf,
+      { source: 'n', sourceHandle: 'image', target: 'd2', targetHandle: 'value' },
+      testRegistry,
+    );
     expect(result.ok).toBe(true);
     const mismatch = validateConnection(
       { nodes: [...wf.nodes, { id: 'n2', type: 'needs_text' }], edges: wf.edges },
       { source: 'n', sourceHandle: 'image', target: 'n2', targetHandle: 'text' },
       testRegistry,
     );
-    expect(mismatch.ok ? '' : mismatch.issue.message).toMatch(/image output cannot feed the text input/);
+    expect(mismatch.ok ? '' : mismatch.issue.message).toMatch(
+      /image output cannot feed the text input/,
+    );
   });
 });
 
@@ -283,19 +420,52 @@ describe('registry and definitions', () => {
 
   it('refuses port names that are not identifiers', () => {
     expect(() =>
-      defineNode({ type: 'bad', label: 'Bad', category: 'X', inputs: { __proto__: { type: 'text' } } as never, outputs: {}, data: z.object({}), run: () => ({}) }),
+      defineNode({
+        type: 'bad',
+        label: 'Bad',
+        category: 'X',
+        inputs: { __proto__: { type: 'text' } } as never,
+        outputs: {},
+        data: z.object({}),
+        run: () => ({}),
+      }),
     ).not.toThrow(); // object literal __proto__ sets the prototype, it is not a key
     expect(() =>
-      defineNode({ type: 'bad', label: 'Bad', category: 'X', inputs: { 'my port': { type: 'text' } }, outputs: {}, data: z.object({}), run: () => ({}) }),
+      defineNode({
+        type: 'bad',
+        label: 'Bad',
+        category: 'X',
+        inputs: { 'my port': { type: 'text' } },
+        outputs: {},
+        data: z.object({}),
+        run: () => ({}),
+      }),
     ).toThrow(expect.objectContaining({ code: 'E_INVALID_NODE_DEFINITION' }));
     expect(() =>
-      defineNode({ type: 'has space', label: 'Bad', category: 'X', inputs: {}, outputs: {}, data: z.object({}), run: () => ({}) }),
+      defineNode({
+        type: 'has space',
+        label: 'Bad',
+        category: 'X',
+        inputs: {},
+        outputs: {},
+        data: z.object({}),
+        run: () => ({}),
+      }),
     ).toThrow(expect.objectContaining({ code: 'E_INVALID_NODE_DEFINITION' }));
   });
 
   it('lists categories in first-seen order and extends immutably', () => {
     const registry = createRegistry(builtinNodes);
-    expect(registry.categories()).toEqual(['Input', 'Text', 'AI', 'Transform', 'Flow', 'Integrations', 'Output']);
+    expect(registry.categories()).toEqual([
+      'Input',
+      'Text',
+      'AI',
+      'Transform',
+      'Flow',
+      'Integrations',
+      'Output',
+      'Workflow',
+    ]);
     const extended = registry.extend([testRegistry.get('step')!]);
     expect(extended.has('step')).toBe(true);
     expect(registry.has('step')).toBe(false);

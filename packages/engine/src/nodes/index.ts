@@ -4,14 +4,18 @@ import { httpNode } from './http';
 import { ifNode } from './if';
 import { imageNode } from './image';
 import { imageGenNode } from './imageGen';
+import { inputNode } from './input';
 import { jsonNode } from './json';
 import { llmNode } from './llm';
+import { mapNode } from './map';
 import { mergeNode } from './merge';
+import { outputNode } from './output';
 import { llmRouterNode } from './router';
 import { switchNode } from './switch';
 import { templateNode } from './template';
 import { textNode } from './text';
 import { visionNode } from './vision';
+import { workflowNode } from './workflow';
 
 /** The node types every Galaxy Flow host has; pass them to `createRegistry` with your own. */
 export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
@@ -28,6 +32,10 @@ export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
   mergeNode,
   httpNode,
   debugNode,
+  inputNode,
+  outputNode,
+  workflowNode,
+  mapNode,
 ]);
 
 export {
@@ -36,12 +44,16 @@ export {
   ifNode,
   imageGenNode,
   imageNode,
+  inputNode,
   jsonNode,
   llmNode,
   llmRouterNode,
+  mapNode,
   mergeNode,
+  outputNode,
   switchNode,
   templateNode,
   textNode,
   visionNode,
+  workflowNode,
 };

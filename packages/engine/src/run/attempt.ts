@@ -6,6 +6,7 @@ import { hashNodeRun } from '../hash';
 import type { RetryPolicy } from '../schema';
 import type { FinalNodeStatus, JsonValue, LogLevel, NodeMeta, NodeResult } from '../types';
 import type { CompiledNode } from '../validate';
+import type { RunFrame } from './frame';
 
 /** A node result of this run: the scheduler only records nodes that ended. */
 export type EndedNode = NodeResult & { status: FinalNodeStatus };
@@ -51,6 +52,8 @@ export interface AttemptHost {
   ended(attempt: Attempt, ok: boolean, value: unknown): void;
   /** The attempt was dropped by a drain: its job has no result in this run. */
   abandoned(flight: Flight): void;
+  /** The run the attempt belongs to, for nodes that run other nodes or read the run's inputs. */
+  readonly frame: RunFrame;
 }
 
 /**
@@ -70,7 +73,7 @@ export class Attempt implements Flight {
   tracing: RunTracing | undefined = undefined;
 
   constructor(
-    private readonly host: AttemptHost,
+    readonly host: AttemptHost,
     readonly job: Job,
     readonly deadline: number,
   ) {}
@@ -182,6 +185,18 @@ export class RunArgs {
   get signal(): AbortSignal {
     return this[SOURCE].signal;
   }
+
+  /** On the prototype, like `signal`: few nodes report progress, and a closure per attempt would cost them all. */
+  progress(done: number, total: number): void {
+    const attempt = this[SOURCE];
+    if (!attempt.settled) attempt.host.frame.progress(attempt.job, done, total);
+  }
+}
+
+/** The frame of the run a `run` argument belongs to; undefined for an argument a test made by hand. */
+export function frameOf(args: unknown): { frame: RunFrame; attempt: Attempt } | undefined {
+  const attempt = args !== null && typeof args === 'object' ? (args as RunArgs)[SOURCE] : undefined;
+  return attempt ? { frame: attempt.host.frame, attempt } : undefined;
 }
 
 /**

@@ -29,6 +29,7 @@ import { endNodeSpan, endRunSpan, type RunTracing, startNodeSpan, startRunSpan }
 import { validatedFor } from '../validated';
 import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, RunArgs, ranResult } from './attempt';
 import { createEventDelivery } from './eventDelivery';
+import { nestingOf, type RunFrame } from './frame';
 import type { DrainOptions, RunHandle } from './handle';
 import { afterTurn, formatDuration, formatWait, isThenable, loweredMessage, startOrder } from './helpers';
 import { checkOutput, gatherInputs, isBranchSkip, missingInput, type NodeIO, plainMeta, untakenEdge } from './nodeIO';
@@ -347,7 +348,21 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   /** The attempt whose executor is running synchronously right now: a stop must abort it too. */
   let current: Attempt | undefined;
+  const frame: RunFrame = {
+    runId,
+    options,
+    caps,
+    depth: nestingOf.get(options) ?? 0,
+    inputs: options.inputs ?? {},
+    progress(job, done, total) {
+      if (heard('node:progress')) emit({ type: 'node:progress', runId, at: now(), nodeId: job.node.id, done, total });
+    },
+    child(path, event) {
+      if (heard('node:child')) emit({ type: 'node:child', runId, at: event.at, nodeId: path[0]!, path: [...path], event });
+    },
+  };
   const host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void } = {
+    frame,
     ended(attempt, ok, value) {
       if (attempt.async) inflight.delete(attempt);
       if (attempt.span) endNodeSpan(attempt.span, ok ? undefined : toErrorInfo(value, attempt.job.node.id));

@@ -18,6 +18,7 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  WorkflowChoice,
 } from '@galaxyflow/engine';
 import type { EditorClient, EditorFile } from './types';
 
@@ -123,7 +124,13 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
   const now = options.now ?? Date.now;
   const latency = options.latencyMs ?? 0;
   const workflows = new Map<string, StoredWorkflow>();
-  for (const stored of options.workflows ?? []) workflows.set(stored.id, structuredClone(stored));
+  /** Every version saved, by `id@version`: what Workflow nodes run and the picker reads. */
+  const versions = new Map<string, StoredWorkflow>();
+  const keep = (stored: StoredWorkflow) => {
+    workflows.set(stored.id, stored);
+    versions.set(`${stored.id}@${stored.version}`, stored);
+  };
+  for (const stored of options.workflows ?? []) keep(structuredClone(stored));
   const runs = new Map<string, RunEntry>();
   for (const record of options.runs ?? []) {
     runs.set(record.runId, { record: structuredClone(record), events: [], listeners: new Set(), finished: true });
@@ -205,6 +212,12 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       registry,
       runId: entry.record.runId,
       now,
+      context: {
+        loadWorkflow: async ({ workflowId, version }) => {
+          const stored = versions.get(`${workflowId}@${version}`);
+          return stored ? structuredClone(stored.workflow) : undefined;
+        },
+      },
       ...(input.targetNodeIds ? { targetNodeIds: input.targetNodeIds } : {}),
       ...(reuse ? { reuse: { nodes: reuse } } : {}),
       onEvent: (event) => publish(entry, event),
@@ -219,13 +232,34 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       const current = workflows.get(id);
       const next: StoredWorkflow = { id, version: (current?.version ?? 0) + 1, workflow, updatedAt: now() };
       if (current?.name !== undefined) next.name = current.name;
-      workflows.set(id, next);
+      keep(next);
       return structuredClone(next);
     },
     getWorkflow(id) {
       calls.push({ method: 'getWorkflow', args: [id] });
       return settle(() => {
         const stored = workflows.get(id);
+        if (!stored) throw workflowNotFound(id);
+        return structuredClone(stored);
+      });
+    },
+    listWorkflows() {
+      calls.push({ method: 'listWorkflows', args: [] });
+      return settle(() =>
+        [...workflows.values()]
+          .sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0))
+          .map(({ id, name, version, updatedAt }) => {
+            const choice: WorkflowChoice = { id, version };
+            if (name !== undefined) choice.name = name;
+            if (updatedAt !== undefined) choice.updatedAt = updatedAt;
+            return choice;
+          }),
+      );
+    },
+    getWorkflowVersion(id: string, version: number) {
+      calls.push({ method: 'getWorkflowVersion', args: [id, version] });
+      return settle(() => {
+        const stored = versions.get(`${id}@${version}`);
         if (!stored) throw workflowNotFound(id);
         return structuredClone(stored);
       });
@@ -245,7 +279,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         };
         const name = input.name ?? current?.name;
         if (name !== undefined) next.name = name;
-        workflows.set(input.id, next);
+        keep(next);
         return structuredClone(next);
       });
     },

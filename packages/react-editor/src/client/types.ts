@@ -7,6 +7,7 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  WorkflowChoice,
 } from '@galaxyflow/engine';
 
 /**
@@ -30,6 +31,13 @@ export interface EditorClient {
    * field lists the built-in providers and nothing is flagged.
    */
   listProviders?(): Promise<ProviderList>;
+  /**
+   * The user's saved workflows, for the Workflow node's picker. Optional: without it the picker
+   * says this host lists no workflows, and a Workflow node keeps the one it was given.
+   */
+  listWorkflows?(): Promise<WorkflowChoice[]>;
+  /** One saved version of a workflow: the picker reads its Inputs and Outputs to make the node's ports. */
+  getWorkflowVersion?(id: string, version: number): Promise<StoredWorkflow>;
   /**
    * Where dropped and pasted images go (the server's `/files`). Optional: without it, dropping
    * a file on the canvas says the host takes no files, and Image nodes take URLs only.

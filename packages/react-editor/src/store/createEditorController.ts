@@ -6,6 +6,7 @@ import {
   validateWorkflow,
   type Workflow,
   type WorkflowInput,
+  type WorkflowRef,
   WorkflowSchema,
 } from '@galaxyflow/engine';
 import { conflictOf } from '../client/conflict';
@@ -29,6 +30,7 @@ export interface EditorCallbacks {
   onChange?: ((workflow: Workflow) => void) | undefined;
   onSave?: ((result: SavedWorkflow) => void) | undefined;
   onRunFinish?: ((run: RunView) => void) | undefined;
+  onOpenWorkflow?: ((ref: WorkflowRef) => void) | undefined;
 }
 
 export interface EditorControllerOptions {
@@ -76,6 +78,10 @@ export interface EditorController {
   setInitial(workflow: WorkflowInput, version?: number): void;
   /** Starts following the store (validation, drafts, onChange); returns `stop`. */
   start(): () => void;
+  /** Asks the host to open a saved workflow (a Workflow node's "Open"); false when the host takes no such requests. */
+  openWorkflow(ref: WorkflowRef): boolean;
+  /** Whether the host takes requests to open a saved workflow (`onOpenWorkflow`). */
+  canOpenWorkflow(): boolean;
 }
 
 function message(error: unknown): string {
@@ -235,6 +241,12 @@ export function createEditorController(options: EditorControllerOptions): Editor
   let inFlightSave: Promise<boolean> | undefined;
 
   const controller: EditorController = {
+    canOpenWorkflow: () => callbacks.onOpenWorkflow !== undefined,
+    openWorkflow(ref) {
+      if (!callbacks.onOpenWorkflow) return false;
+      callbacks.onOpenWorkflow(ref);
+      return true;
+    },
     client,
     async load() {
       if (!client || !workflowId) return;

@@ -76,8 +76,31 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
       const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: event.attempt, streamed: '' };
       return withNode(run, event.nodeId, { ...previous, status: 'retrying', attempt: event.attempt, error: event.error });
     }
-    case 'node:finish':
-      return withNode(run, event.nodeId, fromResult(event.result, run.nodes[event.nodeId]));
+    case 'node:child': {
+      const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: 1, streamed: '' };
+      const inner = event.event;
+      const key = [...event.path.slice(1), inner.nodeId].join(' › ');
+      const child = previous.children?.[key] ?? { status: 'queued', attempt: 0, streamed: '' };
+      let next: NodeRunState;
+      if (inner.type === 'node:start') next = { status: 'running', attempt: inner.attempt, streamed: '' };
+      else if (inner.type === 'node:finish') next = fromResult(inner.result, child);
+      else if (inner.type === 'node:retry') next = { ...child, status: 'retrying', attempt: inner.attempt, error: inner.error };
+      else if (inner.type === 'node:progress') next = { ...child, progress: { done: inner.done, total: inner.total } };
+      // Streamed tokens of nested nodes are not kept: the sub-workflow's outputs come with its end.
+      else return run;
+      return withNode(run, event.nodeId, { ...previous, children: { ...previous.children, [key]: next } });
+    }
+    case 'node:progress': {
+      const previous = run.nodes[event.nodeId] ?? { status: 'running', attempt: 1, streamed: '' };
+      return withNode(run, event.nodeId, { ...previous, progress: { done: event.done, total: event.total } });
+    }
+    case 'node:finish': {
+      const state = fromResult(event.result, run.nodes[event.nodeId]);
+      // The last count stays beside a failure (7/20 when it stopped); a success shows its items.
+      const progress = run.nodes[event.nodeId]?.progress;
+      if (progress && event.result.status !== 'SUCCESS') state.progress = progress;
+      return withNode(run, event.nodeId, state);
+    }
     case 'log': {
       const logs = run.logs.length >= MAX_LOGS ? run.logs.slice(1 - MAX_LOGS) : run.logs.slice();
       logs.push(event.entry);

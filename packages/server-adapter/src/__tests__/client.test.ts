@@ -171,6 +171,23 @@ describe('client against the API', () => {
     expect(missing).toMatchObject({ status: 404, code: 'E_WORKFLOW_NOT_FOUND' });
   });
 
+  it('lists workflows for a picker and reads one version as an engine workflow', async () => {
+    const created = await client.workflows.create({ name: 'Pickable', ...stepGraph([{ id: 'a' }]) });
+    await client.saveWorkflow({
+      id: created.id,
+      workflow: stepGraph([{ id: 'a' }, { id: 'b', after: 'a' }]) as never,
+      expectedVersion: 1,
+    });
+    const choices = await client.listWorkflows();
+    expect(choices.find((choice) => choice.id === created.id)).toMatchObject({
+      name: 'Pickable',
+      version: 2,
+    });
+    const first = await client.getWorkflowVersion(created.id, 1);
+    expect(first).toMatchObject({ id: created.id, version: 1 });
+    expect(first.workflow.nodes.map((n) => n.id)).toEqual(['a']);
+  });
+
   it('runs a workflow and reads the run back in engine shapes', async () => {
     const meta = { provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1, fallbacks: [] };
     const created = await client.workflows.create({

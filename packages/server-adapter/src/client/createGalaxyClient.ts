@@ -9,6 +9,7 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  WorkflowChoice,
   Workflow,
 } from '@galaxyflow/engine';
 import { readSse } from '@galaxyflow/engine';
@@ -100,6 +101,10 @@ export interface GalaxyClient {
   getRun(runId: string): Promise<RunSnapshot>;
   /** The model providers the server configured (`GET /providers`), the default flagged. */
   listProviders(): Promise<ProviderList>;
+  /** Your saved workflows (the first 100, newest first), for a Workflow node's picker. */
+  listWorkflows(): Promise<WorkflowChoice[]>;
+  /** One saved version with its graph as one engine workflow. */
+  getWorkflowVersion(id: string, version: number): Promise<StoredWorkflow>;
 
   readonly workflows: {
     list(query?: WorkflowListParams): Promise<WorkflowPage>;
@@ -640,6 +645,21 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
     listProviders: () => call<ProviderList>('GET', '/providers'),
     async getWorkflow(workflowId) {
       return storedWorkflowOf(await workflows.get(workflowId));
+    },
+    async listWorkflows() {
+      const page = await workflows.list({ limit: 100 });
+      return page.items.map(({ id: workflowId, name, version, updatedAt }) => ({
+        id: workflowId,
+        name,
+        version,
+        updatedAt,
+      }));
+    },
+    async getWorkflowVersion(workflowId, version) {
+      const snapshot = await workflows.version(workflowId, version);
+      const workflow: Workflow = { nodes: snapshot.nodes, edges: snapshot.edges } as Workflow;
+      if (snapshot.settings !== undefined) workflow.settings = snapshot.settings;
+      return { id: workflowId, name: snapshot.name, version: snapshot.version, workflow };
     },
     async saveWorkflow(input) {
       const body: Record<string, unknown> = {

@@ -8,13 +8,14 @@ import {
   validateWorkflow,
 } from '@galaxyflow/engine';
 import * as z from 'zod';
-import { ProblemError, type ProblemIssue, type RunErrorCode, runErrorCodes } from '../errors';
+import { ProblemError, type RunErrorCode, runErrorCodes } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteDefinition, RouteResult } from '../routeTypes';
 import { graphOf } from '../store/shared';
 import type { WorkflowGraph } from '../store/types';
+import { referenceIssues } from '../workflowLoader';
 import { createQuota } from './quota';
-import { zodIssues } from './shared';
+import { invalidWorkflow, zodIssues } from './shared';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -115,19 +116,17 @@ export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
           limits: limits.workflow,
           ...(body.targetNodeIds ? { targetNodeIds: body.targetNodeIds } : {}),
         });
-        if (!validation.ok) {
-          throw new ProblemError('E_INVALID_WORKFLOW', {
-            detail: validation.issues[0]?.message ?? 'The workflow is invalid.',
-            issues: validation.issues.map((issue) => {
-              const out: ProblemIssue = { code: issue.code, message: issue.message };
-              if (issue.path) out.path = issue.path;
-              if (issue.nodeId !== undefined) out.nodeId = issue.nodeId;
-              if (issue.edgeId !== undefined) out.edgeId = issue.edgeId;
-              if (issue.nodeIds) out.nodeIds = issue.nodeIds;
-              return out;
-            }),
-          });
-        }
+        if (!validation.ok) throw invalidWorkflow(validation.issues);
+        // Calls to saved workflows: each must be the caller's, and none may come back round.
+        const references = await referenceIssues(
+          store,
+          context.userId,
+          graph,
+          workflowId !== null && workflowVersion !== null
+            ? { workflowId, version: workflowVersion }
+            : undefined,
+        );
+        if (references.length > 0) throw invalidWorkflow(references);
         if (body.reuseRunId !== undefined) {
           const earlier = await store.getRun(context.userId, body.reuseRunId);
           if (!earlier) {

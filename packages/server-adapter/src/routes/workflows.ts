@@ -3,7 +3,9 @@ import { ProblemError } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteContext, RouteDefinition, RouteResult } from '../routeTypes';
 import type { SaveResult } from '../store/types';
+import { referenceIssues } from '../workflowLoader';
 import { createQuota } from './quota';
+import { invalidWorkflow } from './shared';
 
 /** Reads `expectedVersion` from the body or a strong `If-Match: "<version>"`. */
 function expectedVersionOf(
@@ -82,9 +84,13 @@ export function workflowRoutes(options: ResolvedOptions): RouteDefinition[] {
       summary: 'Saves a new workflow as version 1.',
       body: { schema: s.WorkflowCreateBody },
       responses: { 201: { schema: s.Workflow, description: 'The saved workflow.' } },
-      problems: [400, 409, 413, 415],
+      problems: [400, 409, 413, 415, 422],
       async handler(context) {
         const body = await context.body(s.WorkflowCreateBody);
+        // A new workflow has no id yet, so nothing it calls can call it back; its calls must
+        // still be the user's own versions, within the depth cap.
+        const references = await referenceIssues(store, context.userId, body);
+        if (references.length > 0) throw invalidWorkflow(references);
         await quota.checkWorkflows(context.userId);
         const workflow = await store.createWorkflow(context.userId, body);
         return { status: 201, body: workflow, headers: etag(workflow.version) };
@@ -113,7 +119,7 @@ export function workflowRoutes(options: ResolvedOptions): RouteDefinition[] {
         'Saves changes as the next version. Needs `expectedVersion` or `If-Match`; 409 when someone saved since.',
       body: { schema: s.WorkflowUpdateBody },
       responses: { 200: { schema: s.Workflow, description: 'The saved workflow.' } },
-      problems: [400, 404, 409, 413, 415, 428],
+      problems: [400, 404, 409, 413, 415, 422, 428],
       async handler(context) {
         const { expectedVersion: fromBody, ...changes } = await context.body(s.WorkflowUpdateBody);
         const expected = expectedVersionOf(context, fromBody);
@@ -129,6 +135,14 @@ export function workflowRoutes(options: ResolvedOptions): RouteDefinition[] {
         const defined = Object.fromEntries(
           Object.entries(changes).filter(([, value]) => value !== undefined),
         );
+        if (defined.nodes !== undefined) {
+          // Saved as the next version: a call to that version, or to one that calls it, is a cycle.
+          const references = await referenceIssues(store, context.userId, defined, {
+            workflowId: context.params.id!,
+            version: version + 1,
+          });
+          if (references.length > 0) throw invalidWorkflow(references);
+        }
         return saved(
           await store.updateWorkflow(context.userId, context.params.id!, defined, version),
         );

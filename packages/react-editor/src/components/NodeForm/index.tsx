@@ -12,6 +12,11 @@ export interface NodeFormProps {
   data: EditorNodeData;
   /** Shows values without allowing edits. Default false. */
   readOnly?: boolean;
+  /**
+   * Edits an object inside the node's data instead of the data itself (a Map node's `nodeData`,
+   * the settings of the node it runs per item). Default none.
+   */
+  dataKey?: string;
 }
 
 /**
@@ -42,7 +47,10 @@ function visible(spec: FieldSpec, values: Record<string, unknown>): boolean {
 }
 
 /** The settings form of a node, generated from its definition's `fields`. */
-export const NodeForm = memo(function NodeForm({ nodeId, definition, data, readOnly = false }: NodeFormProps) {
+export const NodeForm = memo(function NodeForm({ nodeId, definition, data: nodeData, readOnly = false, dataKey }: NodeFormProps) {
+  const nested = dataKey === undefined ? undefined : nodeData[dataKey];
+  const data: EditorNodeData =
+    dataKey === undefined ? nodeData : nested !== null && typeof nested === 'object' && !Array.isArray(nested) ? (nested as EditorNodeData) : {};
   const actions = useEditorState((state) => state.actions);
   const baseId = useId();
   const fields = Object.entries(definition.fields ?? {});
@@ -86,7 +94,11 @@ export const NodeForm = memo(function NodeForm({ nodeId, definition, data, readO
         value={values[name]}
         readOnly={readOnly}
         onChange={(value, typing) =>
-          actions.updateNodeData(nodeId, { [name]: value }, typing ? { burst: name } : undefined)
+          actions.updateNodeData(
+            nodeId,
+            dataKey === undefined ? { [name]: value } : { [dataKey]: { ...data, [name]: value } },
+            typing ? { burst: dataKey === undefined ? name : `${dataKey}.${name}` } : undefined,
+          )
         }
         onCommit={actions.endBurst}
       />

@@ -29,11 +29,13 @@ export function WorkflowEditorProvider(props: WorkflowEditorProviderProps) {
       ...(start && !workflowId ? { initial: fromWorkflow(start) } : {}),
     });
   });
-  const [callbacks] = useState<EditorCallbacks>(() => ({}));
+  // Seeded while rendering, so nodes drawn on the first render already know what the host takes.
+  const [callbacks] = useState<EditorCallbacks>(() => ({ onOpenWorkflow: props.onOpenWorkflow }));
   useIsomorphicLayoutEffect(() => {
     callbacks.onChange = props.onChange;
     callbacks.onSave = props.onSave;
     callbacks.onRunFinish = props.onRunFinish;
+    callbacks.onOpenWorkflow = props.onOpenWorkflow;
   });
 
   const controller = useMemo(

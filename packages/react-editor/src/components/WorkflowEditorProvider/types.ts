@@ -1,4 +1,4 @@
-import type { NodeRegistry, Workflow, WorkflowInput } from '@galaxyflow/engine';
+import type { NodeRegistry, Workflow, WorkflowInput, WorkflowRef } from '@galaxyflow/engine';
 import type { ReactNode } from 'react';
 import type { EditorClient } from '../../client/types';
 import type { SavedWorkflow } from '../../store/createEditorController';
@@ -25,6 +25,11 @@ export interface WorkflowEditorProviderProps {
   onSave?: (result: SavedWorkflow) => void;
   /** Called when a live run ends, with its final state. Default none. */
   onRunFinish?: (run: RunView) => void;
+  /**
+   * Called when the user asks to open the saved workflow a Workflow node runs ("Open" on the
+   * node), with its id and pinned version. Default none: the node shows no Open button.
+   */
+  onOpenWorkflow?: (ref: WorkflowRef) => void;
   /** Viewing only: no edits, no saves; runs and history stay available. Default false. */
   readOnly?: boolean;
   /** Undo steps kept. Default 100. */

@@ -199,3 +199,46 @@ export const Broken: Story = {
     await expect(alert).toHaveTextContent('This node could not be displayed.');
   },
 };
+
+export const MapRunning: Story = {
+  args: {
+    type: 'map',
+    data: { nodeType: 'template', nodeData: { template: 'Summarize {{item}}' }, concurrency: 4 },
+    state: { status: 'running', attempt: 1, streamed: '', progress: { done: 7, total: 20 } },
+  },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText('7/20')).toBeInTheDocument();
+  },
+};
+
+export const MapWithFailedItem: Story = {
+  args: {
+    type: 'map',
+    data: { nodeType: 'template', nodeData: { template: 'Summarize {{item}}' }, onItemError: 'collect' },
+    state: {
+      status: 'success',
+      attempt: 1,
+      streamed: '',
+      output: { results: ['Saturn in brief', null], errors: [{ index: 1, code: 'E_NODE_FAILED', message: 'No text' }] },
+      meta: {
+        items: [
+          { status: 'SUCCESS', durationMs: 812 },
+          { status: 'FAILED', durationMs: 40, error: { code: 'E_NODE_FAILED', message: 'No text', retryable: false } },
+        ],
+      },
+    },
+  },
+};
+
+export const WorkflowPicked: Story = {
+  args: {
+    type: 'workflow',
+    data: {
+      workflowId: 'summarize',
+      version: 3,
+      name: 'Summarize',
+      inputs: [{ name: 'topic', type: 'text', required: true }],
+      outputs: [{ name: 'summary', type: 'text' }],
+    },
+  },
+};

@@ -4,9 +4,12 @@ import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
 import { ImageFileField } from '../ImageFileField';
+import { MapItemForm } from '../MapItemForm';
+import { NestedResults } from '../NestedResults';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
+import { WorkflowPicker } from '../WorkflowPicker';
 import { nodeClassName } from './nodeClassName';
 import { useNodeCanvas } from './useNodeCanvas';
 
@@ -57,6 +60,15 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
           attempt={runState?.attempt ?? 1}
           reused={runState?.reused ?? false}
         />
+        {runState?.progress && (
+          <span
+            className="gf-node__progress"
+            data-testid={`gf-progress-${id}`}
+            title={`${runState.progress.done} of ${runState.progress.total} items done`}
+          >
+            {runState.progress.done}/{runState.progress.total}
+          </span>
+        )}
         {issues && (
           <span
             className="gf-node__issue-flag"
@@ -137,9 +149,11 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
           onRemove={() => actions.updateNodeData(id, { fileId: undefined })}
         />
       )}
+      {definition?.type === 'workflow' && <WorkflowPicker nodeId={id} data={data} readOnly={readOnly} />}
       {definition && (
         <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />
       )}
+      {definition?.type === 'map' && <MapItemForm nodeId={id} data={data} readOnly={readOnly} />}
       <OutputPreview
         state={runState}
         port={previewPort}
@@ -147,6 +161,7 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
         onShowError={() => actions.showError(id)}
         uploads={uploads}
       />
+      <NestedResults state={runState} />
     </div>
   );
 }

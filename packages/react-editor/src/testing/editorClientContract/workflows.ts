@@ -14,6 +14,23 @@ const shapeOf = (workflow: { nodes: unknown[]; edges: unknown[] }) => ({
 
 /** Opening and saving: the editor's load, Save and conflict banner. */
 export function workflowRules(options: EditorClientContractOptions): void {
+  clientTest(
+    options,
+    "lists saved workflows at their current version and reads an older one, when it offers the Workflow node's picker",
+    async (h) => {
+      const { listWorkflows, getWorkflowVersion } = h.client;
+      // Both are optional: a client without them gets a picker that says so.
+      if (!listWorkflows || !getWorkflowVersion) return;
+      const seeded = await h.seed('Greeting', greeting('hi'));
+      await h.saveElsewhere(seeded.id, greeting('theirs'));
+      const listed = (await listWorkflows.call(h.client)).find((choice) => choice.id === seeded.id);
+      expect(listed?.version).toBe(seeded.version + 1);
+      const first = await getWorkflowVersion.call(h.client, seeded.id, seeded.version);
+      expect(first.version).toBe(seeded.version);
+      expect(shapeOf(first.workflow)).toEqual(shapeOf(greeting('hi')));
+    },
+  );
+
   clientTest(options, 'opens a stored workflow with its graph and version', async (h) => {
     const seeded = await h.seed('Greeting', greeting('hi'));
     const opened = await h.client.getWorkflow(seeded.id);

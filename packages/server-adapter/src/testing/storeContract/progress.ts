@@ -54,6 +54,32 @@ export function progressRules(withStore: WithStore): void {
       (await store.listRunEvents(runId, 0, 1)).map((e) => e.seq),
       [1],
     );
+    // A Map's progress and a sub-workflow's nested events come back exactly as written.
+    const nested: RunEvent[] = [
+      { type: 'node:progress', runId, at: 4, nodeId: 'b', done: 7, total: 20 },
+      {
+        type: 'node:child',
+        runId,
+        at: 5,
+        nodeId: 'b',
+        path: ['b', 'inner'],
+        event: {
+          type: 'node:finish',
+          runId: `${runId}/b/inner`,
+          at: 5,
+          nodeId: 'x',
+          result: { status: 'SUCCESS', attempts: 1, output: { value: [1, 'two'] } },
+        },
+      },
+    ];
+    await store.appendRunEvents(runId, nested);
+    assert.deepEqual(
+      (await store.listRunEvents(runId, 3)).map((e) => [e.seq, e.event]),
+      [
+        [4, nested[0]],
+        [5, nested[1]],
+      ],
+    );
     const detail = await store.getRunDetail(ALICE, runId);
     assert.deepEqual(
       detail?.nodeResults.map((r) => [r.nodeId, r.status]),

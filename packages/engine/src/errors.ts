@@ -54,6 +54,8 @@ export const errorMessages = {
   E_CIRCUIT_OPEN: 'The provider failed repeatedly and is paused for a cool-down.',
   E_PROVIDER_NO_IMAGE_GENERATION: 'The provider cannot generate images.',
   E_LLM_INVALID_JSON: 'The answer is not JSON that matches the expected schema.',
+  // Budgets (a host's spending limit, asked before every model call)
+  E_BUDGET_EXCEEDED: 'The spending limit is reached: no model call is made until it resets.',
   // Images (the Vision node's inputs)
   E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',
   E_IMAGE_FETCH: 'The image could not be downloaded.',

@@ -56,6 +56,15 @@ export {
   parseImageDataUrl,
   parseRetryAfter,
   catalogProviderList,
+  costOf,
+  countUsage,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  defaultPriceTable,
+  estimateTokens,
+  getBudget,
+  getPriceTable,
+  mergePriceTables,
+  priceOf,
   defaultProviderOf,
   describeProviders,
   ProviderListSchema,
@@ -69,6 +78,13 @@ export {
   sniffImageType,
 } from './providers/index';
 export type {
+  BudgetReservation,
+  CountedUsage,
+  ModelCallBudget,
+  ModelCallEstimate,
+  ModelCallSpend,
+  ModelPrice,
+  PriceTable,
   CircuitBreaker,
   CircuitBreakerOptions,
   CircuitChange,
@@ -137,6 +153,8 @@ export {
   runEventTypes,
   runStatuses,
 } from './model';
+export { RunModelSchema, RunUsageSchema, sumRunUsage } from './runUsage';
+export type { RunUsage } from './runUsage';
 export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow } from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';

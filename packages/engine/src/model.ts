@@ -113,14 +113,21 @@ export const NodeMetaSchema = z.looseObject({
   model: z.string().optional(),
   /** llm, vision: calls made to the provider that answered, its own retries included (not the node's attempts). */
   attempts: z.number().int().optional(),
-  /** llm, vision: token counts the provider reported; absent fields were not reported. */
+  /**
+   * llm, vision, image-gen: the call's token counts, as the provider reported them; when it
+   * reported none, estimates (four characters a token) with `estimated: true`.
+   */
   usage: z
     .object({
       inputTokens: z.number().optional(),
       outputTokens: z.number().optional(),
       totalTokens: z.number().optional(),
+      /** The counts are estimates: the provider reported none. */
+      estimated: z.boolean().optional(),
     })
     .optional(),
+  /** llm, vision, image-gen: what the call cost in USD at the run's price table; absent when the model is not priced. */
+  costUsd: z.number().optional(),
   /** llm, vision: why the model stopped, in the provider's words (`STOP`, `length`, ...). */
   finishReason: z.string().optional(),
   /** llm, vision: the providers that failed before the one that answered, in order; empty when the first answered. */

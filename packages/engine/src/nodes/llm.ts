@@ -13,6 +13,9 @@ import {
 } from '../providers/providerSet';
 import type { FieldSpec, JsonValue, LogLevel, NodeMeta, RunContext } from '../types';
 import { type Attempt, SOURCE } from '../run/attempt';
+import { getDefaultMaxOutputTokens } from '../providers/budget';
+import { estimateTokens, IMAGE_INPUT_TOKENS } from '../providers/pricing';
+import { meterCall, reserveModelCall } from './metering';
 import { renderTemplate } from './template';
 
 const INPUT = /\{\{\s*input\s*\}\}/;
@@ -158,6 +161,8 @@ export function completionMeta(completion: Completion): NodeMeta {
 
 /** What `callModel` needs of the node's run arguments. */
 export interface ModelCallIO {
+  /** The node making the call, as the run's budget is told. Default `''`. */
+  nodeId?: string;
   emit: (delta: string) => void;
   log: (level: LogLevel, message: string, data?: JsonValue) => void;
   setMeta: (meta: NodeMeta) => void;
@@ -192,9 +197,36 @@ export async function callModel(
   if (callTrace) call.trace = callTrace;
   const userId = getUserId(context);
   if (userId !== undefined) call.userId = userId;
-  const completion = await providers.complete(call, emit);
+  const chosen = providers.get(provider);
+  const model =
+    request.model ||
+    (images ? (chosen?.defaultVisionModel ?? chosen?.defaultModel) : chosen?.defaultModel) ||
+    '';
+  const inputTokens =
+    estimateTokens(request.system ?? '') +
+    estimateTokens(request.prompt) +
+    (request.images?.length ?? 0) * IMAGE_INPUT_TOKENS;
+  // The budget is asked before any request: a refusal fails the node with nothing sent.
+  const reservation = await reserveModelCall(context, {
+    nodeId: io.nodeId ?? '',
+    provider,
+    model,
+    inputTokens,
+    maxOutputTokens: request.maxTokens ?? getDefaultMaxOutputTokens(context),
+  });
+  let completion: Completion;
+  try {
+    completion = await providers.complete(call, emit);
+  } catch (error) {
+    reservation?.settle(undefined);
+    throw error;
+  }
+  const metered = meterCall(context, reservation, completion, {
+    inputTokens,
+    outputTokens: estimateTokens(completion.text),
+  });
   // Before any check of the answer, so a result that fails its JSON check still says who gave it.
-  setMeta(completionMeta(completion));
+  setMeta({ ...completionMeta(completion), ...metered });
   logCompletion(log, completion);
   if (completion.finishReason === 'MAX_TOKENS' || completion.finishReason === 'length') {
     log(

@@ -153,9 +153,26 @@ export {
   runEventTypes,
   runStatuses,
 } from './model';
-export { RunModelSchema, RunUsageSchema, sumRunUsage } from './runUsage';
-export type { RunUsage } from './runUsage';
-export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow } from './workflowClient';
+export {
+  BudgetStandingSchema,
+  RunModelSchema,
+  RunUsageSchema,
+  sumRunUsage,
+  UsageDaySchema,
+  UsageGroupBySchema,
+  UsageReportSchema,
+  UsageRowSchema,
+  UsageTotalsSchema,
+} from './runUsage';
+export type {
+  BudgetStanding,
+  RunUsage,
+  UsageGroupBy,
+  UsageReport,
+  UsageRow,
+  UsageTotals,
+} from './runUsage';
+export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow, UsageQuery } from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
 export { defaultRunCaps } from './runOptions';

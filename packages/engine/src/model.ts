@@ -246,6 +246,27 @@ export const runEventTypes = RunEventSchema.options.map(
   (option) => option.shape.type.value,
 ) as readonly RunEventType[];
 
+/** A provider and model that answered at least one call of a run. */
+export const RunModelSchema = z.object({ provider: z.string(), model: z.string() });
+
+/**
+ * What a run's model calls used, summed over its nodes' results (`NodeMeta.usage` and
+ * `costUsd`): results reused from an earlier run are not counted, they made no call.
+ */
+export const RunUsageSchema = z.object({
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  /** USD at the price table the run used; calls to models it does not price count nothing. */
+  costUsd: z.number().min(0),
+  /** Node results that made a counted call. */
+  calls: z.number().int().min(0),
+  /** True when some count is an estimate (a provider reported none). */
+  estimated: z.boolean(),
+  /** Who answered, each once, in the order first seen. */
+  models: z.array(RunModelSchema),
+});
+export type RunUsage = z.infer<typeof RunUsageSchema>;
+
 /**
  * A run as it stands: what `RunHandle.drain()` resolves to (status QUEUED, to be resumed
  * through `RunOptions.resume`), and what a finished run resolves to (a final status, with
@@ -268,6 +289,11 @@ export const RunSnapshotSchema = z.object({
   /** One entry per node that started or ended, keyed by node id. */
   nodes: z.record(z.string(), NodeResultSchema),
   logs: z.array(LogEntrySchema),
+  /**
+   * What its model calls used (`sumRunUsage` of `nodes`), when the one reporting the run
+   * summed it: a server's run records carry it once the run ends. Absent otherwise.
+   */
+  usage: RunUsageSchema.optional(),
   /**
    * Why the run did not succeed; absent for SUCCESS. FAILED and PARTIAL: the first node
    * failure (with its `nodeId`), so a PARTIAL run's summary can say what went wrong without

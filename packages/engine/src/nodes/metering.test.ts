@@ -80,8 +80,16 @@ describe('token and cost metering of model calls', () => {
       status: 200,
       headers: { 'content-type': 'text/event-stream' },
       body: [
-        { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: text } }] },
-        { id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+        {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { content: text } }],
+        },
+        {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+        },
       ]
         .map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`)
         .join('')
@@ -116,8 +124,12 @@ describe('token and cost metering of model calls', () => {
   });
 
   it('looks up dated model ids under their family, and OpenAI-compatible ids under OpenAI', () => {
-    expect(priceOf(defaultPriceTable, 'gemini', 'gemini-2.5-flash-lite-001')?.inputPerMillion).toBe(0.1);
-    expect(priceOf(defaultPriceTable, 'openai-compatible', 'gpt-4o-mini-2024-07-18')?.outputPerMillion).toBe(0.6);
+    expect(priceOf(defaultPriceTable, 'gemini', 'gemini-2.5-flash-lite-001')?.inputPerMillion).toBe(
+      0.1,
+    );
+    expect(
+      priceOf(defaultPriceTable, 'openai-compatible', 'gpt-4o-mini-2024-07-18')?.outputPerMillion,
+    ).toBe(0.6);
     expect(priceOf(defaultPriceTable, 'openai-compatible', 'llama3.2')).toBeUndefined();
     expect(defaultPriceTable.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
@@ -162,7 +174,10 @@ describe('the run context’s budget', () => {
     stub.enqueue({ type: 'text', text: 'ok', usage: { inputTokens: 7, outputTokens: 3 } });
     stub.enqueue({ type: 'error', status: 400, message: 'bad' });
     const result = await runWorkflow(
-      { ...twoAsks({ provider: 'gemini', model: 'gemini-2.5-pro', maxTokens: 100 }), settings: { failureMode: 'fail_safe', concurrency: 1 } },
+      {
+        ...twoAsks({ provider: 'gemini', model: 'gemini-2.5-pro', maxTokens: 100 }),
+        settings: { failureMode: 'fail_safe', concurrency: 1 },
+      },
       { registry, context: llmContext({ providers: providers() }, { budget }) },
     );
     expect(result.status).toBe('PARTIAL');

@@ -101,7 +101,10 @@ export function priceOf(
 }
 
 /** What tokens cost at a price, in USD (rounded to a millionth of a cent). */
-export function costOf(price: ModelPrice, tokens: { inputTokens: number; outputTokens: number }): number {
+export function costOf(
+  price: ModelPrice,
+  tokens: { inputTokens: number; outputTokens: number },
+): number {
   const usd =
     (tokens.inputTokens * price.inputPerMillion + tokens.outputTokens * price.outputPerMillion) /
     1_000_000;

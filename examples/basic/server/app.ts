@@ -35,6 +35,7 @@ import pino, { type Logger } from 'pino';
 import { openShared, type Runner } from './backend';
 import type { AppConfig } from './config';
 import { prepareDataDir } from './dataDir';
+import { ledgerSettingsOf } from './ledger';
 import { startObservability } from './observability';
 import { plainErrors } from './plainErrors';
 import { resolveTokens } from './tokens';
@@ -99,6 +100,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
         }),
       }
     : undefined;
+  const ledger = ledgerSettingsOf(config);
   const runner: Runner = shared.runner({
     registry,
     context: withFileLoader(
@@ -108,6 +110,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     logger,
     onError,
     metrics,
+    prices: ledger.prices,
+    budgets: ledger.budgets,
   });
 
   const retention = startRetention(config, store, logger);
@@ -154,6 +158,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
         ...(retention ? { retention: retention.policy } : {}),
         ...(onError ? { onError } : {}),
         ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),
+        prices: ledger.prices,
+        ...(ledger.budgets ? { budgets: ledger.budgets } : {}),
       }),
     );
   } else {

@@ -7,6 +7,8 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  UsageQuery,
+  UsageReport,
 } from '@galaxyflow/engine';
 
 /**
@@ -30,6 +32,11 @@ export interface EditorClient {
    * field lists the built-in providers and nothing is flagged.
    */
   listProviders?(): Promise<ProviderList>;
+  /**
+   * The signed-in user's model calls' tokens and cost per day, workflow or model (the server's
+   * `GET /usage`). Optional: without it the toolbar's More menu offers no Usage view.
+   */
+  usage?(query?: UsageQuery): Promise<UsageReport>;
   /**
    * Where dropped and pasted images go (the server's `/files`). Optional: without it, dropping
    * a file on the canvas says the host takes no files, and Image nodes take URLs only.

@@ -4,6 +4,7 @@ import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
 import { ImageFileField } from '../ImageFileField';
+import { NodeFigures } from '../NodeFigures';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
@@ -147,6 +148,7 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
         onShowError={() => actions.showError(id)}
         uploads={uploads}
       />
+      <NodeFigures state={runState} />
     </div>
   );
 }

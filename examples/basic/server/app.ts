@@ -35,6 +35,7 @@ import { openShared, type Runner } from './backend';
 import { openBlobStore } from './blobs';
 import type { AppConfig } from './config';
 import { prepareDataDir } from './dataDir';
+import { ledgerSettingsOf } from './ledger';
 import { startObservability } from './observability';
 import { plainErrors } from './plainErrors';
 import { secretsFromEnv } from './secrets';
@@ -118,6 +119,7 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     httpRequest: createHttpRequester(options.httpRequester),
     secrets,
   };
+  const ledger = ledgerSettingsOf(config);
   const runner: Runner = shared.runner({
     registry,
     context: withFileAccess(
@@ -127,6 +129,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
     logger,
     onError,
     metrics,
+    prices: ledger.prices,
+    budgets: ledger.budgets,
   });
 
   const retention = startRetention(config, store, logger);
@@ -173,6 +177,8 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
         ...(retention ? { retention: retention.policy } : {}),
         ...(onError ? { onError } : {}),
         ...(metrics && config.METRICS_TOKEN ? { metrics, metricsToken: config.METRICS_TOKEN } : {}),
+        prices: ledger.prices,
+        ...(ledger.budgets ? { budgets: ledger.budgets } : {}),
       }),
     );
   } else {

@@ -1,11 +1,13 @@
 import {
   type CircuitSync,
   type NodeRegistry,
+  type PriceTable,
   type RunContext,
   redactUrls,
 } from '@galaxyflow/engine';
 import {
   type AuthFailureLimiter,
+  type BudgetOptions,
   createInProcessQueue,
   type ErrorHook,
   type EventBus,
@@ -54,6 +56,10 @@ export interface RunnerOptions {
   logger: Logger;
   onError: ErrorHook | undefined;
   metrics: WorkerMetrics | undefined;
+  /** What calls cost (`ledgerSettingsOf`). */
+  prices: PriceTable;
+  /** Per-user limits on model calls; undefined for none. */
+  budgets: BudgetOptions | undefined;
 }
 
 export interface Runner {
@@ -97,6 +103,8 @@ export async function openShared(
           maxInterruptions: config.RUN_MAX_INTERRUPTIONS,
           ...(options.onError ? { onError: options.onError } : {}),
           ...(options.metrics ? { metrics: options.metrics } : {}),
+          prices: options.prices,
+          ...(options.budgets ? { budgets: options.budgets } : {}),
         });
         return {
           queue,
@@ -177,6 +185,8 @@ export async function openShared(
             onConnectionError,
             ...(options.onError ? { onError: options.onError } : {}),
             ...(options.metrics ? { metrics: options.metrics } : {}),
+            prices: options.prices,
+            ...(options.budgets ? { budgets: options.budgets } : {}),
           })
         : undefined;
       const runner: Runner = {

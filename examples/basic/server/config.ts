@@ -43,6 +43,15 @@ const bytes = (name: string, example: string, fallback: number) =>
     .transform(Number)
     .default(fallback);
 
+/** An amount of US dollars, e.g. 2.50; 0 switches a limit off. */
+const usd = (name: string, example: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}(\.\d{1,6})?$/, `${name} must be an amount of US dollars (0 turns it off), e.g. ${name}=${example}.`)
+    .transform(Number)
+    .default(0);
+
 const ROLES = ['all', 'api', 'worker'] as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -145,6 +154,16 @@ export const EnvSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: url('OTEL_EXPORTER_OTLP_ENDPOINT', 'http://localhost:4318'),
     /** The `service.name` traces are exported under. Default `galaxyflow`. */
     OTEL_SERVICE_NAME: value('OTEL_SERVICE_NAME', 'galaxyflow'),
+    /** Most tokens (input and output) one user's model calls may use a UTC day; 0 for no limit. */
+    BUDGET_DAILY_TOKENS: count('BUDGET_DAILY_TOKENS', '200000', 0),
+    /** Most tokens one user's model calls may use a calendar month (UTC); 0 for no limit. */
+    BUDGET_MONTHLY_TOKENS: count('BUDGET_MONTHLY_TOKENS', '5000000', 0),
+    /** Most US dollars one user's model calls may cost a UTC day, at the price table; 0 for no limit. */
+    BUDGET_DAILY_COST_USD: usd('BUDGET_DAILY_COST_USD', '1.50'),
+    /** Most US dollars one user's model calls may cost a calendar month; 0 for no limit. */
+    BUDGET_MONTHLY_COST_USD: usd('BUDGET_MONTHLY_COST_USD', '20'),
+    /** A JSON price table ({ asOf, models: { provider: { model: { inputPerMillion, outputPerMillion } } } }) over the shipped one. */
+    PRICES_FILE: value('PRICES_FILE', './prices.json'),
     /** Serves Prometheus metrics at /api/metrics to this bearer token. */
     METRICS_TOKEN: z.string().trim().min(24, 'METRICS_TOKEN must be at least 24 random characters (openssl rand -hex 16).').optional(),
     /** Cluster mode: runs, workflows and users in this PostgreSQL database instead of DATA_DIR's SQLite file. */

@@ -85,6 +85,8 @@ export const errorMessages = {
   E_HTTP_TIMEOUT: 'The HTTP request did not finish within its time limit.',
   E_HTTP_TOO_LARGE: 'The response is larger than the node allows.',
   E_HTTP_RESPONSE: 'The response could not be read.',
+  // Budgets (a host's spending limit, asked before every model call)
+  E_BUDGET_EXCEEDED: 'The spending limit is reached: no model call is made until it resets.',
   // Images (the Vision node's inputs)
   E_IMAGE_INVALID: 'The image is not a valid data URL or http(s) URL.',
   E_IMAGE_FETCH: 'The image could not be downloaded.',

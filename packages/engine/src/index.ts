@@ -150,6 +150,15 @@ export {
   parseImageDataUrl,
   parseRetryAfter,
   catalogProviderList,
+  costOf,
+  countUsage,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  defaultPriceTable,
+  estimateTokens,
+  getBudget,
+  getPriceTable,
+  mergePriceTables,
+  priceOf,
   defaultProviderOf,
   describeProviders,
   ProviderListSchema,
@@ -163,6 +172,13 @@ export {
   sniffImageType,
 } from './providers/index';
 export type {
+  BudgetReservation,
+  CountedUsage,
+  ModelCallBudget,
+  ModelCallEstimate,
+  ModelCallSpend,
+  ModelPrice,
+  PriceTable,
   CircuitBreaker,
   CircuitBreakerOptions,
   CircuitChange,
@@ -233,12 +249,32 @@ export {
   runEventTypes,
   runStatuses,
 } from './model';
+export {
+  BudgetStandingSchema,
+  RunModelSchema,
+  RunUsageSchema,
+  sumRunUsage,
+  UsageDaySchema,
+  UsageGroupBySchema,
+  UsageReportSchema,
+  UsageRowSchema,
+  UsageTotalsSchema,
+} from './runUsage';
+export type {
+  BudgetStanding,
+  RunUsage,
+  UsageGroupBy,
+  UsageReport,
+  UsageRow,
+  UsageTotals,
+} from './runUsage';
 export type {
   ExecuteInput,
   ListRunsQuery,
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  UsageQuery,
   WorkflowChoice,
 } from './workflowClient';
 export { runWorkflow, startRun } from './run';

@@ -113,14 +113,21 @@ export const NodeMetaSchema = z.looseObject({
   model: z.string().optional(),
   /** llm, vision: calls made to the provider that answered, its own retries included (not the node's attempts). */
   attempts: z.number().int().optional(),
-  /** llm, vision: token counts the provider reported; absent fields were not reported. */
+  /**
+   * llm, vision, image-gen: the call's token counts, as the provider reported them; when it
+   * reported none, estimates (four characters a token) with `estimated: true`.
+   */
   usage: z
     .object({
       inputTokens: z.number().optional(),
       outputTokens: z.number().optional(),
       totalTokens: z.number().optional(),
+      /** The counts are estimates: the provider reported none. */
+      estimated: z.boolean().optional(),
     })
     .optional(),
+  /** llm, vision, image-gen: what the call cost in USD at the run's price table; absent when the model is not priced. */
+  costUsd: z.number().optional(),
   /** llm, vision: why the model stopped, in the provider's words (`STOP`, `length`, ...). */
   finishReason: z.string().optional(),
   /** llm, vision: the providers that failed before the one that answered, in order; empty when the first answered. */
@@ -306,6 +313,27 @@ export const runEventTypes = RunEventSchema.options.map(
   (option) => option.shape.type.value,
 ) as readonly RunEventType[];
 
+/** A provider and model that answered at least one call of a run. */
+export const RunModelSchema = z.object({ provider: z.string(), model: z.string() });
+
+/**
+ * What a run's model calls used, summed over its nodes' results (`NodeMeta.usage` and
+ * `costUsd`): results reused from an earlier run are not counted, they made no call.
+ */
+export const RunUsageSchema = z.object({
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  /** USD at the price table the run used; calls to models it does not price count nothing. */
+  costUsd: z.number().min(0),
+  /** Node results that made a counted call. */
+  calls: z.number().int().min(0),
+  /** True when some count is an estimate (a provider reported none). */
+  estimated: z.boolean(),
+  /** Who answered, each once, in the order first seen. */
+  models: z.array(RunModelSchema),
+});
+export type RunUsage = z.infer<typeof RunUsageSchema>;
+
 /**
  * A run as it stands: what `RunHandle.drain()` resolves to (status QUEUED, to be resumed
  * through `RunOptions.resume`), and what a finished run resolves to (a final status, with
@@ -328,6 +356,11 @@ export const RunSnapshotSchema = z.object({
   /** One entry per node that started or ended, keyed by node id. */
   nodes: z.record(z.string(), NodeResultSchema),
   logs: z.array(LogEntrySchema),
+  /**
+   * What its model calls used (`sumRunUsage` of `nodes`), when the one reporting the run
+   * summed it: a server's run records carry it once the run ends. Absent otherwise.
+   */
+  usage: RunUsageSchema.optional(),
   /**
    * Why the run did not succeed; absent for SUCCESS. FAILED and PARTIAL: the first node
    * failure (with its `nodeId`), so a PARTIAL run's summary can say what went wrong without

@@ -1,4 +1,5 @@
 import type { RunStatus, RunSummary } from './model';
+import type { UsageGroupBy } from './runUsage';
 import type { Workflow, WorkflowInput } from './schema';
 
 /**
@@ -69,4 +70,14 @@ export interface RunSummaryPage {
   total?: number;
   /** Whether a later page exists, when the server does not count. */
   hasMore?: boolean;
+}
+
+/** Which usage to report (`GET /usage`): whole UTC days, grouped one way. */
+export interface UsageQuery {
+  /** First day, `YYYY-MM-DD`. Default 29 days before `to`. */
+  from?: string;
+  /** Last day, included. Default today (UTC). */
+  to?: string;
+  /** Default `day`. */
+  groupBy?: UsageGroupBy;
 }

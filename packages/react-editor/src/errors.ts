@@ -22,6 +22,8 @@ export const editorErrorMessages = {
   E_FILE_TOO_LARGE: 'The file is larger than uploads may be.',
   E_FILE_NOT_FOUND: 'The file does not exist.',
   E_NO_FILES: 'This editor’s host takes no files: link the image by URL instead.',
+  // Usage: the in-memory client answers as the server does (HTTP 400)
+  E_INVALID_QUERY: 'The query parameters are invalid.',
   // Editing
   E_READ_ONLY: 'This workflow is read-only.',
   // Embedding

@@ -3,15 +3,18 @@ import {
   type ErrorInfo,
   type NodeRegistry,
   type NodeResult,
+  type PriceTable,
   type RunContext,
   type RunEvent,
   type RunHandle,
   type RunOptions,
   type RunSnapshot,
   startRun,
+  sumRunUsage,
   toErrorInfo,
 } from '@galaxyflow/engine';
 import { pino } from 'pino';
+import type { BudgetGuard } from './budget';
 import { type RunErrorCode, runErrorCodes } from './errors';
 import type { EventBus } from './events';
 import { type ErrorHook, reportError, type WorkerMetrics } from './observe';
@@ -120,6 +123,16 @@ export interface ExecuteRunDeps {
   onError?: ErrorHook;
   /** Where run, node, queue-wait and provider measurements go. Default none. */
   metrics?: WorkerMetrics;
+  /**
+   * Prices that give each model call its cost (`mergePriceTables(defaultPriceTable, yours)`),
+   * handed to the nodes as the context's `prices`. Default the engine's `defaultPriceTable`.
+   */
+  prices?: PriceTable;
+  /**
+   * Per-user limits on model calls (`createBudgetGuard`): each run's nodes ask it before every
+   * call, and a call past a limit fails its node with `E_BUDGET_EXCEEDED`. Default none.
+   */
+  budget?: BudgetGuard;
   /** Clock in epoch ms. Default `Date.now`. */
   now?: () => number;
 }
@@ -234,6 +247,8 @@ export async function executeClaimedRun(
     }
   };
 
+  const budget = deps.budget?.forRun(run.ownerId, runId);
+
   /** Set once this worker must stop writing: another worker holds the run, or the store fails. */
   let lost = false;
   let handle: RunHandle | undefined;
@@ -290,6 +305,7 @@ export async function executeClaimedRun(
   async function finish(
     event: Extract<RunEvent, { type: 'run:finish' }>,
     counts: RunCounts,
+    results: readonly NodeResult[],
     nodeResults: NodeResultInput[] = [],
   ): Promise<ExecuteRunOutcome> {
     await writer.drain();
@@ -299,6 +315,7 @@ export async function executeClaimedRun(
       error: event.error ?? null,
       counts,
       durationMs: event.durationMs,
+      usage: sumRunUsage(results),
       progress: { nodeResults, events: [event] },
     });
     if (!ended) {
@@ -334,7 +351,12 @@ export async function executeClaimedRun(
       }
     }
     const durationMs = Math.max(0, at - firstStart);
-    return finish({ type: 'run:finish', runId, at, status, durationMs, error }, counts, closed);
+    return finish(
+      { type: 'run:finish', runId, at, status, durationMs, error },
+      counts,
+      recorded,
+      closed,
+    );
   }
 
   /** Stores an engine event as it is, with the record it carries. */
@@ -349,6 +371,8 @@ export async function executeClaimedRun(
         break;
       case 'node:finish':
         writer.nodeResult(toNodeResultInput(event.nodeId, event.result));
+        // Once stored, the node's calls count in the ledger: the budget stops holding them.
+        if (budget) void writer.drain().then(() => budget.stored(event.nodeId));
         metrics?.nodeFinished({
           type: typeOf(event.nodeId),
           status: event.result.status,
@@ -437,6 +461,8 @@ export async function executeClaimedRun(
         // workflow reads as absent, as it does through the API.
         context: {
           ...deps.context,
+          ...(deps.prices ? { prices: deps.prices } : {}),
+          ...(budget ? { budget } : {}),
           userId: run.ownerId,
           runId,
           ...(workflows ? { loadWorkflow: ownerLoader(workflows, run.ownerId) } : {}),
@@ -478,7 +504,7 @@ export async function executeClaimedRun(
     }
     const counts = emptyCounts();
     for (const node of Object.values(snapshot.nodes)) countStatus(counts, node.status);
-    return await finish(finishEvent, counts);
+    return await finish(finishEvent, counts, Object.values(snapshot.nodes));
   } catch (error) {
     // The store failed us: leave the lease to expire, and another attempt resumes the run.
     logger.error({ err: error, runId }, 'the run could not be executed');
@@ -486,6 +512,7 @@ export async function executeClaimedRun(
     loseRun();
     return { outcome: 'lost', runId };
   } finally {
+    budget?.close();
     clearInterval(heartbeat);
     deps.releaseSignal?.removeEventListener('abort', onRelease);
     deps.drainSignal?.removeEventListener('abort', onDrain);

@@ -71,6 +71,16 @@ export type { CoreRequest, CoreResponse } from './routeTypes';
 export { createSchemas } from './schemas';
 export type { GalaxySchemas } from './schemas';
 export type { StreamOptions } from './sse';
+export { budgetExceeded, createBudgetGuard } from './budget';
+export type {
+  BudgetGuard,
+  BudgetGuardOptions,
+  BudgetStanding,
+  BudgetLimitName,
+  BudgetLimits,
+  BudgetOptions,
+  RunBudget,
+} from './budget';
 export { createMemoryStore } from './store/memoryStore';
 export {
   CursorSchema,
@@ -83,6 +93,12 @@ export {
   RunDetailSchema,
   RunRecordSchema,
   RunScopeSchema,
+  BudgetStandingSchema,
+  UsageDaySchema,
+  UsageGroupBySchema,
+  UsageReportSchema,
+  UsageRowSchema,
+  UsageTotalsSchema,
   UserRecordSchema,
   WorkflowContentSchema,
   WorkflowGraphSchema,
@@ -140,6 +156,12 @@ export type {
   RunStatus,
   RunStore,
   SaveResult,
+  UsageGroupBy,
+  UsageQuery,
+  UsageReport,
+  UsageRow,
+  UsageStore,
+  UsageTotals,
   UserRecord,
   UserStore,
   WorkflowContent,

@@ -2,12 +2,15 @@ import {
   builtinNodes,
   createRegistry,
   defaultLimits,
+  defaultPriceTable,
   type NodeRegistry,
+  type PriceTable,
   type ProviderSet,
   type WorkflowLimits,
 } from '@galaxyflow/engine';
 import { type Logger, pino } from 'pino';
 import type { AuthAdapter } from './auth';
+import { type BudgetGuard, type BudgetOptions, budgetGuardOf } from './budget';
 import type { BlobStore } from './blobs/types';
 import { hostError } from './errors';
 import type { EventBus } from './events';
@@ -157,6 +160,16 @@ export interface GalaxyOptions {
    * `metrics.render()` on a private port of your own instead. Default none.
    */
   metricsToken?: string;
+  /**
+   * The price table the workers use (their `prices`): `GET /usage` names its date. Default the
+   * engine's `defaultPriceTable`.
+   */
+  prices?: PriceTable;
+  /**
+   * The budgets the workers keep (their `budgets`, or the same `createBudgetGuard`): `GET
+   * /usage` tells each user where they stand against their limits. Default none.
+   */
+  budgets?: BudgetOptions | BudgetGuard;
 }
 
 /** `GalaxyOptions` with every default filled in: what the core and the routes read. */
@@ -182,6 +195,8 @@ export interface ResolvedOptions {
   metrics: ServerMetrics | undefined;
   /** How `GET /metrics` answers, when the host asked for it. */
   metricsEndpoint: { token: string; render: NonNullable<GalaxyMetrics['render']> } | undefined;
+  prices: PriceTable;
+  budget: BudgetGuard | undefined;
 }
 
 const MIN_METRICS_TOKEN_LENGTH = 16;
@@ -280,6 +295,8 @@ export function resolveOptions(options: GalaxyOptions): ResolvedOptions {
     onError: options.onError,
     metrics: options.metrics,
     metricsEndpoint: metricsEndpointOf(options),
+    prices: options.prices ?? defaultPriceTable,
+    budget: budgetGuardOf(options.store, options.budgets),
   };
 }
 

@@ -16,6 +16,9 @@ import {
   pageSchemaOf,
   RunDetailSchema,
   RunRecordSchema,
+  UsageDaySchema,
+  UsageGroupBySchema,
+  UsageReportSchema,
   WorkflowRecordSchema,
   WorkflowSummarySchema,
   WorkflowVersionRecordSchema,
@@ -155,6 +158,28 @@ export function createSchemas(limits: SchemaLimits) {
       .optional(),
   });
 
+  const UsageQuery = z
+    .object({
+      /** First day (UTC), `YYYY-MM-DD`. Default 29 days before `to`. */
+      from: UsageDaySchema.optional(),
+      /** Last day, included. Default today (UTC). */
+      to: UsageDaySchema.optional(),
+      groupBy: UsageGroupBySchema.default('day'),
+    })
+    .superRefine((query, ctx) => {
+      for (const key of ['from', 'to'] as const) {
+        const day = query[key];
+        const ms = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
+        // Zod runs this even when a field failed its pattern: only real days pass.
+        if (day !== undefined && (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day)) {
+          ctx.addIssue({ code: 'custom', path: [key], message: 'Not a calendar day.', input: day });
+        }
+      }
+      if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
+        ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` is after `to`.', input: query.from });
+      }
+    });
+
   return {
     WorkflowCreateBody,
     WorkflowUpdateBody,
@@ -178,6 +203,8 @@ export function createSchemas(limits: SchemaLimits) {
     LogPage: cursorPageSchemaOf(ExecutionLogRecordSchema),
     ExecuteAccepted,
     ProviderList: ProviderListSchema,
+    UsageQuery,
+    UsageReport: UsageReportSchema,
     Health,
     Problem,
     File: FileRecordSchema,

@@ -205,6 +205,8 @@ function toRun(row: Omit<RunRow, 'graph'>): RunRecord {
     finishedAt: msOrNull(row.finishedAt),
     durationMs: row.durationMs,
     cancelRequestedAt: msOrNull(row.cancelRequestedAt),
+    // This store keeps no token ledger (`store.usage`): runs carry no usage sum.
+    usage: null,
   };
 }
 

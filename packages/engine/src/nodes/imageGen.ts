@@ -12,7 +12,15 @@ import {
 import type { ImageData } from '../providers/types';
 import { type Attempt, SOURCE } from '../run/attempt';
 import type { RunContext } from '../types';
+import { estimateTokens } from '../providers/pricing';
 import { checkModelId, fillPrompt, logProviderEvent, modelField, providerField } from './llm';
+import { meterCall, reserveModelCall } from './metering';
+
+/**
+ * Output tokens one generated image counts for when the provider reports none, and what a
+ * budget holds per image before the call: Gemini bills a 1024x1024 picture as 1,290 tokens.
+ */
+export const IMAGE_OUTPUT_TOKENS = 1290;
 
 /** Most images one node asks for in one run. */
 export const MAX_GENERATED_IMAGES = 4;
@@ -168,15 +176,34 @@ export const imageGenNode = defineNode({
     // The attempt's span is the parent of the provider call's, as for LLM and Vision nodes.
     const callTrace = (args as { [SOURCE]?: Attempt })[SOURCE]?.trace;
     if (callTrace) request.trace = callTrace;
-    const completion = await providers.generateImages(request);
-    const meta: Record<string, string | number | { [key: string]: number }> = {
+    const model = data.model || chosen.defaultImageModel || chosen.defaultModel;
+    const inputTokens = estimateTokens(prompt);
+    // The budget is asked before any request: a refusal fails the node with nothing sent.
+    const reservation = await reserveModelCall(context, {
+      nodeId: args.nodeId,
+      provider,
+      model,
+      inputTokens,
+      maxOutputTokens: data.count * IMAGE_OUTPUT_TOKENS,
+    });
+    let completion: Awaited<ReturnType<typeof providers.generateImages>>;
+    try {
+      completion = await providers.generateImages(request);
+    } catch (error) {
+      reservation?.settle(undefined);
+      throw error;
+    }
+    const metered = meterCall(context, reservation, completion, {
+      inputTokens,
+      outputTokens: completion.images.length * IMAGE_OUTPUT_TOKENS,
+    });
+    setMeta({
       provider: completion.provider,
       model: completion.model,
       attempts: completion.attempts,
       images: completion.images.length,
-    };
-    if (completion.usage) meta.usage = { ...completion.usage };
-    setMeta(meta);
+      ...metered,
+    });
     if (completion.images.length < data.count) {
       log(
         'warn',

@@ -114,6 +114,8 @@ describe('llm node in a workflow', () => {
       model: 'llama-3.3-70b-versatile',
       attempts: 1,
       usage: { inputTokens: 5, outputTokens: 2, totalTokens: 7 },
+      // 5 × $0.59/M + 2 × $0.79/M, at the shipped price table.
+      costUsd: 0.00000453,
       finishReason: 'stop',
       fallbacks: [{ provider: 'gemini', model: 'gemini-2.5-flash', attempts: 1, code: 'E_PROVIDER_UNAVAILABLE', message: expect.stringContaining('Overloaded') }],
     };

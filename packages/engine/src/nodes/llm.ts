@@ -11,9 +11,18 @@ import {
   type ProviderCallRequest,
   providerNotConfigured,
 } from '../providers/providerSet';
-import { type JsonSchema, MAX_SCHEMA_BYTES, readJsonSchema, schemaFields, schemaOutputPorts } from '../jsonSchema';
+import {
+  type JsonSchema,
+  MAX_SCHEMA_BYTES,
+  readJsonSchema,
+  schemaFields,
+  schemaOutputPorts,
+} from '../jsonSchema';
 import type { FieldSpec, JsonValue, LogLevel, NodeMeta, PortMap, RunContext } from '../types';
 import { type Attempt, SOURCE } from '../run/attempt';
+import { getDefaultMaxOutputTokens } from '../providers/budget';
+import { estimateTokens, IMAGE_INPUT_TOKENS } from '../providers/pricing';
+import { meterCall, reserveModelCall } from './metering';
 import { callStructured } from './structured';
 import { renderTemplate } from './template';
 
@@ -160,6 +169,8 @@ export function completionMeta(completion: Completion): NodeMeta {
 
 /** What `callModel` needs of the node's run arguments. */
 export interface ModelCallIO {
+  /** The node making the call, as the run's budget is told. Default `''`. */
+  nodeId?: string;
   emit: (delta: string) => void;
   log: (level: LogLevel, message: string, data?: JsonValue) => void;
   setMeta: (meta: NodeMeta) => void;
@@ -194,9 +205,36 @@ export async function callModel(
   if (callTrace) call.trace = callTrace;
   const userId = getUserId(context);
   if (userId !== undefined) call.userId = userId;
-  const completion = await providers.complete(call, emit);
+  const chosen = providers.get(provider);
+  const model =
+    request.model ||
+    (images ? (chosen?.defaultVisionModel ?? chosen?.defaultModel) : chosen?.defaultModel) ||
+    '';
+  const inputTokens =
+    estimateTokens(request.system ?? '') +
+    estimateTokens(request.prompt) +
+    (request.images?.length ?? 0) * IMAGE_INPUT_TOKENS;
+  // The budget is asked before any request: a refusal fails the node with nothing sent.
+  const reservation = await reserveModelCall(context, {
+    nodeId: io.nodeId ?? '',
+    provider,
+    model,
+    inputTokens,
+    maxOutputTokens: request.maxTokens ?? getDefaultMaxOutputTokens(context),
+  });
+  let completion: Completion;
+  try {
+    completion = await providers.complete(call, emit);
+  } catch (error) {
+    reservation?.settle(undefined);
+    throw error;
+  }
+  const metered = meterCall(context, reservation, completion, {
+    inputTokens,
+    outputTokens: estimateTokens(completion.text),
+  });
   // Before any check of the answer, so a result that fails its JSON check still says who gave it.
-  setMeta(completionMeta(completion));
+  setMeta({ ...completionMeta(completion), ...metered });
   logCompletion(log, completion);
   if (completion.finishReason === 'MAX_TOKENS' || completion.finishReason === 'length') {
     log(
@@ -224,7 +262,10 @@ export const JsonSchemaSetting = z
       return;
     }
     if (schema && JSON.stringify(schema).length > MAX_SCHEMA_BYTES) {
-      ctx.addIssue({ code: 'custom', message: `The schema is larger than ${MAX_SCHEMA_BYTES} bytes.` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `The schema is larger than ${MAX_SCHEMA_BYTES} bytes.`,
+      });
     }
   });
 
@@ -358,9 +399,17 @@ export const llmNode = defineNode({
     if (data.maxTokens !== undefined) request.maxTokens = data.maxTokens;
 
     if (!data.jsonMode) return { text: (await callModel(context, request, args)).text };
-    const answer = await callStructured(context, request, args, schema ? { nodeId, schema } : { nodeId });
+    const answer = await callStructured(
+      context,
+      request,
+      args,
+      schema ? { nodeId, schema } : { nodeId },
+    );
     const outputs: Record<string, unknown> = { text: answer.completion.text, json: answer.value };
-    const record = answer.value !== null && typeof answer.value === 'object' && !Array.isArray(answer.value) ? answer.value : {};
+    const record =
+      answer.value !== null && typeof answer.value === 'object' && !Array.isArray(answer.value)
+        ? answer.value
+        : {};
     for (const name of Object.keys(schemaOutputPorts(schema, RESERVED_OUTPUTS))) {
       // An optional field the model left out flows on as null, so the nodes after it still run.
       outputs[name] = Object.hasOwn(record, name) ? record[name] : null;

@@ -8,6 +8,7 @@ import { groqFromEnv } from '../providers/groq';
 import { openaiCompatibleFromEnv } from '../providers/openaiCompatible';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
+import { sumRunUsage } from '../runUsage';
 import { type LLMStub, startLLMStub } from '../testing/index';
 import { builtinNodes } from './index';
 import { llmNode } from './llm';
@@ -155,6 +156,29 @@ describe('llm node structured output', () => {
       ).toBe(true);
     },
   );
+
+  it('counts the answer and its repair in the node’s usage and cost, as the ledger reads them', async () => {
+    stub.enqueue(
+      { type: 'json', value: { title: 'Fine' }, usage: { inputTokens: 1000, outputTokens: 200 } },
+      {
+        type: 'json',
+        value: { title: 'Fine', score: 4 },
+        usage: { inputTokens: 3000, outputTokens: 400 },
+      },
+    );
+    const result = await runWorkflow(workflow({ provider: 'gemini', model: 'gemini-2.5-flash' }), {
+      registry,
+      context: llmContext({ providers: providers() }),
+    });
+    expect(result.status).toBe('SUCCESS');
+    // 4000 × $0.30/M + 600 × $2.50/M: both calls, not only the repair.
+    expect(result.nodes.extract?.meta).toMatchObject({
+      repairs: 1,
+      usage: { inputTokens: 4000, outputTokens: 600, totalTokens: 4600 },
+      costUsd: 0.0027,
+    });
+    expect(sumRunUsage(result.nodes)).toMatchObject({ inputTokens: 4000, costUsd: 0.0027 });
+  });
 
   it('fails with the problems when the repaired answer still misses the schema, without further calls', async () => {
     stub.enqueue(

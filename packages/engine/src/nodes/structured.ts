@@ -2,8 +2,7 @@ import { GalaxyError } from '../errors';
 import { compileJsonSchema, type JsonSchema } from '../jsonSchema';
 import { providerError } from '../providers/errors';
 import type { Completion, ProviderCallRequest } from '../providers/providerSet';
-import type { Usage } from '../providers/types';
-import type { JsonValue, RunContext } from '../types';
+import type { JsonValue, NodeMeta, RunContext } from '../types';
 import { callModel, completionMeta, extractJson, type ModelCallIO } from './llm';
 
 /** Most characters of a rejected answer quoted back to the model in the repair prompt. */
@@ -42,13 +41,38 @@ function problemsOf(
   return problems.length > 0 ? { problems } : { value, problems };
 }
 
-function sumUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
-  if (!a || !b) return a ?? b;
-  const total: Usage = {};
-  for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
-    if (a[key] !== undefined || b[key] !== undefined) total[key] = (a[key] ?? 0) + (b[key] ?? 0);
+type MeterMeta = Pick<NodeMeta, 'usage' | 'costUsd'>;
+
+/**
+ * The usage and cost of the answer and its repair together, so the node's result (and the
+ * ledger written from it) counts both calls; the cost only when both calls were priced.
+ */
+function sumMetered(a: MeterMeta, b: MeterMeta): MeterMeta {
+  const total: MeterMeta = {};
+  if (a.usage || b.usage) {
+    const usage: NonNullable<NodeMeta['usage']> = {};
+    for (const key of ['inputTokens', 'outputTokens', 'totalTokens'] as const) {
+      const x = a.usage?.[key];
+      const y = b.usage?.[key];
+      if (x !== undefined || y !== undefined) usage[key] = (x ?? 0) + (y ?? 0);
+    }
+    if (a.usage?.estimated || b.usage?.estimated) usage.estimated = true;
+    total.usage = usage;
   }
+  if (a.costUsd !== undefined && b.costUsd !== undefined) total.costUsd = a.costUsd + b.costUsd;
   return total;
+}
+
+/** The call's own IO, remembering the usage and cost it records. */
+function metered(io: ModelCallIO, into: MeterMeta): ModelCallIO {
+  return {
+    ...io,
+    setMeta: (meta) => {
+      if (meta.usage !== undefined) into.usage = meta.usage;
+      if (meta.costUsd !== undefined) into.costUsd = meta.costUsd;
+      io.setMeta(meta);
+    },
+  };
 }
 
 function repairPrompt(prompt: string, answer: string, problems: readonly string[]): string {
@@ -79,7 +103,8 @@ export async function callStructured(
   const call: ProviderCallRequest = { ...request, json: true };
   if (schema) call.responseSchema = { name: options.schemaName ?? 'answer', schema };
 
-  const first = await callModel(context, call, io);
+  const firstMeter: MeterMeta = {};
+  const first = await callModel(context, call, metered(io, firstMeter));
   const firstCheck = problemsOf(first.text, check);
   if (firstCheck.problems.length === 0)
     return { value: firstCheck.value!, completion: first, repaired: false };
@@ -93,14 +118,14 @@ export async function callStructured(
     },
   );
   // The rejected answer has been streamed already; the repair is not, so the two do not run together.
-  const repairIO: ModelCallIO = { ...io, emit: () => {} };
+  const secondMeter: MeterMeta = {};
+  const repairIO: ModelCallIO = metered({ ...io, emit: () => {} }, secondMeter);
   const second = await callModel(
     context,
     { ...call, prompt: repairPrompt(call.prompt, first.text, listed) },
     repairIO,
   );
-  const usage = sumUsage(first.usage, second.usage);
-  io.setMeta({ ...completionMeta(second), ...(usage ? { usage: { ...usage } } : {}), repairs: 1 });
+  io.setMeta({ ...completionMeta(second), ...sumMetered(firstMeter, secondMeter), repairs: 1 });
   const secondCheck = problemsOf(second.text, check);
   if (secondCheck.problems.length === 0)
     return { value: secondCheck.value!, completion: second, repaired: true };

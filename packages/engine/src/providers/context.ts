@@ -1,5 +1,7 @@
 import type { RunContext } from '../types';
+import type { ModelCallBudget } from './budget';
 import type { FileLoader, FileSaver, ImageFetcher } from './images';
+import type { PriceTable } from './pricing';
 import type { ProviderSet } from './providerSet';
 
 /** The host services the LLM and Vision nodes read from `runWorkflow`'s `context`. */
@@ -28,6 +30,16 @@ export interface LLMRunContext {
    * server adapter's worker does). Default: none, and calls are not capped per user.
    */
   userId?: string;
+  /**
+   * Asked before every model call of the LLM, Vision and image generation nodes; refuses a
+   * call past the host's limit (`E_BUDGET_EXCEEDED`) before any request is made. Servers set
+   * one per run when the host sets budgets (the server adapter's worker does). Default: none.
+   */
+  budget?: ModelCallBudget;
+  /** Prices that give each call its `costUsd` (`mergePriceTables` over the defaults). Default `defaultPriceTable`. */
+  prices?: PriceTable;
+  /** Output tokens a call without `maxTokens` holds in the budget before it answers. Default 4096. */
+  maxOutputTokens?: number;
 }
 
 /**

@@ -44,6 +44,22 @@ export {
   sniffImageType,
 } from './images';
 export type { FileLoader, FileSaver, FileToSave, ImageFetcher, ImageLimits } from './images';
+export { DEFAULT_MAX_OUTPUT_TOKENS, getBudget, getPriceTable } from './budget';
+export type {
+  BudgetReservation,
+  ModelCallBudget,
+  ModelCallEstimate,
+  ModelCallSpend,
+} from './budget';
+export {
+  costOf,
+  countUsage,
+  defaultPriceTable,
+  estimateTokens,
+  mergePriceTables,
+  priceOf,
+} from './pricing';
+export type { CountedUsage, ModelPrice, PriceTable } from './pricing';
 export { createConcurrencyLimiter } from './limiter';
 export type { ConcurrencyLimiter } from './limiter';
 export { createProviderSet, noImageGeneration, providerNotConfigured } from './providerSet';

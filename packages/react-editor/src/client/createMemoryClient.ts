@@ -1,5 +1,6 @@
 import {
   catalogProviderList,
+  defaultPriceTable,
   type NodeRegistry,
   type ProviderList,
   type NodeResult,
@@ -7,6 +8,10 @@ import {
   type RunHandle,
   sniffImageType,
   startRun,
+  sumRunUsage,
+  type UsageQuery,
+  type UsageReport,
+  type UsageRow,
   type Workflow,
 } from '@galaxyflow/engine';
 import { EditorError } from '../errors';
@@ -47,6 +52,14 @@ export interface MemoryClientOptions {
   providers?: ProviderList;
   /** Largest file `files.upload` takes, in bytes, as a server's upload cap. Default 10 MiB. */
   maxFileBytes?: number;
+  /**
+   * Usage kept before the client was made, as a server's ledger keeps it: rows of one day
+   * each (`day`, and `workflowId`, `provider`, `model` when known). `usage()` adds the model
+   * calls of the client's own runs. Default none.
+   */
+  usage?: readonly UsageRow[];
+  /** What `usage()` reports as the caller's limits. Default none. */
+  budgets?: UsageReport['budgets'];
 }
 
 /** The in-memory client, with a few handles tests and stories use to stage situations. */
@@ -94,10 +107,71 @@ function recordEvent(record: RunSnapshot, event: RunEvent): void {
       record.status = event.status;
       record.durationMs = event.durationMs;
       if (event.error) record.error = event.error;
+      record.usage = sumRunUsage(record.nodes);
       return;
     default:
       return;
   }
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The daily ledger rows of a run's model calls, as a server writes them with each result. */
+function ledgerRowsOf(record: RunSnapshot): UsageRow[] {
+  const rows: UsageRow[] = [];
+  for (const result of Object.values(record.nodes)) {
+    const meta = result.meta;
+    if (result.reused || !meta?.usage) continue;
+    const row: UsageRow = {
+      day: dayOf(result.finishedAt ?? record.finishedAt ?? record.startedAt ?? record.createdAt ?? 0),
+      workflowId: record.workflowId ?? null,
+      inputTokens: meta.usage.inputTokens ?? 0,
+      outputTokens: meta.usage.outputTokens ?? 0,
+      costUsd: meta.costUsd ?? 0,
+      calls: 1,
+      estimatedCalls: meta.usage.estimated ? 1 : 0,
+    };
+    if (meta.provider !== undefined) row.provider = meta.provider;
+    if (meta.model !== undefined) row.model = meta.model;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A usage report over ledger rows, grouped as `GET /usage` groups them. */
+function usageReport(rows: readonly UsageRow[], query: UsageQuery, today: number, budgets: UsageReport['budgets']): UsageReport {
+  const to = query.to ?? dayOf(today);
+  const from = query.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS);
+  if (from > to) {
+    throw new EditorError('E_INVALID_QUERY', `\`from\` (${from}) is after \`to\` (${to}).`, { status: 400 });
+  }
+  const groupBy = query.groupBy ?? 'day';
+  const groups = new Map<string, UsageRow>();
+  const total: UsageReport['total'] = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0, estimatedCalls: 0 };
+  for (const row of rows) {
+    if (row.day === undefined || row.day < from || row.day > to) continue;
+    const key: UsageRow = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0, estimatedCalls: 0 };
+    if (groupBy === 'day') key.day = row.day;
+    else if (groupBy === 'workflow') key.workflowId = row.workflowId ?? null;
+    else {
+      key.provider = row.provider ?? '';
+      key.model = row.model ?? '';
+    }
+    const id = JSON.stringify([key.day, key.workflowId, key.provider, key.model]);
+    const group = groups.get(id) ?? key;
+    for (const target of [group, total]) {
+      target.inputTokens += row.inputTokens;
+      target.outputTokens += row.outputTokens;
+      target.costUsd = Math.round((target.costUsd + row.costUsd) * 1e8) / 1e8;
+      target.calls += row.calls;
+      target.estimatedCalls += row.estimatedCalls;
+    }
+    groups.set(id, group);
+  }
+  const order = (row: UsageRow) => [row.day ?? '', row.workflowId ?? '', row.provider ?? '', row.model ?? ''].join('\u0000');
+  const sorted = [...groups.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  return { from, to, groupBy, rows: sorted, total, pricesAsOf: defaultPriceTable.asOf, budgets: structuredClone(budgets) };
 }
 
 function workflowNotFound(workflowId: string): EditorError {
@@ -410,6 +484,14 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
     listProviders() {
       calls.push({ method: 'listProviders', args: [] });
       return settle(() => structuredClone(options.providers ?? catalogProviderList()));
+    },
+    usage(query = {}) {
+      calls.push({ method: 'usage', args: [query] });
+      return settle(() => {
+        const rows = [...(options.usage ?? [])];
+        for (const entry of runs.values()) rows.push(...ledgerRowsOf(entry.record));
+        return usageReport(rows, query, now(), options.budgets ?? []);
+      });
     },
   };
   return client;

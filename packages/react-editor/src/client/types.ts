@@ -8,6 +8,8 @@ import type {
   SaveWorkflowInput,
   StoredWorkflow,
   WorkflowChoice,
+  UsageQuery,
+  UsageReport,
 } from '@galaxyflow/engine';
 
 /**
@@ -38,6 +40,11 @@ export interface EditorClient {
   listWorkflows?(): Promise<WorkflowChoice[]>;
   /** One saved version of a workflow: the picker reads its Inputs and Outputs to make the node's ports. */
   getWorkflowVersion?(id: string, version: number): Promise<StoredWorkflow>;
+  /**
+   * The signed-in user's model calls' tokens and cost per day, workflow or model (the server's
+   * `GET /usage`). Optional: without it the toolbar's More menu offers no Usage view.
+   */
+  usage?(query?: UsageQuery): Promise<UsageReport>;
   /**
    * Where dropped and pasted images go (the server's `/files`). Optional: without it, dropping
    * a file on the canvas says the host takes no files, and Image nodes take URLs only.

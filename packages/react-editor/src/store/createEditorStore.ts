@@ -39,7 +39,7 @@ export interface Notice {
 export type SaveStatus = 'idle' | 'loading' | 'saving' | 'conflict' | 'error';
 
 /** A side panel of the editor. */
-export type EditorPanel = 'issues' | 'history' | 'help' | 'error';
+export type EditorPanel = 'issues' | 'history' | 'help' | 'error' | 'usage';
 
 export interface EditorState extends EditorDocument {
   registry: NodeRegistry;

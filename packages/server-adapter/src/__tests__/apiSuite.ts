@@ -102,6 +102,7 @@ export function describeApi(name: string, makeHarness: HarnessFactory): void {
         '/runs/{id}/events',
         '/runs/{id}/logs',
         '/runs/{id}/nodes',
+        '/usage',
         '/workflows',
         '/workflows/{id}',
         '/workflows/{id}/versions',

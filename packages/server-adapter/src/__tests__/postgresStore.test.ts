@@ -41,6 +41,7 @@ describe('Postgres store', () => {
     test: it,
     makeStore: ({ now }) => freshStore({ now, max: 4 }),
     files: true,
+    usage: true,
   });
 });
 

@@ -17,6 +17,7 @@ describe('SQLite store', () => {
     test: it,
     makeStore: ({ now }) => createSqliteStore({ path: join(dir, `contract-${++files}.db`), now }),
     files: true,
+    usage: true,
   });
 
   it('opens in WAL mode with foreign keys on and the schema at the latest migration', async () => {
@@ -39,6 +40,8 @@ describe('SQLite store', () => {
       'run_file_refs',
       'runs',
       'sqlite_sequence',
+      'usage_counted',
+      'usage_daily',
       'users',
       'workflow_file_refs',
       'workflow_versions',
@@ -215,5 +218,10 @@ describe('SQLite store upgrades', () => {
 });
 
 describe('memory store', () => {
-  runStoreContract({ test: it, makeStore: ({ now }) => createMemoryStore({ now }), files: true });
+  runStoreContract({
+    test: it,
+    makeStore: ({ now }) => createMemoryStore({ now }),
+    files: true,
+    usage: true,
+  });
 });

@@ -10,6 +10,8 @@ import type {
   SaveWorkflowInput,
   StoredWorkflow,
   WorkflowChoice,
+  UsageQuery,
+  UsageReport,
   Workflow,
 } from '@galaxyflow/engine';
 import { readSse } from '@galaxyflow/engine';
@@ -105,6 +107,11 @@ export interface GalaxyClient {
   listWorkflows(): Promise<WorkflowChoice[]>;
   /** One saved version with its graph as one engine workflow. */
   getWorkflowVersion(id: string, version: number): Promise<StoredWorkflow>;
+  /**
+   * The caller's model calls' tokens and cost per day, workflow or model (`GET /usage`), with
+   * their spending limits. A bad period rejects with `E_INVALID_QUERY`.
+   */
+  usage(query?: UsageQuery): Promise<UsageReport>;
 
   readonly workflows: {
     list(query?: WorkflowListParams): Promise<WorkflowPage>;
@@ -203,6 +210,7 @@ function summaryOf(run: RunRecord): RunSummary {
   if (run.finishedAt !== null) summary.finishedAt = run.finishedAt;
   if (run.durationMs !== null) summary.durationMs = run.durationMs;
   if (run.error !== null) summary.error = run.error;
+  if (run.usage) summary.usage = run.usage;
   return summary;
 }
 
@@ -643,6 +651,14 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
     subscribe,
     cancel: (runId) => runs.cancel(runId),
     listProviders: () => call<ProviderList>('GET', '/providers'),
+    usage(query = {}) {
+      const params = new URLSearchParams();
+      if (query.from !== undefined) params.set('from', query.from);
+      if (query.to !== undefined) params.set('to', query.to);
+      if (query.groupBy !== undefined) params.set('groupBy', query.groupBy);
+      const search = params.toString();
+      return call<UsageReport>('GET', search ? `/usage?${search}` : '/usage');
+    },
     async getWorkflow(workflowId) {
       return storedWorkflowOf(await workflows.get(workflowId));
     },

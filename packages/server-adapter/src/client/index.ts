@@ -4,6 +4,7 @@ export { createGalaxyClient } from './createGalaxyClient';
 export type { GalaxyClient, GalaxyClientOptions } from './createGalaxyClient';
 export { GalaxyApiError, GalaxyConflictError } from './GalaxyApiError';
 export type { GalaxyApiErrorInit } from './GalaxyApiError';
+export type { UsageQuery, UsageReport } from '@galaxyflow/engine';
 export type {
   CreateWorkflowInput,
   ExecuteOptions,

@@ -8,6 +8,7 @@ import { metricsRoutes } from './metrics';
 import { buildOpenApi, openApiRoutes } from './openapi';
 import { providerRoutes } from './providers';
 import { runRoutes } from './runs';
+import { usageRoutes } from './usage';
 import { workflowRoutes } from './workflows';
 
 /** Every route of the API, in matching order, and the OpenAPI document describing them. */
@@ -25,6 +26,7 @@ export function createRoutes(options: ResolvedOptions): {
     ...fileRoutes(options),
     ...blobRoutes(options),
     ...providerRoutes(options),
+    ...usageRoutes(options),
   ];
   const openapi = buildOpenApi(routes, options.schemas.Problem);
   return { routes, openapi };

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { GalaxyError, RunEvent } from '@galaxyflow/engine';
 import { hostError } from '../errors';
+import { ledgerDayOf, ledgerEntryOf } from './ledger';
 import { createMemoryFiles } from './memoryFiles';
+import { createMemoryUsage } from './memoryUsage';
 import {
   ACTIVE_RUN_STATUSES,
   closeOpenResults,
@@ -92,6 +94,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
   const versions = new Map<string, WorkflowVersionRecord[]>();
   const runs = new Map<string, StoredRun>();
   const idempotency = new Map<string, { requestHash: string; runId: string; expiresAt: number }>();
+  const usage = createMemoryUsage();
   let logId = 0;
   let closed = false;
 
@@ -150,6 +153,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
 
   function writeNodeResult(run: StoredRun, result: NodeResultInput): void {
     run.nodeResults.set(result.nodeId, { ...copy(result), runId: run.record.id });
+    const entry = ledgerEntryOf(result);
+    if (entry) {
+      usage.add(
+        { runId: run.record.id, nodeId: result.nodeId },
+        {
+          ownerId: run.record.ownerId,
+          workflowId: run.record.workflowId,
+          day: ledgerDayOf(result, now()),
+        },
+        entry,
+      );
+    }
   }
 
   function writeLogs(run: StoredRun, logs: readonly LogInput[]): void {
@@ -272,6 +287,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
 
   const store: GalaxyStore = {
     files,
+    usage: { listUsage: usage.listUsage, usageTotals: usage.usageTotals },
 
     async ensureUser(userId) {
       const at = now();
@@ -425,6 +441,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         finishedAt: null,
         durationMs: null,
         cancelRequestedAt: null,
+        usage: null,
       };
       runs.set(record.id, {
         record,
@@ -694,6 +711,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         counts: copy(input.counts),
         durationMs: input.durationMs,
         finishedAt: now(),
+        usage: input.usage ? copy(input.usage) : null,
       });
       run.leaseOwner = null;
       run.leaseExpiresAt = null;

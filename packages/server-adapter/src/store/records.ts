@@ -4,11 +4,29 @@ import {
   LogEntrySchema,
   NodeResultSchema,
   RunStatusSchema,
+  RunUsageSchema,
   WorkflowEdgeSchema,
   WorkflowNodeSchema,
   WorkflowSettingsSchema,
 } from '@galaxyflow/engine';
 import * as z from 'zod';
+
+// The ledger's wire shapes are the run model's (the editor reads them too): written in the engine.
+export {
+  BudgetStandingSchema,
+  UsageDaySchema,
+  UsageGroupBySchema,
+  UsageReportSchema,
+  UsageRowSchema,
+  UsageTotalsSchema,
+} from '@galaxyflow/engine';
+export type {
+  BudgetStanding,
+  UsageGroupBy,
+  UsageReport,
+  UsageRow,
+  UsageTotals,
+} from '@galaxyflow/engine';
 
 /**
  * Records as stores return them and the API sends them, written once in zod and built from
@@ -129,6 +147,12 @@ export const RunRecordSchema = z.object({
   finishedAt: EpochMsSchema.nullable(),
   durationMs: z.number().nullable(),
   cancelRequestedAt: EpochMsSchema.nullable(),
+  /**
+   * What its model calls used, summed over its node results when it ended (the engine's
+   * `sumRunUsage`); null while it runs, when it ended without running, or when the store does
+   * not keep it.
+   */
+  usage: RunUsageSchema.nullable(),
 });
 
 /**

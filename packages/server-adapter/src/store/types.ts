@@ -1,4 +1,11 @@
-import type { ErrorInfo, FinalRunStatus, LogEntry, RunEvent, RunStatus } from '@galaxyflow/engine';
+import type {
+  ErrorInfo,
+  FinalRunStatus,
+  LogEntry,
+  RunEvent,
+  RunStatus,
+  RunUsage,
+} from '@galaxyflow/engine';
 import type {
   CursorPage,
   ExecutionLogRecord,
@@ -9,6 +16,9 @@ import type {
   RunDetail,
   RunRecord,
   RunScope,
+  UsageGroupBy,
+  UsageRow,
+  UsageTotals,
   UserRecord,
   WorkflowContent,
   WorkflowGraph,
@@ -36,6 +46,10 @@ export type {
   RunDetail,
   RunRecord,
   RunScope,
+  UsageGroupBy,
+  UsageReport,
+  UsageRow,
+  UsageTotals,
   UserRecord,
   WorkflowContent,
   WorkflowGraph,
@@ -192,6 +206,8 @@ export interface FinishRunInput {
   error: ErrorInfo | null;
   counts: RunCounts;
   durationMs: number;
+  /** What the run's model calls used (`sumRunUsage` of its results). Default: none recorded. */
+  usage?: RunUsage;
   /**
    * The last progress (typically the `run:finish` event), written in the same transaction as
    * the end, so a run that ended always carries its final event and results. Default none.
@@ -430,9 +446,36 @@ export interface FileStore {
   pruneFiles(input: PruneFilesInput): Promise<PruneFilesResult>;
 }
 
+/** Which usage a report sums: a period of whole UTC days, grouped one way. */
+export interface UsageQuery {
+  /** One owner's usage; absent: every owner's (a host's own report, never a public route). */
+  ownerId?: string;
+  /** First day, `YYYY-MM-DD` (UTC). */
+  from: string;
+  /** Last day, included. */
+  to: string;
+  /** `day`, `workflow` or `model` (provider and model); with no `ownerId`, rows are also split by owner. */
+  groupBy: UsageGroupBy;
+}
+
+/**
+ * Token and cost totals per owner, UTC day, workflow and model. A node result that made a
+ * model call (it has `meta.usage`, is final, and was not reused from an earlier run) is added
+ * in the transaction that writes it, once per run and node: writing the same node's result
+ * again (a resumed run, a retried write) adds nothing.
+ */
+export interface UsageStore {
+  /** Totals of the period, grouped, ordered by their key. */
+  listUsage(query: UsageQuery): Promise<UsageRow[]>;
+  /** An owner's totals over a period: what budgets compare their limits with. */
+  usageTotals(ownerId: string, from: string, to: string): Promise<UsageTotals>;
+}
+
 export interface GalaxyStore extends UserStore, WorkflowStore, RunStore {
   /** Files, when the store keeps them: the `/files` routes need it. Default none. */
   files?: FileStore;
+  /** The token and cost ledger, when the store keeps one: `/usage` and budgets need it. Default none. */
+  usage?: UsageStore;
   /** Throws when the storage cannot answer a read. */
   ping(): Promise<void>;
   /**

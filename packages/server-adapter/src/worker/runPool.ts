@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NodeRegistry, RunContext } from '@galaxyflow/engine';
+import type { NodeRegistry, PriceTable, RunContext } from '@galaxyflow/engine';
 import { createMemoryEventBus, type EventBus } from '../events';
 import {
   defaultWorkerLogger,
@@ -9,6 +9,7 @@ import {
   type WorkerLogger,
 } from '../executeRun';
 import type { ErrorHook, WorkerMetrics } from '../observe';
+import { type BudgetGuard, type BudgetOptions, budgetGuardOf } from '../budget';
 import type { ClaimedRun, RunStore } from '../store/types';
 
 /** What every worker over a store takes: the in-process queue's and the BullMQ worker's options. */
@@ -61,7 +62,17 @@ export interface RunPoolOptions {
   onError?: ErrorHook;
   /** Where run, node and queue-wait measurements go, e.g. `createPrometheusMetrics()`. Default none. */
   metrics?: WorkerMetrics;
+  /** Prices that give each model call its cost (`executeRun`'s `prices`). Default the engine's `defaultPriceTable`. */
+  prices?: PriceTable;
+  /**
+   * Per-user daily and monthly token or cost limits on model calls: `{ limits, limitsFor }`,
+   * kept against the store's ledger (`store.usage`, which the store must keep), or a guard of
+   * your own (`createBudgetGuard`). A call past a limit fails its node with
+   * `E_BUDGET_EXCEEDED`, and no request is made. Default none.
+   */
+  budgets?: BudgetOptions | BudgetGuard;
 }
+
 
 /** A run this worker holds, and how it ends. */
 export interface HeldRun {
@@ -126,6 +137,7 @@ export function createRunPool(options: RunPoolOptions): RunPool {
   let fillAgain = false;
   let claimFailure: unknown;
   const idleWaiters: (() => void)[] = [];
+  const budget = budgetGuardOf(store, options.budgets);
 
   const deps = {
     store,
@@ -142,6 +154,8 @@ export function createRunPool(options: RunPoolOptions): RunPool {
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.prices ? { prices: options.prices } : {}),
+    ...(budget ? { budget } : {}),
     logger,
   };
 

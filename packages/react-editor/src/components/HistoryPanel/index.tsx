@@ -1,6 +1,7 @@
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import { useRunHistory } from '../../hooks/useRunHistory';
+import { formatDuration, formatTokens, formatUsd } from '../../store/usageFormat';
 import { SidePanel } from '../SidePanel';
 
 export interface HistoryPanelProps {
@@ -15,8 +16,7 @@ function when(value: string | number | undefined): string {
 }
 
 function duration(ms: number | undefined): string {
-  if (ms === undefined) return '—';
-  return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
+  return ms === undefined ? '—' : formatDuration(ms);
 }
 
 /** The runs of this workflow, page by page; opening one paints it onto the canvas. */
@@ -44,6 +44,9 @@ export function HistoryPanel({ pageSize = 10 }: HistoryPanelProps) {
               <th scope="col">Status</th>
               <th scope="col">Started</th>
               <th scope="col">Duration</th>
+              <th scope="col">Tokens</th>
+              <th scope="col">Cost</th>
+              <th scope="col">Models</th>
             </tr>
           </thead>
           <tbody>
@@ -61,6 +64,15 @@ export function HistoryPanel({ pageSize = 10 }: HistoryPanelProps) {
                 </td>
                 <td>{when(run.startedAt ?? run.createdAt)}</td>
                 <td>{duration(run.durationMs)}</td>
+                <td title={run.usage ? `${run.usage.inputTokens.toLocaleString('en-US')} in + ${run.usage.outputTokens.toLocaleString('en-US')} out` : undefined}>
+                  {run.usage ? `${run.usage.estimated ? '~' : ''}${formatTokens(run.usage.inputTokens + run.usage.outputTokens)}` : '—'}
+                </td>
+                <td>{run.usage ? formatUsd(run.usage.costUsd) : '—'}</td>
+                <td className="gf-history__models">
+                  {run.usage && run.usage.models.length > 0
+                    ? run.usage.models.map((m) => `${m.provider} · ${m.model}`).join(', ')
+                    : '—'}
+                </td>
               </tr>
             ))}
           </tbody>

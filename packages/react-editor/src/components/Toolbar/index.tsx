@@ -118,6 +118,11 @@ export function Toolbar({ title }: ToolbarProps) {
           <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(exportJson)}>
             Export
           </button>
+          {controller.client?.usage && (
+            <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => toggle('usage'))}>
+              Usage
+            </button>
+          )}
         </div>
       </details>
       <div className="gf-toolbar__group">

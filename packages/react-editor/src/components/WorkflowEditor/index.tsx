@@ -10,6 +10,7 @@ import { IssuesPanel } from '../IssuesPanel';
 import { NoticeToast } from '../NoticeToast';
 import { Palette } from '../Palette';
 import { ShortcutHelp } from '../ShortcutHelp';
+import { UsagePanel } from '../UsagePanel';
 import { Toolbar } from '../Toolbar';
 import { WorkflowEditorProvider } from '../WorkflowEditorProvider';
 import type { WorkflowEditorProps } from './types';
@@ -54,6 +55,7 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style,
         {panel === 'history' && <HistoryPanel />}
         {panel === 'error' && <ErrorDetail />}
         {panel === 'help' && <ShortcutHelp />}
+        {panel === 'usage' && <UsagePanel />}
       </div>
       <NoticeToast />
       <ConflictDialog />

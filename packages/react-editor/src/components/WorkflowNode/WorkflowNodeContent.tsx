@@ -6,6 +6,7 @@ import type { EditorNode } from '../../types';
 import { ImageFileField } from '../ImageFileField';
 import { MapItemForm } from '../MapItemForm';
 import { NestedResults } from '../NestedResults';
+import { NodeFigures } from '../NodeFigures';
 import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
@@ -162,6 +163,7 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
         uploads={uploads}
       />
       <NestedResults state={runState} />
+      <NodeFigures state={runState} />
     </div>
   );
 }

@@ -222,6 +222,36 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       ALTER TABLE runs ADD COLUMN traceparent TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'usage_ledger',
+    // The token and cost ledger: totals per owner, UTC day, workflow ('' for unsaved graphs)
+    // and model, added to in the transaction that writes a node result, once per run and node
+    // (`usage_counted`, which goes with its run). The totals outlive runs and workflows. A run's
+    // own sum is kept on its row when it ends.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN usage TEXT;
+      CREATE TABLE usage_counted (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        node_id TEXT NOT NULL,
+        PRIMARY KEY (run_id, node_id)
+      );
+      CREATE TABLE usage_daily (
+        owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        workflow_key TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        calls BIGINT NOT NULL,
+        estimated_calls BIGINT NOT NULL,
+        PRIMARY KEY (owner_id, day, workflow_key, provider, model)
+      );
+      CREATE INDEX usage_daily_day ON usage_daily (day);
+    `,
+  },
 ];
 
 /** The first key of every advisory lock the store takes: "GFLW". */

@@ -1,6 +1,7 @@
 import type { RunEvent } from '@galaxyflow/engine';
 import type { NodeResultInput, RunEventRecord, RunProgress, RunStore } from '../types';
 import { all, get, run, type Sql, type SqlContext } from './query';
+import { ledgerDayOf, ledgerEntryOf } from '../ledger';
 import { json, logParams, nodeResultParams, parse } from './rows';
 
 const UPSERT_NODE_RESULT = `INSERT INTO node_results (run_id, node_id, status, input, output, error, attempts, started_at,
@@ -13,6 +14,19 @@ const UPSERT_NODE_RESULT = `INSERT INTO node_results (run_id, node_id, status, i
     started_at = excluded.started_at, finished_at = excluded.finished_at,
     duration_ms = excluded.duration_ms, reused = excluded.reused, hash = excluded.hash,
     skipped_because = excluded.skipped_because, meta = excluded.meta`;
+const RUN_OWNER = 'SELECT owner_id, workflow_id FROM runs WHERE id = @runId';
+const COUNT_ONCE = `INSERT INTO usage_counted (run_id, node_id) VALUES (@runId, @nodeId)
+  ON CONFLICT (run_id, node_id) DO NOTHING`;
+const ADD_USAGE = `INSERT INTO usage_daily (owner_id, day, workflow_key, provider, model, input_tokens,
+    output_tokens, cost_usd, calls, estimated_calls)
+  VALUES (@ownerId, @day, @workflowKey, @provider, @model, @inputTokens, @outputTokens, @costUsd, 1,
+    @estimated)
+  ON CONFLICT (owner_id, day, workflow_key, provider, model) DO UPDATE SET
+    input_tokens = usage_daily.input_tokens + excluded.input_tokens,
+    output_tokens = usage_daily.output_tokens + excluded.output_tokens,
+    cost_usd = usage_daily.cost_usd + excluded.cost_usd,
+    calls = usage_daily.calls + 1,
+    estimated_calls = usage_daily.estimated_calls + excluded.estimated_calls`;
 const INSERT_LOG = `INSERT INTO execution_logs (run_id, node_id, level, message, metadata, at)
   VALUES (@runId, @nodeId, @level, @message, @metadata, @at)`;
 const LAST_EVENT_SEQ = 'SELECT COALESCE(MAX(seq), 0) AS seq FROM run_events WHERE run_id = @runId';
@@ -37,9 +51,25 @@ export interface ProgressWriter {
   lockRun(runId: string): Sql<void>;
 }
 
-export function createProgressWriter({ dialect }: SqlContext): ProgressWriter {
+export function createProgressWriter({ dialect, now }: SqlContext): ProgressWriter {
+  /** Adds a result's model call to the ledger, in the writer's transaction, once per run and node. */
+  function* countUsage(runId: string, result: NodeResultInput): Sql<void> {
+    const entry = ledgerEntryOf(result);
+    if (!entry) return;
+    const owner = yield* get(RUN_OWNER, { runId });
+    if (!owner) return;
+    if ((yield* run(COUNT_ONCE, { runId, nodeId: result.nodeId })) !== 1) return;
+    yield* run(ADD_USAGE, {
+      ownerId: owner.owner_id,
+      day: ledgerDayOf(result, now()),
+      workflowKey: (owner.workflow_id as string | null) ?? '',
+      ...entry,
+    });
+  }
+
   function* writeNodeResult(runId: string, result: NodeResultInput): Sql<void> {
     yield* run(UPSERT_NODE_RESULT, nodeResultParams(runId, result));
+    yield* countUsage(runId, result);
   }
 
   function* writeLogs(runId: string, logs: RunProgress['logs']): Sql<void> {

@@ -18,7 +18,7 @@ const CLAIM = `UPDATE runs SET status = 'RUNNING', lease_owner = @workerId, leas
 const RENEW = `UPDATE runs SET lease_expires_at = @expiresAt
   WHERE id = @id AND status = 'RUNNING' AND lease_owner = @workerId`;
 const FINISH = `UPDATE runs SET status = @status, error = @error, counts = @counts, duration_ms = @durationMs,
-    finished_at = @now, lease_owner = NULL, lease_expires_at = NULL
+    usage = @usage, finished_at = @now, lease_owner = NULL, lease_expires_at = NULL
   WHERE id = @id AND status = 'RUNNING' AND lease_owner = @workerId`;
 const RUNNING_OF_OWNER = `SELECT COUNT(*) AS n FROM runs WHERE owner_id = @ownerId AND status = 'RUNNING'`;
 
@@ -117,6 +117,7 @@ export function createSqlLeases(
           error: input.error === null ? null : json(input.error),
           counts: json(input.counts),
           durationMs: input.durationMs,
+          usage: input.usage ? json(input.usage) : null,
           now: now(),
         });
         if (changed !== 1) return false;

@@ -34,7 +34,7 @@ export type Row = Record<string, unknown>;
 /** Every run column but the graph, which can be large and lists never show. */
 export const RUN_COLUMNS = `id, owner_id, workflow_id, workflow_version, status, scope, target_node_ids,
   reuse_run_id, counts, error, external_id, attempts, interruptions, cancel_requested_at, created_at,
-  started_at, finished_at, duration_ms`;
+  started_at, finished_at, duration_ms, usage`;
 
 export const json = (value: unknown): string => JSON.stringify(value);
 export const parse = <T>(text: unknown): T => JSON.parse(text as string) as T;
@@ -141,6 +141,7 @@ export function toRun(row: Row): RunRecord {
     finishedAt: (row.finished_at as number | null) ?? null,
     durationMs: (row.duration_ms as number | null) ?? null,
     cancelRequestedAt: (row.cancel_requested_at as number | null) ?? null,
+    usage: parseOrNull<RunRecord['usage']>(row.usage),
   };
 }
 

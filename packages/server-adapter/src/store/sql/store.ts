@@ -5,6 +5,7 @@ import { createSqlLeases } from './leases';
 import type { SqlContext } from './query';
 import { createSqlRetention } from './retention';
 import { createSqlRuns } from './runs';
+import { createSqlUsage } from './usage';
 import { createSqlUsers } from './users';
 import { createSqlWorkflows } from './workflows';
 
@@ -23,5 +24,6 @@ export function createSqlStore(context: SqlContext, connection: SqlStoreConnecti
     ...createSqlRetention(context),
     ...connection,
     files: createSqlFiles(context),
+    usage: createSqlUsage(context),
   };
 }

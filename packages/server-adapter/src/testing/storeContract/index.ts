@@ -8,6 +8,7 @@ import { pageRules } from './pages';
 import { progressRules } from './progress';
 import { retentionRules } from './retention';
 import { runRules } from './runs';
+import { usageRules } from './usage';
 import { userRules } from './users';
 import { versionRules } from './versions';
 import { workflowRules } from './workflows';
@@ -19,13 +20,15 @@ export interface StoreContractOptions {
   makeStore: (options: { now: () => number }) => GalaxyStore | Promise<GalaxyStore>;
   /** Also checks `store.files`, for stores that keep files. Default false. */
   files?: boolean;
+  /** Also checks `store.usage` (the token and cost ledger) and runs' `usage`, for stores that keep them. Default false. */
+  usage?: boolean;
 }
 
 /**
  * The rules every `GalaxyStore` keeps. A store for another database (Prisma, Postgres, ...)
  * runs this suite unchanged: `runStoreContract({ test: it, makeStore })`.
  */
-export function runStoreContract({ test, makeStore, files }: StoreContractOptions): void {
+export function runStoreContract({ test, makeStore, files, usage }: StoreContractOptions): void {
   function withStore(name: string, fn: (store: GalaxyStore, clock: Clock) => Promise<void>) {
     test(name, async () => {
       const clock = { ms: Date.UTC(2025, 0, 1) };
@@ -51,4 +54,5 @@ export function runStoreContract({ test, makeStore, files }: StoreContractOption
   pageRules(withStore);
   retentionRules(withStore);
   if (files) fileRules(withStore);
+  if (usage) usageRules(withStore);
 }

@@ -137,7 +137,15 @@ export {
   runEventTypes,
   runStatuses,
 } from './model';
-export type { ExecuteInput, ListRunsQuery, RunSummaryPage, SaveWorkflowInput, StoredWorkflow } from './workflowClient';
+export type {
+  ExecuteInput,
+  ListRunsQuery,
+  RunSummaryPage,
+  SaveWorkflowInput,
+  StoredWorkflow,
+  StoredWorkflowVersion,
+  StoredWorkflowVersionPage,
+} from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
 export { defaultRunCaps } from './runOptions';

@@ -18,6 +18,7 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  StoredWorkflowVersion,
 } from '@galaxyflow/engine';
 import type { EditorClient, EditorFile } from './types';
 
@@ -52,6 +53,8 @@ export interface MemoryClientOptions {
 export interface MemoryClient extends EditorClient {
   /** Replaces a stored workflow as if another user saved it; bumps its version. */
   saveElsewhere(id: string, workflow: Workflow): StoredWorkflow;
+  /** Saves a version written by someone else; bumps its version (`saveElsewhere` with an author). */
+  saveAs(author: string, id: string, workflow: Workflow): StoredWorkflow;
   /** The stored workflow, or undefined. */
   peek(id: string): StoredWorkflow | undefined;
   /** Every call made, in order, by method name. */
@@ -123,7 +126,23 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
   const now = options.now ?? Date.now;
   const latency = options.latencyMs ?? 0;
   const workflows = new Map<string, StoredWorkflow>();
-  for (const stored of options.workflows ?? []) workflows.set(stored.id, structuredClone(stored));
+  /** Every saved version of each workflow, oldest first; a workflow given at the start has its current one. */
+  const versions = new Map<string, StoredWorkflowVersion[]>();
+  const keepVersion = (stored: StoredWorkflow, extra: { author?: string; restoredFrom?: number } = {}) => {
+    const list = versions.get(stored.id) ?? [];
+    list.push({
+      version: stored.version,
+      createdAt: stored.updatedAt ?? now(),
+      restoredFrom: extra.restoredFrom ?? null,
+      ...(extra.author !== undefined ? { author: extra.author } : {}),
+      workflow: structuredClone(stored.workflow),
+    });
+    versions.set(stored.id, list);
+  };
+  for (const stored of options.workflows ?? []) {
+    workflows.set(stored.id, structuredClone(stored));
+    keepVersion(stored);
+  }
   const runs = new Map<string, RunEntry>();
   for (const record of options.runs ?? []) {
     runs.set(record.runId, { record: structuredClone(record), events: [], listeners: new Set(), finished: true });
@@ -216,11 +235,59 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
     calls,
     peek: (id) => workflows.get(id),
     saveElsewhere(id, workflow) {
+      return client.saveAs('someone else', id, workflow);
+    },
+    saveAs(author, id, workflow) {
       const current = workflows.get(id);
       const next: StoredWorkflow = { id, version: (current?.version ?? 0) + 1, workflow, updatedAt: now() };
       if (current?.name !== undefined) next.name = current.name;
       workflows.set(id, next);
+      keepVersion(next, { author });
       return structuredClone(next);
+    },
+    listVersions(id, query = {}) {
+      calls.push({ method: 'listVersions', args: [id, query] });
+      return settle(() => {
+        const list = versions.get(id);
+        if (!list) throw workflowNotFound(id);
+        const page = query.page ?? 1;
+        const limit = query.limit ?? 20;
+        const newestFirst = [...list].reverse();
+        return {
+          page,
+          limit,
+          total: list.length,
+          items: newestFirst.slice((page - 1) * limit, page * limit).map(({ workflow: _, ...summary }) => ({ ...summary })),
+        };
+      });
+    },
+    getVersion(id, version) {
+      calls.push({ method: 'getVersion', args: [id, version] });
+      return settle(() => {
+        const found = versions.get(id)?.find((entry) => entry.version === version);
+        if (!found) {
+          if (!workflows.has(id)) throw workflowNotFound(id);
+          throw new EditorError('E_VERSION_NOT_FOUND', `Workflow "${id}" has no version ${version}.`, { status: 404, details: { workflowId: id, version } });
+        }
+        return structuredClone(found);
+      });
+    },
+    restoreVersion(id, version, expectedVersion) {
+      calls.push({ method: 'restoreVersion', args: [id, version, expectedVersion] });
+      return settle(() => {
+        const current = workflows.get(id);
+        if (!current) throw workflowNotFound(id);
+        if (expectedVersion !== undefined && expectedVersion !== current.version) {
+          throw new WorkflowConflictError(id, current.version);
+        }
+        const found = versions.get(id)?.find((entry) => entry.version === version);
+        if (!found) throw new EditorError('E_VERSION_NOT_FOUND', `Workflow "${id}" has no version ${version}.`, { status: 404, details: { workflowId: id, version } });
+        const next: StoredWorkflow = { id, version: current.version + 1, workflow: structuredClone(found.workflow), updatedAt: now() };
+        if (current.name !== undefined) next.name = current.name;
+        workflows.set(id, next);
+        keepVersion(next, { restoredFrom: version });
+        return structuredClone(next);
+      });
     },
     getWorkflow(id) {
       calls.push({ method: 'getWorkflow', args: [id] });
@@ -246,6 +313,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         const name = input.name ?? current?.name;
         if (name !== undefined) next.name = name;
         workflows.set(input.id, next);
+        keepVersion(next);
         return structuredClone(next);
       });
     },

@@ -7,6 +7,8 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  StoredWorkflowVersion,
+  StoredWorkflowVersionPage,
 } from '@galaxyflow/engine';
 
 /**
@@ -30,6 +32,18 @@ export interface EditorClient {
    * field lists the built-in providers and nothing is flagged.
    */
   listProviders?(): Promise<ProviderList>;
+  /**
+   * A page of the workflow's saved versions, newest first (`GET /workflows/:id/versions`).
+   * Optional, with `getVersion` and `restoreVersion`: without all three there is no Versions panel.
+   */
+  listVersions?(workflowId: string, query?: { page?: number; limit?: number }): Promise<StoredWorkflowVersionPage>;
+  /** One saved version with its graph. */
+  getVersion?(workflowId: string, version: number): Promise<StoredWorkflowVersion>;
+  /**
+   * Saves an old version as the next one (`POST /workflows/:id/versions/:version/restore`);
+   * a stale `expectedVersion` rejects as a conflict. Resolves with the workflow as it now is.
+   */
+  restoreVersion?(workflowId: string, version: number, expectedVersion?: number): Promise<StoredWorkflow>;
   /**
    * Where dropped and pasted images go (the server's `/files`). Optional: without it, dropping
    * a file on the canvas says the host takes no files, and Image nodes take URLs only.

@@ -7,6 +7,7 @@ import {
   type ProviderList,
   type RunEvent,
   type ValidationIssue,
+  type WorkflowInput,
 } from '@galaxyflow/engine';
 import {
   applyEdgeChanges,
@@ -39,7 +40,13 @@ export interface Notice {
 export type SaveStatus = 'idle' | 'loading' | 'saving' | 'conflict' | 'error';
 
 /** A side panel of the editor. */
-export type EditorPanel = 'issues' | 'history' | 'help' | 'error';
+export type EditorPanel = 'issues' | 'history' | 'versions' | 'help' | 'error';
+
+/** A saved version the canvas is compared with: what changed since is highlighted. */
+export interface VersionComparison {
+  version: number;
+  workflow: WorkflowInput;
+}
 
 export interface EditorState extends EditorDocument {
   registry: NodeRegistry;
@@ -65,6 +72,8 @@ export interface EditorState extends EditorDocument {
   panel: EditorPanel | null;
   /** The node whose error detail is open. */
   errorNodeId: string | null;
+  /** The saved version the canvas is being compared with, in the Versions panel. */
+  compare: VersionComparison | null;
   /** Bumped when a whole new document arrives (load, import): the canvas fits it into view. */
   viewEpoch: number;
   actions: EditorActions;
@@ -485,10 +494,12 @@ export function createEditorStore(options: EditorStoreOptions) {
             set({ notice: null });
           },
           openPanel(panel) {
-            set(panel === 'error' ? { panel } : { panel, errorNodeId: null });
+            // Leaving the Versions panel ends the comparison it drew on the canvas.
+            const compare = panel === 'versions' ? get().compare : null;
+            set(panel === 'error' ? { panel, compare } : { panel, errorNodeId: null, compare });
           },
           showError(nodeId) {
-            set({ errorNodeId: nodeId, panel: nodeId === null ? null : 'error' });
+            set({ errorNodeId: nodeId, panel: nodeId === null ? null : 'error', compare: null });
           },
           patch(state) {
             set(state);
@@ -515,6 +526,7 @@ export function createEditorStore(options: EditorStoreOptions) {
           notice: null,
           panel: null,
           errorNodeId: null,
+          compare: null,
           viewEpoch: 0,
           actions,
         };

@@ -9,6 +9,8 @@ import type {
   RunSummaryPage,
   SaveWorkflowInput,
   StoredWorkflow,
+  StoredWorkflowVersion,
+  StoredWorkflowVersionPage,
   Workflow,
 } from '@galaxyflow/engine';
 import { readSse } from '@galaxyflow/engine';
@@ -100,6 +102,15 @@ export interface GalaxyClient {
   getRun(runId: string): Promise<RunSnapshot>;
   /** The model providers the server configured (`GET /providers`), the default flagged. */
   listProviders(): Promise<ProviderList>;
+  /** A page of the workflow's saved versions, newest first (`client.workflows.versions` gives the records). */
+  listVersions(workflowId: string, query?: PageParams): Promise<StoredWorkflowVersionPage>;
+  /** One saved version with its graph as one engine workflow. */
+  getVersion(workflowId: string, version: number): Promise<StoredWorkflowVersion>;
+  /**
+   * Saves an old version as the next one; a stale `expectedVersion` rejects with
+   * `GalaxyConflictError`. Resolves with the workflow as it now is.
+   */
+  restoreVersion(workflowId: string, version: number, expectedVersion?: number): Promise<StoredWorkflow>;
 
   readonly workflows: {
     list(query?: WorkflowListParams): Promise<WorkflowPage>;
@@ -532,6 +543,24 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
     listProviders: () => call<ProviderList>('GET', '/providers'),
     async getWorkflow(workflowId) {
       return storedWorkflowOf(await workflows.get(workflowId));
+    },
+    async listVersions(workflowId, query) {
+      const page = await workflows.versions(workflowId, query);
+      return {
+        page: page.page,
+        limit: page.limit,
+        total: page.total,
+        items: page.items.map(({ version, createdAt, restoredFrom }) => ({ version, createdAt, restoredFrom })),
+      };
+    },
+    async getVersion(workflowId, version) {
+      const record = await workflows.version(workflowId, version);
+      const workflow: Workflow = { nodes: record.nodes, edges: record.edges } as Workflow;
+      if (record.settings !== undefined) workflow.settings = record.settings;
+      return { version: record.version, createdAt: record.createdAt, restoredFrom: record.restoredFrom, workflow };
+    },
+    async restoreVersion(workflowId, version, expectedVersion) {
+      return storedWorkflowOf(await workflows.restore(workflowId, version, expectedVersion));
     },
     async saveWorkflow(input) {
       const body: Record<string, unknown> = {

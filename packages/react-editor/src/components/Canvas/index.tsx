@@ -28,6 +28,8 @@ import { PALETTE_MIME } from '../Palette/dragData';
 import { RunEdge } from '../RunEdge';
 import { WorkflowNode } from '../WorkflowNode';
 import { NodeCanvasContext, type NodeCanvasContextValue } from '../WorkflowNode/NodeCanvasContext';
+import { RemovedNode } from '../RemovedNode';
+import { nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
 import type { CanvasProps } from './types';
 
@@ -105,6 +107,8 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const running = useEditorState(selectRunning);
   const hasRun = useEditorState((state) => state.run !== null);
   const flowEdges = useMemo(() => (hasRun ? edges.map(asRunEdge) : edges), [edges, hasRun]);
+  const compare = useEditorState((state) => state.compare);
+  const flowNodes = useMemo(() => (compare ? nodesWithComparison(nodes, edges, compare) : nodes), [nodes, edges, compare]);
   const zoomedOut = useFlowStore(selectZoomedOut);
   const viewReady = useFlowStore(selectViewReady);
 
@@ -216,7 +220,12 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
 
   // Every registered type draws with the same component; `default` catches unknown types.
   const nodeTypes = useMemo<NodeTypes>(
-    () => Object.fromEntries([...registry.list().map((d) => [d.type, WorkflowNode]), ['default', WorkflowNode]]),
+    () =>
+      Object.fromEntries([
+        ...registry.list().map((d) => [d.type, WorkflowNode]),
+        ['default', WorkflowNode],
+        [REMOVED_NODE_TYPE, RemovedNode],
+      ]),
     [registry],
   );
 
@@ -279,7 +288,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     <div className="gf-canvas">
       <NodeCanvasContext.Provider value={nodeCanvas}>
         <ReactFlow<EditorNode, EditorEdge>
-          nodes={nodes}
+          nodes={flowNodes}
           edges={flowEdges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}

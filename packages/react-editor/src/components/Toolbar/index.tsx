@@ -129,6 +129,11 @@ export function Toolbar({ title }: ToolbarProps) {
             History
           </button>
         )}
+        {controller.hasVersions && (
+          <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'versions'} onClick={() => toggle('versions')}>
+            Versions
+          </button>
+        )}
         <button type="button" className="gf-icon-button" aria-label="Keyboard shortcuts" aria-pressed={panel === 'help'} onClick={() => toggle('help')}>
           ?
         </button>

@@ -11,6 +11,7 @@ import { NoticeToast } from '../NoticeToast';
 import { Palette } from '../Palette';
 import { ShortcutHelp } from '../ShortcutHelp';
 import { Toolbar } from '../Toolbar';
+import { VersionsPanel } from '../VersionsPanel';
 import { WorkflowEditorProvider } from '../WorkflowEditorProvider';
 import type { WorkflowEditorProps } from './types';
 
@@ -52,6 +53,7 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style,
         <Canvas showMiniMap={showMiniMap} colorMode={resolved} />
         {panel === 'issues' && <IssuesPanel />}
         {panel === 'history' && <HistoryPanel />}
+        {panel === 'versions' && <VersionsPanel />}
         {panel === 'error' && <ErrorDetail />}
         {panel === 'help' && <ShortcutHelp />}
       </div>

@@ -209,6 +209,8 @@ export type {
   RunSummary,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
+export { isNoteNode, NOTE_COLORS, NOTE_NODE_TYPE, NoteDataSchema, withoutNotes } from './notes';
+export type { NoteColor, NoteData, WithoutNotes } from './notes';
 export type { ConnectionCheck, ConnectionInput, ValidateOptions, ValidationResult } from './validate';
 export type { ValidatedWorkflow } from './validated';
 export { activeTraceparent, contextFromTraceparent, TRACER_NAME, traceparentOf } from './tracing';

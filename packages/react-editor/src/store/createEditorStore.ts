@@ -2,6 +2,8 @@ import {
   type ConnectionCheck,
   type ConnectionInput,
   inputPortsOf,
+  isNoteNode,
+  NOTE_NODE_TYPE,
   type NodeRegistry,
   outputPortsOf,
   type ProviderList,
@@ -143,6 +145,7 @@ export interface EditorStoreOptions {
 }
 
 const EMPTY: EditorDocument = { nodes: [], edges: [], settings: undefined };
+const NOTE_DATA = { text: '', color: 'yellow' };
 const PASTE_OFFSET = { x: 40, y: 40 };
 /** Beyond this many copies in a row the cascade stops growing (it is off-screen by then anyway). */
 const MAX_PASTE_STEPS = 50;
@@ -317,12 +320,14 @@ export function createEditorStore(options: EditorStoreOptions) {
           addNode(type, position, data) {
             const state = get();
             const definition = state.registry.get(type);
-            if (!definition || state.readOnly) return null;
+            // Notes are no node type of the registry: they document the workflow and never run.
+            const note = type === NOTE_NODE_TYPE;
+            if ((!definition && !note) || state.readOnly) return null;
             const node: EditorNode = {
               id: createId('n'),
               type,
               position,
-              data: { ...defaultDataOf(definition), ...data },
+              data: { ...(definition ? defaultDataOf(definition) : NOTE_DATA), ...data },
               selected: true,
             };
             discrete(() =>
@@ -403,7 +408,7 @@ export function createEditorStore(options: EditorStoreOptions) {
           paste(payload, offset) {
             if (!editable()) return [];
             const { registry, nodes } = get();
-            const known = { ...payload, nodes: payload.nodes.filter((node) => registry.has(node.type)) };
+            const known = { ...payload, nodes: payload.nodes.filter((node) => registry.has(node.type) || isNoteNode(node)) };
             if (known.nodes.length < payload.nodes.length) {
               actions.notify('error', 'Some copied nodes have types this editor does not know; they were left out.');
             }

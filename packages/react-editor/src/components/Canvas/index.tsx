@@ -1,4 +1,4 @@
-import type { ConnectionInput } from '@galaxyflow/engine';
+import { type ConnectionInput, NOTE_NODE_TYPE } from '@galaxyflow/engine';
 import {
   Background,
   BackgroundVariant,
@@ -28,6 +28,7 @@ import { PALETTE_MIME } from '../Palette/dragData';
 import { RunEdge } from '../RunEdge';
 import { WorkflowNode } from '../WorkflowNode';
 import { NodeCanvasContext, type NodeCanvasContextValue } from '../WorkflowNode/NodeCanvasContext';
+import { NoteNode } from '../NoteNode';
 import { RemovedNode } from '../RemovedNode';
 import { nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
@@ -225,6 +226,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
         ...registry.list().map((d) => [d.type, WorkflowNode]),
         ['default', WorkflowNode],
         [REMOVED_NODE_TYPE, RemovedNode],
+        [NOTE_NODE_TYPE, NoteNode],
       ]),
     [registry],
   );

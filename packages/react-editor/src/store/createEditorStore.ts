@@ -100,6 +100,8 @@ export interface EditorActions {
   endBurst(): void;
   deleteSelection(): void;
   deleteNodes(ids: readonly string[]): void;
+  /** Removes these connections as one undo step. */
+  deleteEdges(ids: readonly string[]): void;
   selectAll(): void;
   clearSelection(): void;
   selectNode(id: string): void;
@@ -387,6 +389,11 @@ export function createEditorStore(options: EditorStoreOptions) {
           deleteNodes(ids) {
             if (!editable() || ids.length === 0) return;
             discrete(() => removeNodes(new Set(ids)));
+          },
+          deleteEdges(ids) {
+            if (!editable() || ids.length === 0) return;
+            const gone = new Set(ids);
+            discrete(() => set({ edges: get().edges.filter((edge) => !gone.has(edge.id)) }));
           },
           selectAll() {
             keepSelection(new Set(get().nodes.map((node) => node.id)), new Set(get().edges.map((edge) => edge.id)));

@@ -43,7 +43,9 @@ export interface WithoutNotes {
 }
 
 function record(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /**
@@ -54,7 +56,11 @@ function record(value: unknown): Record<string, unknown> | null {
 export function withoutNotes(input: unknown): WithoutNotes {
   const document = record(input);
   const nodes = document?.nodes;
-  if (!document || !Array.isArray(nodes) || !nodes.some((node) => record(node)?.type === NOTE_NODE_TYPE)) {
+  if (
+    !document ||
+    !Array.isArray(nodes) ||
+    !nodes.some((node) => record(node)?.type === NOTE_NODE_TYPE)
+  ) {
     return { input, issues: [], nodeIndex: null, edgeIndex: null };
   }
   const issues: ValidationIssue[] = [];
@@ -73,7 +79,12 @@ export function withoutNotes(input: unknown): WithoutNotes {
     const parsed = NoteDataSchema.safeParse(value.data ?? {});
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        const path = ['nodes', index, 'data', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+        const path = [
+          'nodes',
+          index,
+          'data',
+          ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+        ];
         issues.push({
           code: 'E_INVALID_DATA',
           message: `Note: ${issue.path.join('.') || 'data'}: ${issue.message}`,
@@ -88,7 +99,9 @@ export function withoutNotes(input: unknown): WithoutNotes {
   const edgeIndex: number[] = [];
   edges.forEach((edge, index) => {
     const value = record(edge);
-    const note = [value?.source, value?.target].find((end) => typeof end === 'string' && noteIds.has(end));
+    const note = [value?.source, value?.target].find(
+      (end) => typeof end === 'string' && noteIds.has(end),
+    );
     if (typeof note !== 'string') {
       keptEdges.push(edge);
       edgeIndex.push(index);
@@ -103,7 +116,11 @@ export function withoutNotes(input: unknown): WithoutNotes {
     });
   });
   return {
-    input: { ...document, nodes: keptNodes, ...(Array.isArray(document.edges) ? { edges: keptEdges } : {}) },
+    input: {
+      ...document,
+      nodes: keptNodes,
+      ...(Array.isArray(document.edges) ? { edges: keptEdges } : {}),
+    },
     issues,
     nodeIndex,
     edgeIndex,

@@ -6,7 +6,10 @@ import { validateConnection, validateWorkflow } from '../validate';
 
 const registry = createRegistry(builtinNodes);
 
-const note = (id: string, data: Record<string, unknown> = { text: '# Why\nThis asks a question.' }) => ({
+const note = (
+  id: string,
+  data: Record<string, unknown> = { text: '# Why\nThis asks a question.' },
+) => ({
   id,
   type: 'note',
   position: { x: 0, y: -200 },
@@ -33,7 +36,11 @@ describe('sticky notes', () => {
 
   it('never run: the run starts, finishes and reports only the real nodes', async () => {
     const events: string[] = [];
-    const snapshot = await runWorkflow(chain, { registry, onEvent: (event) => events.push(`${event.type}${'nodeId' in event ? `:${event.nodeId}` : ''}`) });
+    const snapshot = await runWorkflow(chain, {
+      registry,
+      onEvent: (event) =>
+        events.push(`${event.type}${'nodeId' in event ? `:${event.nodeId}` : ''}`),
+    });
     expect(snapshot.status).toBe('SUCCESS');
     expect(Object.keys(snapshot.nodes).sort()).toEqual(['q', 'show']);
     expect(events.some((event) => event.endsWith(':n1'))).toBe(false);
@@ -41,7 +48,11 @@ describe('sticky notes', () => {
 
   it('refuse edges, with a code of their own, and keep the paths of the other issues right', () => {
     const wired = {
-      nodes: [note('n1'), ...chain.nodes.filter((node) => node.type !== 'note'), { id: 'llm', type: 'llm', position: { x: 0, y: 0 }, data: {} }],
+      nodes: [
+        note('n1'),
+        ...chain.nodes.filter((node) => node.type !== 'note'),
+        { id: 'llm', type: 'llm', position: { x: 0, y: 0 }, data: {} },
+      ],
       edges: [
         { id: 'bad', source: 'q', sourceHandle: 'text', target: 'n1', targetHandle: 'in' },
         ...chain.edges,
@@ -49,24 +60,49 @@ describe('sticky notes', () => {
     };
     const result = validateWorkflow(wired, registry);
     expect(result.ok).toBe(false);
-    expect(result.issues[0]).toMatchObject({ code: 'E_NOTE_CONNECTED', edgeId: 'bad', nodeId: 'n1', path: ['edges', 0] });
+    expect(result.issues[0]).toMatchObject({
+      code: 'E_NOTE_CONNECTED',
+      edgeId: 'bad',
+      nodeId: 'n1',
+      path: ['edges', 0],
+    });
     // The LLM node is index 3 in the document as sent, not index 2 of the graph without the note.
-    expect(result.issues.find((issue) => issue.code === 'E_MISSING_INPUT')).toMatchObject({ nodeId: 'llm' });
-    const pathOfLlm = result.issues.filter((issue) => issue.nodeId === 'llm' && issue.path?.[0] === 'nodes').map((issue) => issue.path?.[1]);
+    expect(result.issues.find((issue) => issue.code === 'E_MISSING_INPUT')).toMatchObject({
+      nodeId: 'llm',
+    });
+    const pathOfLlm = result.issues
+      .filter((issue) => issue.nodeId === 'llm' && issue.path?.[0] === 'nodes')
+      .map((issue) => issue.path?.[1]);
     for (const index of pathOfLlm) expect(index).toBe(3);
-    const check = validateConnection(wired, { source: 'q', sourceHandle: 'text', target: 'n1', targetHandle: 'x' }, registry);
+    const check = validateConnection(
+      wired,
+      { source: 'q', sourceHandle: 'text', target: 'n1', targetHandle: 'x' },
+      registry,
+    );
     expect(check).toMatchObject({ ok: false, issue: { code: 'E_NOTE_CONNECTED' } });
   });
 
   it('check their own data: bounded text, a known colour', () => {
-    const result = validateWorkflow({ nodes: [note('n1', { text: 'x', color: 'plaid' })], edges: [] }, registry);
+    const result = validateWorkflow(
+      { nodes: [note('n1', { text: 'x', color: 'plaid' })], edges: [] },
+      registry,
+    );
     expect(result.ok).toBe(false);
-    expect(result.issues[0]).toMatchObject({ code: 'E_INVALID_DATA', nodeId: 'n1', path: ['nodes', 0, 'data', 'color'] });
-    expect(validateWorkflow({ nodes: [note('n1', { text: 'x'.repeat(10_001) })], edges: [] }, registry).ok).toBe(false);
+    expect(result.issues[0]).toMatchObject({
+      code: 'E_INVALID_DATA',
+      nodeId: 'n1',
+      path: ['nodes', 0, 'data', 'color'],
+    });
+    expect(
+      validateWorkflow({ nodes: [note('n1', { text: 'x'.repeat(10_001) })], edges: [] }, registry)
+        .ok,
+    ).toBe(false);
   });
 
   it('still count towards the node limit', () => {
     const many = { nodes: [note('a'), note('b'), note('c')], edges: [] };
-    expect(validateWorkflow(many, registry, { limits: { maxNodes: 2 } }).issues[0]?.code).toBe('E_LIMIT_NODES');
+    expect(validateWorkflow(many, registry, { limits: { maxNodes: 2 } }).issues[0]?.code).toBe(
+      'E_LIMIT_NODES',
+    );
   });
 });

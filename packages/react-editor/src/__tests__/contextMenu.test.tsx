@@ -3,11 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryClient } from '../client/createMemoryClient';
 import { chain, nodeElement, registry, renderEditor } from './kit';
 
-const wrapperOf = (container: HTMLElement, id: string) => nodeElement(container, id).closest<HTMLElement>('.react-flow__node')!;
+const wrapperOf = (container: HTMLElement, id: string) =>
+  nodeElement(container, id).closest<HTMLElement>('.react-flow__node')!;
 
 describe('context menus', () => {
   it('offer a node’s actions with their shortcuts, focus the first and close on Escape', async () => {
-    const { user, container } = renderEditor({ initialWorkflow: chain, client: createMemoryClient({ registry }) });
+    const { user, container } = renderEditor({
+      initialWorkflow: chain,
+      client: createMemoryClient({ registry }),
+    });
     fireEvent.contextMenu(wrapperOf(container, 'prompt'), { clientX: 200, clientY: 120 });
     const menu = await screen.findByRole('menu', { name: 'Node actions: Template' });
     const items = within(menu).getAllByRole('menuitem');
@@ -44,14 +48,24 @@ describe('context menus', () => {
   it('on a connection, delete it; on the canvas, list paste, undo and fit, and add a note where it was clicked', async () => {
     const { user, container } = renderEditor({ initialWorkflow: chain });
     await waitFor(() => expect(container.querySelector('.react-flow__edge')).not.toBeNull());
-    fireEvent.contextMenu(container.querySelector('.react-flow__edge-interaction, .react-flow__edge path')!, { clientX: 10, clientY: 10 });
+    fireEvent.contextMenu(
+      container.querySelector('.react-flow__edge-interaction, .react-flow__edge path')!,
+      { clientX: 10, clientY: 10 },
+    );
     const edgeMenu = await screen.findByRole('menu', { name: 'Connection actions' });
     await user.click(within(edgeMenu).getByRole('menuitem', { name: /^Delete connection/ }));
     await waitFor(() => expect(container.querySelectorAll('.react-flow__edge')).toHaveLength(1));
 
-    fireEvent.contextMenu(container.querySelector('.react-flow__pane')!, { clientX: 300, clientY: 400 });
+    fireEvent.contextMenu(container.querySelector('.react-flow__pane')!, {
+      clientX: 300,
+      clientY: 400,
+    });
     const paneMenu = await screen.findByRole('menu', { name: 'Canvas actions' });
-    expect(within(paneMenu).getAllByRole('menuitem').map((item) => item.textContent)).toEqual([
+    expect(
+      within(paneMenu)
+        .getAllByRole('menuitem')
+        .map((item) => item.textContent),
+    ).toEqual([
       'Add a note here',
       'PasteCtrl+V',
       'Select allCtrl+A',

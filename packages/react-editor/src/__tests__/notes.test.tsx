@@ -5,13 +5,20 @@ import { chain, registry, renderEditor } from './kit';
 
 describe('sticky notes', () => {
   it('are added from the palette, edited when selected, and shown with light markdown', async () => {
-    const client = createMemoryClient({ registry, workflows: [{ id: 'w', version: 1, workflow: chain }] });
+    const client = createMemoryClient({
+      registry,
+      workflows: [{ id: 'w', version: 1, workflow: chain }],
+    });
     const { user, container } = renderEditor({ client, workflowId: 'w', draftKey: false });
     await screen.findByText('All changes saved');
     await user.click(screen.getByRole('button', { name: 'Add Note node' }));
     const text = await screen.findByRole('textbox', { name: 'Note text' });
     fireEvent.change(text, { target: { value: '# Why\n- asks about **Saturn**' } });
-    await user.click(within(screen.getByRole('group', { name: 'Note colour' })).getByRole('button', { name: 'blue note' }));
+    await user.click(
+      within(screen.getByRole('group', { name: 'Note colour' })).getByRole('button', {
+        name: 'blue note',
+      }),
+    );
     // Deselected, the note reads as text.
     await user.keyboard('{Escape}');
     const note = await waitFor(() => {
@@ -33,7 +40,15 @@ describe('sticky notes', () => {
   it('never block a run and never run: the workflow runs as if they were not there', async () => {
     const withNote = {
       ...chain,
-      nodes: [...chain.nodes, { id: 'memo', type: 'note', position: { x: 0, y: 300 }, data: { text: 'Explains the chain' } }],
+      nodes: [
+        ...chain.nodes,
+        {
+          id: 'memo',
+          type: 'note',
+          position: { x: 0, y: 300 },
+          data: { text: 'Explains the chain' },
+        },
+      ],
     };
     const client = createMemoryClient({ registry });
     const { user, container } = renderEditor({ client, initialWorkflow: withNote });

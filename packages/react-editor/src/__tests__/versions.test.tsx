@@ -8,25 +8,58 @@ import { chain, nodeElement, registry, renderEditor } from './kit';
 /** Version 2 of `chain`: the Debug node removed, a Note added, the Text changed. */
 const second: Workflow = {
   nodes: [
-    { id: 'topic', type: 'text', position: { x: 0, y: 0 }, data: { text: 'Jupiter', label: 'Topic' } },
-    { id: 'prompt', type: 'template', position: { x: 300, y: 0 }, data: { template: 'Facts about {{topic}}' } },
-    { id: 'extra', type: 'text', position: { x: 0, y: 200 }, data: { text: 'More', label: 'Extra' } },
+    {
+      id: 'topic',
+      type: 'text',
+      position: { x: 0, y: 0 },
+      data: { text: 'Jupiter', label: 'Topic' },
+    },
+    {
+      id: 'prompt',
+      type: 'template',
+      position: { x: 300, y: 0 },
+      data: { template: 'Facts about {{topic}}' },
+    },
+    {
+      id: 'extra',
+      type: 'text',
+      position: { x: 0, y: 200 },
+      data: { text: 'More', label: 'Extra' },
+    },
   ],
-  edges: [{ id: 'e1', source: 'topic', sourceHandle: 'text', target: 'prompt', targetHandle: 'topic' }],
+  edges: [
+    { id: 'e1', source: 'topic', sourceHandle: 'text', target: 'prompt', targetHandle: 'topic' },
+  ],
 };
 
 function setup() {
-  const client = createMemoryClient({ registry, workflows: [{ id: 'w', version: 1, workflow: chain, updatedAt: 1_000 }] });
+  const client = createMemoryClient({
+    registry,
+    workflows: [{ id: 'w', version: 1, workflow: chain, updatedAt: 1_000 }],
+  });
   client.saveAs('Ada', 'w', second);
   return client;
 }
 
 describe('graph diff', () => {
   it('tells added, removed, changed and moved nodes apart', () => {
-    const moved: Workflow = { ...chain, nodes: chain.nodes.map((n) => (n.id === 'show' ? { ...n, position: { x: 9, y: 9 } } : n)) };
-    expect(diffGraphs(chain, moved)).toMatchObject({ added: [], removed: [], changed: [], moved: ['show'] });
+    const moved: Workflow = {
+      ...chain,
+      nodes: chain.nodes.map((n) => (n.id === 'show' ? { ...n, position: { x: 9, y: 9 } } : n)),
+    };
+    expect(diffGraphs(chain, moved)).toMatchObject({
+      added: [],
+      removed: [],
+      changed: [],
+      moved: ['show'],
+    });
     const diff = diffGraphs(chain, second);
-    expect(diff).toMatchObject({ added: ['extra'], removed: ['show'], changed: ['topic', 'prompt'], edgesRemoved: 1 });
+    expect(diff).toMatchObject({
+      added: ['extra'],
+      removed: ['show'],
+      changed: ['topic', 'prompt'],
+      edgesRemoved: 1,
+    });
     expect(describeDiff(diff)).toBe('1 node added, 1 removed, 2 changed');
     expect(describeDiff(diffGraphs(chain, moved))).toBe('1 node moved');
   });
@@ -38,7 +71,10 @@ describe('Versions panel', () => {
     await user.click(await screen.findByRole('button', { name: 'Versions' }));
     const panel = screen.getByRole('complementary', { name: 'Versions' });
     const rows = await within(panel).findAllByRole('listitem');
-    expect(rows.map((row) => row.querySelector('strong')?.textContent)).toEqual(['Version 2', 'Version 1']);
+    expect(rows.map((row) => row.querySelector('strong')?.textContent)).toEqual([
+      'Version 2',
+      'Version 1',
+    ]);
     expect(rows[0]).toHaveTextContent('current');
     expect(rows[0]).toHaveTextContent('Ada ·');
     await waitFor(() => expect(rows[0]).toHaveTextContent('1 node added, 1 removed, 2 changed'));
@@ -52,15 +88,19 @@ describe('Versions panel', () => {
   it('highlights on the canvas what changed since the compared version, with the removed nodes dashed', async () => {
     const { user, container } = renderEditor({ client: setup(), workflowId: 'w', draftKey: false });
     await user.click(await screen.findByRole('button', { name: 'Versions' }));
-    await user.click(await screen.findByRole('button', { name: 'Compare the canvas with version 1' }));
+    await user.click(
+      await screen.findByRole('button', { name: 'Compare the canvas with version 1' }),
+    );
     await waitFor(() => expect(container.querySelector('.gf-removed-node')).not.toBeNull());
-    expect(container.querySelector('.gf-removed-node')).toHaveTextContent('debugRemoved since this version');
+    expect(container.querySelector('.gf-removed-node')).toHaveTextContent(
+      'debugRemoved since this version',
+    );
     const wrapper = (id: string) => nodeElement(container, id).closest('.react-flow__node');
     expect(wrapper('extra')).toHaveClass('gf-diff--added');
     expect(wrapper('topic')).toHaveClass('gf-diff--changed');
-    expect(within(screen.getByRole('complementary', { name: 'Versions' })).getByRole('status')).toHaveTextContent(
-      'Canvas compared with version 1',
-    );
+    expect(
+      within(screen.getByRole('complementary', { name: 'Versions' })).getByRole('status'),
+    ).toHaveTextContent('Canvas compared with version 1');
     // Closing the panel ends the comparison.
     await user.click(screen.getByRole('button', { name: 'Close Versions' }));
     await waitFor(() => expect(container.querySelector('.gf-removed-node')).toBeNull());
@@ -78,7 +118,11 @@ describe('Versions panel', () => {
     expect(container.querySelector('[data-testid="gf-node-extra"]')).toBeNull();
     expect(screen.getByText('All changes saved')).toBeInTheDocument();
     const panel = screen.getByRole('complementary', { name: 'Versions' });
-    await waitFor(() => expect(within(panel).getAllByRole('listitem')[0]).toHaveTextContent('Version 3currentrestored from 1'));
+    await waitFor(() =>
+      expect(within(panel).getAllByRole('listitem')[0]).toHaveTextContent(
+        'Version 3currentrestored from 1',
+      ),
+    );
 
     await act(async () => {
       await user.click(screen.getByRole('button', { name: 'Undo' }));

@@ -1,4 +1,4 @@
-import type { StoredWorkflowVersionPage } from '@galaxyflow/engine';
+import { NOTE_NODE_TYPE, type StoredWorkflowVersionPage } from '@galaxyflow/engine';
 import { useCallback, useEffect, useState } from 'react';
 import { diffGraphs, type GraphDiff } from '../store/graphDiff';
 import { useEditorContext } from './useEditorContext';
@@ -31,10 +31,18 @@ export interface VersionsApi {
   setPage(page: number): void;
 }
 
-function titlesOf(nodes: readonly { id: string; type: string; data?: Record<string, unknown> | undefined }[], into: Record<string, string>) {
+function titlesOf(
+  nodes: readonly { id: string; type: string; data?: Record<string, unknown> | undefined }[],
+  into: Record<string, string>,
+) {
   for (const node of nodes) {
     const label = node.data?.label;
-    into[node.id] = typeof label === 'string' && label ? label : node.type;
+    into[node.id] =
+      typeof label === 'string' && label
+        ? label
+        : node.type === NOTE_NODE_TYPE
+          ? 'Note'
+          : node.type;
   }
 }
 
@@ -106,7 +114,9 @@ export function useVersions(limit = 10): VersionsApi {
   }, [client, controller, workflowId, page, limit, current]);
 
   const total = data?.total;
-  const hasNext = data ? (data.hasMore ?? (total !== undefined ? page * limit < total : data.items.length === limit)) : false;
+  const hasNext = data
+    ? (data.hasMore ?? (total !== undefined ? page * limit < total : data.items.length === limit))
+    : false;
   const go = useCallback((next: number) => setPage(Math.max(1, next)), []);
   return { page, rows, total, loading, error, hasPrevious: page > 1, hasNext, setPage: go };
 }

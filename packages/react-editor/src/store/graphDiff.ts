@@ -38,13 +38,25 @@ export function diffGraphs(before: GraphLike | undefined, after: GraphLike): Gra
     edgesRemoved += 1;
     rewired.add(edge.source).add(edge.target);
   }
-  const diff: GraphDiff = { added: [], removed: [], changed: [], moved: [], edgesAdded, edgesRemoved };
+  const diff: GraphDiff = {
+    added: [],
+    removed: [],
+    changed: [],
+    moved: [],
+    edgesAdded,
+    edgesRemoved,
+  };
   for (const [id, node] of now) {
     const was = old.get(id);
     if (!was) diff.added.push(id);
-    else if (was.type !== node.type || stableStringify(was.data ?? {}) !== stableStringify(node.data ?? {}) || rewired.has(id)) {
+    else if (
+      was.type !== node.type ||
+      stableStringify(was.data ?? {}) !== stableStringify(node.data ?? {}) ||
+      rewired.has(id)
+    ) {
       diff.changed.push(id);
-    } else if (was.position?.x !== node.position?.x || was.position?.y !== node.position?.y) diff.moved.push(id);
+    } else if (was.position?.x !== node.position?.x || was.position?.y !== node.position?.y)
+      diff.moved.push(id);
   }
   for (const id of old.keys()) if (!now.has(id)) diff.removed.push(id);
   return diff;
@@ -61,8 +73,14 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
 export function describeDiff(diff: GraphDiff): string {
   const parts: string[] = [];
   if (diff.added.length > 0) parts.push(`${plural(diff.added.length, 'node', 'nodes')} added`);
-  if (diff.removed.length > 0) parts.push(`${parts.length ? diff.removed.length : plural(diff.removed.length, 'node', 'nodes')} removed`);
-  if (diff.changed.length > 0) parts.push(`${parts.length ? diff.changed.length : plural(diff.changed.length, 'node', 'nodes')} changed`);
+  if (diff.removed.length > 0)
+    parts.push(
+      `${parts.length ? diff.removed.length : plural(diff.removed.length, 'node', 'nodes')} removed`,
+    );
+  if (diff.changed.length > 0)
+    parts.push(
+      `${parts.length ? diff.changed.length : plural(diff.changed.length, 'node', 'nodes')} changed`,
+    );
   if (parts.length > 0) return parts.join(', ');
   if (diff.moved.length > 0) return `${plural(diff.moved.length, 'node', 'nodes')} moved`;
   if (diff.edgesAdded + diff.edgesRemoved > 0) return 'Connections changed';

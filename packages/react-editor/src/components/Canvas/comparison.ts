@@ -29,7 +29,9 @@ export function nodesWithComparison(
   const diff = diffGraphs(compare.workflow, { nodes, edges });
   const added = new Set(diff.added);
   const changed = new Set(diff.changed);
-  const shown = nodes.map((node) => (added.has(node.id) ? mark(node, 'added') : changed.has(node.id) ? mark(node, 'changed') : node));
+  const shown = nodes.map((node) =>
+    added.has(node.id) ? mark(node, 'added') : changed.has(node.id) ? mark(node, 'changed') : node,
+  );
   const removed = new Set(diff.removed);
   for (const [index, old] of compare.workflow.nodes.entries()) {
     if (!removed.has(old.id)) continue;

@@ -30,7 +30,9 @@ export function shortcutText(shortcut: string): string {
 
 /** `Mod+Shift+Z` as `aria-keyshortcuts` wants it: `Control+Shift+Z`. */
 function ariaShortcut(shortcut: string): string {
-  return shortcut.replaceAll('Mod', isMac() ? 'Meta' : 'Control').replace(/Delete \/ Backspace/, 'Delete');
+  return shortcut
+    .replaceAll('Mod', isMac() ? 'Meta' : 'Control')
+    .replace(/Delete \/ Backspace/, 'Delete');
 }
 
 /**
@@ -53,7 +55,9 @@ export function ContextMenu({ label, items, at, onClose }: ContextMenuProps) {
   }, [at]);
 
   useEffect(() => {
-    menu.current?.querySelector<HTMLButtonElement>('[role="menuitem"]:not(:disabled)')?.focus({ preventScroll: true });
+    menu.current
+      ?.querySelector<HTMLButtonElement>('[role="menuitem"]:not(:disabled)')
+      ?.focus({ preventScroll: true });
     const onPointerDown = (event: PointerEvent) => {
       if (!menu.current?.contains(event.target as Node)) onClose(false);
     };
@@ -62,7 +66,10 @@ export function ContextMenu({ label, items, at, onClose }: ContextMenuProps) {
   }, [onClose]);
 
   const move = (event: KeyboardEvent<HTMLDivElement>) => {
-    const buttons = [...(menu.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)') ?? [])];
+    const buttons = [
+      ...(menu.current?.querySelectorAll<HTMLButtonElement>('[role="menuitem"]:not(:disabled)') ??
+        []),
+    ];
     const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
     let next: number | null = null;
     if (event.key === 'ArrowDown') next = (index + 1) % buttons.length;
@@ -111,7 +118,9 @@ export function ContextMenu({ label, items, at, onClose }: ContextMenuProps) {
           }}
         >
           <span>{item.label}</span>
-          {item.shortcut && <kbd className="gf-context-menu__shortcut">{shortcutText(item.shortcut)}</kbd>}
+          {item.shortcut && (
+            <kbd className="gf-context-menu__shortcut">{shortcutText(item.shortcut)}</kbd>
+          )}
         </button>
       ))}
     </div>

@@ -9,7 +9,8 @@ import { renderNoteText } from './noteText';
 export const NOTE_SIZE = { width: 240, height: 150 };
 const MIN = { width: 120, height: 60 };
 
-const colorOf = (value: unknown): NoteColor => (NOTE_COLORS.includes(value as NoteColor) ? (value as NoteColor) : 'yellow');
+const colorOf = (value: unknown): NoteColor =>
+  NOTE_COLORS.includes(value as NoteColor) ? (value as NoteColor) : 'yellow';
 
 /**
  * A sticky note: documents the workflow on the canvas and never runs. Selected, it edits
@@ -31,10 +32,17 @@ export function NoteNode({ id, data, selected }: NodeProps<EditorNode>) {
   const actions = canvas?.actions;
   const commit = (_event: unknown, params: ResizeParams) => {
     setResizing(null);
-    actions?.updateNodeData(id, { width: Math.round(params.width), height: Math.round(params.height) });
+    actions?.updateNodeData(id, {
+      width: Math.round(params.width),
+      height: Math.round(params.height),
+    });
   };
   return (
-    <div className={`gf-note gf-note--${color}`} style={{ width: size.width, height: size.height }} data-testid={`gf-note-${id}`}>
+    <div
+      className={`gf-note gf-note--${color}`}
+      style={{ width: size.width, height: size.height }}
+      data-testid={`gf-note-${id}`}
+    >
       {editable && (
         <NodeResizer
           isVisible={!!selected}
@@ -56,7 +64,9 @@ export function NoteNode({ id, data, selected }: NodeProps<EditorNode>) {
             className="gf-note__input nodrag nowheel"
             value={text}
             placeholder="Write a note… (# heading, - list, **bold**)"
-            onChange={(event) => actions?.updateNodeData(id, { text: event.target.value }, { burst: 'text' })}
+            onChange={(event) =>
+              actions?.updateNodeData(id, { text: event.target.value }, { burst: 'text' })
+            }
             onBlur={() => actions?.endBurst()}
           />
           <fieldset className="gf-note__colors nodrag">
@@ -75,7 +85,9 @@ export function NoteNode({ id, data, selected }: NodeProps<EditorNode>) {
           </fieldset>
         </>
       ) : (
-        <div className="gf-note__text">{text ? renderNoteText(text) : <span className="gf-note__placeholder">Empty note</span>}</div>
+        <div className="gf-note__text">
+          {text ? renderNoteText(text) : <span className="gf-note__placeholder">Empty note</span>}
+        </div>
       )}
     </div>
   );

@@ -33,7 +33,12 @@ export function renderNoteText(text: string): ReactNode[] {
       return;
     }
     flush();
-    if (heading) out.push(<p key={key} className="gf-note__heading">{inline(heading[1]!, key)}</p>);
+    if (heading)
+      out.push(
+        <p key={key} className="gf-note__heading">
+          {inline(heading[1]!, key)}
+        </p>,
+      );
     else if (line.trim() === '') out.push(<br key={key} />);
     else out.push(<p key={key}>{inline(line, key)}</p>);
   });

@@ -16,17 +16,32 @@ function historyClient() {
   const client = createMemoryClient({
     registry: demoRegistry,
     latencyMs: 60,
-    workflows: [{ id: 'wf_versions', name: 'Saturn facts', version: 1, workflow: first, updatedAt: Date.UTC(2026, 10, 2, 9, 30) }],
+    workflows: [
+      {
+        id: 'wf_versions',
+        name: 'Saturn facts',
+        version: 1,
+        workflow: first,
+        updatedAt: Date.UTC(2026, 10, 2, 9, 30),
+      },
+    ],
   });
   client.saveAs('Ada', 'wf_versions', sampleWorkflow);
   client.saveAs('Grace', 'wf_versions', {
     ...sampleWorkflow,
-    nodes: sampleWorkflow.nodes.map((node) => (node.id === 'topic' ? { ...node, data: { ...node.data, label: 'Topic' } } : node)),
+    nodes: sampleWorkflow.nodes.map((node) =>
+      node.id === 'topic' ? { ...node, data: { ...node.data, label: 'Topic' } } : node,
+    ),
   });
   client.saveAs('Ada', 'wf_versions', {
     nodes: [
       ...sampleWorkflow.nodes.filter((node) => node.id !== 'show'),
-      { id: 'notes', type: 'text', position: { x: 0, y: 260 }, data: { label: 'Extra facts', text: 'Moons: 146' } },
+      {
+        id: 'notes',
+        type: 'text',
+        position: { x: 0, y: 260 },
+        data: { label: 'Extra facts', text: 'Moons: 146' },
+      },
     ],
     edges: sampleWorkflow.edges.filter((edge) => edge.id !== 'e3'),
   });
@@ -59,7 +74,9 @@ type Story = StoryObj<typeof meta>;
 
 async function openVersions(canvasElement: HTMLElement) {
   const canvas = within(canvasElement);
-  await userEvent.click(await canvas.findByRole('button', { name: 'Versions' }, { timeout: 5_000 }));
+  await userEvent.click(
+    await canvas.findByRole('button', { name: 'Versions' }, { timeout: 5_000 }),
+  );
   const panel = await canvas.findByRole('complementary', { name: 'Versions' });
   await waitFor(() => expect(panel).toHaveTextContent('Extra facts'), { timeout: 5_000 });
   return { canvas, panel };
@@ -76,8 +93,12 @@ export const List: Story = {
 export const Comparing: Story = {
   play: async ({ canvasElement }) => {
     const { panel } = await openVersions(canvasElement);
-    await userEvent.click(within(panel).getByRole('button', { name: 'Compare the canvas with version 2' }));
-    await waitFor(() => expect(canvasElement.querySelector('.gf-removed-node')).not.toBeNull(), { timeout: 5_000 });
+    await userEvent.click(
+      within(panel).getByRole('button', { name: 'Compare the canvas with version 2' }),
+    );
+    await waitFor(() => expect(canvasElement.querySelector('.gf-removed-node')).not.toBeNull(), {
+      timeout: 5_000,
+    });
   },
 };
 

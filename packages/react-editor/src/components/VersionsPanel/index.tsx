@@ -18,14 +18,27 @@ function names(ids: readonly string[], titles: Record<string, string>): string {
 function Changes({ row }: { row: VersionRow }) {
   if (row.unknown) return <span className="gf-versions__changes">Changes unknown</span>;
   if (!row.diff) return <span className="gf-versions__changes">Reading changes…</span>;
-  if (row.first) return <span className="gf-versions__changes">Created with {row.diff.added.length} nodes</span>;
+  if (row.first)
+    return <span className="gf-versions__changes">Created with {row.diff.added.length} nodes</span>;
   const { diff, titles } = row;
   return (
     <span className="gf-versions__changes">
       {describeDiff(diff)}
-      {diff.added.length > 0 && <span className="gf-versions__names gf-versions__names--added">Added: {names(diff.added, titles)}</span>}
-      {diff.removed.length > 0 && <span className="gf-versions__names gf-versions__names--removed">Removed: {names(diff.removed, titles)}</span>}
-      {diff.changed.length > 0 && <span className="gf-versions__names gf-versions__names--changed">Changed: {names(diff.changed, titles)}</span>}
+      {diff.added.length > 0 && (
+        <span className="gf-versions__names gf-versions__names--added">
+          Added: {names(diff.added, titles)}
+        </span>
+      )}
+      {diff.removed.length > 0 && (
+        <span className="gf-versions__names gf-versions__names--removed">
+          Removed: {names(diff.removed, titles)}
+        </span>
+      )}
+      {diff.changed.length > 0 && (
+        <span className="gf-versions__names gf-versions__names--changed">
+          Changed: {names(diff.changed, titles)}
+        </span>
+      )}
     </span>
   );
 }
@@ -51,22 +64,36 @@ export function VersionsPanel({ pageSize = 10 }: VersionsPanelProps) {
           <span className="gf-diff-key gf-diff-key--removed">removed since</span>
         </div>
       )}
-      {versions.error && <p className="gf-panel__error" role="alert">Could not load versions: {versions.error}</p>}
-      {!versions.loading && !versions.error && rows.length === 0 && <p className="gf-panel__empty">No saved versions yet.</p>}
+      {versions.error && (
+        <p className="gf-panel__error" role="alert">
+          Could not load versions: {versions.error}
+        </p>
+      )}
+      {!versions.loading && !versions.error && rows.length === 0 && (
+        <p className="gf-panel__empty">No saved versions yet.</p>
+      )}
       {versions.loading && rows.length === 0 && <p className="gf-panel__empty">Loading…</p>}
       <ol className="gf-versions" aria-busy={versions.loading}>
         {rows.map((row) => {
           const isCurrent = row.version === current;
           const isCompared = row.version === compared;
           return (
-            <li key={row.version} className={`gf-versions__row${isCompared ? ' gf-versions__row--compared' : ''}`}>
+            <li
+              key={row.version}
+              className={`gf-versions__row${isCompared ? ' gf-versions__row--compared' : ''}`}
+            >
               <div className="gf-versions__head">
                 <strong>Version {row.version}</strong>
                 {isCurrent && <span className="gf-versions__badge">current</span>}
-                {row.restoredFrom !== null && <span className="gf-versions__badge">restored from {row.restoredFrom}</span>}
+                {row.restoredFrom !== null && (
+                  <span className="gf-versions__badge">restored from {row.restoredFrom}</span>
+                )}
               </div>
               <div className="gf-versions__meta">
-                {row.author ?? 'You'} · <time dateTime={new Date(row.createdAt).toISOString()}>{new Date(row.createdAt).toLocaleString()}</time>
+                {row.author ?? 'You'} ·{' '}
+                <time dateTime={new Date(row.createdAt).toISOString()}>
+                  {new Date(row.createdAt).toLocaleString()}
+                </time>
               </div>
               <Changes row={row} />
               <div className="gf-versions__actions">
@@ -95,11 +122,24 @@ export function VersionsPanel({ pageSize = 10 }: VersionsPanelProps) {
         })}
       </ol>
       <div className="gf-pager">
-        <button type="button" className="gf-button gf-button--small" disabled={!versions.hasPrevious} onClick={() => versions.setPage(page - 1)}>
+        <button
+          type="button"
+          className="gf-button gf-button--small"
+          disabled={!versions.hasPrevious}
+          onClick={() => versions.setPage(page - 1)}
+        >
           Newer
         </button>
-        <span aria-live="polite">Page {page}{total !== undefined ? ` of ${Math.max(1, Math.ceil(total / pageSize))}` : ''}</span>
-        <button type="button" className="gf-button gf-button--small" disabled={!versions.hasNext} onClick={() => versions.setPage(page + 1)}>
+        <span aria-live="polite">
+          Page {page}
+          {total !== undefined ? ` of ${Math.max(1, Math.ceil(total / pageSize))}` : ''}
+        </span>
+        <button
+          type="button"
+          className="gf-button gf-button--small"
+          disabled={!versions.hasNext}
+          onClick={() => versions.setPage(page + 1)}
+        >
           Older
         </button>
       </div>

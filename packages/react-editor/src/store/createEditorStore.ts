@@ -44,6 +44,12 @@ export type SaveStatus = 'idle' | 'loading' | 'saving' | 'conflict' | 'error';
 /** A side panel of the editor. */
 export type EditorPanel = 'issues' | 'history' | 'versions' | 'help' | 'error';
 
+/** How much room the editor has: `narrow` below 640 px wide. */
+export type EditorLayout = 'wide' | 'narrow';
+
+/** What a narrow editor shows. */
+export type EditorView = 'canvas' | 'steps';
+
 /** A saved version the canvas is compared with: what changed since is highlighted. */
 export interface VersionComparison {
   version: number;
@@ -74,6 +80,10 @@ export interface EditorState extends EditorDocument {
   panel: EditorPanel | null;
   /** The node whose error detail is open. */
   errorNodeId: string | null;
+  /** `narrow` when the editor is phone-wide: one column, the toolbar's extras in its menu. */
+  layout: EditorLayout;
+  /** What a narrow editor shows: the canvas, or the nodes as a list with their run state. */
+  view: EditorView;
   /** The saved version the canvas is being compared with, in the Versions panel. */
   compare: VersionComparison | null;
   /** Bumped when a whole new document arrives (load, import): the canvas fits it into view. */
@@ -539,6 +549,8 @@ export function createEditorStore(options: EditorStoreOptions) {
           panel: null,
           errorNodeId: null,
           compare: null,
+          layout: 'wide',
+          view: 'steps',
           viewEpoch: 0,
           actions,
         };

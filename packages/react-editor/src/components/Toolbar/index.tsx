@@ -7,6 +7,7 @@ import { useRun } from '../../hooks/useRun';
 import { selectDirty } from '../../hooks/useWorkflowEditor';
 import type { EditorPanel } from '../../store/createEditorStore';
 import { RunFailure } from '../RunFailure';
+import { NarrowMenuItems } from './NarrowMenuItems';
 
 export interface ToolbarProps {
   /** The workflow's name, shown at the left. Default none. */
@@ -34,6 +35,9 @@ export function Toolbar({ title }: ToolbarProps) {
   const firstIssueNode = useEditorState((state) => state.issues[0]?.nodeId);
   const workflowId = useEditorState((state) => state.workflowId);
   const actions = useEditorState((state) => state.actions);
+  // Phone-wide: the extras go into the menu and a switch shows the canvas or the steps.
+  const narrow = useEditorState((state) => state.layout === 'narrow');
+  const view = useEditorState((state) => state.view);
   const history = useHistory();
   const run = useRun();
   const reasonId = useId();
@@ -69,10 +73,10 @@ export function Toolbar({ title }: ToolbarProps) {
   return (
     <div className="gf-toolbar" role="toolbar" aria-label="Workflow editor">
       <div className="gf-toolbar__group">
-        {title && <span className="gf-toolbar__title">{title}</span>}
-        <span className={`gf-save-state${dirty ? ' gf-save-state--dirty' : ''}`} aria-live="polite">
+        {title && !narrow && <span className="gf-toolbar__title">{title}</span>}
+        <span className={`gf-save-state${dirty ? ' gf-save-state--dirty' : ''}`} aria-live="polite" title={narrow ? saveText : undefined}>
           <span className="gf-save-state__dot" aria-hidden="true" />
-          {readOnly ? 'Read-only' : saveText}
+          <span className={narrow ? 'gf-visually-hidden' : undefined}>{readOnly ? 'Read-only' : saveText}</span>
         </span>
         {!readOnly && (
           <button
@@ -86,7 +90,7 @@ export function Toolbar({ title }: ToolbarProps) {
           </button>
         )}
       </div>
-      {!readOnly && (
+      {!readOnly && !narrow && (
         <div className="gf-toolbar__group">
           <button type="button" className="gf-icon-button" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!history.canUndo} onClick={history.undo} aria-keyshortcuts="Control+Z Meta+Z">
             ↶
@@ -104,6 +108,7 @@ export function Toolbar({ title }: ToolbarProps) {
           More
         </summary>
         <div className="gf-menu__list">
+          {narrow && <NarrowMenuItems closeMenu={closeMenu} toggle={toggle} />}
           <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => void flow.fitView({ padding: 0.15, duration: 250 }))}>
             Fit view
           </button>
@@ -120,7 +125,19 @@ export function Toolbar({ title }: ToolbarProps) {
           </button>
         </div>
       </details>
-      <div className="gf-toolbar__group">
+      {narrow && (
+        <div className="gf-toolbar__group">
+          <button
+            type="button"
+            className="gf-button gf-button--ghost"
+            aria-label={view === 'steps' ? 'Show the canvas' : 'Show the steps as a list'}
+            onClick={() => actions.patch({ view: view === 'steps' ? 'canvas' : 'steps' })}
+          >
+            {view === 'steps' ? 'Canvas' : 'Steps'}
+          </button>
+        </div>
+      )}
+      <div className="gf-toolbar__group" hidden={narrow}>
         <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'issues'} onClick={() => toggle('issues')}>
           Issues{issueCount > 0 && <span className="gf-count">{issueCount}</span>}
         </button>
@@ -146,7 +163,7 @@ export function Toolbar({ title }: ToolbarProps) {
           </span>
         )}
         <RunFailure />
-        {run.run && !run.isRunning && (
+        {run.run && !run.isRunning && !narrow && (
           <button type="button" className="gf-button gf-button--ghost" onClick={run.clear}>
             Clear run
           </button>
@@ -158,7 +175,7 @@ export function Toolbar({ title }: ToolbarProps) {
         ) : (
           <>
             {run.blockedReason && controller.client && (
-              <span id={reasonId} className="gf-run-reason" title={firstIssueNode ? `${run.blockedReason}\nNode id: ${firstIssueNode}` : run.blockedReason}>
+              <span id={reasonId} className={narrow ? 'gf-visually-hidden' : 'gf-run-reason'} title={firstIssueNode ? `${run.blockedReason}\nNode id: ${firstIssueNode}` : run.blockedReason}>
                 {run.blockedReason}
               </span>
             )}

@@ -68,7 +68,8 @@ export function App() {
   }
 
   return (
-    <div className="gfa-shell">
+    // On a phone one column shows: the list, or the open workflow with a way back to the list.
+    <div className={`gfa-shell${workflowId ? ' gfa-shell--open' : ''}`}>
       <WorkflowList
         client={client}
         selectedId={workflowId}
@@ -83,6 +84,18 @@ export function App() {
         }}
       />
       <main className="gfa-main">
+        {workflowId && (
+          <a
+            className="gfa-back"
+            href="/"
+            onClick={(e) => {
+              e.preventDefault();
+              open(null);
+            }}
+          >
+            ← Workflows
+          </a>
+        )}
         {workflowId ? (
           <WorkflowEditor
             key={workflowId}

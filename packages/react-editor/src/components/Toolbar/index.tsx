@@ -98,17 +98,20 @@ export function Toolbar({ title }: ToolbarProps) {
           <button type="button" className="gf-icon-button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!history.canRedo} onClick={history.redo} aria-keyshortcuts="Control+Shift+Z Control+Y Meta+Shift+Z">
             ↷
           </button>
-          <button type="button" className="gf-button gf-button--ghost" onClick={() => { actions.tidyUp(); setTimeout(() => void flow.fitView({ padding: 0.15, duration: 250 }), 0); }}>
-            Tidy up
-          </button>
         </div>
       )}
       <details className="gf-toolbar__group gf-menu" ref={menu}>
-        <summary className="gf-button gf-button--ghost" aria-label="More actions" title="Fit view, import, export">
+        <summary className="gf-button gf-button--ghost" aria-label="More actions" title="Tidy up, fit view, import, export">
           More
         </summary>
         <div className="gf-menu__list">
           {narrow && <NarrowMenuItems closeMenu={closeMenu} toggle={toggle} />}
+          {/* In the menu, so the Versions button and a failed run's message fit the row at 1280 px. */}
+          {!readOnly && (
+            <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => { actions.tidyUp(); setTimeout(() => void flow.fitView({ padding: 0.15, duration: 250 }), 0); })}>
+              Tidy up
+            </button>
+          )}
           <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => void flow.fitView({ padding: 0.15, duration: 250 }))}>
             Fit view
           </button>

@@ -15,16 +15,7 @@ import {
   useStore as useFlowStore,
   useUpdateNodeInternals,
 } from '@xyflow/react';
-import {
-  type KeyboardEvent,
-  type DragEvent,
-  type MouseEvent as ReactMouseEvent,
-  useCallback,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import type { EditorState } from '../../store/createEditorStore';
@@ -34,7 +25,6 @@ import { validateConnectionFor } from '../../store/validation';
 import type { EditorEdge, EditorNode } from '../../types';
 import { ConnectionHint } from '../ConnectionHint';
 import { ContextMenu } from '../ContextMenu';
-import { type MenuTarget, menuFor } from './canvasMenu';
 import { PALETTE_MIME } from '../Palette/dragData';
 import { RunEdge } from '../RunEdge';
 import { WorkflowNode } from '../WorkflowNode';
@@ -43,6 +33,7 @@ import { NoteNode } from '../NoteNode';
 import { RemovedNode } from '../RemovedNode';
 import { nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
+import { useCanvasMenu } from './useCanvasMenu';
 import type { CanvasProps } from './types';
 
 export type { CanvasProps } from './types';
@@ -299,82 +290,11 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
 
   // Right-click menus (and Shift+F10 / the menu key on a focused node, connection or the canvas).
   const canvasRef = useRef<HTMLDivElement>(null);
-  const [menu, setMenu] = useState<{ target: MenuTarget; at: { x: number; y: number }; opener: HTMLElement | null } | null>(null);
-  const openMenu = useCallback(
-    (target: MenuTarget, client: { x: number; y: number }, opener: HTMLElement | null) => {
-      const box = canvasRef.current?.getBoundingClientRect();
-      if (!box) return;
-      // A node right-clicked outside the selection becomes the selection, as in every editor.
-      if (target.kind === 'node' && !store.getState().nodes.find((node) => node.id === target.id)?.selected) {
-        actions.selectNode(target.id);
-      }
-      setMenu({ target, at: { x: client.x - box.left, y: client.y - box.top }, opener });
-    },
-    [actions, store],
-  );
-  const menuOpener = useRef<HTMLElement | null>(null);
-  menuOpener.current = menu?.opener ?? null;
-  const closeMenu = useCallback((restoreFocus: boolean) => {
-    // Back to what had the focus (the node), else the editor, so the keyboard carries on from there.
-    if (restoreFocus) (menuOpener.current ?? canvasRef.current?.closest<HTMLElement>('.gf-editor'))?.focus({ preventScroll: true });
-    setMenu(null);
-  }, []);
-  const onNodeContextMenu = useCallback(
-    (event: ReactMouseEvent, node: EditorNode) => {
-      if (node.type === REMOVED_NODE_TYPE) return;
-      event.preventDefault();
-      openMenu({ kind: 'node', id: node.id }, { x: event.clientX, y: event.clientY }, event.currentTarget as HTMLElement);
-    },
-    [openMenu],
-  );
-  const onEdgeContextMenu = useCallback(
-    (event: ReactMouseEvent, edge: EditorEdge) => {
-      event.preventDefault();
-      openMenu({ kind: 'edge', id: edge.id }, { x: event.clientX, y: event.clientY }, null);
-    },
-    [openMenu],
-  );
-  const onPaneContextMenu = useCallback(
-    (event: MouseEvent | ReactMouseEvent) => {
-      event.preventDefault();
-      const flowPosition = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      openMenu({ kind: 'pane', flowPosition }, { x: event.clientX, y: event.clientY }, null);
-    },
-    [flow, openMenu],
-  );
-  const onSelectionContextMenu = useCallback(
-    (event: ReactMouseEvent, selected: EditorNode[]) => {
-      event.preventDefault();
-      const first = selected[0];
-      if (first) openMenu({ kind: 'node', id: first.id }, { x: event.clientX, y: event.clientY }, null);
-    },
-    [openMenu],
-  );
-  const onMenuKey = useCallback(
-    (event: KeyboardEvent<HTMLDivElement>) => {
-      if (!(event.key === 'ContextMenu' || (event.shiftKey && event.key === 'F10'))) return;
-      const target = event.target as HTMLElement;
-      const nodeElement = target.closest<HTMLElement>('.react-flow__node');
-      const edgeElement = target.closest<HTMLElement>('.react-flow__edge');
-      const box = (nodeElement ?? edgeElement ?? canvasRef.current)?.getBoundingClientRect();
-      if (!box) return;
-      event.preventDefault();
-      const at = { x: box.left + Math.min(box.width / 2, 40), y: box.top + Math.min(box.height / 2, 24) };
-      const nodeId = nodeElement?.dataset.id;
-      const edgeId = edgeElement?.dataset.id ?? edgeElement?.dataset.testid?.replace(/^rf__edge-/, '');
-      if (nodeId && !nodeId.startsWith('gf:removed:')) openMenu({ kind: 'node', id: nodeId }, at, nodeElement);
-      else if (edgeId) openMenu({ kind: 'edge', id: edgeId }, at, edgeElement);
-      else openMenu({ kind: 'pane', flowPosition: flow.screenToFlowPosition(at) }, at, null);
-    },
-    [flow, openMenu],
-  );
-  const menuContent = menu
-    ? menuFor(menu.target, { store, controller, fitView: () => void flow.fitView({ padding: 0.15, duration: 200 }) })
-    : null;
+  const menu = useCanvasMenu(canvasRef);
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: the menu key opens the context menu of whatever inside has the focus
-    <div className="gf-canvas" ref={canvasRef} onKeyDown={onMenuKey}>
+    <div className="gf-canvas" ref={canvasRef} onKeyDown={menu.onKeyDown}>
       <NodeCanvasContext.Provider value={nodeCanvas}>
         <ReactFlow<EditorNode, EditorEdge>
           nodes={flowNodes}
@@ -406,10 +326,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           onDrop={onDrop}
           onlyRenderVisibleElements={!compact && nodes.length > VISIBLE_ONLY_FROM}
           onError={onFlowError}
-          onNodeContextMenu={onNodeContextMenu}
-          onEdgeContextMenu={onEdgeContextMenu}
-          onPaneContextMenu={onPaneContextMenu}
-          onSelectionContextMenu={onSelectionContextMenu}
+          onNodeContextMenu={menu.onNodeContextMenu}
+          onEdgeContextMenu={menu.onEdgeContextMenu}
+          onPaneContextMenu={menu.onPaneContextMenu}
+          onSelectionContextMenu={menu.onSelectionContextMenu}
         >
           {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
           {showControls && <Controls showInteractive={false} position="bottom-left" />}
@@ -425,8 +345,8 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           <ConnectionHint />
         </ReactFlow>
       </NodeCanvasContext.Provider>
-      {menu && menuContent && menuContent.items.length > 0 && (
-        <ContextMenu label={menuContent.label} items={menuContent.items} at={menu.at} onClose={closeMenu} />
+      {menu.open && menu.open.items.length > 0 && (
+        <ContextMenu label={menu.open.label} items={menu.open.items} at={menu.open.at} onClose={menu.close} />
       )}
     </div>
   );

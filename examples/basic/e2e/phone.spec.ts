@@ -73,7 +73,7 @@ test('on a phone: the list, then a workflow, Run, its steps with live statuses a
   await toolbar(page).getByRole('button', { name: 'Run', exact: true }).click();
   const answer = steps.getByRole('listitem').nth(1);
   await expect(answer.getByText('Running')).toBeVisible();
-  await expect(toolbar(page).getByText('Run succeeded')).toBeVisible();
+  await expect(toolbar(page).getByText('Succeeded', { exact: true })).toBeVisible();
   for (const item of await steps.getByRole('listitem').all())
     await expect(item.getByText('Done')).toBeVisible();
   await expect(

@@ -56,7 +56,7 @@ describe('a phone-wide editor', () => {
     expect(within(menu).getByRole('button', { name: 'Undo' })).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Run' }));
-    await screen.findByText('Run succeeded');
+    await screen.findByText('Succeeded');
     const items = within(steps).getAllByRole('listitem');
     for (const item of items) expect(within(item).getByText('Done')).toBeInTheDocument();
     expect(within(items[2]!).getByRole('region', { name: 'Output' })).toHaveTextContent(

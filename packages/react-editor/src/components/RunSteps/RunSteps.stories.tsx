@@ -40,7 +40,7 @@ export const AfterARun: Story = {
     const run = await canvas.findByRole('button', { name: 'Run' });
     await waitFor(() => expect(run).toBeEnabled(), { timeout: 5_000 });
     await userEvent.click(run);
-    await canvas.findByText(/Run succ/, {}, { timeout: 20_000 });
+    await canvas.findByText('Succeeded', {}, { timeout: 20_000 });
   },
 };
 

@@ -23,6 +23,16 @@ const PHASE_TEXT: Record<string, string> = {
   CANCELED: 'Run canceled',
 };
 
+/** The same, short enough for a phone-wide toolbar. */
+const PHASE_TEXT_SHORT: Record<string, string> = {
+  starting: 'Starting…',
+  running: 'Running…',
+  SUCCESS: 'Succeeded',
+  PARTIAL: 'Partly failed',
+  FAILED: 'Failed',
+  CANCELED: 'Canceled',
+};
+
 /** Save, history, layout, import/export, panels and Run/Cancel. */
 export function Toolbar({ title }: ToolbarProps) {
   const { controller } = useEditorContext();
@@ -162,7 +172,7 @@ export function Toolbar({ title }: ToolbarProps) {
         {phase && (
           <span className={`gf-run-status gf-run-status--${phase.toLowerCase()}`} aria-live="polite">
             {run.run?.origin === 'history' ? 'Past run: ' : ''}
-            {PHASE_TEXT[phase] ?? phase}
+            {(narrow ? PHASE_TEXT_SHORT : PHASE_TEXT)[phase] ?? phase}
           </span>
         )}
         <RunFailure />

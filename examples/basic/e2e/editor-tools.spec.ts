@@ -43,7 +43,7 @@ const style = (locator: Locator, property: string) =>
   locator.evaluate((element, name) => getComputedStyle(element).getPropertyValue(name), property);
 
 test('a new workflow is named as it is created', async ({ page, signIn }) => {
-  await signIn(page);
+  await signIn(page, 'carol');
   await page.getByRole('button', { name: 'New' }).click();
   const name = page.getByRole('textbox', { name: 'Name of the new workflow' });
   await expect(name).toBeFocused();
@@ -63,8 +63,8 @@ test('dark mode: the switch themes the app and the editor, zoom and sidebar butt
   api,
   snap,
 }) => {
-  const workflow = await (await api()).createWorkflow({ name: 'Dark', ...echo });
-  await signIn(page);
+  const workflow = await (await api('carol')).createWorkflow({ name: 'Dark', ...echo });
+  await signIn(page, 'carol');
   await page.goto(`/w/${workflow.id}`);
   await expect(canvasNodes(page)).toHaveCount(2);
   const editor = page.locator('.gf-editor');
@@ -122,8 +122,8 @@ test('context menus: a node’s actions with shortcuts, Escape closes, Delete de
   signIn,
   api,
 }) => {
-  const workflow = await (await api()).createWorkflow({ name: 'Menus', ...echo });
-  await signIn(page);
+  const workflow = await (await api('carol')).createWorkflow({ name: 'Menus', ...echo });
+  await signIn(page, 'carol');
   await page.goto(`/w/${workflow.id}`);
   await expect(canvasNodes(page)).toHaveCount(2);
 
@@ -150,7 +150,7 @@ test('context menus: a node’s actions with shortcuts, Escape closes, Delete de
   await page.getByRole('textbox', { name: 'Note text' }).fill('# Plan\n- greet');
   await toolbar(page).getByRole('button', { name: 'Save', exact: true }).click();
   await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
-  const saved = await (await api()).getWorkflow(workflow.id);
+  const saved = await (await api('carol')).getWorkflow(workflow.id);
   expect(saved.nodes.map((node) => node.type).sort()).toEqual(['note', 'text']);
 });
 
@@ -160,9 +160,9 @@ test('version history: compare, restore as a new version, undo on the canvas, an
   api,
   snap,
 }) => {
-  const client = await api();
+  const client = await api('carol');
   const workflow = await client.createWorkflow({ name: 'Versions', ...echo });
-  await signIn(page);
+  await signIn(page, 'carol');
   await page.goto(`/w/${workflow.id}`);
   await expect(canvasNodes(page)).toHaveCount(2);
 

@@ -37,7 +37,7 @@ test('on a phone: the list, then a workflow, Run, its steps with live statuses a
   llm,
   snap,
 }) => {
-  await (await api()).createWorkflow({
+  await (await api('carol')).createWorkflow({
     name: 'Sky colour',
     nodes: [
       {
@@ -56,7 +56,7 @@ test('on a phone: the list, then a workflow, Run, its steps with live statuses a
     ],
     edges: [edge('q', 'text', 'a', 'prompt'), edge('a', 'text', 's', 'value')],
   });
-  await signIn(page);
+  await signIn(page, 'carol');
   const list = page.getByRole('navigation', { name: 'Workflows' });
   const listBox = (await list.boundingBox())!;
   expect(listBox.width).toBeGreaterThan(350);

@@ -18,7 +18,7 @@ test('building, prompting and running Text → LLM → Debug takes at most a han
   llm,
   snap,
 }) => {
-  await signIn(page);
+  await signIn(page, 'carol');
   await page.getByRole('button', { name: 'New' }).click();
   await page.getByRole('button', { name: /^Blank workflow/ }).click();
   await expect(toolbar(page).getByText('Add a node to run the workflow.')).toBeAttached();

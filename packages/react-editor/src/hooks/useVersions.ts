@@ -50,7 +50,7 @@ function titlesOf(
  * Pages through the workflow's saved versions, newest first, and works out what each one
  * changed by diffing its graph with the one before. Reloads when the workflow's version moves.
  */
-export function useVersions(limit = 10): VersionsApi {
+export function useVersions(limit = 5): VersionsApi {
   const { controller } = useEditorContext();
   const workflowId = useEditorState((state) => state.workflowId);
   const current = useEditorState((state) => state.version);

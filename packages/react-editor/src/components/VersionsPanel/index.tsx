@@ -5,7 +5,10 @@ import { describeDiff } from '../../store/graphDiff';
 import { SidePanel } from '../SidePanel';
 
 export interface VersionsPanelProps {
-  /** Versions per page. Default 10. */
+  /**
+   * Versions per page. Default 5: what each one changed takes its graph and the one before
+   * it, so a page costs pageSize + 2 requests the first time (graphs are kept after that).
+   */
   pageSize?: number;
 }
 
@@ -47,7 +50,7 @@ function Changes({ row }: { row: VersionRow }) {
  * The workflow's saved versions: who saved each and when, what it changed, a comparison of
  * the canvas with it, and restoring it (as a new version, undoable on the canvas).
  */
-export function VersionsPanel({ pageSize = 10 }: VersionsPanelProps) {
+export function VersionsPanel({ pageSize = 5 }: VersionsPanelProps) {
   const { controller } = useEditorContext();
   const current = useEditorState((state) => state.version);
   const compared = useEditorState((state) => state.compare?.version ?? null);

@@ -2,7 +2,9 @@ import type { Workflow } from '@galaxyflow/engine';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createMemoryClient } from '../client/createMemoryClient';
+import { edgesWithComparison } from '../components/Canvas/comparison';
 import { describeDiff, diffGraphs } from '../store/graphDiff';
+import type { EditorEdge } from '../types';
 import { chain, nodeElement, registry, renderEditor } from './kit';
 
 /** Version 2 of `chain`: the Debug node removed, a Note added, the Text changed. */
@@ -63,6 +65,17 @@ describe('graph diff', () => {
     expect(describeDiff(diff)).toBe('1 node added, 1 removed, 2 changed');
     expect(describeDiff(diffGraphs(chain, moved))).toBe('1 node moved');
   });
+
+  it('marks the connections made since the compared version', () => {
+    const marked = edgesWithComparison(chain.edges as EditorEdge[], {
+      version: 2,
+      workflow: second,
+    });
+    expect(marked.map((edge) => [edge.id, edge.className ?? ''])).toEqual([
+      ['e1', ''],
+      ['e2', 'gf-diff-edge--added'],
+    ]);
+  });
 });
 
 describe('Versions panel', () => {
@@ -98,6 +111,8 @@ describe('Versions panel', () => {
     const wrapper = (id: string) => nodeElement(container, id).closest('.react-flow__node');
     expect(wrapper('extra')).toHaveClass('gf-diff--added');
     expect(wrapper('topic')).toHaveClass('gf-diff--changed');
+    // Version 2 kept Topic → Template and dropped Template → Debug: no connection is new since.
+    expect(container.querySelectorAll('.react-flow__edge.gf-diff-edge--added')).toHaveLength(0);
     expect(
       within(screen.getByRole('complementary', { name: 'Versions' })).getByRole('status'),
     ).toHaveTextContent('Canvas compared with version 1');

@@ -50,3 +50,25 @@ export function nodesWithComparison(
   }
   return shown;
 }
+
+const markedEdges = new WeakMap<EditorEdge, EditorEdge>();
+const connectionKey = (edge: {
+  source: string;
+  sourceHandle?: string | null;
+  target: string;
+  targetHandle?: string | null;
+}) => `${edge.source}.${edge.sourceHandle ?? ''}->${edge.target}.${edge.targetHandle ?? ''}`;
+
+/** The canvas's edges with the connections made since the compared version marked as added. */
+export function edgesWithComparison(edges: EditorEdge[], compare: VersionComparison): EditorEdge[] {
+  const before = new Set(compare.workflow.edges.map(connectionKey));
+  return edges.map((edge) => {
+    if (before.has(connectionKey(edge))) return edge;
+    let copy = markedEdges.get(edge);
+    if (!copy) {
+      copy = { ...edge, className: `${edge.className ?? ''} gf-diff-edge--added`.trim() };
+      markedEdges.set(edge, copy);
+    }
+    return copy;
+  });
+}

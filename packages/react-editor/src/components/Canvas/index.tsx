@@ -31,7 +31,7 @@ import { WorkflowNode } from '../WorkflowNode';
 import { NodeCanvasContext, type NodeCanvasContextValue } from '../WorkflowNode/NodeCanvasContext';
 import { NoteNode } from '../NoteNode';
 import { RemovedNode } from '../RemovedNode';
-import { nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
+import { edgesWithComparison, nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
 import { useCanvasMenu } from './useCanvasMenu';
 import type { CanvasProps } from './types';
@@ -109,8 +109,11 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const viewEpoch = useEditorState((state) => state.viewEpoch);
   const running = useEditorState(selectRunning);
   const hasRun = useEditorState((state) => state.run !== null);
-  const flowEdges = useMemo(() => (hasRun ? edges.map(asRunEdge) : edges), [edges, hasRun]);
   const compare = useEditorState((state) => state.compare);
+  const flowEdges = useMemo(() => {
+    const shown = hasRun ? edges.map(asRunEdge) : edges;
+    return compare ? edgesWithComparison(shown, compare) : shown;
+  }, [edges, hasRun, compare]);
   const flowNodes = useMemo(() => (compare ? nodesWithComparison(nodes, edges, compare) : nodes), [nodes, edges, compare]);
   const zoomedOut = useFlowStore(selectZoomedOut);
   const viewReady = useFlowStore(selectViewReady);

@@ -1,10 +1,11 @@
 import { builtinNodes, createRegistry } from '@galaxyflow/engine';
-import { WorkflowEditor } from '@galaxyflow/react-editor';
+import { type EditorTheme, WorkflowEditor } from '@galaxyflow/react-editor';
 import { createGalaxyClient, type GalaxyClient } from '@galaxyflow/server-adapter/client';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { draftKeyFor, readSessionToken, rememberToken, signOut } from './session';
 import { SignIn } from './SignIn';
+import { applyTheme, readTheme } from './theme';
 import { WorkflowList } from './WorkflowList';
 
 const registry = createRegistry(builtinNodes);
@@ -20,6 +21,8 @@ export function App() {
   const [rejected, setRejected] = useState(false);
   const [workflowId, setWorkflowId] = useState(() => workflowIdFromPath());
   const [listVersion, setListVersion] = useState(0);
+  const [theme, setTheme] = useState<EditorTheme>(() => readTheme());
+  useEffect(() => applyTheme(theme), [theme]);
 
   const client: GalaxyClient | null = useMemo(
     () => (token ? createGalaxyClient({ baseUrl: '/api', headers: () => ({ authorization: `Bearer ${token}` }) }) : null),
@@ -65,19 +68,34 @@ export function App() {
   }
 
   return (
-    <div className="gfa-shell">
+    // On a phone one column shows: the list, or the open workflow with a way back to the list.
+    <div className={`gfa-shell${workflowId ? ' gfa-shell--open' : ''}`}>
       <WorkflowList
         client={client}
         selectedId={workflowId}
         refreshKey={listVersion}
         onOpen={open}
         onUnauthorized={onUnauthorized}
+        theme={theme}
+        onThemeChange={setTheme}
         onSignOut={() => {
           leave(false);
           open(null);
         }}
       />
       <main className="gfa-main">
+        {workflowId && (
+          <a
+            className="gfa-back"
+            href="/"
+            onClick={(e) => {
+              e.preventDefault();
+              open(null);
+            }}
+          >
+            ← Workflows
+          </a>
+        )}
         {workflowId ? (
           <WorkflowEditor
             key={workflowId}
@@ -86,7 +104,7 @@ export function App() {
             workflowId={workflowId}
             // Drafts are this user's: another person signing in at this browser is not offered them.
             draftKey={draftKeyFor(token, workflowId)}
-            theme="system"
+            theme={theme}
             onSave={() => setListVersion((v) => v + 1)}
             onRunFinish={() => setListVersion((v) => v + 1)}
           />

@@ -1,5 +1,6 @@
+import type { EditorTheme } from '@galaxyflow/react-editor';
 import { GalaxyApiError, type GalaxyClient, type WorkflowSummary } from '@galaxyflow/server-adapter/client';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { templates } from './templates';
 
 export interface WorkflowListProps {
@@ -10,12 +11,17 @@ export interface WorkflowListProps {
   onOpen(id: string | null): void;
   onUnauthorized(): void;
   onSignOut(): void;
+  theme: EditorTheme;
+  onThemeChange(theme: EditorTheme): void;
 }
 
 const PAGE = 50;
 
 /** The user's workflows: search, open, new from a template, rename, delete. */
-export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnauthorized, onSignOut }: WorkflowListProps) {
+export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnauthorized, onSignOut, theme, onThemeChange }: WorkflowListProps) {
+  const themeId = useId();
+  // The name a new workflow gets, asked for as soon as New is pressed.
+  const [newName, setNewName] = useState('');
   const [items, setItems] = useState<WorkflowSummary[]>([]);
   const [query, setQuery] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -50,12 +56,13 @@ export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnautho
     const template = templates.find((t) => t.id === templateId)!;
     try {
       const created = await client.workflows.create({
-        name: template.name,
+        name: newName.trim() || template.name,
         description: template.description,
         nodes: template.workflow.nodes,
         edges: template.workflow.edges,
       });
       setPicking(false);
+      setNewName('');
       await reload();
       onOpen(created.id);
     } catch (e) {
@@ -65,8 +72,9 @@ export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnautho
 
   const createBlank = async () => {
     try {
-      const created = await client.workflows.create({ name: 'Untitled workflow' });
+      const created = await client.workflows.create({ name: newName.trim() || 'Untitled workflow' });
       setPicking(false);
+      setNewName('');
       await reload();
       onOpen(created.id);
     } catch (e) {
@@ -100,10 +108,26 @@ export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnautho
     <nav className="gfa-sidebar" aria-label="Workflows">
       <header>
         <strong>Workflows</strong>
-        <button type="button" onClick={() => setPicking((v) => !v)} aria-expanded={picking}>
+        <button type="button" className="gfa-button" onClick={() => setPicking((v) => !v)} aria-expanded={picking}>
           New
         </button>
       </header>
+      {picking && (
+        <input
+          className="gfa-new-name"
+          aria-label="Name of the new workflow"
+          placeholder="Name (e.g. Weekly summary)"
+          value={newName}
+          maxLength={200}
+          // biome-ignore lint/a11y/noAutofocus: the field appears because the user pressed New
+          autoFocus
+          onChange={(e) => setNewName(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') void createBlank();
+            if (e.key === 'Escape') setPicking(false);
+          }}
+        />
+      )}
       {picking && (
         <ul className="gfa-templates" aria-label="Start from">
           <li>
@@ -175,7 +199,15 @@ export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnautho
         {items.length === 0 && !error && <li className="gfa-none">{query ? 'No workflow matches.' : 'No workflows yet: press New.'}</li>}
       </ul>
       <footer>
-        <button type="button" onClick={onSignOut}>
+        <label htmlFor={themeId} className="gfa-theme">
+          Theme
+          <select id={themeId} value={theme} onChange={(e) => onThemeChange(e.target.value as EditorTheme)}>
+            <option value="system">System</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+        <button type="button" className="gfa-button" onClick={onSignOut}>
           Sign out
         </button>
       </footer>

@@ -26,6 +26,7 @@ export const errorMessages = {
   E_MISSING_INPUT: 'A required input is not connected.',
   E_CYCLE: 'The workflow contains a cycle.',
   E_UNKNOWN_TARGET: 'A target node for a partial run does not exist.',
+  E_NOTE_CONNECTED: 'A note documents the workflow and has no ports: it cannot be connected.',
   E_VALIDATION: 'The workflow is invalid.',
   // Registry
   E_DUPLICATE_NODE_TYPE: 'A node type is registered twice.',

@@ -276,6 +276,8 @@ export type {
   StoredWorkflow,
   UsageQuery,
   WorkflowChoice,
+  StoredWorkflowVersion,
+  StoredWorkflowVersionPage,
 } from './workflowClient';
 export { runWorkflow, startRun } from './run';
 export type { DrainOptions, RunHandle } from './run';
@@ -343,6 +345,8 @@ export type {
   WorkflowRef,
 } from './types';
 export { portTypesCompatible, validateConnection, validateWorkflow } from './validate';
+export { isNoteNode, NOTE_COLORS, NOTE_NODE_TYPE, NoteDataSchema, withoutNotes } from './notes';
+export type { NoteColor, NoteData, WithoutNotes } from './notes';
 export type {
   ConnectionCheck,
   ConnectionInput,

@@ -3,6 +3,7 @@ import { inputPortsOf, outputPortsOf, portOf } from './defineNode';
 import type { ValidationIssue } from './errors';
 import { buildGraphIndex, findCycles, type GraphIndex, kahn, reachable, wouldCreateCycle } from './graph';
 import { quotedTitle } from './nodeTitle';
+import { isNoteNode, renumberIssue, withoutNotes } from './notes';
 import type { NodeRegistry } from './registry';
 import {
   COMMON_DATA_KEYS,
@@ -216,6 +217,19 @@ function safePorts(resolve: () => PortMap): PortMap {
  * for the scheduler (unless `compile` is false). Internal: hosts call `validateWorkflow` or `runWorkflow`.
  */
 export function analyzeWorkflow(input: unknown, registry: NodeRegistry, options: ValidateOptions = {}, compile = true): Analysis {
+  // Notes document the workflow and never run: the graph is checked without them. The node
+  // limit still counts them (the stored document holds them), so they are kept in when over it.
+  const maxNodes = options.limits?.maxNodes ?? defaultLimits.maxNodes;
+  const stripped = arrayLength(input, 'nodes') > maxNodes ? null : withoutNotes(input);
+  if (!stripped || stripped.nodeIndex === null) return analyzeGraph(input, registry, options, compile);
+  const analysis = analyzeGraph(stripped.input, registry, options, compile);
+  const issues = [...stripped.issues, ...analysis.issues.map((issue) => renumberIssue(issue, stripped))];
+  // A note with invalid data, or wired to something, makes the workflow invalid as a whole.
+  if (stripped.issues.length > 0) return { issues, ...(analysis.workflow ? { workflow: analysis.workflow } : {}) };
+  return { ...analysis, issues };
+}
+
+function analyzeGraph(input: unknown, registry: NodeRegistry, options: ValidateOptions, compile: boolean): Analysis {
   const limits: WorkflowLimits = { ...defaultLimits, ...options.limits };
   const issues: ValidationIssue[] = [];
 
@@ -504,6 +518,7 @@ export function validateConnection(workflow: WorkflowInput, connection: Connecti
   const sourceNode = workflow.nodes.find((n) => n.id === source);
   const targetNode = workflow.nodes.find((n) => n.id === target);
   if (!sourceNode || !targetNode) return refuse('E_MISSING_NODE', 'One end of the connection is not a node.');
+  if (isNoteNode(sourceNode) || isNoteNode(targetNode)) return refuse('E_NOTE_CONNECTED', 'A note has no ports: it cannot be connected.');
   const sourceDef = registry.get(sourceNode.type);
   const targetDef = registry.get(targetNode.type);
   if (!sourceDef || !targetDef) return refuse('E_UNKNOWN_NODE_TYPE', 'One end of the connection has an unknown node type.');

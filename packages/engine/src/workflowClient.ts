@@ -81,3 +81,26 @@ export interface UsageQuery {
   /** Default `day`. */
   groupBy?: UsageGroupBy;
 }
+
+/** One saved version in a workflow's history: the snapshot one save (or restore) wrote. */
+export interface StoredWorkflowVersion {
+  version: number;
+  /** When it was saved, in epoch ms. */
+  createdAt: number;
+  /** Set when this version was made by restoring an older one. */
+  restoredFrom?: number | null;
+  /** Who saved it, when the server records it. */
+  author?: string;
+  workflow: Workflow | WorkflowInput;
+}
+
+/** One page of a workflow's versions, newest first; the graphs come one by one. */
+export interface StoredWorkflowVersionPage {
+  items: Omit<StoredWorkflowVersion, 'workflow'>[];
+  page: number;
+  limit: number;
+  /** Every version, when the server counts them. */
+  total?: number;
+  /** Whether a later page exists, when the server does not count. */
+  hasMore?: boolean;
+}

@@ -12,6 +12,7 @@ export const editorErrorMessages = {
     'The workflow was saved elsewhere in the meantime (older clients name it E_CONFLICT).',
   // Loading: the in-memory client answers as the server does (HTTP 404)
   E_WORKFLOW_NOT_FOUND: 'The workflow does not exist.',
+  E_VERSION_NOT_FOUND: 'The workflow has no such saved version.',
   E_RUN_NOT_FOUND: 'The run does not exist.',
   // Running
   E_EXECUTE: 'The run could not be started.',

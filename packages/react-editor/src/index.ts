@@ -17,6 +17,8 @@ export type { UsageApi } from './hooks/useUsage';
 export { Palette } from './components/Palette';
 export type { PaletteProps } from './components/Palette';
 export { Toolbar } from './components/Toolbar';
+export { VersionsPanel } from './components/VersionsPanel';
+export type { VersionsPanelProps } from './components/VersionsPanel';
 export type { ToolbarProps } from './components/Toolbar';
 export { WorkflowEditor } from './components/WorkflowEditor';
 export type { WorkflowEditorProps } from './components/WorkflowEditor';
@@ -32,6 +34,8 @@ export type { EditorTheme } from './hooks/useResolvedTheme';
 export { selectRunBlockedReason, useRun } from './hooks/useRun';
 export type { RunApi } from './hooks/useRun';
 export { useRunHistory } from './hooks/useRunHistory';
+export { useVersions } from './hooks/useVersions';
+export type { VersionRow, VersionsApi } from './hooks/useVersions';
 export type { RunHistoryApi } from './hooks/useRunHistory';
 export { shortcuts } from './hooks/useEditorShortcuts';
 export type { ShortcutDescription } from './hooks/useEditorShortcuts';
@@ -50,7 +54,10 @@ export type {
   EditorStoreOptions,
   Notice,
   SaveStatus,
+  VersionComparison,
 } from './store/createEditorStore';
+export { describeDiff, diffGraphs } from './store/graphDiff';
+export type { GraphDiff } from './store/graphDiff';
 export { applyRunEvent, isRunActive, runViewFromSnapshot } from './store/runReducer';
 export type { ClipboardPayload } from './store/clipboard';
 export type {

@@ -4,8 +4,12 @@ import { type LLMStub, startLLMStub } from '@galaxyflow/engine/testing';
 import { type APIRequestContext, test as base, expect, type Page } from '@playwright/test';
 import { type RunningServer, startServer } from './server';
 
-/** The two people the server knows, by their AUTH_TOKENS user id. */
-export type User = 'alice' | 'bob';
+/**
+ * The people the server knows, by their AUTH_TOKENS user id. Carol is who the editor-tool,
+ * phone and task-efficiency specs sign in as: their requests count against her rate limit
+ * (100 a minute per user), not against Alice's, whom the older specs share.
+ */
+export type User = 'alice' | 'bob' | 'carol';
 
 /** The key the app is configured with; the stub refuses any other, as Gemini would. */
 const GEMINI_KEY = 'e2e-gemini-key';
@@ -63,10 +67,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const tokens = {
         alice: randomBytes(16).toString('hex'),
         bob: randomBytes(16).toString('hex'),
+        carol: randomBytes(16).toString('hex'),
       };
       const server = await startServer({
         env: {
-          AUTH_TOKENS: `${tokens.alice}=alice,${tokens.bob}=bob`,
+          AUTH_TOKENS: `${tokens.alice}=alice,${tokens.bob}=bob,${tokens.carol}=carol`,
           GEMINI_API_KEY: GEMINI_KEY,
           GEMINI_BASE_URL: llm.url,
         },

@@ -24,6 +24,7 @@ import type {
   SaveWorkflowInput,
   StoredWorkflow,
   WorkflowChoice,
+  StoredWorkflowVersion,
 } from '@galaxyflow/engine';
 import type { EditorClient, EditorFile } from './types';
 
@@ -66,10 +67,15 @@ export interface MemoryClientOptions {
 export interface MemoryClient extends EditorClient {
   /** Replaces a stored workflow as if another user saved it; bumps its version. */
   saveElsewhere(id: string, workflow: Workflow): StoredWorkflow;
+  /** Saves a version written by someone else; bumps its version (`saveElsewhere` with an author). */
+  saveAs(author: string, id: string, workflow: Workflow): StoredWorkflow;
   /** The stored workflow, or undefined. */
   peek(id: string): StoredWorkflow | undefined;
   /** Every call made, in order, by method name. */
-  readonly calls: { method: keyof EditorClient | 'files.upload' | 'files.content'; args: unknown[] }[];
+  readonly calls: {
+    method: keyof EditorClient | 'files.upload' | 'files.content';
+    args: unknown[];
+  }[];
   /** Files kept in memory: what `files.upload` stored. */
   files: NonNullable<EditorClient['files']>;
 }
@@ -124,7 +130,9 @@ function ledgerRowsOf(record: RunSnapshot): UsageRow[] {
     const meta = result.meta;
     if (result.reused || !meta?.usage) continue;
     const row: UsageRow = {
-      day: dayOf(result.finishedAt ?? record.finishedAt ?? record.startedAt ?? record.createdAt ?? 0),
+      day: dayOf(
+        result.finishedAt ?? record.finishedAt ?? record.startedAt ?? record.createdAt ?? 0,
+      ),
       workflowId: record.workflowId ?? null,
       inputTokens: meta.usage.inputTokens ?? 0,
       outputTokens: meta.usage.outputTokens ?? 0,
@@ -140,18 +148,37 @@ function ledgerRowsOf(record: RunSnapshot): UsageRow[] {
 }
 
 /** A usage report over ledger rows, grouped as `GET /usage` groups them. */
-function usageReport(rows: readonly UsageRow[], query: UsageQuery, today: number, budgets: UsageReport['budgets']): UsageReport {
+function usageReport(
+  rows: readonly UsageRow[],
+  query: UsageQuery,
+  today: number,
+  budgets: UsageReport['budgets'],
+): UsageReport {
   const to = query.to ?? dayOf(today);
   const from = query.from ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS);
   if (from > to) {
-    throw new EditorError('E_INVALID_QUERY', `\`from\` (${from}) is after \`to\` (${to}).`, { status: 400 });
+    throw new EditorError('E_INVALID_QUERY', `\`from\` (${from}) is after \`to\` (${to}).`, {
+      status: 400,
+    });
   }
   const groupBy = query.groupBy ?? 'day';
   const groups = new Map<string, UsageRow>();
-  const total: UsageReport['total'] = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0, estimatedCalls: 0 };
+  const total: UsageReport['total'] = {
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    calls: 0,
+    estimatedCalls: 0,
+  };
   for (const row of rows) {
     if (row.day === undefined || row.day < from || row.day > to) continue;
-    const key: UsageRow = { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0, estimatedCalls: 0 };
+    const key: UsageRow = {
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      calls: 0,
+      estimatedCalls: 0,
+    };
     if (groupBy === 'day') key.day = row.day;
     else if (groupBy === 'workflow') key.workflowId = row.workflowId ?? null;
     else {
@@ -169,13 +196,27 @@ function usageReport(rows: readonly UsageRow[], query: UsageQuery, today: number
     }
     groups.set(id, group);
   }
-  const order = (row: UsageRow) => [row.day ?? '', row.workflowId ?? '', row.provider ?? '', row.model ?? ''].join('\u0000');
-  const sorted = [...groups.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
-  return { from, to, groupBy, rows: sorted, total, pricesAsOf: defaultPriceTable.asOf, budgets: structuredClone(budgets) };
+  const order = (row: UsageRow) =>
+    [row.day ?? '', row.workflowId ?? '', row.provider ?? '', row.model ?? ''].join('\u0000');
+  const sorted = [...groups.values()].sort((a, b) =>
+    order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0,
+  );
+  return {
+    from,
+    to,
+    groupBy,
+    rows: sorted,
+    total,
+    pricesAsOf: defaultPriceTable.asOf,
+    budgets: structuredClone(budgets),
+  };
 }
 
 function workflowNotFound(workflowId: string): EditorError {
-  return new EditorError('E_WORKFLOW_NOT_FOUND', `There is no workflow "${workflowId}".`, { status: 404, details: { workflowId } });
+  return new EditorError('E_WORKFLOW_NOT_FOUND', `There is no workflow "${workflowId}".`, {
+    status: 404,
+    details: { workflowId },
+  });
 }
 
 function toWorkflow(input: ExecuteInput, stored: StoredWorkflow | undefined): Workflow {
@@ -198,16 +239,34 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
   const now = options.now ?? Date.now;
   const latency = options.latencyMs ?? 0;
   const workflows = new Map<string, StoredWorkflow>();
-  /** Every version saved, by `id@version`: what Workflow nodes run and the picker reads. */
-  const versions = new Map<string, StoredWorkflow>();
-  const keep = (stored: StoredWorkflow) => {
-    workflows.set(stored.id, stored);
-    versions.set(`${stored.id}@${stored.version}`, stored);
+  /** Every saved version of each workflow, oldest first; a workflow given at the start has its current one. */
+  const versions = new Map<string, StoredWorkflowVersion[]>();
+  const keepVersion = (
+    stored: StoredWorkflow,
+    extra: { author?: string; restoredFrom?: number } = {},
+  ) => {
+    const list = versions.get(stored.id) ?? [];
+    list.push({
+      version: stored.version,
+      createdAt: stored.updatedAt ?? now(),
+      restoredFrom: extra.restoredFrom ?? null,
+      ...(extra.author !== undefined ? { author: extra.author } : {}),
+      workflow: structuredClone(stored.workflow),
+    });
+    versions.set(stored.id, list);
   };
-  for (const stored of options.workflows ?? []) keep(structuredClone(stored));
+  for (const stored of options.workflows ?? []) {
+    workflows.set(stored.id, structuredClone(stored));
+    keepVersion(stored);
+  }
   const runs = new Map<string, RunEntry>();
   for (const record of options.runs ?? []) {
-    runs.set(record.runId, { record: structuredClone(record), events: [], listeners: new Set(), finished: true });
+    runs.set(record.runId, {
+      record: structuredClone(record),
+      events: [],
+      listeners: new Set(),
+      finished: true,
+    });
   }
   let sequence = 0;
   const calls: MemoryClient['calls'] = [];
@@ -262,7 +321,11 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       }
       for (const nodeId of started) {
         if (finished.has(nodeId)) continue;
-        const result: NodeResult & { status: 'CANCELED' } = { status: 'CANCELED', attempts: 0, error: { ...canceled(), nodeId } };
+        const result: NodeResult & { status: 'CANCELED' } = {
+          status: 'CANCELED',
+          attempts: 0,
+          error: { ...canceled(), nodeId },
+        };
         publish(entry, { type: 'node:finish', runId: entry.record.runId, at, nodeId, result });
       }
       const startedAt = entry.record.startedAt ?? at;
@@ -280,7 +343,8 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
 
   const execute = (entry: RunEntry, workflow: Workflow, input: ExecuteInput) => {
     const registry = options.registry;
-    if (!registry) throw new EditorError('E_NO_RUNNER', undefined, { details: { runId: entry.record.runId } });
+    if (!registry)
+      throw new EditorError('E_NO_RUNNER', undefined, { details: { runId: entry.record.runId } });
     const reuse = input.reuseRunId ? runs.get(input.reuseRunId)?.record.nodes : undefined;
     const handle: RunHandle = startRun(workflow, {
       registry,
@@ -288,8 +352,8 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       now,
       context: {
         loadWorkflow: async ({ workflowId, version }) => {
-          const stored = versions.get(`${workflowId}@${version}`);
-          return stored ? structuredClone(stored.workflow) : undefined;
+          const found = versions.get(workflowId)?.find((entry) => entry.version === version);
+          return found ? structuredClone(found.workflow) : undefined;
         },
       },
       ...(input.targetNodeIds ? { targetNodeIds: input.targetNodeIds } : {}),
@@ -303,11 +367,80 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
     calls,
     peek: (id) => workflows.get(id),
     saveElsewhere(id, workflow) {
+      return client.saveAs('someone else', id, workflow);
+    },
+    saveAs(author, id, workflow) {
       const current = workflows.get(id);
-      const next: StoredWorkflow = { id, version: (current?.version ?? 0) + 1, workflow, updatedAt: now() };
+      const next: StoredWorkflow = {
+        id,
+        version: (current?.version ?? 0) + 1,
+        workflow,
+        updatedAt: now(),
+      };
       if (current?.name !== undefined) next.name = current.name;
-      keep(next);
+      workflows.set(id, next);
+      keepVersion(next, { author });
       return structuredClone(next);
+    },
+    listVersions(id, query = {}) {
+      calls.push({ method: 'listVersions', args: [id, query] });
+      return settle(() => {
+        const list = versions.get(id);
+        if (!list) throw workflowNotFound(id);
+        const page = query.page ?? 1;
+        const limit = query.limit ?? 20;
+        const newestFirst = [...list].reverse();
+        return {
+          page,
+          limit,
+          total: list.length,
+          items: newestFirst
+            .slice((page - 1) * limit, page * limit)
+            .map(({ workflow: _, ...summary }) => ({ ...summary })),
+        };
+      });
+    },
+    getVersion(id, version) {
+      calls.push({ method: 'getVersion', args: [id, version] });
+      return settle(() => {
+        const found = versions.get(id)?.find((entry) => entry.version === version);
+        if (!found) {
+          if (!workflows.has(id)) throw workflowNotFound(id);
+          throw new EditorError(
+            'E_VERSION_NOT_FOUND',
+            `Workflow "${id}" has no version ${version}.`,
+            { status: 404, details: { workflowId: id, version } },
+          );
+        }
+        return structuredClone(found);
+      });
+    },
+    restoreVersion(id, version, expectedVersion) {
+      calls.push({ method: 'restoreVersion', args: [id, version, expectedVersion] });
+      return settle(() => {
+        const current = workflows.get(id);
+        if (!current) throw workflowNotFound(id);
+        if (expectedVersion !== undefined && expectedVersion !== current.version) {
+          throw new WorkflowConflictError(id, current.version);
+        }
+        const found = versions.get(id)?.find((entry) => entry.version === version);
+        if (!found)
+          throw new EditorError(
+            'E_VERSION_NOT_FOUND',
+            `Workflow "${id}" has no version ${version}.`,
+            { status: 404, details: { workflowId: id, version } },
+          );
+        const next: StoredWorkflow = {
+          id,
+          version: current.version + 1,
+          workflow: structuredClone(found.workflow),
+          updatedAt: now(),
+        };
+        if (current.name !== undefined) next.name = current.name;
+        workflows.set(id, next);
+        keepVersion(next, { restoredFrom: version });
+        return structuredClone(next);
+      });
     },
     getWorkflow(id) {
       calls.push({ method: 'getWorkflow', args: [id] });
@@ -333,16 +466,23 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
     getWorkflowVersion(id: string, version: number) {
       calls.push({ method: 'getWorkflowVersion', args: [id, version] });
       return settle(() => {
-        const stored = versions.get(`${id}@${version}`);
-        if (!stored) throw workflowNotFound(id);
-        return structuredClone(stored);
+        const found = versions.get(id)?.find((entry) => entry.version === version);
+        if (!found) throw workflowNotFound(id);
+        const stored: StoredWorkflow = { id, version, workflow: structuredClone(found.workflow) };
+        const name = workflows.get(id)?.name;
+        if (name !== undefined) stored.name = name;
+        return stored;
       });
     },
     saveWorkflow(input: SaveWorkflowInput) {
       calls.push({ method: 'saveWorkflow', args: [input] });
       return settle(() => {
         const current = workflows.get(input.id);
-        if (current && input.expectedVersion !== undefined && input.expectedVersion !== current.version) {
+        if (
+          current &&
+          input.expectedVersion !== undefined &&
+          input.expectedVersion !== current.version
+        ) {
           throw new WorkflowConflictError(input.id, current.version);
         }
         const next: StoredWorkflow = {
@@ -353,7 +493,8 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         };
         const name = input.name ?? current?.name;
         if (name !== undefined) next.name = name;
-        keep(next);
+        workflows.set(input.id, next);
+        keepVersion(next);
         return structuredClone(next);
       });
     },
@@ -374,7 +515,14 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         // Canceled before it starts (Cancel pressed before Run was answered): it ends at once,
         // with no node run, as a server ends a queued run.
         entry.stop = () => {
-          publish(entry, { type: 'run:finish', runId, at: now(), status: 'CANCELED', durationMs: 0, error: canceled() });
+          publish(entry, {
+            type: 'run:finish',
+            runId,
+            at: now(),
+            status: 'CANCELED',
+            durationMs: 0,
+            error: canceled(),
+          });
         };
         const script = options.script?.(input, workflow);
         // Events start on the next task, after the caller had the chance to subscribe.
@@ -390,7 +538,14 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
               message: (error as Error).message,
               retryable: false,
             };
-            publish(entry, { type: 'run:finish', runId, at, status: 'FAILED', durationMs: 0, error: info });
+            publish(entry, {
+              type: 'run:finish',
+              runId,
+              at,
+              status: 'FAILED',
+              durationMs: 0,
+              error: info,
+            });
           }
         });
         return { runId };
@@ -442,7 +597,11 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
       calls.push({ method: 'getRun', args: [runId] });
       return settle(() => {
         const entry = runs.get(runId);
-        if (!entry) throw new EditorError('E_RUN_NOT_FOUND', `There is no run "${runId}".`, { status: 404, details: { runId } });
+        if (!entry)
+          throw new EditorError('E_RUN_NOT_FOUND', `There is no run "${runId}".`, {
+            status: 404,
+            details: { runId },
+          });
         return structuredClone(entry.record);
       });
     },
@@ -451,14 +610,19 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         calls.push({ method: 'files.upload', args: [file, uploadOptions] });
         // Checked as the server checks: by size, then by the bytes, never the declared type.
         if (file.size > maxFileBytes) {
-          throw new EditorError('E_FILE_TOO_LARGE', `The file is ${file.size} bytes; uploads may be at most ${maxFileBytes}.`, {
-            status: 413,
-            details: { size: file.size, maxBytes: maxFileBytes },
-          });
+          throw new EditorError(
+            'E_FILE_TOO_LARGE',
+            `The file is ${file.size} bytes; uploads may be at most ${maxFileBytes}.`,
+            {
+              status: 413,
+              details: { size: file.size, maxBytes: maxFileBytes },
+            },
+          );
         }
         const bytes = new Uint8Array(await file.arrayBuffer());
         const contentType = sniffImageType(bytes);
-        if (!contentType) throw new EditorError('E_FILE_TYPE_NOT_ALLOWED', undefined, { status: 415 });
+        if (!contentType)
+          throw new EditorError('E_FILE_TYPE_NOT_ALLOWED', undefined, { status: 415 });
         // Progress in quarters, spread over the simulated latency.
         for (let part = 1; part <= 4; part++) {
           uploadOptions.signal?.throwIfAborted();
@@ -467,7 +631,10 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         }
         sequence += 1;
         const id = `file_${now().toString(36)}_${sequence}`;
-        const name = uploadOptions.name ?? ((file as { name?: unknown }).name as string | undefined) ?? 'upload';
+        const name =
+          uploadOptions.name ??
+          ((file as { name?: unknown }).name as string | undefined) ??
+          'upload';
         const record: EditorFile = { id, name, contentType, size: file.size };
         files.set(id, { record, bytes: new Blob([bytes], { type: contentType }) });
         return { ...record };
@@ -476,7 +643,11 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         calls.push({ method: 'files.content', args: [id] });
         return settle(() => {
           const entry = files.get(id);
-          if (!entry) throw new EditorError('E_FILE_NOT_FOUND', `There is no file "${id}".`, { status: 404, details: { fileId: id } });
+          if (!entry)
+            throw new EditorError('E_FILE_NOT_FOUND', `There is no file "${id}".`, {
+              status: 404,
+              details: { fileId: id },
+            });
           return entry.bytes;
         });
       },

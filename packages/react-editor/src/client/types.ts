@@ -10,6 +10,8 @@ import type {
   WorkflowChoice,
   UsageQuery,
   UsageReport,
+  StoredWorkflowVersion,
+  StoredWorkflowVersionPage,
 } from '@galaxyflow/engine';
 
 /**
@@ -45,6 +47,25 @@ export interface EditorClient {
    * `GET /usage`). Optional: without it the toolbar's More menu offers no Usage view.
    */
   usage?(query?: UsageQuery): Promise<UsageReport>;
+  /**
+   * A page of the workflow's saved versions, newest first (`GET /workflows/:id/versions`).
+   * Optional, with `getVersion` and `restoreVersion`: without all three there is no Versions panel.
+   */
+  listVersions?(
+    workflowId: string,
+    query?: { page?: number; limit?: number },
+  ): Promise<StoredWorkflowVersionPage>;
+  /** One saved version with its graph. */
+  getVersion?(workflowId: string, version: number): Promise<StoredWorkflowVersion>;
+  /**
+   * Saves an old version as the next one (`POST /workflows/:id/versions/:version/restore`);
+   * a stale `expectedVersion` rejects as a conflict. Resolves with the workflow as it now is.
+   */
+  restoreVersion?(
+    workflowId: string,
+    version: number,
+    expectedVersion?: number,
+  ): Promise<StoredWorkflow>;
   /**
    * Where dropped and pasted images go (the server's `/files`). Optional: without it, dropping
    * a file on the canvas says the host takes no files, and Image nodes take URLs only.

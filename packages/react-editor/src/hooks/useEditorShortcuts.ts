@@ -23,6 +23,7 @@ export const shortcuts: readonly ShortcutDescription[] = [
   { keys: 'Arrow keys', action: 'Move the selected nodes' },
   { keys: 'Mod+Enter', action: 'Run the workflow' },
   { keys: 'Shift+1', action: 'Fit the view' },
+  { keys: 'Shift+F10 / Menu key', action: 'Actions of the focused node or the canvas (also right-click)' },
   { keys: '?', action: 'Show this help' },
   { keys: 'Escape', action: 'Clear the selection, close a panel' },
 ];

@@ -2,6 +2,7 @@ import {
   type ExecuteInput,
   providerIssues,
   type RunEvent,
+  type StoredWorkflowVersion,
   stableStringify,
   validateWorkflow,
   type Workflow,
@@ -58,6 +59,17 @@ export interface EditorController {
   /** Validates, then runs the workflow, or only up to `targetNodeId`. */
   run(options?: { targetNodeId?: string }): Promise<void>;
   cancelRun(): Promise<void>;
+  /** Whether the client can list, read and restore saved versions (and a workflow is loaded). */
+  readonly hasVersions: boolean;
+  /** One saved version with its graph; versions never change, so each is fetched once. */
+  loadVersion(version: number): Promise<StoredWorkflowVersion>;
+  /** Highlights on the canvas what changed since `version`; null ends the comparison. */
+  compareVersion(version: number | null): Promise<void>;
+  /**
+   * Makes `version` current through the server's restore (a new version) and puts its graph
+   * on the canvas as one undo step. Resolves true when restored.
+   */
+  restoreVersion(version: number): Promise<boolean>;
   /** Paints a past run onto the canvas. */
   openRun(runId: string): Promise<void>;
   clearRun(): void;
@@ -239,6 +251,8 @@ export function createEditorController(options: EditorControllerOptions): Editor
 
   /** The save in flight, if any. */
   let inFlightSave: Promise<boolean> | undefined;
+  const versionCache = new Map<number, Promise<StoredWorkflowVersion>>();
+  const hasVersions = Boolean(workflowId && client?.listVersions && client.getVersion && client.restoreVersion);
 
   const controller: EditorController = {
     canOpenWorkflow: () => callbacks.onOpenWorkflow !== undefined,
@@ -248,6 +262,56 @@ export function createEditorController(options: EditorControllerOptions): Editor
       return true;
     },
     client,
+    hasVersions,
+    loadVersion(version) {
+      if (!client?.getVersion || !workflowId) return Promise.reject(new Error('This editor has no client to read versions with.'));
+      let pending = versionCache.get(version);
+      if (!pending) {
+        pending = client.getVersion(workflowId, version);
+        versionCache.set(version, pending);
+        // A failed read is not kept: the next try asks again.
+        pending.catch(() => versionCache.delete(version));
+      }
+      return pending;
+    },
+
+    async compareVersion(version) {
+      if (version === null) {
+        actions().patch({ compare: null });
+        return;
+      }
+      try {
+        const stored = await controller.loadVersion(version);
+        if (disposed) return;
+        actions().patch({ compare: { version, workflow: stored.workflow } });
+      } catch (error) {
+        actions().notify('error', `Could not open version ${version}: ${message(error)}`);
+      }
+    },
+
+    async restoreVersion(version) {
+      if (!client?.restoreVersion || !workflowId) return false;
+      const state = store.getState();
+      if (state.readOnly) return false;
+      try {
+        const stored = await client.restoreVersion(workflowId, version, state.version);
+        if (disposed) return false;
+        const document = fromWorkflow(stored.workflow, store.getState().nodes);
+        // One undo step: Ctrl+Z puts back what the canvas held (to be saved again if wanted).
+        actions().replaceDocument(document, { fitView: true });
+        actions().markSaved(document, stored.version);
+        actions().patch({ saveStatus: 'idle', saveError: undefined, conflictVersion: undefined, compare: null });
+        validateNow();
+        actions().notify('success', `Restored version ${version} as version ${stored.version}. Undo puts the canvas back.`);
+        return true;
+      } catch (error) {
+        if (disposed) return false;
+        const conflict = conflictOf(error);
+        if (conflict) actions().patch({ saveStatus: 'conflict', conflictVersion: conflict.currentVersion });
+        else actions().notify('error', `Could not restore version ${version}: ${message(error)}`);
+        return false;
+      }
+    },
     async load() {
       if (!client || !workflowId) return;
       actions().patch({ saveStatus: 'loading', workflowId });

@@ -2,11 +2,14 @@ import {
   type ConnectionCheck,
   type ConnectionInput,
   inputPortsOf,
+  isNoteNode,
+  NOTE_NODE_TYPE,
   type NodeRegistry,
   outputPortsOf,
   type ProviderList,
   type RunEvent,
   type ValidationIssue,
+  type WorkflowInput,
 } from '@galaxyflow/engine';
 import {
   applyEdgeChanges,
@@ -39,7 +42,19 @@ export interface Notice {
 export type SaveStatus = 'idle' | 'loading' | 'saving' | 'conflict' | 'error';
 
 /** A side panel of the editor. */
-export type EditorPanel = 'issues' | 'history' | 'help' | 'error' | 'usage';
+export type EditorPanel = 'issues' | 'history' | 'versions' | 'help' | 'error' | 'usage';
+
+/** How much room the editor has: `narrow` below 640 px wide. */
+export type EditorLayout = 'wide' | 'narrow';
+
+/** What a narrow editor shows. */
+export type EditorView = 'canvas' | 'steps';
+
+/** A saved version the canvas is compared with: what changed since is highlighted. */
+export interface VersionComparison {
+  version: number;
+  workflow: WorkflowInput;
+}
 
 export interface EditorState extends EditorDocument {
   registry: NodeRegistry;
@@ -65,6 +80,12 @@ export interface EditorState extends EditorDocument {
   panel: EditorPanel | null;
   /** The node whose error detail is open. */
   errorNodeId: string | null;
+  /** `narrow` when the editor is phone-wide: one column, the toolbar's extras in its menu. */
+  layout: EditorLayout;
+  /** What a narrow editor shows: the canvas, or the nodes as a list with their run state. */
+  view: EditorView;
+  /** The saved version the canvas is being compared with, in the Versions panel. */
+  compare: VersionComparison | null;
   /** Bumped when a whole new document arrives (load, import): the canvas fits it into view. */
   viewEpoch: number;
   actions: EditorActions;
@@ -89,6 +110,8 @@ export interface EditorActions {
   endBurst(): void;
   deleteSelection(): void;
   deleteNodes(ids: readonly string[]): void;
+  /** Removes these connections as one undo step. */
+  deleteEdges(ids: readonly string[]): void;
   selectAll(): void;
   clearSelection(): void;
   selectNode(id: string): void;
@@ -105,7 +128,10 @@ export interface EditorActions {
    * Replaces the document: one undo step, or a fresh history with `resetHistory`. The
    * canvas fits the new document into view with `resetHistory` or `fitView`.
    */
-  replaceDocument(document: EditorDocument, options?: { resetHistory?: boolean; fitView?: boolean }): void;
+  replaceDocument(
+    document: EditorDocument,
+    options?: { resetHistory?: boolean; fitView?: boolean },
+  ): void;
   /** Lays out every node in layers, left to right, as one undo step. */
   tidyUp(): void;
   undo(): void;
@@ -134,6 +160,7 @@ export interface EditorStoreOptions {
 }
 
 const EMPTY: EditorDocument = { nodes: [], edges: [], settings: undefined };
+const NOTE_DATA = { text: '', color: 'yellow' };
 const PASTE_OFFSET = { x: 40, y: 40 };
 /** Beyond this many copies in a row the cascade stops growing (it is off-screen by then anyway). */
 const MAX_PASTE_STEPS = 50;
@@ -142,7 +169,10 @@ const DEFAULT_SIZE = { width: 260, height: 160 };
 function issuesByNodeOf(issues: readonly ValidationIssue[]): Record<string, ValidationIssue[]> {
   const byNode: Record<string, ValidationIssue[]> = {};
   for (const issue of issues) {
-    const ids = new Set([...(issue.nodeId !== undefined ? [issue.nodeId] : []), ...(issue.nodeIds ?? [])]);
+    const ids = new Set([
+      ...(issue.nodeId !== undefined ? [issue.nodeId] : []),
+      ...(issue.nodeIds ?? []),
+    ]);
     for (const id of ids) {
       const list = byNode[id];
       if (list) list.push(issue);
@@ -171,7 +201,11 @@ function cascadeOffset(payload: ClipboardPayload, nodes: readonly EditorNode[]):
         Math.abs(node.position.y - y) < PASTE_OFFSET.y / 2,
     );
   let step = 1;
-  while (step < MAX_PASTE_STEPS && near(origin.x + step * PASTE_OFFSET.x, origin.y + step * PASTE_OFFSET.y)) step += 1;
+  while (
+    step < MAX_PASTE_STEPS &&
+    near(origin.x + step * PASTE_OFFSET.x, origin.y + step * PASTE_OFFSET.y)
+  )
+    step += 1;
   return { x: step * PASTE_OFFSET.x, y: step * PASTE_OFFSET.y };
 }
 
@@ -179,7 +213,10 @@ function portKeys(ports: Record<string, unknown>): string {
   return Object.keys(ports).join('\u0000');
 }
 
-function setSelected<T extends { id: string; selected?: boolean }>(items: T[], selected: (item: T) => boolean): T[] {
+function setSelected<T extends { id: string; selected?: boolean }>(
+  items: T[],
+  selected: (item: T) => boolean,
+): T[] {
   let changed = false;
   const next = items.map((item) => {
     const want = selected(item);
@@ -205,8 +242,13 @@ export function createEditorStore(options: EditorStoreOptions) {
   const initial = options.initial ?? EMPTY;
   let noticeId = 0;
 
-  let burst: { key: string; snapshot: EditorDocument; recorded: boolean; at: number; sticky: boolean } | null =
-    null;
+  let burst: {
+    key: string;
+    snapshot: EditorDocument;
+    recorded: boolean;
+    at: number;
+    sticky: boolean;
+  } | null = null;
 
   const store = createStore<EditorState>()(
     temporal(
@@ -240,7 +282,12 @@ export function createEditorStore(options: EditorStoreOptions) {
           mutate();
         };
 
-        const selectedIds = () => new Set(get().nodes.filter((node) => node.selected).map((node) => node.id));
+        const selectedIds = () =>
+          new Set(
+            get()
+              .nodes.filter((node) => node.selected)
+              .map((node) => node.id),
+          );
 
         const keepSelection = (nodeIds: Set<string>, edgeIds: Set<string>) => {
           const { nodes, edges } = get();
@@ -250,11 +297,16 @@ export function createEditorStore(options: EditorStoreOptions) {
           });
         };
 
-        const removeNodes = (ids: ReadonlySet<string>, alsoEdges: ReadonlySet<string> = new Set()) => {
+        const removeNodes = (
+          ids: ReadonlySet<string>,
+          alsoEdges: ReadonlySet<string> = new Set(),
+        ) => {
           const { nodes, edges } = get();
           set({
             nodes: nodes.filter((node) => !ids.has(node.id)),
-            edges: edges.filter((edge) => !ids.has(edge.source) && !ids.has(edge.target) && !alsoEdges.has(edge.id)),
+            edges: edges.filter(
+              (edge) => !ids.has(edge.source) && !ids.has(edge.target) && !alsoEdges.has(edge.id),
+            ),
           });
         };
 
@@ -285,13 +337,18 @@ export function createEditorStore(options: EditorStoreOptions) {
             // A node left flagged as dragging stays mounted off-screen and keeps edges live.
             const { nodes } = get();
             if (nodes.some((node) => node.dragging)) {
-              set({ nodes: nodes.map((node) => (node.dragging ? { ...node, dragging: false } : node)) });
+              set({
+                nodes: nodes.map((node) => (node.dragging ? { ...node, dragging: false } : node)),
+              });
             }
           },
           connect(connection) {
             const state = get();
             if (state.readOnly) {
-              return { ok: false, issue: { code: 'E_READ_ONLY', message: editorErrorMessages.E_READ_ONLY } };
+              return {
+                ok: false,
+                issue: { code: 'E_READ_ONLY', message: editorErrorMessages.E_READ_ONLY },
+              };
             }
             const check = validateConnectionFor(state, connection, state.registry);
             if (!check.ok) return check;
@@ -308,16 +365,21 @@ export function createEditorStore(options: EditorStoreOptions) {
           addNode(type, position, data) {
             const state = get();
             const definition = state.registry.get(type);
-            if (!definition || state.readOnly) return null;
+            // Notes are no node type of the registry: they document the workflow and never run.
+            const note = type === NOTE_NODE_TYPE;
+            if ((!definition && !note) || state.readOnly) return null;
             const node: EditorNode = {
               id: createId('n'),
               type,
               position,
-              data: { ...defaultDataOf(definition), ...data },
+              data: { ...(definition ? defaultDataOf(definition) : NOTE_DATA), ...data },
               selected: true,
             };
             discrete(() =>
-              set({ nodes: [...setSelected(get().nodes, () => false), node], edges: setSelected(get().edges, () => false) }),
+              set({
+                nodes: [...setSelected(get().nodes, () => false), node],
+                edges: setSelected(get().edges, () => false),
+              }),
             );
             return node.id;
           },
@@ -337,7 +399,11 @@ export function createEditorStore(options: EditorStoreOptions) {
               next[index] = { ...node, data };
               const definition = registry.get(node.type);
               let nextEdges = edges;
-              if (definition && (typeof definition.inputs === 'function' || typeof definition.outputs === 'function')) {
+              if (
+                definition &&
+                (typeof definition.inputs === 'function' ||
+                  typeof definition.outputs === 'function')
+              ) {
                 // Ports derived from data (template placeholders) may vanish: their edges go too,
                 // in the same undo step.
                 const inputs = inputPortsOf(definition, parsedDataOf(definition, data));
@@ -356,7 +422,8 @@ export function createEditorStore(options: EditorStoreOptions) {
               }
               set(nextEdges === edges ? { nodes: next } : { nodes: next, edges: nextEdges });
             };
-            if (updateOptions?.burst !== undefined) inBurst(`data:${id}:${updateOptions.burst}`, false, mutate);
+            if (updateOptions?.burst !== undefined)
+              inBurst(`data:${id}:${updateOptions.burst}`, false, mutate);
             else discrete(mutate);
           },
           endBurst() {
@@ -374,8 +441,16 @@ export function createEditorStore(options: EditorStoreOptions) {
             if (!editable() || ids.length === 0) return;
             discrete(() => removeNodes(new Set(ids)));
           },
+          deleteEdges(ids) {
+            if (!editable() || ids.length === 0) return;
+            const gone = new Set(ids);
+            discrete(() => set({ edges: get().edges.filter((edge) => !gone.has(edge.id)) }));
+          },
           selectAll() {
-            keepSelection(new Set(get().nodes.map((node) => node.id)), new Set(get().edges.map((edge) => edge.id)));
+            keepSelection(
+              new Set(get().nodes.map((node) => node.id)),
+              new Set(get().edges.map((edge) => edge.id)),
+            );
           },
           clearSelection() {
             keepSelection(new Set(), new Set());
@@ -394,9 +469,15 @@ export function createEditorStore(options: EditorStoreOptions) {
           paste(payload, offset) {
             if (!editable()) return [];
             const { registry, nodes } = get();
-            const known = { ...payload, nodes: payload.nodes.filter((node) => registry.has(node.type)) };
+            const known = {
+              ...payload,
+              nodes: payload.nodes.filter((node) => registry.has(node.type) || isNoteNode(node)),
+            };
             if (known.nodes.length < payload.nodes.length) {
-              actions.notify('error', 'Some copied nodes have types this editor does not know; they were left out.');
+              actions.notify(
+                'error',
+                'Some copied nodes have types this editor does not know; they were left out.',
+              );
             }
             const added = materializePaste(known, offset ?? cascadeOffset(known, nodes));
             if (added.nodes.length === 0) return [];
@@ -413,8 +494,14 @@ export function createEditorStore(options: EditorStoreOptions) {
             return payload ? actions.paste(payload) : [];
           },
           replaceDocument(document, replaceOptions) {
-            const viewEpoch = get().viewEpoch + (replaceOptions?.resetHistory || replaceOptions?.fitView ? 1 : 0);
-            const next = { nodes: document.nodes, edges: document.edges, settings: document.settings, viewEpoch };
+            const viewEpoch =
+              get().viewEpoch + (replaceOptions?.resetHistory || replaceOptions?.fitView ? 1 : 0);
+            const next = {
+              nodes: document.nodes,
+              edges: document.edges,
+              settings: document.settings,
+              viewEpoch,
+            };
             if (replaceOptions?.resetHistory) {
               burst = null;
               const temporalState = store.temporal.getState();
@@ -450,7 +537,11 @@ export function createEditorStore(options: EditorStoreOptions) {
           undo() {
             burst = null;
             const nodeIds = selectedIds();
-            const edgeIds = new Set(get().edges.filter((edge) => edge.selected).map((edge) => edge.id));
+            const edgeIds = new Set(
+              get()
+                .edges.filter((edge) => edge.selected)
+                .map((edge) => edge.id),
+            );
             store.temporal.getState().undo();
             // History restores the document, not what was selected back then.
             keepSelection(nodeIds, edgeIds);
@@ -458,12 +549,20 @@ export function createEditorStore(options: EditorStoreOptions) {
           redo() {
             burst = null;
             const nodeIds = selectedIds();
-            const edgeIds = new Set(get().edges.filter((edge) => edge.selected).map((edge) => edge.id));
+            const edgeIds = new Set(
+              get()
+                .edges.filter((edge) => edge.selected)
+                .map((edge) => edge.id),
+            );
             store.temporal.getState().redo();
             keepSelection(nodeIds, edgeIds);
           },
           markSaved(document, version) {
-            set(version === undefined ? { savedDocument: document } : { savedDocument: document, version });
+            set(
+              version === undefined
+                ? { savedDocument: document }
+                : { savedDocument: document, version },
+            );
           },
           setIssues(issues) {
             set({ issues, issuesByNode: issuesByNodeOf(issues) });
@@ -485,10 +584,12 @@ export function createEditorStore(options: EditorStoreOptions) {
             set({ notice: null });
           },
           openPanel(panel) {
-            set(panel === 'error' ? { panel } : { panel, errorNodeId: null });
+            // Leaving the Versions panel ends the comparison it drew on the canvas.
+            const compare = panel === 'versions' ? get().compare : null;
+            set(panel === 'error' ? { panel, compare } : { panel, errorNodeId: null, compare });
           },
           showError(nodeId) {
-            set({ errorNodeId: nodeId, panel: nodeId === null ? null : 'error' });
+            set({ errorNodeId: nodeId, panel: nodeId === null ? null : 'error', compare: null });
           },
           patch(state) {
             set(state);
@@ -515,13 +616,20 @@ export function createEditorStore(options: EditorStoreOptions) {
           notice: null,
           panel: null,
           errorNodeId: null,
+          compare: null,
+          layout: 'wide',
+          view: 'steps',
           viewEpoch: 0,
           actions,
         };
       },
       {
         limit,
-        partialize: (state): EditorDocument => ({ nodes: state.nodes, edges: state.edges, settings: state.settings }),
+        partialize: (state): EditorDocument => ({
+          nodes: state.nodes,
+          edges: state.edges,
+          settings: state.settings,
+        }),
         equality: sameDocument,
       },
     ),
@@ -529,7 +637,10 @@ export function createEditorStore(options: EditorStoreOptions) {
 
   function pushPast(snapshot: EditorDocument): void {
     const { pastStates } = store.temporal.getState();
-    const kept = pastStates.length >= limit ? pastStates.slice(pastStates.length - limit + 1) : pastStates.slice();
+    const kept =
+      pastStates.length >= limit
+        ? pastStates.slice(pastStates.length - limit + 1)
+        : pastStates.slice();
     kept.push(snapshot);
     store.temporal.setState({ pastStates: kept, futureStates: [] });
   }

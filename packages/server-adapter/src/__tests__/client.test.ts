@@ -172,7 +172,10 @@ describe('client against the API', () => {
   });
 
   it('lists workflows for a picker and reads one version as an engine workflow', async () => {
-    const created = await client.workflows.create({ name: 'Pickable', ...stepGraph([{ id: 'a' }]) });
+    const created = await client.workflows.create({
+      name: 'Pickable',
+      ...stepGraph([{ id: 'a' }]),
+    });
     await client.saveWorkflow({
       id: created.id,
       workflow: stepGraph([{ id: 'a' }, { id: 'b', after: 'a' }]) as never,
@@ -186,6 +189,28 @@ describe('client against the API', () => {
     const first = await client.getWorkflowVersion(created.id, 1);
     expect(first).toMatchObject({ id: created.id, version: 1 });
     expect(first.workflow.nodes.map((n) => n.id)).toEqual(['a']);
+  });
+
+  it('lists, reads and restores versions in the shapes the editor takes', async () => {
+    const created = await client.workflows.create({
+      name: 'Versions',
+      ...stepGraph([{ id: 'a' }]),
+    });
+    const two = stepGraph([{ id: 'a' }, { id: 'b', after: 'a' }]);
+    await client.saveWorkflow({ id: created.id, workflow: two as never, expectedVersion: 1 });
+    const page = await client.listVersions(created.id, { limit: 10 });
+    expect(page.items.map((item) => item.version)).toEqual([2, 1]);
+    expect(page.items[0]).not.toHaveProperty('workflow');
+    expect(page.total).toBe(2);
+    const first = await client.getVersion(created.id, 1);
+    expect(first.workflow.nodes.map((node) => node.id)).toEqual(['a']);
+    expect(first.restoredFrom).toBeNull();
+    const restored = await client.restoreVersion(created.id, 1, 2);
+    expect(restored.version).toBe(3);
+    expect(restored.workflow.nodes.map((node) => node.id)).toEqual(['a']);
+    expect((await client.getVersion(created.id, 3)).restoredFrom).toBe(1);
+    const stale = await client.restoreVersion(created.id, 2, 2).catch((e: unknown) => e);
+    expect(stale).toMatchObject({ status: 409, currentVersion: 3 });
   });
 
   it('runs a workflow and reads the run back in engine shapes', async () => {

@@ -12,6 +12,8 @@ import type {
   WorkflowChoice,
   UsageQuery,
   UsageReport,
+  StoredWorkflowVersion,
+  StoredWorkflowVersionPage,
   Workflow,
 } from '@galaxyflow/engine';
 import { readSse } from '@galaxyflow/engine';
@@ -112,6 +114,19 @@ export interface GalaxyClient {
    * their spending limits. A bad period rejects with `E_INVALID_QUERY`.
    */
   usage(query?: UsageQuery): Promise<UsageReport>;
+  /** A page of the workflow's saved versions, newest first (`client.workflows.versions` gives the records). */
+  listVersions(workflowId: string, query?: PageParams): Promise<StoredWorkflowVersionPage>;
+  /** One saved version with its graph as one engine workflow. */
+  getVersion(workflowId: string, version: number): Promise<StoredWorkflowVersion>;
+  /**
+   * Saves an old version as the next one; a stale `expectedVersion` rejects with
+   * `GalaxyConflictError`. Resolves with the workflow as it now is.
+   */
+  restoreVersion(
+    workflowId: string,
+    version: number,
+    expectedVersion?: number,
+  ): Promise<StoredWorkflow>;
 
   readonly workflows: {
     list(query?: WorkflowListParams): Promise<WorkflowPage>;
@@ -676,6 +691,33 @@ export function createGalaxyClient(options: GalaxyClientOptions): GalaxyClient {
       const workflow: Workflow = { nodes: snapshot.nodes, edges: snapshot.edges } as Workflow;
       if (snapshot.settings !== undefined) workflow.settings = snapshot.settings;
       return { id: workflowId, name: snapshot.name, version: snapshot.version, workflow };
+    },
+    async listVersions(workflowId, query) {
+      const page = await workflows.versions(workflowId, query);
+      return {
+        page: page.page,
+        limit: page.limit,
+        total: page.total,
+        items: page.items.map(({ version, createdAt, restoredFrom }) => ({
+          version,
+          createdAt,
+          restoredFrom,
+        })),
+      };
+    },
+    async getVersion(workflowId, version) {
+      const record = await workflows.version(workflowId, version);
+      const workflow: Workflow = { nodes: record.nodes, edges: record.edges } as Workflow;
+      if (record.settings !== undefined) workflow.settings = record.settings;
+      return {
+        version: record.version,
+        createdAt: record.createdAt,
+        restoredFrom: record.restoredFrom,
+        workflow,
+      };
+    },
+    async restoreVersion(workflowId, version, expectedVersion) {
+      return storedWorkflowOf(await workflows.restore(workflowId, version, expectedVersion));
     },
     async saveWorkflow(input) {
       const body: Record<string, unknown> = {

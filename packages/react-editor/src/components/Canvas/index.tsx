@@ -1,4 +1,4 @@
-import type { ConnectionInput } from '@galaxyflow/engine';
+import { type ConnectionInput, NOTE_NODE_TYPE } from '@galaxyflow/engine';
 import {
   Background,
   BackgroundVariant,
@@ -15,7 +15,7 @@ import {
   useStore as useFlowStore,
   useUpdateNodeInternals,
 } from '@xyflow/react';
-import { type DragEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import type { EditorState } from '../../store/createEditorStore';
@@ -24,11 +24,16 @@ import { createNodeFeed } from '../../store/nodeFeed';
 import { validateConnectionFor } from '../../store/validation';
 import type { EditorEdge, EditorNode } from '../../types';
 import { ConnectionHint } from '../ConnectionHint';
+import { ContextMenu } from '../ContextMenu';
 import { PALETTE_MIME } from '../Palette/dragData';
 import { RunEdge } from '../RunEdge';
 import { WorkflowNode } from '../WorkflowNode';
 import { NodeCanvasContext, type NodeCanvasContextValue } from '../WorkflowNode/NodeCanvasContext';
+import { NoteNode } from '../NoteNode';
+import { RemovedNode } from '../RemovedNode';
+import { edgesWithComparison, nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
+import { useCanvasMenu } from './useCanvasMenu';
 import type { CanvasProps } from './types';
 
 export type { CanvasProps } from './types';
@@ -104,7 +109,12 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const viewEpoch = useEditorState((state) => state.viewEpoch);
   const running = useEditorState(selectRunning);
   const hasRun = useEditorState((state) => state.run !== null);
-  const flowEdges = useMemo(() => (hasRun ? edges.map(asRunEdge) : edges), [edges, hasRun]);
+  const compare = useEditorState((state) => state.compare);
+  const flowEdges = useMemo(() => {
+    const shown = hasRun ? edges.map(asRunEdge) : edges;
+    return compare ? edgesWithComparison(shown, compare) : shown;
+  }, [edges, hasRun, compare]);
+  const flowNodes = useMemo(() => (compare ? nodesWithComparison(nodes, edges, compare) : nodes), [nodes, edges, compare]);
   const zoomedOut = useFlowStore(selectZoomedOut);
   const viewReady = useFlowStore(selectViewReady);
 
@@ -216,7 +226,13 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
 
   // Every registered type draws with the same component; `default` catches unknown types.
   const nodeTypes = useMemo<NodeTypes>(
-    () => Object.fromEntries([...registry.list().map((d) => [d.type, WorkflowNode]), ['default', WorkflowNode]]),
+    () =>
+      Object.fromEntries([
+        ...registry.list().map((d) => [d.type, WorkflowNode]),
+        ['default', WorkflowNode],
+        [REMOVED_NODE_TYPE, RemovedNode],
+        [NOTE_NODE_TYPE, NoteNode],
+      ]),
     [registry],
   );
 
@@ -275,11 +291,16 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     [actions, addImages, flow, store],
   );
 
+  // Right-click menus (and Shift+F10 / the menu key on a focused node, connection or the canvas).
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const menu = useCanvasMenu(canvasRef);
+
   return (
-    <div className="gf-canvas">
+    // biome-ignore lint/a11y/noStaticElementInteractions: the menu key opens the context menu of whatever inside has the focus
+    <div className="gf-canvas" ref={canvasRef} onKeyDown={menu.onKeyDown}>
       <NodeCanvasContext.Provider value={nodeCanvas}>
         <ReactFlow<EditorNode, EditorEdge>
-          nodes={nodes}
+          nodes={flowNodes}
           edges={flowEdges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
@@ -308,6 +329,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           onDrop={onDrop}
           onlyRenderVisibleElements={!compact && nodes.length > VISIBLE_ONLY_FROM}
           onError={onFlowError}
+          onNodeContextMenu={menu.onNodeContextMenu}
+          onEdgeContextMenu={menu.onEdgeContextMenu}
+          onPaneContextMenu={menu.onPaneContextMenu}
+          onSelectionContextMenu={menu.onSelectionContextMenu}
         >
           {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
           {showControls && <Controls showInteractive={false} position="bottom-left" />}
@@ -323,6 +348,9 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           <ConnectionHint />
         </ReactFlow>
       </NodeCanvasContext.Provider>
+      {menu.open && menu.open.items.length > 0 && (
+        <ContextMenu label={menu.open.label} items={menu.open.items} at={menu.open.at} onClose={menu.close} />
+      )}
     </div>
   );
 }

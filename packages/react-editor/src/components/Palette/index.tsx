@@ -1,4 +1,4 @@
-import type { AnyNodeDefinition } from '@galaxyflow/engine';
+import { NOTE_NODE_TYPE } from '@galaxyflow/engine';
 import { useStoreApi } from '@xyflow/react';
 import { type DragEvent, useId, useMemo, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
@@ -9,7 +9,23 @@ import type { PaletteProps } from './types';
 
 export type { PaletteProps } from './types';
 
-function matches(definition: AnyNodeDefinition, query: string): boolean {
+/** What the palette lists of a type: the registry's definitions, and the note. */
+interface PaletteEntry {
+  type: string;
+  label: string;
+  category: string;
+  description?: string | undefined;
+}
+
+/** Notes are no registry type (they never run), but are added like one. */
+const NOTE_ENTRY: PaletteEntry = {
+  type: NOTE_NODE_TYPE,
+  label: 'Note',
+  category: 'Annotate',
+  description: 'A sticky note that documents the workflow; it never runs.',
+};
+
+function matches(definition: PaletteEntry, query: string): boolean {
   if (!query) return true;
   const haystack = `${definition.label} ${definition.type} ${definition.category} ${definition.description ?? ''}`;
   return haystack.toLowerCase().includes(query);
@@ -28,13 +44,12 @@ export function Palette({ onAdd, defaultCollapsed = false }: PaletteProps) {
 
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();
-    return registry
-      .categories()
-      .map((category) => ({
-        category,
-        items: registry.list().filter((d) => d.category === category && matches(d, q)),
-      }))
-      .filter((group) => group.items.length > 0);
+    const groups: { category: string; items: PaletteEntry[] }[] = registry.categories().map((category) => ({
+      category,
+      items: registry.list().filter((d) => d.category === category && matches(d, q)),
+    }));
+    groups.push({ category: NOTE_ENTRY.category, items: matches(NOTE_ENTRY, q) ? [NOTE_ENTRY] : [] });
+    return groups.filter((group) => group.items.length > 0);
   }, [registry, query]);
 
   if (readOnly) return null;

@@ -7,6 +7,7 @@ import { useRun } from '../../hooks/useRun';
 import { selectDirty } from '../../hooks/useWorkflowEditor';
 import type { EditorPanel } from '../../store/createEditorStore';
 import { RunFailure } from '../RunFailure';
+import { NarrowMenuItems } from './NarrowMenuItems';
 
 export interface ToolbarProps {
   /** The workflow's name, shown at the left. Default none. */
@@ -22,6 +23,16 @@ const PHASE_TEXT: Record<string, string> = {
   CANCELED: 'Run canceled',
 };
 
+/** The same, short enough for a phone-wide toolbar. */
+const PHASE_TEXT_SHORT: Record<string, string> = {
+  starting: 'Starting…',
+  running: 'Running…',
+  SUCCESS: 'Succeeded',
+  PARTIAL: 'Partly failed',
+  FAILED: 'Failed',
+  CANCELED: 'Canceled',
+};
+
 /** Save, history, layout, import/export, panels and Run/Cancel. */
 export function Toolbar({ title }: ToolbarProps) {
   const { controller } = useEditorContext();
@@ -34,6 +45,9 @@ export function Toolbar({ title }: ToolbarProps) {
   const firstIssueNode = useEditorState((state) => state.issues[0]?.nodeId);
   const workflowId = useEditorState((state) => state.workflowId);
   const actions = useEditorState((state) => state.actions);
+  // Phone-wide: the extras go into the menu and a switch shows the canvas or the steps.
+  const narrow = useEditorState((state) => state.layout === 'narrow');
+  const view = useEditorState((state) => state.view);
   const history = useHistory();
   const run = useRun();
   const reasonId = useId();
@@ -69,10 +83,10 @@ export function Toolbar({ title }: ToolbarProps) {
   return (
     <div className="gf-toolbar" role="toolbar" aria-label="Workflow editor">
       <div className="gf-toolbar__group">
-        {title && <span className="gf-toolbar__title">{title}</span>}
-        <span className={`gf-save-state${dirty ? ' gf-save-state--dirty' : ''}`} aria-live="polite">
+        {title && !narrow && <span className="gf-toolbar__title">{title}</span>}
+        <span className={`gf-save-state${dirty ? ' gf-save-state--dirty' : ''}`} aria-live="polite" title={narrow ? saveText : undefined}>
           <span className="gf-save-state__dot" aria-hidden="true" />
-          {readOnly ? 'Read-only' : saveText}
+          <span className={narrow ? 'gf-visually-hidden' : undefined}>{readOnly ? 'Read-only' : saveText}</span>
         </span>
         {!readOnly && (
           <button
@@ -86,7 +100,7 @@ export function Toolbar({ title }: ToolbarProps) {
           </button>
         )}
       </div>
-      {!readOnly && (
+      {!readOnly && !narrow && (
         <div className="gf-toolbar__group">
           <button type="button" className="gf-icon-button" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!history.canUndo} onClick={history.undo} aria-keyshortcuts="Control+Z Meta+Z">
             ↶
@@ -94,16 +108,20 @@ export function Toolbar({ title }: ToolbarProps) {
           <button type="button" className="gf-icon-button" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!history.canRedo} onClick={history.redo} aria-keyshortcuts="Control+Shift+Z Control+Y Meta+Shift+Z">
             ↷
           </button>
-          <button type="button" className="gf-button gf-button--ghost" onClick={() => { actions.tidyUp(); setTimeout(() => void flow.fitView({ padding: 0.15, duration: 250 }), 0); }}>
-            Tidy up
-          </button>
         </div>
       )}
       <details className="gf-toolbar__group gf-menu" ref={menu}>
-        <summary className="gf-button gf-button--ghost" aria-label="More actions" title="Fit view, import, export">
+        <summary className="gf-button gf-button--ghost" aria-label="More actions" title="Tidy up, fit view, import, export">
           More
         </summary>
         <div className="gf-menu__list">
+          {narrow && <NarrowMenuItems closeMenu={closeMenu} toggle={toggle} />}
+          {/* In the menu, so the Versions button and a failed run's message fit the row at 1280 px. */}
+          {!readOnly && (
+            <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => { actions.tidyUp(); setTimeout(() => void flow.fitView({ padding: 0.15, duration: 250 }), 0); })}>
+              Tidy up
+            </button>
+          )}
           <button type="button" className="gf-button gf-button--ghost" onClick={() => closeMenu(() => void flow.fitView({ padding: 0.15, duration: 250 }))}>
             Fit view
           </button>
@@ -125,13 +143,30 @@ export function Toolbar({ title }: ToolbarProps) {
           )}
         </div>
       </details>
-      <div className="gf-toolbar__group">
+      {narrow && (
+        <div className="gf-toolbar__group">
+          <button
+            type="button"
+            className="gf-button gf-button--ghost"
+            aria-label={view === 'steps' ? 'Show the canvas' : 'Show the steps as a list'}
+            onClick={() => actions.patch({ view: view === 'steps' ? 'canvas' : 'steps' })}
+          >
+            {view === 'steps' ? 'Canvas' : 'Steps'}
+          </button>
+        </div>
+      )}
+      <div className="gf-toolbar__group" hidden={narrow}>
         <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'issues'} onClick={() => toggle('issues')}>
           Issues{issueCount > 0 && <span className="gf-count">{issueCount}</span>}
         </button>
         {controller.client && workflowId && (
           <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'history'} onClick={() => toggle('history')}>
             History
+          </button>
+        )}
+        {controller.hasVersions && (
+          <button type="button" className="gf-button gf-button--ghost" aria-pressed={panel === 'versions'} onClick={() => toggle('versions')}>
+            Versions
           </button>
         )}
         <button type="button" className="gf-icon-button" aria-label="Keyboard shortcuts" aria-pressed={panel === 'help'} onClick={() => toggle('help')}>
@@ -142,11 +177,11 @@ export function Toolbar({ title }: ToolbarProps) {
         {phase && (
           <span className={`gf-run-status gf-run-status--${phase.toLowerCase()}`} aria-live="polite">
             {run.run?.origin === 'history' ? 'Past run: ' : ''}
-            {PHASE_TEXT[phase] ?? phase}
+            {(narrow ? PHASE_TEXT_SHORT : PHASE_TEXT)[phase] ?? phase}
           </span>
         )}
         <RunFailure />
-        {run.run && !run.isRunning && (
+        {run.run && !run.isRunning && !narrow && (
           <button type="button" className="gf-button gf-button--ghost" onClick={run.clear}>
             Clear run
           </button>
@@ -158,7 +193,7 @@ export function Toolbar({ title }: ToolbarProps) {
         ) : (
           <>
             {run.blockedReason && controller.client && (
-              <span id={reasonId} className="gf-run-reason" title={firstIssueNode ? `${run.blockedReason}\nNode id: ${firstIssueNode}` : run.blockedReason}>
+              <span id={reasonId} className={narrow ? 'gf-visually-hidden' : 'gf-run-reason'} title={firstIssueNode ? `${run.blockedReason}\nNode id: ${firstIssueNode}` : run.blockedReason}>
                 {run.blockedReason}
               </span>
             )}

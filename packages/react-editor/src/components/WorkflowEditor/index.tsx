@@ -1,5 +1,8 @@
+import { useRef } from 'react';
+import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorShortcuts } from '../../hooks/useEditorShortcuts';
 import { useEditorState } from '../../hooks/useEditorState';
+import { useNarrow } from '../../hooks/useNarrow';
 import { type EditorTheme, useResolvedTheme } from '../../hooks/useResolvedTheme';
 import { Canvas } from '../Canvas';
 import { ConflictDialog } from '../ConflictDialog';
@@ -9,9 +12,11 @@ import { HistoryPanel } from '../HistoryPanel';
 import { IssuesPanel } from '../IssuesPanel';
 import { NoticeToast } from '../NoticeToast';
 import { Palette } from '../Palette';
+import { RunSteps } from '../RunSteps';
 import { ShortcutHelp } from '../ShortcutHelp';
 import { UsagePanel } from '../UsagePanel';
 import { Toolbar } from '../Toolbar';
+import { VersionsPanel } from '../VersionsPanel';
 import { WorkflowEditorProvider } from '../WorkflowEditorProvider';
 import type { WorkflowEditorProps } from './types';
 
@@ -31,11 +36,18 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style,
   const resolved = useResolvedTheme(theme);
   const handlers = useEditorShortcuts();
   const panel = useEditorState((state) => state.panel);
+  const { store } = useEditorContext();
+  const root = useRef<HTMLDivElement>(null);
+  useNarrow(root, store);
+  const narrow = useEditorState((state) => state.layout === 'narrow');
+  const steps = useEditorState((state) => state.layout === 'narrow' && state.view === 'steps');
   const loadError = useEditorState((state) => (state.saveStatus === 'error' ? state.saveError : undefined));
   return (
     <div
+      ref={root}
       className={`gf-editor${className ? ` ${className}` : ''}`}
       data-theme={resolved}
+      data-layout={narrow ? 'narrow' : 'wide'}
       style={style}
       // The root takes focus on pointer down so shortcuts reach it; it is not a tab stop.
       tabIndex={-1}
@@ -49,10 +61,12 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style,
         </div>
       )}
       <div className="gf-editor__body">
-        {showPalette && <Palette />}
-        <Canvas showMiniMap={showMiniMap} colorMode={resolved} />
+        {showPalette && !narrow && <Palette />}
+        <Canvas showMiniMap={showMiniMap && !narrow} colorMode={resolved} />
+        {steps && <RunSteps />}
         {panel === 'issues' && <IssuesPanel />}
         {panel === 'history' && <HistoryPanel />}
+        {panel === 'versions' && <VersionsPanel />}
         {panel === 'error' && <ErrorDetail />}
         {panel === 'help' && <ShortcutHelp />}
         {panel === 'usage' && <UsagePanel />}

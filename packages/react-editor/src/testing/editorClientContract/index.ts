@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { providerRules } from './providers';
 import { runRules } from './runs';
 import type { EditorClientContractOptions } from './types';
+import { versionRules } from './versions';
 import { workflowRules } from './workflows';
 
 export type { EditorClientContractOptions, EditorClientHarness } from './types';
@@ -18,5 +19,6 @@ export function runEditorClientContract(options: EditorClientContractOptions): v
     workflowRules(options);
     runRules(options);
     providerRules(options);
+    versionRules(options);
   });
 }

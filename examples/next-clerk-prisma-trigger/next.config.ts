@@ -17,6 +17,8 @@ const nextConfig: NextConfig = {
     'better-sqlite3',
     'pg',
     'pino',
+    // Loaded only with SENTRY_DSN set; from node_modules, as the SDK expects on the server.
+    '@sentry/nextjs',
   ],
 };
 

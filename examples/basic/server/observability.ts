@@ -1,4 +1,4 @@
-import type { ErrorHook } from '@galaxyflow/server-adapter';
+import { type ErrorHook, errorReportOf } from '@galaxyflow/server-adapter';
 import type { PrometheusMetrics } from '@galaxyflow/server-adapter/metrics';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
@@ -35,17 +35,7 @@ export async function startObservability(
       enableOpenTelemetrySetup: false,
     });
     onError = (error, context) => {
-      Sentry.captureException(error, {
-        tags: {
-          kind: context.kind,
-          code: context.code,
-          ...(context.kind === 'request'
-            ? { route: context.route, status: String(context.status) }
-            : {}),
-        },
-        contexts: { galaxyflow: { ...context } },
-        ...(context.userId ? { user: { id: context.userId } } : {}),
-      });
+      Sentry.captureException(error, errorReportOf(context));
     };
     flush = async (timeoutMs = 2000) => {
       await Sentry.flush(timeoutMs);

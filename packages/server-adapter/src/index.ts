@@ -25,9 +25,11 @@ export type { GalaxyRouter, GalaxyRouterOptions } from './express';
 export { createGalaxyFetchHandler } from './fetch';
 export type { GalaxyFetchHandler, GalaxyFetchOptions } from './fetch';
 export { createInProcessQueue } from './inProcessQueue';
+export { errorReportOf } from './observe';
 export type {
   ErrorContext,
   ErrorHook,
+  ErrorReport,
   GalaxyMetrics,
   RateLimitScope,
   RequestErrorContext,

@@ -42,6 +42,31 @@ export type ErrorContext = RequestErrorContext | RunErrorContext;
  */
 export type ErrorHook = (error: unknown, context: ErrorContext) => void | Promise<void>;
 
+/** An error tracker's fields for one fault: what Sentry's `captureException` takes as its hint. */
+export interface ErrorReport {
+  /** Low-cardinality, searchable: the kind of fault and its code; for a request its route and status. */
+  tags: Record<string, string>;
+  /** Everything `onError` was told, under `galaxyflow`. */
+  contexts: { galaxyflow: Record<string, unknown> };
+  /** The signed-in user or the run's owner, when known. */
+  user?: { id: string };
+}
+
+/**
+ * How a fault reads in an error tracker, the same from every host: pass it as the hint of
+ * `Sentry.captureException(error, errorReportOf(context))` (or map it to another tracker).
+ */
+export function errorReportOf(context: ErrorContext): ErrorReport {
+  const tags: Record<string, string> = { kind: context.kind, code: context.code };
+  if (context.kind === 'request') {
+    tags.route = context.route;
+    tags.status = String(context.status);
+  }
+  const report: ErrorReport = { tags, contexts: { galaxyflow: { ...context } } };
+  if (context.userId) report.user = { id: context.userId };
+  return report;
+}
+
 /** Calls the host's hook without letting it break the request or the run it reports on. */
 export function reportError(
   hook: ErrorHook | undefined,

@@ -25,9 +25,25 @@ const redisUrl = z
   )
   .optional();
 
+/** Error reporting: every server fault (5xx, a run ended by an internal fault) goes to this Sentry project. */
+const sentryShape = {
+  SENTRY_DSN: z
+    .string()
+    .trim()
+    // The shape the Sentry SDK accepts; anything else it would ignore with a console line.
+    .regex(
+      /^https?:\/\/\w+(:\w*)?@[\w.-]+(:\d+)?\/.+$/,
+      'SENTRY_DSN must be the DSN of a Sentry project, e.g. SENTRY_DSN=https://<key>@o0.ingest.sentry.io/<project>.',
+    )
+    .optional(),
+  /** The environment events are filed under. Default: Sentry's (`production`). */
+  SENTRY_ENVIRONMENT: z.string().trim().min(1).optional(),
+};
+
 const serverEnvShape = {
   DATABASE_URL: databaseUrl,
   REDIS_URL: redisUrl,
+  ...sentryShape,
   /** Per-user cap on runs executing at once, enforced by the Trigger.dev queue's concurrency. */
   GALAXY_MAX_RUNNING_PER_USER: z.coerce.number().int().positive().default(2),
   /**
@@ -132,7 +148,7 @@ function crossChecks(env: RawEnv): string[] {
 }
 
 const workerEnvSchema = z
-  .object({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...providerEnvShape })
+  .object({ DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, ...sentryShape, ...providerEnvShape })
   .superRefine((env, ctx) => checkProviderEnv(env, ctx));
 
 /** What the Next.js app runs on, and what it should say at start-up without refusing to start. */

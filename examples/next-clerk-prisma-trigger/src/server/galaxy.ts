@@ -15,6 +15,7 @@ import { createTriggerQueue, type TriggerDevClient } from '../queue/triggerQueue
 import { triggerSdkClient } from '../queue/triggerSdkClient';
 import { addressOptions } from './address';
 import { type AppEnv, readAppEnv } from './env';
+import { sentryErrorHook } from './errorReporting';
 import { openSharedRedis, type SharedRedis } from './redis';
 import { openStore } from './store';
 import { nodeProviders } from './worker';
@@ -98,6 +99,7 @@ export async function buildGalaxyHandler(
     : undefined;
   let store: Awaited<ReturnType<typeof openStore>> | undefined;
   try {
+    const onError = await sentryErrorHook(env);
     store = await openStore(env.DATABASE_URL);
     const queue = await openQueue(env, rawEnv, store.galaxy, redis, logger, options.triggerClient);
     const handler = createGalaxyFetchHandler({
@@ -107,6 +109,7 @@ export async function buildGalaxyHandler(
       registry: createRegistry(builtinNodes),
       ...addressOptions(env),
       ...(redis ? { events: redis.events, ...redis.requestLimits() } : {}),
+      ...(onError ? { onError } : {}),
       logger,
     });
     const galaxy = store.galaxy;

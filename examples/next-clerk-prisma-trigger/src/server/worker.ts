@@ -12,6 +12,7 @@ import { groqFromEnv } from '@galaxyflow/engine/providers/groq';
 import { openaiCompatibleFromEnv } from '@galaxyflow/engine/providers/openai-compatible';
 import type { ExecuteRunDeps } from '@galaxyflow/server-adapter';
 import { readWorkerEnv } from './env';
+import { sentryErrorHook } from './errorReporting';
 import { openSharedRedis } from './redis';
 import { openStore } from './store';
 
@@ -58,8 +59,10 @@ export async function buildWorkerDeps(env: RawEnv = process.env): Promise<Worker
   try {
     const store = (await openStore(checked.DATABASE_URL)).galaxy;
     const providers = nodeProviders(env, redis?.circuitSync);
+    const onError = await sentryErrorHook(checked);
     return {
       deps: {
+        ...(onError ? { onError } : {}),
         store,
         registry: createRegistry(builtinNodes),
         context: llmContext({ providers, fetchImage: createImageFetcher() }),

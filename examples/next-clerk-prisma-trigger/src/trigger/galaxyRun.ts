@@ -2,6 +2,7 @@ import { executeRun } from '@galaxyflow/server-adapter';
 import { logger, queue, task } from '@trigger.dev/sdk';
 import { runGalaxyRunTask } from '../queue/galaxyRunTask';
 import { GALAXY_RUN_TASK_ID, type GalaxyRunPayload } from '../queue/triggerQueue';
+import { flushErrorReports } from '../server/errorReporting';
 import { workerDeps } from '../server/worker';
 
 /**
@@ -24,18 +25,23 @@ export const galaxyRun = task({
   retry: { maxAttempts: 4, factor: 2, minTimeoutInMs: 35_000, maxTimeoutInMs: 120_000 },
   run: async (payload: GalaxyRunPayload, { ctx, signal }) => {
     const deps = await workerDeps();
-    return runGalaxyRunTask(
-      payload,
-      { triggerRunId: ctx.run.id, attempt: ctx.attempt.number, signal },
-      executeRun,
-      {
-        ...deps,
-        logger: {
-          warn: (details, message) => logger.warn(message, details),
-          error: (details, message) => logger.error(message, details),
+    try {
+      return await runGalaxyRunTask(
+        payload,
+        { triggerRunId: ctx.run.id, attempt: ctx.attempt.number, signal },
+        executeRun,
+        {
+          ...deps,
+          logger: {
+            warn: (details, message) => logger.warn(message, details),
+            error: (details, message) => logger.error(message, details),
+          },
         },
-      },
-    );
+      );
+    } finally {
+      // A fault reported during the run reaches Sentry before the task's process may stop.
+      await flushErrorReports({ SENTRY_DSN: process.env.SENTRY_DSN });
+    }
   },
   // Canceling in Trigger.dev aborts `signal`; wait for executeRun to end the run CANCELED and
   // store its final event before the worker is stopped.

@@ -258,7 +258,7 @@ function isJsonType(contentType: string | undefined): boolean {
  * body, a time limit and a response size cap. Credentials only by name (a server secret). It
  * runs where the host gives it a guarded requester (`context.httpRequest`), i.e. on a server.
  */
-export const httpNode = defineNode({
+export const httpNode = /* @__PURE__ */ defineNode({
   type: 'http',
   label: 'HTTP Request',
   category: 'Integrations',
@@ -282,7 +282,7 @@ export const httpNode = defineNode({
   },
   data: HttpData,
   fields: {
-    method: { kind: 'select', label: 'Method', options: [...HTTP_METHODS] },
+    method: { kind: 'select', label: 'Method', options: HTTP_METHODS },
     url: {
       kind: 'text',
       label: 'URL',

@@ -26,7 +26,7 @@ const IfData = z.object({
  * `false` otherwise. The other output stays unset, so the nodes that need it are skipped
  * (`E_BRANCH_NOT_TAKEN`).
  */
-export const ifNode = defineNode({
+export const ifNode = /* @__PURE__ */ defineNode({
   type: 'if',
   label: 'If',
   category: 'Flow',

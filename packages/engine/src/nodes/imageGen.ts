@@ -11,7 +11,7 @@ import {
 } from '../providers/providerSet';
 import type { ImageData } from '../providers/types';
 import { type Attempt, SOURCE } from '../run/attempt';
-import type { RunContext } from '../types';
+import type { FieldSpec, RunContext } from '../types';
 import { estimateTokens } from '../providers/pricing';
 import { checkModelId, fillPrompt, logProviderEvent, modelField, providerField } from './llm';
 import { meterCall, reserveModelCall } from './metering';
@@ -105,8 +105,14 @@ async function toImageValues(
   return values;
 }
 
+const COUNT_HELP = `How many images, 1 to ${MAX_GENERATED_IMAGES}.`;
+const imageProviderField: FieldSpec = {
+  ...providerField,
+  help: 'Which service draws; "Server default" is the first of the server\'s that can.',
+};
+
 /** Draws images from a prompt with an image model; they flow on as stored files. */
-export const imageGenNode = defineNode({
+export const imageGenNode = /* @__PURE__ */ defineNode({
   type: 'image-gen',
   label: 'Image generation',
   category: 'AI',
@@ -121,11 +127,8 @@ export const imageGenNode = defineNode({
   },
   data: ImageGenData,
   fields: {
-    provider: {
-      ...providerField,
-      help: 'Which service draws; "Server default" is the first of the server\'s that can.',
-    },
-    model: modelField('imageModels'),
+    provider: imageProviderField,
+    model: /* @__PURE__ */ modelField('imageModels'),
     prompt: {
       kind: 'textarea',
       label: 'Prompt',
@@ -144,7 +147,7 @@ export const imageGenNode = defineNode({
       min: 1,
       max: MAX_GENERATED_IMAGES,
       step: 1,
-      help: `How many images, 1 to ${MAX_GENERATED_IMAGES}.`,
+      help: COUNT_HELP,
     },
   },
   previewOutput: 'image',

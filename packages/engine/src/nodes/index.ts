@@ -17,8 +17,14 @@ import { textNode } from './text';
 import { visionNode } from './vision';
 import { workflowNode } from './workflow';
 
-/** The node types every Galaxy Flow host has; pass them to `createRegistry` with your own. */
-export const builtinNodes: readonly AnyNodeDefinition[] = Object.freeze([
+/**
+ * The node types every Galaxy Flow host has; pass them to `createRegistry` with your own.
+ *
+ * Each built-in definition is marked pure (as is this list), so a bundle that imports only,
+ * say, `validateWorkflow` leaves the nodes out, and with them the run loop that Map and
+ * Workflow nodes reach.
+ */
+export const builtinNodes: readonly AnyNodeDefinition[] = /* @__PURE__ */ Object.freeze([
   textNode,
   imageNode,
   templateNode,

@@ -27,7 +27,7 @@ const InputData = z.object({
  * the workflow runs inside a Workflow or Map node, the value wired into that port. Without
  * either it takes its default; with no default it gives nothing (or fails, when required).
  */
-export const inputNode = defineNode({
+export const inputNode = /* @__PURE__ */ defineNode({
   type: 'input',
   label: 'Input',
   category: 'Workflow',

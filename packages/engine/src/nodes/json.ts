@@ -15,8 +15,18 @@ export function parseJsonPath(path: string): (string | number)[] {
   while (at < trimmed.length) {
     SEGMENT.lastIndex = at;
     const match = SEGMENT.exec(trimmed);
-    if (!match) throw new GalaxyError('E_INVALID_DATA', `Cannot read the path "${path}" at character ${at + 1}.`);
-    const key = match[1] ?? (match[2] !== undefined ? Number(match[2]) : match[3] !== undefined ? JSON.parse(`"${match[3]}"`) : match[0]);
+    if (!match)
+      throw new GalaxyError(
+        'E_INVALID_DATA',
+        `Cannot read the path "${path}" at character ${at + 1}.`,
+      );
+    const key =
+      match[1] ??
+      (match[2] !== undefined
+        ? Number(match[2])
+        : match[3] !== undefined
+          ? JSON.parse(`"${match[3]}"`)
+          : match[0]);
     keys.push(key as string | number);
     at = SEGMENT.lastIndex;
   }
@@ -44,7 +54,7 @@ const JsonData = z.object({
 });
 
 /** Parses text to JSON, turns JSON into text, or picks a value out of JSON by path. */
-export const jsonNode = defineNode({
+export const jsonNode = /* @__PURE__ */ defineNode({
   type: 'json',
   label: 'JSON',
   category: 'Transform',
@@ -53,8 +63,21 @@ export const jsonNode = defineNode({
   outputs: { json: { type: 'json', label: 'JSON' }, text: { type: 'text', label: 'Text' } },
   data: JsonData,
   fields: {
-    mode: { kind: 'select', label: 'Mode', options: [{ value: 'parse', label: 'Parse text' }, { value: 'stringify', label: 'Stringify' }, { value: 'pick', label: 'Pick a path' }] },
-    path: { kind: 'text', label: 'Path', placeholder: 'items[0].name', showWhen: { mode: ['pick'] } },
+    mode: {
+      kind: 'select',
+      label: 'Mode',
+      options: [
+        { value: 'parse', label: 'Parse text' },
+        { value: 'stringify', label: 'Stringify' },
+        { value: 'pick', label: 'Pick a path' },
+      ],
+    },
+    path: {
+      kind: 'text',
+      label: 'Path',
+      placeholder: 'items[0].name',
+      showWhen: { mode: ['pick'] },
+    },
     pretty: { kind: 'boolean', label: 'Pretty print', showWhen: { mode: ['stringify'] } },
   },
   previewOutput: 'json',
@@ -64,7 +87,11 @@ export const jsonNode = defineNode({
       try {
         return JSON.parse(text) as JsonValue;
       } catch (error) {
-        throw new GalaxyError('E_NODE_FAILED', `The input is not valid JSON: ${(error as Error).message}`, { nodeId, cause: error });
+        throw new GalaxyError(
+          'E_NODE_FAILED',
+          `The input is not valid JSON: ${(error as Error).message}`,
+          { nodeId, cause: error },
+        );
       }
     };
     if (data.mode === 'stringify') {
@@ -80,8 +107,13 @@ export const jsonNode = defineNode({
       throw new GalaxyError('E_INVALID_DATA', (error as Error).message, { nodeId, cause: error });
     }
     if (picked === undefined) {
-      throw new GalaxyError('E_NODE_FAILED', `Nothing at path "${data.path}" in the input.`, { nodeId });
+      throw new GalaxyError('E_NODE_FAILED', `Nothing at path "${data.path}" in the input.`, {
+        nodeId,
+      });
     }
-    return { json: picked as JsonValue, text: typeof picked === 'string' ? picked : JSON.stringify(picked) };
+    return {
+      json: picked as JsonValue,
+      text: typeof picked === 'string' ? picked : JSON.stringify(picked),
+    };
   },
 });

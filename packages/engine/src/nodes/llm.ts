@@ -308,7 +308,7 @@ function schemaOf(data: { jsonMode?: boolean; jsonSchema?: unknown }): JsonSchem
 }
 
 /** Calls a language model with a prompt; streams its answer token by token. */
-export const llmNode = defineNode({
+export const llmNode = /* @__PURE__ */ defineNode({
   type: 'llm',
   label: 'LLM',
   category: 'AI',
@@ -339,7 +339,7 @@ export const llmNode = defineNode({
   data: LLMData,
   fields: {
     provider: providerField,
-    model: modelField('models'),
+    model: /* @__PURE__ */ modelField('models'),
     system: {
       kind: 'textarea',
       label: 'System prompt',

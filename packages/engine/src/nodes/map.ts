@@ -162,7 +162,7 @@ async function planWorkflow(
  * policy and time limit), canceled with this node. `meta.items` holds each item's status,
  * time and error; progress goes out as `node:progress` while items finish.
  */
-export const mapNode = defineNode({
+export const mapNode = /* @__PURE__ */ defineNode({
   type: 'map',
   label: 'Map',
   category: 'Workflow',

@@ -10,7 +10,7 @@ const MergeData = z.object({
  * Joins branches: runs once every upstream has settled, with the values of the branches that
  * were taken (untaken ones add nothing). Skipped when no branch was taken.
  */
-export const mergeNode = defineNode({
+export const mergeNode = /* @__PURE__ */ defineNode({
   type: 'merge',
   label: 'Merge',
   category: 'Flow',

@@ -11,7 +11,7 @@ const OutputData = z.object({
 });
 
 /** A named result of a workflow: what a Workflow node calling it outputs on the port of that name. */
-export const outputNode = defineNode({
+export const outputNode = /* @__PURE__ */ defineNode({
   type: 'output',
   label: 'Output',
   category: 'Workflow',

@@ -93,7 +93,7 @@ function instructions(routes: readonly Route[]): string {
  * routes (structured output with the names as an enum) and the input leaves by that route's
  * output only; the other outputs stay unset, so their branches are not taken.
  */
-export const llmRouterNode = defineNode({
+export const llmRouterNode = /* @__PURE__ */ defineNode({
   type: 'llm-router',
   label: 'LLM Router',
   category: 'AI',
@@ -133,7 +133,7 @@ export const llmRouterNode = defineNode({
       help: 'Each route is an output; the model picks one by its description.',
     },
     provider: providerField,
-    model: modelField('models'),
+    model: /* @__PURE__ */ modelField('models'),
     prompt: {
       kind: 'textarea',
       label: 'Prompt',

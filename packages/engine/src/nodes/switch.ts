@@ -65,7 +65,7 @@ const SwitchData = z
  * Sends its input down the cases whose condition holds: the first one, or all of them in
  * `all` mode; `default` when none does. Every other output stays unset (a branch not taken).
  */
-export const switchNode = defineNode({
+export const switchNode = /* @__PURE__ */ defineNode({
   type: 'switch',
   label: 'Switch',
   category: 'Flow',

@@ -26,8 +26,13 @@ function asText(value: unknown): string {
  * Fills `{{name}}` placeholders from inputs of the same name. Plain substitution,
  * never evaluation: a value that itself contains `{{x}}` is not expanded again.
  */
-export function renderTemplate(template: string, values: Readonly<Record<string, unknown>>): string {
-  return template.replace(VARIABLE, (whole, name: string) => (Object.hasOwn(values, name) ? asText(values[name]) : whole));
+export function renderTemplate(
+  template: string,
+  values: Readonly<Record<string, unknown>>,
+): string {
+  return template.replace(VARIABLE, (whole, name: string) =>
+    Object.hasOwn(values, name) ? asText(values[name]) : whole,
+  );
 }
 
 const TemplateData = z.object({
@@ -37,17 +42,28 @@ const TemplateData = z.object({
 });
 
 /** Text with `{{placeholders}}`; each placeholder becomes an input port. */
-export const templateNode = defineNode({
+export const templateNode = /* @__PURE__ */ defineNode({
   type: 'template',
   label: 'Template',
   category: 'Text',
-  description: 'Text with {{placeholders}} filled from its inputs; each placeholder becomes an input.',
+  description:
+    'Text with {{placeholders}} filled from its inputs; each placeholder becomes an input.',
   inputs: (data: z.output<typeof TemplateData>): PortMap =>
-    Object.fromEntries(templateVariables(data.template).map((name) => [name, { type: 'any', required: data.strict, label: name }])),
+    Object.fromEntries(
+      templateVariables(data.template).map((name) => [
+        name,
+        { type: 'any', required: data.strict, label: name },
+      ]),
+    ),
   outputs: { text: { type: 'text', label: 'Text' } },
   data: TemplateData,
   fields: {
-    template: { kind: 'textarea', label: 'Template', placeholder: 'Summarize this: {{input}}', help: 'Each {{name}} becomes an input.' },
+    template: {
+      kind: 'textarea',
+      label: 'Template',
+      placeholder: 'Summarize this: {{input}}',
+      help: 'Each {{name}} becomes an input.',
+    },
     strict: { kind: 'boolean', label: 'Require every placeholder', advanced: true },
   },
   run: ({ inputs, data, nodeId }) => {
@@ -55,7 +71,11 @@ export const templateNode = defineNode({
     if (data.strict) {
       const missing = templateVariables(data.template).filter((name) => values[name] === undefined);
       if (missing.length > 0) {
-        throw new GalaxyError('E_INPUT_UNAVAILABLE', `Template placeholders without a value: ${missing.join(', ')}.`, { nodeId });
+        throw new GalaxyError(
+          'E_INPUT_UNAVAILABLE',
+          `Template placeholders without a value: ${missing.join(', ')}.`,
+          { nodeId },
+        );
       }
     }
     const filled: Record<string, unknown> = {};

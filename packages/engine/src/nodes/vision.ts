@@ -18,6 +18,7 @@ import {
 /** Most images one Vision node sends in one call. */
 export const MAX_VISION_IMAGES = 16;
 const DEFAULT_PROMPT = 'Describe this image in detail.';
+const PROMPT_HELP = `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"`;
 
 /**
  * Turns image inputs into bytes a model accepts: data URLs are read here (any runtime),
@@ -83,7 +84,7 @@ const VisionData = z
   .superRefine(checkModelId);
 
 /** Asks a vision model about one or more images. */
-export const visionNode = defineNode({
+export const visionNode = /* @__PURE__ */ defineNode({
   type: 'vision',
   label: 'Vision',
   category: 'AI',
@@ -103,12 +104,12 @@ export const visionNode = defineNode({
   data: VisionData,
   fields: {
     provider: providerField,
-    model: modelField('visionModels'),
+    model: /* @__PURE__ */ modelField('visionModels'),
     prompt: {
       kind: 'textarea',
       label: 'Prompt',
       placeholder: DEFAULT_PROMPT,
-      help: `{{input}} is the prompt input. Empty: "${DEFAULT_PROMPT}"`,
+      help: PROMPT_HELP,
     },
     system: { kind: 'textarea', label: 'System prompt', advanced: true },
     temperature: {

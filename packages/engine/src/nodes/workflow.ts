@@ -79,7 +79,7 @@ export function childFailure(label: string, snapshot: RunSnapshot, nodeId: strin
  * as the run's owner may see it); its node events stream nested under this node
  * (`node:child`), and its node results are kept in this node's `meta.child`.
  */
-export const workflowNode = defineNode({
+export const workflowNode = /* @__PURE__ */ defineNode({
   type: 'workflow',
   label: 'Workflow',
   category: 'Workflow',

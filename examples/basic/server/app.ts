@@ -98,7 +98,11 @@ export async function createApp(config: AppConfig, options: AppOptions): Promise
   );
   // What `GET /providers` describes is what the workers run with, injected context included.
   const runProviders = options.context ? getProviderSet(options.context) : providers;
-  const observability = await startObservability(config, logger);
+  const observability = await startObservability(
+    config,
+    logger,
+    store.countQueuedRuns ? () => store.countQueuedRuns!() : undefined,
+  );
   const { onError, metrics } = observability;
   const fileAccess = store.files
     ? {

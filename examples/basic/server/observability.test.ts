@@ -26,6 +26,8 @@ describe('metrics at /api/metrics when METRICS_TOKEN is set', () => {
     expect(res.text).toMatch(
       /galaxyflow_http_request_duration_seconds_count\{route="\/workflows",method="GET",status="200"\} 1\n/,
     );
+    // Nothing waits for a worker: the queue depth is read from the store at each scrape.
+    expect(res.text).toMatch(/\ngalaxyflow_queue_depth 0\n/);
     // prom-client's process metrics come with it.
     expect(res.text).toContain('process_resident_memory_bytes');
   });

@@ -22,6 +22,8 @@ export interface Observability {
 export async function startObservability(
   config: AppConfig,
   logger: Logger,
+  /** Runs waiting for a worker, for the `queue_depth` gauge (the store's count, cluster-wide). */
+  queueDepth?: () => Promise<number>,
 ): Promise<Observability> {
   let onError: ErrorHook | undefined;
   let flush = async (_timeoutMs?: number) => {};
@@ -45,7 +47,7 @@ export async function startObservability(
   let metrics: PrometheusMetrics | undefined;
   if (config.METRICS_TOKEN) {
     const { createPrometheusMetrics } = await import('@galaxyflow/server-adapter/metrics');
-    metrics = createPrometheusMetrics();
+    metrics = createPrometheusMetrics(queueDepth ? { queueDepth } : {});
   }
   const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
     ? await startTracing(config.OTEL_EXPORTER_OTLP_ENDPOINT, config.OTEL_SERVICE_NAME ?? 'galaxyflow')

@@ -674,6 +674,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
       return run ? copy(run.record) : undefined;
     },
 
+    async countQueuedRuns() {
+      let queued = 0;
+      for (const run of runs.values()) if (run.record.status === 'QUEUED') queued += 1;
+      return queued;
+    },
+
     async recordRunProgress(runId, workerId, progress) {
       const run = holder(runId, workerId);
       return run ? writeProgress(run, progress) : undefined;

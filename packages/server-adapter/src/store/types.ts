@@ -359,6 +359,11 @@ export interface RunStore {
   /** The run by id whoever owns it, for workers. Request handlers use the owner-scoped `getRun`. */
   getRunById(runId: string): Promise<RunRecord | undefined>;
   /**
+   * How many runs wait for a worker (QUEUED), whoever owns them: the queue depth a metrics
+   * scrape reads. Optional; the store contract checks it where a store has it.
+   */
+  countQueuedRuns?(): Promise<number>;
+  /**
    * Writes node results, log lines and events in one transaction, only while `workerId`
    * holds the run's lease. Returns the stored events with their `seq`, or undefined (and
    * nothing written) when the lease is gone: a worker that lost its run can no longer touch it.

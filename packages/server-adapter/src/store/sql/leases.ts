@@ -20,6 +20,7 @@ const RENEW = `UPDATE runs SET lease_expires_at = @expiresAt
 const FINISH = `UPDATE runs SET status = @status, error = @error, counts = @counts, duration_ms = @durationMs,
     usage = @usage, finished_at = @now, lease_owner = NULL, lease_expires_at = NULL
   WHERE id = @id AND status = 'RUNNING' AND lease_owner = @workerId`;
+const QUEUED_COUNT = `SELECT COUNT(*) AS n FROM runs WHERE status = 'QUEUED'`;
 const RUNNING_OF_OWNER = `SELECT COUNT(*) AS n FROM runs WHERE owner_id = @ownerId AND status = 'RUNNING'`;
 
 /** Owners passed over in one claim before it gives up until the next poll. */
@@ -34,7 +35,13 @@ export function createSqlLeases(
   writer: ProgressWriter,
 ): Pick<
   RunStore,
-  'claimRun' | 'renewLease' | 'releaseRun' | 'getRunById' | 'recordRunProgress' | 'finishRun'
+  | 'claimRun'
+  | 'renewLease'
+  | 'releaseRun'
+  | 'getRunById'
+  | 'countQueuedRuns'
+  | 'recordRunProgress'
+  | 'finishRun'
 > {
   const holdsLease = HOLDS_LEASE + dialect.forUpdate;
 
@@ -99,6 +106,11 @@ export function createSqlLeases(
     async getRunById(runId) {
       const row = await db.single(() => get(GET_RUN_BY_ID, { id: runId }));
       return row ? toRun(row) : undefined;
+    },
+
+    async countQueuedRuns() {
+      const row = (await db.single(() => get(QUEUED_COUNT, {}))) as { n: number | string };
+      return Number(row.n);
     },
 
     async recordRunProgress(runId, workerId, progress) {

@@ -3,6 +3,19 @@ import { ALICE, adHoc, BOB, emptyResult, type WithStore, zeroCounts } from './fi
 
 /** Claims and leases: one holder per run, expired leases taken over, hand-overs, per-owner caps. */
 export function claimRules(withStore: WithStore): void {
+  withStore('counts the runs waiting for a worker, whoever owns them', async (store) => {
+    if (!store.countQueuedRuns) return;
+    assert.equal(await store.countQueuedRuns(), 0);
+    const first = await store.createRun(ALICE, adHoc());
+    const second = await store.createRun(BOB, adHoc());
+    assert.ok(first.ok && second.ok);
+    assert.equal(await store.countQueuedRuns(), 2);
+    assert.ok(await store.claimRun({ workerId: 'a', leaseMs: 1000, runId: first.run.id }));
+    assert.equal(await store.countQueuedRuns(), 1, 'a claimed run no longer waits');
+    assert.ok((await store.requestCancel(BOB, second.run.id)).ok);
+    assert.equal(await store.countQueuedRuns(), 0, 'a canceled run no longer waits');
+  });
+
   withStore('a run has one lease holder; expired leases are taken over', async (store, clock) => {
     const older = await store.createRun(ALICE, adHoc());
     clock.ms += 10;

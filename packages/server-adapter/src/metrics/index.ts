@@ -20,7 +20,8 @@ export interface PrometheusMetricsOptions {
   prefix?: string;
   /**
    * Runs waiting to start, read at each scrape: a queue's `depth`, e.g.
-   * `() => queue.depth()`. Default none (no `queue_depth` metric).
+   * `() => store.countQueuedRuns()` (the whole cluster's count, the same from every process).
+   * Default none (no `queue_depth` metric).
    */
   queueDepth?: () => Promise<number> | number;
   /**

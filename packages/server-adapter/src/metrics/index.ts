@@ -19,7 +19,7 @@ export interface PrometheusMetricsOptions {
   /** Prepended to every metric name. Default `galaxyflow_`. */
   prefix?: string;
   /**
-   * Runs waiting to start, read at each scrape: a queue's `depth`, e.g.
+   * Runs waiting to start, read at each scrape, e.g.
    * `() => store.countQueuedRuns()` (the whole cluster's count, the same from every process).
    * Default none (no `queue_depth` metric).
    */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineNode } from '../defineNode';
 import { RetryableError, WorkflowValidationError } from '../errors';
+import { hashNodeRun } from '../hash';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
 import type { PortMap, PortSpec, RunEvent } from '../types';
@@ -511,6 +512,17 @@ describe('runWorkflow: partial runs and reuse', () => {
     const third = await runWorkflow(edited, { registry: testRegistry, targetNodeIds: ['c'], reuse: again, context: { trace: trace2 } });
     expect(trace2.starts).toEqual(['a', 'c']);
     expect(third.nodes.a!.hash).not.toBe(first.nodes.a!.hash);
+  });
+
+  it("gives a result's hash from the data and inputs the node ran with, however the result is read", async () => {
+    const first = await runWorkflow(wf, { registry: testRegistry });
+    const b = first.nodes.b!;
+    const expected = hashNodeRun('step', wf.nodes.find((node) => node.id === 'b')!.data, b.input);
+    b.input = { in: 'something else' };
+    const derived = Object.create(b) as typeof b;
+    const copy = { ...b };
+    expect([b.hash, derived.hash, copy.hash, JSON.parse(JSON.stringify(b)).hash]).toEqual([expected, expected, expected, expected]);
+    expect(first.nodes.a!.hash).not.toBe(expected);
   });
 
   it('reuses results that went through JSON, as a store keeps them', async () => {

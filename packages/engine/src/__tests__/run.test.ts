@@ -357,6 +357,21 @@ describe('runWorkflow: retries and timeouts', () => {
     expect(result.nodes.l!.error!.details).toMatchObject({ retryAfterMs: 3_600_000, retryAt: '2030-01-01T13:00:00.000Z' });
   });
 
+  it("stamps a chain's nodes from the run's clock in order: none starts before the one it waits on ended", async () => {
+    let tick = 1_000;
+    const wf = steps(['a', 'b', 'c', 'd'], ['a>b', 'b>c', 'c>d'], { b: { ms: 5 } });
+    const result = await runWorkflow(wf, { registry: testRegistry, now: () => (tick += 10) });
+    const chain = ['a', 'b', 'c', 'd'].map((id) => result.nodes[id]!);
+    for (const node of chain) {
+      expect(node.status).toBe('SUCCESS');
+      expect(node.durationMs).toBe(node.finishedAt! - node.startedAt!);
+      expect(node.finishedAt).toBeGreaterThan(node.startedAt!);
+    }
+    for (let k = 1; k < chain.length; k++) expect(chain[k]!.startedAt).toBeGreaterThanOrEqual(chain[k - 1]!.finishedAt!);
+    expect(result.startedAt).toBeLessThanOrEqual(chain[0]!.startedAt!);
+    expect(result.finishedAt).toBeGreaterThanOrEqual(chain[3]!.finishedAt!);
+  });
+
   it('per-node retry policy overrides the run policy', async () => {
     const result = await runWorkflow(steps(['f'], [], { f: { fail: true, retryable: true, retryPolicy: { maxAttempts: 2, backoffMs: 1 } } }), {
       registry: testRegistry,

@@ -167,6 +167,12 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
    * read per node: at about 50 ns each, reading clocks was a tenth of a cheap node's cost.
    */
   let launchClock = -1;
+  /**
+   * The `now()` a node's end was stamped with, for the start of the node the same pump launches
+   * next, with nothing in between but scheduling; -1 otherwise. In a chain each node starts
+   * as its predecessor ends: one clock read serves both.
+   */
+  let endStamp = -1;
   let stopReason: StopReason | null = null;
   /** Set by `drain()`: nothing starts any more; the run suspends once nothing is in flight. */
   let draining: { abortInFlight: boolean } | null = null;
@@ -621,10 +627,14 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     running--;
     settle(job.i, outcome);
     if (outcome.status === 'FAILED') onFailure(job.i, outcome.error!);
+    else endStamp = finishedAt;
     pump();
+    endStamp = -1;
   }
 
   function launch(i: number): void {
+    const stamp = endStamp;
+    endStamp = -1;
     const node = nodes[i]!;
     state[i] = RUNNING;
     const inputs = gatherInputs(io, i, node);
@@ -655,7 +665,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
       return;
     }
     running++;
-    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt: now(), attempts: 0, policy: undefined, meta: undefined, streamed: '', timeoutMs: timeoutFor(node) });
+    const startedAt = stamp >= 0 && !previous ? stamp : now();
+    runAttempt({ i, node, inputs: Object.freeze(inputs), rawData, hash, startedAt, attempts: 0, policy: undefined, meta: undefined, streamed: '', timeoutMs: timeoutFor(node) });
   }
 
   function pump(): void {

@@ -42,11 +42,17 @@ export function buildGraphIndex(nodes: readonly { id: string }[], edges: readonl
   const ids = new Array<string>(n);
   const indexOf = new Map<string, number>();
   const duplicateIds: number[] = [];
+  // One map operation per node: an id seen before leaves the size unchanged. Duplicates are
+  // rare (and an error), so only then is the map rebuilt keeping each id's first index.
   for (let i = 0; i < n; i++) {
     const id = nodes[i]!.id;
     ids[i] = id;
-    if (indexOf.has(id)) duplicateIds.push(i);
-    else indexOf.set(id, i);
+    const size = indexOf.size;
+    if (indexOf.set(id, i).size === size) duplicateIds.push(i);
+  }
+  if (duplicateIds.length > 0) {
+    indexOf.clear();
+    for (let i = 0; i < n; i++) if (!indexOf.has(ids[i]!)) indexOf.set(ids[i]!, i);
   }
   const edgeSource = new Int32Array(m);
   const edgeTarget = new Int32Array(m);

@@ -95,6 +95,17 @@ function arrayLength(input: unknown, key: string): number {
  * when there are none, as for most nodes, so they need no common parse.
  */
 function splitData(data: Record<string, unknown>): { own: Record<string, unknown>; common: Record<string, unknown> | undefined } {
+  // Most nodes have no common keys: their data is the type's own as it is (the parsers only
+  // read it), so nothing is copied.
+  let plain = Object.getPrototypeOf(data) === Object.prototype;
+  if (plain) for (const key in data) {
+    if (!Object.hasOwn(data, key)) continue;
+    if (COMMON_DATA_KEYS.includes(key) || key === '__proto__') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return { own: data, common: undefined };
   const own: Record<string, unknown> = {};
   let common: Record<string, unknown> | undefined;
   for (const key of Object.keys(data)) {

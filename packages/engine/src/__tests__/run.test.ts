@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineNode } from '../defineNode';
 import { RetryableError, WorkflowValidationError } from '../errors';
+import { hashNodeRun } from '../hash';
 import { createRegistry } from '../registry';
 import { runWorkflow, startRun } from '../run';
 import type { PortMap, PortSpec, RunEvent } from '../types';
@@ -356,6 +357,21 @@ describe('runWorkflow: retries and timeouts', () => {
     expect(result.nodes.l!.error!.details).toMatchObject({ retryAfterMs: 3_600_000, retryAt: '2030-01-01T13:00:00.000Z' });
   });
 
+  it("stamps a chain's nodes from the run's clock in order: none starts before the one it waits on ended", async () => {
+    let tick = 1_000;
+    const wf = steps(['a', 'b', 'c', 'd'], ['a>b', 'b>c', 'c>d'], { b: { ms: 5 } });
+    const result = await runWorkflow(wf, { registry: testRegistry, now: () => (tick += 10) });
+    const chain = ['a', 'b', 'c', 'd'].map((id) => result.nodes[id]!);
+    for (const node of chain) {
+      expect(node.status).toBe('SUCCESS');
+      expect(node.durationMs).toBe(node.finishedAt! - node.startedAt!);
+      expect(node.finishedAt).toBeGreaterThan(node.startedAt!);
+    }
+    for (let k = 1; k < chain.length; k++) expect(chain[k]!.startedAt).toBeGreaterThanOrEqual(chain[k - 1]!.finishedAt!);
+    expect(result.startedAt).toBeLessThanOrEqual(chain[0]!.startedAt!);
+    expect(result.finishedAt).toBeGreaterThanOrEqual(chain[3]!.finishedAt!);
+  });
+
   it('per-node retry policy overrides the run policy', async () => {
     const result = await runWorkflow(steps(['f'], [], { f: { fail: true, retryable: true, retryPolicy: { maxAttempts: 2, backoffMs: 1 } } }), {
       registry: testRegistry,
@@ -511,6 +527,17 @@ describe('runWorkflow: partial runs and reuse', () => {
     const third = await runWorkflow(edited, { registry: testRegistry, targetNodeIds: ['c'], reuse: again, context: { trace: trace2 } });
     expect(trace2.starts).toEqual(['a', 'c']);
     expect(third.nodes.a!.hash).not.toBe(first.nodes.a!.hash);
+  });
+
+  it("gives a result's hash from the data and inputs the node ran with, however the result is read", async () => {
+    const first = await runWorkflow(wf, { registry: testRegistry });
+    const b = first.nodes.b!;
+    const expected = hashNodeRun('step', wf.nodes.find((node) => node.id === 'b')!.data, b.input);
+    b.input = { in: 'something else' };
+    const derived = Object.create(b) as typeof b;
+    const copy = { ...b };
+    expect([b.hash, derived.hash, copy.hash, JSON.parse(JSON.stringify(b)).hash]).toEqual([expected, expected, expected, expected]);
+    expect(first.nodes.a!.hash).not.toBe(expected);
   });
 
   it('reuses results that went through JSON, as a store keeps them', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineNode } from '../defineNode';
 import { GalaxyError } from '../errors';
+import { buildGraphIndex } from '../graph';
 import { builtinNodes } from '../nodes/index';
 import { createRegistry } from '../registry';
 import { validateConnection, validateWorkflow } from '../validate';
@@ -80,6 +81,18 @@ describe('validateWorkflow', () => {
       edgeId: 'a-b',
       path: ['edges', 1, 'id'],
     });
+  });
+
+  it('reports every repeat of a node id, and edges join the first node with that id', () => {
+    const nodes = [{ id: 'a' }, { id: 'b' }, { id: 'a' }, { id: 'c' }, { id: 'a' }, { id: 'b' }];
+    const graph = buildGraphIndex(nodes, [{ source: 'a', target: 'c' }, { source: 'b', target: 'a' }]);
+    expect(graph.duplicateIds).toEqual([2, 4, 5]);
+    expect([...graph.indexOf]).toEqual([['a', 0], ['b', 1], ['c', 3]]);
+    expect([...graph.edgeSource, ...graph.edgeTarget]).toEqual([0, 1, 3, 0]);
+    const wf = steps(['a', 'b'], ['a>b']);
+    wf.nodes.push({ id: 'a', type: 'step', data: {} }, { id: 'a', type: 'step', data: {} });
+    const issues = validateWorkflow(wf, testRegistry).issues.filter((i) => i.code === 'E_DUPLICATE_NODE_ID');
+    expect(issues.map((i) => i.path)).toEqual([['nodes', 2, 'id'], ['nodes', 3, 'id']]);
   });
 
   it('names unknown node types', () => {

@@ -200,19 +200,33 @@ export function frameOf(args: unknown): { frame: RunFrame; attempt: Attempt } | 
 }
 
 /**
- * A node result the scheduler made, with its job behind a private field: invisible to keys,
- * spreads, JSON and equality, and set in the constructor, where a hidden property defined per
- * result cost an `Object.defineProperty` call per node.
+ * A node result the scheduler made, with what its lazy `hash` covers behind private fields:
+ * invisible to keys, spreads, JSON and equality, and set in the constructor, where a hidden
+ * property defined per result cost an `Object.defineProperty` call per node. It keeps the
+ * node's type, raw data and inputs, not the job: a job is done with once the node ends, and
+ * keeping one per result made every result about a fifth larger in memory, which the garbage
+ * collector copies for as long as the run lasts.
  */
 class Ended {
-  readonly #job: Job;
+  readonly #type: string;
+  readonly #rawData: unknown;
+  readonly #inputs: Readonly<Record<string, unknown>>;
+  #hash: string | undefined = undefined;
   constructor(job: Job) {
-    this.#job = job;
+    this.#type = job.node.type;
+    this.#rawData = job.rawData;
+    this.#inputs = job.inputs;
   }
 
-  /** The job behind a result, or an object derived from one. */
-  static jobOf(result: object): Job | undefined {
-    for (let o: object | null = result; o !== null; o = Object.getPrototypeOf(o)) if (#job in o) return (o as Ended).#job;
+  /** The hash of a result, or of an object derived from one; undefined for anything else. */
+  static hashOf(result: object): string | undefined {
+    for (let o: object | null = result; o !== null; o = Object.getPrototypeOf(o)) {
+      if (#hash in o) {
+        const ended = o as Ended;
+        ended.#hash ??= hashNodeRun(ended.#type, ended.#rawData, ended.#inputs);
+        return ended.#hash;
+      }
+    }
     return undefined;
   }
 }
@@ -225,10 +239,7 @@ const hashProperty: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
   get(this: object): string | undefined {
-    const job = Ended.jobOf(this);
-    if (!job) return undefined;
-    job.hash ??= hashNodeRun(job.node.type, job.rawData, job.inputs);
-    return job.hash;
+    return Ended.hashOf(this);
   },
 };
 

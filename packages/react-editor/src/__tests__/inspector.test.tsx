@@ -135,7 +135,7 @@ describe('the inspector', () => {
   });
 
   it('keeps every setting on the node with nodeSettings="inline"', async () => {
-    const { user, container } = renderEditor({ initialWorkflow: withLlm, nodeSettings: 'inline' });
+    const { container } = renderEditor({ initialWorkflow: withLlm, nodeSettings: 'inline' });
     const field = await within(await waitFor(() => nodeElement(container, 'topic'))).findByRole(
       'textbox',
       { name: 'Text' },

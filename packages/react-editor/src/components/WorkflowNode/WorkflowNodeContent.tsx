@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
+import { ImageFileField } from '../ImageFileField';
 import { settingSummary } from '../Inspector/summary';
 import { NestedResults } from '../NestedResults';
 import { NodeFigures } from '../NodeFigures';
@@ -24,7 +25,7 @@ export type WorkflowNodeContentProps = NodeProps<EditorNode> & {
  * canvas context; no store subscription of its own.
  */
 export function WorkflowNodeContent({ id, type, data, selected, slice }: WorkflowNodeContentProps) {
-  const { controller, running, actions, registry, updateNodeInternals, uploads, inspector } = useNodeCanvas();
+  const { controller, readOnly, running, actions, registry, updateNodeInternals, uploads, inspector } = useNodeCanvas();
   const [expanded, setExpanded] = useState(false);
   const runState = slice?.runState;
   const issues = slice?.issues;
@@ -150,6 +151,16 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
             );
           })}
         </div>
+      )}
+      {definition?.type === 'image' && (
+        <ImageFileField
+          nodeId={id}
+          fileId={typeof data.fileId === 'string' ? data.fileId : undefined}
+          uploads={uploads}
+          canUpload={controller.client?.files !== undefined}
+          readOnly={readOnly}
+          onRemove={() => actions.updateNodeData(id, { fileId: undefined })}
+        />
       )}
       {definition && !inspector && <NodeSettings nodeId={id} definition={definition} data={data} />}
       {inspector && summary && (

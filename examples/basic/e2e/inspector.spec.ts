@@ -62,7 +62,8 @@ test('at 1280x800 an LLM node is compact and its settings open in an inspector t
     return new DOMMatrixReadOnly(getComputedStyle(viewport).transform).a;
   });
   // At 100 % zoom the node is at most ~200 px tall (it was about 590 px with its form inline).
-  expect((await heightOf(answer)) / zoom).toBeLessThanOrEqual(200);
+  const before = (await heightOf(answer)) / zoom;
+  expect(before).toBeLessThanOrEqual(200);
 
   // A long answer stays a few lines on the node until expanded.
   llm.enqueue({
@@ -75,7 +76,11 @@ test('at 1280x800 an LLM node is compact and its settings open in an inspector t
     'Line 1 of the answer.',
   );
   // With the answer, its provider, model and figures, still well short of the old height.
-  expect((await heightOf(answer)) / zoom).toBeLessThanOrEqual(280);
+  const after = (await heightOf(answer)) / zoom;
+  expect(after).toBeLessThanOrEqual(280);
+  console.log(
+    `inspector: LLM node ${before.toFixed(0)} px tall at 100 % zoom, ${after.toFixed(0)} px with a 30-line answer`,
+  );
   const collapsed = await heightOf(answer.getByRole('region', { name: 'Output' }));
   await answer.getByRole('button', { name: 'Show more' }).click();
   await expect(answer.getByRole('button', { name: 'Show less' })).toBeVisible();

@@ -1,5 +1,5 @@
 import type { WorkflowInput } from '@galaxyflow/engine';
-import { canvasEdges, canvasNode, statusOf, toolbar } from './support/editor';
+import { canvasEdges, canvasNode, nodeSettings, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
@@ -78,7 +78,7 @@ test('an If sends the run down one branch, the other is dimmed with its reason, 
   await snap(page, 'branch-true');
 
   // The other way: change the input, run again, and the other side is the one dimmed.
-  await canvasNode(page, 'Input').getByRole('textbox', { name: 'Text' }).fill('stop');
+  await (await nodeSettings(page, 'Input')).getByRole('textbox', { name: 'Text' }).fill('stop');
   await run.click();
   await expect(toolbar(page).getByText('Run succeeded')).toBeVisible();
   const yes = canvasNode(page, 'Yes');

@@ -1,12 +1,4 @@
-import {
-  canvasEdges,
-  canvasNode,
-  canvasNodes,
-  connect,
-  dragFromPalette,
-  statusOf,
-  toolbar,
-} from './support/editor';
+import { canvasEdges, canvasNode, canvasNodes, connect, dragFromPalette, nodeSettings, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test('a person builds Text → LLM → Debug, saves, runs it with the answer streaming in, and finds it all again after a reload', async ({
@@ -37,7 +29,7 @@ test('a person builds Text → LLM → Debug, saves, runs it with the answer str
   });
 
   await test.step('type the prompt and save', async () => {
-    await canvasNode(page, 'Text').getByRole('textbox', { name: 'Text' }).fill(prompt);
+    await (await nodeSettings(page, 'Text')).getByRole('textbox', { name: 'Text' }).fill(prompt);
     await expect(toolbar(page).getByText('Unsaved changes')).toBeVisible();
     await toolbar(page).getByRole('button', { name: 'Save', exact: true }).click();
     await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
@@ -79,7 +71,7 @@ test('a person builds Text → LLM → Debug, saves, runs it with the answer str
     await expect(page).toHaveURL(workflowUrl);
     await expect(canvasNodes(page)).toHaveCount(3);
     await expect(canvasEdges(page)).toHaveCount(2);
-    await expect(canvasNode(page, 'Text').getByRole('textbox', { name: 'Text' })).toHaveValue(
+    await expect((await nodeSettings(page, 'Text')).getByRole('textbox', { name: 'Text' })).toHaveValue(
       prompt,
     );
     await expect(toolbar(page).getByText('All changes saved')).toBeVisible();

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { askWorkflow, canvasNode, canvasNodes } from './support/editor';
+import { askWorkflow, canvasNodes, nodeSettings } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 /** The keys of this page's local storage that hold editor drafts. */
@@ -20,8 +20,8 @@ test('unsaved edits are kept as the signed-in user’s draft, and signing out le
   });
   await signIn(page, 'alice');
   await page.goto(`/w/${workflow.id}`);
-  const question = canvasNode(page, 'Question').getByRole('textbox', { name: 'Text' });
-  await question.fill('Unsaved question');
+  const question = async () => (await nodeSettings(page, 'Question')).getByRole('textbox', { name: 'Text' });
+  await (await question()).fill('Unsaved question');
 
   // The draft is under a key of Alice's own, which does not spell out her token.
   await expect.poll(() => draftKeys(page)).toHaveLength(1);
@@ -34,12 +34,12 @@ test('unsaved edits are kept as the signed-in user’s draft, and signing out le
   const offer = page.getByRole('alert').filter({ hasText: 'Unsaved changes from' });
   await expect(offer).toBeVisible();
   await offer.getByRole('button', { name: 'Restore them' }).click();
-  await expect(question).toHaveValue('Unsaved question');
+  await expect(await question()).toHaveValue('Unsaved question');
   await snap(page, 'draft-restored');
 
   // Type and sign out at once: the editor writes its pending draft as it closes, and the
   // sign-out still leaves no draft, nor the token, in this browser.
-  await question.fill('Typed just before signing out');
+  await (await question()).fill('Typed just before signing out');
   await page.getByRole('navigation', { name: 'Workflows' }).getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('form', { name: 'Sign in to Galaxy Flow' })).toBeVisible();
   expect(await draftKeys(page)).toEqual([]);
@@ -49,6 +49,6 @@ test('unsaved edits are kept as the signed-in user’s draft, and signing out le
   await signIn(page, 'alice');
   await page.goto(`/w/${workflow.id}`);
   await expect(canvasNodes(page)).toHaveCount(3);
-  await expect(question).toHaveValue('Saved question');
+  await expect(await question()).toHaveValue('Saved question');
   await expect(page.getByText(/Unsaved changes from/)).toHaveCount(0);
 });

@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import { canvasNode, canvasNodes, toolbar } from './support/editor';
+import { canvasNode, canvasNodes, nodeSettings, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -167,7 +167,7 @@ test('version history: compare, restore as a new version, undo on the canvas, an
   await expect(canvasNodes(page)).toHaveCount(2);
 
   // Version 2: a note added and the question changed.
-  await canvasNode(page, 'Question').getByRole('textbox', { name: 'Text' }).fill('changed');
+  await (await nodeSettings(page, 'Question')).getByRole('textbox', { name: 'Text' }).fill('changed');
   const pane = page.locator('.react-flow__pane');
   const box = (await pane.boundingBox())!;
   await page.mouse.click(box.x + 80, box.y + box.height - 160, { button: 'right' });

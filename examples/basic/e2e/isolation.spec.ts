@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canvasNode, canvasNodes, toolbar } from './support/editor';
+import { canvasNodes, nodeSettings, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 const secret = 'alice-only: the launch code is 4-8-15-16';
@@ -25,7 +25,7 @@ test('a second user neither sees the first user’s workflow in the list nor ope
   // Alice can open it at its address: that address is what Bob will try.
   await signIn(page, 'alice');
   await page.goto(`/w/${alices.id}`);
-  await expect(canvasNode(page, 'Note').getByRole('textbox', { name: 'Text' })).toHaveValue(secret);
+  await expect((await nodeSettings(page, 'Note')).getByRole('textbox', { name: 'Text' })).toHaveValue(secret);
 
   const bobContext = await browser.newContext();
   bobContext.on('weberror', (webError) => pageErrors.push(webError.error()));
@@ -62,6 +62,6 @@ test('a second user neither sees the first user’s workflow in the list nor ope
   }
 
   await page.reload();
-  await expect(canvasNode(page, 'Note').getByRole('textbox', { name: 'Text' })).toHaveValue(secret);
+  await expect((await nodeSettings(page, 'Note')).getByRole('textbox', { name: 'Text' })).toHaveValue(secret);
   await expect(canvasNodes(page)).toHaveCount(1);
 });

@@ -45,7 +45,10 @@ test('nodes dropped on the canvas land under the pointer, the first on an empty 
   expect(Math.abs(text.x - (first.x - GRIP.x))).toBeLessThanOrEqual(8);
   expect(Math.abs(text.y - (first.y - GRIP.y))).toBeLessThanOrEqual(8);
 
-  const second = { x: canvas.x + 620, y: canvas.y + 200 };
+  // The dropped node is selected and its settings opened beside the canvas: drop the next one
+  // in the canvas as it is now, clear of the first.
+  await expect(page.getByRole('complementary', { name: 'Settings of Text', exact: true })).toBeVisible();
+  const second = { x: canvas.x + 360, y: canvas.y + 320 };
   await dropAt(page, 'Debug', second);
   await expect(canvasNodes(page)).toHaveCount(2);
   const debug = await corner(page, 'Debug');

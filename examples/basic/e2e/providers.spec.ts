@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type LLMStub, startLLMStub } from '@galaxyflow/engine/testing';
-import { askWorkflow, canvasNode, statusOf, toolbar } from './support/editor';
+import { askWorkflow, canvasNode, nodeSettings, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 import { type RunningServer, startServer } from './support/server';
 
@@ -47,7 +47,7 @@ test('the Provider field lists exactly what the server configured, flags what it
 
   // The node names Gemini, which this server does not have: flagged by its title, Run disabled.
   const answer = canvasNode(page, 'Answer');
-  const provider = answer.getByRole('combobox', { name: 'Provider' });
+  const provider = (await nodeSettings(page, 'Answer')).getByRole('combobox', { name: 'Provider' });
   await expect(provider.getByRole('option')).toHaveText([
     'gemini (not on this server)',
     'Server default (OpenAI-compatible server)',

@@ -1,4 +1,4 @@
-import { askWorkflow, canvasNode, statusOf, toolbar } from './support/editor';
+import { askWorkflow, canvasNode, nodeSettings, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test('a provider failing with HTTP 500 fails the LLM node, skips what depends on it, and the error detail shows the code', async ({
@@ -130,7 +130,7 @@ test('Run with unsaved edits runs what is on the canvas, and saves it first', as
   const workflow = await client.createWorkflow({ name: 'Edited, then run', ...askWorkflow('Old question') });
   await signIn(page);
   await page.goto(`/w/${workflow.id}`);
-  const question = canvasNode(page, 'Question').getByRole('textbox', { name: 'Text', exact: true });
+  const question = (await nodeSettings(page, 'Question')).getByRole('textbox', { name: 'Text', exact: true });
   await question.fill('New question');
   await expect(toolbar(page).getByText('Unsaved changes')).toBeVisible();
 

@@ -1,4 +1,4 @@
-import { askWorkflow, canvasEdges, canvasNode, canvasNodes, toolbar } from './support/editor';
+import { askWorkflow, canvasEdges, canvasNode, canvasNodes, nodeSettings, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test('deleting a node can be undone and redone, and the redone state is what gets saved', async ({
@@ -29,7 +29,7 @@ test('deleting a node can be undone and redone, and the redone state is what get
   await expect(canvasNodes(page)).toHaveCount(3);
   await expect(canvasEdges(page)).toHaveCount(2);
   await expect(
-    canvasNode(page, 'Answer').getByRole('textbox', { name: 'Prompt', exact: true }),
+    (await nodeSettings(page, 'Answer')).getByRole('textbox', { name: 'Prompt', exact: true }),
   ).toHaveValue('{{input}}');
   await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
   await snap(page, 'delete-undone');

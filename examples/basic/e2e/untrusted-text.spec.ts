@@ -1,4 +1,4 @@
-import { canvasNode, toolbar } from './support/editor';
+import { canvasNode, nodeSettings, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 const payload = '<img src=x onerror=alert(1)>';
@@ -41,7 +41,7 @@ test('markup in a node’s text and a workflow’s name renders as literal text,
   await expect(page.getByRole('navigation', { name: 'Workflows' }).getByRole('link')).toContainText(
     [payload],
   );
-  await expect(canvasNode(page, 'Snippet').getByRole('textbox', { name: 'Text' })).toHaveValue(
+  await expect((await nodeSettings(page, 'Snippet')).getByRole('textbox', { name: 'Text' })).toHaveValue(
     payload,
   );
 

@@ -19,6 +19,17 @@ export function canvasNode(page: Page, label: string): Locator {
     .filter({ has: page.getByRole('button', { name: `Run to here: ${label}`, exact: true }) });
 }
 
+/**
+ * The settings of a node, as a user reaches them: a click on the node's title selects it and
+ * opens the inspector panel beside the canvas.
+ */
+export async function nodeSettings(page: Page, label: string): Promise<Locator> {
+  await canvasNode(page, label).locator('.gf-node__title').click();
+  const panel = page.getByRole('complementary', { name: `Settings of ${label}`, exact: true });
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
 /** Every node on the canvas. */
 export function canvasNodes(page: Page): Locator {
   return page

@@ -2,7 +2,7 @@ import type { Workflow } from '@galaxyflow/engine';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createMemoryClient } from '../client/createMemoryClient';
-import { nodeElement, registry, renderEditor } from './kit';
+import { nodeElement, registry, renderEditor, settingsOf } from './kit';
 
 /** Text → If "Check" (equals "go") → yes / no → Merge → out, run on the real engine. */
 function ifWorkflow(text: string): Workflow {
@@ -72,7 +72,7 @@ describe('branches on the canvas', () => {
 describe('the condition builder', () => {
   it('adds and removes rows and shows the engine’s message under the row it concerns', async () => {
     const { user, container } = renderEditor({ initialWorkflow: ifWorkflow('go') });
-    const check = within(nodeElement(container, 'check'));
+    const check = within(await waitFor(() => settingsOf(container, 'check')));
     expect(await check.findAllByRole('group', { name: /^Condition \d$/ })).toHaveLength(1);
 
     await user.click(check.getByRole('button', { name: 'Add condition' }));
@@ -122,12 +122,12 @@ describe('the condition builder', () => {
       ],
     };
     const { user, container } = renderEditor({ initialWorkflow: workflow });
-    const route = within(nodeElement(container, 'route'));
+    const route = within(await waitFor(() => settingsOf(container, 'route')));
     await user.click(await route.findByRole('button', { name: 'Add case' }));
     const name = route.getByRole('textbox', { name: 'Case 2 name' });
     expect(name).toHaveValue('case2');
     // The new case is an output the user can wire.
-    expect(route.getByTitle('case2 (any output)')).toBeInTheDocument();
+    expect(within(nodeElement(container, 'route')).getByTitle('case2 (any output)')).toBeInTheDocument();
     await user.clear(name);
     await user.type(name, 'refund');
     expect(

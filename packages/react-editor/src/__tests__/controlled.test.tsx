@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { WorkflowEditor } from '../components/WorkflowEditor';
-import { chain, nodeElement, registry } from './kit';
+import { chain, registry, settingsOf } from './kit';
 
 const other: Workflow = {
   nodes: [{ id: 'solo', type: 'json', position: { x: 0, y: 0 }, data: { mode: 'parse' } }],
@@ -45,7 +45,7 @@ function renderHost() {
 describe('controlled value + onChange', () => {
   it('starts from the value with nothing to undo, and reports edits that the host passes back unchanged', async () => {
     const { user, container, onChange } = renderHost();
-    const field = await within(await waitFor(() => nodeElement(container, 'topic'))).findByRole('textbox', { name: 'Text' });
+    const field = await within(await waitFor(() => settingsOf(container, 'topic'))).findByRole('textbox', { name: 'Text' });
     expect(screen.getByRole('button', { name: 'Undo' })).toBeDisabled();
     expect(onChange).not.toHaveBeenCalled();
 

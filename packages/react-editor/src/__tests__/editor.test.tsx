@@ -3,21 +3,24 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Workflow } from '@galaxyflow/engine';
 import { createMemoryClient } from '../client/createMemoryClient';
 import { largeWorkflow } from '../fixtures/workflows';
-import { chain, nodeElement, registry, renderEditor } from './kit';
+import { chain, nodeElement, registry, settingsOf, renderEditor } from './kit';
 
 describe('node forms', () => {
   it('writes typed text into the node data, and one Ctrl+Z takes back the whole burst', async () => {
     const onChange = vi.fn<(workflow: Workflow) => void>();
     const { user, container } = renderEditor({ initialWorkflow: chain, onChange });
-    const field = await within(nodeElement(container, 'topic')).findByRole('textbox', { name: 'Text' });
+    const field = await within(await waitFor(() => settingsOf(container, 'topic'))).findByRole('textbox', { name: 'Text' });
     await user.clear(field);
     await user.type(field, 'Jupiter');
     expect(field).toHaveValue('Jupiter');
     const last = onChange.mock.lastCall![0];
     expect(last.nodes.find((node) => node.id === 'topic')!.data).toEqual({ text: 'Jupiter' });
+    // The node on the canvas sums its setting up in one line.
+    expect(nodeElement(container, 'topic').querySelector('.gf-node__summary')).toHaveTextContent('Jupiter');
 
     await user.keyboard('{Control>}z{/Control}');
     expect(field).toHaveValue('Saturn');
+    expect(nodeElement(container, 'topic').querySelector('.gf-node__summary')).toHaveTextContent('Saturn');
     await user.keyboard('{Control>}{Shift>}z{/Shift}{/Control}');
     expect(field).toHaveValue('Jupiter');
   });
@@ -26,7 +29,7 @@ describe('node forms', () => {
     const { user, container } = renderEditor({
       initialWorkflow: { nodes: [{ id: 'j', type: 'json', position: { x: 0, y: 0 }, data: {} }], edges: [] },
     });
-    const node = within(nodeElement(container, 'j'));
+    const node = within(await waitFor(() => settingsOf(container, 'j')));
     await node.findByRole('combobox', { name: 'Mode' });
     expect(node.queryByRole('textbox', { name: 'Path' })).toBeNull();
     await user.selectOptions(node.getByRole('combobox', { name: 'Mode' }), 'pick');
@@ -43,7 +46,7 @@ describe('node forms', () => {
   it('turns each {{placeholder}} typed into a template into an input port', async () => {
     const { user, container } = renderEditor({ initialWorkflow: chain });
     const node = within(nodeElement(container, 'prompt'));
-    const template = await node.findByRole('textbox', { name: 'Template' });
+    const template = await within(await waitFor(() => settingsOf(container, 'prompt'))).findByRole('textbox', { name: 'Template' });
     await user.click(template);
     await user.keyboard(' for {{{{audience}}');
     const handle = (port: string) => nodeElement(container, 'prompt').querySelector(`.react-flow__handle[data-handleid="${port}"]`);
@@ -132,7 +135,7 @@ describe('save and conflicts', () => {
     const client = connected();
     const onSave = vi.fn();
     const { user, container } = renderEditor({ client, workflowId: 'wf', onSave, draftKey: false });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     expect(screen.getByText('All changes saved')).toBeInTheDocument();
     await user.type(field, '!');
     expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
@@ -147,7 +150,7 @@ describe('save and conflicts', () => {
   it('shows a conflict when the server moved on, and overwrites only when asked', async () => {
     const client = connected();
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     client.saveElsewhere('wf', { ...chain, nodes: chain.nodes.map((n) => (n.id === 'topic' ? { ...n, data: { text: 'Theirs' } } : n)) });
     await user.type(field, ' (mine)');
     await user.click(screen.getByRole('button', { name: 'Save' }));
@@ -165,7 +168,7 @@ describe('save and conflicts', () => {
   it('saves unsaved edits before running, so the run is of what is on the canvas', async () => {
     const client = connected();
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     await user.clear(field);
     await user.type(field, 'Mars');
     await user.click(screen.getByRole('button', { name: 'Run' }));
@@ -181,7 +184,7 @@ describe('save and conflicts', () => {
   it('runs after a save already in flight (Ctrl+S, then Run at once), not nothing', async () => {
     const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }], latencyMs: 150 });
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     await user.clear(field);
     await user.type(field, 'Venus');
     await user.keyboard('{Control>}s{/Control}');
@@ -195,7 +198,7 @@ describe('save and conflicts', () => {
   it('runs nothing when saving the edits first meets a conflict', async () => {
     const client = connected();
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     client.saveElsewhere('wf', chain);
     await user.type(field, '!');
     await user.click(screen.getByRole('button', { name: 'Run' }));
@@ -206,7 +209,7 @@ describe('save and conflicts', () => {
   it('reloads their version on request, keeping mine one undo away', async () => {
     const client = connected();
     const { user, container } = renderEditor({ client, workflowId: 'wf', draftKey: false });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     client.saveElsewhere('wf', { ...chain, nodes: chain.nodes.map((n) => (n.id === 'topic' ? { ...n, data: { text: 'Theirs' } } : n)) });
     await user.type(field, ' (mine)');
     await user.keyboard('{Control>}s{/Control}');
@@ -222,14 +225,14 @@ describe('drafts', () => {
   it('offers to restore unsaved edits after the editor is closed and opened again', async () => {
     const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
     const first = renderEditor({ client, workflowId: 'wf' });
-    const field = await waitFor(() => within(nodeElement(first.container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(first.container, 'topic')).getByRole('textbox', { name: 'Text' }));
     await first.user.type(field, ' rings');
     first.unmount(); // like closing the tab before saving
 
     const second = renderEditor({ client, workflowId: 'wf' });
     const prompt = await screen.findByRole('alert');
     expect(prompt).toHaveTextContent(/Unsaved changes from .* were found/);
-    const reopened = within(nodeElement(second.container, 'topic')).getByRole('textbox', { name: 'Text' });
+    const reopened = within(settingsOf(second.container, 'topic')).getByRole('textbox', { name: 'Text' });
     expect(reopened).toHaveValue('Saturn');
     await second.user.click(within(prompt).getByRole('button', { name: 'Restore them' }));
     expect(reopened).toHaveValue('Saturn rings');
@@ -239,7 +242,7 @@ describe('drafts', () => {
   async function editedButNotYetWritten() {
     const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
     const { container } = renderEditor({ client, workflowId: 'wf' });
-    const field = await waitFor(() => within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' }));
     // One synchronous edit: the 500 ms draft timer cannot have fired when the page goes away.
     fireEvent.change(field, { target: { value: 'Saturn rings' } });
     expect(window.localStorage.getItem('galaxyflow:draft:wf')).toBeNull();
@@ -273,7 +276,7 @@ describe('drafts', () => {
   it('forgets the draft once saved', async () => {
     const client = createMemoryClient({ registry, workflows: [{ id: 'wf', version: 1, workflow: chain }] });
     const first = renderEditor({ client, workflowId: 'wf' });
-    const field = await waitFor(() => within(nodeElement(first.container, 'topic')).getByRole('textbox', { name: 'Text' }));
+    const field = await waitFor(() => within(settingsOf(first.container, 'topic')).getByRole('textbox', { name: 'Text' }));
     await first.user.type(field, '?');
     await first.user.keyboard('{Control>}s{/Control}');
     await waitFor(() => expect(screen.getByText('All changes saved')).toBeInTheDocument());
@@ -306,15 +309,16 @@ function watchForWholeNodes() {
 }
 
 describe('zoom', () => {
-  it('draws far-zoomed-out nodes as compact cards that keep their ports, and restores forms on zoom in', async () => {
+  it('draws far-zoomed-out nodes as compact cards that keep their ports, and restores summaries on zoom in', async () => {
     const { user, container } = renderEditor({ initialWorkflow: chain });
     const node = () => within(nodeElement(container, 'topic'));
-    await node().findByRole('textbox', { name: 'Text' });
+    await waitFor(() => node().getByText('Saturn'));
     for (let i = 0; i < 6; i++) await user.click(screen.getByRole('button', { name: 'Zoom Out' }));
-    await waitFor(() => expect(node().queryByRole('textbox', { name: 'Text' })).toBeNull());
+    await waitFor(() => expect(node().queryByText('Saturn')).toBeNull());
+    expect(nodeElement(container, 'topic')).toHaveClass('gf-node--compact');
     expect(nodeElement(container, 'topic').querySelector('.react-flow__handle[data-handleid="text"]')).not.toBeNull();
     for (let i = 0; i < 6; i++) await user.click(screen.getByRole('button', { name: 'Zoom In' }));
-    await node().findByRole('textbox', { name: 'Text' });
+    await waitFor(() => node().getByText('Saturn'));
   });
 
   it('draws a large graph as compact cards from its first render, and a selected card whole', async () => {
@@ -336,8 +340,10 @@ describe('zoom', () => {
       whole.stop();
       nodeElement(container, 'c0_text').closest<HTMLElement>('.react-flow__node')!.focus();
       await user.keyboard('{Enter}');
-      const text = await within(nodeElement(container, 'c0_text')).findByRole('textbox', { name: 'Text' }, { timeout: 10_000 });
+      const text = await screen.findByRole('textbox', { name: 'Text' }, { timeout: 10_000 });
       expect(text).toHaveValue('Chain 0');
+      expect(nodeElement(container, 'c0_text')).not.toHaveClass('gf-node--compact');
+      expect(within(nodeElement(container, 'c0_text')).getByText('Chain 0')).toBeInTheDocument();
       expect(nodeElement(container, 'c1_text')).toHaveClass('gf-node--compact');
     } finally {
       whole.stop();

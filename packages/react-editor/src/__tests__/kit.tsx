@@ -1,5 +1,5 @@
 import { builtinNodes, createRegistry, type Workflow } from '@galaxyflow/engine';
-import { render } from '@testing-library/react';
+import { fireEvent, render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { WorkflowEditor } from '../components/WorkflowEditor';
 import type { WorkflowEditorProps } from '../components/WorkflowEditor/types';
@@ -32,4 +32,17 @@ export function nodeElement(container: HTMLElement, id: string): HTMLElement {
   const element = container.querySelector<HTMLElement>(`[data-testid="gf-node-${id}"]`);
   if (!element) throw new Error(`No node "${id}" on the canvas.`);
   return element;
+}
+
+/**
+ * The inspector panel of a node: selects the node with a click, as a user does, when it is not
+ * selected yet, and returns the panel that holds its settings.
+ */
+export function settingsOf(container: HTMLElement, id: string): HTMLElement {
+  const wrapper = nodeElement(container, id).closest<HTMLElement>('.react-flow__node');
+  if (!wrapper) throw new Error(`Node "${id}" is not drawn by the canvas.`);
+  if (!wrapper.classList.contains('selected')) fireEvent.click(wrapper);
+  const panel = container.querySelector<HTMLElement>('[data-testid="gf-inspector"]');
+  if (!panel) throw new Error(`No settings panel opened for node "${id}".`);
+  return panel;
 }

@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { brokenNodeFault, brokenRegistry } from '../fixtures/brokenNode';
 import { useWorkflowEditor } from '../hooks/useWorkflowEditor';
-import { nodeElement, renderEditor } from './kit';
+import { nodeElement, renderEditor, settingsOf } from './kit';
 
 /** Host chrome inside the editor that edits the broken node's data, as a script or plugin might. */
 function RenameButton() {
@@ -59,7 +59,7 @@ describe('a node that throws while rendering', () => {
     );
 
     // The other nodes render in full and can be edited; history and the palette still work.
-    const field = within(nodeElement(container, 'topic')).getByRole('textbox', { name: 'Text' });
+    const field = within(settingsOf(container, 'topic')).getByRole('textbox', { name: 'Text' });
     await user.type(field, ' rings');
     expect(field).toHaveValue('Saturn rings');
     expect(onChange.mock.lastCall![0].nodes[0]!.data).toEqual({ text: 'Saturn rings' });

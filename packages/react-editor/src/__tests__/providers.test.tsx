@@ -2,7 +2,7 @@ import type { ProviderList, Workflow } from '@galaxyflow/engine';
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createMemoryClient } from '../client/createMemoryClient';
-import { nodeElement, registry, renderEditor } from './kit';
+import { registry, renderEditor, settingsOf } from './kit';
 
 const localOnly: ProviderList = {
   providers: [
@@ -51,7 +51,7 @@ function open(workflow: Workflow) {
 describe('the Provider field', () => {
   it('offers "Server default" and exactly the providers the server configured', async () => {
     const { container } = open(summarize());
-    const node = await waitFor(() => nodeElement(container, 'n_h2irskfjpj'));
+    const node = await waitFor(() => settingsOf(container, 'n_h2irskfjpj'));
     const select = await within(node).findByRole('combobox', { name: 'Provider' });
     await waitFor(() =>
       expect(
@@ -65,7 +65,7 @@ describe('the Provider field', () => {
 
   it('flags a node naming a provider the server lacks before Run, by its title, and runs nothing', async () => {
     const { client, user, container } = open(summarize('gemini'));
-    const node = await waitFor(() => nodeElement(container, 'n_h2irskfjpj'));
+    const node = await waitFor(() => settingsOf(container, 'n_h2irskfjpj'));
     const select = await within(node).findByRole('combobox', { name: 'Provider' });
     await waitFor(() =>
       expect(
@@ -81,8 +81,13 @@ describe('the Provider field', () => {
       '"Summarize" uses Gemini, which this server does not have; pick one of: OpenAI-compatible server.',
     );
     expect(client.calls.some((call) => call.method === 'execute')).toBe(false);
-    await user.selectOptions(select, 'openai-compatible');
-    await waitFor(() => expect(panel).not.toHaveTextContent('uses Gemini'));
-    expect(run).toBeEnabled();
+    // Another panel takes the inspector's place; closed, the node's settings come back.
+    expect(select).not.toBeInTheDocument();
+    await user.click(within(panel).getByRole('button', { name: 'Close Issues' }));
+    const again = await within(await waitFor(() => settingsOf(container, 'n_h2irskfjpj'))).findByRole('combobox', { name: 'Provider' });
+    await user.selectOptions(again, 'openai-compatible');
+    await waitFor(() => expect(run).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: /^Issues/ }));
+    expect(await screen.findByRole('complementary', { name: 'Issues' })).not.toHaveTextContent('uses Gemini');
   });
 });

@@ -3,7 +3,7 @@ import { render, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { WorkflowEditor } from '../components/WorkflowEditor';
-import { nodeElement, registry } from './kit';
+import { nodeElement, registry, settingsOf } from './kit';
 
 function renderWorkflow(workflow: Workflow) {
   const user = userEvent.setup();
@@ -34,7 +34,7 @@ describe('schema builder (LLM structured output)', () => {
 
   it('builds the schema from fields, and each field becomes an output of the node', async () => {
     const { user, container, dataOf, handles } = renderWorkflow(llm);
-    const node = within(await waitFor(() => nodeElement(container, 'ask')));
+    const node = within(await waitFor(() => settingsOf(container, 'ask')));
     const schema = within(node.getByRole('group', { name: 'Output schema' }));
     await user.click(schema.getByRole('button', { name: 'Add field' }));
     await user.type(schema.getByRole('textbox', { name: 'Field 1 name' }), 'title');
@@ -58,7 +58,7 @@ describe('schema builder (LLM structured output)', () => {
   it('flags a field name that cannot be an output, and a duplicate', async () => {
     const { user, container } = renderWorkflow(llm);
     const schema = within(
-      within(await waitFor(() => nodeElement(container, 'ask'))).getByRole('group', {
+      within(await waitFor(() => settingsOf(container, 'ask'))).getByRole('group', {
         name: 'Output schema',
       }),
     );
@@ -73,7 +73,7 @@ describe('schema builder (LLM structured output)', () => {
   it('edits the schema as JSON with a validation message, keeping the last good schema meanwhile', async () => {
     const { user, container, onChange, dataOf } = renderWorkflow(llm);
     const schema = within(
-      within(await waitFor(() => nodeElement(container, 'ask'))).getByRole('group', {
+      within(await waitFor(() => settingsOf(container, 'ask'))).getByRole('group', {
         name: 'Output schema',
       }),
     );
@@ -121,7 +121,7 @@ describe('router routes', () => {
   it('adds and renames routes, each an output, and says why a name cannot be one', async () => {
     const { user, container, dataOf, handles } = renderWorkflow(router);
     const routes = within(
-      within(await waitFor(() => nodeElement(container, 'triage'))).getByRole('group', {
+      within(await waitFor(() => settingsOf(container, 'triage'))).getByRole('group', {
         name: 'Routes',
       }),
     );

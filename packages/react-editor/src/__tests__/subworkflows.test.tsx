@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createMemoryClient } from '../client/createMemoryClient';
 import { applyRunEvent } from '../store/runReducer';
 import type { RunView } from '../types';
-import { nodeElement, registry, renderEditor } from './kit';
+import { nodeElement, registry, renderEditor, settingsOf } from './kit';
 
 /** A saved child: Input `topic` → Template → Output `summary`. */
 const child: Workflow = {
@@ -64,7 +64,7 @@ describe('Workflow node', () => {
     });
     const onOpenWorkflow = vi.fn();
     const { user, container } = renderEditor({ initialWorkflow: parent, client, onOpenWorkflow });
-    const node = within(nodeElement(container, 'w'));
+    const node = within(await waitFor(() => settingsOf(container, 'w')));
     expect(node.getByText('No workflow picked')).toBeInTheDocument();
     expect(nodeElement(container, 'w').querySelector('.gf-node__issue-flag')).toHaveAttribute(
       'title',
@@ -253,8 +253,9 @@ describe('Map node', () => {
     const { user, container } = renderEditor({ initialWorkflow: mapped, client });
     const node = within(nodeElement(container, 'm'));
     // The Map edits the node it runs per item with that node's own fields.
-    expect(node.getByLabelText('Node per item')).toHaveValue('template');
-    expect(node.getByLabelText('Template')).toHaveValue('Say {{item}}');
+    const settings = within(await waitFor(() => settingsOf(container, 'm')));
+    expect(settings.getByLabelText('Node per item')).toHaveValue('template');
+    expect(settings.getByLabelText('Template')).toHaveValue('Say {{item}}');
     const run = screen.getByRole('button', { name: 'Run' });
     await waitFor(() => expect(run).toBeEnabled());
     await user.click(run);

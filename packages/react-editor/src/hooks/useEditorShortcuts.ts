@@ -25,7 +25,7 @@ export const shortcuts: readonly ShortcutDescription[] = [
   { keys: 'Shift+1', action: 'Fit the view' },
   { keys: 'Shift+F10 / Menu key', action: 'Actions of the focused node or the canvas (also right-click)' },
   { keys: '?', action: 'Show this help' },
-  { keys: 'Escape', action: 'Clear the selection, close a panel' },
+  { keys: 'Escape', action: 'Clear the selection, close a panel or the settings' },
 ];
 
 function isTextTarget(target: EventTarget | null): boolean {
@@ -83,6 +83,12 @@ export function useEditorShortcuts() {
       if (mod && key === 'enter') {
         event.preventDefault();
         void controller.run();
+        return;
+      }
+      // Escape anywhere in the inspector closes it, and the keyboard stays with the editor.
+      if (event.key === 'Escape' && (event.target as HTMLElement).closest('.gf-inspector')) {
+        event.currentTarget.focus({ preventScroll: true });
+        actions().clearSelection();
         return;
       }
       if (inText) {

@@ -34,6 +34,7 @@ import { RemovedNode } from '../RemovedNode';
 import { edgesWithComparison, nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
 import { useCanvasMenu } from './useCanvasMenu';
+import { Inspector } from '../Inspector';
 import type { CanvasProps } from './types';
 
 export type { CanvasProps } from './types';
@@ -98,7 +99,8 @@ function minimapColor(node: EditorNode): string {
 }
 
 /** The React Flow canvas of the enclosing editor. */
-export function Canvas({ showMiniMap = true, showControls = true, showBackground = true, colorMode = 'light' }: CanvasProps) {
+export function Canvas({ showMiniMap = true, showControls = true, showBackground = true, colorMode = 'light', nodeSettings = 'inspector' }: CanvasProps) {
+  const inspector = nodeSettings === 'inspector';
   const nodes = useEditorState((state) => state.nodes);
   const edges = useEditorState((state) => state.edges);
   const registry = useEditorState((state) => state.registry);
@@ -220,8 +222,8 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   }, [addImages, flow, store]);
   const updateNodeInternals = useUpdateNodeInternals();
   const nodeCanvas = useMemo<NodeCanvasContextValue>(
-    () => ({ registry, readOnly, running, compact, actions, controller, feed, uploads, updateNodeInternals }),
-    [registry, readOnly, running, compact, actions, controller, feed, uploads, updateNodeInternals],
+    () => ({ registry, readOnly, running, compact, inspector, actions, controller, feed, uploads, updateNodeInternals }),
+    [registry, readOnly, running, compact, inspector, actions, controller, feed, uploads, updateNodeInternals],
   );
 
   // Every registered type draws with the same component; `default` catches unknown types.
@@ -296,61 +298,68 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   const menu = useCanvasMenu(canvasRef);
 
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: the menu key opens the context menu of whatever inside has the focus
-    <div className="gf-canvas" ref={canvasRef} onKeyDown={menu.onKeyDown}>
-      <NodeCanvasContext.Provider value={nodeCanvas}>
-        <ReactFlow<EditorNode, EditorEdge>
-          nodes={flowNodes}
-          edges={flowEdges}
-          nodeTypes={nodeTypes}
-          edgeTypes={edgeTypes}
-          onNodesChange={actions.onNodesChange}
-          onEdgesChange={actions.onEdgesChange}
-          onConnect={onConnect}
-          onConnectEnd={onConnectEnd}
-          isValidConnection={isValidConnection}
-          onNodeDragStart={onDragStart}
-          onNodeDragStop={actions.endGesture}
-          onSelectionDragStart={onDragStart}
-          onSelectionDragStop={actions.endGesture}
-          nodesDraggable={!readOnly}
-          nodesConnectable={!readOnly}
-          edgesReconnectable={false}
-          deleteKeyCode={null}
-          selectionKeyCode="Shift"
-          multiSelectionKeyCode={MULTI_SELECT_KEYS}
-          colorMode={colorMode}
-          minZoom={MIN_ZOOM}
-          maxZoom={MAX_ZOOM}
-          defaultViewport={initialView}
-          fitView={fitOnInit}
-          fitViewOptions={FIT_VIEW}
-          onDragOver={onDragOver}
-          onDrop={onDrop}
-          onlyRenderVisibleElements={!compact && nodes.length > VISIBLE_ONLY_FROM}
-          onError={onFlowError}
-          onNodeContextMenu={menu.onNodeContextMenu}
-          onEdgeContextMenu={menu.onEdgeContextMenu}
-          onPaneContextMenu={menu.onPaneContextMenu}
-          onSelectionContextMenu={menu.onSelectionContextMenu}
-        >
-          {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
-          {showControls && <Controls showInteractive={false} position="bottom-left" />}
-          {showMiniMap && (
-            <MiniMap<EditorNode>
-              pannable
-              zoomable
-              nodeColor={minimapColor}
-              ariaLabel="Minimap of the workflow"
-              position="bottom-right"
-            />
-          )}
-          <ConnectionHint />
-        </ReactFlow>
-      </NodeCanvasContext.Provider>
-      {menu.open && menu.open.items.length > 0 && (
-        <ContextMenu label={menu.open.label} items={menu.open.items} at={menu.open.at} onClose={menu.close} />
+    <>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: the menu key opens the context menu of whatever inside has the focus */}
+      <div className="gf-canvas" ref={canvasRef} onKeyDown={menu.onKeyDown}>
+        <NodeCanvasContext.Provider value={nodeCanvas}>
+          <ReactFlow<EditorNode, EditorEdge>
+            nodes={flowNodes}
+            edges={flowEdges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onNodesChange={actions.onNodesChange}
+            onEdgesChange={actions.onEdgesChange}
+            onConnect={onConnect}
+            onConnectEnd={onConnectEnd}
+            isValidConnection={isValidConnection}
+            onNodeDragStart={onDragStart}
+            onNodeDragStop={actions.endGesture}
+            onSelectionDragStart={onDragStart}
+            onSelectionDragStop={actions.endGesture}
+            nodesDraggable={!readOnly}
+            nodesConnectable={!readOnly}
+            edgesReconnectable={false}
+            deleteKeyCode={null}
+            selectionKeyCode="Shift"
+            multiSelectionKeyCode={MULTI_SELECT_KEYS}
+            colorMode={colorMode}
+            minZoom={MIN_ZOOM}
+            maxZoom={MAX_ZOOM}
+            defaultViewport={initialView}
+            fitView={fitOnInit}
+            fitViewOptions={FIT_VIEW}
+            onDragOver={onDragOver}
+            onDrop={onDrop}
+            onlyRenderVisibleElements={!compact && nodes.length > VISIBLE_ONLY_FROM}
+            onError={onFlowError}
+            onNodeContextMenu={menu.onNodeContextMenu}
+            onEdgeContextMenu={menu.onEdgeContextMenu}
+            onPaneContextMenu={menu.onPaneContextMenu}
+            onSelectionContextMenu={menu.onSelectionContextMenu}
+          >
+            {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
+            {showControls && <Controls showInteractive={false} position="bottom-left" />}
+            {showMiniMap && (
+              <MiniMap<EditorNode>
+                pannable
+                zoomable
+                nodeColor={minimapColor}
+                ariaLabel="Minimap of the workflow"
+                position="bottom-right"
+              />
+            )}
+            <ConnectionHint />
+          </ReactFlow>
+        </NodeCanvasContext.Provider>
+        {menu.open && menu.open.items.length > 0 && (
+          <ContextMenu label={menu.open.label} items={menu.open.items} at={menu.open.at} onClose={menu.close} />
+        )}
+      </div>
+      {inspector && (
+        <NodeCanvasContext.Provider value={nodeCanvas}>
+          <Inspector />
+        </NodeCanvasContext.Provider>
       )}
-    </div>
+    </>
   );
 }

@@ -7,4 +7,9 @@ export interface CanvasProps {
   showBackground?: boolean;
   /** The colour scheme passed to React Flow. Default 'light'. */
   colorMode?: 'light' | 'dark';
+  /**
+   * Where nodes' settings are edited: in an inspector panel beside the canvas for the selected
+   * node (nodes show a one-line summary), or inline on every node. Default 'inspector'.
+   */
+  nodeSettings?: 'inspector' | 'inline';
 }

@@ -22,6 +22,22 @@ export const Empty: Story = {};
 /** The sample workflow, editable, with no server: edits stay in the page. */
 export const Sample: Story = { args: { initialWorkflow: sampleWorkflow, title: 'Saturn facts' } };
 
+/** The LLM node selected: its settings, issues and last result in the inspector beside the canvas. */
+export const Inspector: Story = {
+  args: { initialWorkflow: sampleWorkflow, title: 'Saturn facts' },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const node = await canvas.findByTestId('gf-node-llm');
+    await userEvent.click(node.querySelector('.gf-node__title')!);
+    await canvas.findByRole('complementary', { name: 'Settings of LLM' });
+  },
+};
+
+/** Every setting on its node, for hosts that keep the forms inline (`nodeSettings="inline"`). */
+export const InlineSettings: Story = {
+  args: { initialWorkflow: sampleWorkflow, title: 'Saturn facts', nodeSettings: 'inline' },
+};
+
 /** Connected to an in-memory server whose run streams the LLM's tokens live. */
 async function runToSuccess({ canvasElement }: { canvasElement: HTMLElement }) {
   const canvas = within(canvasElement);

@@ -27,12 +27,13 @@ interface ShellProps {
   title: string | undefined;
   showPalette: boolean;
   showMiniMap: boolean;
+  nodeSettings: 'inspector' | 'inline';
   className: string | undefined;
   style: WorkflowEditorProps['style'];
   children: WorkflowEditorProps['children'];
 }
 
-function EditorShell({ theme, title, showPalette, showMiniMap, className, style, children }: ShellProps) {
+function EditorShell({ theme, title, showPalette, showMiniMap, nodeSettings, className, style, children }: ShellProps) {
   const resolved = useResolvedTheme(theme);
   const handlers = useEditorShortcuts();
   const panel = useEditorState((state) => state.panel);
@@ -62,7 +63,7 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style,
       )}
       <div className="gf-editor__body">
         {showPalette && !narrow && <Palette />}
-        <Canvas showMiniMap={showMiniMap && !narrow} colorMode={resolved} />
+        <Canvas showMiniMap={showMiniMap && !narrow} colorMode={resolved} nodeSettings={nodeSettings} />
         {steps && <RunSteps />}
         {panel === 'issues' && <IssuesPanel />}
         {panel === 'history' && <HistoryPanel />}
@@ -84,7 +85,7 @@ function EditorShell({ theme, title, showPalette, showMiniMap, className, style,
  * uncontrolled from `initialWorkflow`.
  */
 export function WorkflowEditor(props: WorkflowEditorProps) {
-  const { theme = 'system', title, showPalette = true, showMiniMap = true, className, style, children, ...provider } = props;
+  const { theme = 'system', title, showPalette = true, showMiniMap = true, nodeSettings = 'inspector', className, style, children, ...provider } = props;
   return (
     <WorkflowEditorProvider {...provider}>
       <EditorShell
@@ -92,6 +93,7 @@ export function WorkflowEditor(props: WorkflowEditorProps) {
         title={title}
         showPalette={showPalette}
         showMiniMap={showMiniMap}
+        nodeSettings={nodeSettings}
         className={className}
         style={style}
       >

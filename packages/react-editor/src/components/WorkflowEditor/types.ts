@@ -11,6 +11,12 @@ export interface WorkflowEditorProps extends Omit<WorkflowEditorProviderProps, '
   showPalette?: boolean;
   /** Shows the minimap. Default true. */
   showMiniMap?: boolean;
+  /**
+   * Where nodes' settings are edited: 'inspector' opens a panel beside the canvas with the
+   * selected node's settings and its last result, and nodes show a one-line summary; 'inline'
+   * keeps every setting on the node. Default 'inspector'.
+   */
+  nodeSettings?: 'inspector' | 'inline';
   /** Class added to the root element. Default none. */
   className?: string;
   /** Style of the root element; give it a height. Default none (fills its parent). */

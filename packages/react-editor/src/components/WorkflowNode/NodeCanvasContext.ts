@@ -17,6 +17,8 @@ export interface NodeCanvasContextValue {
   running: boolean;
   /** Nodes that are not selected draw as light cards: the view is too far out to read more. */
   compact: boolean;
+  /** Settings live in the inspector panel: nodes show a summary line instead of their form. */
+  inspector: boolean;
   actions: EditorActions;
   controller: EditorController;
   /** Per-node run state and issues, one store subscription for the whole canvas. */

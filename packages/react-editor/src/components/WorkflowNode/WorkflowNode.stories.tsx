@@ -36,7 +36,8 @@ function NodeStory({ type, data = {}, state, registry = demoRegistry }: NodeStor
         initialWorkflow={{ nodes: [{ id: 'node', type, data, position: { x: 0, y: 0 } }], edges: [] }}
       >
         <Paint state={state} />
-        <Canvas showMiniMap={false} />
+        {/* One node with its whole form on it: these stories show how each field kind draws. */}
+        <Canvas showMiniMap={false} nodeSettings="inline" />
       </WorkflowEditorProvider>
     </div>
   );

@@ -1,16 +1,15 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
 import { ImageFileField } from '../ImageFileField';
-import { MapItemForm } from '../MapItemForm';
+import { settingSummary } from '../Inspector/summary';
 import { NestedResults } from '../NestedResults';
 import { NodeFigures } from '../NodeFigures';
-import { NodeForm } from '../NodeForm';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
-import { WorkflowPicker } from '../WorkflowPicker';
+import { NodeSettings } from './NodeSettings';
 import { nodeClassName } from './nodeClassName';
 import { useNodeCanvas } from './useNodeCanvas';
 
@@ -26,7 +25,8 @@ export type WorkflowNodeContentProps = NodeProps<EditorNode> & {
  * canvas context; no store subscription of its own.
  */
 export function WorkflowNodeContent({ id, type, data, selected, slice }: WorkflowNodeContentProps) {
-  const { controller, readOnly, running, actions, registry, updateNodeInternals, uploads } = useNodeCanvas();
+  const { controller, readOnly, running, actions, registry, updateNodeInternals, uploads, inspector } = useNodeCanvas();
+  const [expanded, setExpanded] = useState(false);
   const runState = slice?.runState;
   const issues = slice?.issues;
   const definition = registry.get(type);
@@ -49,6 +49,18 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
   const previewPort = definition?.previewOutput ?? outputRows[0]?.[0];
   const status = runState?.status;
   const className = nodeClassName(definition, status, issues !== undefined, selected, false);
+  const summary = inspector ? settingSummary(definition, data) : undefined;
+  // Only a value or a stream can run long; errors and skip notes stay whole.
+  const hasOutput = status === 'success' || status === 'canceled' || ((status === 'running' || status === 'retrying') && Boolean(runState?.streamed));
+  const preview = (
+    <OutputPreview
+      state={runState}
+      port={previewPort}
+      portType={previewPort ? outputs[previewPort]?.type : undefined}
+      onShowError={() => actions.showError(id)}
+      uploads={uploads}
+    />
+  );
 
   return (
     <div className={className} data-testid={`gf-node-${id}`}>
@@ -150,18 +162,28 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
           onRemove={() => actions.updateNodeData(id, { fileId: undefined })}
         />
       )}
-      {definition?.type === 'workflow' && <WorkflowPicker nodeId={id} data={data} readOnly={readOnly} />}
-      {definition && (
-        <NodeForm nodeId={id} definition={definition} data={data} readOnly={readOnly} />
+      {definition && !inspector && <NodeSettings nodeId={id} definition={definition} data={data} />}
+      {inspector && summary && (
+        <p className="gf-node__summary" title={summary}>
+          {summary}
+        </p>
       )}
-      {definition?.type === 'map' && <MapItemForm nodeId={id} data={data} readOnly={readOnly} />}
-      <OutputPreview
-        state={runState}
-        port={previewPort}
-        portType={previewPort ? outputs[previewPort]?.type : undefined}
-        onShowError={() => actions.showError(id)}
-        uploads={uploads}
-      />
+      {inspector && hasOutput ? (
+        <div className={`gf-node__output${expanded ? ' gf-node__output--expanded' : ''}`} id={`gf-output-${id}`}>
+          {preview}
+          <button
+            type="button"
+            className="gf-node__expand nodrag"
+            aria-expanded={expanded}
+            aria-controls={`gf-output-${id}`}
+            onClick={() => setExpanded((open) => !open)}
+          >
+            {expanded ? 'Show less' : 'Show more'}
+          </button>
+        </div>
+      ) : (
+        preview
+      )}
       <NestedResults state={runState} />
       <NodeFigures state={runState} />
     </div>

@@ -1,14 +1,6 @@
 import type { WorkflowInput } from '@galaxyflow/engine';
-import { canvasEdges, canvasNode, nodeSettings, statusOf, toolbar } from './support/editor';
+import { canvasEdges, canvasNode, edge, nodeSettings, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
-
-const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
-  id: `${source}.${sourceHandle}->${target}.${targetHandle}`,
-  source,
-  sourceHandle,
-  target,
-  targetHandle,
-});
 
 /** Text "Input" → If "Check" (equals "go") → Debug "Yes" / Debug "No" → Merge "Join". */
 function branchWorkflow(text: string): WorkflowInput {

@@ -1,16 +1,8 @@
 import type { Locator, Page } from '@playwright/test';
-import { canvasNode, canvasNodes, nodeSettings, toolbar } from './support/editor';
+import { canvasNode, canvasNodes, edge, nodeSettings, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test.use({ viewport: { width: 1280, height: 800 } });
-
-const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
-  id: `${source}-${target}`,
-  source,
-  sourceHandle,
-  target,
-  targetHandle,
-});
 
 /** Text → Debug: runs without calling a model. */
 const echo = {

@@ -1,16 +1,8 @@
 import type { Locator } from '@playwright/test';
-import { canvasNode, toolbar } from './support/editor';
+import { canvasNode, edge, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test.use({ viewport: { width: 1280, height: 800 } });
-
-const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
-  id: `${source}-${target}`,
-  source,
-  sourceHandle,
-  target,
-  targetHandle,
-});
 
 async function heightOf(locator: Locator): Promise<number> {
   return (await locator.boundingBox())!.height;

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { toolbar } from './support/editor';
+import { edge, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -39,13 +39,6 @@ test('at 1280x800 the toolbar stays one row and the page fits, empty and after a
 
   // A JSON node fails on text that is not JSON: a failed run without calling a model (the
   // worker's server is shared, and provider failures would trip its circuit breaker for others).
-  const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
-    id: `${source}-${target}`,
-    source,
-    sourceHandle,
-    target,
-    targetHandle,
-  });
   const workflow = await (await api()).createWorkflow({
     name: 'A workflow with a rather long name for the toolbar',
     nodes: [

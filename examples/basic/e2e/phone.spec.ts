@@ -1,16 +1,8 @@
 import type { Page } from '@playwright/test';
-import { toolbar } from './support/editor';
+import { edge, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test.use({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-
-const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
-  id: `${source}-${target}`,
-  source,
-  sourceHandle,
-  target,
-  targetHandle,
-});
 
 /** Nothing sticks out of the 390 px window, and the page does not scroll sideways or down. */
 async function expectFits(page: Page) {

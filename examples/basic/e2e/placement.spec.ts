@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { canvasEdges, canvasNode, canvasNodes, toolbar } from './support/editor';
+import { canvasEdges, canvasNode, canvasNodes, openBlankWorkflow, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
 
 test.use({ viewport: { width: 1280, height: 800 } });
@@ -22,10 +22,8 @@ async function corner(page: Page, label: string) {
 }
 
 async function blankWorkflow(page: Page) {
-  await page.getByRole('button', { name: 'New' }).click();
-  await page.getByRole('button', { name: /^Blank workflow/ }).click();
+  await openBlankWorkflow(page);
   await expect(page).toHaveURL(/\/w\/[^/]+$/);
-  await expect(page.getByRole('application')).toBeVisible();
   await expect(toolbar(page).getByText('All changes saved')).toBeVisible();
 }
 

@@ -87,7 +87,13 @@ export async function connect(
     .dragTo(canvasNode(page, to.node).getByTitle(new RegExp(`^${to.input} \\(\\w+ input\\)$`)));
 }
 
-const edge = (source: string, sourceHandle: string, target: string, targetHandle: string) => ({
+/** An edge between two ports, as the API takes it. */
+export const edge = (
+  source: string,
+  sourceHandle: string,
+  target: string,
+  targetHandle: string,
+) => ({
   id: `${source}.${sourceHandle}->${target}.${targetHandle}`,
   source,
   sourceHandle,

@@ -67,6 +67,17 @@ export const providerField: FieldSpec = {
   help: 'Which service answers; "Server default" is whichever the server has.',
 };
 
+/** The sampling temperature of a model call, an advanced setting of the LLM and Router nodes. */
+export const temperatureField: FieldSpec = {
+  kind: 'number',
+  label: 'Temperature',
+  min: 0,
+  max: 2,
+  step: 0.1,
+  advanced: true,
+  help: "Empty: the model's default.",
+};
+
 /** Editor choices for a model field, grouped by provider in the labels. */
 export function modelField(kind: 'models' | 'visionModels' | 'imageModels'): FieldSpec {
   return {
@@ -351,15 +362,7 @@ export const llmNode = /* @__PURE__ */ defineNode({
       placeholder: 'Summarize: {{input}}',
       help: '{{input}} is the prompt input, {{context}} the context inputs.',
     },
-    temperature: {
-      kind: 'number',
-      label: 'Temperature',
-      min: 0,
-      max: 2,
-      step: 0.1,
-      advanced: true,
-      help: "Empty: the model's default.",
-    },
+    temperature: temperatureField,
     maxTokens: {
       kind: 'number',
       label: 'Max tokens',

@@ -4,7 +4,14 @@ import { GalaxyError } from '../errors';
 import type { JsonSchema } from '../jsonSchema';
 import type { ProviderCallRequest } from '../providers/providerSet';
 import type { PortMap } from '../types';
-import { checkModelId, fillPrompt, modelCallData, modelField, providerField } from './llm';
+import {
+  checkModelId,
+  fillPrompt,
+  modelCallData,
+  modelField,
+  providerField,
+  temperatureField,
+} from './llm';
 import { callStructured } from './structured';
 
 /** Most routes one router offers. */
@@ -142,15 +149,7 @@ export const llmRouterNode = /* @__PURE__ */ defineNode({
       advanced: true,
     },
     system: { kind: 'textarea', label: 'System prompt', advanced: true },
-    temperature: {
-      kind: 'number',
-      label: 'Temperature',
-      min: 0,
-      max: 2,
-      step: 0.1,
-      advanced: true,
-      help: "Empty: the model's default.",
-    },
+    temperature: temperatureField,
   },
   run: async (args) => {
     const { nodeId, inputs, data, signal, context, log, setMeta } = args;

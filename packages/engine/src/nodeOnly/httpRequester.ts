@@ -3,6 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { CanceledError, GalaxyError } from '../errors';
 import type { HttpRequest, HttpRequester, HttpResponse } from '../nodes/http';
 import { abortReason } from '../providers/errors';
+import { readCappedBody } from './cappedBody';
 import { createAddressGuard, type HostResolver } from './guard';
 
 export interface HttpRequesterOptions {
@@ -96,29 +97,17 @@ export function createHttpRequester(options: HttpRequesterOptions = {}): HttpReq
     });
   }
 
-  async function readBody(response: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
-    const tooLarge = (size: string) =>
-      new GalaxyError(
-        'E_HTTP_TOO_LARGE',
-        `The response is ${size}; this node reads at most ${maxBytes} bytes.`,
-        { details: { maxBytes } },
-      );
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      response.destroy();
-      throw tooLarge(`${declared} bytes`);
-    }
-    const parts: Buffer[] = [];
-    let size = 0;
-    for await (const part of response as AsyncIterable<Buffer>) {
-      size += part.length;
-      if (size > maxBytes) {
-        response.destroy();
-        throw tooLarge('larger than that');
-      }
-      parts.push(part);
-    }
-    return Buffer.concat(parts);
+  function readBody(response: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
+    return readCappedBody(
+      response,
+      maxBytes,
+      (declared) =>
+        new GalaxyError(
+          'E_HTTP_TOO_LARGE',
+          `The response is ${declared === undefined ? 'larger than that' : `${declared} bytes`}; this node reads at most ${maxBytes} bytes.`,
+          { details: { maxBytes } },
+        ),
+    );
   }
 
   return async function httpRequestGuarded(call: HttpRequest): Promise<HttpResponse> {

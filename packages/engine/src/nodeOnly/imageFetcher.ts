@@ -4,6 +4,7 @@ import { GalaxyError } from '../errors';
 import { abortReason, providerError } from '../providers/errors';
 import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, IMAGE_MIME_TYPES, type ImageFetcher, type ImageLimits } from '../providers/images';
 import type { ImageData } from '../providers/types';
+import { readCappedBody } from './cappedBody';
 import { createAddressGuard, type HostResolver } from './guard';
 
 export type { HostResolver } from './guard';
@@ -81,27 +82,16 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
     });
   }
 
-  async function readBody(response: IncomingMessage, target: string): Promise<Uint8Array> {
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      response.destroy();
-      throw providerError('E_IMAGE_TOO_LARGE', `The image at ${target} is ${declared} bytes; the limit is ${maxBytes} bytes.`, {
-        details: { bytes: declared, maxBytes },
-      });
-    }
-    const parts: Buffer[] = [];
-    let size = 0;
-    for await (const part of response as AsyncIterable<Buffer>) {
-      size += part.length;
-      if (size > maxBytes) {
-        response.destroy();
-        throw providerError('E_IMAGE_TOO_LARGE', `The image at ${target} is larger than the limit of ${maxBytes} bytes.`, {
-          details: { maxBytes },
-        });
-      }
-      parts.push(part);
-    }
-    return Buffer.concat(parts);
+  function readBody(response: IncomingMessage, target: string): Promise<Uint8Array> {
+    return readCappedBody(response, maxBytes, (declared) =>
+      declared === undefined
+        ? providerError('E_IMAGE_TOO_LARGE', `The image at ${target} is larger than the limit of ${maxBytes} bytes.`, {
+            details: { maxBytes },
+          })
+        : providerError('E_IMAGE_TOO_LARGE', `The image at ${target} is ${declared} bytes; the limit is ${maxBytes} bytes.`, {
+            details: { bytes: declared, maxBytes },
+          }),
+    );
   }
 
   return async function fetchImage(input: string, callOptions: { signal?: AbortSignal } = {}): Promise<ImageData> {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { RunSummaryPage } from '@galaxyflow/engine';
+import { finishedLiveRunId } from '../store/runReducer';
 import { useEditorContext } from './useEditorContext';
 import { useEditorState } from './useEditorState';
 
@@ -19,9 +20,7 @@ export function useRunHistory(limit = 10): RunHistoryApi {
   const { controller } = useEditorContext();
   const workflowId = useEditorState((state) => state.workflowId);
   // A finished live run is a new first row.
-  const finished = useEditorState((state) =>
-    state.run?.origin === 'live' && state.run.phase !== 'starting' && state.run.phase !== 'running' ? state.run.runId : null,
-  );
+  const finished = useEditorState((state) => finishedLiveRunId(state.run));
   const [page, setPage] = useState(1);
   const [data, setData] = useState<RunSummaryPage | null>(null);
   const [loading, setLoading] = useState(false);

@@ -1,5 +1,6 @@
 import type { UsageReport } from '@galaxyflow/engine';
 import { useEffect, useState } from 'react';
+import { finishedLiveRunId } from '../store/runReducer';
 import { useEditorContext } from './useEditorContext';
 import { useEditorState } from './useEditorState';
 
@@ -16,11 +17,7 @@ export interface UsageApi {
 export function useUsage(days = 30): UsageApi {
   const { controller } = useEditorContext();
   const client = controller.client;
-  const finished = useEditorState((state) =>
-    state.run?.origin === 'live' && state.run.phase !== 'starting' && state.run.phase !== 'running'
-      ? state.run.runId
-      : null,
-  );
+  const finished = useEditorState((state) => finishedLiveRunId(state.run));
   const [data, setData] = useState<UsageReport | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -125,6 +125,11 @@ export function applyRunEvent(run: RunView, event: RunEvent): RunView {
   }
 }
 
+/** The id of a live run that has ended, else null: hooks reload what a run changes when it changes. */
+export function finishedLiveRunId(run: RunView | null | undefined): string | null {
+  return run?.origin === 'live' && run.phase !== 'starting' && run.phase !== 'running' ? run.runId : null;
+}
+
 /** The view of a stored run, for the history panel to paint onto the canvas. */
 export function runViewFromSnapshot(record: RunSnapshot): RunView {
   const nodes: RunView['nodes'] = {};

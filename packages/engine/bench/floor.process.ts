@@ -8,6 +8,7 @@
  *   floor.process.ts otel <dag10k> <rounds>   (the engine traced by an OpenTelemetry SDK vs the no-op API)
  */
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { z } from 'zod';
 // The built package, as a host gets it (the bench script builds it first).
 import {
@@ -182,8 +183,28 @@ async function main() {
       });
       if (result.status !== 'SUCCESS') throw new Error(`bench run ended ${result.status}`);
     };
+    // What the SDK costs on its own: the same spans (one run span, one child per node with the
+    // engine's attributes) started and ended in a loop, no engine around them.
+    const sdkOnly = () => {
+      const runSpan = tracer.startSpan('galaxyflow.run', { kind: SpanKind.INTERNAL, attributes: { 'galaxyflow.run.id': 'r_bench', 'galaxyflow.run.resumed': false } }, ROOT_CONTEXT);
+      const parent = trace.setSpan(ROOT_CONTEXT, runSpan);
+      for (const node of workflow.nodes) {
+        const span = tracer.startSpan(
+          'galaxyflow.node',
+          {
+            kind: SpanKind.INTERNAL,
+            attributes: { 'galaxyflow.run.id': 'r_bench', 'galaxyflow.node.id': node.id, 'galaxyflow.node.type': node.type, 'galaxyflow.node.attempt': 1 },
+          },
+          parent,
+        );
+        span.end();
+      }
+      runSpan.setAttribute('galaxyflow.run.status', 'SUCCESS');
+      runSpan.end();
+    };
     const noopMs: number[] = [];
     const tracedMs: number[] = [];
+    const sdkMs: number[] = [];
     let spans = 0;
     for (let r = 0; r < rounds + 3; r++) {
       let n: number;
@@ -198,11 +219,15 @@ async function main() {
       await processor.forceFlush();
       spans = exporter.getFinishedSpans().length;
       exporter.reset();
+      const s = await cpu(sdkOnly);
+      await processor.forceFlush();
+      exporter.reset();
       if (r < 3) continue;
       noopMs.push(n);
       tracedMs.push(t);
+      sdkMs.push(s);
     }
-    console.log(JSON.stringify({ graph: graphName, nodes: workflow.nodes.length, spans, noop: noopMs, traced: tracedMs }));
+    console.log(JSON.stringify({ graph: graphName, nodes: workflow.nodes.length, spans, noop: noopMs, traced: tracedMs, sdk: sdkMs }));
     return;
   }
   const engine = async () => {

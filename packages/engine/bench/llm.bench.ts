@@ -4,6 +4,12 @@
  * 20. The run should take about one latency: the target is a makespan of at most
  * 1.15 x 200 ms plus the fixed overhead, measured as the same run against a stub with no latency.
  *
+ * Then the cost of tracing where it is meant to run: the same 20-node run against the stub with
+ * no latency, traced by an OpenTelemetry SDK (in-memory exporter, batch processor: a span per
+ * run, node and provider call) vs the no-op API, by this process's CPU time (the stub has its
+ * own process). Target: overhead <= 15 %. The engine bench's section 4 gives the same
+ * comparison on no-op nodes, where the SDK's own span cost outweighs the node.
+ *
  *   pnpm --filter @galaxyflow/engine bench:llm
  */
 import { spawn } from 'node:child_process';
@@ -11,6 +17,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { builtinNodes } from '../src/nodes/index';
 import { llmContext } from '../src/providers/context';
 import { createGeminiProvider } from '../src/providers/gemini';
@@ -59,9 +66,19 @@ function workflow(provider: string) {
   return { nodes, edges, settings: { concurrency: PARALLEL } };
 }
 
-async function makespan(providers: ProviderSet, provider: string): Promise<number> {
+const exporter = new InMemorySpanExporter();
+// The batch processor with its default schedule, as production setups run it; each measurement
+// flushes it before its clock stops.
+const processor = new BatchSpanProcessor(exporter);
+const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('bench');
+
+async function makespan(providers: ProviderSet, provider: string, traced = false): Promise<number> {
   const started = performance.now();
-  const result = await runWorkflow(workflow(provider), { registry, context: llmContext({ providers }) });
+  const result = await runWorkflow(workflow(provider), {
+    registry,
+    context: llmContext({ providers }),
+    ...(traced ? { trace: { tracer } } : {}),
+  });
   const elapsed = performance.now() - started;
   if (result.status !== 'SUCCESS') throw new Error(`${provider}: the run ended ${result.status}: ${result.error?.message}`);
   return elapsed;
@@ -93,6 +110,46 @@ try {
     );
   }
   console.log(`  target: makespan <= ${TARGET} x ${LATENCY_MS} ms + overhead -> ${met ? 'met' : 'NOT met'}`);
+
+  // CPU time of a few runs against the instant stub. After the window both sides flush the
+  // processor (the in-memory exporter answers on a timer, which would bill the wait's event-loop
+  // turns to the traced side) and let the event loop go quiet, so neither pays for the sockets
+  // and timers the other left behind.
+  const BATCH = 5;
+  const cpuOf = async (provider: string, traced: boolean) => {
+    const start = process.cpuUsage();
+    for (let k = 0; k < BATCH; k++) await makespan(instant, provider, traced);
+    const used = process.cpuUsage(start);
+    await processor.forceFlush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return (used.user + used.system) / 1000 / BATCH;
+  };
+  const TRACE_ROUNDS = ROUNDS * 6;
+  console.log(`\nTracing overhead on model calls: the ${PARALLEL + 1}-node run against the stub with no latency, traced vs the no-op API; CPU ms per run of this process, medians of ${TRACE_ROUNDS} interleaved batches of ${BATCH} runs`);
+  let traceMet = true;
+  for (const provider of ['gemini', 'groq', 'openai-compatible']) {
+    await cpuOf(provider, true);
+    await cpuOf(provider, false);
+    const plain: number[] = [];
+    const traced: number[] = [];
+    for (let i = 0; i < TRACE_ROUNDS; i++) {
+      if (i % 2 === 0) {
+        plain.push(await cpuOf(provider, false));
+        traced.push(await cpuOf(provider, true));
+      } else {
+        traced.push(await cpuOf(provider, true));
+        plain.push(await cpuOf(provider, false));
+      }
+    }
+    const spanCount = exporter.getFinishedSpans().length / ((TRACE_ROUNDS + 1) * BATCH);
+    exporter.reset();
+    const overhead = median(traced) / median(plain) - 1;
+    traceMet &&= overhead <= 0.15;
+    console.log(
+      `  ${provider.padEnd(18)} no-op API ${median(plain).toFixed(2)} ms   traced ${median(traced).toFixed(2)} ms (${spanCount} spans a run)   +${(overhead * 100).toFixed(1)} % (target <= 15 %): ${overhead <= 0.15 ? 'ok' : 'MISSED'}`,
+    );
+  }
+  met &&= traceMet;
 } finally {
   child.stdin!.end();
 }

@@ -56,7 +56,7 @@ export function gatherInputs(io: NodeIO, i: number, node: CompiledNode): Record<
   const multiple = node.multipleInputs;
   const start = inStart[i]!;
   const end = inStart[i + 1]!;
-  if (multiple.length === 1 && node.inputList.length === 1) return gatherInto(io, inputs, multiple[0]!, node, start, end);
+  if (multiple.length === 1 && node.inputList.length === 1) return gatherInto(io, inputs, multiple[0]!, start, end);
   for (let p = 0; p < multiple.length; p++) inputs[multiple[p]!] = [];
   const { edges, inEdge, inList, results } = io;
   // In-edges in workflow order, so a `multiple` input lists its values in edge order.
@@ -79,18 +79,20 @@ export function gatherInputs(io: NodeIO, i: number, node: CompiledNode): Record<
  * `gatherInputs` for a node whose one input takes many edges (a collector, a join): the
  * same values in the same order, in an array sized up front rather than grown by `push`.
  */
-function gatherInto(io: NodeIO, inputs: Record<string, unknown>, name: string, node: CompiledNode, start: number, end: number): Record<string, unknown> {
+function gatherInto(io: NodeIO, inputs: Record<string, unknown>, name: string, start: number, end: number): Record<string, unknown> {
   const { edges, inEdge, inList, results } = io;
   const values: unknown[] = new Array(end - start);
   let count = 0;
   for (let k = start; k < end; k++) {
     const edge = edges[inEdge[k]!]!;
-    if (!portOf(node.inputs, edge.targetHandle)) continue;
+    // `name` is the node's only input port: comparing the handle to it is the port check.
+    if (edge.targetHandle !== name) continue;
     const output = results[inList[k]!]?.output;
     const value = output && Object.hasOwn(output, edge.sourceHandle) ? output[edge.sourceHandle] : undefined;
     if (value !== undefined) values[count++] = value;
   }
-  values.length = count;
+  // Setting an array's length is a call into the runtime even when it does not change.
+  if (count !== values.length) values.length = count;
   inputs[name] = values;
   return inputs;
 }

@@ -22,6 +22,11 @@ export interface RunTraceOptions {
    */
   parent?: string;
   /**
+   * The OpenTelemetry context whose span the run continues; wins over `parent` and the active
+   * span. Sub-workflow and Map item runs get their node attempt's context this way.
+   */
+  context?: Context;
+  /**
    * Record prompts and answers on provider-call spans (`gen_ai.content.prompt` and
    * `gen_ai.content.completion` events). Default false: they may hold personal data.
    */
@@ -94,28 +99,37 @@ export interface RunTracing {
   readonly workflowId: string | undefined;
 }
 
-/** Starts the `galaxyflow.run` span; undefined when nothing would record it. */
+/**
+ * Starts the `galaxyflow.run` span. `tracing` is undefined when nothing records it; `context`
+ * holds the span either way, so a child run started from this one inherits its sampling
+ * decision instead of starting a trace of its own.
+ */
 export function startRunSpan(
   options: RunTraceOptions | undefined,
   attributes: Attributes,
-): RunTracing | undefined {
+): { tracing: RunTracing | undefined; context: Context } {
   const tracer = options?.tracer ?? trace.getTracer(TRACER_NAME);
   const parent =
+    options?.context ??
     (options?.parent !== undefined ? contextFromTraceparent(options.parent) : undefined) ??
     otelContext.active();
   const span = tracer.startSpan('galaxyflow.run', { kind: SpanKind.INTERNAL, attributes }, parent);
+  const context = trace.setSpan(parent, span);
   if (!span.isRecording()) {
     span.end();
-    return undefined;
+    return { tracing: undefined, context };
   }
   if (options?.workflowId !== undefined)
     span.setAttribute('galaxyflow.workflow.id', options.workflowId);
   return {
-    span,
-    context: trace.setSpan(parent, span),
-    tracer,
-    recordContent: options?.recordContent === true,
-    workflowId: options?.workflowId,
+    tracing: {
+      span,
+      context,
+      tracer,
+      recordContent: options?.recordContent === true,
+      workflowId: options?.workflowId,
+    },
+    context,
   };
 }
 

@@ -205,4 +205,85 @@ describe('OpenTelemetry spans of a run', () => {
     expect(calls[0]!.name).toMatch(/^generate_content /);
     expect(JSON.stringify(spans.map((s) => [s.attributes, s.events]))).not.toContain('lighthouse');
   });
+
+  it('traces a sub-workflow and each Map item as runs under the node attempt that started them', async () => {
+    // A saved child: Input `topic` → Template → Output `summary`.
+    const child = {
+      nodes: [
+        { id: 'in', type: 'input', data: { name: 'topic', valueType: 'text' } },
+        { id: 't', type: 'template', data: { template: 'About {{topic}}' } },
+        { id: 'out', type: 'output', data: { name: 'summary', valueType: 'text' } },
+      ],
+      edges: [
+        { id: 'e1', source: 'in', sourceHandle: 'value', target: 't', targetHandle: 'topic' },
+        { id: 'e2', source: 't', sourceHandle: 'text', target: 'out', targetHandle: 'value' },
+      ],
+    };
+    const ports = {
+      inputs: [{ name: 'topic', type: 'text' }],
+      outputs: [{ name: 'summary', type: 'text' }],
+    };
+    const result = await runWorkflow(
+      {
+        nodes: [
+          { id: 'src', type: 'text', data: { text: 'owls' } },
+          { id: 'sub', type: 'workflow', data: { workflowId: 'child', version: 3, ...ports } },
+          { id: 'list', type: 'input', data: { name: 'topics', default: ['a', 'b'] } },
+          { id: 'each', type: 'map', data: { mode: 'workflow', workflowId: 'child', version: 3 } },
+        ],
+        edges: [
+          { id: 'e1', source: 'src', sourceHandle: 'text', target: 'sub', targetHandle: 'topic' },
+          { id: 'e2', source: 'list', sourceHandle: 'value', target: 'each', targetHandle: 'items' },
+        ],
+      },
+      {
+        registry,
+        context: { loadWorkflow: async ({ workflowId }) => (workflowId === 'child' ? child : undefined) },
+        trace: { parent: CALLER, workflowId: 'parent-wf' },
+      },
+    );
+    expect(result.status).toBe('SUCCESS');
+    const spans = exporter.getFinishedSpans();
+    const runs = spans.filter((s) => s.name === 'galaxyflow.run');
+    const top = runs.find((s) => s.attributes['galaxyflow.run.id'] === result.runId)!;
+    const nodeSpan = (id: string) =>
+      spans.find(
+        (s) => s.attributes['galaxyflow.node.id'] === id && s.attributes['galaxyflow.run.id'] === result.runId,
+      )!;
+    // The sub-workflow's run is a child of the Workflow node's span, one trace with the caller's.
+    const subRuns = childrenOf(spans, nodeSpan('sub'));
+    expect(subRuns.map((s) => [s.name, s.attributes['galaxyflow.run.id'], s.attributes['galaxyflow.workflow.id']])).toEqual([
+      ['galaxyflow.run', `${result.runId}/sub`, 'child'],
+    ]);
+    expect(childrenOf(spans, subRuns[0]!).map((s) => s.attributes['galaxyflow.node.id']).sort()).toEqual(['in', 'out', 't']);
+    // Each Map item is a run of its own under the Map node's span.
+    const itemRuns = childrenOf(spans, nodeSpan('each'));
+    expect(itemRuns.map((s) => s.attributes['galaxyflow.run.id']).sort()).toEqual([
+      `${result.runId}/each/0`,
+      `${result.runId}/each/1`,
+    ]);
+    expect(new Set(spans.map((s) => s.spanContext().traceId))).toEqual(new Set([CALLER.split('-')[1]]));
+    expect(top.parentSpanContext?.spanId).toBe(CALLER.split('-')[2]);
+  });
+
+  it('does not trace the children of a run the sampler left out', async () => {
+    // The caller's trace is not sampled (flags 00): neither the run nor its sub-workflow records.
+    const unsampled = CALLER.replace(/-01$/, '-00');
+    const sampled = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const result = await runWorkflow(
+      {
+        nodes: [{ id: 'sub', type: 'workflow', data: { workflowId: 'child', version: 1, inputs: [], outputs: [] } }],
+        edges: [],
+      },
+      {
+        registry,
+        context: { loadWorkflow: async () => ({ nodes: [{ id: 't', type: 'text', data: { text: 'x' } }], edges: [] }) },
+        trace: { parent: unsampled, tracer: sampled.getTracer('test') },
+      },
+    );
+    expect(result.status).toBe('SUCCESS');
+    expect(result.nodes.sub?.meta?.child).toMatchObject({ status: 'SUCCESS' });
+    expect(exporter.getFinishedSpans()).toEqual([]);
+  });
 });
+

@@ -50,6 +50,8 @@ interface ItemPlan {
   /** Sub-workflow level of each item's run. */
   depth: number;
   keepNodes: boolean;
+  /** The saved workflow each item runs, for its run span. */
+  workflowId?: string;
   label: string;
 }
 
@@ -152,6 +154,7 @@ async function planWorkflow(
     },
     depth: frame.depth + 1,
     keepNodes: true,
+    workflowId: ref.workflowId,
     label: `workflow ${ref.workflowId}@${ref.version}`,
   };
 }
@@ -309,6 +312,7 @@ export const mapNode = /* @__PURE__ */ defineNode({
           inputs: plan.inputsOf(items[index], index),
           depth: plan.depth,
           mapItem: !plan.keepNodes,
+          ...(plan.workflowId !== undefined ? { workflowId: plan.workflowId } : {}),
         });
         inFlight.add(handle);
         void handle.result.then((snapshot) => {

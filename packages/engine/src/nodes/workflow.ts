@@ -113,6 +113,7 @@ export const workflowNode = /* @__PURE__ */ defineNode({
       depth: frame.depth + 1,
       path: [nodeId],
       log: args.log,
+      workflowId: ref.workflowId,
     });
     const snapshot = await handle.result;
     args.setMeta({ child: { ...ref, runId, status: snapshot.status, nodes: snapshot.nodes } });

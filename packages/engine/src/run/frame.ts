@@ -1,6 +1,7 @@
 import type { ChildNodeEvent } from '../model';
+import type { RunTraceOptions } from '../tracing';
 import type { RunCaps, RunOptions } from '../types';
-import type { Job } from './attempt';
+import type { Attempt, Job } from './attempt';
 
 /**
  * What a node that runs other nodes (Map, Workflow) or reads the run's inputs (Input) needs of
@@ -20,6 +21,8 @@ export interface RunFrame {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** Emits `node:progress` for the job's node. */
   progress(job: Job, done: number, total: number): void;
+  /** How a child run started by `attempt` is traced: under that attempt's span. */
+  childTrace(attempt: Attempt): RunTraceOptions;
   /** Emits a child run's node event as `node:child` under `path` (its first id is the job's node). */
   child(path: readonly string[], event: ChildNodeEvent): void;
 }

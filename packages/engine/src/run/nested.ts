@@ -25,6 +25,8 @@ export interface ChildRun {
    * node; a store read per item would cost more than the item). Default false.
    */
   mapItem?: boolean;
+  /** The saved workflow's id, recorded on the child's run span (`galaxyflow.workflow.id`). */
+  workflowId?: string;
   /** Where the child's log lines go; omitted: nowhere. */
   log?: (level: LogLevel, message: string, data?: JsonValue) => void;
 }
@@ -62,6 +64,8 @@ export function startChildRun(
   if (parent.beforeNodeStart !== undefined && !child.mapItem)
     options.beforeNodeStart = parent.beforeNodeStart;
   if (child.inputs !== undefined) options.inputs = child.inputs;
+  options.trace = frame.childTrace(attempt);
+  if (child.workflowId !== undefined) options.trace.workflowId = child.workflowId;
   const { path, log } = child;
   if (path || log) {
     options.onEvent = (event: RunEvent) => {

@@ -6,6 +6,7 @@
  * Events go out through `eventDelivery.ts`, inputs and outputs through `nodeIO.ts`, and
  * each attempt is an `Attempt` from `attempt.ts`.
  */
+import type { Context } from '@opentelemetry/api';
 import {
   asSentence,
   CanceledError,
@@ -25,7 +26,7 @@ import { capPolicy, capRetryLayer, checkRunOptions, DEFAULT_CONCURRENCY, DEFAULT
 import type { FailureMode, RetryPolicy } from '../schema';
 import type { EventOf, FinalRunStatus, JsonValue, LogEntry, LogLevel, NodeMeta, NodeResult, RunOptions, RunResult, RunSnapshot } from '../types';
 import { analyzeWorkflow, type CompiledNode, type CompiledWorkflow } from '../validate';
-import { endNodeSpan, endRunSpan, type RunTracing, startNodeSpan, startRunSpan } from '../tracing';
+import { endNodeSpan, endRunSpan, type RunTraceOptions, type RunTracing, startNodeSpan, startRunSpan } from '../tracing';
 import { validatedFor } from '../validated';
 import { Attempt, type AttemptHost, type EndedNode, type Flight, Hold, type Job, RunArgs, ranResult } from './attempt';
 import { createEventDelivery } from './eventDelivery';
@@ -185,6 +186,8 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
   let startedAt = 0;
   /** Set in `begin` when a recording SDK traces the run: without one, no node span is ever made. */
   let tracing: RunTracing | undefined;
+  /** The context holding the run span, recording or not, once the run has begun. */
+  let traceContext: Context | undefined;
   let resolveResult!: (result: RunSnapshot) => void;
   const result = new Promise<RunSnapshot>((resolve) => {
     resolveResult = resolve;
@@ -371,6 +374,16 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
     inputs: options.inputs ?? {},
     progress(job, done, total) {
       if (heard('node:progress')) emit({ type: 'node:progress', runId, at: now(), nodeId: job.node.id, done, total });
+    },
+    childTrace(attempt) {
+      // A traced run's children are spans of the node attempt that started them; an untraced
+      // one's carry its (sampled-out or no-op) span, so they are not traced on their own either.
+      const callTrace = attempt.trace;
+      if (callTrace) return { tracer: callTrace.tracer, context: callTrace.parent, recordContent: callTrace.recordContent };
+      const out: RunTraceOptions = {};
+      if (traceContext) out.context = traceContext;
+      if (options.trace?.tracer) out.tracer = options.trace.tracer;
+      return out;
     },
     child(path, event) {
       if (heard('node:child')) emit({ type: 'node:child', runId, at: event.at, nodeId: path[0]!, path: [...path], event });
@@ -835,7 +848,9 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function begin(): void {
     const at = now();
-    tracing = startRunSpan(options.trace, { 'galaxyflow.run.id': runId, 'galaxyflow.run.resumed': resume !== undefined });
+    const started = startRunSpan(options.trace, { 'galaxyflow.run.id': runId, 'galaxyflow.run.resumed': resume !== undefined });
+    tracing = started.tracing;
+    traceContext = started.context;
     if (resume) {
       // A snapshot of a run drained before it began has no start: it starts now.
       startedAt = resume.startedAt ?? at;

@@ -270,6 +270,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   // Every prop handed to React Flow is stable: an inline function would re-render every
   // node wrapper on every frame of a drag.
   const onDragStart = useCallback(() => actions.beginGesture('drag'), [actions]);
+  // A tap on a node a phone's list pointed out opens its settings, as on any other node.
+  const onNodeClick = useCallback(() => {
+    if (store.getState().pointedOutNodeId !== null) actions.patch({ pointedOutNodeId: null });
+  }, [actions, store]);
 
   const onDragOver = useCallback((event: DragEvent) => {
     const types = event.dataTransfer.types;
@@ -312,6 +316,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
             onConnect={onConnect}
             onConnectEnd={onConnectEnd}
             isValidConnection={isValidConnection}
+            onNodeClick={onNodeClick}
             onNodeDragStart={onDragStart}
             onNodeDragStop={actions.endGesture}
             onSelectionDragStart={onDragStart}

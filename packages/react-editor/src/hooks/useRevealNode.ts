@@ -1,0 +1,59 @@
+import { useReactFlow } from '@xyflow/react';
+import { type RefObject, useEffect } from 'react';
+import { areaBeside, revealOffset, type ScreenRect } from '../layout/revealOffset';
+
+const PAN_MS = 250;
+
+function rectOf(element: Element): ScreenRect {
+  const { left, top, right, bottom } = element.getBoundingClientRect();
+  return { left, top, right, bottom };
+}
+
+/**
+ * When a side panel opens on a node (the inspector, an error detail), pans the canvas,
+ * animated, so that node is whole beside the panel instead of under it or past the canvas's
+ * edge. A node being dragged is revealed when it is let go, so the view never moves under the
+ * pointer. Runs once per node the panel opens on, not while the person then pans away.
+ */
+export function useRevealNode(panel: RefObject<HTMLElement | null>, nodeId: string | null): void {
+  const flow = useReactFlow();
+  useEffect(() => {
+    if (!nodeId || typeof window === 'undefined') return;
+    let frame = 0;
+    const reveal = () => {
+      const aside = panel.current;
+      const canvas = aside?.parentElement?.querySelector(':scope > .gf-canvas');
+      const internal = flow.getInternalNode(nodeId);
+      if (!aside || !canvas || !internal) return;
+      const canvasRect = rectOf(canvas);
+      // A canvas not laid out (hidden, or a page without layout) has nowhere to show anything.
+      if (canvasRect.right <= canvasRect.left || canvasRect.bottom <= canvasRect.top) return;
+      const { x, y, zoom } = flow.getViewport();
+      const position = internal.internals.positionAbsolute;
+      const left = canvasRect.left + x + position.x * zoom;
+      const top = canvasRect.top + y + position.y * zoom;
+      const width = (internal.measured.width ?? internal.width ?? 0) * zoom;
+      const height = (internal.measured.height ?? internal.height ?? 0) * zoom;
+      const { dx, dy } = revealOffset(
+        { left, top, right: left + width, bottom: top + height },
+        areaBeside(canvasRect, rectOf(aside)),
+      );
+      if (dx === 0 && dy === 0) return;
+      const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+      void flow.setViewport({ x: x + dx, y: y + dy, zoom }, { duration: still ? 0 : PAN_MS });
+    };
+    const afterDrop = () => {
+      frame = requestAnimationFrame(reveal);
+    };
+    frame = requestAnimationFrame(() => {
+      // Selected by dragging it: wait for the drop.
+      if (panel.current?.parentElement?.querySelector('.react-flow__node.dragging')) {
+        window.addEventListener('pointerup', afterDrop, { once: true });
+      } else reveal();
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      window.removeEventListener('pointerup', afterDrop);
+    };
+  }, [flow, panel, nodeId]);
+}

@@ -144,6 +144,50 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
     await snap(page, 'error-detail-over-canvas');
   });
 
+  test('the list of workflows folds to a rail beside an open workflow, widening the canvas, and stays folded', async ({
+    page,
+    signIn,
+    api,
+    snap,
+  }) => {
+    const workflow = await (await api()).createWorkflow({
+      name: 'Folding list',
+      nodes: [
+        {
+          id: 'q',
+          type: 'text',
+          position: { x: 0, y: 0 },
+          data: { label: 'Question', text: 'Hi' },
+        },
+      ],
+      edges: [],
+    });
+    await signIn(page);
+    await page.goto(`/w/${workflow.id}`);
+    const canvas = page.locator('.gf-canvas');
+    await expect(canvasNode(page, 'Question')).toBeVisible();
+    const before = (await boxOf(canvas)).width;
+    await page.getByRole('button', { name: 'Hide the list of workflows' }).click();
+    const unfold = page.getByRole('button', { name: 'Show the list of workflows' });
+    await expect(unfold).toBeVisible();
+    await expect.poll(async () => (await boxOf(canvas)).width).toBeGreaterThanOrEqual(before + 200);
+    console.log(
+      `side panels: canvas ${before.toFixed(0)} px beside the list, ${(await boxOf(canvas)).width.toFixed(0)} px with it folded`,
+    );
+    await expectControlsReachable(page);
+    await snap(page, 'list-folded');
+
+    await page.reload();
+    await expect(unfold).toBeVisible();
+    await unfold.click();
+    await expect(
+      page
+        .getByRole('navigation', { name: 'Workflows' })
+        .getByRole('link', { name: /Folding list/ }),
+    ).toBeVisible();
+    expect((await boxOf(canvas)).width).toBe(before);
+  });
+
   test('"Show more" is on an output the preview cuts off, not on one that fits, and appears when a stream grows past the clip', async ({
     page,
     signIn,

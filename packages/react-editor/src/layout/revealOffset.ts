@@ -49,3 +49,15 @@ export function areaBeside(canvas: ScreenRect, panel: ScreenRect | null): Screen
   if (!panel || panel.left >= canvas.right || panel.right <= canvas.left) return canvas;
   return { ...canvas, right: Math.max(canvas.left, Math.min(canvas.right, panel.left)) };
 }
+
+/**
+ * How many px of the canvas (the React Flow element `flow`) an open side panel lying over its
+ * right side hides; 0 with no panel, or one docked beside it.
+ */
+export function coveredByPanel(flow: Element | null | undefined): number {
+  const panel = flow?.closest('.gf-editor__body')?.querySelector(':scope > .gf-panel');
+  if (!flow || !panel) return 0;
+  const canvas = flow.getBoundingClientRect();
+  const area = areaBeside(canvas, panel.getBoundingClientRect());
+  return Math.max(0, canvas.right - area.right);
+}

@@ -282,6 +282,14 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     event.dataTransfer.dropEffect = 'copy';
   }, [store]);
 
+  // The node just dropped stays under the pointer when its settings open, whatever they cover.
+  const dropped = useRef<string | null>(null);
+  const placedByHand = useCallback((nodeId: string) => {
+    const was = dropped.current === nodeId;
+    dropped.current = null;
+    return was;
+  }, []);
+
   const onDrop = useCallback(
     (event: DragEvent) => {
       const type = event.dataTransfer.getData(PALETTE_MIME);
@@ -291,7 +299,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       // The pointer lands on the new node's header, a fixed few screen pixels in from its corner,
       // whatever the zoom: where the user let go is where the node is.
       const position = flow.screenToFlowPosition({ x: event.clientX - DROP_GRIP.x, y: event.clientY - DROP_GRIP.y });
-      if (type) actions.addNode(type, position);
+      if (type) dropped.current = actions.addNode(type, position);
       else if (!store.getState().readOnly) addImages(files, position);
     },
     [actions, addImages, flow, store],
@@ -362,7 +370,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       </div>
       {inspector && (
         <NodeCanvasContext.Provider value={nodeCanvas}>
-          <Inspector />
+          <Inspector placedByHand={placedByHand} />
         </NodeCanvasContext.Provider>
       )}
     </>

@@ -30,7 +30,16 @@ function selectInspected(state: EditorState): string | null {
  * no other panel is open; closes with the selection (Escape, a click on the canvas, ×). The
  * canvas pans, when it has to, so the node shows whole beside the panel.
  */
-export function Inspector() {
+export interface InspectorProps {
+  /**
+   * Whether the node was just placed by hand (dropped from the palette): the view then stays
+   * as it is, node under the pointer, even when the panel covers part of it. Asked once per
+   * node the inspector opens on. Default: never.
+   */
+  placedByHand?: ((nodeId: string) => boolean) | undefined;
+}
+
+export function Inspector({ placedByHand }: InspectorProps = {}) {
   const { actions, uploads } = useNodeCanvas();
   const nodeId = useEditorState(selectInspected);
   const panel = useEditorState((state) => state.panel);
@@ -44,7 +53,7 @@ export function Inspector() {
   const pointedOut = useEditorState((state) => state.layout === 'narrow' && state.pointedOutNodeId !== null && state.pointedOutNodeId === nodeId);
   const aside = useRef<HTMLElement>(null);
   const open = nodeId !== null && node !== undefined && definition !== undefined && panel === null && !pointedOut;
-  useRevealNode(aside, open ? nodeId : null);
+  useRevealNode(aside, open ? nodeId : null, placedByHand);
   if (!open) return null;
   const title = nodeTitle(node.data, definition.label ?? node.type);
   const { outputs } = nodePortsOf(definition, node.data);

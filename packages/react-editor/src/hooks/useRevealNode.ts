@@ -1,6 +1,6 @@
 import { useReactFlow } from '@xyflow/react';
 import { type RefObject, useEffect, useRef } from 'react';
-import { areaBeside, revealOffset, type ScreenRect } from '../layout/revealOffset';
+import { areaBeside, revealOffsetClearOf, type ScreenRect } from '../layout/revealOffset';
 
 const PAN_MS = 250;
 /** How many frames to wait for a node just added to be measured. */
@@ -13,8 +13,8 @@ function rectOf(element: Element): ScreenRect {
 
 /**
  * When a side panel opens on a node (the inspector, an error detail), pans the canvas,
- * animated, so that node is whole beside the panel instead of under it or past the canvas's
- * edge. A node being dragged is revealed when it is let go, so the view never moves under the
+ * animated, so that node is whole beside the panel instead of under it, under the minimap or
+ * past the canvas's edge. A node being dragged is revealed when it is let go, so the view never moves under the
  * pointer; one just dropped from the palette stays where it was dropped. Runs once per node the panel opens on, not while the person then pans away.
  */
 export function useRevealNode(
@@ -49,9 +49,13 @@ export function useRevealNode(
       const top = canvasRect.top + y + position.y * zoom;
       const width = (internal.measured.width ?? internal.width ?? 0) * zoom;
       const height = (internal.measured.height ?? internal.height ?? 0) * zoom;
-      const { dx, dy } = revealOffset(
+      // The minimap sits in the canvas's corner, over whatever is there.
+      const minimap = canvas.querySelector('.react-flow__minimap');
+      const minimapRect = minimap ? rectOf(minimap) : null;
+      const { dx, dy } = revealOffsetClearOf(
         { left, top, right: left + width, bottom: top + height },
         areaBeside(canvasRect, rectOf(aside)),
+        minimapRect && minimapRect.right > minimapRect.left ? minimapRect : null,
       );
       if (dx === 0 && dy === 0) return;
       const still = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;

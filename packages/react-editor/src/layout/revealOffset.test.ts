@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaBeside, revealOffset } from './revealOffset';
+import { areaBeside, revealOffset, revealOffsetClearOf } from './revealOffset';
 
 const rect = (left: number, top: number, width: number, height: number) => ({
   left,
@@ -38,5 +38,36 @@ describe('areaBeside', () => {
   it('is the whole canvas without a panel, or with one docked beside it', () => {
     expect(areaBeside(canvas, null)).toEqual(canvas);
     expect(areaBeside(canvas, rect(1280, 50, 320, 750))).toEqual(canvas);
+  });
+});
+
+describe('revealOffsetClearOf', () => {
+  const area = rect(0, 0, 700, 500);
+  const minimap = rect(485, 335, 200, 150);
+
+  it('moves a node that would land under the minimap up above it', () => {
+    // revealOffset alone puts it at x 396..676, y 296..476: under the minimap.
+    expect(revealOffsetClearOf(rect(600, 296, 280, 180), area, minimap, 24)).toEqual({
+      dx: -204,
+      dy: -165,
+    });
+  });
+
+  it('moves it left of the minimap when it does not fit above', () => {
+    expect(revealOffsetClearOf(rect(600, 100, 280, 400), area, minimap, 24)).toEqual({
+      dx: -419,
+      dy: -24,
+    });
+  });
+
+  it('is revealOffset when the minimap is out of the way, or absent', () => {
+    expect(revealOffsetClearOf(rect(600, 50, 280, 180), area, minimap, 24)).toEqual({
+      dx: -204,
+      dy: 0,
+    });
+    expect(revealOffsetClearOf(rect(600, 296, 280, 180), area, null, 24)).toEqual({
+      dx: -204,
+      dy: 0,
+    });
   });
 });

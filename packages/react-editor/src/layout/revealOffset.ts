@@ -41,6 +41,35 @@ export function revealOffset(
   };
 }
 
+function overlapping(a: ScreenRect, b: ScreenRect): boolean {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}
+
+/**
+ * Like `revealOffset`, and then clear of `obstacle` (the minimap in the area's corner): the
+ * node goes up above it when it fits there, else left of it, else stays over it.
+ */
+export function revealOffsetClearOf(
+  node: ScreenRect,
+  area: ScreenRect,
+  obstacle: ScreenRect | null,
+  margin = REVEAL_MARGIN,
+): { dx: number; dy: number } {
+  const { dx, dy } = revealOffset(node, area, margin);
+  const moved = {
+    left: node.left + dx,
+    top: node.top + dy,
+    right: node.right + dx,
+    bottom: node.bottom + dy,
+  };
+  if (!obstacle || !overlapping(moved, obstacle)) return { dx, dy };
+  const up = obstacle.top - margin - moved.bottom;
+  if (moved.top + up >= area.top + margin) return { dx, dy: dy + up };
+  const left = obstacle.left - margin - moved.right;
+  if (moved.left + left >= area.left + margin) return { dx: dx + left, dy };
+  return { dx, dy };
+}
+
 /**
  * The part of `canvas` a person sees beside `panel`: a panel on the right (docked or laid
  * over the canvas) ends the area at its left edge.

@@ -6,12 +6,12 @@ test.use({ viewport: { width: 1280, height: 800 } });
 
 /**
  * The most user actions (clicks, drags, key presses outside typed text) it may take to build
- * Text → LLM → Debug on an empty canvas, set the prompt and run it. Measured: 6 (three palette
- * clicks, each new node placed right of the selected one and wired to it; a click on the Text
- * node to open its settings in the inspector; a click into the prompt; Run). The issue asks for
- * 10 at most; this keeps what was reached from slipping.
+ * Text → LLM → Debug on an empty canvas, set the prompt and run it. Measured: 5 (a palette
+ * click on Text, which opens its settings in the inspector; a click into the prompt; two more
+ * palette clicks, each new node placed right of the selected one and wired to it; Run). The
+ * issue asks for 10 at most; this keeps what was reached from slipping.
  */
-const MAX_ACTIONS = 6;
+const MAX_ACTIONS = 5;
 
 test('building, prompting and running Text → LLM → Debug takes at most a handful of actions', async ({
   page,
@@ -32,17 +32,17 @@ test('building, prompting and running Text → LLM → Debug takes at most a han
   };
   const palette = page.getByRole('navigation', { name: 'Node palette' });
 
+  // A node added is selected, its settings open in the inspector: one click on the field types.
+  // (Typed now, while the Text node is in view: each node added after it is panned into view
+  // beside the inspector, and a 1280 px window beside the app's list cannot show all three.)
   await click(palette.getByRole('button', { name: 'Add Text node' }));
+  const prompt = page.getByRole('complementary', { name: 'Settings of Text', exact: true }).getByRole('textbox', { name: 'Text' });
+  await click(prompt);
+  await prompt.pressSequentially('Name a colour of the sky.');
   await click(palette.getByRole('button', { name: 'Add LLM node' }));
   await click(palette.getByRole('button', { name: 'Add Debug node' }));
   await expect(canvasNodes(page)).toHaveCount(3);
   await expect(canvasEdges(page)).toHaveCount(2);
-
-  // Settings live in the inspector: one click on the node opens them, one on the field types.
-  await click(canvasNode(page, 'Text').locator('.gf-node__title'));
-  const prompt = page.getByRole('complementary', { name: 'Settings of Text', exact: true }).getByRole('textbox', { name: 'Text' });
-  await click(prompt);
-  await prompt.pressSequentially('Name a colour of the sky.');
 
   llm.enqueue({ type: 'text', chunks: ['Blue.'] });
   await click(toolbar(page).getByRole('button', { name: 'Run', exact: true }));

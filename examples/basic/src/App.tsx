@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { draftKeyFor, readSessionToken, rememberToken, signOut } from './session';
 import { SignIn } from './SignIn';
+import { readListFolded, rememberListFolded } from './listFold';
 import { applyTheme, readTheme } from './theme';
 import { WorkflowList } from './WorkflowList';
 
@@ -23,6 +24,13 @@ export function App() {
   const [listVersion, setListVersion] = useState(0);
   const [theme, setTheme] = useState<EditorTheme>(() => readTheme());
   useEffect(() => applyTheme(theme), [theme]);
+  const [listFolded, setListFolded] = useState(() => readListFolded());
+  const foldList = useCallback((folded: boolean) => {
+    rememberListFolded(folded);
+    setListFolded(folded);
+  }, []);
+  // The list folds beside an open workflow only; with none open it is the page.
+  const folded = listFolded && workflowId !== null;
 
   const client: GalaxyClient | null = useMemo(
     () => (token ? createGalaxyClient({ baseUrl: '/api', headers: () => ({ authorization: `Bearer ${token}` }) }) : null),
@@ -69,7 +77,7 @@ export function App() {
 
   return (
     // On a phone one column shows: the list, or the open workflow with a way back to the list.
-    <div className={`gfa-shell${workflowId ? ' gfa-shell--open' : ''}`}>
+    <div className={`gfa-shell${workflowId ? ' gfa-shell--open' : ''}${folded ? ' gfa-shell--folded' : ''}`}>
       <WorkflowList
         client={client}
         selectedId={workflowId}
@@ -78,6 +86,8 @@ export function App() {
         onUnauthorized={onUnauthorized}
         theme={theme}
         onThemeChange={setTheme}
+        folded={folded}
+        onFoldedChange={foldList}
         onSignOut={() => {
           leave(false);
           open(null);

@@ -13,12 +13,26 @@ export interface WorkflowListProps {
   onSignOut(): void;
   theme: EditorTheme;
   onThemeChange(theme: EditorTheme): void;
+  /** Folded to a narrow rail beside an open workflow, leaving the editor the width. */
+  folded: boolean;
+  onFoldedChange(folded: boolean): void;
 }
 
 const PAGE = 50;
 
 /** The user's workflows: search, open, new from a template, rename, delete. */
-export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnauthorized, onSignOut, theme, onThemeChange }: WorkflowListProps) {
+export function WorkflowList({
+  client,
+  selectedId,
+  refreshKey,
+  onOpen,
+  onUnauthorized,
+  onSignOut,
+  theme,
+  onThemeChange,
+  folded,
+  onFoldedChange,
+}: WorkflowListProps) {
   const themeId = useId();
   // The name a new workflow gets, asked for as soon as New is pressed.
   const [newName, setNewName] = useState('');
@@ -104,13 +118,49 @@ export function WorkflowList({ client, selectedId, refreshKey, onOpen, onUnautho
     }
   };
 
+  if (folded) {
+    return (
+      <nav className="gfa-sidebar gfa-sidebar--rail" aria-label="Workflows">
+        <button
+          type="button"
+          className="gfa-icon-button"
+          aria-label="Show the list of workflows"
+          title="Show the list of workflows"
+          aria-expanded={false}
+          onClick={() => onFoldedChange(false)}
+        >
+          »
+        </button>
+        <button type="button" className="gfa-icon-button gfa-rail-end" aria-label="Sign out" title="Sign out" onClick={onSignOut}>
+          <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round">
+            <path d="M6 2.5H3.5a1 1 0 0 0-1 1v9a1 1 0 0 0 1 1H6M10.5 11 13.5 8l-3-3M13.5 8H6" />
+          </svg>
+        </button>
+      </nav>
+    );
+  }
+
   return (
     <nav className="gfa-sidebar" aria-label="Workflows">
       <header>
         <strong>Workflows</strong>
-        <button type="button" className="gfa-button" onClick={() => setPicking((v) => !v)} aria-expanded={picking}>
-          New
-        </button>
+        <span className="gfa-actions-row">
+          <button type="button" className="gfa-button" onClick={() => setPicking((v) => !v)} aria-expanded={picking}>
+            New
+          </button>
+          {selectedId && (
+            <button
+              type="button"
+              className="gfa-icon-button gfa-fold"
+              aria-label="Hide the list of workflows"
+              title="Hide the list of workflows"
+              aria-expanded
+              onClick={() => onFoldedChange(true)}
+            >
+              «
+            </button>
+          )}
+        </span>
       </header>
       {picking && (
         <input

@@ -32,6 +32,26 @@ const withLlm: Workflow = {
   ],
 };
 
+const LINE = 14;
+const CLIP = 3 * LINE;
+
+/**
+ * Gives output previews a height, which jsdom never computes: as many lines as their text
+ * has, their box capped at three lines. Returns what puts jsdom's own (zero) heights back.
+ */
+function layOutPreviewLines(): () => void {
+  const lines = (element: HTMLElement) =>
+    element.classList.contains('gf-preview') ? (element.textContent ?? '').split('\n').length * LINE : 0;
+  Object.defineProperties(HTMLElement.prototype, {
+    scrollHeight: { configurable: true, get: function (this: HTMLElement) { return lines(this); } },
+    clientHeight: { configurable: true, get: function (this: HTMLElement) { return Math.min(lines(this), CLIP); } },
+  });
+  return () => {
+    delete (HTMLElement.prototype as { scrollHeight?: number }).scrollHeight;
+    delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
+  };
+}
+
 describe('the inspector', () => {
   it('opens on the clicked node with its title, type and fields; edits are the node’s data and undo', async () => {
     const onChange = vi.fn<(workflow: Workflow) => void>();
@@ -101,37 +121,59 @@ describe('the inspector', () => {
     );
   });
 
-  it('shows a short output preview that expands on demand, and the whole result in the panel', async () => {
-    const client = createMemoryClient({ registry });
-    const { user, container } = renderEditor({ initialWorkflow: chain, client });
-    const run = screen.getByRole('button', { name: 'Run' });
-    await waitFor(() => expect(run).toBeEnabled());
-    await user.click(run);
-    await screen.findByText('Run succeeded', {}, { timeout: 5_000 });
+  it('shows "Show more" only on an output the preview cuts off, and the whole result in the panel', async () => {
+    // jsdom lays nothing out: a preview box is as tall as its lines, capped at the node's
+    // three-line clip, as a browser draws it.
+    const restore = layOutPreviewLines();
+    try {
+      const long = Array.from({ length: 12 }, (_, i) => `Line ${i + 1}`).join('\n');
+      const workflow: Workflow = {
+        ...chain,
+        nodes: [
+          ...chain.nodes,
+          { id: 'long', type: 'text', position: { x: 0, y: 300 }, data: { text: long } },
+          { id: 'showLong', type: 'debug', position: { x: 300, y: 300 }, data: { label: 'Long' } },
+        ],
+        edges: [
+          ...chain.edges,
+          { id: 'e3', source: 'long', sourceHandle: 'text', target: 'showLong', targetHandle: 'value' },
+        ],
+      };
+      const client = createMemoryClient({ registry });
+      const { user, container } = renderEditor({ initialWorkflow: workflow, client });
+      const run = screen.getByRole('button', { name: 'Run' });
+      await waitFor(() => expect(run).toBeEnabled());
+      await user.click(run);
+      await screen.findByText('Run succeeded', {}, { timeout: 5_000 });
 
-    const show = within(nodeElement(container, 'show'));
-    expect(show.getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Saturn');
-    const toggle = show.getByRole('button', { name: 'Show more' });
-    expect(toggle).toHaveAttribute('aria-expanded', 'false');
-    expect(nodeElement(container, 'show').querySelector('.gf-node__output')).not.toHaveClass(
-      'gf-node__output--expanded',
-    );
-    await user.click(toggle);
-    expect(show.getByRole('button', { name: 'Show less' })).toHaveAttribute(
-      'aria-expanded',
-      'true',
-    );
-    expect(nodeElement(container, 'show').querySelector('.gf-node__output')).toHaveClass(
-      'gf-node__output--expanded',
-    );
+      // One short line fits: nothing more to show.
+      const show = within(nodeElement(container, 'show'));
+      expect(show.getByRole('region', { name: 'Output' })).toHaveTextContent('Facts about Saturn');
+      expect(show.queryByRole('button', { name: /^Show (more|less)$/ })).toBeNull();
 
-    fireEvent.click(wrapperOf(container, 'show'));
-    const panel = await screen.findByRole('complementary', { name: 'Settings of Debug' });
-    const last = within(panel).getByRole('region', { name: 'Last run' });
-    expect(within(last).getByText('Done')).toBeInTheDocument();
-    expect(within(last).getByRole('region', { name: 'Output' })).toHaveTextContent(
-      'Facts about Saturn',
-    );
+      // Twelve lines are cut to three: the toggle shows them all, and folds them again.
+      const longNode = within(nodeElement(container, 'showLong'));
+      expect(longNode.getByRole('region', { name: 'Output' })).toHaveTextContent('Line 12');
+      const toggle = await longNode.findByRole('button', { name: 'Show more' });
+      expect(toggle).toHaveAttribute('aria-expanded', 'false');
+      const output = nodeElement(container, 'showLong').querySelector('.gf-node__output');
+      expect(output).not.toHaveClass('gf-node__output--expanded');
+      await user.click(toggle);
+      expect(longNode.getByRole('button', { name: 'Show less' })).toHaveAttribute('aria-expanded', 'true');
+      expect(output).toHaveClass('gf-node__output--expanded');
+      await user.click(longNode.getByRole('button', { name: 'Show less' }));
+      expect(longNode.getByRole('button', { name: 'Show more' })).toHaveAttribute('aria-expanded', 'false');
+
+      fireEvent.click(wrapperOf(container, 'show'));
+      const panel = await screen.findByRole('complementary', { name: 'Settings of Debug' });
+      const last = within(panel).getByRole('region', { name: 'Last run' });
+      expect(within(last).getByText('Done')).toBeInTheDocument();
+      expect(within(last).getByRole('region', { name: 'Output' })).toHaveTextContent(
+        'Facts about Saturn',
+      );
+    } finally {
+      restore();
+    }
   });
 
   it('keeps every setting on the node with nodeSettings="inline"', async () => {

@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryClient } from '../client/createMemoryClient';
 import { chain, registry, renderEditor } from './kit';
@@ -82,5 +82,14 @@ describe('a phone-wide editor', () => {
         document.querySelector('[data-testid="gf-node-prompt"]')?.closest('.react-flow__node'),
       ).toHaveClass('selected'),
     );
+    // Shown, not opened: the settings would cover the whole phone, node and all.
+    expect(screen.queryByRole('complementary', { name: /^Settings of/ })).toBeNull();
+    // A tap on it opens them, as on any node.
+    fireEvent.click(
+      document.querySelector('[data-testid="gf-node-prompt"]')!.closest('.react-flow__node')!,
+    );
+    expect(
+      await screen.findByRole('complementary', { name: 'Settings of Template' }),
+    ).toBeInTheDocument();
   });
 });

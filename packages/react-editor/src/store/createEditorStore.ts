@@ -84,6 +84,11 @@ export interface EditorState extends EditorDocument {
   layout: EditorLayout;
   /** What a narrow editor shows: the canvas, or the nodes as a list with their run state. */
   view: EditorView;
+  /**
+   * The node a narrow editor's list of steps pointed out on the canvas ("Show on canvas"): it
+   * is selected, and its settings stay closed until it is tapped. Null otherwise.
+   */
+  pointedOutNodeId: string | null;
   /** The saved version the canvas is being compared with, in the Versions panel. */
   compare: VersionComparison | null;
   /** Bumped when a whole new document arrives (load, import): the canvas fits it into view. */
@@ -619,6 +624,7 @@ export function createEditorStore(options: EditorStoreOptions) {
           compare: null,
           layout: 'wide',
           view: 'steps',
+          pointedOutNodeId: null,
           viewEpoch: 0,
           actions,
         };

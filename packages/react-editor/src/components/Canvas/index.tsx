@@ -270,6 +270,10 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   // Every prop handed to React Flow is stable: an inline function would re-render every
   // node wrapper on every frame of a drag.
   const onDragStart = useCallback(() => actions.beginGesture('drag'), [actions]);
+  // A tap on a node a phone's list pointed out opens its settings, as on any other node.
+  const onNodeClick = useCallback(() => {
+    if (store.getState().pointedOutNodeId !== null) actions.patch({ pointedOutNodeId: null });
+  }, [actions, store]);
 
   const onDragOver = useCallback((event: DragEvent) => {
     const types = event.dataTransfer.types;
@@ -277,6 +281,14 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
     event.preventDefault();
     event.dataTransfer.dropEffect = 'copy';
   }, [store]);
+
+  // The node just dropped stays under the pointer when its settings open, whatever they cover.
+  const dropped = useRef<string | null>(null);
+  const placedByHand = useCallback((nodeId: string) => {
+    const was = dropped.current === nodeId;
+    dropped.current = null;
+    return was;
+  }, []);
 
   const onDrop = useCallback(
     (event: DragEvent) => {
@@ -287,7 +299,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       // The pointer lands on the new node's header, a fixed few screen pixels in from its corner,
       // whatever the zoom: where the user let go is where the node is.
       const position = flow.screenToFlowPosition({ x: event.clientX - DROP_GRIP.x, y: event.clientY - DROP_GRIP.y });
-      if (type) actions.addNode(type, position);
+      if (type) dropped.current = actions.addNode(type, position);
       else if (!store.getState().readOnly) addImages(files, position);
     },
     [actions, addImages, flow, store],
@@ -312,6 +324,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
             onConnect={onConnect}
             onConnectEnd={onConnectEnd}
             isValidConnection={isValidConnection}
+            onNodeClick={onNodeClick}
             onNodeDragStart={onDragStart}
             onNodeDragStop={actions.endGesture}
             onSelectionDragStart={onDragStart}
@@ -357,7 +370,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
       </div>
       {inspector && (
         <NodeCanvasContext.Provider value={nodeCanvas}>
-          <Inspector />
+          <Inspector placedByHand={placedByHand} />
         </NodeCanvasContext.Provider>
       )}
     </>

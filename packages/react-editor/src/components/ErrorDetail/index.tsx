@@ -25,7 +25,7 @@ export function ErrorDetail() {
   const answered = answeredBy(runState?.meta);
   const fallbacks = fallbacksOf(runState?.meta);
   return (
-    <SidePanel title={`Error in ${label}`}>
+    <SidePanel title={`Error in ${label}`} revealNodeId={node ? nodeId : undefined}>
       <dl className="gf-detail">
         <dt>Status</dt>
         <dd>

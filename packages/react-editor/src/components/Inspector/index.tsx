@@ -1,5 +1,7 @@
 import { nodeTitle } from '@galaxyflow/engine';
+import { useRef } from 'react';
 import { useEditorState } from '../../hooks/useEditorState';
+import { useRevealNode } from '../../hooks/useRevealNode';
 import type { EditorState } from '../../store/createEditorStore';
 import { nodePortsOf } from '../../store/nodeData';
 import { NestedResults } from '../NestedResults';
@@ -25,9 +27,19 @@ function selectInspected(state: EditorState): string | null {
 /**
  * The settings of the selected node, beside the canvas: title, type, every field of its form
  * (advanced ones folded) and its last run result or error. Opens when one node is selected and
- * no other panel is open; closes with the selection (Escape, a click on the canvas, ×).
+ * no other panel is open; closes with the selection (Escape, a click on the canvas, ×). The
+ * canvas pans, when it has to, so the node shows whole beside the panel.
  */
-export function Inspector() {
+export interface InspectorProps {
+  /**
+   * Whether the node was just placed by hand (dropped from the palette): the view then stays
+   * as it is, node under the pointer, even when the panel covers part of it. Asked once per
+   * node the inspector opens on. Default: never.
+   */
+  placedByHand?: ((nodeId: string) => boolean) | undefined;
+}
+
+export function Inspector({ placedByHand }: InspectorProps = {}) {
   const { actions, uploads } = useNodeCanvas();
   const nodeId = useEditorState(selectInspected);
   const panel = useEditorState((state) => state.panel);
@@ -37,12 +49,18 @@ export function Inspector() {
   const definition = useEditorState((state) => (node ? state.registry.get(node.type) : undefined));
   const runState = useEditorState((state) => (nodeId ? state.run?.nodes[nodeId] : undefined));
   const issues = useEditorState((state) => (nodeId ? state.issuesByNode[nodeId] : undefined));
-  if (!nodeId || !node || !definition || panel !== null) return null;
+  // A phone shows a node picked from its list of steps on the canvas; a tap on it opens this.
+  const pointedOut = useEditorState((state) => state.layout === 'narrow' && state.pointedOutNodeId !== null && state.pointedOutNodeId === nodeId);
+  const aside = useRef<HTMLElement>(null);
+  const open = nodeId !== null && node !== undefined && definition !== undefined && panel === null && !pointedOut;
+  useRevealNode(aside, open ? nodeId : null, placedByHand);
+  if (!open) return null;
   const title = nodeTitle(node.data, definition.label ?? node.type);
   const { outputs } = nodePortsOf(definition, node.data);
   const previewPort = definition.previewOutput ?? Object.keys(outputs)[0];
   return (
     <aside
+      ref={aside}
       className="gf-panel gf-inspector"
       aria-label={`Settings of ${title}`}
       data-testid="gf-inspector"

@@ -4,6 +4,7 @@ import { type DragEvent, useId, useMemo, useState } from 'react';
 import { useEditorContext } from '../../hooks/useEditorContext';
 import { useEditorState } from '../../hooks/useEditorState';
 import { placeNewNode } from '../../layout/placeNode';
+import { coveredByPanel } from '../../layout/revealOffset';
 import { PALETTE_MIME } from './dragData';
 import type { PaletteProps } from './types';
 
@@ -56,9 +57,11 @@ export function Palette({ onAdd, defaultCollapsed = false }: PaletteProps) {
 
   const add = (type: string) => {
     if (onAdd) return onAdd(type);
-    const { width, height, transform } = flowStore.getState();
+    const { width, height, transform, domNode } = flowStore.getState();
     const [tx, ty, zoom] = transform;
-    const centre = { x: (width / 2 - tx) / zoom, y: (height / 2 - ty) / zoom };
+    // The centre of what is in view: a side panel lying over the canvas hides its right side.
+    const inView = width - coveredByPanel(domNode);
+    const centre = { x: (inView / 2 - tx) / zoom, y: (height / 2 - ty) / zoom };
     // Right of the selected node and wired to it when the ports fit, else free space near the centre.
     const placement = placeNewNode(editorStore.getState(), registry, type, centre);
     const id = actions.addNode(type, placement.position);

@@ -35,7 +35,7 @@ export function flowOrder(
 
 /**
  * The workflow as a list, for phones: each node in the order data flows, with its run status
- * and its output (streaming while it runs). Tapping "Show on canvas" selects it there.
+ * and its output (streaming while it runs). "Show on canvas" shows it there, centred and selected.
  */
 export function RunSteps() {
   const nodes = useEditorState((state) => state.nodes);
@@ -76,8 +76,10 @@ export function RunSteps() {
                 type="button"
                 className="gf-button gf-button--small gf-steps__show"
                 onClick={() => {
+                  // The canvas, centred on the node, selected; its settings (which would cover
+                  // the whole phone) wait for a tap on it.
                   actions.selectNode(node.id);
-                  actions.patch({ view: 'canvas' });
+                  actions.patch({ view: 'canvas', pointedOutNodeId: node.id });
                   void flow.fitView({ nodes: [{ id: node.id }], maxZoom: 1, duration: 200 });
                 }}
               >

@@ -1,5 +1,5 @@
 import { Handle, type NodeProps, Position } from '@xyflow/react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
@@ -9,6 +9,7 @@ import { NestedResults } from '../NestedResults';
 import { NodeFigures } from '../NodeFigures';
 import { OutputPreview } from '../OutputPreview';
 import { StatusBadge } from '../StatusBadge';
+import { NodeOutput } from './NodeOutput';
 import { NodeSettings } from './NodeSettings';
 import { nodeClassName } from './nodeClassName';
 import { useNodeCanvas } from './useNodeCanvas';
@@ -26,7 +27,6 @@ export type WorkflowNodeContentProps = NodeProps<EditorNode> & {
  */
 export function WorkflowNodeContent({ id, type, data, selected, slice }: WorkflowNodeContentProps) {
   const { controller, readOnly, running, actions, registry, updateNodeInternals, uploads, inspector } = useNodeCanvas();
-  const [expanded, setExpanded] = useState(false);
   const runState = slice?.runState;
   const issues = slice?.issues;
   const definition = registry.get(type);
@@ -168,22 +168,7 @@ export function WorkflowNodeContent({ id, type, data, selected, slice }: Workflo
           {summary}
         </p>
       )}
-      {inspector && hasOutput ? (
-        <div className={`gf-node__output${expanded ? ' gf-node__output--expanded' : ''}`} id={`gf-output-${id}`}>
-          {preview}
-          <button
-            type="button"
-            className="gf-node__expand nodrag"
-            aria-expanded={expanded}
-            aria-controls={`gf-output-${id}`}
-            onClick={() => setExpanded((open) => !open)}
-          >
-            {expanded ? 'Show less' : 'Show more'}
-          </button>
-        </div>
-      ) : (
-        preview
-      )}
+      {inspector && hasOutput ? <NodeOutput nodeId={id}>{preview}</NodeOutput> : preview}
       <NestedResults state={runState} />
       <NodeFigures state={runState} />
     </div>

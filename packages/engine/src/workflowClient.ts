@@ -1,4 +1,4 @@
-import type { RunStatus, RunSummary } from './model';
+import type { JsonValue, RunStatus, RunSummary } from './model';
 import type { UsageGroupBy } from './runUsage';
 import type { Workflow, WorkflowInput } from './schema';
 
@@ -49,6 +49,8 @@ export interface ExecuteInput {
   targetNodeIds?: string[];
   /** Reuse the unchanged node results of this earlier run. */
   reuseRunId?: string;
+  /** Values of the workflow's Input nodes by name; an Input given none takes its default. */
+  inputs?: Record<string, JsonValue>;
 }
 
 /** Which runs of a history to list. */

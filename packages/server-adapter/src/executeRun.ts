@@ -479,6 +479,8 @@ export async function executeClaimedRun(
         limits: ADMITTED,
         now,
         ...(run.targetNodeIds ? { targetNodeIds: run.targetNodeIds } : {}),
+        // The Input values the request gave; a run resumed on another worker gets them too.
+        ...(claimed.inputs ? { inputs: claimed.inputs } : {}),
         ...(Object.keys(reuse).length > 0 ? { reuse: { nodes: reuse } } : {}),
         ...(resume ? { resume } : {}),
       });

@@ -1,4 +1,6 @@
 import {
+  isValidPortName,
+  JsonValueSchema,
   ProviderListSchema,
   RunStatusSchema,
   type WorkflowLimits,
@@ -82,6 +84,18 @@ export function createSchemas(limits: SchemaLimits) {
     targetNodeIds: TargetNodeIds.optional(),
     /** Reuse the unchanged node results of this earlier run. */
     reuseRunId: Id.optional(),
+    /** Values of the workflow's Input nodes by name; an Input given none takes its default. */
+    inputs: z
+      .record(z.string().max(64).refine(isValidPortName), JsonValueSchema, {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? 'An input name is letters, digits and _, not starting with a digit (at most 64).'
+            : undefined,
+      })
+      .refine((inputs) => Object.keys(inputs).length <= 100, {
+        message: 'At most 100 inputs.',
+      })
+      .optional(),
   };
   const ExecuteSavedBody = z.object({
     workflowId: Id,
@@ -171,12 +185,20 @@ export function createSchemas(limits: SchemaLimits) {
         const day = query[key];
         const ms = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
         // Zod runs this even when a field failed its pattern: only real days pass.
-        if (day !== undefined && (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day)) {
+        if (
+          day !== undefined &&
+          (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day)
+        ) {
           ctx.addIssue({ code: 'custom', path: [key], message: 'Not a calendar day.', input: day });
         }
       }
       if (query.from !== undefined && query.to !== undefined && query.from > query.to) {
-        ctx.addIssue({ code: 'custom', path: ['from'], message: '`from` is after `to`.', input: query.from });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['from'],
+          message: '`from` is after `to`.',
+          input: query.from,
+        });
       }
     });
 

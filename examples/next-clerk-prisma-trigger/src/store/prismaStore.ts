@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorInfo, RunEvent } from '@galaxyflow/engine';
+import type { ErrorInfo, JsonValue, RunEvent } from '@galaxyflow/engine';
 import type {
   ClaimedRun,
   ExecutionLogRecord,
@@ -808,6 +808,7 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
               counts: json(emptyCounts()),
               createdAt: at,
               traceparent: input.traceparent ?? null,
+              inputs: input.inputs ? JSON.stringify(input.inputs) : null,
             },
             omit: WITHOUT_GRAPH,
           });
@@ -1081,6 +1082,8 @@ export function createPrismaStore(options: PrismaStoreOptions): GalaxyStore {
             run: toRun(row),
             graph: await graphOfRun(db, row),
             traceparent: row.traceparent,
+            inputs:
+              row.inputs === null ? null : (JSON.parse(row.inputs) as Record<string, JsonValue>),
             leaseOwner: claim.workerId,
             leaseExpiresAt: leaseExpiresAt.getTime(),
           };

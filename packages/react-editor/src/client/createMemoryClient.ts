@@ -357,6 +357,7 @@ export function createMemoryClient(options: MemoryClientOptions = {}): MemoryCli
         },
       },
       ...(input.targetNodeIds ? { targetNodeIds: input.targetNodeIds } : {}),
+      ...(input.inputs ? { inputs: input.inputs } : {}),
       ...(reuse ? { reuse: { nodes: reuse } } : {}),
       onEvent: (event) => publish(entry, event),
     });

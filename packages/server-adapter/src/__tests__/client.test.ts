@@ -245,6 +245,27 @@ describe('client against the API', () => {
     expect((await client.runs.list({ workflowId: created.id })).items[0]?.error).toBeNull();
   });
 
+  it("passes the values of a workflow's Input nodes, and shows the API's refusal of a missing one", async () => {
+    const graph = {
+      nodes: [
+        { id: 'in', type: 'input', data: { name: 'topic', valueType: 'text', required: true } },
+        { id: 'out', type: 'template', data: { template: 'About {{topic}}' } },
+      ],
+      edges: [
+        { id: 'e', source: 'in', sourceHandle: 'value', target: 'out', targetHandle: 'topic' },
+      ],
+    };
+    const { runId } = await client.execute({ ...graph, inputs: { topic: 'owls' } });
+    await new Promise<void>((done) => {
+      client.subscribe(runId, () => {}, { onStateChange: (state) => state === 'closed' && done() });
+    });
+    expect((await client.getRun(runId)).nodes.out?.output).toEqual({ text: 'About owls' });
+    await expect(client.execute(graph)).rejects.toMatchObject({
+      code: 'E_INVALID_BODY',
+      message: expect.stringMatching(/"topic" is required/),
+    });
+  });
+
   it('reads a run a page at a time into a whole snapshot, and deletes it', async () => {
     const paged = createGalaxyClient({
       baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`,

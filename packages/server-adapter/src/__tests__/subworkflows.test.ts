@@ -168,3 +168,67 @@ describe('sub-workflows over HTTP', () => {
     expect(m.meta.items[2].nodes.t.output).toEqual({ text: 'About moths' });
   });
 });
+
+describe('run inputs over HTTP', () => {
+  let api: Harness;
+  beforeEach(async () => {
+    api = await makeHarnessFactory('express')();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  async function runToEnd(json: Record<string, unknown>) {
+    const started = await api.request('POST', '/execute', { json });
+    expect(started.status, started.text).toBe(202);
+    await api.queue.idle();
+    const run = await api.request('GET', `/runs/${started.body.runId as string}`);
+    const out = run.body.nodeResults.find((r: { nodeId: string }) => r.nodeId === 'out');
+    return { status: run.body.run.status as string, output: out?.output };
+  }
+
+  it("gives a saved workflow's Input nodes the values the request names, and an unsaved graph's too", async () => {
+    const saved = await api.request('POST', '/workflows', {
+      json: { name: 'Summarize', ...child },
+    });
+    expect(saved.status, saved.text).toBe(201);
+    expect(await runToEnd({ workflowId: saved.body.id, inputs: { topic: 'owls' } })).toEqual({
+      status: 'SUCCESS',
+      output: { value: 'About owls' },
+    });
+    expect(await runToEnd({ ...child, inputs: { topic: 'bats' } })).toEqual({
+      status: 'SUCCESS',
+      output: { value: 'About bats' },
+    });
+  });
+
+  it('refuses inputs the workflow does not take, of the wrong type or missing, before any run is made', async () => {
+    // Each body is the child graph with these inputs, as raw JSON.
+    const cases: [string, { path: string[]; message: RegExp }[]][] = [
+      ['{}', [{ path: ['inputs', 'topic'], message: /"topic" is required/ }]],
+      [
+        '{"topic": 42, "tpoic": "owls"}',
+        [
+          { path: ['inputs', 'topic'], message: /"topic" takes text, not a number/ },
+          { path: ['inputs', 'tpoic'], message: /no Input named "tpoic"; its Inputs are "topic"/ },
+        ],
+      ],
+      ['{"2nd topic": "x"}', [{ path: ['inputs', '2nd topic'], message: /letters, digits and _/ }]],
+    ];
+    for (const [inputs, expected] of cases) {
+      const res = await api.request('POST', '/execute', {
+        raw: `{${JSON.stringify(child).slice(1, -1)}, "inputs": ${inputs}}`,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, res.text).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.code).toBe('E_INVALID_BODY');
+      const issues = res.body.issues as { path: string[]; message: string }[];
+      expect(issues.map((i) => i.path)).toEqual(expected.map((e) => e.path));
+      for (const [k, issue] of issues.entries())
+        expect(issue.message).toMatch(expected[k]!.message);
+    }
+    const runs = await api.request('GET', '/runs');
+    expect(runs.body.items).toEqual([]);
+  });
+});

@@ -246,6 +246,7 @@ function executeBody(input: ExecuteInput): Record<string, unknown> {
   const common: Record<string, unknown> = {};
   if (input.targetNodeIds !== undefined) common.targetNodeIds = input.targetNodeIds;
   if (input.reuseRunId !== undefined) common.reuseRunId = input.reuseRunId;
+  if (input.inputs !== undefined) common.inputs = input.inputs;
   if (input.workflowId !== undefined) {
     return {
       workflowId: input.workflowId,

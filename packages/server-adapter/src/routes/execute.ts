@@ -3,12 +3,14 @@ import {
   activeTraceparent,
   contextFromTraceparent,
   type ErrorInfo,
+  type JsonValue,
   stableStringify,
   traceparentOf,
   validateWorkflow,
+  workflowInterface,
 } from '@galaxyflow/engine';
 import * as z from 'zod';
-import { ProblemError, type RunErrorCode, runErrorCodes } from '../errors';
+import { type ProblemIssue, ProblemError, type RunErrorCode, runErrorCodes } from '../errors';
 import type { ResolvedOptions } from '../options';
 import type { RouteDefinition, RouteResult } from '../routeTypes';
 import { graphOf } from '../store/shared';
@@ -45,6 +47,56 @@ function requestTraceparent(headers: { get(name: string): string | null }): stri
   const remote = header === null ? undefined : contextFromTraceparent(header);
   return (remote && traceparentOf(remote)) ?? null;
 }
+function kindOf(value: JsonValue): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * The request's Input values checked against the workflow's Input nodes, every problem at
+ * once: each value names an Input, text and image Inputs take strings, and a whole run gives
+ * every Input that is required and has no default. A partial run may leave those out: the
+ * Inputs it needs fail on their own if it does not reach them.
+ */
+function inputIssues(
+  graph: unknown,
+  given: Record<string, JsonValue> | undefined,
+  partial: boolean,
+): ProblemIssue[] {
+  const ports = workflowInterface(graph).inputs;
+  const issues: ProblemIssue[] = [];
+  for (const [name, value] of Object.entries(given ?? {})) {
+    const port = ports.find((p) => p.name === name);
+    if (!port) {
+      const names = ports.map((p) => `"${p.name}"`).join(', ');
+      issues.push({
+        code: 'unknown_input',
+        message: `The workflow has no Input named "${name}"${names ? `; its Inputs are ${names}` : ''}.`,
+        path: ['inputs', name],
+      });
+    } else if ((port.type === 'text' || port.type === 'image') && typeof value !== 'string') {
+      issues.push({
+        code: 'invalid_type',
+        message: `Input "${name}" takes ${port.type === 'text' ? 'text' : 'an image reference (a string)'}, not ${kindOf(value)}.`,
+        path: ['inputs', name],
+      });
+    }
+  }
+  if (!partial) {
+    for (const port of ports) {
+      if (port.required && !(given && Object.hasOwn(given, port.name))) {
+        issues.push({
+          code: 'missing_input',
+          message: `Input "${port.name}" is required and has no default: give it in "inputs".`,
+          path: ['inputs', port.name],
+        });
+      }
+    }
+  }
+  return issues;
+}
+
 /** `POST /execute`: validates a saved or unsaved graph, records the run and queues it. */
 export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
   const { store, queue, registry, schemas: s, limits } = options;
@@ -56,7 +108,7 @@ export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
       auth: true,
       operationId: 'execute',
       summary:
-        'Queues a run of a saved workflow (`workflowId`, `version`) or of an unsaved graph (`nodes`, `edges`). Honours `Idempotency-Key`.',
+        'Queues a run of a saved workflow (`workflowId`, `version`) or of an unsaved graph (`nodes`, `edges`), with the values of its Input nodes (`inputs`). Honours `Idempotency-Key`.',
       body: { schema: s.ExecuteBody },
       responses: { 202: { schema: s.ExecuteAccepted, description: 'The run is queued.' } },
       problems: [400, 404, 409, 413, 415, 422, 503],
@@ -127,6 +179,13 @@ export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
             : undefined,
         );
         if (references.length > 0) throw invalidWorkflow(references);
+        const inputProblems = inputIssues(graph, body.inputs, body.targetNodeIds !== undefined);
+        if (inputProblems.length > 0) {
+          throw new ProblemError('E_INVALID_BODY', {
+            detail: inputProblems[0]!.message,
+            issues: inputProblems,
+          });
+        }
         if (body.reuseRunId !== undefined) {
           const earlier = await store.getRun(context.userId, body.reuseRunId);
           if (!earlier) {
@@ -145,6 +204,7 @@ export function executeRoutes(options: ResolvedOptions): RouteDefinition[] {
           targetNodeIds: body.targetNodeIds ?? null,
           reuseRunId: body.reuseRunId ?? null,
           traceparent: requestTraceparent(context.headers),
+          ...(body.inputs ? { inputs: body.inputs } : {}),
           ...(key === null || requestHash === undefined
             ? {}
             : { idempotency: { key, requestHash, ttlMs: limits.idempotencyTtlMs } }),

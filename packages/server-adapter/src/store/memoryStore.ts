@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { GalaxyError, RunEvent } from '@galaxyflow/engine';
+import type { GalaxyError, JsonValue, RunEvent } from '@galaxyflow/engine';
 import { hostError } from '../errors';
 import { ledgerDayOf, ledgerEntryOf } from './ledger';
 import { createMemoryFiles } from './memoryFiles';
@@ -50,6 +50,7 @@ interface StoredRun {
   record: RunRecord;
   graph: WorkflowGraph | null;
   traceparent: string | null;
+  inputs: Record<string, JsonValue> | null;
   leaseOwner: string | null;
   leaseExpiresAt: number | null;
   nodeResults: Map<string, NodeResultRecord>;
@@ -447,6 +448,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         record,
         graph: input.graph ? copy(input.graph) : null,
         traceparent: input.traceparent ?? null,
+        inputs: input.inputs ? copy(input.inputs) : null,
         leaseOwner: null,
         leaseExpiresAt: null,
         nodeResults: new Map(),
@@ -647,6 +649,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): GalaxyStore
         run: copy(run.record),
         graph: copy(runGraph(run)),
         traceparent: run.traceparent,
+        inputs: run.inputs ? copy(run.inputs) : null,
         leaseOwner: options.workerId,
         leaseExpiresAt: expiresAt,
       };

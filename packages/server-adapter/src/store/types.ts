@@ -1,6 +1,7 @@
 import type {
   ErrorInfo,
   FinalRunStatus,
+  JsonValue,
   LogEntry,
   RunEvent,
   RunStatus,
@@ -149,6 +150,8 @@ export interface CreateRunInput {
    * that trace, in whatever process it runs. Default: none, the run starts its own trace.
    */
   traceparent?: string | null;
+  /** Values of the workflow's Input nodes by name (`RunOptions.inputs`). Default: none. */
+  inputs?: Record<string, JsonValue> | null;
   /** Makes a retried request answer with the run the first one made. */
   idempotency?: { key: string; requestHash: string; ttlMs: number };
 }
@@ -171,6 +174,8 @@ export interface ClaimedRun {
   graph: WorkflowGraph;
   /** The `traceparent` the run was created with (`CreateRunInput.traceparent`), if any. */
   traceparent?: string | null;
+  /** The Input values the run was created with (`CreateRunInput.inputs`), if any. */
+  inputs?: Record<string, JsonValue> | null;
   leaseOwner: string;
   /** Epoch ms; the lease must be renewed before then or another worker may take the run. */
   leaseExpiresAt: number;

@@ -38,6 +38,24 @@ export function runRules(options: EditorClientContractOptions): void {
     },
   );
 
+  clientTest(options, "a run gives the workflow's Input nodes the values it names", async (h) => {
+    const { runId } = await h.client.execute({
+      nodes: [
+        { id: 'in', type: 'input', data: { name: 'topic', valueType: 'text', default: 'cats' } },
+        { id: 'out', type: 'template', data: { template: 'About {{topic}}' } },
+      ],
+      edges: [
+        { id: 'e', source: 'in', sourceHandle: 'value', target: 'out', targetHandle: 'topic' },
+      ],
+      inputs: { topic: 'owls' },
+    });
+    await follow(h.client, runId).finished;
+    expect((await h.client.getRun(runId)).nodes.out).toMatchObject({
+      status: 'SUCCESS',
+      output: { text: 'About owls' },
+    });
+  });
+
   clientTest(options, 'a late subscriber gets the same events, replayed', async (h) => {
     const { nodes, edges } = greeting();
     const { runId } = await h.client.execute({ nodes, edges });

@@ -252,6 +252,14 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX usage_daily_day ON usage_daily (day);
     `,
   },
+  {
+    version: 5,
+    name: 'run_inputs',
+    // Values of the workflow's Input nodes the request gave, as JSON: the worker runs with them.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN inputs TEXT;
+    `,
+  },
 ];
 
 /** The first key of every advisory lock the store takes: "GFLW". */

@@ -1,7 +1,8 @@
+import type { JsonValue } from '@galaxyflow/engine';
 import type { ClaimedRun, RunEventRecord, RunStore } from '../types';
 import type { ProgressWriter } from './events';
 import { get, run, type Sql, type SqlContext } from './query';
-import { json, RUN_COLUMNS, toRun } from './rows';
+import { json, parseOrNull, RUN_COLUMNS, toRun } from './rows';
 import { runGraph } from './runs';
 
 // Without the graph: workers read this before every node starts (the cancel check).
@@ -86,6 +87,7 @@ export function createSqlLeases(
           run: toRun(row),
           graph: yield* runGraph(row),
           traceparent: (row.traceparent as string | null) ?? null,
+          inputs: parseOrNull<Record<string, JsonValue>>(row.inputs),
           leaseOwner: options.workerId,
           leaseExpiresAt: expiresAt,
         };

@@ -26,9 +26,9 @@ import {
 } from './rows';
 
 const INSERT_RUN = `INSERT INTO runs (id, owner_id, workflow_id, workflow_version, graph, status, scope, target_node_ids,
-    reuse_run_id, counts, created_at, traceparent)
+    reuse_run_id, counts, created_at, traceparent, inputs)
   VALUES (@id, @ownerId, @workflowId, @workflowVersion, @graph, 'QUEUED', @scope, @targetNodeIds,
-    @reuseRunId, @counts, @now, @traceparent)
+    @reuseRunId, @counts, @now, @traceparent, @inputs)
   RETURNING *`;
 const GET_RUN = 'SELECT * FROM runs WHERE id = @id AND owner_id = @ownerId';
 const GET_RUN_ROW = 'SELECT * FROM runs WHERE id = @id';
@@ -149,6 +149,7 @@ export function createSqlRuns(
           counts: json(emptyCounts()),
           now: at,
           traceparent: input.traceparent ?? null,
+          inputs: input.inputs ? json(input.inputs) : null,
         })) as Row;
         if (idempotency) {
           const inserted = yield* run(INSERT_IDEMPOTENCY, {

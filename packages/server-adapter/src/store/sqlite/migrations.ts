@@ -278,6 +278,14 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX usage_daily_day ON usage_daily (day);
     `,
   },
+  {
+    version: 10,
+    name: 'run_inputs',
+    // Values of the workflow's Input nodes the request gave, as JSON: the worker runs with them.
+    sql: /* sql */ `
+      ALTER TABLE runs ADD COLUMN inputs TEXT;
+    `,
+  },
 ];
 
 /**

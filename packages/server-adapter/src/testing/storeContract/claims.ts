@@ -64,19 +64,43 @@ export function claimRules(withStore: WithStore): void {
     assert.equal(ended?.error?.code, 'E_NODE_FAILED');
   });
 
-  withStore('the worker that claims a run gets the traceparent it was created with', async (store, clock) => {
-    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const traced = await store.createRun(ALICE, { ...adHoc(), traceparent });
-    clock.ms += 10;
-    const untraced = await store.createRun(ALICE, adHoc());
-    assert.ok(traced.ok && untraced.ok);
-    const first = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
-    assert.equal(first?.run.id, traced.run.id);
-    assert.equal(first?.traceparent, traceparent);
-    const second = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
-    assert.equal(second?.run.id, untraced.run.id);
-    assert.equal(second?.traceparent ?? null, null, 'a run made without one continues no trace');
-  });
+  withStore(
+    'the worker that claims a run gets the traceparent it was created with',
+    async (store, clock) => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const traced = await store.createRun(ALICE, { ...adHoc(), traceparent });
+      clock.ms += 10;
+      const untraced = await store.createRun(ALICE, adHoc());
+      assert.ok(traced.ok && untraced.ok);
+      const first = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
+      assert.equal(first?.run.id, traced.run.id);
+      assert.equal(first?.traceparent, traceparent);
+      const second = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
+      assert.equal(second?.run.id, untraced.run.id);
+      assert.equal(second?.traceparent ?? null, null, 'a run made without one continues no trace');
+    },
+  );
+
+  withStore(
+    'the worker that claims a run gets the Input values it was created with, again after a release',
+    async (store, clock) => {
+      const inputs = { topic: 'owls', limits: { words: 12, tags: ['a', 'ü'] }, none: null };
+      const given = await store.createRun(ALICE, { ...adHoc(), inputs });
+      clock.ms += 10;
+      const plain = await store.createRun(ALICE, adHoc());
+      assert.ok(given.ok && plain.ok);
+      const first = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
+      assert.equal(first?.run.id, given.run.id);
+      assert.deepEqual(first?.inputs, inputs);
+      // A run released by a draining worker is resumed by another with the same values.
+      assert.equal(await store.releaseRun(given.run.id, 'a'), true);
+      const again = await store.claimRun({ workerId: 'b', leaseMs: 1000, runId: given.run.id });
+      assert.deepEqual(again?.inputs, inputs);
+      const second = await store.claimRun({ workerId: 'a', leaseMs: 1000 });
+      assert.equal(second?.run.id, plain.run.id);
+      assert.equal(second?.inputs ?? null, null, 'a run made without inputs has none');
+    },
+  );
 
   withStore('a released run is queued again and the next claim resumes it', async (store) => {
     const created = await store.createRun(ALICE, adHoc());

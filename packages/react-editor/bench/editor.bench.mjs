@@ -255,6 +255,8 @@ try {
   );
   figures.firstRender = firstRender;
   await page.waitForTimeout(1_000);
+  // Renders of each node component from navigation until the page settled: one is the floor.
+  figures.loadRenders = await page.evaluate(() => window.__renders.read());
 
   // 2. Panning with the whole graph in view (every node mounted).
   const spot = await emptyPanePoint(page);
@@ -348,6 +350,8 @@ const growth = (heap.after - heap.before) / (1024 * 1024);
 console.log(`Galaxy Flow editor bench — ${NODES} nodes, ${firstRender.edges} edges in view, Chromium headless (no GPU)`);
 console.log(`idle page (noise floor):           ${summary(figures.idle)}`);
 console.log(`first render (all nodes measured): ${ms(firstRender.sinceNavigation)} from navigation, ${ms(firstRender.sinceScript)} from script start`);
+const perNode = (name) => ((figures.loadRenders[name] ?? 0) / NODES).toFixed(2);
+console.log(`React renders per node on load:    WorkflowNode ${perNode('WorkflowNode')}, HandleComponent ${perNode('HandleComponent')}, NodeWrapper ${perNode('NodeWrapper')} (WorkflowNode target 1.00) ${perNode('WorkflowNode') === '1.00' ? 'ok' : 'MISSED'}`);
 console.log(`pan, whole graph in view:          ${summary(panAll, TWO_FRAMES)}`);
 console.log(`drag one node, whole graph in view: ${summary(figures.dragAll, TWO_FRAMES)}`);
 console.log(`pan, 100% zoom:                    ${summary(pan100)}`);

@@ -15,6 +15,9 @@ window.__gf = { startedAt: performance.now() };
 const params = new URLSearchParams(location.search);
 const count = Number(params.get('nodes') ?? 1_000);
 const workflow = largeWorkflow(count);
+// `?minimap=0` and `?palette=0` drop those parts, to measure what each costs.
+const showMiniMap = params.get('minimap') !== '0';
+const showPalette = params.get('palette') !== '0';
 
 /** Exposes the store to the bench; renders nothing. */
 function Expose() {
@@ -23,7 +26,15 @@ function Expose() {
 }
 
 createRoot(document.getElementById('root')!).render(
-  <WorkflowEditor registry={demoRegistry} initialWorkflow={workflow} theme="light" title="bench" draftKey={false}>
+  <WorkflowEditor
+    registry={demoRegistry}
+    initialWorkflow={workflow}
+    theme="light"
+    title="bench"
+    draftKey={false}
+    showMiniMap={showMiniMap}
+    showPalette={showPalette}
+  >
     <Expose />
   </WorkflowEditor>,
 );

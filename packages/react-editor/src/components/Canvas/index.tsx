@@ -6,7 +6,6 @@ import {
   Controls,
   type Edge,
   type FinalConnectionState,
-  MiniMap,
   type NodeTypes,
   ReactFlow,
   type ReactFlowState,
@@ -25,6 +24,7 @@ import { validateConnectionFor } from '../../store/validation';
 import type { EditorEdge, EditorNode } from '../../types';
 import { ConnectionHint } from '../ConnectionHint';
 import { ContextMenu } from '../ContextMenu';
+import { MiniMap } from '../MiniMap';
 import { PALETTE_MIME } from '../Palette/dragData';
 import { RunEdge } from '../RunEdge';
 import { WorkflowNode } from '../WorkflowNode';
@@ -92,10 +92,6 @@ function toInput(connection: Connection | Edge): ConnectionInput {
 // Unknown node types render as such; every other React Flow error is worth a warning.
 function onFlowError(code: string, message: string): void {
   if (code !== '003') console.warn(message);
-}
-
-function minimapColor(node: EditorNode): string {
-  return node.selected ? 'var(--gf-accent)' : 'var(--gf-minimap-node)';
 }
 
 /** The React Flow canvas of the enclosing editor. */
@@ -352,15 +348,7 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
           >
             {showBackground && <Background variant={BackgroundVariant.Dots} gap={20} size={1} />}
             {showControls && <Controls showInteractive={false} position="bottom-left" />}
-            {showMiniMap && (
-              <MiniMap<EditorNode>
-                pannable
-                zoomable
-                nodeColor={minimapColor}
-                ariaLabel="Minimap of the workflow"
-                position="bottom-right"
-              />
-            )}
+            {showMiniMap && <MiniMap ariaLabel="Minimap of the workflow" />}
             <ConnectionHint />
           </ReactFlow>
         </NodeCanvasContext.Provider>

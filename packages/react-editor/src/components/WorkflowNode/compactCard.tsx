@@ -2,9 +2,19 @@ import type { PortMap } from '@galaxyflow/engine';
 import { Handle, Position } from '@xyflow/react';
 import type { CSSProperties, ReactNode } from 'react';
 
-/** Spreads a card's handles down its side, as far apart as its height allows. */
+const offsets = new Map<string, CSSProperties>();
+/**
+ * Spreads a card's handles down its side, as far apart as its height allows. One style object
+ * per place, so a card drawn again hands its handles the same props and they skip the render.
+ */
 function offset(index: number, count: number): CSSProperties {
-  return { top: `${((index + 1) * 100) / (count + 1)}%` };
+  const key = `${index}/${count}`;
+  let style = offsets.get(key);
+  if (!style) {
+    style = { top: `${((index + 1) * 100) / (count + 1)}%` };
+    offsets.set(key, style);
+  }
+  return style;
 }
 
 /**

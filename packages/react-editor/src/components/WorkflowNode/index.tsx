@@ -1,5 +1,5 @@
 import type { NodeProps } from '@xyflow/react';
-import { type ErrorInfo, PureComponent } from 'react';
+import { Component, type ErrorInfo } from 'react';
 import { nodePortsOf } from '../../store/nodeData';
 import type { NodeSlice } from '../../store/nodeFeed';
 import type { EditorNode } from '../../types';
@@ -31,9 +31,12 @@ function Rethrow({ error }: { error: unknown }): never {
  * One component per node instead of a memo wrapper around a boundary around the content, and
  * one keyed subscription for its run state and issues instead of a store subscription per
  * value: on a thousand nodes each layer is a thousand more fibers and hooks to mount and keep.
- * A pure component, so a drag still renders only the dragged node.
+ * It renders again only when what it draws changes (its id, type, data or selection, its
+ * state or the canvas context): React Flow also hands it its measured size and position,
+ * which nothing here draws, and re-rendering a thousand nodes once measured would rebuild
+ * every handle for nothing. A drag still renders only the dragged node.
  */
-export class WorkflowNode extends PureComponent<NodeProps<EditorNode>, State> {
+export class WorkflowNode extends Component<NodeProps<EditorNode>, State> {
   static override contextType = NodeCanvasContext;
   declare context: NodeCanvasContextValue | null;
   override state: State = { error: null, failed: false };
@@ -42,6 +45,18 @@ export class WorkflowNode extends PureComponent<NodeProps<EditorNode>, State> {
   /** The port signature last drawn, to measure handles again when a port appears or vanishes. */
   private drawnSignature: string | null = null;
   private remeasure = false;
+
+  override shouldComponentUpdate(next: NodeProps<EditorNode>, nextState: State, nextContext: unknown): boolean {
+    const props = this.props;
+    return (
+      next.id !== props.id ||
+      next.type !== props.type ||
+      next.data !== props.data ||
+      next.selected !== props.selected ||
+      nextState !== this.state ||
+      nextContext !== this.context
+    );
+  }
 
   static getDerivedStateFromError(error: unknown): State {
     return { error, failed: true };

@@ -67,7 +67,7 @@ export const providerField: FieldSpec = {
   help: 'Which service answers; "Server default" is whichever the server has.',
 };
 
-/** The sampling temperature of a model call, an advanced setting of the LLM and Router nodes. */
+/** The sampling temperature of a model call, an advanced setting of the LLM, Router and Vision nodes. */
 export const temperatureField: FieldSpec = {
   kind: 'number',
   label: 'Temperature',

@@ -13,6 +13,7 @@ import {
   modelCallData,
   modelField,
   providerField,
+  temperatureField,
 } from './llm';
 
 /** Most images one Vision node sends in one call. */
@@ -112,14 +113,7 @@ export const visionNode = /* @__PURE__ */ defineNode({
       help: PROMPT_HELP,
     },
     system: { kind: 'textarea', label: 'System prompt', advanced: true },
-    temperature: {
-      kind: 'number',
-      label: 'Temperature',
-      min: 0,
-      max: 2,
-      step: 0.1,
-      advanced: true,
-    },
+    temperature: temperatureField,
     maxTokens: { kind: 'number', label: 'Max tokens', min: 1, step: 1, advanced: true },
   },
   run: async (args) => {

@@ -1,6 +1,7 @@
-import type { Locator, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { canvasEdges, canvasNode, canvasNodes, openBlankWorkflow, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
+import { boxesInOneFrame, overlaps } from './support/geometry';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
@@ -19,19 +20,6 @@ async function dropAt(page: Page, label: string, point: { x: number; y: number }
 async function corner(page: Page, label: string) {
   const box = (await canvasNode(page, label).boundingBox())!;
   return { x: box.x, y: box.y };
-}
-
-/** The boxes of several elements read in one task, so a view being panned cannot move between them. */
-async function inOneFrame(page: Page, locators: Locator[]) {
-  const handles = await Promise.all(locators.map((locator) => locator.elementHandle()));
-  return page.evaluate(
-    (elements) =>
-      elements.map((element) => {
-        const { x, y, width, height } = element!.getBoundingClientRect();
-        return { x, y, width, height };
-      }),
-    handles,
-  );
 }
 
 async function blankWorkflow(page: Page) {
@@ -86,7 +74,7 @@ test('palette clicks place nodes apart, and right of the selected node wired to 
   await expect(canvasNodes(page)).toHaveCount(2);
   await expect(canvasEdges(page)).toHaveCount(1);
   // Both boxes in one frame: the inspector opening on the new node may be panning the view.
-  const [text, llm] = await inOneFrame(page, [canvasNode(page, 'Text'), canvasNode(page, 'LLM')]);
+  const [text, llm] = await boxesInOneFrame(page, [canvasNode(page, 'Text'), canvasNode(page, 'LLM')]);
   expect(llm!.x).toBeGreaterThan(text!.x + text!.width);
 
   // Nothing selected: clicks fill free space near the centre, never on top of each other.
@@ -95,17 +83,10 @@ test('palette clicks place nodes apart, and right of the selected node wired to 
   await page.getByRole('application').click({ position: { x: 40, y: 40 } });
   await palette.getByRole('button', { name: 'Add Debug node' }).click();
   await expect(canvasNodes(page)).toHaveCount(4);
-  const boxes = await inOneFrame(page, await canvasNodes(page).all());
+  const boxes = await boxesInOneFrame(page, await canvasNodes(page).all());
   for (let i = 0; i < boxes.length; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i]!;
-      const b = boxes[j]!;
-      const apart =
-        a.x + a.width <= b.x ||
-        b.x + b.width <= a.x ||
-        a.y + a.height <= b.y ||
-        b.y + b.height <= a.y;
-      expect(apart, `nodes ${i} and ${j} overlap`).toBe(true);
+      expect(overlaps(boxes[i]!, boxes[j]!), `nodes ${i} and ${j} overlap`).toBe(false);
     }
   }
   await snap(page, 'placed');

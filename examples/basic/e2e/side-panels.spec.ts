@@ -1,33 +1,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { canvasNode, edge, statusOf, toolbar } from './support/editor';
 import { expect, test } from './support/fixtures';
-
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-async function boxOf(locator: Locator): Promise<Box> {
-  const box = await locator.boundingBox();
-  if (!box) throw new Error(`${locator} is not visible.`);
-  return box;
-}
-
-function overlaps(a: Box, b: Box): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-/** Whether `inner` lies whole inside `outer`. */
-function inside(inner: Box, outer: Box): boolean {
-  return (
-    inner.x >= outer.x &&
-    inner.y >= outer.y &&
-    inner.x + inner.width <= outer.x + outer.width &&
-    inner.y + inner.height <= outer.y + outer.height
-  );
-}
+import { boxOf, inside, overlaps } from './support/geometry';
 
 /** Inside the window, and what a click at its centre reaches is the control itself, not a panel over it. */
 async function expectReachable(page: Page, control: Locator) {

@@ -269,7 +269,7 @@ describe('OpenTelemetry spans of a run', () => {
   it('does not trace the children of a run the sampler left out', async () => {
     // The caller's trace is not sampled (flags 00): neither the run nor its sub-workflow records.
     const unsampled = CALLER.replace(/-01$/, '-00');
-    const sampled = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const sdk = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const result = await runWorkflow(
       {
         nodes: [{ id: 'sub', type: 'workflow', data: { workflowId: 'child', version: 1, inputs: [], outputs: [] } }],
@@ -278,7 +278,7 @@ describe('OpenTelemetry spans of a run', () => {
       {
         registry,
         context: { loadWorkflow: async () => ({ nodes: [{ id: 't', type: 'text', data: { text: 'x' } }], edges: [] }) },
-        trace: { parent: unsampled, tracer: sampled.getTracer('test') },
+        trace: { parent: unsampled, tracer: sdk.getTracer('test') },
       },
     );
     expect(result.status).toBe('SUCCESS');

@@ -49,6 +49,47 @@ test('a new workflow is named as it is created', async ({ page, signIn }) => {
   ).toBeVisible();
 });
 
+test('dragging the empty canvas pans it holding the pointer, and the press still takes the focus out of a field', async ({
+  page,
+  signIn,
+  api,
+}) => {
+  const workflow = await (await api('carol')).createWorkflow({ name: 'Pan', ...echo });
+  await signIn(page, 'carol');
+  await page.goto(`/w/${workflow.id}`);
+  await expect(canvasNodes(page)).toHaveCount(2);
+  const text = (await nodeSettings(page, 'Question')).getByRole('textbox', { name: 'Text' });
+  await text.focus();
+  await expect(text).toBeFocused();
+
+  const pane = page.locator('.react-flow__pane');
+  await pane.evaluate((element) => {
+    element.addEventListener('gotpointercapture', () => element.setAttribute('data-held', 'yes'));
+  });
+  const viewport = page.locator('.react-flow__viewport');
+  const before = await viewport.evaluate((element) => element.style.transform);
+  // A point of the empty pane below the nodes, dragged up across them.
+  const node = (await canvasNode(page, 'Question').boundingBox())!;
+  const from = await pane.evaluate((element, below) => {
+    for (let y = below.y; y < element.getBoundingClientRect().bottom - 10; y += 10) {
+      if (document.elementFromPoint(below.x, y) === element) return { x: below.x, y };
+    }
+    throw new Error('no empty pane below the node');
+  }, { x: node.x + node.width / 2, y: node.y + node.height + 20 });
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(from.x + i * 10, from.y - i * 25);
+  await page.mouse.up();
+
+  await expect(pane).toHaveAttribute('data-held', 'yes');
+  expect(await viewport.evaluate((element) => element.style.transform)).not.toBe(before);
+  // The settings stay open (a pan is not a click on the canvas), and the field lost the focus
+  // as a press outside it always takes it.
+  await expect(text).toBeVisible();
+  await expect(text).not.toBeFocused();
+  expect(await page.evaluate(() => window.getSelection()?.toString() ?? '')).toBe('');
+});
+
 test('dark mode: the switch themes the app and the editor, zoom and sidebar buttons included; System follows the OS live', async ({
   page,
   signIn,

@@ -33,6 +33,7 @@ import { NoteNode } from '../NoteNode';
 import { RemovedNode } from '../RemovedNode';
 import { edgesWithComparison, nodesWithComparison, REMOVED_NODE_TYPE } from './comparison';
 import { predictFitViewport } from './predictFitViewport';
+import { holdPanPointer, pressPaneWithoutSelecting } from './panPointer';
 import { useCanvasMenu } from './useCanvasMenu';
 import { Inspector } from '../Inspector';
 import type { CanvasProps } from './types';
@@ -308,7 +309,13 @@ export function Canvas({ showMiniMap = true, showControls = true, showBackground
   return (
     <>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: the menu key opens the context menu of whatever inside has the focus */}
-      <div className="gf-canvas" ref={canvasRef} onKeyDown={menu.onKeyDown}>
+      <div
+        className="gf-canvas"
+        ref={canvasRef}
+        onKeyDown={menu.onKeyDown}
+        onPointerDownCapture={holdPanPointer}
+        onMouseDownCapture={pressPaneWithoutSelecting}
+      >
         <NodeCanvasContext.Provider value={nodeCanvas}>
           <ReactFlow<EditorNode, EditorEdge>
             nodes={flowNodes}

@@ -27,7 +27,7 @@ const COST_NOTES = {
   script:
     'buys the palette, toolbar, minimap, validation of the graph on load (about 30 ms), the engine and zod modules (about 50 ms to evaluate) and a title and typed ports per card',
   heap: 'buys the editor, engine and zod modules (about 2.7 MB with no graph at all), the minimap (about 0.2 MB) and a title, typed ports and a run-state subscription per card',
-  pan: 'buys the dotted background and the minimap, redrawn on every pan frame (bare React Flow draws neither), and pointer hit testing through a title and typed handles per card: main-thread time of the pan is within about a fifth of bare React Flow\'s, its p95 a frame or so above',
+  pan: 'buys the dotted background and the minimap, redrawn on every pan frame (bare React Flow draws neither), and cards larger than its default nodes to raster again on each frame; the editor holds the pointer while panning, so no hit testing runs across the nodes, and square cards far out, which draw faster than round ones with a coloured top border',
   drag: 'buys selecting the grabbed node on its first frames (a selected card is drawn whole, then measured, and the inspector opens beside the canvas, narrowing it) and the minimap following the node; the rest of the drag takes about the main-thread time bare React Flow\'s does',
 };
 const VIEWPORT = { width: 1440, height: 900 };

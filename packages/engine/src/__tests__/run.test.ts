@@ -46,6 +46,24 @@ describe('runWorkflow: scheduling', () => {
     expect(elapsed).toBeLessThan(300);
   });
 
+  it('stamps runs and nodes on the wall clock, in order, each node lasting what it waited', async () => {
+    const before = Date.now();
+    const result = await runWorkflow(steps(['a', 'b', 'c'], ['a>b', 'b>c'], { a: { ms: 20 }, b: { ms: 20 }, c: { ms: 20 } }), { registry: testRegistry });
+    const after = Date.now();
+    expect(result.startedAt).toBeGreaterThanOrEqual(before);
+    expect(result.finishedAt).toBeLessThanOrEqual(after);
+    let previousEnd = result.startedAt;
+    for (const id of ['a', 'b', 'c']) {
+      const node = result.nodes[id]!;
+      expect(node.startedAt).toBeGreaterThanOrEqual(previousEnd);
+      // A 20 ms wait, on timers that may fire a millisecond early.
+      expect(node.durationMs).toBeGreaterThanOrEqual(19);
+      expect(node.finishedAt! - node.startedAt!).toBe(node.durationMs);
+      previousEnd = node.finishedAt!;
+    }
+    expect(result.finishedAt).toBeGreaterThanOrEqual(previousEnd);
+  });
+
   it('lets the workflow lower the concurrency but never raise it past the host cap', async () => {
     const ids = Array.from({ length: 6 }, (_, i) => `n${i}`);
     const data = Object.fromEntries(ids.map((id) => [id, { ms: 10 }]));

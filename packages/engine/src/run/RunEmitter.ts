@@ -43,15 +43,24 @@ export class RunEmitter extends EventEmitter<RunEventMap> {
     return (this.guards.get(fn as unknown as AnyListener) as unknown as Listener<T> | undefined) ?? fn;
   }
 
+  /**
+   * Whether a listener was ever added. Until one is, no event type has listeners, and the
+   * scheduler skips counting them for its two events per node.
+   */
+  listenedTo = false;
+
   override on<T extends RunEventType>(event: T, fn: Listener<T>, context?: unknown): this {
+    this.listenedTo = true;
     return super.on(event, this.guard(fn), context);
   }
 
   override addListener<T extends RunEventType>(event: T, fn: Listener<T>, context?: unknown): this {
+    this.listenedTo = true;
     return super.addListener(event, this.guard(fn), context);
   }
 
   override once<T extends RunEventType>(event: T, fn: Listener<T>, context?: unknown): this {
+    this.listenedTo = true;
     return super.once(event, this.guard(fn), context);
   }
 

@@ -22,6 +22,10 @@ export interface Flight {
   expire(): void;
   /** Drops it without a result: the run is draining and the node runs again where it resumes. */
   abandon(reason: GalaxyError): void;
+  /** Its place in the run's `Flights`: whether it is there, and its neighbours in start order. */
+  listed: boolean;
+  prevFlight: Flight | undefined;
+  nextFlight: Flight | undefined;
 }
 
 /** One node's way through its attempts. */
@@ -71,6 +75,9 @@ export class Attempt implements Flight {
   span: Span | undefined = undefined;
   /** The run's tracing, set with `span`. */
   tracing: RunTracing | undefined = undefined;
+  listed = false;
+  prevFlight: Flight | undefined = undefined;
+  nextFlight: Flight | undefined = undefined;
 
   constructor(
     readonly host: AttemptHost,
@@ -130,6 +137,9 @@ export class Hold implements Flight {
   readonly deadline = Number.POSITIVE_INFINITY;
   settled = false;
   readonly controller = new AbortController();
+  listed = false;
+  prevFlight: Flight | undefined = undefined;
+  nextFlight: Flight | undefined = undefined;
 
   constructor(
     private readonly host: AttemptHost & { stopped(hold: Hold, reason: GalaxyError): void },

@@ -63,7 +63,7 @@ export function createEventDelivery({ hooks, log, finished }: EventDeliveryOptio
    * (in a listener, between awaits) are seen from the next event on, as with `emit`.
    */
   function heard(type: RunEvent['type']): boolean {
-    return hooks.onEvent !== undefined || iterators.size > 0 || listenerErrors.length > 0 || emitter.listenerCount(type) > 0;
+    return hooks.onEvent !== undefined || iterators.size > 0 || listenerErrors.length > 0 || (emitter.listenedTo && emitter.listenerCount(type) > 0);
   }
 
   function listenerFailed(error: unknown, event: RunEvent): void {

@@ -52,7 +52,7 @@ describe('runWorkflow: scheduling', () => {
     const after = Date.now();
     expect(result.startedAt).toBeGreaterThanOrEqual(before);
     expect(result.finishedAt).toBeLessThanOrEqual(after);
-    let previousEnd = result.startedAt;
+    let previousEnd: number = result.startedAt!;
     for (const id of ['a', 'b', 'c']) {
       const node = result.nodes[id]!;
       expect(node.startedAt).toBeGreaterThanOrEqual(previousEnd);

@@ -111,8 +111,10 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
    * run backwards, and a node's end and the scheduling after it share one clock reading.
    */
   const wallOffset = Date.now() - perf.now();
+  /** The wall-clock time of a `perf.now()` reading. */
+  const wallAt = (clock: number) => Math.floor(wallOffset + clock);
   const hostClock = options.now;
-  const now = hostClock ?? (() => Math.floor(wallOffset + perf.now()));
+  const now = hostClock ?? (() => wallAt(perf.now()));
   const random = options.random ?? Math.random;
   const context = options.context ?? {};
   const settings = parsed.settings ?? {};
@@ -659,7 +661,7 @@ export function startRun(workflow: unknown, options: RunOptions): RunHandle {
 
   function complete(job: Job, outcome: EndedNode): void {
     const clock = perf.now();
-    const finishedAt = hostClock ? hostClock() : Math.floor(wallOffset + clock);
+    const finishedAt = hostClock ? hostClock() : wallAt(clock);
     if (job.meta) outcome.meta = job.meta;
     outcome.startedAt = job.startedAt;
     outcome.finishedAt = finishedAt;

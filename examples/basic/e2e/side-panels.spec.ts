@@ -59,7 +59,7 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
     snap,
   }) => {
     // A JSON node fails on text that is not JSON: a failed run without calling a model.
-    const workflow = await (await api()).createWorkflow({
+    const workflow = await (await api('dave')).createWorkflow({
       name: 'Panels at 1280',
       nodes: [
         {
@@ -78,7 +78,7 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
       ],
       edges: [edge('q', 'text', 's', 'value'), edge('q', 'text', 'a', 'value')],
     });
-    await signIn(page);
+    await signIn(page, 'dave');
     await page.goto(`/w/${workflow.id}`);
     const far = canvasNode(page, 'Far right');
     await expect(far).toBeVisible();
@@ -124,7 +124,7 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
     api,
     snap,
   }) => {
-    const workflow = await (await api()).createWorkflow({
+    const workflow = await (await api('dave')).createWorkflow({
       name: 'Folding list',
       nodes: [
         {
@@ -136,7 +136,7 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
       ],
       edges: [],
     });
-    await signIn(page);
+    await signIn(page, 'dave');
     await page.goto(`/w/${workflow.id}`);
     const canvas = page.locator('.gf-canvas');
     await expect(canvasNode(page, 'Question')).toBeVisible();
@@ -169,7 +169,7 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
     llm,
   }) => {
     const long = Array.from({ length: 20 }, (_, i) => `Line ${i + 1}`).join('\n');
-    const workflow = await (await api()).createWorkflow({
+    const workflow = await (await api('dave')).createWorkflow({
       name: 'Previews',
       nodes: [
         {
@@ -211,7 +211,7 @@ test.describe('at 1280x800, beside the app’s list of workflows', () => {
       chunks: Array.from({ length: 10 }, (_, i) => `${i === 0 ? '' : '\n'}Counting ${i + 1}`),
       chunkDelayMs: 400,
     });
-    await signIn(page);
+    await signIn(page, 'dave');
     await page.goto(`/w/${workflow.id}`);
     await toolbar(page).getByRole('button', { name: 'Run', exact: true }).click();
 
@@ -242,7 +242,7 @@ test.describe('on a phone', () => {
     signIn,
     api,
   }) => {
-    const workflow = await (await api()).createWorkflow({
+    const workflow = await (await api('dave')).createWorkflow({
       name: 'Show on canvas',
       nodes: [
         {
@@ -256,7 +256,7 @@ test.describe('on a phone', () => {
       ],
       edges: [edge('q', 'text', 'm', 'value'), edge('q', 'text', 's', 'value')],
     });
-    await signIn(page);
+    await signIn(page, 'dave');
     await page.goto(`/w/${workflow.id}`);
     const steps = page.getByRole('region', { name: 'Steps' });
     const item = steps.getByRole('listitem').filter({ hasText: 'Far away' });

@@ -6,10 +6,11 @@ import { type RunningServer, startServer } from './server';
 
 /**
  * The people the server knows, by their AUTH_TOKENS user id. Carol is who the editor-tool,
- * phone and task-efficiency specs sign in as: their requests count against her rate limit
- * (100 a minute per user), not against Alice's, whom the older specs share.
+ * phone and task-efficiency specs sign in as, and Dave the side-panel spec: their requests
+ * count against their own rate limit (100 a minute per user), not against Alice's, whom the
+ * older specs share. With the side panels on Alice, a fast run of the suite sent her over it.
  */
-export type User = 'alice' | 'bob' | 'carol';
+export type User = 'alice' | 'bob' | 'carol' | 'dave';
 
 /** The key the app is configured with; the stub refuses any other, as Gemini would. */
 const GEMINI_KEY = 'e2e-gemini-key';
@@ -68,10 +69,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         alice: randomBytes(16).toString('hex'),
         bob: randomBytes(16).toString('hex'),
         carol: randomBytes(16).toString('hex'),
+        dave: randomBytes(16).toString('hex'),
       };
       const server = await startServer({
         env: {
-          AUTH_TOKENS: `${tokens.alice}=alice,${tokens.bob}=bob,${tokens.carol}=carol`,
+          AUTH_TOKENS: `${tokens.alice}=alice,${tokens.bob}=bob,${tokens.carol}=carol,${tokens.dave}=dave`,
           GEMINI_API_KEY: GEMINI_KEY,
           GEMINI_BASE_URL: llm.url,
         },
